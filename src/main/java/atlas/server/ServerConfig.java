@@ -1,0 +1,34 @@
+package atlas.server;
+
+import atlas.http.HttpLimits;
+import atlas.store.VolumeConfig;
+
+import java.time.Duration;
+
+/**
+ * Everything {@link AtlasServer} needs to run, validated by whoever builds it (the CLI).
+ *
+ * @param volume           where and how big the volume is
+ * @param listenHost       address to bind (loopback by default: ingest has no authentication yet)
+ * @param listenPort       TCP port; 0 picks a free one (tests)
+ * @param cores            event loops to run, each pinned to one CPU
+ * @param engine           which dataplane drives sockets and disk
+ * @param limits           request size limits
+ * @param headerTimeout    a request head must arrive within this after its first byte
+ * @param idleTimeout      a keep-alive connection with no request in flight is closed after this
+ * @param sendStallTimeout a response whose socket accepts no byte for this long is abandoned
+ * @param bufferBytesPerCore cap of aligned I/O buffer memory per core
+ * @param seedDemo         put a demo HLS stream into an empty volume
+ */
+public record ServerConfig(VolumeConfig volume, String listenHost, int listenPort, int cores, EngineKind engine,
+                           HttpLimits limits, Duration headerTimeout, Duration idleTimeout,
+                           Duration sendStallTimeout, long bufferBytesPerCore, boolean seedDemo) {
+
+    /** Which dataplane to run. */
+    public enum EngineKind { AUTO, URING, NIO }
+
+    public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(75);
+    public static final Duration DEFAULT_SEND_STALL_TIMEOUT = Duration.ofSeconds(30);
+    public static final long DEFAULT_BUFFER_BYTES_PER_CORE = 64L << 20;
+}
