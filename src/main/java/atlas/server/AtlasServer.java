@@ -1,43 +1,143 @@
 package atlas.server;
 
+import atlas.dataplane.Engine;
+import atlas.dataplane.EngineSettings;
+import atlas.dataplane.IoBuffer;
+import atlas.dataplane.NioEngine;
+import atlas.store.Volume;
+
 import java.io.IOException;
+import java.io.PrintStream;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
- * STUB — contract only; implementation in progress.
- * <p>
- * The composition root: opens the volume, seeds the demo when asked, starts one event loop per core and
- * stops them.
+ * The composition root: opens the volume, seeds the demo when asked, starts one event loop per core and stops
+ * them in order (stop accepting, drain, close the volume so the next start is fast).
  */
 public final class AtlasServer implements AutoCloseable {
-    private AtlasServer() {
+    /** One I/O buffer: 256 KiB of data (where this device's O_DIRECT reads peak) plus the headroom. */
+    static final int IO_BUFFER_BYTES = (256 << 10) + IoBuffer.HEADROOM;
+    static final int MAX_CONNECTIONS_PER_CORE = 20_000;
+    private static final long DRAIN_GRACE_NS = TimeUnit.SECONDS.toNanos(10);
+
+    private final Volume volume;
+    private final Engine engine;
+    private final String baseUrl;
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    private boolean closed;
+
+    private AtlasServer(Volume volume, Engine engine, String baseUrl) {
+        this.volume = volume;
+        this.engine = engine;
+        this.baseUrl = baseUrl;
     }
 
     /**
      * Opens the volume and starts serving; returns once every core listens. Throws IOException with a precise
-     * one-line message when start-up fails (port in use, volume locked, no JDK feature ...).
+     * one-line message when start-up fails (port in use, volume locked, engine unavailable ...).
      */
     public static AtlasServer start(ServerConfig config) throws IOException {
-        throw new UnsupportedOperationException("stub");
+        return start(config, System.out);
     }
 
-    /** The port actually bound (differs from the config when it asked for 0). */
+    public static AtlasServer start(ServerConfig config, PrintStream log) throws IOException {
+        if (config.engine() == ServerConfig.EngineKind.URING) {
+            throw new IOException("--engine uring: the io_uring engine is not in this build yet; use --engine nio");
+        }
+        InetSocketAddress listen = resolve(config.listenHost(), config.listenPort());
+        Volume volume = Volume.open(config.volume());
+        try {
+            if (config.seedDemo()) {
+                DemoCatalog.seedIfEmpty(volume, log);
+            }
+            ServerCounters counters = new ServerCounters();
+            int maxBuffers = (int) Math.max(4, config.bufferBytesPerCore() / IO_BUFFER_BYTES);
+            EngineSettings settings = new EngineSettings(listen, config.cores(), IO_BUFFER_BYTES, maxBuffers,
+                    MAX_CONNECTIONS_PER_CORE);
+            Engine engine;
+            try {
+                engine = NioEngine.start(settings, new VolumeBlockStore(volume),
+                        ctx -> new HttpCore(config, volume, ctx, counters));
+            } catch (BindException e) {
+                throw new IOException("cannot listen on " + hostPort(config) + ": " + e.getMessage());
+            }
+            String host = listen.getAddress().isAnyLocalAddress() ? "127.0.0.1" : listen.getAddress().getHostAddress();
+            if (host.contains(":")) {
+                host = "[" + host + "]";
+            }
+            String baseUrl = "http://" + host + ":" + engine.port() + "/";
+            volume.advertise(baseUrl);
+            log.printf("atlas: volume %s: %d objects, %d MiB used of %d MiB%n", volume.directory(),
+                    volume.objectCount(), volume.liveBytes() >> 20, volume.sizeBytes() >> 20);
+            log.printf("atlas: engine %s, %d cores, O_DIRECT reads of up to %d KiB, %d MiB of I/O buffers per core%n",
+                    engine.name(), config.cores(), (IO_BUFFER_BYTES - IoBuffer.HEADROOM) >> 10,
+                    ((long) maxBuffers * IO_BUFFER_BYTES) >> 20);
+            if (volume.lookup("demo/index.m3u8") != null) {
+                log.println("atlas: demo stream: " + baseUrl + "demo/index.m3u8");
+            }
+            log.println("atlas: listening on " + baseUrl);
+            log.flush();
+            return new AtlasServer(volume, engine, baseUrl);
+        } catch (IOException | RuntimeException e) {
+            volume.close();
+            throw e;
+        }
+    }
+
+    private static InetSocketAddress resolve(String host, int port) throws IOException {
+        try {
+            String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+            return new InetSocketAddress(InetAddress.getByName(bare), port);
+        } catch (UnknownHostException e) {
+            throw new IOException("cannot resolve listen host '" + host + "'");
+        }
+    }
+
+    private static String hostPort(ServerConfig config) {
+        return config.listenHost() + ":" + config.listenPort();
+    }
+
     public int port() {
-        throw new UnsupportedOperationException("stub");
+        return engine.port();
     }
 
-    /** Base URL, e.g. "http://127.0.0.1:8080/". */
     public String baseUrl() {
-        throw new UnsupportedOperationException("stub");
+        return baseUrl;
     }
 
-    /** Blocks until {@link #close()} has been called and every core stopped. */
+    public Volume volume() {
+        return volume;
+    }
+
     public void awaitTermination() throws InterruptedException {
-        throw new UnsupportedOperationException("stub");
+        terminated.await();
     }
 
-    /** Stops accepting, lets in-flight responses finish for a short grace period, closes the volume. */
+    /** Stops accepting, lets in-flight responses finish for a grace period, closes the volume. Idempotent. */
     @Override
     public void close() {
-        throw new UnsupportedOperationException("stub");
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        try {
+            engine.shutdown(DRAIN_GRACE_NS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            try {
+                volume.close();
+            } catch (IOException e) {
+                System.err.println("atlas: closing the volume failed: " + e.getMessage());
+            }
+            terminated.countDown();
+        }
     }
 }

@@ -1,0 +1,19 @@
+package atlas.dataplane;
+
+/**
+ * The protocol side of one core: creates a handler per accepted connection and runs per-turn work such as the
+ * group commit. Lives on its core's thread only.
+ */
+public interface CoreProtocol {
+    /** A handler for a freshly accepted connection. */
+    TransportHandler newConnection();
+
+    /**
+     * Called once per loop turn after all completions of the turn were delivered: IX's bounded batching point,
+     * where work batched during the turn (journal commits) is flushed. Returns how much work it did.
+     */
+    int onTurnEnd();
+
+    /** The core is stopping: no new connections will arrive. */
+    void onShutdown();
+}

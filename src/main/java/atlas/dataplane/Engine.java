@@ -1,0 +1,31 @@
+package atlas.dataplane;
+
+import java.io.IOException;
+
+/**
+ * A dataplane: one pinned event-loop thread per core, each with its own listener ({@code SO_REUSEPORT}), buffers
+ * and connections, driving {@link CoreProtocol}s. Implementations: {@link NioEngine} (portable fallback); the
+ * io_uring engine follows.
+ */
+public interface Engine extends AutoCloseable {
+    /** Name for start-up lines and metrics ("nio", "io_uring"). */
+    String name();
+
+    /** The port the listeners are bound to. */
+    int port();
+
+    /**
+     * Stops accepting, lets in-flight exchanges finish until {@code graceNs} has passed, then closes every
+     * connection and joins the loop threads.
+     */
+    void shutdown(long graceNs) throws InterruptedException;
+
+    @Override
+    default void close() throws IOException {
+        try {
+            shutdown(0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package atlas.dataplane;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The portable dataplane over Java NIO: {@link NioEventLoop}s, one per core, each with its own listener bound with
+ * {@code SO_REUSEPORT} to the same address so the kernel spreads new connections across cores (flow-consistent:
+ * a connection stays on the core that accepted it).
+ */
+public final class NioEngine implements Engine {
+    private final List<NioEventLoop> loops;
+    private final List<Thread> threads;
+    private final int port;
+
+    private NioEngine(List<NioEventLoop> loops, List<Thread> threads, int port) {
+        this.loops = loops;
+        this.threads = threads;
+        this.port = port;
+    }
+
+    /**
+     * Binds every core's listener and starts the loops. {@code protocols} is called once per core, on the
+     * caller's thread, with the core's {@link CoreContext}.
+     */
+    public static NioEngine start(EngineSettings settings, BlockStore disk,
+                                  Function<CoreContext, CoreProtocol> protocols) throws IOException {
+        int cpus = Runtime.getRuntime().availableProcessors();
+        List<NioEventLoop> loops = new ArrayList<>();
+        InetSocketAddress listen = settings.listen();
+        try {
+            for (int core = 0; core < settings.cores(); core++) {
+                BufferPool pool = new BufferPool(settings.ioBufferBytes(), 4096, settings.maxIoBuffersPerCore());
+                CoreContext ctx = new CoreContext(core, core % cpus, pool);
+                NioEventLoop loop = new NioEventLoop(ctx, listen, protocols.apply(ctx), disk,
+                        settings.maxConnectionsPerCore());
+                if (listen.getPort() == 0) {
+                    // Port 0: the first core picks the port, the others join it with SO_REUSEPORT.
+                    listen = new InetSocketAddress(listen.getAddress(), loop.port());
+                }
+                loops.add(loop);
+            }
+        } catch (IOException e) {
+            for (NioEventLoop l : loops) {
+                l.abandon();
+            }
+            throw e;
+        }
+        List<Thread> threads = new ArrayList<>();
+        for (NioEventLoop loop : loops) {
+            Thread t = Thread.ofPlatform().name("atlas-core").unstarted(loop);
+            threads.add(t);
+            t.start();
+        }
+        return new NioEngine(loops, threads, loops.getFirst().port());
+    }
+
+    @Override
+    public String name() {
+        return "nio";
+    }
+
+    @Override
+    public int port() {
+        return port;
+    }
+
+    @Override
+    public void shutdown(long graceNs) throws InterruptedException {
+        for (NioEventLoop loop : loops) {
+            loop.requestShutdown(graceNs);
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+    }
+}

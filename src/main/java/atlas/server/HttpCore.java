@@ -1,0 +1,141 @@
+package atlas.server;
+
+import atlas.dataplane.BufferPool;
+import atlas.dataplane.CoreContext;
+import atlas.dataplane.CoreProtocol;
+import atlas.dataplane.TransportHandler;
+import atlas.http.HttpDate;
+import atlas.store.Journal;
+import atlas.store.ObjectKey;
+import atlas.store.Volume;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+
+/**
+ * The HTTP side of one core: what its connections share, all of it touched by that core's thread only —
+ * the I/O buffer pool, the journal and its group commit, the cached Date header, a lookup probe, recycled
+ * per-connection buffers and counters.
+ * <p>
+ * Group commit (PASTE, IX): uploads and deletes that complete during a loop turn stage their journal entries and
+ * wait here; at the end of the turn one durable journal write commits all of them, then each gets its answer. A
+ * lone writer waits for nothing but its own write.
+ */
+final class HttpCore implements CoreProtocol {
+    final ServerConfig config;
+    final Volume volume;
+    final BufferPool ioBuffers;
+    final ObjectKey probe = ObjectKey.probe();
+    final ServerCounters counters;
+    private final Journal journal;
+    private final ArrayList<HttpConnection> awaitingCommit = new ArrayList<>();
+    private final ArrayDeque<ByteBuffer> freeReceiveBuffers = new ArrayDeque<>();
+    private final ArrayDeque<ByteBuffer> freeOutBuffers = new ArrayDeque<>();
+    private final byte[] date = new byte[HttpDate.LENGTH];
+    private long dateSecond = -1;
+    private boolean draining;
+
+    /** Bytes of a connection's receive buffer: a maximal head plus room for the start of a pipelined one. */
+    final int receiveBufferBytes;
+    static final int OUT_BUFFER_BYTES = 8 * 1024;
+
+    HttpCore(ServerConfig config, Volume volume, CoreContext context, ServerCounters counters) {
+        this.config = config;
+        this.volume = volume;
+        this.ioBuffers = context.buffers();
+        this.counters = counters;
+        this.receiveBufferBytes = config.limits().maxHeadBytes() + 4096;
+        try {
+            this.journal = volume.journal(context.coreIndex());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public TransportHandler newConnection() {
+        counters.connectionsOpened.increment();
+        return new HttpConnection(this);
+    }
+
+    Journal journal() {
+        return journal;
+    }
+
+    void awaitCommit(HttpConnection c) {
+        awaitingCommit.add(c);
+    }
+
+    @Override
+    public int onTurnEnd() {
+        if (awaitingCommit.isEmpty()) {
+            return 0;
+        }
+        boolean durable;
+        try {
+            journal.commit();
+            durable = true;
+        } catch (IOException e) {
+            counters.commitFailures.increment();
+            System.err.println("atlas: journal commit failed: " + e.getMessage());
+            durable = false;
+        }
+        int n = awaitingCommit.size();
+        counters.commits.increment();
+        counters.commitEntries.add(n);
+        // Answer in staging order; a connection may stage again while answering, so iterate over a snapshot.
+        for (int i = 0; i < n; i++) {
+            HttpConnection c = awaitingCommit.get(i);
+            try {
+                c.onCommitted(durable);
+            } catch (RuntimeException e) {
+                // One connection's bug must not cost the others their answers, nor the core its life.
+                System.err.println("atlas: answering a commit failed: " + e);
+                c.close();
+            }
+        }
+        awaitingCommit.subList(0, n).clear();
+        return n;
+    }
+
+    @Override
+    public void onShutdown() {
+        draining = true;
+    }
+
+    boolean draining() {
+        return draining;
+    }
+
+    /** The IMF-fixdate of now, reformatted at most once a second. Shared bytes: copy, don't keep. */
+    byte[] date(long epochSecond) {
+        if (epochSecond != dateSecond) {
+            HttpDate.format(epochSecond, date, 0);
+            dateSecond = epochSecond;
+        }
+        return date;
+    }
+
+    ByteBuffer takeReceiveBuffer() {
+        ByteBuffer b = freeReceiveBuffers.pollLast();
+        return b != null ? b.clear() : ByteBuffer.allocateDirect(receiveBufferBytes);
+    }
+
+    ByteBuffer takeOutBuffer() {
+        ByteBuffer b = freeOutBuffers.pollLast();
+        return b != null ? b.clear() : ByteBuffer.allocateDirect(OUT_BUFFER_BYTES);
+    }
+
+    void giveBack(ByteBuffer receive, ByteBuffer out) {
+        // Keep a bounded stock: enough for a reconnect storm, not a leak after one.
+        if (freeReceiveBuffers.size() < 1024) {
+            freeReceiveBuffers.addLast(receive);
+        }
+        if (freeOutBuffers.size() < 1024) {
+            freeOutBuffers.addLast(out);
+        }
+    }
+}

@@ -1,0 +1,322 @@
+package atlas.server;
+
+import atlas.dataplane.IoBuffer;
+import atlas.http.ChunkedDecoder;
+import atlas.http.MediaTypes;
+import atlas.http.RequestHead;
+import atlas.http.RequestHead.Field;
+import atlas.store.Extent;
+import atlas.store.ObjectKey;
+import atlas.store.ObjectRecord;
+import atlas.store.VolumeFullException;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.zip.CRC32C;
+
+/**
+ * Durable ingest of one PUT/POST body (PASTE): the body lands once, in its final extent, and the client hears
+ * "201"/"204" only after both the bytes and the journal entry naming them are on stable storage.
+ *
+ * <pre>
+ *  allocate extent --> [100 Continue] --> receive into the I/O buffer's data area
+ *        ^                                        |  full, or body complete
+ *        |                                        v
+ *        +------------- more body <------ O_DIRECT|O_DSYNC write at extent + written
+ *                                                 |  body complete
+ *                                                 v
+ *                      stage journal entry --> group commit at end of turn --> answer
+ * </pre>
+ * A Content-Length body is received straight into the aligned buffer that is written to disk: no copy in Java.
+ * A chunked body is received into the connection's buffer and de-framed into the aligned buffer (one copy; the
+ * framing has to be removed somewhere). Chunked bodies get a reserve extent that grows by relocation if exceeded
+ * and is trimmed to the final length at commit.
+ * <p>
+ * Until the journal entry is staged this class owns the extent and frees it on any failure; after staging the
+ * journal owns it.
+ */
+final class ObjectUpload {
+    /** First reserve for a body of unknown length; live HLS segments fit, bigger bodies relocate. */
+    static final long CHUNKED_RESERVE_BYTES = 16L << 20;
+    private static final int BLOCK = 4096;
+    private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    private final HttpConnection c;
+    private final CRC32C crc = new CRC32C();
+    private final ChunkedDecoder chunked = new ChunkedDecoder();
+    private ObjectKey name;
+    private String contentType;
+    private boolean existed;
+    private boolean isChunked;
+    private long declaredLength;
+    private Extent extent;
+    private IoBuffer io;
+    /** Body bytes in the I/O buffer's data area not yet written. */
+    private int fill;
+    /** Body bytes durable in the extent. */
+    private long written;
+    private boolean bodyComplete;
+    private boolean deleting;
+    private ObjectRecord staged;
+
+    ObjectUpload(HttpConnection connection) {
+        this.c = connection;
+    }
+
+    // ---------------------------------------------------------------- PUT / POST
+
+    void begin() {
+        RequestHead h = c.head;
+        isChunked = h.isChunked();
+        declaredLength = h.contentLength();
+        if (!isChunked && declaredLength < 0) {
+            c.respondError(411, "Content-Length or chunked Transfer-Encoding required");
+            return;
+        }
+        long maxBody = c.core.config.limits().maxBodyBytes();
+        if (declaredLength > maxBody) {
+            c.respondError(413, "body larger than " + maxBody + " bytes");
+            return;
+        }
+        ObjectRecord current = c.lookupPinned();
+        int precondition = Preconditions.evaluateWrite(h, current);
+        existed = current != null;
+        if (current != null) {
+            current.unpin();
+        }
+        if (precondition != Preconditions.PROCEED) {
+            c.respondError(precondition, "precondition failed");
+            return;
+        }
+        name = ObjectKey.copyOf(h.pathBytes(), h.pathLength());
+        contentType = contentTypeFor(name.toString(), h.value(Field.CONTENT_TYPE));
+        try {
+            extent = c.core.volume.allocate(isChunked ? Math.min(CHUNKED_RESERVE_BYTES, maxBody) : Math.max(declaredLength, 1));
+        } catch (VolumeFullException e) {
+            c.respondError(507, e.getMessage());
+            return;
+        }
+        crc.reset();
+        chunked.reset();
+        fill = 0;
+        written = 0;
+        bodyComplete = false;
+        if (h.expectsContinue()) {
+            // curl and others wait for this before sending a large body (RFC 9110 §10.1.1).
+            c.state = HttpConnection.State.CONTINUE;
+            c.out.clear();
+            c.out.put(CONTINUE);
+            c.transport.send(c.out, 0, CONTINUE.length);
+            return;
+        }
+        acquireBuffer();
+    }
+
+    void onContinueSent() {
+        acquireBuffer();
+    }
+
+    private static String contentTypeFor(String name, String declared) {
+        String byName = MediaTypes.forName(name);
+        if (byName != null) {
+            return byName;
+        }
+        if (declared != null && !declared.isBlank() && declared.length() < 200) {
+            return declared.strip();
+        }
+        return MediaTypes.OCTET_STREAM;
+    }
+
+    private void acquireBuffer() {
+        IoBuffer b = c.acquireIoBuffer(true);
+        if (b != null) {
+            onBuffer(b);
+        }
+    }
+
+    void onBuffer(IoBuffer buffer) {
+        io = buffer;
+        c.state = HttpConnection.State.RECEIVE_BODY;
+        // Body bytes that arrived with the head are already in the receive buffer.
+        takeBuffered();
+    }
+
+    /** Moves body bytes already in the receive buffer into the I/O buffer, then continues the pump. */
+    private void takeBuffered() {
+        int available = c.recvEnd - c.recvStart;
+        if (available > 0) {
+            int space = io.dataCapacity() - fill;
+            if (isChunked) {
+                int consumed = chunked.decode(c.recv, c.recvStart, c.recvEnd, io.byteBuffer(),
+                        IoBuffer.HEADROOM + fill, IoBuffer.HEADROOM + io.dataCapacity());
+                if (consumed == ChunkedDecoder.MALFORMED) {
+                    fail(400, "malformed chunked body");
+                    return;
+                }
+                c.recvStart += consumed;
+                fill += chunked.produced();
+                bodyComplete = chunked.isComplete();
+            } else {
+                int n = (int) Math.min(Math.min(available, space), declaredLength - written - fill);
+                io.byteBuffer().put(IoBuffer.HEADROOM + fill, c.recv, c.recvStart, n);
+                c.recvStart += n;
+                fill += n;
+            }
+        }
+        pump();
+    }
+
+    /** Decides the next step: write a full buffer, finish, or receive more. */
+    private void pump() {
+        if (!isChunked && written + fill == declaredLength) {
+            bodyComplete = true;
+        }
+        if (written + fill > c.core.config.limits().maxBodyBytes()) {
+            fail(413, "body larger than " + c.core.config.limits().maxBodyBytes() + " bytes");
+            return;
+        }
+        if (bodyComplete || fill == io.dataCapacity()) {
+            writeFill();
+            return;
+        }
+        long deadline = c.transport.nowNs() + c.core.config.sendStallTimeout().toNanos();
+        c.transport.deadline(deadline);
+        if (isChunked) {
+            c.compactReceiveBuffer();
+            c.transport.receive(c.recv, c.recvEnd, c.recv.capacity() - c.recvEnd);
+        } else {
+            int want = (int) Math.min(io.dataCapacity() - fill, declaredLength - written - fill);
+            c.transport.receive(io.byteBuffer(), IoBuffer.HEADROOM + fill, want);
+        }
+    }
+
+    void onReceived(int bytes) {
+        if (bytes <= 0) {
+            abandon(); // client went away mid-body: nothing was acknowledged, nothing is kept
+            c.close();
+            return;
+        }
+        if (isChunked) {
+            c.recvEnd += bytes;
+            takeBuffered();
+        } else {
+            fill += bytes;
+            pump();
+        }
+    }
+
+    private void writeFill() {
+        if (fill == 0) {
+            onDiskWritten(0); // nothing buffered (empty body, or it ended on a buffer boundary)
+            return;
+        }
+        int padded = (fill + BLOCK - 1) & -BLOCK;
+        if (written + padded > extent.capacityBytes()) {
+            try {
+                extent = ExtentRelocation.grow(c.core.volume, extent, written, written + padded);
+            } catch (IOException e) {
+                fail(e instanceof VolumeFullException ? 507 : 500, e.getMessage());
+                return;
+            }
+        }
+        ByteBuffer data = io.byteBuffer();
+        data.limit(IoBuffer.HEADROOM + fill).position(IoBuffer.HEADROOM);
+        crc.update(data);
+        data.clear();
+        // The tail of the last block is zeroed so no stale bytes of an earlier object sit in the extent.
+        io.segment().asSlice(IoBuffer.HEADROOM + fill, padded - fill).fill((byte) 0);
+        c.transport.writeDiskDurable(io, IoBuffer.HEADROOM, padded, extent.offsetBytes() + written);
+    }
+
+    void onDiskWritten(int bytes) {
+        if (bytes < 0) {
+            c.core.counters.diskErrors.increment();
+            fail(bytes == -28 ? 507 : 500, "write to the volume failed");
+            return;
+        }
+        written += fill;
+        fill = 0;
+        if (!bodyComplete) {
+            takeBuffered();
+            return;
+        }
+        c.releaseIoBuffer(io);
+        io = null;
+        if (isChunked) {
+            extent = c.core.volume.trim(extent, Math.max(written, 1));
+        }
+        stage();
+    }
+
+    /** Stages the journal entry; the extent now belongs to the journal. */
+    private void stage() {
+        staged = c.core.journal().stagePut(name, extent, written, contentType, (int) crc.getValue(),
+                System.currentTimeMillis());
+        extent = null;
+        c.state = HttpConnection.State.AWAIT_COMMIT;
+        c.core.awaitCommit(c);
+    }
+
+    void onCommitted(boolean durable) {
+        if (c.state != HttpConnection.State.AWAIT_COMMIT) {
+            return; // the client left while we committed; the object is stored all the same
+        }
+        if (!durable) {
+            c.respondError(500, "commit to the journal failed");
+            return;
+        }
+        if (deleting) {
+            deleting = false;
+            c.beginHead(204).end();
+            c.sendOut();
+            return;
+        }
+        var w = c.beginHead(existed ? 204 : 201).field("ETag", staged.etagBytes());
+        staged = null;
+        if (!existed) {
+            w.field("Content-Length", 0);
+        }
+        w.end();
+        c.sendOut();
+    }
+
+    // ---------------------------------------------------------------- DELETE
+
+    void beginDelete() {
+        ObjectRecord current = c.lookupPinned();
+        if (current == null) {
+            c.respondError(404, "no such object");
+            return;
+        }
+        int precondition = Preconditions.evaluateWrite(c.head, current);
+        current.unpin();
+        if (precondition != Preconditions.PROCEED) {
+            c.respondError(precondition, "precondition failed");
+            return;
+        }
+        name = current.key();
+        deleting = true;
+        c.core.journal().stageDelete(name);
+        c.state = HttpConnection.State.AWAIT_COMMIT;
+        c.core.awaitCommit(c);
+    }
+
+    // ---------------------------------------------------------------- failure
+
+    private void fail(int status, String detail) {
+        abandon();
+        c.respondError(status, detail);
+    }
+
+    /** Frees what the upload holds if it was not staged yet. */
+    void abandon() {
+        if (io != null) {
+            c.releaseIoBuffer(io);
+            io = null;
+        }
+        if (extent != null) {
+            c.core.volume.release(extent);
+            extent = null;
+        }
+    }
+}
