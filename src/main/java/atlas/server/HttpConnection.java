@@ -478,7 +478,7 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
         }
         transmitter.abandon();
         upload.abandon();
-        core.giveBack(recv, out.capacity() == HttpCore.OUT_BUFFER_BYTES ? out : core.takeOutBuffer());
+        core.giveBack(recv, out.capacity() == HttpCore.OUT_BUFFER_BYTES ? out : null);
         recv = null;
         out = null;
     }

@@ -129,12 +129,13 @@ final class HttpCore implements CoreProtocol {
         return b != null ? b.clear() : ByteBuffer.allocateDirect(OUT_BUFFER_BYTES);
     }
 
+    /** Takes back a closed connection's buffers; {@code out} is null when it was a one-off oversized buffer. */
     void giveBack(ByteBuffer receive, ByteBuffer out) {
         // Keep a bounded stock: enough for a reconnect storm, not a leak after one.
         if (freeReceiveBuffers.size() < 1024) {
             freeReceiveBuffers.addLast(receive);
         }
-        if (freeOutBuffers.size() < 1024) {
+        if (out != null && freeOutBuffers.size() < 1024) {
             freeOutBuffers.addLast(out);
         }
     }

@@ -253,6 +253,7 @@ final class ObjectUpload {
         staged = c.core.journal().stagePut(name, extent, written, contentType, (int) crc.getValue(),
                 System.currentTimeMillis());
         extent = null;
+        c.transport.deadline(0); // the commit is ours to finish; no client timeout applies to it
         c.state = HttpConnection.State.AWAIT_COMMIT;
         c.core.awaitCommit(c);
     }

@@ -1,17 +1,118 @@
 package atlas.store;
 
+import atlas.posix.Libc;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * STUB — contract only; implementation in progress.
- * <p>
  * One core's append-only commit log (PASTE: the commit is a small metadata entry plus a flush). Entries staged
  * during one event-loop turn are written by a single durable write in {@link #commit()} — group commit — and only
  * then published to the index, so a reader never sees an object whose commit could still be lost.
  * Owned by one thread.
+ * <p>
+ * The file is opened {@code O_WRONLY|O_DSYNC} and written with pwrite at a tracked offset (rather than
+ * O_APPEND) so that after a failed write the next commit overwrites whatever part of the failed one reached
+ * the disk. Entry format: {@link JournalLayout}. The page cache may hold journal pages: they are metadata.
  */
 public final class Journal implements AutoCloseable {
-    private Journal() {
+    private static final int INITIAL_STAGING_BYTES = 64 << 10;
+    private static final byte[] NO_CONTENT_TYPE = new byte[0];
+    private static final Extent NO_EXTENT = new Extent(0, 0);
+
+    private final Volume volume;
+    private final int journalId;
+    private final Path file;
+    private final int fd;
+    private long appendOffsetBytes;
+    /** Set when a failed write could not be rolled back: appending after unknown bytes is unsafe. */
+    private boolean broken;
+    private boolean closed;
+
+    /** Encoded entries of the current group, back to back; native so it can be pwritten directly. */
+    private MemorySegment staging;
+    private long stagedBytes;
+    /** Staged operations in order; slots are reused so steady-state staging allocates only the records. */
+    private final List<Staged> staged = new ArrayList<>();
+    private int stagedCount;
+
+    private static final class Staged {
+        ObjectRecord put;
+        ObjectKey deleteKey;
+        long deleteSequence;
+    }
+
+    private Journal(Volume volume, int journalId, Path file, int fd, long appendOffsetBytes) {
+        this.volume = volume;
+        this.journalId = journalId;
+        this.file = file;
+        this.fd = fd;
+        this.appendOffsetBytes = appendOffsetBytes;
+        this.staging = Arena.ofAuto().allocate(INITIAL_STAGING_BYTES, 8);
+    }
+
+    static String fileName(int journalId) {
+        return "journal-" + journalId + ".log";
+    }
+
+    /** Opens or creates {@code journal-<id>.log}; an existing file was already checked and repaired at open. */
+    static Journal open(Volume volume, int journalId, Superblock superblock) throws IOException {
+        Path dir = volume.directory();
+        Path file = dir.resolve(fileName(journalId));
+        boolean existed = Files.exists(file);
+        if (existed && Files.size(file) >= JournalLayout.HEADER_SIZE) {
+            checkHeader(file, superblock);
+        }
+        int fd = Libc.open(file.toString(), Libc.O_WRONLY | Libc.O_CREAT | Libc.O_DSYNC | Libc.O_CLOEXEC, 0644);
+        try {
+            long size = Files.size(file);
+            if (size < JournalLayout.HEADER_SIZE) {
+                try (Arena arena = Arena.ofConfined()) {
+                    MemorySegment header = arena.allocate(JournalLayout.HEADER_SIZE, 8);
+                    JournalLayout.encodeHeader(header, journalId, superblock);
+                    Libc.ftruncate(fd, 0);
+                    writeFully(fd, header, JournalLayout.HEADER_SIZE, 0);
+                }
+                size = JournalLayout.HEADER_SIZE;
+                if (!existed) {
+                    DataFile.syncDirectory(dir);
+                }
+            }
+            return new Journal(volume, journalId, file, fd, size);
+        } catch (IOException | RuntimeException e) {
+            Libc.close(fd);
+            throw e;
+        }
+    }
+
+    private static void checkHeader(Path file, Superblock superblock) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(JournalLayout.HEADER_SIZE);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            while (buf.hasRemaining() && ch.read(buf, buf.position()) > 0) {
+                // keep reading
+            }
+        }
+        String problem = JournalLayout.headerProblem(MemorySegment.ofArray(buf.array()), superblock);
+        if (problem != null) {
+            throw new IOException(file + ": " + problem);
+        }
+    }
+
+    public int journalId() {
+        return journalId;
+    }
+
+    /** Bytes in the journal file, header included. */
+    public long sizeBytes() {
+        return appendOffsetBytes;
     }
 
     /**
@@ -20,16 +121,40 @@ public final class Journal implements AutoCloseable {
      */
     public ObjectRecord stagePut(ObjectKey name, Extent extent, long length, String contentType, int crc32c,
                                  long mtimeMillis) {
-        throw new UnsupportedOperationException("stub");
+        checkOpen();
+        if (length < 0 || length > extent.capacityBytes() || extent.capacityBytes() == 0) {
+            throw new IllegalArgumentException("object of " + length + " bytes does not fit extent " + extent);
+        }
+        byte[] ct = contentType.getBytes(StandardCharsets.UTF_8);
+        if (ct.length > JournalLayout.MAX_CONTENT_TYPE_LENGTH) {
+            throw new IllegalArgumentException("content type longer than "
+                    + JournalLayout.MAX_CONTENT_TYPE_LENGTH + " bytes");
+        }
+        checkName(name);
+        ObjectKey owned = name.toOwned();
+        long sequence = volume.nextSequence();
+        ObjectRecord record = volume.newRecord(owned, extent, length, contentType, crc32c, mtimeMillis, sequence);
+        stageBytes(JournalLayout.TYPE_PUT, sequence, owned, ct, extent, length, crc32c, mtimeMillis);
+        Staged s = nextSlot();
+        s.put = record;
+        return record;
     }
 
     /** Stages the deletion of {@code name}. */
     public void stageDelete(ObjectKey name) {
-        throw new UnsupportedOperationException("stub");
+        checkOpen();
+        checkName(name);
+        ObjectKey owned = name.toOwned();
+        long sequence = volume.nextSequence();
+        stageBytes(JournalLayout.TYPE_DELETE, sequence, owned, NO_CONTENT_TYPE, NO_EXTENT, 0, 0,
+                System.currentTimeMillis());
+        Staged s = nextSlot();
+        s.deleteKey = owned;
+        s.deleteSequence = sequence;
     }
 
     public int stagedCount() {
-        throw new UnsupportedOperationException("stub");
+        return stagedCount;
     }
 
     /**
@@ -38,11 +163,121 @@ public final class Journal implements AutoCloseable {
      * (their extents are released); the caller fails those requests.
      */
     public void commit() throws IOException {
-        throw new UnsupportedOperationException("stub");
+        checkOpen();
+        if (stagedCount == 0) {
+            return;
+        }
+        if (broken) {
+            dropStaged();
+            throw new IOException(file + ": journal unusable after an earlier failed write that could not be"
+                    + " rolled back; restart to recover");
+        }
+        try {
+            writeFully(fd, staging, stagedBytes, appendOffsetBytes);
+        } catch (IOException e) {
+            rollBack();
+            dropStaged();
+            throw e;
+        }
+        appendOffsetBytes += stagedBytes;
+        // Durable: now visible, in staging order (which is sequence order within this journal).
+        for (int i = 0; i < stagedCount; i++) {
+            Staged s = staged.get(i);
+            if (s.put != null) {
+                volume.index().publish(s.put);
+            } else {
+                volume.index().delete(s.deleteKey, s.deleteSequence);
+            }
+            clear(s);
+        }
+        stagedCount = 0;
+        stagedBytes = 0;
     }
 
+    /**
+     * Cuts off whatever part of the failed write reached the file: otherwise complete entries of a group the
+     * callers were told failed could be replayed later, pointing at extents we are about to reuse.
+     */
+    private void rollBack() {
+        try {
+            Libc.ftruncate(fd, appendOffsetBytes);
+            Libc.fsync(fd);
+        } catch (IOException e) {
+            broken = true;
+        }
+    }
+
+    private void dropStaged() {
+        for (int i = 0; i < stagedCount; i++) {
+            Staged s = staged.get(i);
+            if (s.put != null) {
+                volume.release(s.put.extent());
+            }
+            clear(s);
+        }
+        stagedCount = 0;
+        stagedBytes = 0;
+    }
+
+    private static void clear(Staged s) {
+        s.put = null;
+        s.deleteKey = null;
+    }
+
+    private Staged nextSlot() {
+        if (stagedCount == staged.size()) {
+            staged.add(new Staged());
+        }
+        return staged.get(stagedCount++);
+    }
+
+    private void stageBytes(short type, long sequence, ObjectKey name, byte[] ct, Extent extent, long length,
+                            int crc32c, long mtimeMillis) {
+        int size = JournalLayout.entrySize(name.length(), ct.length);
+        if (stagedBytes + size > staging.byteSize()) {
+            MemorySegment bigger = Arena.ofAuto().allocate(Math.max(staging.byteSize() * 2, stagedBytes + size), 8);
+            MemorySegment.copy(staging, 0, bigger, 0, stagedBytes);
+            staging = bigger;
+        }
+        stagedBytes += JournalLayout.encodeEntry(staging, stagedBytes, type, sequence, name, ct,
+                extent.offsetBytes(), extent.capacityBytes(), length, crc32c, mtimeMillis);
+    }
+
+    private static void checkName(ObjectKey name) {
+        if (name.length() == 0 || name.length() > ObjectNames.MAX_LENGTH) {
+            throw new IllegalArgumentException("object name of " + name.length() + " bytes");
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException(file + " is closed");
+        }
+    }
+
+    private static void writeFully(int fd, MemorySegment src, long count, long offsetBytes) throws IOException {
+        long done = 0;
+        while (done < count) {
+            long n = Libc.pwrite(fd, src.asSlice(done), count - done, offsetBytes + done);
+            if (n == 0) {
+                throw new IOException("pwrite(fd " + fd + ") wrote nothing");
+            }
+            done += n;
+        }
+    }
+
+    /** Drops (and releases the extents of) anything staged but not committed, and closes the file. */
     @Override
     public void close() throws IOException {
-        throw new UnsupportedOperationException("stub");
+        if (closed) {
+            return;
+        }
+        closed = true;
+        dropStaged();
+        try {
+            Libc.close(fd);
+        } finally {
+            volume.journalClosed(this);
+        }
     }
 }

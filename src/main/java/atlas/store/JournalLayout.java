@@ -1,0 +1,187 @@
+package atlas.store;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32C;
+
+/**
+ * Byte layout of a journal file ({@code journal-<id>.log}): one header, then entries back to back, each a
+ * multiple of 8 bytes. Little endian.
+ * <pre>
+ * Header (64 bytes)
+ *  0               8       12      16                              32                      60      64
+ *  +---------------+-------+-------+-------------------------------+-----------------------+-------+
+ *  | MAGIC         |VERSION|JOURNAL| VOLUME_ID (hi, lo)            | reserved, zero        | CRC32C|
+ *  | "ATLASJNL"    | int   |ID int | must match the superblock     |                       |[0,60) |
+ *  +---------------+-------+-------+-------------------------------+-----------------------+-------+
+ *
+ * Entry (64 bytes + name + content type, padded to 8)
+ *  0       4       8       12      14      16              24      26      28      32
+ *  +-------+-------+-------+-------+-------+---------------+-------+-------+-------+
+ *  | MAGIC |LENGTH | CRC32C| TYPE  |NAME_  | SEQUENCE      |CTYPE_ |reserv.|OBJECT_|
+ *  | "AJE1"| total | of    | 1 PUT |LENGTH | global, long  |LENGTH | zero  |CRC32C |
+ *  |       | bytes |[12,L) | 2 DEL | short |               | short |       | int   |
+ *  +-------+-------+-------+-------+-------+---------------+-------+-------+-------+
+ *  32              40              48              56              64
+ *  +---------------+---------------+---------------+---------------+--------------------------+-----+
+ *  | EXTENT_OFFSET | EXTENT_CAPAC. | OBJECT_LENGTH | MTIME_MILLIS  | name (UTF-8) | ctype     | pad |
+ *  +---------------+---------------+---------------+---------------+--------------------------+-----+
+ * </pre>
+ * The CRC covers everything after itself, padding included, so a torn or partly overwritten entry never
+ * passes. A DELETE carries only the name (the extent, length and object CRC fields are zero).
+ */
+final class JournalLayout {
+    // --- header ---
+    /** "ATLASJNL" read as a little-endian long. */
+    static final long HEADER_MAGIC = 0x4C4E4A53414C5441L;
+    static final int HEADER_VERSION = 1;
+    static final int HEADER_MAGIC_OFFSET = 0;
+    static final int HEADER_VERSION_OFFSET = 8;
+    static final int HEADER_JOURNAL_ID_OFFSET = 12;
+    static final int HEADER_VOLUME_ID_HI_OFFSET = 16;
+    static final int HEADER_VOLUME_ID_LO_OFFSET = 24;
+    static final int HEADER_CRC_OFFSET = 60;
+    static final int HEADER_SIZE = 64;
+
+    // --- entry ---
+    /** "AJE1" read as a little-endian int. */
+    static final int ENTRY_MAGIC = 0x31454A41;
+    static final int MAGIC_OFFSET = 0;
+    static final int LENGTH_OFFSET = 4;
+    static final int CRC_OFFSET = 8;
+    /** The entry CRC covers [CRC_START, LENGTH). */
+    static final int CRC_START = 12;
+    static final int TYPE_OFFSET = 12;
+    static final int NAME_LENGTH_OFFSET = 14;
+    static final int SEQUENCE_OFFSET = 16;
+    static final int CONTENT_TYPE_LENGTH_OFFSET = 24;
+    static final int OBJECT_CRC_OFFSET = 28;
+    static final int EXTENT_OFFSET_OFFSET = 32;
+    static final int EXTENT_CAPACITY_OFFSET = 40;
+    static final int OBJECT_LENGTH_OFFSET = 48;
+    static final int MTIME_MILLIS_OFFSET = 56;
+    static final int FIXED_SIZE = 64;
+
+    static final short TYPE_PUT = 1;
+    static final short TYPE_DELETE = 2;
+
+    /** Content types are short ASCII tokens; a bound keeps entries small and the length field meaningful. */
+    static final int MAX_CONTENT_TYPE_LENGTH = 255;
+    static final int MAX_ENTRY_SIZE = Layouts.align8(FIXED_SIZE + ObjectNames.MAX_LENGTH + MAX_CONTENT_TYPE_LENGTH);
+
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(Layouts.ORDER);
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(Layouts.ORDER);
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(Layouts.ORDER);
+
+    private JournalLayout() {
+    }
+
+    static int entrySize(int nameLength, int contentTypeLength) {
+        return Layouts.align8(FIXED_SIZE + nameLength + contentTypeLength);
+    }
+
+    static void encodeHeader(MemorySegment dst, int journalId, Superblock volume) {
+        dst.asSlice(0, HEADER_SIZE).fill((byte) 0);
+        dst.set(LONG, HEADER_MAGIC_OFFSET, HEADER_MAGIC);
+        dst.set(INT, HEADER_VERSION_OFFSET, HEADER_VERSION);
+        dst.set(INT, HEADER_JOURNAL_ID_OFFSET, journalId);
+        dst.set(LONG, HEADER_VOLUME_ID_HI_OFFSET, volume.volumeIdHi());
+        dst.set(LONG, HEADER_VOLUME_ID_LO_OFFSET, volume.volumeIdLo());
+        dst.set(INT, HEADER_CRC_OFFSET, crc(dst, 0, HEADER_CRC_OFFSET));
+    }
+
+    /** Null when the header is valid and belongs to {@code volume}, else why not. */
+    static String headerProblem(MemorySegment src, Superblock volume) {
+        if (src.byteSize() < HEADER_SIZE || src.get(LONG, HEADER_MAGIC_OFFSET) != HEADER_MAGIC) {
+            return "not an Atlas journal (bad magic)";
+        }
+        if (src.get(INT, HEADER_CRC_OFFSET) != crc(src, 0, HEADER_CRC_OFFSET)) {
+            return "journal header checksum mismatch";
+        }
+        if (src.get(INT, HEADER_VERSION_OFFSET) != HEADER_VERSION) {
+            return "unsupported journal version " + src.get(INT, HEADER_VERSION_OFFSET);
+        }
+        if (src.get(LONG, HEADER_VOLUME_ID_HI_OFFSET) != volume.volumeIdHi()
+                || src.get(LONG, HEADER_VOLUME_ID_LO_OFFSET) != volume.volumeIdLo()) {
+            return String.format("journal belongs to volume %016x%016x, not to this volume %s",
+                    src.get(LONG, HEADER_VOLUME_ID_HI_OFFSET), src.get(LONG, HEADER_VOLUME_ID_LO_OFFSET),
+                    volume.volumeIdHex());
+        }
+        return null;
+    }
+
+    /**
+     * Encodes one entry at {@code dst[at]} (which must have {@link #entrySize} bytes) and returns its size.
+     */
+    static int encodeEntry(MemorySegment dst, long at, short type, long sequence, ObjectKey name,
+                           byte[] contentType, long extentOffset, long extentCapacity, long objectLength,
+                           int objectCrc, long mtimeMillis) {
+        int nameLength = name.length();
+        int ctLength = contentType.length;
+        int size = entrySize(nameLength, ctLength);
+        MemorySegment e = dst.asSlice(at, size);
+        e.set(INT, MAGIC_OFFSET, ENTRY_MAGIC);
+        e.set(INT, LENGTH_OFFSET, size);
+        e.set(SHORT, TYPE_OFFSET, type);
+        e.set(SHORT, NAME_LENGTH_OFFSET, (short) nameLength);
+        e.set(LONG, SEQUENCE_OFFSET, sequence);
+        e.set(SHORT, CONTENT_TYPE_LENGTH_OFFSET, (short) ctLength);
+        e.set(SHORT, CONTENT_TYPE_LENGTH_OFFSET + 2, (short) 0);
+        e.set(INT, OBJECT_CRC_OFFSET, objectCrc);
+        e.set(LONG, EXTENT_OFFSET_OFFSET, extentOffset);
+        e.set(LONG, EXTENT_CAPACITY_OFFSET, extentCapacity);
+        e.set(LONG, OBJECT_LENGTH_OFFSET, objectLength);
+        e.set(LONG, MTIME_MILLIS_OFFSET, mtimeMillis);
+        for (int i = 0; i < nameLength; i++) {
+            e.set(ValueLayout.JAVA_BYTE, FIXED_SIZE + i, name.byteAt(i));
+        }
+        MemorySegment.copy(contentType, 0, e, ValueLayout.JAVA_BYTE, FIXED_SIZE + nameLength, ctLength);
+        e.asSlice(FIXED_SIZE + nameLength + ctLength).fill((byte) 0);
+        e.set(INT, CRC_OFFSET, crc(e, CRC_START, size));
+        return size;
+    }
+
+    /**
+     * The size of the valid entry at {@code src[at]}, or -1 if there is none (wrong magic, impossible lengths,
+     * past {@code src}'s end, or a CRC mismatch).
+     */
+    static int validEntrySize(MemorySegment src, long at) {
+        long available = src.byteSize() - at;
+        if (available < FIXED_SIZE || src.get(INT, at + MAGIC_OFFSET) != ENTRY_MAGIC) {
+            return -1;
+        }
+        int size = src.get(INT, at + LENGTH_OFFSET);
+        if (size < FIXED_SIZE || size > MAX_ENTRY_SIZE || (size & 7) != 0 || size > available) {
+            return -1;
+        }
+        int nameLength = Short.toUnsignedInt(src.get(SHORT, at + NAME_LENGTH_OFFSET));
+        int ctLength = Short.toUnsignedInt(src.get(SHORT, at + CONTENT_TYPE_LENGTH_OFFSET));
+        if (entrySize(nameLength, ctLength) != size) {
+            return -1;
+        }
+        if (src.get(INT, at + CRC_OFFSET) != crc(src, at + CRC_START, at + size)) {
+            return -1;
+        }
+        return size;
+    }
+
+    /** Decodes the entry at {@code src[at]}, which {@link #validEntrySize} accepted. */
+    static JournalEntry decodeEntry(MemorySegment src, long at) {
+        int nameLength = Short.toUnsignedInt(src.get(SHORT, at + NAME_LENGTH_OFFSET));
+        int ctLength = Short.toUnsignedInt(src.get(SHORT, at + CONTENT_TYPE_LENGTH_OFFSET));
+        byte[] name = src.asSlice(at + FIXED_SIZE, nameLength).toArray(ValueLayout.JAVA_BYTE);
+        byte[] ct = src.asSlice(at + FIXED_SIZE + nameLength, ctLength).toArray(ValueLayout.JAVA_BYTE);
+        return new JournalEntry(src.get(SHORT, at + TYPE_OFFSET), src.get(LONG, at + SEQUENCE_OFFSET), name,
+                new String(ct, StandardCharsets.UTF_8),
+                src.get(LONG, at + EXTENT_OFFSET_OFFSET), src.get(LONG, at + EXTENT_CAPACITY_OFFSET),
+                src.get(LONG, at + OBJECT_LENGTH_OFFSET), src.get(INT, at + OBJECT_CRC_OFFSET),
+                src.get(LONG, at + MTIME_MILLIS_OFFSET));
+    }
+
+    private static int crc(MemorySegment src, long from, long to) {
+        CRC32C crc = new CRC32C();
+        crc.update(src.asSlice(from, to - from).asByteBuffer());
+        return (int) crc.getValue();
+    }
+}

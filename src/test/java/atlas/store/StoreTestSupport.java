@@ -1,0 +1,56 @@
+package atlas.store;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.zip.CRC32C;
+
+/** Small helpers shared by the store tests: a tiny volume config and put/get through the real write path. */
+final class StoreTestSupport {
+    static final long B = Volume.BLOCK_SIZE;
+
+    private StoreTestSupport() {
+    }
+
+    static VolumeConfig smallConfig(Path dir) {
+        return new VolumeConfig(dir, 64 * B, 64 * B, 4096 * B);
+    }
+
+    static byte[] bytes(int length, int seed) {
+        byte[] b = new byte[length];
+        for (int i = 0; i < length; i++) {
+            b[i] = (byte) (i * 31 + seed);
+        }
+        return b;
+    }
+
+    static int crc(byte[] b) {
+        CRC32C c = new CRC32C();
+        c.update(b);
+        return (int) c.getValue();
+    }
+
+    /** The ingest path: allocate, write the padded bytes durably, stage, commit. */
+    static ObjectRecord put(Volume v, Journal j, String name, byte[] content) throws IOException {
+        Extent e = v.allocate(content.length);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(e.capacityBytes(), Volume.BLOCK_SIZE);
+            MemorySegment.copy(content, 0, buf, ValueLayout.JAVA_BYTE, 0, content.length);
+            v.writeDurable(buf, e.offsetBytes());
+        }
+        ObjectRecord r = j.stagePut(ObjectKey.of(name), e, content.length, "video/mp2t", crc(content), 1234L);
+        j.commit();
+        return r;
+    }
+
+    /** The serving path: O_DIRECT read of the whole extent, then cut to the object's length. */
+    static byte[] get(Volume v, ObjectRecord r) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(Math.max(r.extent().capacityBytes(), B), Volume.BLOCK_SIZE);
+            v.read(buf, r.offsetBytes());
+            return buf.asSlice(0, r.length()).toArray(ValueLayout.JAVA_BYTE);
+        }
+    }
+}
