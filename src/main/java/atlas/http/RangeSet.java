@@ -3,10 +3,19 @@ package atlas.http;
 import java.nio.ByteBuffer;
 
 /**
- * STUB — contract only; implementation in progress.
- * <p>
  * The byte ranges of one request (RFC 9110 §14), resolved against the representation's length. Reused per
  * connection; parsing does not allocate.
+ * <pre>
+ *   Range        = "bytes" "=" range-spec *( OWS "," OWS range-spec )   unit case-insensitive (§14.1)
+ *   range-spec   = first "-" [ last ]  |  "-" suffix-length             empty list elements allowed (§5.6.1)
+ * </pre>
+ * Resolution (§14.1.2): last is clamped to length-1; a suffix longer than the representation selects all of it;
+ * a first position at or past the end is unsatisfiable and dropped. Numbers too large for a long saturate, which
+ * resolves the same way (a huge first is unsatisfiable, a huge last or suffix is clamped).
+ * <p>
+ * Ranges are kept in request order and overlapping ranges are NOT merged. §14.2 allows a server to coalesce or
+ * refuse such sets; the cap on the number of ranges bounds the amplification a client can get by repeating one
+ * range, and keeping the order lets the multipart writer answer exactly what was asked.
  */
 public final class RangeSet {
     /** No usable Range header (absent, not "bytes", syntactically invalid, or over the cap): serve 200 in full. */
@@ -16,8 +25,26 @@ public final class RangeSet {
     /** Syntactically valid but no range satisfiable: serve 416 with "Content-Range: bytes *&#47;length". */
     public static final int UNSATISFIABLE = 2;
 
+    private static final long NONE = -1;
+
+    private final int maxRanges;
+    private final long[] firsts;
+    private final long[] lasts;
+    private int count;
+
+    // Scratch results of the element scanner, kept in fields so parsing allocates nothing.
+    private long scannedFirst;
+    private long scannedLast;
+    private long scannedNumber;
+    private int scanEnd;
+
     public RangeSet(int maxRanges) {
-        throw new UnsupportedOperationException("stub");
+        if (maxRanges < 1) {
+            throw new IllegalArgumentException("maxRanges must be positive: " + maxRanges);
+        }
+        this.maxRanges = maxRanges;
+        this.firsts = new long[maxRanges];
+        this.lasts = new long[maxRanges];
     }
 
     /**
@@ -26,14 +53,140 @@ public final class RangeSet {
      * maxRanges ranges yields IGNORE. Returns one of the constants above.
      */
     public int parse(ByteBuffer buf, int offset, int length, long representationLength) {
-        throw new UnsupportedOperationException("stub");
+        count = 0;
+        int end = offset + length;
+        if (length < 6 || !isBytesUnit(buf, offset)) {
+            return IGNORE;
+        }
+        int i = offset + 6;
+        int elements = 0;
+        while (true) {
+            i = skipOws(buf, i, end);
+            if (i < end && buf.get(i) != ',') {
+                if (!scanElement(buf, i, end) || ++elements > maxRanges) {
+                    count = 0;
+                    return IGNORE;
+                }
+                add(representationLength);
+                i = skipOws(buf, scanEnd, end);
+            }
+            if (i == end) {
+                break;
+            }
+            if (buf.get(i) != ',') {
+                count = 0;
+                return IGNORE;
+            }
+            i++;
+        }
+        if (elements == 0) {
+            return IGNORE; // "bytes=" or "bytes=, ,": 1#range-spec needs one element
+        }
+        return count > 0 ? SATISFIABLE : UNSATISFIABLE;
     }
 
-    public int count() { throw new UnsupportedOperationException("stub"); }
+    public int count() {
+        return count;
+    }
 
     /** First byte of range {@code i}. */
-    public long first(int i) { throw new UnsupportedOperationException("stub"); }
+    public long first(int i) {
+        return firsts[checkIndex(i)];
+    }
 
     /** Last byte (inclusive) of range {@code i}. */
-    public long last(int i) { throw new UnsupportedOperationException("stub"); }
+    public long last(int i) {
+        return lasts[checkIndex(i)];
+    }
+
+    /** Total bytes selected by all ranges (overlaps counted twice). */
+    public long totalLength() {
+        long total = 0;
+        for (int i = 0; i < count; i++) {
+            total += lasts[i] - firsts[i] + 1;
+        }
+        return total;
+    }
+
+    private int checkIndex(int i) {
+        if (i < 0 || i >= count) {
+            throw new IndexOutOfBoundsException("range " + i + " of " + count);
+        }
+        return i;
+    }
+
+    /** Resolves the scanned element (§14.1.2) and keeps it when satisfiable. */
+    private void add(long length) {
+        long first;
+        long last;
+        if (scannedFirst == NONE) { // suffix-range: the final scannedLast bytes
+            if (scannedLast == 0 || length <= 0) {
+                return;
+            }
+            first = Math.max(0, length - scannedLast);
+            last = length - 1;
+        } else {
+            if (scannedFirst >= length) {
+                return;
+            }
+            first = scannedFirst;
+            last = scannedLast == NONE ? length - 1 : Math.min(scannedLast, length - 1);
+        }
+        firsts[count] = first;
+        lasts[count] = last;
+        count++;
+    }
+
+    /** Scans one range-spec starting at a non-OWS, non-comma byte; sets scanned* and scanEnd. */
+    private boolean scanElement(ByteBuffer b, int i, int end) {
+        scannedFirst = NONE;
+        scannedLast = NONE;
+        int digitsEnd = scanNumber(b, i, end);
+        if (digitsEnd > i) {
+            scannedFirst = scannedNumber;
+            i = digitsEnd;
+        }
+        if (i == end || b.get(i) != '-') {
+            return false;
+        }
+        i++;
+        digitsEnd = scanNumber(b, i, end);
+        if (digitsEnd > i) {
+            scannedLast = scannedNumber;
+        } else if (scannedFirst == NONE) {
+            return false; // a lone "-"
+        }
+        if (scannedFirst != NONE && scannedLast != NONE && scannedLast < scannedFirst) {
+            return false; // §14.1.1: an int-range with last < first is invalid
+        }
+        scanEnd = digitsEnd;
+        return true;
+    }
+
+    /** Scans 1*DIGIT saturating at Long.MAX_VALUE into scannedNumber; returns the index after the digits. */
+    private int scanNumber(ByteBuffer b, int i, int end) {
+        long value = 0;
+        while (i < end) {
+            int d = b.get(i) - '0';
+            if (d < 0 || d > 9) {
+                break;
+            }
+            value = value > (Long.MAX_VALUE - d) / 10 ? Long.MAX_VALUE : value * 10 + d;
+            i++;
+        }
+        scannedNumber = value;
+        return i;
+    }
+
+    private static boolean isBytesUnit(ByteBuffer b, int o) {
+        return (b.get(o) | 0x20) == 'b' && (b.get(o + 1) | 0x20) == 'y' && (b.get(o + 2) | 0x20) == 't'
+            && (b.get(o + 3) | 0x20) == 'e' && (b.get(o + 4) | 0x20) == 's' && b.get(o + 5) == '=';
+    }
+
+    private static int skipOws(ByteBuffer b, int i, int end) {
+        while (i < end && (b.get(i) == ' ' || b.get(i) == '\t')) {
+            i++;
+        }
+        return i;
+    }
 }

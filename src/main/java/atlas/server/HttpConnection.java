@@ -150,6 +150,7 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
 
     private static String errorDetail(int status) {
         return switch (status) {
+            case 413 -> "request body larger than the limit";
             case 414 -> "request line too long";
             case 431 -> "request header fields too large";
             case 501 -> "transfer coding or method not implemented";
