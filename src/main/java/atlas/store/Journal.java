@@ -43,6 +43,11 @@ public final class Journal implements AutoCloseable {
     /** Staged operations in order; slots are reused so steady-state staging allocates only the records. */
     private final List<Staged> staged = new ArrayList<>();
     private int stagedCount;
+    /**
+     * A lower bound on the sequence of anything staged here and not yet published, or Long.MAX_VALUE; read by
+     * other cores' commits to decide which tombstones may go ({@link Volume#pruneTombstones()}).
+     */
+    private volatile long lowestUnpublished = Long.MAX_VALUE;
 
     private static final class Staged {
         ObjectRecord put;
@@ -132,7 +137,7 @@ public final class Journal implements AutoCloseable {
         }
         checkName(name);
         ObjectKey owned = name.toOwned();
-        long sequence = volume.nextSequence();
+        long sequence = takeSequence();
         ObjectRecord record = volume.newRecord(owned, extent, length, contentType, crc32c, mtimeMillis, sequence);
         stageBytes(JournalLayout.TYPE_PUT, sequence, owned, ct, extent, length, crc32c, mtimeMillis);
         Staged s = nextSlot();
@@ -145,12 +150,24 @@ public final class Journal implements AutoCloseable {
         checkOpen();
         checkName(name);
         ObjectKey owned = name.toOwned();
-        long sequence = volume.nextSequence();
+        long sequence = takeSequence();
         stageBytes(JournalLayout.TYPE_DELETE, sequence, owned, NO_CONTENT_TYPE, NO_EXTENT, 0, 0,
                 System.currentTimeMillis());
         Staged s = nextSlot();
         s.deleteKey = owned;
         s.deleteSequence = sequence;
+    }
+
+    /** Publishes the lower bound before taking the number (see {@link Volume#pruneTombstones()}). */
+    private long takeSequence() {
+        if (stagedCount == 0) {
+            lowestUnpublished = volume.currentSequence() + 1;
+        }
+        return volume.nextSequence();
+    }
+
+    long lowestUnpublishedSequence() {
+        return lowestUnpublished;
     }
 
     public int stagedCount() {
@@ -192,6 +209,8 @@ public final class Journal implements AutoCloseable {
         }
         stagedCount = 0;
         stagedBytes = 0;
+        lowestUnpublished = Long.MAX_VALUE;
+        volume.pruneTombstones();
     }
 
     /**
@@ -217,6 +236,7 @@ public final class Journal implements AutoCloseable {
         }
         stagedCount = 0;
         stagedBytes = 0;
+        lowestUnpublished = Long.MAX_VALUE;
     }
 
     private static void clear(Staged s) {

@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </pre>
  * The transition to "RETIRED with zero readers" happens exactly once, so the extent is reclaimed once.
  */
-public final class ObjectRecord {
+public final class ObjectRecord implements ObjectIndex.Entry {
     private static final int RETIRED = 1 << 31;
 
     private final ObjectKey key;
@@ -83,6 +83,7 @@ public final class ObjectRecord {
     }
 
     /** Journal sequence number of the write that created this record; later writes have larger ones. */
+    @Override
     public long sequence() {
         return sequence;
     }

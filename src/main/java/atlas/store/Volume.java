@@ -236,6 +236,35 @@ public final class Volume implements AutoCloseable {
         return sequence.incrementAndGet();
     }
 
+    /** The highest sequence handed out so far. */
+    long currentSequence() {
+        return sequence.get();
+    }
+
+    /**
+     * Drops the index's tombstones that no open journal can still publish an older entry against. Called after
+     * every commit; nearly free when no tombstone is queued.
+     * <p>
+     * Read order matters: the counter first, then each journal's {@link Journal#lowestUnpublishedSequence() bound}.
+     * A journal sets its bound before it takes a sequence and clears it only after publishing (or dropping) what
+     * it staged. So for any entry not yet published, either the pruner sees that journal's bound (<= the entry's
+     * sequence), or the journal set its bound after the pruner read it — and then took its sequence after the
+     * pruner read the counter, so that sequence exceeds the value read, and the entry is newer than every
+     * tombstone below the watermark. Either way no pruned tombstone is newer than an entry still to come.
+     * Reading the bounds first would be unsafe: a journal could set its bound and take a sequence in between.
+     * A journal that opens during the scan starts with no bound and is covered by the second case.
+     */
+    void pruneTombstones() {
+        if (!index.hasQueuedTombstones()) {
+            return;
+        }
+        long watermark = sequence.get() + 1;
+        for (Journal j : openJournals.values()) {
+            watermark = Math.min(watermark, j.lowestUnpublishedSequence());
+        }
+        index.pruneTombstones(watermark);
+    }
+
     ObjectIndex index() {
         return index;
     }

@@ -41,6 +41,55 @@ class ObjectIndexTest {
     }
 
     @Test
+    void shouldDropAPutThatPublishesAfterANewerDelete() {
+        ObjectRecord older = record("a", 1, 10);
+        index.delete(ObjectKey.of("a"), 11); // another core's delete, staged later, published first
+        index.publish(older);
+        assertThat(index.get(ObjectKey.of("a"))).isNull();
+        assertThat(older.isRetired()).isTrue();
+        assertThat(reclaimed).containsExactly(older.extent());
+        assertThat(index.size()).isZero();
+        assertThat(index.liveBytes()).isZero();
+        assertThat(index.records()).isEmpty();
+        assertThat(index.list(new byte[0], 10)).isEmpty();
+        assertThat(index.tombstoneCount()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldLetANewerPutReplaceATombstoneWithoutReclaimingAnything() {
+        index.delete(ObjectKey.of("a"), 5);
+        ObjectRecord newer = record("a", 1, 8);
+        index.publish(newer);
+        index.delete(ObjectKey.of("a"), 3); // older than the record: ignored, no tombstone
+        assertThat(index.get(ObjectKey.of("a"))).isSameAs(newer);
+        assertThat(reclaimed).isEmpty();
+        assertThat(index.tombstoneCount()).isZero();
+        assertThat(index.size()).isEqualTo(1);
+        assertThat(index.liveBytes()).isEqualTo(10);
+    }
+
+    @Test
+    void shouldPruneOnlyTombstonesBelowTheWatermark() {
+        index.delete(ObjectKey.of("a"), 5);
+        index.delete(ObjectKey.of("b"), 9);
+        index.delete(ObjectKey.of("c"), 3);
+        ObjectRecord c = record("c", 1, 4);
+        index.publish(c); // replaces c's tombstone, which stays queued
+        assertThat(index.tombstoneCount()).isEqualTo(2);
+
+        index.pruneTombstones(6);
+        assertThat(index.tombstoneCount()).isEqualTo(1);
+        index.publish(record("b", 2, 7)); // still older than b's tombstone
+        assertThat(index.get(ObjectKey.of("b"))).isNull();
+
+        index.pruneTombstones(100);
+        assertThat(index.tombstoneCount()).isZero();
+        assertThat(index.hasQueuedTombstones()).isFalse();
+        assertThat(index.get(ObjectKey.of("c"))).isSameAs(c);
+        assertThat(index.size()).isEqualTo(1);
+    }
+
+    @Test
     void shouldSortListingsByUnsignedBytes() {
         index.publish(record("b", 1, 1));
         index.publish(record("é", 2, 2));
