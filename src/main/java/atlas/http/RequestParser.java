@@ -22,7 +22,7 @@ import java.nio.charset.StandardCharsets;
  *       chunked preceded by another coding ("gzip, chunked"): -501 (§6.1, coding not implemented).
  *   <li>The path may not contain "." or ".." segments (raw or percent-encoded) nor decode to a control
  *       character: clients remove dot-segments before sending (RFC 3986 §5.2.4), so these only come from probes.
- *       Repeated slashes are merged so the decoded path never has an empty segment or a leading '/'.
+ *       The leading '/' is removed; empty segments are kept (and refused as names by the store).
  *   <li>In absolute-form only the http and https schemes are accepted, and userinfo ('@') is refused
  *       (RFC 9110 §4.2.4). Host is still required in HTTP/1.1 (RFC 9112 §3.2); the target's authority wins
  *       (§3.2.2), and since the path is all the server routes on, the authority is simply dropped.
@@ -292,7 +292,7 @@ public final class RequestParser {
 
     /**
      * Percent-decodes the path at {@code buf[from, to)} (starting at its first '/' or '?', or empty) into the
-     * head's path buffer, merging slashes, and records the raw query after '?'.
+     * head's path buffer without its leading '/', and records the raw query after '?'.
      */
     private static int decodePath(ByteBuffer buf, int from, int to, RequestHead head) {
         byte[] path = head.path;
@@ -327,10 +327,12 @@ public final class RequestParser {
                 if (isDotSegment(path, segmentStart, n)) {
                     return -400;
                 }
-                if (n > segmentStart) {
+                if (i > from) {
+                    // Only the leading '/' is dropped; an empty segment ("a//b") stays so that the name check
+                    // refuses it instead of two spellings silently naming one object.
                     path[n++] = '/';
-                    segmentStart = n;
                 }
+                segmentStart = n;
             } else {
                 path[n++] = b;
             }

@@ -179,8 +179,8 @@ final class ObjectUpload {
             writeFill();
             return;
         }
-        long deadline = c.transport.nowNs() + c.core.config.sendStallTimeout().toNanos();
-        c.transport.deadline(deadline);
+        // A body must keep arriving like a head does: a gap longer than the header timeout ends the request.
+        c.transport.deadline(c.transport.nowNs() + c.core.config.headerTimeout().toNanos());
         if (isChunked) {
             c.compactReceiveBuffer();
             c.transport.receive(c.recv, c.recvEnd, c.recv.capacity() - c.recvEnd);

@@ -1,0 +1,60 @@
+package atlas.it;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Working directories and servers for the HTTP integration tests: one server per test class, on 127.0.0.1 only,
+ * with the engine chosen by system property {@code atlas.engine} (default {@code nio}) so the same suite runs
+ * against every engine: {@code mvn verify -Datlas.engine=uring}.
+ */
+final class HttpTestServers {
+    private HttpTestServers() {
+    }
+
+    static String engine() {
+        return System.getProperty("atlas.engine", "nio");
+    }
+
+    /**
+     * A fresh directory {@code target/it-data/<TestClass>-<random>/}: not /tmp, which may be tmpfs and refuse
+     * the O_DIRECT the volume needs. The caller deletes it with {@link #deleteTree(Path)}.
+     */
+    static Path workDir(Class<?> testClass) throws IOException {
+        Path base = Path.of(System.getProperty("atlas.repo", ".")).toAbsolutePath().resolve("target").resolve("it-data");
+        Files.createDirectories(base);
+        return Files.createTempDirectory(base, testClass.getSimpleName() + "-");
+    }
+
+    /** {@code atlas serve --data workDir/data --listen 127.0.0.1:0 --engine E extraArgs…}. */
+    static ServerProcess start(Path workDir, String... extraArgs) throws IOException {
+        List<String> args = new ArrayList<>(List.of("--listen", "127.0.0.1:0", "--engine", engine()));
+        args.addAll(List.of(extraArgs));
+        return ServerProcess.start(workDir.resolve("data"), args.toArray(String[]::new));
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (root == null || !Files.exists(root)) {
+            return;
+        }
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                Files.delete(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+}
