@@ -187,6 +187,11 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
             return;
         }
         if (head.pathIsDirectory()) {
+            String prefixProblem = pathLength > 1 ? ObjectNames.problem(path, pathLength - 1) : null;
+            if (prefixProblem != null || pathLength == 1) {
+                respondError(400, "invalid prefix: " + (prefixProblem != null ? prefixProblem : "empty segment"));
+                return;
+            }
             switch (method) {
                 case GET, HEAD -> sendBody(200, "text/html; charset=utf-8", "no-cache",
                         Listing.html(core.volume, new String(path, 0, pathLength, StandardCharsets.UTF_8)));
