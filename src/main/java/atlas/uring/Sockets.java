@@ -1,0 +1,268 @@
+package atlas.uring;
+
+import atlas.posix.Libc;
+import atlas.posix.PosixException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
+/**
+ * TCP/IPv4 sockets as raw file descriptors, through the FFM API — the io_uring engine needs the fds, which the
+ * JDK's channels do not expose. Control path only (a listener per core, connections for tests and tools); data
+ * moves through the ring. Failures throw {@link PosixException}.
+ * <pre>
+ *  struct sockaddr_in (16 bytes)
+ *  +---------------+---------------+-------------------------------+
+ *  | sin_family u16 (host order)   | sin_port u16 (network order)  |  0
+ *  +-------------------------------+-------------------------------+
+ *  |                 sin_addr u32 (network order)                  |  4
+ *  +---------------------------------------------------------------+
+ *  |                     sin_zero[8]                               |  8
+ *  +---------------------------------------------------------------+
+ * </pre>
+ * Constants are x86_64 Linux ({@code linux/socket.h}, {@code asm-generic/socket.h}, {@code linux/tcp.h}).
+ */
+@SuppressWarnings("restricted") // downcallHandle; run with --enable-native-access
+public final class Sockets {
+    public static final int AF_INET = 2;
+    public static final int SOCK_STREAM = 1;
+    public static final int SOCK_NONBLOCK = 04000;
+    public static final int SOCK_CLOEXEC = 02000000;
+    public static final int SOL_SOCKET = 1;
+    public static final int SO_REUSEADDR = 2;
+    public static final int SO_SNDBUF = 7;
+    public static final int SO_RCVBUF = 8;
+    public static final int SO_LINGER = 13;
+    public static final int SO_REUSEPORT = 15;
+    public static final int SO_ZEROCOPY = 60;
+    public static final int IPPROTO_TCP = 6;
+    public static final int TCP_NODELAY = 1;
+    public static final int TCP_CORK = 3;
+    public static final int TCP_NOTSENT_LOWAT = 25;
+    public static final int SHUT_RD = 0;
+    public static final int SHUT_WR = 1;
+    public static final int SHUT_RDWR = 2;
+
+    private static final int SOCKADDR_IN_SIZE = 16;
+    private static final int SIN_FAMILY = 0;
+    private static final int SIN_PORT = 2;
+    private static final int SIN_ADDR = 4;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO =
+            CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+
+    private static final MethodHandle SOCKET = bind("socket", FunctionDescriptor.of(INT, INT, INT, INT));
+    private static final MethodHandle SETSOCKOPT = bind("setsockopt",
+            FunctionDescriptor.of(INT, INT, INT, INT, LONG, INT));
+    private static final MethodHandle BIND = bind("bind", FunctionDescriptor.of(INT, INT, LONG, INT));
+    private static final MethodHandle LISTEN = bind("listen", FunctionDescriptor.of(INT, INT, INT));
+    private static final MethodHandle CONNECT = bind("connect", FunctionDescriptor.of(INT, INT, LONG, INT));
+    private static final MethodHandle GETSOCKNAME = bind("getsockname", FunctionDescriptor.of(INT, INT, LONG, LONG));
+    private static final MethodHandle SHUTDOWN = bind("shutdown", FunctionDescriptor.of(INT, INT, INT));
+
+    private Sockets() {
+    }
+
+    private static MethodHandle bind(String name, FunctionDescriptor descriptor) {
+        MemorySegment symbol = LIBC.find(name)
+                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
+        return LINKER.downcallHandle(symbol, descriptor, CAPTURE_ERRNO);
+    }
+
+    /** socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC [| SOCK_NONBLOCK], 0). */
+    public static int tcpSocket(boolean nonBlocking) throws PosixException {
+        int type = SOCK_STREAM | SOCK_CLOEXEC | (nonBlocking ? SOCK_NONBLOCK : 0);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            int fd = (int) SOCKET.invokeExact(capture, AF_INET, type, 0);
+            check(fd, capture, "socket", "AF_INET/SOCK_STREAM");
+            return fd;
+        } catch (PosixException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw linkageFailure(t);
+        }
+    }
+
+    /**
+     * A non-blocking listening socket on {@code host:port} (port 0: an ephemeral one, see {@link #localPort}),
+     * with SO_REUSEADDR and, when {@code reusePort}, SO_REUSEPORT so that each core can have its own listener.
+     */
+    public static int listenTcp(String host, int port, int backlog, boolean reusePort) throws PosixException {
+        int fd = tcpSocket(true);
+        try {
+            setIntOption(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+            if (reusePort) {
+                setIntOption(fd, SOL_SOCKET, SO_REUSEPORT, 1);
+            }
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+                MemorySegment addr = sockaddrIn(arena, host, port);
+                int rc = (int) BIND.invokeExact(capture, fd, addr.address(), SOCKADDR_IN_SIZE);
+                check(rc, capture, "bind", host + ':' + port);
+                rc = (int) LISTEN.invokeExact(capture, fd, backlog);
+                check(rc, capture, "listen", host + ':' + port);
+            }
+            return fd;
+        } catch (Throwable t) {
+            closeAfterFailure(fd, t);
+            if (t instanceof PosixException p) {
+                throw p;
+            }
+            throw linkageFailure(t);
+        }
+    }
+
+    /** A blocking client socket connected to {@code host:port} (EINTR retried). */
+    public static int connectTcp(String host, int port) throws PosixException {
+        int fd = tcpSocket(false);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            MemorySegment addr = sockaddrIn(arena, host, port);
+            while (true) {
+                int rc = (int) CONNECT.invokeExact(capture, fd, addr.address(), SOCKADDR_IN_SIZE);
+                if (rc == 0) {
+                    return fd;
+                }
+                int err = (int) ERRNO.get(capture, 0L);
+                if (err == Errno.EISCONN) {
+                    return fd; // an EINTR-interrupted connect that completed meanwhile
+                }
+                if (err != Errno.EINTR && err != Errno.EALREADY) {
+                    throw new PosixException("connect", host + ':' + port, err);
+                }
+            }
+        } catch (Throwable t) {
+            closeAfterFailure(fd, t);
+            if (t instanceof PosixException p) {
+                throw p;
+            }
+            throw linkageFailure(t);
+        }
+    }
+
+    /** The local port a socket is bound to (getsockname). */
+    public static int localPort(int fd) throws PosixException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            MemorySegment addr = arena.allocate(SOCKADDR_IN_SIZE, 4);
+            MemorySegment len = arena.allocateFrom(INT, SOCKADDR_IN_SIZE);
+            int rc = (int) GETSOCKNAME.invokeExact(capture, fd, addr.address(), len.address());
+            check(rc, capture, "getsockname", "fd " + fd);
+            return Short.toUnsignedInt(Short.reverseBytes(addr.get(ValueLayout.JAVA_SHORT, SIN_PORT)));
+        } catch (PosixException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw linkageFailure(t);
+        }
+    }
+
+    /** setsockopt with an int value (SO_REUSEPORT, TCP_NODELAY, TCP_NOTSENT_LOWAT, SO_ZEROCOPY, ...). */
+    public static void setIntOption(int fd, int level, int option, int value) throws PosixException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            MemorySegment v = arena.allocateFrom(INT, value);
+            int rc = (int) SETSOCKOPT.invokeExact(capture, fd, level, option, v.address(), Integer.BYTES);
+            check(rc, capture, "setsockopt", "fd " + fd + ", option " + level + '/' + option);
+        } catch (PosixException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw linkageFailure(t);
+        }
+    }
+
+    /** SO_LINGER; {@code (true, 0)} makes close() send a RST instead of a FIN (the peer sees ECONNRESET). */
+    public static void setLinger(int fd, boolean on, int seconds) throws PosixException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            MemorySegment linger = arena.allocate(8, 4); // struct linger { int l_onoff; int l_linger; }
+            linger.set(INT, 0, on ? 1 : 0);
+            linger.set(INT, 4, seconds);
+            int rc = (int) SETSOCKOPT.invokeExact(capture, fd, SOL_SOCKET, SO_LINGER, linger.address(), 8);
+            check(rc, capture, "setsockopt", "fd " + fd + ", SO_LINGER");
+        } catch (PosixException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw linkageFailure(t);
+        }
+    }
+
+    /** shutdown(2) with SHUT_RD, SHUT_WR or SHUT_RDWR. */
+    public static void shutdown(int fd, int how) throws PosixException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            int rc = (int) SHUTDOWN.invokeExact(capture, fd, how);
+            check(rc, capture, "shutdown", "fd " + fd);
+        } catch (PosixException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw linkageFailure(t);
+        }
+    }
+
+    public static void close(int fd) throws PosixException {
+        Libc.close(fd);
+    }
+
+    private static MemorySegment sockaddrIn(Arena arena, String host, int port) throws PosixException {
+        byte[] ip;
+        try {
+            InetAddress address = InetAddress.getByName(host);
+            if (!(address instanceof Inet4Address)) {
+                throw new IllegalArgumentException(host + " is not an IPv4 address");
+            }
+            ip = address.getAddress();
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("unknown host " + host, e);
+        }
+        if (port < 0 || port > 0xffff) {
+            throw new IllegalArgumentException("port " + port + " outside 0..65535");
+        }
+        MemorySegment addr = arena.allocate(SOCKADDR_IN_SIZE, 4);
+        addr.set(ValueLayout.JAVA_SHORT, SIN_FAMILY, (short) AF_INET);
+        addr.set(ValueLayout.JAVA_SHORT, SIN_PORT, Short.reverseBytes((short) port)); // htons on little endian
+        MemorySegment.copy(ip, 0, addr, ValueLayout.JAVA_BYTE, SIN_ADDR, 4); // already network order
+        return addr;
+    }
+
+    private static void check(int rc, MemorySegment capture, String operation, String target)
+            throws PosixException {
+        if (rc < 0) {
+            throw new PosixException(operation, target, (int) ERRNO.get(capture, 0L));
+        }
+    }
+
+    private static void closeAfterFailure(int fd, Throwable cause) {
+        try {
+            Libc.close(fd);
+        } catch (PosixException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    private static RuntimeException linkageFailure(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            return r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException("native call failed", t);
+    }
+}
