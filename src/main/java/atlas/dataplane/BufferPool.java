@@ -1,6 +1,7 @@
 package atlas.dataplane;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 
 /**
@@ -21,6 +22,8 @@ public final class BufferPool implements AutoCloseable {
     }
 
     private final Arena arena = Arena.ofShared();
+    /** When preallocated: one contiguous region holding every buffer, registrable with io_uring as a unit. */
+    private final MemorySegment slab;
     private final int bufferBytes;
     private final int alignment;
     private final int maxBuffers;
@@ -29,6 +32,14 @@ public final class BufferPool implements AutoCloseable {
     private int allocated;
 
     public BufferPool(int bufferBytes, int alignment, int maxBuffers) {
+        this(bufferBytes, alignment, maxBuffers, false);
+    }
+
+    /**
+     * With {@code preallocate}, all buffers are carved from one slab allocated now — what io_uring's registered
+     * buffers need (diskmap's pre-mapped buffers: the kernel pins them once instead of on every I/O).
+     */
+    public BufferPool(int bufferBytes, int alignment, int maxBuffers, boolean preallocate) {
         if (bufferBytes % alignment != 0 || bufferBytes <= IoBuffer.HEADROOM || maxBuffers < 1) {
             throw new IllegalArgumentException("bad pool shape " + bufferBytes + "/" + alignment + "x" + maxBuffers);
         }
@@ -36,14 +47,23 @@ public final class BufferPool implements AutoCloseable {
         this.alignment = alignment;
         this.maxBuffers = maxBuffers;
         this.free = new ArrayDeque<>(maxBuffers);
+        this.slab = preallocate ? arena.allocate((long) bufferBytes * maxBuffers, alignment) : null;
+    }
+
+    /** The slab every buffer lies in, or null when buffers are allocated one by one. */
+    public MemorySegment slab() {
+        return slab;
     }
 
     /** A free buffer, or null when the pool is at its cap (then consider {@link #await}). */
     public IoBuffer acquire() {
         IoBuffer b = free.pollLast();
         if (b == null && allocated < maxBuffers) {
+            MemorySegment memory = slab != null
+                    ? slab.asSlice((long) allocated * bufferBytes, bufferBytes)
+                    : arena.allocate(bufferBytes, alignment);
             allocated++;
-            b = new IoBuffer(arena.allocate(bufferBytes, alignment));
+            b = new IoBuffer(memory);
         }
         return b;
     }

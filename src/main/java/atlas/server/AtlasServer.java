@@ -1,19 +1,26 @@
 package atlas.server;
 
+import atlas.dataplane.BlockStore;
+import atlas.dataplane.CoreContext;
+import atlas.dataplane.CoreProtocol;
 import atlas.dataplane.Engine;
 import atlas.dataplane.EngineSettings;
 import atlas.dataplane.IoBuffer;
 import atlas.dataplane.NioEngine;
+import atlas.dataplane.UringEngine;
 import atlas.store.Volume;
+import atlas.uring.IoUringSupport;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.BindException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * The composition root: opens the volume, seeds the demo when asked, starts one event loop per core and stops
@@ -46,10 +53,8 @@ public final class AtlasServer implements AutoCloseable {
     }
 
     public static AtlasServer start(ServerConfig config, PrintStream log) throws IOException {
-        if (config.engine() == ServerConfig.EngineKind.URING) {
-            throw new IOException("--engine uring: the io_uring engine is not in this build yet; use --engine nio");
-        }
         InetSocketAddress listen = resolve(config.listenHost(), config.listenPort());
+        boolean uring = chooseUring(config.engine(), listen, log);
         Volume volume = Volume.open(config.volume());
         try {
             if (config.seedDemo()) {
@@ -61,8 +66,17 @@ public final class AtlasServer implements AutoCloseable {
                     MAX_CONNECTIONS_PER_CORE);
             Engine engine;
             try {
-                engine = NioEngine.start(settings, new VolumeBlockStore(volume),
-                        ctx -> new HttpCore(config, volume, ctx, counters));
+                Function<CoreContext, CoreProtocol> protocols = ctx -> new HttpCore(config, volume, ctx, counters);
+                BlockStore disk = new VolumeBlockStore(volume);
+                if (uring) {
+                    UringEngine u = UringEngine.start(settings, disk, protocols);
+                    if (!u.note().isEmpty()) {
+                        log.println("atlas: " + u.note());
+                    }
+                    engine = u;
+                } else {
+                    engine = NioEngine.start(settings, disk, protocols);
+                }
             } catch (BindException e) {
                 throw new IOException("cannot listen on " + hostPort(config) + ": " + e.getMessage());
             }
@@ -87,6 +101,32 @@ public final class AtlasServer implements AutoCloseable {
             volume.close();
             throw e;
         }
+    }
+
+    /**
+     * AUTO takes io_uring when the kernel offers what we need and says in one line why not otherwise; URING insists
+     * and fails with that reason; NIO never probes.
+     */
+    private static boolean chooseUring(ServerConfig.EngineKind kind, InetSocketAddress listen, PrintStream log)
+            throws IOException {
+        if (kind == ServerConfig.EngineKind.NIO) {
+            return false;
+        }
+        String why;
+        if (!(listen.getAddress() instanceof Inet4Address)) {
+            why = "the io_uring engine listens on IPv4 addresses only so far";
+        } else {
+            IoUringSupport support = IoUringSupport.detect();
+            why = support.usable() ? null : support.summary();
+        }
+        if (why == null) {
+            return true;
+        }
+        if (kind == ServerConfig.EngineKind.URING) {
+            throw new IOException("--engine uring: " + why);
+        }
+        log.println("atlas: io_uring not usable (" + why + "); using the NIO engine");
+        return false;
     }
 
     private static InetSocketAddress resolve(String host, int port) throws IOException {

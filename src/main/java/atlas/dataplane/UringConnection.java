@@ -1,0 +1,164 @@
+package atlas.dataplane;
+
+import atlas.uring.Errno;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+
+/**
+ * One accepted socket under the {@link UringEventLoop}: each {@link Transport} call becomes one SQE, each CQE one
+ * completion (short sends and short disk writes are resubmitted here, so the handler only ever sees whole
+ * operations).
+ * <p>
+ * Closing is two-phase because the kernel may still own this connection's buffers: {@link #close()} cancels what
+ * is in flight and stops delivering completions; only when the last in-flight operation has completed is the fd
+ * closed and {@link TransportHandler#onClosed()} called, so the handler can recycle its buffers safely.
+ */
+final class UringConnection implements Transport {
+    final UringEventLoop loop;
+    final int id;
+    final int fd;
+    final TransportHandler handler;
+    int registryIndex = -1;
+    long deadlineNs;
+    /** Operations submitted to the kernel and not yet completed. */
+    int inflight;
+    boolean closing;
+
+    // Addresses of the last ByteBuffers seen: the receive and out buffers are reused for the connection's life,
+    // so this avoids a MemorySegment view per operation.
+    private ByteBuffer recvCacheBuffer;
+    private long recvCacheAddress;
+    private ByteBuffer sendCacheBuffer;
+    private long sendCacheAddress;
+
+    private long sendAddress;
+    private int sendRemaining;
+    private int sendTotal;
+
+    private IoBuffer diskBuffer;
+    private long diskAddress;
+    private int diskRemaining;
+    private int diskTotal;
+    private long diskFileOffset;
+
+    UringConnection(UringEventLoop loop, int id, int fd, TransportHandler handler) {
+        this.loop = loop;
+        this.id = id;
+        this.fd = fd;
+        this.handler = handler;
+    }
+
+    @Override
+    public void receive(ByteBuffer dst, int offset, int length) {
+        if (closing) {
+            return;
+        }
+        if (dst != recvCacheBuffer) {
+            recvCacheBuffer = dst;
+            recvCacheAddress = baseAddress(dst);
+        }
+        loop.submitRecv(this, recvCacheAddress + offset, length);
+    }
+
+    @Override
+    public void send(ByteBuffer src, int offset, int length) {
+        if (closing) {
+            return;
+        }
+        if (src != sendCacheBuffer) {
+            sendCacheBuffer = src;
+            sendCacheAddress = baseAddress(src);
+        }
+        sendAddress = sendCacheAddress + offset;
+        sendRemaining = length;
+        sendTotal = length;
+        loop.submitSend(this, sendAddress, sendRemaining);
+    }
+
+    /** A send CQE: resubmit the rest after a short send, complete otherwise. */
+    void onSendCompleted(int res) {
+        if (res < 0) {
+            handler.onSent(res);
+            return;
+        }
+        sendAddress += res;
+        sendRemaining -= res;
+        if (sendRemaining > 0 && res > 0) {
+            loop.submitSend(this, sendAddress, sendRemaining);
+            return;
+        }
+        handler.onSent(sendRemaining == 0 ? sendTotal : -Errno.EPIPE);
+    }
+
+    @Override
+    public void readDisk(IoBuffer buffer, int bufferOffset, int length, long fileOffset) {
+        if (closing) {
+            return;
+        }
+        diskBuffer = buffer;
+        diskTotal = length;
+        loop.submitDiskRead(this, buffer, buffer.segment().address() + bufferOffset, length, fileOffset);
+    }
+
+    @Override
+    public void writeDiskDurable(IoBuffer buffer, int bufferOffset, int length, long fileOffset) {
+        if (closing) {
+            return;
+        }
+        diskBuffer = buffer;
+        diskAddress = buffer.segment().address() + bufferOffset;
+        diskRemaining = length;
+        diskTotal = length;
+        diskFileOffset = fileOffset;
+        loop.submitDiskWrite(this, buffer, diskAddress, diskRemaining, diskFileOffset);
+    }
+
+    /** A durable-write CQE: a short write continues where it stopped (O_DIRECT keeps it block aligned). */
+    void onDiskWriteCompleted(int res) {
+        if (res > 0 && res < diskRemaining) {
+            diskAddress += res;
+            diskRemaining -= res;
+            diskFileOffset += res;
+            loop.submitDiskWrite(this, diskBuffer, diskAddress, diskRemaining, diskFileOffset);
+            return;
+        }
+        diskBuffer = null;
+        handler.onDiskWritten(res < 0 ? res : res == 0 ? -Errno.EIO : diskTotal);
+    }
+
+    void onDiskReadCompleted(int res) {
+        diskBuffer = null;
+        handler.onDiskRead(res);
+    }
+
+    /** Address of index 0 of a direct buffer (a segment view starts at the buffer's position, which varies). */
+    private static long baseAddress(ByteBuffer b) {
+        return MemorySegment.ofBuffer(b).address() - b.position();
+    }
+
+    @Override
+    public void deadline(long deadlineNs) {
+        this.deadlineNs = deadlineNs;
+    }
+
+    @Override
+    public long nowNs() {
+        return loop.nowNs();
+    }
+
+    @Override
+    public String remoteAddress() {
+        return loop.peerOf(fd);
+    }
+
+    @Override
+    public void close() {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        deadlineNs = 0;
+        loop.beginClose(this);
+    }
+}

@@ -1,0 +1,118 @@
+package atlas.dataplane;
+
+import atlas.posix.Libc;
+import atlas.posix.PosixException;
+import atlas.uring.Sockets;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The io_uring dataplane: {@link UringEventLoop}s, one per core, each with its own ring, its own registered buffer
+ * slab and its own {@code SO_REUSEPORT} listener (the kernel spreads connections; a connection never leaves its
+ * core). Sockets are raw descriptors made through FFM because the ring needs the fds.
+ */
+public final class UringEngine implements Engine {
+    private final List<UringEventLoop> loops;
+    private final List<Thread> threads;
+    private final int port;
+    private final String note;
+
+    private UringEngine(List<UringEventLoop> loops, List<Thread> threads, int port, String note) {
+        this.loops = loops;
+        this.threads = threads;
+        this.port = port;
+        this.note = note;
+    }
+
+    /** Binds every core's listener, starts the loops and waits until every ring is up. */
+    public static UringEngine start(EngineSettings settings, BlockStore disk,
+                                    Function<CoreContext, CoreProtocol> protocols) throws IOException {
+        int cpus = Runtime.getRuntime().availableProcessors();
+        String host = settings.listen().getAddress().getHostAddress();
+        int port = settings.listen().getPort();
+        List<UringEventLoop> loops = new ArrayList<>();
+        List<Integer> listeners = new ArrayList<>();
+        try {
+            for (int core = 0; core < settings.cores(); core++) {
+                int fd;
+                try {
+                    fd = Sockets.listenTcp(host, port, 4096, true);
+                } catch (PosixException e) {
+                    if (e.errno() == 98) {
+                        throw new BindException(host + ":" + port + ": address already in use");
+                    }
+                    throw e;
+                }
+                listeners.add(fd);
+                if (port == 0) {
+                    port = Sockets.localPort(fd); // the first core picks the port, the others join it
+                }
+                BufferPool pool = new BufferPool(settings.ioBufferBytes(), 4096, settings.maxIoBuffersPerCore(), true);
+                CoreContext ctx = new CoreContext(core, core % cpus, pool);
+                loops.add(new UringEventLoop(ctx, fd, protocols.apply(ctx), disk, settings.maxConnectionsPerCore()));
+            }
+        } catch (IOException | RuntimeException e) {
+            for (int fd : listeners) {
+                try {
+                    Libc.close(fd);
+                } catch (PosixException ignored) {
+                    // Start-up failed already; report that.
+                }
+            }
+            throw e;
+        }
+        List<Thread> threads = new ArrayList<>();
+        for (UringEventLoop loop : loops) {
+            Thread t = Thread.ofPlatform().name("atlas-core").unstarted(loop);
+            threads.add(t);
+            t.start();
+        }
+        String failure = null;
+        String note = "";
+        try {
+            for (UringEventLoop loop : loops) {
+                String why = loop.awaitStarted();
+                failure = failure == null ? why : failure;
+                note = loop.startupNote().isEmpty() ? note : loop.startupNote();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failure = "interrupted while starting";
+        }
+        UringEngine engine = new UringEngine(loops, threads, port, note);
+        if (failure != null) {
+            engine.close();
+            throw new IOException("io_uring engine: " + failure);
+        }
+        return engine;
+    }
+
+    @Override
+    public String name() {
+        return "io_uring";
+    }
+
+    /** A line worth printing at start-up (e.g. registered buffers refused), or empty. */
+    public String note() {
+        return note;
+    }
+
+    @Override
+    public int port() {
+        return port;
+    }
+
+    @Override
+    public void shutdown(long graceNs) throws InterruptedException {
+        for (UringEventLoop loop : loops) {
+            loop.requestShutdown(graceNs);
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+    }
+}

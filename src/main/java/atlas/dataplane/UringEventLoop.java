@@ -1,0 +1,446 @@
+package atlas.dataplane;
+
+import atlas.posix.Libc;
+import atlas.posix.PosixException;
+import atlas.uring.CompletionHandler;
+import atlas.uring.Errno;
+import atlas.uring.IoUring;
+import atlas.uring.IoUringConstants;
+import atlas.uring.IoUringException;
+import atlas.uring.Sockets;
+
+import java.util.ArrayList;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One core of the io_uring dataplane (IX on stock Linux): a pinned thread owning one ring through which go its
+ * accepts, socket receives and sends, and O_DIRECT disk reads and durable writes — storage and network
+ * completions interleave on the same queue, so a disk read that completes is followed by its send in the same
+ * turn, while the data is still in cache (Atlas §3).
+ *
+ * <pre>
+ *  turn:  io_uring_enter(submit everything the last turn produced, wait for >= 1 completion or 100 ms)
+ *           -> for each CQE: dispatch by user_data to its connection (bounded by the CQ size: IX's batch)
+ *           -> protocol.onTurnEnd()   (group commit of everything the turn staged)
+ *           -> every 100 ms: expire deadlines
+ * </pre>
+ * Batching is adaptive without a timer: under load a turn reaps many completions and produces many SQEs, all
+ * submitted by the next single enter; when idle a turn handles one event and submits at once.
+ *
+ * <pre>
+ *  user_data (64 bits):  | unused (24) | connection id (32) | op (8) |
+ * </pre>
+ */
+final class UringEventLoop implements Runnable, CompletionHandler {
+    private static final int RING_ENTRIES = 4096;
+    private static final long WAIT_NS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long SWEEP_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    private static final int OP_ACCEPT = 1;
+    private static final int OP_RECV = 2;
+    private static final int OP_SEND = 3;
+    private static final int OP_DISK_READ = 4;
+    private static final int OP_DISK_WRITE = 5;
+    private static final int OP_CANCEL = 6;
+
+    private final CoreContext context;
+    private final int listenFd;
+    private final CoreProtocol protocol;
+    private final BlockStore disk;
+    private final int maxConnections;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    /** Completed by the loop thread once its ring exists: null, or why it could not be set up. */
+    private final CompletableFuture<String> started = new CompletableFuture<>();
+    private final ArrayList<UringConnection> connections = new ArrayList<>();
+    private UringConnection[] byId = new UringConnection[1024];
+    private int[] freeIds = new int[1024];
+    private int freeIdCount;
+    private int nextId;
+    private IoUring ring;
+    private boolean fixedBuffers;
+    private volatile boolean shutdownRequested;
+    private volatile long graceDeadlineNs;
+    private boolean draining;
+    private boolean acceptArmed;
+    private long nowNs;
+    private long lastSweepNs;
+    private long handlerFailures;
+    private volatile String startupNote = "";
+
+    UringEventLoop(CoreContext context, int listenFd, CoreProtocol protocol, BlockStore disk, int maxConnections) {
+        this.context = context;
+        this.listenFd = listenFd;
+        this.protocol = protocol;
+        this.disk = disk;
+        this.maxConnections = maxConnections;
+    }
+
+    long nowNs() {
+        return nowNs;
+    }
+
+    String startupNote() {
+        return startupNote;
+    }
+
+    @Override
+    public void run() {
+        Thread.currentThread().setName("atlas-core-" + context.coreIndex());
+        CpuPinning.pinCurrentThread(context.cpu());
+        try {
+            ring = IoUring.open(RING_ENTRIES, RING_ENTRIES * 4, 0);
+        } catch (IoUringException e) {
+            started.complete("core " + context.coreIndex() + ": " + e.getMessage());
+            closeListener();
+            context.buffers().close();
+            stopped.countDown();
+            return;
+        }
+        registerBuffers();
+        started.complete(null);
+        nowNs = System.nanoTime();
+        lastSweepNs = nowNs;
+        try {
+            armAccept();
+            while (true) {
+                if (shutdownRequested && !draining) {
+                    beginDrain();
+                }
+                if (draining && (connections.isEmpty() || nowNs - graceDeadlineNs >= 0)) {
+                    break;
+                }
+                int r = ring.submitAndWait(1, WAIT_NS);
+                nowNs = System.nanoTime();
+                if (r < 0 && r != -Errno.ETIME && r != -Errno.EAGAIN && r != -Errno.EBUSY) {
+                    throw new IllegalStateException("io_uring_enter failed: " + r);
+                }
+                ring.forEachCompletion(this);
+                protocol.onTurnEnd();
+                if (nowNs - lastSweepNs >= SWEEP_INTERVAL_NS) {
+                    lastSweepNs = nowNs;
+                    expireDeadlines();
+                }
+            }
+        } catch (IoUringException | RuntimeException e) {
+            System.err.println("atlas: core " + context.coreIndex() + " stopped: " + e);
+            e.printStackTrace();
+        } finally {
+            closeEverything();
+            stopped.countDown();
+        }
+    }
+
+    /**
+     * Registers the core's buffer slab so disk I/O uses READ_FIXED/WRITE_FIXED (the kernel pins the pages once).
+     * Without CAP_IPC_LOCK the 8 MiB RLIMIT_MEMLOCK may refuse it; plain READ/WRITE on O_DIRECT still work.
+     */
+    private void registerBuffers() {
+        if (context.buffers().slab() == null) {
+            return;
+        }
+        try {
+            ring.registerBuffers(context.buffers().slab());
+            fixedBuffers = true;
+        } catch (IoUringException e) {
+            startupNote = "registered buffers unavailable (" + e.getMessage() + "); using plain O_DIRECT reads";
+        }
+    }
+
+    // ---------------------------------------------------------------- submissions
+
+    private long sqe() {
+        long sqe = ring.nextSqe();
+        while (sqe == IoUring.NO_SQE) {
+            // SQ full within one turn: hand what we have to the kernel now and continue.
+            try {
+                ring.submit();
+            } catch (IoUringException e) {
+                throw new IllegalStateException(e);
+            }
+            sqe = ring.nextSqe();
+        }
+        return sqe;
+    }
+
+    private static long userData(int op, int connectionId) {
+        return ((long) connectionId << 8) | op;
+    }
+
+    private void armAccept() {
+        ring.prepAcceptMultishot(sqe(), listenFd, Sockets.SOCK_CLOEXEC, userData(OP_ACCEPT, 0));
+        acceptArmed = true;
+    }
+
+    void submitRecv(UringConnection c, long address, int length) {
+        c.inflight++;
+        ring.prepRecv(sqe(), c.fd, address, length, 0, userData(OP_RECV, c.id));
+    }
+
+    void submitSend(UringConnection c, long address, int length) {
+        c.inflight++;
+        ring.prepSend(sqe(), c.fd, address, length, IoUringConstants.MSG_NOSIGNAL, userData(OP_SEND, c.id));
+    }
+
+    void submitDiskRead(UringConnection c, IoBuffer buffer, long address, int length, long fileOffset) {
+        c.inflight++;
+        long ud = userData(OP_DISK_READ, c.id);
+        if (fixedBuffers) {
+            ring.prepReadFixed(sqe(), disk.readFd(), address, length, 0, fileOffset, ud);
+        } else {
+            ring.prepRead(sqe(), disk.readFd(), buffer.segment().asSlice(address - buffer.segment().address(), length),
+                    fileOffset, ud);
+        }
+    }
+
+    void submitDiskWrite(UringConnection c, IoBuffer buffer, long address, int length, long fileOffset) {
+        c.inflight++;
+        long ud = userData(OP_DISK_WRITE, c.id);
+        // The write fd is O_DSYNC already; RWF_DSYNC says the same per request, so durability never depends on
+        // how the descriptor was opened.
+        if (fixedBuffers) {
+            ring.prepWriteFixed(sqe(), disk.writeFd(), address, length, 0, fileOffset, IoUringConstants.RWF_DSYNC, ud);
+        } else {
+            ring.prepWrite(sqe(), disk.writeFd(), buffer.segment().asSlice(address - buffer.segment().address(), length),
+                    fileOffset, IoUringConstants.RWF_DSYNC, ud);
+        }
+    }
+
+    /** First phase of closing: cancel what the kernel holds; the fd closes when the last completion arrives. */
+    void beginClose(UringConnection c) {
+        if (c.inflight > 0) {
+            ring.prepCancelFd(sqe(), c.fd, IoUringConstants.IORING_ASYNC_CANCEL_ALL, userData(OP_CANCEL, c.id));
+        } else {
+            finishClose(c);
+        }
+    }
+
+    private void finishClose(UringConnection c) {
+        try {
+            Libc.close(c.fd);
+        } catch (PosixException ignored) {
+            // The descriptor is gone either way.
+        }
+        unregister(c);
+        try {
+            c.handler.onClosed();
+        } catch (RuntimeException e) {
+            report(c, e);
+        }
+    }
+
+    // ---------------------------------------------------------------- completions
+
+    @Override
+    public void onCompletion(long userData, int res, int flags) {
+        int op = (int) (userData & 0xff);
+        int id = (int) (userData >>> 8);
+        if (op == OP_ACCEPT) {
+            onAccept(res, flags);
+            return;
+        }
+        if (op == OP_CANCEL) {
+            return; // the cancelled operations report themselves
+        }
+        UringConnection c = id < byId.length ? byId[id] : null;
+        if (c == null) {
+            return;
+        }
+        c.inflight--;
+        if (c.closing) {
+            if (c.inflight == 0) {
+                finishClose(c);
+            }
+            return;
+        }
+        try {
+            switch (op) {
+                case OP_RECV -> c.handler.onReceived(res == 0 ? TransportHandler.EOF : res);
+                case OP_SEND -> c.onSendCompleted(res);
+                case OP_DISK_READ -> c.onDiskReadCompleted(res);
+                case OP_DISK_WRITE -> c.onDiskWriteCompleted(res);
+                default -> throw new IllegalStateException("unknown op " + op);
+            }
+        } catch (RuntimeException e) {
+            report(c, e);
+            c.close();
+        }
+    }
+
+    private void onAccept(int res, int flags) {
+        if ((flags & IoUringConstants.IORING_CQE_F_MORE) == 0) {
+            acceptArmed = false;
+        }
+        if (res >= 0) {
+            openConnection(res);
+        } else if (res != -Errno.ECANCELED) {
+            System.err.println("atlas: core " + context.coreIndex() + ": accept failed: errno " + -res);
+        }
+        if (!acceptArmed && !draining) {
+            armAccept();
+        }
+    }
+
+    private void openConnection(int fd) {
+        if (connections.size() >= maxConnections) {
+            closeQuietly(fd);
+            return;
+        }
+        try {
+            Sockets.setIntOption(fd, Sockets.IPPROTO_TCP, Sockets.TCP_NODELAY, 1);
+        } catch (PosixException e) {
+            closeQuietly(fd);
+            return;
+        }
+        int id = takeId();
+        UringConnection c = new UringConnection(this, id, fd, protocol.newConnection());
+        byId[id] = c;
+        c.registryIndex = connections.size();
+        connections.add(c);
+        try {
+            c.handler.onOpen(c);
+        } catch (RuntimeException e) {
+            report(c, e);
+            c.close();
+        }
+    }
+
+    private int takeId() {
+        if (freeIdCount > 0) {
+            return freeIds[--freeIdCount];
+        }
+        int id = nextId++;
+        if (id >= byId.length) {
+            byId = java.util.Arrays.copyOf(byId, byId.length * 2);
+        }
+        return id;
+    }
+
+    private void unregister(UringConnection c) {
+        byId[c.id] = null;
+        if (freeIdCount == freeIds.length) {
+            freeIds = java.util.Arrays.copyOf(freeIds, freeIds.length * 2);
+        }
+        freeIds[freeIdCount++] = c.id;
+        int i = c.registryIndex;
+        UringConnection last = connections.removeLast();
+        if (last != c) {
+            connections.set(i, last);
+            last.registryIndex = i;
+        }
+        c.registryIndex = -1;
+    }
+
+    private void report(UringConnection c, RuntimeException e) {
+        handlerFailures++;
+        if (handlerFailures <= 10) {
+            System.err.println("atlas: core " + context.coreIndex() + ": connection fd " + c.fd + " failed: " + e);
+            e.printStackTrace();
+        }
+    }
+
+    private void expireDeadlines() {
+        for (int i = connections.size() - 1; i >= 0; i--) {
+            if (i >= connections.size()) {
+                continue;
+            }
+            UringConnection c = connections.get(i);
+            long d = c.deadlineNs;
+            if (d != 0 && !c.closing && nowNs - d >= 0) {
+                c.deadlineNs = 0;
+                try {
+                    c.handler.onTimeout();
+                } catch (RuntimeException e) {
+                    report(c, e);
+                    c.close();
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    private void beginDrain() {
+        draining = true;
+        if (acceptArmed) {
+            ring.prepCancelFd(sqe(), listenFd, IoUringConstants.IORING_ASYNC_CANCEL_ALL, userData(OP_CANCEL, 0));
+        }
+        closeListener();
+        protocol.onShutdown();
+        for (int i = connections.size() - 1; i >= 0; i--) {
+            if (i < connections.size()) {
+                UringConnection c = connections.get(i);
+                try {
+                    c.handler.onDrain();
+                } catch (RuntimeException e) {
+                    report(c, e);
+                    c.close();
+                }
+            }
+        }
+    }
+
+    /** Closes every connection and waits (bounded) for the kernel to give back their buffers before unmapping. */
+    private void closeEverything() {
+        for (int i = connections.size() - 1; i >= 0; i--) {
+            if (i < connections.size()) {
+                connections.get(i).close();
+            }
+        }
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        try {
+            while (!connections.isEmpty() && System.nanoTime() - until < 0) {
+                ring.submitAndWait(1, WAIT_NS);
+                ring.forEachCompletion(this);
+            }
+        } catch (IoUringException | RuntimeException e) {
+            System.err.println("atlas: core " + context.coreIndex() + ": while closing: " + e.getMessage());
+        }
+        closeListener();
+        ring.close();
+        if (connections.isEmpty()) {
+            context.buffers().close();
+        }
+        // else: the kernel may still write into buffers of connections that never completed; leak, don't corrupt.
+    }
+
+    private boolean listenerClosed;
+
+    private void closeListener() {
+        if (!listenerClosed) {
+            listenerClosed = true;
+            closeQuietly(listenFd);
+        }
+    }
+
+    private static void closeQuietly(int fd) {
+        try {
+            Libc.close(fd);
+        } catch (PosixException ignored) {
+            // Nothing useful to do.
+        }
+    }
+
+    String peerOf(int fd) {
+        return "fd " + fd;
+    }
+
+    void requestShutdown(long graceNs) {
+        graceDeadlineNs = System.nanoTime() + graceNs;
+        shutdownRequested = true;
+    }
+
+    /** Null once the ring is up, else the reason it is not (the thread has then ended). */
+    String awaitStarted() throws InterruptedException {
+        try {
+            return started.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            return e.getCause().toString();
+        }
+    }
+
+    void awaitStopped() throws InterruptedException {
+        stopped.await();
+    }
+}
