@@ -1,0 +1,72 @@
+package atlas.cli;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine.TypeConversionException;
+
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ConvertersTest {
+    @Test
+    void shouldParseSizesWithBinarySuffixes() {
+        assertThat(SizeConverter.parse("4096")).isEqualTo(4096);
+        assertThat(SizeConverter.parse("1k")).isEqualTo(1024);
+        assertThat(SizeConverter.parse("512M")).isEqualTo(512L << 20);
+        assertThat(SizeConverter.parse("64g")).isEqualTo(64L << 30);
+        assertThat(SizeConverter.parse("2TiB")).isEqualTo(2L << 40);
+        assertThat(SizeConverter.parse("0")).isZero();
+    }
+
+    @Test
+    void shouldRefuseMalformedOrOverflowingSizes() {
+        for (String bad : new String[] {"", "g", "-1", "1.5g", "12q", "1 g", "k1"}) {
+            assertThatThrownBy(() -> SizeConverter.parse(bad)).as(bad)
+                    .isInstanceOf(TypeConversionException.class).hasMessageStartingWith("expected SIZE");
+        }
+        assertThatThrownBy(() -> SizeConverter.parse("9000000000000t")).hasMessage("too large");
+        assertThatThrownBy(() -> SizeConverter.parse("99999999999999999999")).hasMessage("too large");
+    }
+
+    @Test
+    void shouldParseDurationsWithMandatoryUnit() {
+        assertThat(DurationConverter.parse("500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThat(DurationConverter.parse("10s")).isEqualTo(Duration.ofSeconds(10));
+        assertThat(DurationConverter.parse("2m")).isEqualTo(Duration.ofMinutes(2));
+        assertThat(DurationConverter.parse("1H")).isEqualTo(Duration.ofHours(1));
+        for (String bad : new String[] {"10", "s", "", "1.5s", "10d", "-1s"}) {
+            assertThatThrownBy(() -> DurationConverter.parse(bad)).as(bad)
+                    .hasMessageStartingWith("expected DURATION");
+        }
+    }
+
+    @Test
+    void shouldParseListenAddresses() {
+        assertThat(ListenAddress.parse("127.0.0.1:8080")).isEqualTo(new ListenAddress("127.0.0.1", 8080));
+        assertThat(ListenAddress.parse("localhost:0")).isEqualTo(new ListenAddress("localhost", 0));
+        assertThat(ListenAddress.parse("[::1]:65535")).isEqualTo(new ListenAddress("::1", 65535));
+        assertThat(ListenAddress.parse("[::1]:443").toString()).isEqualTo("[::1]:443");
+    }
+
+    @Test
+    void shouldExplainWhatIsWrongWithAListenAddress() {
+        assertThatThrownBy(() -> ListenAddress.parse("abc")).hasMessageStartingWith("expected HOST:PORT");
+        assertThatThrownBy(() -> ListenAddress.parse(":80")).hasMessageStartingWith("empty host");
+        assertThatThrownBy(() -> ListenAddress.parse("[]:80")).hasMessageStartingWith("empty host");
+        assertThatThrownBy(() -> ListenAddress.parse("::1:80")).hasMessageContaining("brackets");
+        assertThatThrownBy(() -> ListenAddress.parse("[::1]80")).hasMessageStartingWith("expected HOST:PORT");
+        assertThatThrownBy(() -> ListenAddress.parse("host:65536")).hasMessage("port must be a number 0-65535");
+        assertThatThrownBy(() -> ListenAddress.parse("host:")).hasMessage("port must be a number 0-65535");
+        assertThatThrownBy(() -> ListenAddress.parse("host:-1")).hasMessage("port must be a number 0-65535");
+        assertThatThrownBy(() -> ListenAddress.parse("host:99999999999")).hasMessage("port must be a number 0-65535");
+    }
+
+    @Test
+    void shouldAcceptEngineNamesInAnyCase() {
+        EngineConverter c = new EngineConverter();
+        assertThat(c.convert("NIO").name()).isEqualTo("NIO");
+        assertThat(c.convert("uring").name()).isEqualTo("URING");
+        assertThatThrownBy(() -> c.convert("epoll")).hasMessage("expected auto, uring or nio");
+    }
+}

@@ -1,0 +1,300 @@
+package atlas.it;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A real {@code atlas serve} in a child JVM, for integration tests:
+ * <pre>
+ *   try (ServerProcess server = ServerProcess.start(dataDir, "--no-demo")) {
+ *       HttpRequest.newBuilder(URI.create(server.url("demo/index.m3u8")))...
+ *       server.kill9();            // crash it
+ *       server.restart();          // same data directory, new port: call baseUrl() again
+ *   }
+ * </pre>
+ * It runs {@code <java.home>/bin/java --enable-native-access=ALL-UNNAMED -jar ${atlas.jar} serve --data DIR
+ * --listen 127.0.0.1:0 [extra args]} and waits (at most {@link #STARTUP_TIMEOUT}) for the first line on stdout
+ * or stderr that contains a {@code http://HOST:PORT/} URL: the server prints its base URL once every core
+ * listens. Both pipes are drained continuously by two daemon threads into {@link #output()} and into a log
+ * file under {@code target/it-logs/}, so a chatty server can never block on a full pipe and a failed test
+ * leaves the server's side of the story on disk.
+ * <p>
+ * Not thread-safe apart from {@link #output()}: one test drives one instance.
+ */
+public final class ServerProcess implements AutoCloseable {
+    public static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+    /** The base URL the server announces, e.g. "http://127.0.0.1:40123/"; IPv4, localhost or [IPv6]. */
+    private static final Pattern BASE_URL =
+            Pattern.compile("(http://(?:\\d{1,3}(?:\\.\\d{1,3}){3}|localhost|\\[[0-9a-fA-F:.]+]):(\\d{1,5})/)");
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+    private final Path dataDir;
+    private final List<String> extraArgs;
+    private final Path logFile;
+    private final StringBuffer output = new StringBuffer();
+
+    private Process process;
+    private List<Thread> drains = List.of();
+    private String baseUrl;
+    private int port;
+
+    private ServerProcess(Path dataDir, List<String> extraArgs, Path logFile) {
+        this.dataDir = dataDir;
+        this.extraArgs = List.copyOf(extraArgs);
+        this.logFile = logFile;
+    }
+
+    /** Starts a server on {@code dataDir} (created by the server if absent) on a free loopback port. */
+    public static ServerProcess start(Path dataDir, String... extraArgs) throws IOException {
+        Path logDir = repoDir().resolve("target").resolve("it-logs");
+        Files.createDirectories(logDir);
+        Path log = logDir.resolve("server-" + ProcessHandle.current().pid() + "-" + INSTANCES.incrementAndGet() + ".log");
+        ServerProcess server = new ServerProcess(dataDir, List.of(extraArgs), log);
+        server.launch();
+        return server;
+    }
+
+    /** The shaded jar under test: failsafe passes its path as system property {@code atlas.jar}. */
+    public static Path jar() {
+        String jar = System.getProperty("atlas.jar");
+        if (jar == null || !Files.isRegularFile(Path.of(jar))) {
+            throw new IllegalStateException("system property atlas.jar (" + jar + ") is not the shaded jar; "
+                    + "run integration tests with 'mvn verify' (or ./atlas test)");
+        }
+        return Path.of(jar);
+    }
+
+    /** The JDK running the tests (JDK 25), so the child needs no launcher script. */
+    public static Path javaBinary() {
+        return Path.of(System.getProperty("java.home"), "bin", "java");
+    }
+
+    /** {@code java --enable-native-access=ALL-UNNAMED -jar atlas.jar} + {@code args}: for CLI tests too. */
+    public static List<String> atlasCommand(List<String> args) {
+        List<String> cmd = new ArrayList<>(List.of(javaBinary().toString(), "--enable-native-access=ALL-UNNAMED",
+                "-jar", jar().toString()));
+        cmd.addAll(args);
+        return cmd;
+    }
+
+    private static Path repoDir() {
+        return Path.of(System.getProperty("atlas.repo", ".")).toAbsolutePath();
+    }
+
+    private void launch() throws IOException {
+        List<String> args = new ArrayList<>(List.of("serve"));
+        // Extra args may override the defaults; picocli refuses a single-valued option given twice.
+        if (!extraArgs.contains("--data") && extraArgs.stream().noneMatch(a -> a.startsWith("--data="))) {
+            args.addAll(List.of("--data", dataDir.toString()));
+        }
+        if (!extraArgs.contains("--listen") && extraArgs.stream().noneMatch(a -> a.startsWith("--listen="))) {
+            args.addAll(List.of("--listen", "127.0.0.1:0"));
+        }
+        args.addAll(extraArgs);
+        List<String> cmd = atlasCommand(args);
+        appendLog("=== " + String.join(" ", cmd) + "\n");
+
+        Process started = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .start();
+        process = started;
+        CompletableFuture<String> announced = new CompletableFuture<>();
+        drains = List.of(drain(process.getInputStream(), "out", announced),
+                drain(process.getErrorStream(), "err", announced));
+        // If the process dies first, stop waiting at once instead of after the full timeout.
+        started.onExit().thenRun(() -> announced.completeExceptionally(
+                new IllegalStateException("server exited with code " + started.exitValue() + " before listening")));
+        try {
+            baseUrl = announced.get(STARTUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            killQuietly();
+            throw new IllegalStateException("server printed no http://HOST:PORT/ line within " + STARTUP_TIMEOUT.toSeconds()
+                    + " s; output:\n" + output, e);
+        } catch (ExecutionException e) {
+            awaitDrains();
+            throw new IllegalStateException(e.getCause().getMessage() + "; output:\n" + output, e.getCause());
+        } catch (InterruptedException e) {
+            killQuietly();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the server", e);
+        }
+        Matcher m = BASE_URL.matcher(baseUrl);
+        if (!m.matches()) {
+            throw new IllegalStateException("unexpected base URL " + baseUrl);
+        }
+        port = Integer.parseInt(m.group(2));
+    }
+
+    private Thread drain(InputStream stream, String name, CompletableFuture<String> announced) {
+        return Thread.ofPlatform().daemon().name("server-" + name + "-" + process.pid()).start(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    output.append(line).append('\n');
+                    appendLog(line + "\n");
+                    if (!announced.isDone()) {
+                        Matcher m = BASE_URL.matcher(line);
+                        if (m.find()) {
+                            announced.complete(m.group(1));
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                // The stream closes when the process dies; nothing more to drain.
+            }
+        });
+    }
+
+    private synchronized void appendLog(String text) {
+        try (Writer w = Files.newBufferedWriter(logFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND)) {
+            w.write(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Base URL with a trailing slash, e.g. {@code http://127.0.0.1:40123/}. Changes on {@link #restart()}. */
+    public String baseUrl() {
+        return baseUrl;
+    }
+
+    /** {@link #baseUrl()} + {@code path} (no encoding: pass an already encoded path). */
+    public String url(String path) {
+        return baseUrl + (path.startsWith("/") ? path.substring(1) : path);
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public Path logFile() {
+        return logFile;
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Everything the server printed so far (stdout and stderr, in arrival order), across restarts. */
+    public String output() {
+        return output.toString();
+    }
+
+    /** SIGKILL, as in a crash or power cut for the process: no shutdown hook, no flush. Waits until it is gone. */
+    public void kill9() {
+        process.destroyForcibly();
+        waitForExit();
+        appendLog("=== killed with SIGKILL\n");
+    }
+
+    /** SIGTERM (graceful stop) and wait; returns the exit code (143 is the JVM's usual code after SIGTERM). */
+    public int terminate() {
+        process.destroy();
+        int code = waitForExit();
+        appendLog("=== terminated, exit code " + code + "\n");
+        return code;
+    }
+
+    /** Starts the server again on the same data directory and arguments (after kill9/terminate, or stops it first). */
+    public ServerProcess restart() throws IOException {
+        if (process.isAlive()) {
+            terminate();
+        }
+        launch();
+        return this;
+    }
+
+    /** Waits for the process to exit by itself; returns the exit code. */
+    public int awaitExit(Duration timeout) throws InterruptedException, TimeoutException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new TimeoutException("server still running after " + timeout + "; output:\n" + output);
+        }
+        awaitDrains();
+        return process.exitValue();
+    }
+
+    private int waitForExit() {
+        try {
+            if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                process.waitFor();
+                throw new IllegalStateException("server ignored SIGTERM for " + STOP_TIMEOUT.toSeconds()
+                        + " s and was killed; output:\n" + output);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+        awaitDrains();
+        return process.exitValue();
+    }
+
+    /** After exit, the drains finish the last buffered lines; wait so output() is complete. */
+    private void awaitDrains() {
+        for (Thread t : drains) {
+            try {
+                t.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void killQuietly() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        awaitDrains();
+    }
+
+    /** Graceful stop if still running (SIGKILL if that hangs); never throws, so it cannot hide a test failure. */
+    @Override
+    public void close() {
+        if (process == null || !process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+        awaitDrains();
+    }
+}
