@@ -64,12 +64,21 @@ final class ServeCommand implements Callable<Integer> {
             description = "Close a keep-alive connection idle this long (default: 75s).")
     Duration idleTimeout;
 
+    @Option(names = "--send-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Drop a client that accepts no response bytes for this long (default: 30s).")
+    Duration sendTimeout;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         AtlasServer server = AtlasServer.start(config());
-        // Graceful stop on SIGTERM/SIGINT: close() stops accepting, lets responses finish, closes the volume;
-        // awaitTermination() below then returns on the main thread.
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "atlas-shutdown"));
+        // Graceful stop on SIGTERM/SIGINT: the JVM runs this hook; close() stops accepting, lets responses finish
+        // and closes the volume. A drain that completed is a success, so the process then exits 0 (what service
+        // managers check) instead of the JVM's 143; halt is safe here because this is the only hook.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (server.stop()) {
+                Runtime.getRuntime().halt(0);
+            }
+        }, "atlas-shutdown"));
         server.awaitTermination();
         return 0;
     }
@@ -87,9 +96,10 @@ final class ServeCommand implements Callable<Integer> {
         }
         Duration header = positive("--header-timeout", headerTimeout, ServerConfig.DEFAULT_HEADER_TIMEOUT);
         Duration idle = positive("--idle-timeout", idleTimeout, ServerConfig.DEFAULT_IDLE_TIMEOUT);
+        Duration send = positive("--send-timeout", sendTimeout, ServerConfig.DEFAULT_SEND_STALL_TIMEOUT);
         VolumeConfig volume = size.config(data.dir());
         return new ServerConfig(volume, listen.host(), listen.port(), n, engine, limits, header, idle,
-                ServerConfig.DEFAULT_SEND_STALL_TIMEOUT, ServerConfig.DEFAULT_BUFFER_BYTES_PER_CORE, !noDemo);
+                send, ServerConfig.DEFAULT_BUFFER_BYTES_PER_CORE, !noDemo);
     }
 
     private Duration positive(String option, Duration value, Duration fallback) {

@@ -18,6 +18,7 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.channels.ServerSocketChannel;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -55,6 +56,7 @@ public final class AtlasServer implements AutoCloseable {
     public static AtlasServer start(ServerConfig config, PrintStream log) throws IOException {
         InetSocketAddress listen = resolve(config.listenHost(), config.listenPort());
         boolean uring = chooseUring(config.engine(), listen, log);
+        refuseSharedPort(listen);
         Volume volume = Volume.open(config.volume());
         try {
             if (config.seedDemo()) {
@@ -129,6 +131,22 @@ public final class AtlasServer implements AutoCloseable {
         return false;
     }
 
+    /**
+     * Our listeners use SO_REUSEPORT (one per core), which would also let a second server bind the same port and
+     * silently take half the connections. A plain bind first fails if anyone listens there already.
+     */
+    private static void refuseSharedPort(InetSocketAddress listen) throws IOException {
+        if (listen.getPort() == 0) {
+            return;
+        }
+        try (ServerSocketChannel probe = ServerSocketChannel.open()) {
+            probe.bind(listen);
+        } catch (BindException e) {
+            throw new IOException("cannot listen on " + listen.getAddress().getHostAddress() + ":" + listen.getPort()
+                    + ": address already in use (another server is running there?)");
+        }
+    }
+
     private static InetSocketAddress resolve(String host, int port) throws IOException {
         try {
             String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
@@ -161,9 +179,14 @@ public final class AtlasServer implements AutoCloseable {
     /** Stops accepting, lets in-flight responses finish for a grace period, closes the volume. Idempotent. */
     @Override
     public void close() {
+        stop();
+    }
+
+    /** As {@link #close()}; returns true when this call did the stopping, false when it was already done. */
+    public boolean stop() {
         synchronized (this) {
             if (closed) {
-                return;
+                return false;
             }
             closed = true;
         }
@@ -179,5 +202,6 @@ public final class AtlasServer implements AutoCloseable {
             }
             terminated.countDown();
         }
+        return true;
     }
 }
