@@ -73,6 +73,9 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
     int versionMinor = 1;
     Method method;
     private int status;
+    private boolean inExchange;
+    private long exchangeStartNs;
+    private long exchangeBytesSent;
 
     HttpConnection(HttpCore core) {
         this.core = core;
@@ -140,6 +143,9 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
         }
         transport.deadline(0);
         core.counters.requests.increment();
+        exchangeStartNs = now;
+        exchangeBytesSent = 0;
+        inExchange = true;
         if (r < 0) {
             respondError(-r, errorDetail(-r));
             return;
@@ -166,6 +172,7 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
         versionMinor = head.versionMinor();
         hasOrigin = head.has(Field.ORIGIN);
         keepAlive = head.keepAlive() && !draining && !core.draining();
+        core.observer.onRequest(this);
         boolean bodyFollows = head.hasBody();
         boolean takesBody = method == Method.PUT || method == Method.POST;
         if (bodyFollows && !takesBody) {
@@ -262,7 +269,7 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
     void sendOut() {
         state = State.SEND_SIMPLE;
         int length = out.position();
-        core.counters.bytesSent.add(length);
+        countSent(length);
         transport.deadline(transport.nowNs() + core.config.sendStallTimeout().toNanos());
         transport.send(out, 0, length);
     }
@@ -342,6 +349,7 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
     /** The response is fully sent: next request or close. */
     void finishExchange() {
         transport.deadline(0);
+        endExchange(true);
         if (!keepAlive) {
             close();
             return;
@@ -350,6 +358,28 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
             out = core.takeOutBuffer(); // drop a one-off big buffer
         }
         startRequest();
+    }
+
+    /** Bytes of the current response handed to the socket (head included). */
+    void countSent(long bytes) {
+        exchangeBytesSent += bytes;
+        core.counters.bytesSent.add(bytes);
+    }
+
+    private void endExchange(boolean completed) {
+        if (inExchange) {
+            inExchange = false;
+            core.observer.onExchangeEnd(this, completed);
+        }
+    }
+
+    long exchangeBytesSent() {
+        return exchangeBytesSent;
+    }
+
+    /** When the request head was complete (the loop's clock). */
+    long exchangeStartNs() {
+        return exchangeStartNs;
     }
 
     void close() {
@@ -478,6 +508,7 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
     @Override
     public void onClosed() {
         State was = state;
+        endExchange(false);
         state = State.CLOSED;
         if (was == State.WAIT_BUFFER) {
             core.ioBuffers.cancel(this);

@@ -30,6 +30,7 @@ final class HttpCore implements CoreProtocol {
     final BufferPool ioBuffers;
     final ObjectKey probe = ObjectKey.probe();
     final ServerCounters counters;
+    final ExchangeObserver observer = ExchangeObserver.NONE;
     private final Journal journal;
     private final ArrayList<HttpConnection> awaitingCommit = new ArrayList<>();
     private final ArrayDeque<ByteBuffer> freeReceiveBuffers = new ArrayDeque<>();

@@ -185,7 +185,7 @@ final class ObjectTransmitter {
         }
         int length = prefixLength + chunkSendLength;
         prefixLength = 0;
-        c.core.counters.bytesSent.add(length);
+        c.countSent(length);
         c.transport.deadline(c.transport.nowNs() + c.core.config.sendStallTimeout().toNanos());
         c.transport.send(io.byteBuffer(), sendStart, length);
     }
@@ -216,7 +216,7 @@ final class ObjectTransmitter {
             c.out.clear();
             c.out.put(CRLF).put(DASHES).put(BOUNDARY).put(DASHES).put(CRLF);
             int n = c.out.position();
-            c.core.counters.bytesSent.add(n);
+            c.countSent(n);
             c.transport.send(c.out, 0, n);
             return;
         }
