@@ -35,6 +35,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class UringEventLoop implements Runnable, CompletionHandler {
     private static final int RING_ENTRIES = 4096;
+    /** One I/O buffer's worth: enough queued to keep the link busy for a read's latency, little enough to clock. */
+    private static final int NOTSENT_LOWAT_BYTES = 256 * 1024;
     private static final long WAIT_NS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long SWEEP_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
 
@@ -44,12 +46,14 @@ final class UringEventLoop implements Runnable, CompletionHandler {
     private static final int OP_DISK_READ = 4;
     private static final int OP_DISK_WRITE = 5;
     private static final int OP_CANCEL = 6;
+    private static final int OP_SEND_ZC = 7;
 
     private final CoreContext context;
     private final int listenFd;
     private final CoreProtocol protocol;
     private final BlockStore disk;
     private final int maxConnections;
+    private final EngineSettings.ZeroCopy sendZeroCopy;
     private final CountDownLatch stopped = new CountDownLatch(1);
     /** Completed by the loop thread once its ring exists: null, or why it could not be set up. */
     private final CompletableFuture<String> started = new CompletableFuture<>();
@@ -60,6 +64,8 @@ final class UringEventLoop implements Runnable, CompletionHandler {
     private int nextId;
     private IoUring ring;
     private boolean fixedBuffers;
+    private long slabStart;
+    private long slabEnd;
     private volatile boolean shutdownRequested;
     private volatile long graceDeadlineNs;
     private boolean draining;
@@ -69,7 +75,9 @@ final class UringEventLoop implements Runnable, CompletionHandler {
     private long handlerFailures;
     private volatile String startupNote = "";
 
-    UringEventLoop(CoreContext context, int listenFd, CoreProtocol protocol, BlockStore disk, int maxConnections) {
+    UringEventLoop(CoreContext context, int listenFd, CoreProtocol protocol, BlockStore disk, int maxConnections,
+                   EngineSettings.ZeroCopy sendZeroCopy) {
+        this.sendZeroCopy = sendZeroCopy;
         this.context = context;
         this.listenFd = listenFd;
         this.protocol = protocol;
@@ -143,6 +151,8 @@ final class UringEventLoop implements Runnable, CompletionHandler {
         try {
             ring.registerBuffers(context.buffers().slab());
             fixedBuffers = true;
+            slabStart = context.buffers().slab().address();
+            slabEnd = slabStart + context.buffers().slab().byteSize();
         } catch (IoUringException e) {
             startupNote = "registered buffers unavailable (" + e.getMessage() + "); using plain O_DIRECT reads";
         }
@@ -181,6 +191,22 @@ final class UringEventLoop implements Runnable, CompletionHandler {
     void submitSend(UringConnection c, long address, int length) {
         c.inflight++;
         ring.prepSend(sqe(), c.fd, address, length, IoUringConstants.MSG_NOSIGNAL, userData(OP_SEND, c.id));
+    }
+
+    /**
+     * Zero-copy send from the registered slab: the kernel sends from our pages and returns them with a second,
+     * notification CQE once the data is acknowledged — the buffer then goes back to the window (Atlas: buffers
+     * recycled when the network is done with them).
+     */
+    void submitSendZeroCopy(UringConnection c, long address, int length) {
+        c.inflight++;
+        ring.prepSendZc(sqe(), c.fd, address, length, IoUringConstants.MSG_NOSIGNAL, 0, 0,
+                userData(OP_SEND_ZC, c.id));
+    }
+
+    /** True when {@code address} lies in the registered slab, so a SEND_ZC can use the fixed buffer. */
+    boolean inRegisteredSlab(long address, int length) {
+        return fixedBuffers && address >= slabStart && address + length <= slabEnd;
     }
 
     void submitDiskRead(UringConnection c, IoBuffer buffer, long address, int length, long fileOffset) {
@@ -247,6 +273,9 @@ final class UringEventLoop implements Runnable, CompletionHandler {
         if (c == null) {
             return;
         }
+        if (op == OP_SEND_ZC && !c.zeroCopyCompletion(res, flags)) {
+            return; // result CQE with F_MORE: the kernel still holds the buffer until the notification
+        }
         c.inflight--;
         if (c.closing) {
             if (c.inflight == 0) {
@@ -258,6 +287,7 @@ final class UringEventLoop implements Runnable, CompletionHandler {
             switch (op) {
                 case OP_RECV -> c.handler.onReceived(res == 0 ? TransportHandler.EOF : res);
                 case OP_SEND -> c.onSendCompleted(res);
+                case OP_SEND_ZC -> c.onSendCompleted(c.zeroCopyResult());
                 case OP_DISK_READ -> c.onDiskReadCompleted(res);
                 case OP_DISK_WRITE -> c.onDiskWriteCompleted(res);
                 default -> throw new IllegalStateException("unknown op " + op);
@@ -289,12 +319,27 @@ final class UringEventLoop implements Runnable, CompletionHandler {
         }
         try {
             Sockets.setIntOption(fd, Sockets.IPPROTO_TCP, Sockets.TCP_NODELAY, 1);
+            // Keep little unsent data in the socket: a send completes (and frees its buffer for the next disk
+            // read) only as the peer acknowledges, so reads follow the TCP window instead of filling the kernel.
+            Sockets.setIntOption(fd, Sockets.IPPROTO_TCP, Sockets.TCP_NOTSENT_LOWAT, NOTSENT_LOWAT_BYTES);
         } catch (PosixException e) {
             closeQuietly(fd);
             return;
         }
         int id = takeId();
-        UringConnection c = new UringConnection(this, id, fd, protocol.newConnection());
+        String peer = "fd " + fd;
+        try {
+            peer = Sockets.peerAddress(fd);
+        } catch (PosixException e) {
+            // Keep the fd as its name; the connection itself is fine.
+        }
+        boolean zeroCopy = switch (sendZeroCopy) {
+            case ALWAYS -> true;
+            case NEVER -> false;
+            // Loopback peers gain nothing: the kernel copies zero-copy pages on local delivery anyway.
+            case AUTO -> !peer.startsWith("127.");
+        };
+        UringConnection c = new UringConnection(this, id, fd, protocol.newConnection(), peer, zeroCopy);
         byId[id] = c;
         c.registryIndex = connections.size();
         connections.add(c);
@@ -420,10 +465,6 @@ final class UringEventLoop implements Runnable, CompletionHandler {
         } catch (PosixException ignored) {
             // Nothing useful to do.
         }
-    }
-
-    String peerOf(int fd) {
-        return "fd " + fd;
     }
 
     void requestShutdown(long graceNs) {

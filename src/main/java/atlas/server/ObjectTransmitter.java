@@ -16,8 +16,10 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Answers GET and HEAD for one object: validators, ranges, then the body straight from flash — each chunk is an
- * O_DIRECT read into an aligned I/O buffer, sent from that same buffer, and the next read is issued only once the
- * send completed (Atlas: storage clocked by the network; issue 4 widens this to a window of buffers).
+ * O_DIRECT read into an aligned I/O buffer and sent from that same buffer (no copy). Disk and network overlap
+ * through a window of two buffers: while one is being sent the next is read; a third read waits until a send
+ * completes and frees a buffer, so storage is clocked by the socket draining (Atlas §3), and a client that
+ * stops reading pins two buffers at most.
  *
  * <pre>
  *  I/O buffer for one chunk:
@@ -45,7 +47,18 @@ final class ObjectTransmitter {
 
     private final HttpConnection c;
     private ObjectRecord record;
-    private IoBuffer io;
+    /** The window: two I/O buffers; at most one being read, one being sent, one read and waiting to be sent. */
+    private final IoBuffer[] slots = new IoBuffer[2];
+    private final int[] slotSendStart = new int[2];
+    private final int[] slotSendLength = new int[2];
+    private int reading = -1;
+    private int sending = -1;
+    private int ready = -1;
+    private boolean readsDone;
+    private boolean delimiterSent;
+    private int readSkip;
+    private int readChunkLength;
+    private int readPrefixLength;
     private boolean multipart;
     private int part;
     private int partCount;
@@ -53,7 +66,6 @@ final class ObjectTransmitter {
     private long partLast;
     /** Bytes in the out buffer still to go in front of the next chunk: head and/or a part header. */
     private int prefixLength;
-    private int chunkSendLength;
     private String contentType;
 
     ObjectTransmitter(HttpConnection connection) {
@@ -125,15 +137,18 @@ final class ObjectTransmitter {
         part = 0;
         startPart(rangeResult == RangeSet.SATISFIABLE);
         prefixLength = c.out.position();
-        io = c.acquireIoBuffer(false);
-        if (io != null) {
-            readChunk();
+        readsDone = false;
+        delimiterSent = false;
+        IoBuffer first = c.acquireIoBuffer(false);
+        if (first != null) {
+            onBuffer(first);
         }
     }
 
     void onBuffer(IoBuffer buffer) {
-        io = buffer;
-        readChunk();
+        slots[0] = buffer;
+        c.state = HttpConnection.State.TRANSMIT;
+        issueRead(0);
     }
 
     private void startPart(boolean ranged) {
@@ -149,57 +164,60 @@ final class ObjectTransmitter {
         }
     }
 
-    private void readChunk() {
-        c.state = HttpConnection.State.TRANSMIT;
+    // ---------------------------------------------------------------- the two-slot window
+
+    /** Reads the next chunk into slot {@code s}: from the block holding the next wanted byte, up to a buffer. */
+    private void issueRead(int s) {
+        IoBuffer io = slots[s];
         long fileOffset = record.offsetBytes() + position;
         long alignedOffset = fileOffset & -Volume.BLOCK_SIZE;
         int skip = (int) (fileOffset - alignedOffset);
         long wanted = partLast + 1 - position;
         long span = Math.min(skip + wanted, io.dataCapacity());
-        int readLength = (int) ((span + Volume.BLOCK_SIZE - 1) & -Volume.BLOCK_SIZE);
-        readLength = Math.min(readLength, io.dataCapacity());
-        chunkSendLength = (int) Math.min(wanted, readLength - skip);
-        chunkSkip = skip;
+        int readLength = (int) Math.min((span + Volume.BLOCK_SIZE - 1) & -Volume.BLOCK_SIZE, io.dataCapacity());
+        readSkip = skip;
+        readChunkLength = (int) Math.min(wanted, readLength - skip);
+        readPrefixLength = prefixLength;
+        prefixLength = 0;
+        reading = s;
         c.transport.readDisk(io, IoBuffer.HEADROOM, readLength, alignedOffset);
     }
 
-    private int chunkSkip;
-
     void onDiskRead(int bytes) {
-        if (bytes < chunkSkip + chunkSendLength) {
+        int s = reading;
+        reading = -1;
+        if (bytes < readSkip + readChunkLength) {
             // A read error or a short read inside an object's extent: the head is out, so only closing is honest.
             c.core.counters.diskErrors.increment();
             System.err.println("atlas: read of " + record.name() + " failed (" + bytes + ")");
             c.close();
             return;
         }
-        int dataStart = IoBuffer.HEADROOM + chunkSkip;
-        int sendStart = dataStart - prefixLength;
+        int sendStart = IoBuffer.HEADROOM + readSkip - readPrefixLength;
         if (sendStart < 0) {
-            // Cannot happen with heads under 4 KiB; guard anyway rather than corrupt the stream.
-            c.close();
+            c.close(); // heads are far below the 4 KiB headroom; never corrupt the stream if one is not
             return;
         }
-        if (prefixLength > 0) {
-            io.byteBuffer().put(sendStart, c.out, 0, prefixLength);
+        if (readPrefixLength > 0) {
+            // The prefix was staged in the out buffer when this read was planned; nothing overwrote it since,
+            // because the next part's header is only written by advance() below.
+            slots[s].byteBuffer().put(sendStart, c.out, 0, readPrefixLength);
         }
-        int length = prefixLength + chunkSendLength;
-        prefixLength = 0;
-        c.countSent(length);
-        c.transport.deadline(c.transport.nowNs() + c.core.config.sendStallTimeout().toNanos());
-        c.transport.send(io.byteBuffer(), sendStart, length);
+        slotSendStart[s] = sendStart;
+        slotSendLength[s] = readPrefixLength + readChunkLength;
+        advance(readChunkLength);
+        if (sending < 0) {
+            startSend(s);
+        } else {
+            ready = s;
+        }
+        readAhead();
     }
 
-    void onSent() {
-        if (io == null) {
-            // The closing multipart delimiter went out: done.
-            release();
-            c.finishExchange();
-            return;
-        }
-        position += chunkSendLength;
+    /** Moves the read cursor past {@code n} bytes, into the next part (writing its header) when one ends. */
+    private void advance(int n) {
+        position += n;
         if (position <= partLast) {
-            readChunk();
             return;
         }
         part++;
@@ -207,12 +225,65 @@ final class ObjectTransmitter {
             c.out.clear();
             startPart(true);
             prefixLength = c.out.position();
-            readChunk();
+        } else {
+            readsDone = true;
+        }
+    }
+
+    /**
+     * Issues the next read into a free slot while a send is in flight, so disk and network overlap; the window is
+     * two buffers, so a connection that stops reading pins at most those two. The second buffer is taken only if
+     * the pool has one free now: read-ahead is an optimisation, never a reason to wait.
+     */
+    private void readAhead() {
+        if (readsDone || reading >= 0) {
             return;
         }
-        c.releaseIoBuffer(io);
-        io = null;
+        int f = sending != 0 && ready != 0 ? 0 : sending != 1 && ready != 1 ? 1 : -1;
+        if (f < 0) {
+            return;
+        }
+        if (slots[f] == null) {
+            slots[f] = c.core.ioBuffers.acquire();
+            if (slots[f] == null) {
+                return;
+            }
+        }
+        issueRead(f);
+    }
+
+    private void startSend(int s) {
+        sending = s;
+        c.countSent(slotSendLength[s]);
+        c.transport.deadline(c.transport.nowNs() + c.core.config.sendStallTimeout().toNanos());
+        c.transport.send(slots[s].byteBuffer(), slotSendStart[s], slotSendLength[s]);
+    }
+
+    void onSent() {
+        if (delimiterSent) {
+            release();
+            c.finishExchange();
+            return;
+        }
+        int s = sending;
+        sending = -1;
+        if (ready >= 0) {
+            int r = ready;
+            ready = -1;
+            startSend(r);
+        }
+        if (!readsDone) {
+            readAhead();
+            return;
+        }
+        // Nothing left to read: give the buffer back now (LIFO: the next reader gets it while it is cache-hot).
+        c.releaseIoBuffer(slots[s]);
+        slots[s] = null;
+        if (reading >= 0 || sending >= 0) {
+            return;
+        }
         if (multipart) {
+            delimiterSent = true;
             c.out.clear();
             c.out.put(CRLF).put(DASHES).put(BOUNDARY).put(DASHES).put(CRLF);
             int n = c.out.position();
@@ -226,10 +297,13 @@ final class ObjectTransmitter {
 
     /** Drops whatever this exchange holds (connection closing or timing out). */
     void abandon() {
-        if (io != null) {
-            c.releaseIoBuffer(io);
-            io = null;
+        for (int i = 0; i < slots.length; i++) {
+            if (slots[i] != null) {
+                c.releaseIoBuffer(slots[i]);
+                slots[i] = null;
+            }
         }
+        reading = sending = ready = -1;
         release();
     }
 
