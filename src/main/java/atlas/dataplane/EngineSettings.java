@@ -10,7 +10,10 @@ import java.net.InetSocketAddress;
  * @param ioBufferBytes          size of one aligned I/O buffer, headroom included
  * @param maxIoBuffersPerCore    cap on a core's I/O buffers: its share of the memory bound
  * @param maxConnectionsPerCore  accepted connections beyond this are closed at once
+ * @param sendZeroCopy           when the io_uring engine sends body chunks with SEND_ZC
  */
 public record EngineSettings(InetSocketAddress listen, int cores, int ioBufferBytes, int maxIoBuffersPerCore,
-                             int maxConnectionsPerCore) {
+                             int maxConnectionsPerCore, ZeroCopy sendZeroCopy) {
+    /** SEND_ZC policy: AUTO uses it for non-loopback peers only, where it saves a copy. */
+    public enum ZeroCopy { AUTO, ALWAYS, NEVER }
 }

@@ -1,6 +1,7 @@
 package atlas.dataplane;
 
 import atlas.uring.Errno;
+import atlas.uring.IoUringConstants;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -15,6 +16,8 @@ import java.nio.ByteBuffer;
  * closed and {@link TransportHandler#onClosed()} called, so the handler can recycle its buffers safely.
  */
 final class UringConnection implements Transport {
+    /** Below this a zero-copy send costs more (page pinning, a second CQE) than the copy it saves. */
+    private static final int ZERO_COPY_MIN_BYTES = 16 * 1024;
     final UringEventLoop loop;
     final int id;
     final int fd;
@@ -24,6 +27,10 @@ final class UringConnection implements Transport {
     /** Operations submitted to the kernel and not yet completed. */
     int inflight;
     boolean closing;
+    private final String peer;
+    /** Send large chunks from registered buffers with SEND_ZC (decided per peer at accept). */
+    private final boolean zeroCopy;
+    private int zeroCopyResult;
 
     // Addresses of the last ByteBuffers seen: the receive and out buffers are reused for the connection's life,
     // so this avoids a MemorySegment view per operation.
@@ -42,7 +49,9 @@ final class UringConnection implements Transport {
     private int diskTotal;
     private long diskFileOffset;
 
-    UringConnection(UringEventLoop loop, int id, int fd, TransportHandler handler) {
+    UringConnection(UringEventLoop loop, int id, int fd, TransportHandler handler, String peer, boolean zeroCopy) {
+        this.peer = peer;
+        this.zeroCopy = zeroCopy;
         this.loop = loop;
         this.id = id;
         this.fd = fd;
@@ -73,7 +82,31 @@ final class UringConnection implements Transport {
         sendAddress = sendCacheAddress + offset;
         sendRemaining = length;
         sendTotal = length;
-        loop.submitSend(this, sendAddress, sendRemaining);
+        submitSendRest();
+    }
+
+    private void submitSendRest() {
+        if (zeroCopy && sendRemaining >= ZERO_COPY_MIN_BYTES && loop.inRegisteredSlab(sendAddress, sendRemaining)) {
+            loop.submitSendZeroCopy(this, sendAddress, sendRemaining);
+        } else {
+            loop.submitSend(this, sendAddress, sendRemaining);
+        }
+    }
+
+    /**
+     * A SEND_ZC CQE. Returns true when the operation is over: the notification (F_NOTIF) arrived, or the result
+     * came without F_MORE (nothing was pinned, e.g. an error). A result with F_MORE is kept for the notification.
+     */
+    boolean zeroCopyCompletion(int res, int flags) {
+        if ((flags & IoUringConstants.IORING_CQE_F_NOTIF) != 0) {
+            return true;
+        }
+        zeroCopyResult = res;
+        return (flags & IoUringConstants.IORING_CQE_F_MORE) == 0;
+    }
+
+    int zeroCopyResult() {
+        return zeroCopyResult;
     }
 
     /** A send CQE: resubmit the rest after a short send, complete otherwise. */
@@ -85,7 +118,7 @@ final class UringConnection implements Transport {
         sendAddress += res;
         sendRemaining -= res;
         if (sendRemaining > 0 && res > 0) {
-            loop.submitSend(this, sendAddress, sendRemaining);
+            submitSendRest();
             return;
         }
         handler.onSent(sendRemaining == 0 ? sendTotal : -Errno.EPIPE);
@@ -149,7 +182,7 @@ final class UringConnection implements Transport {
 
     @Override
     public String remoteAddress() {
-        return loop.peerOf(fd);
+        return peer;
     }
 
     @Override

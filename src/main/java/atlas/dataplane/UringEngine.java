@@ -53,7 +53,8 @@ public final class UringEngine implements Engine {
                 }
                 BufferPool pool = new BufferPool(settings.ioBufferBytes(), 4096, settings.maxIoBuffersPerCore(), true);
                 CoreContext ctx = new CoreContext(core, core % cpus, pool);
-                loops.add(new UringEventLoop(ctx, fd, protocols.apply(ctx), disk, settings.maxConnectionsPerCore()));
+                loops.add(new UringEventLoop(ctx, fd, protocols.apply(ctx), disk, settings.maxConnectionsPerCore(),
+                        settings.sendZeroCopy()));
             }
         } catch (IOException | RuntimeException e) {
             for (int fd : listeners) {

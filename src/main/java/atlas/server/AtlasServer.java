@@ -65,7 +65,7 @@ public final class AtlasServer implements AutoCloseable {
             ServerCounters counters = new ServerCounters();
             int maxBuffers = (int) Math.max(4, config.bufferBytesPerCore() / IO_BUFFER_BYTES);
             EngineSettings settings = new EngineSettings(listen, config.cores(), IO_BUFFER_BYTES, maxBuffers,
-                    MAX_CONNECTIONS_PER_CORE);
+                    MAX_CONNECTIONS_PER_CORE, sendZeroCopyPolicy());
             Engine engine;
             try {
                 Function<CoreContext, CoreProtocol> protocols = ctx -> new HttpCore(config, volume, ctx, counters);
@@ -144,6 +144,22 @@ public final class AtlasServer implements AutoCloseable {
         } catch (BindException e) {
             throw new IOException("cannot listen on " + listen.getAddress().getHostAddress() + ":" + listen.getPort()
                     + ": address already in use (another server is running there?)");
+        }
+    }
+
+    /**
+     * SEND_ZC policy from the environment ({@code ATLAS_SEND_ZC=auto|always|never}, default auto): a tuning knob
+     * for measuring zero-copy against copying sends, not something an operator normally sets.
+     */
+    private static EngineSettings.ZeroCopy sendZeroCopyPolicy() throws IOException {
+        String v = System.getenv("ATLAS_SEND_ZC");
+        if (v == null || v.isBlank()) {
+            return EngineSettings.ZeroCopy.AUTO;
+        }
+        try {
+            return EngineSettings.ZeroCopy.valueOf(v.strip().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IOException("ATLAS_SEND_ZC='" + v + "': expected auto, always or never");
         }
     }
 

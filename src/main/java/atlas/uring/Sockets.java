@@ -74,6 +74,7 @@ public final class Sockets {
     private static final MethodHandle LISTEN = bind("listen", FunctionDescriptor.of(INT, INT, INT));
     private static final MethodHandle CONNECT = bind("connect", FunctionDescriptor.of(INT, INT, LONG, INT));
     private static final MethodHandle GETSOCKNAME = bind("getsockname", FunctionDescriptor.of(INT, INT, LONG, LONG));
+    private static final MethodHandle GETPEERNAME = bind("getpeername", FunctionDescriptor.of(INT, INT, LONG, LONG));
     private static final MethodHandle SHUTDOWN = bind("shutdown", FunctionDescriptor.of(INT, INT, INT));
 
     private Sockets() {
@@ -153,6 +154,29 @@ public final class Sockets {
             if (t instanceof PosixException p) {
                 throw p;
             }
+            throw linkageFailure(t);
+        }
+    }
+
+    /**
+     * The peer of a connected IPv4 socket as "a.b.c.d:port" — for logs, and to tell local peers (where zero-copy
+     * send gains nothing) from remote ones. Control path: called once per accepted connection.
+     */
+    public static String peerAddress(int fd) throws PosixException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            MemorySegment addr = arena.allocate(SOCKADDR_IN_SIZE, 4);
+            MemorySegment len = arena.allocateFrom(INT, SOCKADDR_IN_SIZE);
+            int rc = (int) GETPEERNAME.invokeExact(capture, fd, addr.address(), len.address());
+            check(rc, capture, "getpeername", "fd " + fd);
+            int port = Short.toUnsignedInt(Short.reverseBytes(addr.get(ValueLayout.JAVA_SHORT, SIN_PORT)));
+            return Byte.toUnsignedInt(addr.get(ValueLayout.JAVA_BYTE, SIN_ADDR)) + "."
+                    + Byte.toUnsignedInt(addr.get(ValueLayout.JAVA_BYTE, SIN_ADDR + 1)) + "."
+                    + Byte.toUnsignedInt(addr.get(ValueLayout.JAVA_BYTE, SIN_ADDR + 2)) + "."
+                    + Byte.toUnsignedInt(addr.get(ValueLayout.JAVA_BYTE, SIN_ADDR + 3)) + ":" + port;
+        } catch (PosixException e) {
+            throw e;
+        } catch (Throwable t) {
             throw linkageFailure(t);
         }
     }
