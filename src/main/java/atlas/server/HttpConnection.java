@@ -5,6 +5,7 @@ import atlas.dataplane.IoBuffer;
 import atlas.dataplane.Transport;
 import atlas.dataplane.TransportHandler;
 import atlas.http.HttpDate;
+import atlas.http.HttpStatus;
 import atlas.http.Method;
 import atlas.http.RangeSet;
 import atlas.http.RequestHead;
@@ -55,6 +56,7 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
     final RangeSet ranges;
     private final ObjectTransmitter transmitter;
     private final ObjectUpload upload;
+    private final byte[] dateScratch = new byte[HttpDate.LENGTH];
     Transport transport;
     ByteBuffer recv;
     ByteBuffer out;
@@ -307,7 +309,7 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
             // After these the byte stream may be out of step with request boundaries: answer, then close.
             keepAlive = false;
         }
-        byte[] body = (status + " " + atlas.http.HttpStatus.reason(status) + ": " + detail + "\n")
+        byte[] body = (status + " " + HttpStatus.reason(status) + ": " + detail + "\n")
                 .getBytes(StandardCharsets.UTF_8);
         sendBody(status, "text/plain; charset=utf-8", "no-store", body);
     }
@@ -337,12 +339,9 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
 
     /** Writes the Last-Modified field of {@code record}. */
     void lastModified(ObjectRecord record) {
-        byte[] d = dateScratch;
-        HttpDate.format(record.mtimeMillis() / 1000, d, 0);
-        writer.field("Last-Modified", d);
+        HttpDate.format(record.mtimeMillis() / 1000, dateScratch, 0);
+        writer.field("Last-Modified", dateScratch);
     }
-
-    private final byte[] dateScratch = new byte[HttpDate.LENGTH];
 
     // ---------------------------------------------------------------- exchange end
 

@@ -12,6 +12,7 @@ import atlas.store.VolumeFullException;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32C;
 
 /**
@@ -39,7 +40,7 @@ final class ObjectUpload {
     /** First reserve for a body of unknown length; live HLS segments fit, bigger bodies relocate. */
     static final long CHUNKED_RESERVE_BYTES = 16L << 20;
     private static final int BLOCK = 4096;
-    private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private final HttpConnection c;
     private final CRC32C crc = new CRC32C();
