@@ -163,33 +163,28 @@ public final class Sockets {
      * send gains nothing) from remote ones. Control path: called once per accepted connection.
      */
     public static String peerAddress(int fd) throws PosixException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
-            MemorySegment addr = arena.allocate(SOCKADDR_IN_SIZE, 4);
-            MemorySegment len = arena.allocateFrom(INT, SOCKADDR_IN_SIZE);
-            int rc = (int) GETPEERNAME.invokeExact(capture, fd, addr.address(), len.address());
-            check(rc, capture, "getpeername", "fd " + fd);
-            int port = Short.toUnsignedInt(Short.reverseBytes(addr.get(ValueLayout.JAVA_SHORT, SIN_PORT)));
-            return Byte.toUnsignedInt(addr.get(ValueLayout.JAVA_BYTE, SIN_ADDR)) + "."
-                    + Byte.toUnsignedInt(addr.get(ValueLayout.JAVA_BYTE, SIN_ADDR + 1)) + "."
-                    + Byte.toUnsignedInt(addr.get(ValueLayout.JAVA_BYTE, SIN_ADDR + 2)) + "."
-                    + Byte.toUnsignedInt(addr.get(ValueLayout.JAVA_BYTE, SIN_ADDR + 3)) + ":" + port;
-        } catch (PosixException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw linkageFailure(t);
-        }
+        long a = socketAddress(GETPEERNAME, "getpeername", fd);
+        long ip = a >>> 16;
+        return (ip >>> 24) + "." + ((ip >>> 16) & 0xff) + "." + ((ip >>> 8) & 0xff) + "." + (ip & 0xff) + ":"
+                + (a & 0xffff);
     }
 
     /** The local port a socket is bound to (getsockname). */
     public static int localPort(int fd) throws PosixException {
+        return (int) (socketAddress(GETSOCKNAME, "getsockname", fd) & 0xffff);
+    }
+
+    /** getsockname/getpeername of an IPv4 socket, packed as {@code ipv4 << 16 | port} (both host order). */
+    private static long socketAddress(MethodHandle call, String operation, int fd) throws PosixException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
             MemorySegment addr = arena.allocate(SOCKADDR_IN_SIZE, 4);
             MemorySegment len = arena.allocateFrom(INT, SOCKADDR_IN_SIZE);
-            int rc = (int) GETSOCKNAME.invokeExact(capture, fd, addr.address(), len.address());
-            check(rc, capture, "getsockname", "fd " + fd);
-            return Short.toUnsignedInt(Short.reverseBytes(addr.get(ValueLayout.JAVA_SHORT, SIN_PORT)));
+            int rc = (int) call.invokeExact(capture, fd, addr.address(), len.address());
+            check(rc, capture, operation, "fd " + fd);
+            long port = Short.toUnsignedInt(Short.reverseBytes(addr.get(ValueLayout.JAVA_SHORT, SIN_PORT)));
+            long ip = Integer.toUnsignedLong(Integer.reverseBytes(addr.get(ValueLayout.JAVA_INT_UNALIGNED, SIN_ADDR)));
+            return ip << 16 | port;
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
