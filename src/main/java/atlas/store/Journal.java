@@ -37,17 +37,30 @@ public final class Journal implements AutoCloseable {
     private boolean broken;
     private boolean closed;
 
-    /** Encoded entries of the current group, back to back; native so it can be pwritten directly. */
-    private MemorySegment staging;
-    private long stagedBytes;
-    /** Staged operations in order; slots are reused so steady-state staging allocates only the records. */
-    private final List<Staged> staged = new ArrayList<>();
-    private int stagedCount;
+    /** The group taking new entries. */
+    private Group open = new Group();
+    /** The group being written by an asynchronous flush, or null ({@link #beginFlush}). */
+    private Group flushing;
+    /** A spare group, so that steady-state group commit allocates only the records. */
+    private Group spare = new Group();
     /**
      * A lower bound on the sequence of anything staged here and not yet published, or Long.MAX_VALUE; read by
      * other cores' commits to decide which tombstones may go ({@link Volume#pruneTombstones()}).
      */
     private volatile long lowestUnpublished = Long.MAX_VALUE;
+
+    /**
+     * One commit group: its entries encoded back to back (native memory, written as is) and the operations to
+     * publish once that write is durable.
+     */
+    private static final class Group {
+        MemorySegment bytes = Arena.ofAuto().allocate(INITIAL_STAGING_BYTES, 8);
+        long length;
+        final List<Staged> staged = new ArrayList<>();
+        int count;
+        /** Lower bound on the sequences in this group (see {@link #takeSequence()}). */
+        long lowestSequence = Long.MAX_VALUE;
+    }
 
     private static final class Staged {
         ObjectRecord put;
@@ -61,7 +74,6 @@ public final class Journal implements AutoCloseable {
         this.file = file;
         this.fd = fd;
         this.appendOffsetBytes = appendOffsetBytes;
-        this.staging = Arena.ofAuto().allocate(INITIAL_STAGING_BYTES, 8);
     }
 
     static String fileName(int journalId) {
@@ -160,8 +172,11 @@ public final class Journal implements AutoCloseable {
 
     /** Publishes the lower bound before taking the number (see {@link Volume#pruneTombstones()}). */
     private long takeSequence() {
-        if (stagedCount == 0) {
-            lowestUnpublished = volume.currentSequence() + 1;
+        if (open.count == 0) {
+            open.lowestSequence = volume.currentSequence() + 1;
+            if (flushing == null) {
+                lowestUnpublished = open.lowestSequence;
+            }
         }
         return volume.nextSequence();
     }
@@ -170,8 +185,14 @@ public final class Journal implements AutoCloseable {
         return lowestUnpublished;
     }
 
+    /** Entries staged and not yet handed to a flush. */
     public int stagedCount() {
-        return stagedCount;
+        return open.count;
+    }
+
+    /** True while an asynchronous flush started by {@link #beginFlush} has not completed. */
+    public boolean isFlushing() {
+        return flushing != null;
     }
 
     /**
@@ -180,37 +201,92 @@ public final class Journal implements AutoCloseable {
      * (their extents are released); the caller fails those requests.
      */
     public void commit() throws IOException {
-        checkOpen();
-        if (stagedCount == 0) {
+        if (flushing != null) {
+            throw new IllegalStateException(file + ": an asynchronous flush is in flight");
+        }
+        if (beginFlush() == null) {
             return;
         }
+        long length = flushing.length;
+        try {
+            writeFully(fd, flushing.bytes, length, appendOffsetBytes);
+        } catch (IOException e) {
+            completeFlush(false);
+            throw e;
+        }
+        completeFlush(true);
+    }
+
+    /**
+     * Starts a group commit that the caller writes asynchronously (e.g. through its core's io_uring): the staged
+     * entries become the flushing group and new entries go to a fresh one, so a core keeps staging while the
+     * previous group is on its way to disk (pipelined group commit). The caller must write
+     * {@code bytes[0, length)} durably to {@link #fd()} at {@link #flushOffset()} and then call
+     * {@link #completeFlush}. Returns the bytes, or null when nothing is staged or a flush is already in flight.
+     */
+    public MemorySegment beginFlush() throws IOException {
+        checkOpen();
+        if (flushing != null || open.count == 0) {
+            return null;
+        }
         if (broken) {
-            dropStaged();
+            dropGroup(open);
             throw new IOException(file + ": journal unusable after an earlier failed write that could not be"
                     + " rolled back; restart to recover");
         }
-        try {
-            writeFully(fd, staging, stagedBytes, appendOffsetBytes);
-        } catch (IOException e) {
-            rollBack();
-            dropStaged();
-            throw e;
+        flushing = open;
+        open = spare;
+        spare = null;
+        return flushing.bytes.asSlice(0, flushing.length);
+    }
+
+    /** The descriptor (O_DSYNC) a flush must be written to. */
+    public int fd() {
+        return fd;
+    }
+
+    /** The file offset a flush must be written at. */
+    public long flushOffset() {
+        return appendOffsetBytes;
+    }
+
+    /**
+     * Ends the flush started by {@link #beginFlush}: when {@code durable}, its entries are published in order;
+     * otherwise the partly written bytes are cut off and the group is dropped (extents released). Returns how
+     * many operations the group held.
+     */
+    public int completeFlush(boolean durable) {
+        Group g = flushing;
+        if (g == null) {
+            throw new IllegalStateException(file + ": no flush in flight");
         }
-        appendOffsetBytes += stagedBytes;
-        // Durable: now visible, in staging order (which is sequence order within this journal).
-        for (int i = 0; i < stagedCount; i++) {
-            Staged s = staged.get(i);
-            if (s.put != null) {
-                volume.index().publish(s.put);
-            } else {
-                volume.index().delete(s.deleteKey, s.deleteSequence);
+        int n = g.count;
+        if (durable) {
+            appendOffsetBytes += g.length;
+            // Durable: now visible, in staging order (which is sequence order within this journal).
+            for (int i = 0; i < g.count; i++) {
+                Staged s = g.staged.get(i);
+                if (s.put != null) {
+                    volume.index().publish(s.put);
+                } else {
+                    volume.index().delete(s.deleteKey, s.deleteSequence);
+                }
+                clear(s);
             }
-            clear(s);
+            g.count = 0;
+            g.length = 0;
+        } else {
+            rollBack();
+            dropGroup(g);
         }
-        stagedCount = 0;
-        stagedBytes = 0;
-        lowestUnpublished = Long.MAX_VALUE;
-        volume.pruneTombstones();
+        g.lowestSequence = Long.MAX_VALUE;
+        flushing = null;
+        spare = g;
+        lowestUnpublished = open.count > 0 ? open.lowestSequence : Long.MAX_VALUE;
+        if (durable) {
+            volume.pruneTombstones();
+        }
+        return n;
     }
 
     /**
@@ -226,17 +302,20 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    private void dropStaged() {
-        for (int i = 0; i < stagedCount; i++) {
-            Staged s = staged.get(i);
+    private void dropGroup(Group g) {
+        for (int i = 0; i < g.count; i++) {
+            Staged s = g.staged.get(i);
             if (s.put != null) {
                 volume.release(s.put.extent());
             }
             clear(s);
         }
-        stagedCount = 0;
-        stagedBytes = 0;
-        lowestUnpublished = Long.MAX_VALUE;
+        g.count = 0;
+        g.length = 0;
+        g.lowestSequence = Long.MAX_VALUE;
+        if (g == open) {
+            lowestUnpublished = flushing != null ? flushing.lowestSequence : Long.MAX_VALUE;
+        }
     }
 
     private static void clear(Staged s) {
@@ -245,21 +324,22 @@ public final class Journal implements AutoCloseable {
     }
 
     private Staged nextSlot() {
-        if (stagedCount == staged.size()) {
-            staged.add(new Staged());
+        if (open.count == open.staged.size()) {
+            open.staged.add(new Staged());
         }
-        return staged.get(stagedCount++);
+        return open.staged.get(open.count++);
     }
 
     private void stageBytes(short type, long sequence, ObjectKey name, byte[] ct, Extent extent, long length,
                             int crc32c, long mtimeMillis) {
         int size = JournalLayout.entrySize(name.length(), ct.length);
-        if (stagedBytes + size > staging.byteSize()) {
-            MemorySegment bigger = Arena.ofAuto().allocate(Math.max(staging.byteSize() * 2, stagedBytes + size), 8);
-            MemorySegment.copy(staging, 0, bigger, 0, stagedBytes);
-            staging = bigger;
+        Group g = open;
+        if (g.length + size > g.bytes.byteSize()) {
+            MemorySegment bigger = Arena.ofAuto().allocate(Math.max(g.bytes.byteSize() * 2, g.length + size), 8);
+            MemorySegment.copy(g.bytes, 0, bigger, 0, g.length);
+            g.bytes = bigger;
         }
-        stagedBytes += JournalLayout.encodeEntry(staging, stagedBytes, type, sequence, name, ct,
+        g.length += JournalLayout.encodeEntry(g.bytes, g.length, type, sequence, name, ct,
                 extent.offsetBytes(), extent.capacityBytes(), length, crc32c, mtimeMillis);
     }
 
@@ -293,7 +373,10 @@ public final class Journal implements AutoCloseable {
             return;
         }
         closed = true;
-        dropStaged();
+        if (flushing != null) {
+            completeFlush(false); // closing with a write in flight: its callers were not answered
+        }
+        dropGroup(open);
         try {
             Libc.close(fd);
         } finally {
