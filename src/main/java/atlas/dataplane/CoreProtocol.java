@@ -10,9 +10,10 @@ public interface CoreProtocol {
 
     /**
      * Called once per loop turn after all completions of the turn were delivered: IX's bounded batching point,
-     * where work batched during the turn (journal commits) is flushed. Returns how much work it did.
+     * where work batched during the turn (journal commits) is flushed through {@code io}. Returns how much work it
+     * started.
      */
-    int onTurnEnd();
+    int onTurnEnd(CoreIo io);
 
     /** The core is stopping: no new connections will arrive. */
     void onShutdown();

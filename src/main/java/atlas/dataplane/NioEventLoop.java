@@ -1,6 +1,10 @@
 package atlas.dataplane;
 
+import atlas.posix.Libc;
+import atlas.posix.PosixException;
+
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SelectionKey;
@@ -27,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  * The NIO engine performs disk I/O synchronously inside the turn (O_DIRECT preads are tens of microseconds on
  * flash); the io_uring engine makes them asynchronous on the same ring as the sockets.
  */
-final class NioEventLoop implements Runnable {
+final class NioEventLoop implements Runnable, CoreIo {
     private static final long SWEEP_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
     /** Bound on operations performed per turn, so accepting and timers are never starved (IX's bounded batch). */
     private static final int MAX_OPS_PER_TURN = 4096;
@@ -117,7 +121,7 @@ final class NioEventLoop implements Runnable {
                     handleSelected();
                 }
                 performReady();
-                protocol.onTurnEnd();
+                protocol.onTurnEnd(this);
                 if (nowNs - lastSweepNs >= SWEEP_INTERVAL_NS) {
                     lastSweepNs = nowNs;
                     expireDeadlines();
@@ -175,6 +179,27 @@ final class NioEventLoop implements Runnable {
                 failed(c, e);
             }
         }
+    }
+
+    /** Synchronous here: NIO has no asynchronous file I/O, and a journal group is one small O_DSYNC write. */
+    @Override
+    public void writeDurable(int fd, MemorySegment src, long fileOffset, WriteCompletion completion) {
+        int result;
+        try {
+            long done = 0;
+            while (done < src.byteSize()) {
+                long n = Libc.pwrite(fd, src.asSlice(done), src.byteSize() - done, fileOffset + done);
+                if (n <= 0) {
+                    throw new PosixException("pwrite", "fd " + fd, 5);
+                }
+                done += n;
+            }
+            result = (int) done;
+        } catch (PosixException e) {
+            diskErrors++;
+            result = -e.errno();
+        }
+        completion.onWritten(result);
     }
 
     void ready(NioConnection c) {

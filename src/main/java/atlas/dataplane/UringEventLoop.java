@@ -9,6 +9,7 @@ import atlas.uring.IoUringConstants;
 import atlas.uring.IoUringException;
 import atlas.uring.Sockets;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -33,7 +34,7 @@ import java.util.concurrent.TimeUnit;
  *  user_data (64 bits):  | unused (24) | connection id (32) | op (8) |
  * </pre>
  */
-final class UringEventLoop implements Runnable, CompletionHandler {
+final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
     private static final int RING_ENTRIES = 4096;
     /** One I/O buffer's worth: enough queued to keep the link busy for a read's latency, little enough to clock. */
     private static final int NOTSENT_LOWAT_BYTES = 256 * 1024;
@@ -47,6 +48,7 @@ final class UringEventLoop implements Runnable, CompletionHandler {
     private static final int OP_DISK_WRITE = 5;
     private static final int OP_CANCEL = 6;
     private static final int OP_SEND_ZC = 7;
+    private static final int OP_CORE_WRITE = 8;
 
     private final CoreContext context;
     private final int listenFd;
@@ -116,7 +118,7 @@ final class UringEventLoop implements Runnable, CompletionHandler {
                 if (shutdownRequested && !draining) {
                     beginDrain();
                 }
-                if (draining && (connections.isEmpty() || nowNs - graceDeadlineNs >= 0)) {
+                if (draining && coreWritesInFlight == 0 && (connections.isEmpty() || nowNs - graceDeadlineNs >= 0)) {
                     break;
                 }
                 int r = ring.submitAndWait(1, WAIT_NS);
@@ -125,7 +127,7 @@ final class UringEventLoop implements Runnable, CompletionHandler {
                     throw new IllegalStateException("io_uring_enter failed: " + r);
                 }
                 ring.forEachCompletion(this);
-                protocol.onTurnEnd();
+                protocol.onTurnEnd(this);
                 if (nowNs - lastSweepNs >= SWEEP_INTERVAL_NS) {
                     lastSweepNs = nowNs;
                     expireDeadlines();
@@ -233,6 +235,62 @@ final class UringEventLoop implements Runnable, CompletionHandler {
         }
     }
 
+    // ---------------------------------------------------------------- core-level durable writes (journal)
+
+    /** A durable write issued by the protocol itself; reused, indexed by its slot in user_data. */
+    private static final class CoreWrite {
+        final int slot;
+        WriteCompletion completion;
+        int fd;
+        MemorySegment src;
+        int done;
+        long fileOffset;
+
+        CoreWrite(int slot) {
+            this.slot = slot;
+        }
+    }
+
+    private final ArrayList<CoreWrite> coreWrites = new ArrayList<>();
+    private final java.util.ArrayDeque<CoreWrite> freeCoreWrites = new java.util.ArrayDeque<>();
+    private int coreWritesInFlight;
+
+    @Override
+    public void writeDurable(int fd, MemorySegment src, long fileOffset, WriteCompletion completion) {
+        CoreWrite w = freeCoreWrites.pollLast();
+        if (w == null) {
+            w = new CoreWrite(coreWrites.size());
+            coreWrites.add(w);
+        }
+        w.completion = completion;
+        w.fd = fd;
+        w.src = src;
+        w.done = 0;
+        w.fileOffset = fileOffset;
+        coreWritesInFlight++;
+        submitCoreWrite(w);
+    }
+
+    private void submitCoreWrite(CoreWrite w) {
+        ring.prepWrite(sqe(), w.fd, w.done == 0 ? w.src : w.src.asSlice(w.done), w.fileOffset + w.done,
+                IoUringConstants.RWF_DSYNC, userData(OP_CORE_WRITE, w.slot));
+    }
+
+    private void onCoreWriteCompleted(CoreWrite w, int res) {
+        if (res > 0 && w.done + res < w.src.byteSize()) {
+            w.done += res; // short write: continue where it stopped
+            submitCoreWrite(w);
+            return;
+        }
+        coreWritesInFlight--;
+        WriteCompletion completion = w.completion;
+        int total = (int) w.src.byteSize();
+        w.completion = null;
+        w.src = null;
+        freeCoreWrites.addLast(w);
+        completion.onWritten(res < 0 ? res : res == 0 ? -Errno.EIO : total);
+    }
+
     /** First phase of closing: cancel what the kernel holds; the fd closes when the last completion arrives. */
     void beginClose(UringConnection c) {
         if (c.inflight > 0) {
@@ -268,6 +326,10 @@ final class UringEventLoop implements Runnable, CompletionHandler {
         }
         if (op == OP_CANCEL) {
             return; // the cancelled operations report themselves
+        }
+        if (op == OP_CORE_WRITE) {
+            onCoreWriteCompleted(coreWrites.get(id), res);
+            return;
         }
         UringConnection c = id < byId.length ? byId[id] : null;
         if (c == null) {
@@ -435,7 +497,7 @@ final class UringEventLoop implements Runnable, CompletionHandler {
         }
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
         try {
-            while (!connections.isEmpty() && System.nanoTime() - until < 0) {
+            while ((!connections.isEmpty() || coreWritesInFlight > 0) && System.nanoTime() - until < 0) {
                 ring.submitAndWait(1, WAIT_NS);
                 ring.forEachCompletion(this);
             }

@@ -2,6 +2,7 @@ package atlas.server;
 
 import atlas.dataplane.BufferPool;
 import atlas.dataplane.CoreContext;
+import atlas.dataplane.CoreIo;
 import atlas.dataplane.CoreProtocol;
 import atlas.dataplane.TransportHandler;
 import atlas.http.HttpDate;
@@ -11,6 +12,7 @@ import atlas.store.Volume;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -21,8 +23,9 @@ import java.util.ArrayList;
  * per-connection buffers and counters.
  * <p>
  * Group commit (PASTE, IX): uploads and deletes that complete during a loop turn stage their journal entries and
- * wait here; at the end of the turn one durable journal write commits all of them, then each gets its answer. A
- * lone writer waits for nothing but its own write.
+ * wait here; at the end of the turn one durable journal write — asynchronous on the io_uring engine — commits all
+ * of them, then each gets its answer. A lone writer waits for nothing but its own write; under load the group
+ * grows with whatever arrived while the previous write was on its way.
  */
 final class HttpCore implements CoreProtocol {
     final ServerConfig config;
@@ -32,7 +35,11 @@ final class HttpCore implements CoreProtocol {
     final ServerCounters counters;
     final ExchangeObserver observer = ExchangeObserver.NONE;
     private final Journal journal;
-    private final ArrayList<HttpConnection> awaitingCommit = new ArrayList<>();
+    /** Connections whose entry is staged in the journal's open group. */
+    private ArrayList<HttpConnection> awaitingCommit = new ArrayList<>();
+    /** Connections whose entry is in the group being written. */
+    private ArrayList<HttpConnection> committing = new ArrayList<>();
+    private final CoreIo.WriteCompletion journalWritten = this::onJournalWritten;
     private final ArrayDeque<ByteBuffer> freeReceiveBuffers = new ArrayDeque<>();
     private final ArrayDeque<ByteBuffer> freeOutBuffers = new ArrayDeque<>();
     private final byte[] date = new byte[HttpDate.LENGTH];
@@ -70,26 +77,52 @@ final class HttpCore implements CoreProtocol {
         awaitingCommit.add(c);
     }
 
+    /**
+     * Starts the group commit of everything staged since the last one, unless one is still on its way to disk —
+     * then the staged entries wait for the next turn after it completes (pipelined group commit: one journal
+     * write in flight per core, the next group filling meanwhile).
+     */
     @Override
-    public int onTurnEnd() {
-        if (awaitingCommit.isEmpty()) {
+    public int onTurnEnd(CoreIo io) {
+        if (awaitingCommit.isEmpty() || journal.isFlushing()) {
             return 0;
         }
-        boolean durable;
+        MemorySegment group;
         try {
-            journal.commit();
-            durable = true;
+            group = journal.beginFlush();
         } catch (IOException e) {
-            counters.commitFailures.increment();
-            System.err.println("atlas: journal commit failed: " + e.getMessage());
-            durable = false;
+            // The journal refused (an earlier write could not be rolled back): it dropped the group.
+            ArrayList<HttpConnection> failed = awaitingCommit;
+            awaitingCommit = committing;
+            committing = failed;
+            answerCommitted(false, e.getMessage());
+            return 0;
         }
-        int n = awaitingCommit.size();
+        if (group == null) {
+            return 0;
+        }
+        ArrayList<HttpConnection> flushing = awaitingCommit;
+        awaitingCommit = committing;
+        committing = flushing;
         counters.commits.increment();
-        counters.commitEntries.add(n);
-        // Answer in staging order; a connection may stage again while answering, so iterate over a snapshot.
-        for (int i = 0; i < n; i++) {
-            HttpConnection c = awaitingCommit.get(i);
+        counters.commitEntries.add(flushing.size());
+        io.writeDurable(journal.fd(), group, journal.flushOffset(), journalWritten);
+        return flushing.size();
+    }
+
+    private void onJournalWritten(int result) {
+        boolean durable = result >= 0;
+        journal.completeFlush(durable);
+        answerCommitted(durable, durable ? null : "errno " + -result);
+    }
+
+    private void answerCommitted(boolean durable, String failure) {
+        if (!durable) {
+            counters.commitFailures.increment();
+            System.err.println("atlas: journal commit failed: " + failure);
+        }
+        for (int i = 0; i < committing.size(); i++) {
+            HttpConnection c = committing.get(i);
             try {
                 c.onCommitted(durable);
             } catch (RuntimeException e) {
@@ -98,8 +131,7 @@ final class HttpCore implements CoreProtocol {
                 c.close();
             }
         }
-        awaitingCommit.subList(0, n).clear();
-        return n;
+        committing.clear();
     }
 
     @Override
