@@ -1,0 +1,237 @@
+package atlas.tls;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * Opens incoming TLS records in place, one connection's read direction: checks the header, decrypts where the
+ * bytes were received and verifies the tag, then (TLS 1.3) strips the padding and finds the inner content type
+ * (RFC 8446 §5.2, §5.4). Layouts in {@link RecordLayout}.
+ * <p>
+ * {@link #open} returns a sentinel or the bytes consumed, never throws on bad input (the connection turns the
+ * sentinel into an alert and closes; see docs/tls.md):
+ * <ul>
+ *   <li>{@code > 0}: one record consumed; {@link #contentType()}, {@link #plaintextOffset()},
+ *       {@link #plaintextLength()} describe its plaintext, now in the clear inside the caller's buffer;</li>
+ *   <li>{@link #INCOMPLETE}: not a whole record yet, read more ({@link #bytesNeeded()} says how many in all);</li>
+ *   <li>{@link #BAD_RECORD_MAC}, {@link #RECORD_OVERFLOW}, {@link #UNEXPECTED_MESSAGE}, {@link #DECODE_ERROR}:
+ *       send that alert and close.</li>
+ * </ul>
+ * A TLS 1.3 record holding exactly one KeyUpdate message switches this direction to the next traffic secret
+ * right after the record and calls the {@link KeyUpdateListener}, which must, if the peer asked for it, send our
+ * own KeyUpdate ({@link RecordSealer#sealKeyUpdate} with {@code requestUpdate = false}) before more data.
+ */
+public final class RecordOpener implements AutoCloseable {
+    public static final int INCOMPLETE = 0;
+    public static final int BAD_RECORD_MAC = -20;
+    public static final int RECORD_OVERFLOW = -22;
+    public static final int UNEXPECTED_MESSAGE = -10;
+    public static final int DECODE_ERROR = -50;
+
+    /** Called after a peer's KeyUpdate was applied to the read direction. */
+    @FunctionalInterface
+    public interface KeyUpdateListener {
+        void onKeyUpdate(boolean updateRequested);
+    }
+
+    private static final ValueLayout.OfLong LONG_BE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfShort SHORT_BE =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+
+    private final AesGcm gcm;
+    private final boolean tls13;
+    private final KeySchedule.Suite suite;
+    private final GcmKey key;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment staticIv = arena.allocate(AesGcm.NONCE_LENGTH);
+    private final MemorySegment nonce = arena.allocate(AesGcm.NONCE_LENGTH);
+    private final MemorySegment aad13 = arena.allocate(13);
+    private final MemorySegment aad5 = aad13.asSlice(0, RecordLayout.HEADER);
+    private final KeyUpdateListener keyUpdates;
+    private byte[] trafficSecret;
+    private long sequence;
+    private byte contentType;
+    private long plaintextOffset;
+    private int plaintextLength;
+    private int bytesNeeded;
+
+    private RecordOpener(AesGcm gcm, boolean tls13, KeySchedule.Suite suite, byte[] key, byte[] iv,
+                         byte[] trafficSecret, KeyUpdateListener keyUpdates) {
+        this.gcm = gcm;
+        this.tls13 = tls13;
+        this.suite = suite;
+        this.key = new GcmKey(key);
+        Arrays.fill(key, (byte) 0);
+        MemorySegment.copy(iv, 0, staticIv, ValueLayout.JAVA_BYTE, 0, iv.length);
+        this.trafficSecret = trafficSecret;
+        this.keyUpdates = keyUpdates;
+    }
+
+    /** A TLS 1.3 read direction from the peer's application traffic secret (kept for KeyUpdate; not copied). */
+    public static RecordOpener tls13(AesGcm gcm, KeySchedule.Suite suite, byte[] trafficSecret,
+                                     KeyUpdateListener keyUpdates) {
+        return new RecordOpener(gcm, true, suite, KeySchedule.writeKey(suite, trafficSecret),
+                KeySchedule.writeIv(suite, trafficSecret), trafficSecret, keyUpdates);
+    }
+
+    /** A TLS 1.2 AES-GCM read direction: the peer's write key and 4-byte salt, and the next sequence number. */
+    public static RecordOpener tls12(AesGcm gcm, byte[] peerWriteKey, byte[] salt, long sequence) {
+        if (salt.length != 4) {
+            throw new IllegalArgumentException("TLS 1.2 GCM salt is 4 bytes, got " + salt.length);
+        }
+        RecordOpener o = new RecordOpener(gcm, false, null, peerWriteKey, salt, null, null);
+        o.sequence = sequence;
+        return o;
+    }
+
+    /**
+     * Opens the record at {@code buf[recordStart]} given {@code available} received bytes from there.
+     *
+     * @return bytes consumed ({@code > 0}), {@link #INCOMPLETE}, or a negative alert sentinel
+     */
+    public int open(MemorySegment buf, long recordStart, long available) {
+        if (available < RecordLayout.HEADER) {
+            bytesNeeded = RecordLayout.HEADER;
+            return INCOMPLETE;
+        }
+        byte type = buf.get(ValueLayout.JAVA_BYTE, recordStart);
+        int length = buf.get(SHORT_BE, recordStart + 3) & 0xFFFF;
+        if ((buf.get(ValueLayout.JAVA_BYTE, recordStart + 1) & 0xFF) != 0x03) {
+            return DECODE_ERROR; // not TLS at all (e.g. plaintext HTTP on the TLS port)
+        }
+        if (length > (tls13 ? RecordLayout.MAX_CIPHERTEXT_13 : RecordLayout.MAX_CIPHERTEXT_12)) {
+            return RECORD_OVERFLOW;
+        }
+        int total = RecordLayout.HEADER + length;
+        if (available < total) {
+            bytesNeeded = total;
+            return INCOMPLETE;
+        }
+        return tls13 ? open13(buf, recordStart, type, length, total) : open12(buf, recordStart, type, length, total);
+    }
+
+    private int open13(MemorySegment buf, long recordStart, byte type, int length, int total) {
+        // After the handshake every TLS 1.3 record is protected and carries application_data outside.
+        if (type != RecordLayout.APPLICATION_DATA) {
+            return UNEXPECTED_MESSAGE;
+        }
+        if (length < RecordLayout.TAG + 1) {
+            return DECODE_ERROR;
+        }
+        int inner = length - RecordLayout.TAG;
+        long dataStart = recordStart + RecordLayout.HEADER;
+        MemorySegment.copy(buf, recordStart, aad5, 0, RecordLayout.HEADER);
+        MemorySegment.copy(staticIv, 0, nonce, 0, 4);
+        nonce.set(LONG_BE, 4, staticIv.get(LONG_BE, 4) ^ sequence);
+        if (!gcm.open(key, nonce, aad5, buf, dataStart, inner)) {
+            return BAD_RECORD_MAC;
+        }
+        sequence++;
+        int i = inner - 1;
+        while (i >= 0 && buf.get(ValueLayout.JAVA_BYTE, dataStart + i) == 0) {
+            i--;
+        }
+        if (i < 0) {
+            return UNEXPECTED_MESSAGE; // all padding, no content type (RFC 8446 §5.4)
+        }
+        if (i > RecordLayout.MAX_PLAINTEXT) {
+            return RECORD_OVERFLOW;
+        }
+        contentType = buf.get(ValueLayout.JAVA_BYTE, dataStart + i);
+        plaintextOffset = dataStart;
+        plaintextLength = i;
+        if (contentType == RecordLayout.HANDSHAKE && isKeyUpdate(buf, dataStart, i)) {
+            boolean requested = buf.get(ValueLayout.JAVA_BYTE, dataStart + 4) == 1;
+            advanceKey();
+            if (keyUpdates != null) {
+                keyUpdates.onKeyUpdate(requested);
+            }
+        }
+        return total;
+    }
+
+    /** Exactly one KeyUpdate message: type 24, length 1, request_update 0 or 1 (RFC 8446 §4.6.3). */
+    private static boolean isKeyUpdate(MemorySegment buf, long data, int length) {
+        return length == 5
+                && buf.get(ValueLayout.JAVA_BYTE, data) == RecordLayout.KEY_UPDATE
+                && buf.get(ValueLayout.JAVA_BYTE, data + 1) == 0
+                && buf.get(SHORT_BE, data + 2) == 1
+                && (buf.get(ValueLayout.JAVA_BYTE, data + 4) & 0xFE) == 0;
+    }
+
+    private int open12(MemorySegment buf, long recordStart, byte type, int length, int total) {
+        if (type != RecordLayout.APPLICATION_DATA && type != RecordLayout.ALERT && type != RecordLayout.HANDSHAKE) {
+            return UNEXPECTED_MESSAGE;
+        }
+        int dataLength = length - RecordLayout.EXPLICIT_NONCE_12 - RecordLayout.TAG;
+        if (dataLength < 0) {
+            return DECODE_ERROR;
+        }
+        if (dataLength > RecordLayout.MAX_PLAINTEXT) {
+            return RECORD_OVERFLOW;
+        }
+        long dataStart = recordStart + RecordLayout.HEADER + RecordLayout.EXPLICIT_NONCE_12;
+        // The peer picks the explicit nonce; the AAD binds our own count of its records (RFC 5246 §6.2.3.3).
+        MemorySegment.copy(staticIv, 0, nonce, 0, 4);
+        MemorySegment.copy(buf, recordStart + RecordLayout.HEADER, nonce, 4, RecordLayout.EXPLICIT_NONCE_12);
+        aad13.set(LONG_BE, 0, sequence);
+        aad13.set(ValueLayout.JAVA_BYTE, 8, type);
+        aad13.set(SHORT_BE, 9, RecordLayout.LEGACY_VERSION);
+        aad13.set(SHORT_BE, 11, (short) dataLength);
+        if (!gcm.open(key, nonce, aad13, buf, dataStart, dataLength)) {
+            return BAD_RECORD_MAC;
+        }
+        sequence++;
+        contentType = type;
+        plaintextOffset = dataStart;
+        plaintextLength = dataLength;
+        return total;
+    }
+
+    private void advanceKey() {
+        byte[] next = KeySchedule.nextTrafficSecret(suite, trafficSecret);
+        Arrays.fill(trafficSecret, (byte) 0);
+        trafficSecret = next;
+        key.setAndWipe(KeySchedule.writeKey(suite, next));
+        MemorySegment.copy(KeySchedule.writeIv(suite, next), 0, staticIv, ValueLayout.JAVA_BYTE, 0,
+                AesGcm.NONCE_LENGTH);
+        sequence = 0;
+    }
+
+    /** Content type of the last opened record (TLS 1.3: the inner type). */
+    public byte contentType() {
+        return contentType;
+    }
+
+    /** Offset in the caller's buffer of the last opened record's plaintext. */
+    public long plaintextOffset() {
+        return plaintextOffset;
+    }
+
+    public int plaintextLength() {
+        return plaintextLength;
+    }
+
+    /** After {@link #INCOMPLETE}: bytes from the record start needed before the next call can succeed. */
+    public int bytesNeeded() {
+        return bytesNeeded;
+    }
+
+    /** The sequence number the next record must carry. */
+    public long sequence() {
+        return sequence;
+    }
+
+    @Override
+    public void close() {
+        if (trafficSecret != null) {
+            Arrays.fill(trafficSecret, (byte) 0);
+        }
+        staticIv.fill((byte) 0);
+        key.close();
+        arena.close();
+    }
+}

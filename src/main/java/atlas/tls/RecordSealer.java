@@ -1,0 +1,205 @@
+package atlas.tls;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * Seals outgoing TLS records in place in an I/O buffer, one connection's write direction (layouts in
+ * {@link RecordLayout}). The caller puts the data at {@code recordStart + headerLength()} and leaves
+ * {@code trailerLength()} bytes after it; {@link #seal} writes the header, encrypts the data where it lies and
+ * appends the content type (TLS 1.3) and the tag. The write sequence number is kept here and bumped per record.
+ * <p>
+ * Hot path: {@link #seal} allocates no buffers (the nonce and AAD live in a few bytes of native scratch).
+ * Owned by the connection's core thread, like the {@link AesGcm} context it borrows.
+ * <p>
+ * AES-GCM key limit (RFC 8446 §5.5): after {@link #KEY_UPDATE_AFTER_RECORDS} records a TLS 1.3 sender must
+ * update its key; {@link #needsKeyUpdate()} says when, {@link #sealKeyUpdate} does it. TLS 1.2 has no KeyUpdate;
+ * at 16 KiB per record the limit is 256 GiB on one connection, and the connection must then be closed.
+ */
+public final class RecordSealer implements AutoCloseable {
+    /** 2^24 full-size records: well inside the 2^24.5 of RFC 8446 §5.5. */
+    public static final long KEY_UPDATE_AFTER_RECORDS = 1L << 24;
+
+    private static final ValueLayout.OfLong LONG_BE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfShort SHORT_BE =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+
+    private final AesGcm gcm;
+    private final boolean tls13;
+    private final KeySchedule.Suite suite;
+    private final GcmKey key;
+    private final Arena arena = Arena.ofShared();
+    /** TLS 1.3: write_iv (12); TLS 1.2: salt (4) in bytes 0..3. */
+    private final MemorySegment staticIv = arena.allocate(AesGcm.NONCE_LENGTH);
+    private final MemorySegment nonce = arena.allocate(AesGcm.NONCE_LENGTH);
+    /** TLS 1.3: the 5-byte header; TLS 1.2: seq || type || version || length (13). */
+    private final MemorySegment aad13 = arena.allocate(13);
+    private final MemorySegment aad5 = aad13.asSlice(0, RecordLayout.HEADER);
+    private byte[] trafficSecret;
+    private long sequence;
+
+    private RecordSealer(AesGcm gcm, boolean tls13, KeySchedule.Suite suite, byte[] key, byte[] iv,
+                         byte[] trafficSecret) {
+        this.gcm = gcm;
+        this.tls13 = tls13;
+        this.suite = suite;
+        this.key = new GcmKey(key);
+        Arrays.fill(key, (byte) 0);
+        MemorySegment.copy(iv, 0, staticIv, ValueLayout.JAVA_BYTE, 0, iv.length);
+        this.trafficSecret = trafficSecret;
+    }
+
+    /** A TLS 1.3 write direction from its application traffic secret (kept for KeyUpdate; not copied). */
+    public static RecordSealer tls13(AesGcm gcm, KeySchedule.Suite suite, byte[] trafficSecret) {
+        return new RecordSealer(gcm, true, suite, KeySchedule.writeKey(suite, trafficSecret),
+                KeySchedule.writeIv(suite, trafficSecret), trafficSecret);
+    }
+
+    /**
+     * A TLS 1.2 AES-GCM write direction from the key block: the write key (16 or 32 bytes) and the 4-byte implicit
+     * salt ("write IV"), RFC 5288 §3. {@code sequence} is the number of records already sent under this key
+     * (1 after the handshake's Finished, which is the first record sealed with it).
+     */
+    public static RecordSealer tls12(AesGcm gcm, byte[] writeKey, byte[] salt, long sequence) {
+        if (salt.length != 4) {
+            throw new IllegalArgumentException("TLS 1.2 GCM salt is 4 bytes, got " + salt.length);
+        }
+        RecordSealer s = new RecordSealer(gcm, false, null, writeKey, salt, null);
+        s.sequence = sequence;
+        return s;
+    }
+
+    public boolean isTls13() {
+        return tls13;
+    }
+
+    public int headerLength() {
+        return RecordLayout.headerLength(tls13);
+    }
+
+    public int trailerLength() {
+        return RecordLayout.trailerLength(tls13);
+    }
+
+    /** The sequence number the next record will use. */
+    public long sequence() {
+        return sequence;
+    }
+
+    /** Sets the sequence number of the next record (after the handshake library sent records with this key). */
+    public void sequence(long next) {
+        this.sequence = next;
+    }
+
+    public boolean needsKeyUpdate() {
+        return tls13 && sequence >= KEY_UPDATE_AFTER_RECORDS;
+    }
+
+    /** Seals application data; returns the record length (header to tag). */
+    public int seal(MemorySegment buf, long recordStart, int dataLength) {
+        return seal(buf, recordStart, dataLength, RecordLayout.APPLICATION_DATA, 0);
+    }
+
+    /**
+     * Seals one record of {@code contentType} holding the {@code dataLength} bytes at
+     * {@code recordStart + headerLength()}. TLS 1.3 may add {@code padding} zero bytes after the content type
+     * (RFC 8446 §5.4), which must also fit in the buffer; TLS 1.2 needs {@code padding == 0}.
+     *
+     * @return the record length on the wire, from {@code recordStart} to the end of the tag
+     */
+    public int seal(MemorySegment buf, long recordStart, int dataLength, byte contentType, int padding) {
+        if (dataLength < 0 || dataLength > RecordLayout.MAX_PLAINTEXT || padding < 0
+                || (!tls13 && padding != 0) || dataLength + padding > RecordLayout.MAX_PLAINTEXT) {
+            throw new IllegalArgumentException("record data " + dataLength + " + padding " + padding);
+        }
+        if (sequence == -1L) {
+            // 2^64 - 1 records: the sequence number must not wrap (RFC 8446 §5.3).
+            throw new IllegalStateException("TLS sequence number exhausted");
+        }
+        long seq = sequence;
+        if (tls13) {
+            long dataStart = recordStart + RecordLayout.HEADER;
+            int inner = dataLength + 1 + padding;
+            buf.set(ValueLayout.JAVA_BYTE, dataStart + dataLength, contentType);
+            if (padding > 0) {
+                buf.asSlice(dataStart + dataLength + 1, padding).fill((byte) 0);
+            }
+            buf.set(ValueLayout.JAVA_BYTE, recordStart, RecordLayout.APPLICATION_DATA);
+            buf.set(SHORT_BE, recordStart + 1, RecordLayout.LEGACY_VERSION);
+            buf.set(SHORT_BE, recordStart + 3, (short) (inner + RecordLayout.TAG));
+            MemorySegment.copy(buf, recordStart, aad5, 0, RecordLayout.HEADER);
+            MemorySegment.copy(staticIv, 0, nonce, 0, 4);
+            nonce.set(LONG_BE, 4, staticIv.get(LONG_BE, 4) ^ seq);
+            gcm.seal(key, nonce, aad5, buf, dataStart, inner);
+            sequence = seq + 1;
+            return RecordLayout.HEADER + inner + RecordLayout.TAG;
+        }
+        long dataStart = recordStart + RecordLayout.HEADER + RecordLayout.EXPLICIT_NONCE_12;
+        buf.set(ValueLayout.JAVA_BYTE, recordStart, contentType);
+        buf.set(SHORT_BE, recordStart + 1, RecordLayout.LEGACY_VERSION);
+        buf.set(SHORT_BE, recordStart + 3,
+                (short) (RecordLayout.EXPLICIT_NONCE_12 + dataLength + RecordLayout.TAG));
+        // The explicit nonce is the sequence number: unique per key without any state beyond the counter.
+        buf.set(LONG_BE, recordStart + RecordLayout.HEADER, seq);
+        MemorySegment.copy(staticIv, 0, nonce, 0, 4);
+        nonce.set(LONG_BE, 4, seq);
+        aad13.set(LONG_BE, 0, seq);
+        aad13.set(ValueLayout.JAVA_BYTE, 8, contentType);
+        aad13.set(SHORT_BE, 9, RecordLayout.LEGACY_VERSION);
+        aad13.set(SHORT_BE, 11, (short) dataLength);
+        gcm.seal(key, nonce, aad13, buf, dataStart, dataLength);
+        sequence = seq + 1;
+        return RecordLayout.HEADER + RecordLayout.EXPLICIT_NONCE_12 + dataLength + RecordLayout.TAG;
+    }
+
+    /** Seals an alert (level, description) at {@code recordStart}; returns the record length. */
+    public int sealAlert(MemorySegment buf, long recordStart, byte level, byte description) {
+        long data = recordStart + headerLength();
+        buf.set(ValueLayout.JAVA_BYTE, data, level);
+        buf.set(ValueLayout.JAVA_BYTE, data + 1, description);
+        return seal(buf, recordStart, 2, RecordLayout.ALERT, 0);
+    }
+
+    /**
+     * TLS 1.3 only: seals a KeyUpdate handshake message under the current key, then switches this direction to
+     * the next traffic secret (RFC 8446 §4.6.3, §7.2). {@code requestUpdate} asks the peer to update too; when
+     * answering a peer's request it must be false. Control path (allocates). Returns the record length.
+     */
+    public int sealKeyUpdate(MemorySegment buf, long recordStart, boolean requestUpdate) {
+        if (!tls13) {
+            throw new IllegalStateException("KeyUpdate is TLS 1.3 only");
+        }
+        long data = recordStart + RecordLayout.HEADER;
+        buf.set(ValueLayout.JAVA_BYTE, data, RecordLayout.KEY_UPDATE);
+        buf.set(ValueLayout.JAVA_BYTE, data + 1, (byte) 0);
+        buf.set(SHORT_BE, data + 2, (short) 1);
+        buf.set(ValueLayout.JAVA_BYTE, data + 4, (byte) (requestUpdate ? 1 : 0));
+        int length = seal(buf, recordStart, 5, RecordLayout.HANDSHAKE, 0);
+        advanceKey();
+        return length;
+    }
+
+    /** TLS 1.3: moves to application_traffic_secret_N+1 and sequence 0. */
+    void advanceKey() {
+        byte[] next = KeySchedule.nextTrafficSecret(suite, trafficSecret);
+        Arrays.fill(trafficSecret, (byte) 0);
+        trafficSecret = next;
+        key.setAndWipe(KeySchedule.writeKey(suite, next));
+        MemorySegment.copy(KeySchedule.writeIv(suite, next), 0, staticIv, ValueLayout.JAVA_BYTE, 0,
+                AesGcm.NONCE_LENGTH);
+        sequence = 0;
+    }
+
+    @Override
+    public void close() {
+        if (trafficSecret != null) {
+            Arrays.fill(trafficSecret, (byte) 0);
+        }
+        staticIv.fill((byte) 0);
+        key.close();
+        arena.close();
+    }
+}
