@@ -1,73 +1,86 @@
 #!/usr/bin/env bash
-# wrk-vs-nginx.sh — Atlas against nginx on the same catalogue, in one run, alternating (DESIGN.md §5).
+# wrk-vs-nginx.sh — the read-path benchmark: Atlas (io_uring and NIO engines) against nginx and against the
+# device limit (fio), same catalogue, in one run, alternating (DESIGN.md §5, issues 3 and 4). See bench/README.md.
 #
-#   bench/wrk-vs-nginx.sh                      # 2000 × 300 KiB objects, 15 s passes, 100 connections
-#   bench/wrk-vs-nginx.sh -n 1000 -d 10s       # smaller and quicker
-#   bench/wrk-vs-nginx.sh --help               # every option
+#   bench/wrk-vs-nginx.sh                              # 2000 × 300 KiB, -c 100,1000, 10 s passes (≈ 4 min)
+#   bench/wrk-vs-nginx.sh -n 1000 -d 5s -c 100         # smaller and quicker
+#   bench/wrk-vs-nginx.sh --engines uring --cores 2 --nginx-workers 2
+#   bench/wrk-vs-nginx.sh --help                       # every option
 #
-# What it does, all on 127.0.0.1, in a fresh temporary directory (removed at the end unless --keep):
-#   1. writes a catalogue of N random objects (v/seg00000.ts …, SIZE bytes each) as plain files;
-#   2. imports it offline into a fresh Atlas volume (`atlas import`), and serves the same directory with the
-#      Debian nginx binary under two minimal configs of its own:
-#        nginx-sendfile  `sendfile on` (what a user would run; the page cache does the work)
-#        nginx-directio  `directio 4k; aio threads; output_buffers 2 256k;` (no page cache, like Atlas)
-#   3. generates a wrk Lua script asking for uniformly random object URLs over persistent connections;
-#   4. runs the passes (default: atlas, nginx-sendfile, nginx-directio, atlas). Each pass starts its server,
-#      warms it up briefly, drops the page cache (`sync; echo 3 > /proc/sys/vm/drop_caches`; skipped with a
-#      note when not permitted), then runs `wrk -t1 -c100 -d15s` while sampling the server's CPU time
-#      (utime+stime of the server's processes from /proc/PID/stat) and `Cached` in /proc/meminfo;
-#   5. prints one table: req/s, MB/s (10^6 B), p50/p99 latency, server CPU seconds per GB served, page-cache
-#      growth during the pass ("Cached +MiB": /proc/meminfo, machine-wide, so other activity shows up too),
-#      the served files' own resident page cache after the pass ("files' MiB": fincore on volume.dat or on
-#      the catalogue; the cache was dropped before the pass), errors, then the ratio of Atlas (mean of its
-#      passes) to each nginx variant for throughput and CPU per GB.
-# Defaults are fair on a 2-vCPU box: Atlas `--cores 1`, nginx `worker_processes 1`, wrk one thread on the
-# other core. Needs: JDK 25 (found by ./atlas), Maven (first build), wrk, nginx. Run as root to drop caches.
-# Time: about passes × (duration + warm-up + ~5 s) plus catalogue creation and import.
+# What it does, all on 127.0.0.1, in a fresh temporary directory (removed on exit, also on Ctrl-C, unless --keep):
+#   1. writes a catalogue of N random objects (v/seg00000.ts …, SIZE bytes each) as plain files, and imports it
+#      offline into a fresh Atlas volume (`atlas import`);
+#   2. for every connection count C of -c, runs the passes in this order (default):
+#        atlas-uring     `atlas serve --engine uring --cores K` (READ_FIXED from O_DIRECT into registered buffers)
+#        atlas-nio       `atlas serve --engine nio --cores K`
+#        nginx-sendfile  Debian nginx, `sendfile on` (what a user would run; the page cache does the work)
+#        nginx-directio  nginx, `directio 4k; aio threads; output_buffers 2 256k;` (no page cache, like Atlas)
+#        fio             the device limit: O_DIRECT, ioengine=io_uring (fixedbufs, registerfiles), random reads of
+#                        256 KiB (the block Atlas reads) over Atlas's volume.dat — the catalogue's bytes, same file
+#                        system — once at iodepth 64 and once at iodepth C
+#        atlas-uring     again (the first engine of --engines), to see drift within the run
+#      Each server pass: start, check it serves the catalogue's bytes, wrk warm-up, drop the page cache
+#      (`sync; echo 3 > /proc/sys/vm/drop_caches`), then `wrk -t1 -cC -dD --latency` with a Lua script asking
+#      for uniformly random objects over persistent connections, while sampling the server's CPU time
+#      (utime+stime of its processes), `Cached` in /proc/meminfo and the server's peak RSS (VmHWM).
+#   3. prints one table (rows flagged when wrk saw non-2xx answers or socket errors, or the server failed) and, per
+#      C, the ratios of each Atlas engine (mean of its passes) to nginx-sendfile, nginx-directio and fio (MB/s),
+#      uring to nio, and issue 4's targets.
+# Exit status: 0 clean; 1 when a pass failed or had errors (the table is still printed); 2 on a setup failure.
+# Needs: JDK 25 (JAVA_HOME or /usr/lib/jvm/*25*), wrk, nginx (with threads), fio, jq, curl, fincore (util-linux);
+# Maven only when target/atlas.jar must be built. Root to drop caches and raise `ulimit -n`.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-ATLAS="$ROOT/atlas"
+PROG=wrk-vs-nginx
 
 OBJECTS=2000
-SIZE=$((300 * 1024))
-DURATION=15s
+SIZE=300k
+DURATION=10s
 WARMUP=2s
-CONNECTIONS=100
+CONNS="100,1000"
 THREADS=1
+ENGINES="uring,nio"
 ATLAS_CORES=1
-ATLAS_ENGINE=nio
 NGINX_WORKERS=1
-PASSES="atlas,nginx-sendfile,nginx-directio,atlas"
+FIO_BS=256k
+FIO_QD=64
+PASSES=""
 WORKDIR_PARENT="${TMPDIR:-/tmp}"
 KEEP=0
 DROP=1
-ATLAS_JAR=""
+JAR=""
 
 usage() {
   cat <<EOF
 usage: bench/wrk-vs-nginx.sh [options]
-  -n, --objects N        catalogue size (default $OBJECTS)
-  -s, --size BYTES       object size in bytes (default $SIZE = 300 KiB)
-  -d, --duration T       wrk duration per pass, e.g. 15s (default $DURATION)
-  -w, --warmup T         wrk warm-up before each pass, before the cache drop; 0 to skip (default $WARMUP)
-  -c, --connections N    wrk connections (default $CONNECTIONS)
-  -t, --threads N        wrk threads (default $THREADS)
-      --atlas-cores N    atlas serve --cores (default $ATLAS_CORES)
-      --engine E         atlas serve --engine nio|uring|auto (default $ATLAS_ENGINE)
-      --nginx-workers N  nginx worker_processes (default $NGINX_WORKERS)
-      --passes LIST      comma-separated: atlas, nginx-sendfile, nginx-directio (default $PASSES)
-      --no-drop          do not drop the page cache before passes
-      --workdir DIR      where the temporary directory goes (default $WORKDIR_PARENT); needs ~N×SIZE×2 free
-      --keep             keep the temporary directory (catalogue, volume, configs, logs)
-      --jar PATH         run this atlas.jar with JDK 25 (\$JAVA_HOME or /usr/lib/jvm/*25*) instead of ./atlas,
-                         which rebuilds target/atlas.jar when the sources are newer
-  -h, --help             this text
+  -n, --objects N          catalogue size in objects (default $OBJECTS)
+  -s, --size SIZE          object size: bytes, or with k/m suffix = KiB/MiB (default $SIZE)
+  -d, --duration T         measured time per pass: 10s, 1m or seconds (default $DURATION)
+  -w, --warmup T           wrk warm-up of each server before the cache drop, 0 to skip (default $WARMUP)
+  -c, --connections LIST   wrk connection counts, comma-separated; each is a full round of passes
+                           (default $CONNS)
+  -t, --threads N          wrk threads (default $THREADS)
+      --engines LIST       Atlas engines to measure, in order: uring, nio, auto (default $ENGINES); the first
+                           one is measured again at the end of every round
+      --cores N            atlas serve --cores (default $ATLAS_CORES)
+      --nginx-workers N    nginx worker_processes (default $NGINX_WORKERS)
+      --fio-bs SIZE        fio block size (default $FIO_BS: the read size of Atlas's transmit window)
+      --fio-qd N           fio's fixed queue depth; it also runs at the round's connection count (default $FIO_QD)
+      --passes LIST        override the pass order of a round: atlas-ENGINE, nginx-sendfile, nginx-directio, fio
+                           (default: atlas-<each engine>, nginx-sendfile, nginx-directio, fio, atlas-<first>)
+      --no-drop            do not drop the page cache before passes
+      --workdir DIR        where the temporary directory goes (default $WORKDIR_PARENT); it is the file system
+                           measured, and needs about 2 × N × SIZE + 300 MiB free
+      --keep               keep the temporary directory (catalogue, volume, configs, logs, wrk/fio outputs)
+      --jar PATH           measure this atlas.jar (copied into the work directory first). Default: build
+                           target/atlas.jar with ./atlas if the sources are newer, then copy and measure that
+  -h, --help               this text
 EOF
 }
 
-die() { echo "wrk-vs-nginx: $*" >&2; exit 2; }
-note() { echo "wrk-vs-nginx: $*" >&2; }
+die() { echo "$PROG: $*" >&2; exit 2; }
+note() { echo "$PROG: $*" >&2; }
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -75,73 +88,179 @@ while [[ $# -gt 0 ]]; do
     -s|--size) SIZE="${2:?}"; shift 2 ;;
     -d|--duration) DURATION="${2:?}"; shift 2 ;;
     -w|--warmup) WARMUP="${2:?}"; shift 2 ;;
-    -c|--connections) CONNECTIONS="${2:?}"; shift 2 ;;
+    -c|--connections|--conns) CONNS="${2:?}"; shift 2 ;;
     -t|--threads) THREADS="${2:?}"; shift 2 ;;
-    --atlas-cores) ATLAS_CORES="${2:?}"; shift 2 ;;
-    --engine) ATLAS_ENGINE="${2:?}"; shift 2 ;;
+    --engines|--engine) ENGINES="${2:?}"; shift 2 ;;
+    --cores|--atlas-cores) ATLAS_CORES="${2:?}"; shift 2 ;;
     --nginx-workers) NGINX_WORKERS="${2:?}"; shift 2 ;;
+    --fio-bs) FIO_BS="${2:?}"; shift 2 ;;
+    --fio-qd) FIO_QD="${2:?}"; shift 2 ;;
     --passes) PASSES="${2:?}"; shift 2 ;;
     --no-drop) DROP=0; shift ;;
     --workdir) WORKDIR_PARENT="${2:?}"; shift 2 ;;
     --keep) KEEP=1; shift ;;
-    --jar) ATLAS_JAR="${2:?}"; shift 2 ;;
+    --jar) JAR="${2:?}"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown option $1" ;;
   esac
 done
-[[ "$OBJECTS" =~ ^[1-9][0-9]*$ ]] || die "--objects must be a positive integer"
-[[ "$SIZE" =~ ^[1-9][0-9]*$ ]] || die "--size must be a positive number of bytes"
-[[ "$DURATION" =~ ^[1-9][0-9]*[smh]?$ ]] || die "--duration looks like 15s"
-[[ "$WARMUP" =~ ^[0-9]+[smh]?$ ]] || die "--warmup looks like 2s or 0"
+
+seconds() { # 10s | 2m | 10 → seconds; empty when malformed
+  case "$1" in
+    *s) [[ "${1%s}" =~ ^[0-9]+$ ]] && echo "${1%s}" ;;
+    *m) [[ "${1%m}" =~ ^[0-9]+$ ]] && echo $(( ${1%m} * 60 )) ;;
+    *) [[ "$1" =~ ^[0-9]+$ ]] && echo "$1" ;;
+  esac
+  return 0
+}
+bytes_of() { # 300k | 1m | 307200 → bytes; empty when malformed
+  local v="${1,,}"
+  case "$v" in
+    *k|*kib) v="${v%ib}"; v="${v%k}"; [[ "$v" =~ ^[1-9][0-9]*$ ]] && echo $((v * 1024)) ;;
+    *m|*mib) v="${v%ib}"; v="${v%m}"; [[ "$v" =~ ^[1-9][0-9]*$ ]] && echo $((v * 1048576)) ;;
+    *) [[ "$v" =~ ^[1-9][0-9]*$ ]] && echo "$v" ;;
+  esac
+  return 0
+}
+
+SECS="$(seconds "$DURATION")"; [[ -n "$SECS" && "$SECS" -gt 0 ]] || die "--duration looks like 10s"
+WARM="$(seconds "$WARMUP")"; [[ -n "$WARM" ]] || die "--warmup looks like 2s or 0"
+SIZE_B="$(bytes_of "$SIZE")"; [[ -n "$SIZE_B" ]] || die "--size looks like 300k or 307200"
+FIO_BS_B="$(bytes_of "$FIO_BS")"; [[ -n "$FIO_BS_B" ]] && (( FIO_BS_B % 4096 == 0 )) || die "--fio-bs must be a multiple of 4 KiB"
+for v in OBJECTS THREADS ATLAS_CORES NGINX_WORKERS FIO_QD; do
+  [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
+done
+IFS=, read -r -a CONN_LIST <<<"$CONNS"
+for c in "${CONN_LIST[@]}"; do [[ "$c" =~ ^[1-9][0-9]*$ ]] || die "bad connection count '$c'"; done
+IFS=, read -r -a ENGINE_LIST <<<"$ENGINES"
+for e in "${ENGINE_LIST[@]}"; do case "$e" in uring|nio|auto) ;; *) die "unknown engine '$e' (uring, nio, auto)" ;; esac; done
+[[ ${#ENGINE_LIST[@]} -gt 0 ]] || die "--engines is empty"
+if [[ -z "$PASSES" ]]; then
+  PASSES="$(printf 'atlas-%s,' "${ENGINE_LIST[@]}")nginx-sendfile,nginx-directio,fio,atlas-${ENGINE_LIST[0]}"
+fi
 IFS=, read -r -a PASS_LIST <<<"$PASSES"
 for p in "${PASS_LIST[@]}"; do
-  case "$p" in atlas|nginx-sendfile|nginx-directio) ;; *) die "unknown pass '$p'" ;; esac
+  case "$p" in atlas-uring|atlas-nio|atlas-auto|nginx-sendfile|nginx-directio|fio) ;; *) die "unknown pass '$p'" ;; esac
 done
+max_conn=0; for c in "${CONN_LIST[@]}"; do (( c > max_conn )) && max_conn=$c; done
+(( THREADS <= max_conn )) || die "--threads is larger than the smallest useful connection count"
 
-if [[ -n "$ATLAS_JAR" ]]; then
-  [[ -f "$ATLAS_JAR" ]] || die "no jar at $ATLAS_JAR"
-  JDK=""
-  for j in "${JAVA_HOME:-}" $(ls -d /usr/lib/jvm/*25* 2>/dev/null); do
-    if [[ -n "$j" && -x "$j/bin/java" ]] && "$j/bin/java" -version 2>&1 | head -n 1 | grep -q '"2[5-9]'; then JDK="$j"; break; fi
-  done
-  [[ -n "$JDK" ]] || die "--jar needs JDK 25+ (set JAVA_HOME)"
-  atlas_cli() { exec "$JDK/bin/java" --enable-native-access=ALL-UNNAMED -jar "$ATLAS_JAR" "$@"; }
-else
-  atlas_cli() { exec "$ATLAS" "$@"; }
+# ---- tools: say everything that is missing at once ------------------------------------------------------------
+NGINX="$(PATH="$PATH:/usr/sbin:/sbin" command -v nginx || true)"
+missing=()
+for t in wrk:wrk fio:fio jq:jq curl:curl fincore:util-linux setsid:util-linux; do
+  command -v "${t%%:*}" >/dev/null 2>&1 || missing+=("${t%%:*} (apt-get install -y ${t#*:})")
+done
+[[ -n "$NGINX" ]] || missing+=("nginx (apt-get install -y nginx-light)")
+JDK=""
+for j in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 $(ls -d /usr/lib/jvm/*25* /usr/lib/jvm/*-2[5-9]* 2>/dev/null | sort -u -V -r); do
+  if [[ -n "$j" && -x "$j/bin/java" ]] && "$j/bin/java" -version 2>&1 | head -n 1 | grep -Eq '"(2[5-9]|[3-9][0-9])'; then
+    JDK="$j"; break
+  fi
+done
+[[ -n "$JDK" ]] || missing+=("JDK 25+ (set JAVA_HOME, or install temurin-25-jdk)")
+if [[ -n "$JAR" ]]; then
+  [[ -f "$JAR" ]] || missing+=("the jar given with --jar: no file $JAR")
+elif [[ ! -f "$ROOT/target/atlas.jar" ]] && ! command -v mvn >/dev/null 2>&1; then
+  missing+=("target/atlas.jar, and Maven to build it (apt-get install -y maven), or pass --jar PATH")
 fi
-
-NGINX="$(command -v nginx || true)"
-[[ -n "$NGINX" ]] || NGINX="$(PATH="$PATH:/usr/sbin:/sbin" command -v nginx || true)"
-command -v wrk >/dev/null || die "needs wrk (apt-get install -y wrk)"
-[[ -n "$NGINX" ]] || die "needs nginx (apt-get install -y nginx-light)"
+if [[ ${#missing[@]} -gt 0 ]]; then
+  for m in "${missing[@]}"; do echo "$PROG: missing: $m" >&2; done
+  exit 2
+fi
 "$NGINX" -V 2>&1 | grep -q -- '--with-threads' || note "this nginx has no thread pools: 'aio threads' will fail"
+
+# Enough descriptors for wrk's connections and for the servers (which inherit the limit).
+want_fds=$(( max_conn * 2 + 1024 ))
+(( want_fds < 65536 )) && want_fds=65536
+ulimit -n "$want_fds" 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+(( $(ulimit -n) >= max_conn + 256 )) \
+  || die "open-file limit $(ulimit -n) is too low for $max_conn connections (raise the hard limit: ulimit -Hn)"
 CLK_TCK="$(getconf CLK_TCK)"
 
+# ---- work directory, processes, cleanup (also on Ctrl-C / SIGTERM) ------------------------------------------------
+mkdir -p "$WORKDIR_PARENT"
 WORK="$(mktemp -d "$WORKDIR_PARENT/atlas-bench.XXXXXX")"
 CAT="$WORK/catalogue"
 VOL="$WORK/atlas-volume"
-SERVER_PID=""
+SERVER_PID=""   # leader of the server's own session / process group (setsid), so workers die with it
+CHILD=""        # the wrk or fio running now
+kill_server_group() { # $1 signal
+  [[ -n "$SERVER_PID" ]] || return 0
+  kill "-$1" -- "-$SERVER_PID" 2>/dev/null || kill "-$1" "$SERVER_PID" 2>/dev/null || true
+}
+# SIGTERM to the group (nginx: fast shutdown; Atlas: graceful stop), SIGKILL after STOP_GRACE_S. The bench only
+# reads, so a kill loses nothing; Atlas's graceful stop can take ~10 s after a load run (its drain period), which
+# would add a minute of idle time to a default run.
+STOP_GRACE_S=3
+stop_server() {
+  [[ -n "$SERVER_PID" ]] || return 0
+  kill_server_group TERM
+  for _ in $(seq 1 $((STOP_GRACE_S * 10))); do
+    kill -0 -- "-$SERVER_PID" 2>/dev/null || kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill_server_group KILL
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+}
 cleanup() {
-  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
+  local rc=$?
+  trap - EXIT INT TERM
+  if [[ -n "$CHILD" ]]; then kill "$CHILD" 2>/dev/null || true; wait "$CHILD" 2>/dev/null || true; CHILD=""; fi
+  stop_server
   if [[ "$KEEP" == 1 ]]; then note "kept $WORK"; else rm -rf "$WORK"; fi
+  exit "$rc"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'note "interrupted; cleaning up"; exit 130' INT
+trap 'note "terminated; cleaning up"; exit 143' TERM
 
-# ---- 1. catalogue --------------------------------------------------------------------------------------------
+run_child() { # $1 output file, then the command; runs it in the background so a signal interrupts the wait
+  local out="$1" rc=0; shift
+  "$@" >"$out" 2>&1 </dev/null &
+  CHILD=$!
+  wait "$CHILD" || rc=$?
+  CHILD=""
+  return "$rc"
+}
+
+need_kb=$(( (OBJECTS * SIZE_B * 2 + 300 * 1048576) / 1024 ))
+avail_kb="$(df -Pk "$WORK" | awk 'NR == 2 {print $4}')"
+(( avail_kb > need_kb )) \
+  || die "needs ~$((need_kb / 1024)) MiB free under $WORKDIR_PARENT, has $((avail_kb / 1024)) MiB (use -n, -s or --workdir)"
+
+# ---- the jar: build if stale (./atlas does that), then measure a private copy -------------------------------------
+if [[ -z "$JAR" ]]; then
+  note "checking target/atlas.jar (./atlas rebuilds it when the sources are newer)"
+  if ! "$ROOT/atlas" --version >"$WORK/build.log" 2>&1; then
+    tail -n 30 "$WORK/build.log" >&2
+    die "building target/atlas.jar failed (the tree may be mid-edit); pass --jar PATH to measure a given jar"
+  fi
+  JAR="$ROOT/target/atlas.jar"
+fi
+cp "$JAR" "$WORK/atlas.jar"
+JAR_DESC="$JAR ($(date -r "$JAR" '+%F %T'), sha256 $(sha256sum "$WORK/atlas.jar" | cut -c1-12))"
+JAVA=("$JDK/bin/java" --enable-native-access=ALL-UNNAMED -jar "$WORK/atlas.jar")
+
+# ---- 1. catalogue and Atlas volume ----------------------------------------------------------------------------------
+T0=$SECONDS
 mkdir -p "$CAT/v"
-note "writing $OBJECTS × $SIZE B random objects into $CAT"
-head -c $((OBJECTS * SIZE)) /dev/urandom | (cd "$CAT/v" && split -a 5 -d -b "$SIZE" --additional-suffix=.ts - seg)
-[[ "$(find "$CAT/v" -type f | wc -l)" -eq "$OBJECTS" ]] || die "catalogue has the wrong number of files"
+note "writing $OBJECTS × $SIZE_B B random objects into $CAT"
+head -c $((OBJECTS * SIZE_B)) /dev/urandom | (cd "$CAT/v" && split -a 5 -d -b "$SIZE_B" --additional-suffix=.ts - seg)
+[[ "$(find "$CAT/v" -type f | wc -l)" -eq "$OBJECTS" ]] || die "catalogue has the wrong number of files (-n above 100000?)"
+note "importing into a fresh Atlas volume"
+if ! timeout 600 "${JAVA[@]}" import "$CAT" --data "$VOL" >"$WORK/import.log" 2>&1; then
+  tail -n 30 "$WORK/import.log" >&2
+  die "atlas import failed (log tail above)"
+fi
+LAST_OBJ="v/seg$(printf %05d $((OBJECTS - 1))).ts"
+# fio reads the volume's data region: the catalogue's bytes, where Atlas reads them, in the same file system.
+FIO_SIZE=$(( (OBJECTS * SIZE_B) / FIO_BS_B * FIO_BS_B ))
+(( FIO_SIZE >= FIO_BS_B )) || FIO_SIZE=$FIO_BS_B
+(( $(stat -c %s "$VOL/volume.dat") >= FIO_SIZE )) || die "volume.dat is smaller than the catalogue?"
 
-# ---- 2. Atlas volume ----------------------------------------------------------------------------------------------
-note "importing into a fresh Atlas volume (builds target/atlas.jar first if needed)"
-(atlas_cli import "$CAT" --data "$VOL") >"$WORK/import.log" 2>&1 || { cat "$WORK/import.log" >&2; die "atlas import failed"; }
-
-# ---- nginx configs -------------------------------------------------------------------------------------------
+# ---- nginx configs -------------------------------------------------------------------------------------------------
 free_port() {
   local port
   for _ in $(seq 1 200); do
@@ -151,11 +270,10 @@ free_port() {
   die "no free port found"
 }
 
-nginx_conf() { # $1 variant, $2 port → path of the config
-  local dir="$WORK/$1" user_line=""
+nginx_conf() { # $1 variant, $2 port, $3 connections → path of the config
+  local dir="$WORK/$1" user_line="" serving
   mkdir -p "$dir/tmp"
   [[ "$(id -u)" -eq 0 ]] && user_line="user root;"  # the worker must read the private temp directory
-  local serving
   if [[ "$1" == nginx-sendfile ]]; then
     serving="sendfile on; tcp_nopush on;"
   else
@@ -164,10 +282,11 @@ nginx_conf() { # $1 variant, $2 port → path of the config
   cat >"$dir/nginx.conf" <<EOF
 $user_line
 worker_processes $NGINX_WORKERS;
+worker_rlimit_nofile $(( $3 * 2 + 1024 ));
 daemon off;
 pid $dir/nginx.pid;
 error_log $dir/error.log warn;
-events { worker_connections 4096; }
+events { worker_connections $(( $3 + 1024 )); }
 http {
     access_log off;
     default_type application/octet-stream;
@@ -179,7 +298,7 @@ http {
     uwsgi_temp_path $dir/tmp/uwsgi;
     scgi_temp_path $dir/tmp/scgi;
     server {
-        listen 127.0.0.1:$2;
+        listen 127.0.0.1:$2 backlog=4096;
         root $CAT;
         location / { $serving }
     }
@@ -188,7 +307,7 @@ EOF
   echo "$dir/nginx.conf"
 }
 
-# ---- 3. wrk script ---------------------------------------------------------------------------------------------
+# ---- wrk script ------------------------------------------------------------------------------------------------------
 LUA="$WORK/random-objects.lua"
 cat >"$LUA" <<EOF
 -- Uniformly random object of the catalogue per request; wrk keeps the connections open.
@@ -201,17 +320,29 @@ request = function()
 end
 done = function(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format("BENCH requests=%d bytes=%d duration_us=%d p50_us=%d p99_us=%d errors=%d\n",
+  io.write(string.format("BENCH requests=%d bytes=%d duration_us=%d p50_us=%d p99_us=%d non2xx=%d sockerr=%d\n",
     summary.requests, summary.bytes, summary.duration, latency:percentile(50), latency:percentile(99),
-    e.connect + e.read + e.write + e.status + e.timeout))
+    e.status, e.connect + e.read + e.write + e.timeout))
 end
 EOF
 
-# ---- measurement helpers ----------------------------------------------------------------------------------------
-cpu_ticks() { # utime+stime of $1 and its child processes (nginx workers), in clock ticks
+# ---- measurement helpers ----------------------------------------------------------------------------------------------
+server_pids() { # the server's processes: its process group (setsid), else the pid and its children
+  local p; p="$(pgrep -g "$SERVER_PID" 2>/dev/null || true)"
+  [[ -n "$p" ]] && echo "$p" || { echo "$SERVER_PID"; pgrep -P "$SERVER_PID" 2>/dev/null || true; }
+}
+cpu_ticks() { # utime+stime of the server's processes, in clock ticks
   local total=0 pid t
-  for pid in "$1" $(pgrep -P "$1" 2>/dev/null || true); do
+  for pid in $(server_pids); do
     t="$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{print $12 + $13}')" || t=0
+    total=$((total + ${t:-0}))
+  done
+  echo "$total"
+}
+peak_rss_kb() { # sum of VmHWM of the server's processes
+  local total=0 pid t
+  for pid in $(server_pids); do
+    t="$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status" 2>/dev/null)" || t=0
     total=$((total + ${t:-0}))
   done
   echo "$total"
@@ -220,11 +351,10 @@ cached_kb() { awk '/^Cached:/ {print $2}' /proc/meminfo; }
 # Page-cache bytes of the files this pass served (volume.dat, or the catalogue for nginx), via fincore;
 # unlike Cached in /proc/meminfo this is not disturbed by anything else running on the machine.
 served_resident_bytes() {
-  command -v fincore >/dev/null || { echo -1; return 0; }
-  if [[ "$1" == atlas ]]; then
-    fincore --bytes --noheadings --output RES "$VOL/volume.dat" | awk '{s += $1} END {print s + 0}'
+  if [[ "$1" == atlas-* || "$1" == fio ]]; then
+    fincore --bytes --noheadings --output RES "$VOL/volume.dat" 2>/dev/null | awk '{s += $1} END {print s + 0}'
   else
-    find "$CAT" -type f -print0 | xargs -0 fincore --bytes --noheadings --output RES | awk '{s += $1} END {print s + 0}'
+    find "$CAT" -type f -print0 | xargs -0 fincore --bytes --noheadings --output RES 2>/dev/null | awk '{s += $1} END {print s + 0}'
   fi
 }
 
@@ -237,106 +367,267 @@ drop_caches() {
   fi
 }
 
-wait_http() { # $1 url: wait up to 30 s for a 200
-  for _ in $(seq 1 300); do
-    curl -fs -o /dev/null "$1" 2>/dev/null && return 0
-    sleep 0.1
-  done
+FAIL_WHY=""
+start_failed() { # $1 reason, $2 log → 1 (and FAIL_WHY); shows the log tail
+  FAIL_WHY="$1"
+  note "$PASS_LABEL: FAILED TO START — $1"
+  if [[ -n "${2:-}" && -s "$2" ]]; then
+    note "last lines of $2:"
+    tail -n 25 "$2" | sed 's/^/    | /' >&2
+  fi
+  stop_server
   return 1
 }
+server_exit_status() { local rc=0; wait "$SERVER_PID" 2>/dev/null || rc=$?; echo "$rc"; }
 
-start_server() { # $1 pass → sets SERVER_PID, URL
-  local pass="$1" port
+start_server() { # $1 pass, $2 connections → SERVER_PID, URL, LOG; returns 1 (FAIL_WHY set) on failure
+  local pass="$1" conns="$2" port conf
   case "$pass" in
-    atlas)
-      (atlas_cli serve --data "$VOL" --listen 127.0.0.1:0 --no-demo --cores "$ATLAS_CORES" --engine "$ATLAS_ENGINE") \
-        >"$WORK/atlas.log" 2>&1 &
-      SERVER_PID=$!   # the subshell execs ./atlas, which execs java: this is the JVM
+    atlas-*)
+      LOG="$WORK/c$conns-$PASS_IDX-$pass.log"
+      setsid "${JAVA[@]}" serve --data "$VOL" --listen 127.0.0.1:0 --no-demo --cores "$ATLAS_CORES" \
+        --engine "${pass#atlas-}" >"$LOG" 2>&1 </dev/null &
+      SERVER_PID=$!
       URL=""
       for _ in $(seq 1 300); do
-        URL="$(grep -o 'http://127\.0\.0\.1:[0-9]*/' "$WORK/atlas.log" | head -n 1 || true)"
+        URL="$(grep -o 'http://127\.0\.0\.1:[0-9]*/' "$LOG" | head -n 1 || true)"
         [[ -n "$URL" ]] && break
-        kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/atlas.log" >&2; die "atlas serve exited"; }
+        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+          local rc; rc="$(server_exit_status)"; SERVER_PID=""
+          start_failed "atlas serve exited with status $rc before listening" "$LOG"; return 1
+        fi
         sleep 0.1
       done
-      [[ -n "$URL" ]] || die "atlas printed no URL within 30 s (see $WORK/atlas.log)"
+      [[ -n "$URL" ]] || { start_failed "atlas printed no URL within 30 s" "$LOG"; return 1; }
       URL="${URL%/}"
+      ATLAS_LINE["${pass#atlas-}"]="$(grep -m1 -i 'engine' "$LOG" | sed 's/^atlas: //' || true)"
       ;;
     nginx-*)
       port="$(free_port)"
-      local conf
-      conf="$(nginx_conf "$pass" "$port")"
-      "$NGINX" -t -q -c "$conf" -p "$WORK/$pass" 2>"$WORK/$pass/test.log" \
-        || { cat "$WORK/$pass/test.log" >&2; die "nginx rejected $conf"; }
-      "$NGINX" -c "$conf" -p "$WORK/$pass" >"$WORK/$pass/stdout.log" 2>&1 &
-      SERVER_PID=$!   # the master; the worker is its child
+      conf="$(nginx_conf "$pass" "$port" "$conns")"
+      LOG="$WORK/$pass/error.log"
+      if ! "$NGINX" -t -q -c "$conf" -p "$WORK/$pass" >"$WORK/$pass/test.log" 2>&1; then
+        start_failed "nginx rejected $conf" "$WORK/$pass/test.log"; return 1
+      fi
+      setsid "$NGINX" -c "$conf" -p "$WORK/$pass" >"$WORK/$pass/stdout.log" 2>&1 </dev/null &
+      SERVER_PID=$!   # the master; the workers are in its process group
       URL="http://127.0.0.1:$port"
       ;;
   esac
-  wait_http "$URL/v/seg00000.ts" || die "$pass does not answer at $URL"
-  # Same bytes from both: compare one object with its file.
-  curl -fs "$URL/v/seg$(printf %05d $((OBJECTS - 1))).ts" | cmp -s - "$CAT/v/seg$(printf %05d $((OBJECTS - 1))).ts" \
-    || die "$pass serves different bytes than the catalogue"
+  local ok=0
+  for _ in $(seq 1 300); do
+    curl -fs -o /dev/null "$URL/v/seg00000.ts" 2>/dev/null && { ok=1; break; }
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      local rc; rc="$(server_exit_status)"; SERVER_PID=""
+      cat "$WORK/$pass/stdout.log" >>"$LOG" 2>/dev/null || true
+      start_failed "$pass exited with status $rc" "$LOG"; return 1
+    fi
+    sleep 0.1
+  done
+  (( ok )) || { start_failed "no 200 from $URL/v/seg00000.ts within 30 s" "$LOG"; return 1; }
+  # Same bytes as the catalogue: compare one object with its file.
+  curl -fs "$URL/$LAST_OBJ" | cmp -s - "$CAT/$LAST_OBJ" \
+    || { start_failed "serves different bytes than the catalogue for /$LAST_OBJ" "$LOG"; return 1; }
+  return 0
 }
 
-stop_server() {
-  kill "$SERVER_PID" 2>/dev/null || true
-  for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$SERVER_PID" 2>/dev/null || true
-  wait "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=""
+# ---- results ------------------------------------------------------------------------------------------------------------
+# Per row key "C|idx": label, req/s, MB/s, p50, p99 (ms), CPU s/GB, Cached +MiB, files' MiB, RSS MiB, errors, flag
+declare -A R_LABEL=() R_REQ=() R_MBS=() R_P50=() R_P99=() R_CPG=() R_CACHED=() R_FILES=() R_RSS=() R_ERR=() R_FLAG=()
+declare -A ATLAS_LINE=()
+declare -a ROW_KEYS=() TARGETS=()
+BAD=0
+
+add_row() { # key label req mbs p50 p99 cpg cached files rss err flag
+  ROW_KEYS+=("$1")
+  R_LABEL[$1]="$2"; R_REQ[$1]="$3"; R_MBS[$1]="$4"; R_P50[$1]="$5"; R_P99[$1]="$6"; R_CPG[$1]="$7"
+  R_CACHED[$1]="$8"; R_FILES[$1]="$9"; R_RSS[$1]="${10}"; R_ERR[$1]="${11}"; R_FLAG[$1]="${12}"
+  [[ -z "${12}" ]] || BAD=1
+  note "$(printf '%-16s %s' "$2" "$(format_row "$1")")"
 }
 
-run_wrk() { # $1 duration, $2 url → wrk output
-  local secs="${1%[smh]}"
-  case "$1" in *m) secs=$((secs * 60)) ;; *h) secs=$((secs * 3600)) ;; esac
-  timeout $((secs + 60)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"$1" --timeout 10s --latency -s "$LUA" "$2" 2>&1
+format_row() {
+  local k="$1"
+  if [[ "${R_MBS[$k]}" == - ]]; then printf '%s' "${R_FLAG[$k]}"; return; fi
+  awk -v r="${R_REQ[$k]}" -v m="${R_MBS[$k]}" -v a="${R_P50[$k]}" -v b="${R_P99[$k]}" -v c="${R_CPG[$k]}" \
+      -v g="${R_CACHED[$k]}" -v f="${R_FILES[$k]}" -v s="${R_RSS[$k]}" -v e="${R_ERR[$k]}" -v fl="${R_FLAG[$k]}" \
+    'BEGIN { printf "%9.0f %8.1f %8.2f %8.2f %9.2f %11.0f %10s %8s %11s  %s", r, m, a, b, c, g, f, s, e, fl }'
 }
 
-# ---- 4. passes ------------------------------------------------------------------------------------------------
-declare -a ROWS=()
-declare -A SUM_MBS=() NUM=() SUM_CPU=()
-note "passes: ${PASS_LIST[*]}; wrk -t$THREADS -c$CONNECTIONS -d$DURATION (warm-up $WARMUP); atlas --cores $ATLAS_CORES --engine $ATLAS_ENGINE; nginx worker_processes $NGINX_WORKERS"
-i=0
-for pass in "${PASS_LIST[@]}"; do
-  i=$((i + 1))
-  start_server "$pass"
-  if [[ "$WARMUP" != 0 && "$WARMUP" != 0s ]]; then run_wrk "$WARMUP" "$URL" >/dev/null || true; fi
+pass_server() { # $1 pass, $2 conns
+  local pass="$1" conns="$2" key="$2|$PASS_IDX" out cpu0 cpu1 cached0 cached1 resident rss line flag=""
+  if ! start_server "$pass" "$conns"; then
+    add_row "$key" "$PASS_LABEL" - - - - - - - - - "START FAILED: $FAIL_WHY"
+    return 0
+  fi
+  if (( WARM > 0 )); then
+    run_child "$WORK/c$conns-$PASS_IDX-$pass.warmup" timeout $((WARM + 60)) \
+      wrk -t"$THREADS" -c"$conns" -d"${WARM}s" --timeout 10s -s "$LUA" "$URL" || note "$PASS_LABEL: warm-up wrk failed (continuing)"
+  fi
   drop_caches
-  cpu0="$(cpu_ticks "$SERVER_PID")"; cached0="$(cached_kb)"
-  out="$(run_wrk "$DURATION" "$URL")" || { echo "$out" >&2; die "wrk failed against $pass"; }
-  cpu1="$(cpu_ticks "$SERVER_PID")"; cached1="$(cached_kb)"; resident="$(served_resident_bytes "$pass")"
+  cpu0="$(cpu_ticks)"; cached0="$(cached_kb)"
+  out="$WORK/c$conns-$PASS_IDX-$pass.wrk"
+  if ! run_child "$out" timeout $((SECS + 60)) \
+       wrk -t"$THREADS" -c"$conns" -d"${SECS}s" --timeout 10s --latency -s "$LUA" "$URL"; then
+    flag="wrk failed (see below)"; tail -n 20 "$out" | sed 's/^/    | /' >&2
+  fi
+  cpu1="$(cpu_ticks)"; cached1="$(cached_kb)"; rss="$(peak_rss_kb)"
+  resident="$(served_resident_bytes "$pass")"
+  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+    flag="SERVER DIED during the pass"; note "$PASS_LABEL: $flag; last lines of $LOG:"; tail -n 25 "$LOG" | sed 's/^/    | /' >&2
+  fi
   stop_server
-  line="$(grep '^BENCH ' <<<"$out" || true)"
-  [[ -n "$line" ]] || { echo "$out" >&2; die "no result line from wrk for $pass"; }
-  eval "$(sed 's/^BENCH //' <<<"$line")"   # requests= bytes= duration_us= p50_us= p99_us= errors=
-  row="$(awk -v p="$i. $pass" -v r="$requests" -v b="$bytes" -v d="$duration_us" -v p50="$p50_us" -v p99="$p99_us" \
-        -v e="$errors" -v cpu=$((cpu1 - cpu0)) -v hz="$CLK_TCK" -v c0="$cached0" -v c1="$cached1" -v res="$resident" 'BEGIN {
-      s = d / 1e6; mbs = b / s / 1e6; gb = b / 1e9; cs = cpu / hz
-      printf "%-20s %9.0f %8.1f %8.2f %8.2f %9.2f %11.0f %12s %7d\n", p, r / s, mbs, p50 / 1000, p99 / 1000,
-             (gb > 0 ? cs / gb : 0), (c1 - c0) / 1024, (res < 0 ? "n/a" : sprintf("%.1f", res / 1048576)), e }')"
-  ROWS+=("$row")
-  mbs="$(awk -v b="$bytes" -v d="$duration_us" 'BEGIN { printf "%.3f", b / (d / 1e6) / 1e6 }')"
-  cpg="$(awk -v b="$bytes" -v cpu=$((cpu1 - cpu0)) -v hz="$CLK_TCK" 'BEGIN { printf "%.4f", (b > 0 ? cpu / hz / (b / 1e9) : 0) }')"
-  SUM_MBS[$pass]="$(awk -v a="${SUM_MBS[$pass]:-0}" -v b="$mbs" 'BEGIN { print a + b }')"
-  SUM_CPU[$pass]="$(awk -v a="${SUM_CPU[$pass]:-0}" -v b="$cpg" 'BEGIN { print a + b }')"
-  NUM[$pass]=$(( ${NUM[$pass]:-0} + 1 ))
-  note "pass $i ($pass) done: ${row#* }"
+  line="$(grep '^BENCH ' "$out" || true)"
+  if [[ -z "$line" ]]; then
+    add_row "$key" "$PASS_LABEL" - - - - - - - - - "${flag:-no result from wrk}"
+    return 0
+  fi
+  local requests bytes duration_us p50_us p99_us non2xx sockerr
+  eval "$(sed 's/^BENCH //' <<<"$line")"
+  if (( non2xx > 0 || sockerr > 0 )); then flag="${flag:+$flag; }ERRORS: $non2xx non-2xx, $sockerr socket"; fi
+  add_row "$key" "$PASS_LABEL" \
+    "$(awk -v r="$requests" -v d="$duration_us" 'BEGIN { printf "%.1f", r / (d / 1e6) }')" \
+    "$(awk -v b="$bytes" -v d="$duration_us" 'BEGIN { printf "%.3f", b / (d / 1e6) / 1e6 }')" \
+    "$(awk -v v="$p50_us" 'BEGIN { printf "%.3f", v / 1000 }')" \
+    "$(awk -v v="$p99_us" 'BEGIN { printf "%.3f", v / 1000 }')" \
+    "$(awk -v b="$bytes" -v cpu=$((cpu1 - cpu0)) -v hz="$CLK_TCK" 'BEGIN { printf "%.4f", (b > 0 ? cpu / hz / (b / 1e9) : 0) }')" \
+    "$(( (cached1 - cached0) / 1024 ))" \
+    "$(awk -v r="$resident" 'BEGIN { printf "%.1f", r / 1048576 }')" \
+    "$(( rss / 1024 ))" "$non2xx/$sockerr" "$flag"
+}
+
+pass_fio() { # $1 conns: iodepth FIO_QD, then iodepth = conns (when different)
+  local conns="$1" qd json err cached0 cached1 resident
+  local depths=("$FIO_QD")
+  if (( conns != FIO_QD )); then depths+=("$conns"); fi
+  for qd in "${depths[@]}"; do
+    local key="$conns|$PASS_IDX.qd$qd" label="$PASS_LABEL qd$qd"
+    json="$WORK/c$conns-$PASS_IDX-fio-qd$qd.json"; err="$json.err"
+    drop_caches
+    cached0="$(cached_kb)"
+    if ! run_child "$err" timeout $((SECS + 60)) fio --name=devlimit --filename="$VOL/volume.dat" --readonly \
+         --direct=1 --ioengine=io_uring --fixedbufs=1 --registerfiles=1 --rw=randread --bs="$FIO_BS_B" \
+         --iodepth="$qd" --size="$FIO_SIZE" --norandommap --randrepeat=0 --time_based --runtime="$SECS" \
+         --ramp_time=1 --output-format=json --output="$json" \
+       || ! jq -e '.jobs[0]' "$json" >/dev/null 2>&1; then
+      note "$label: fio failed:"; cat "$err" "$json" 2>/dev/null | tail -n 20 | sed 's/^/    | /' >&2
+      add_row "$key" "$label" - - - - - - - - - "fio FAILED"
+      continue
+    fi
+    cached1="$(cached_kb)"; resident="$(served_resident_bytes fio)"
+    # fio's CPU % is of its run time; CPU s/GB over the bytes read. p50/p99 = completion latency.
+    local vals
+    vals="$(jq -r '.jobs[0] | [ .read.iops, .read.bw_bytes / 1e6,
+                   (.read.clat_ns.percentile["50.000000"] // 0) / 1e6, (.read.clat_ns.percentile["99.000000"] // 0) / 1e6,
+                   (if .read.io_bytes > 0 then (.usr_cpu + .sys_cpu) / 100 * (.job_runtime / 1000) / (.read.io_bytes / 1e9) else 0 end),
+                   .error ] | @tsv' "$json")"
+    local iops mbs p50 p99 cpg ferr flag=""
+    read -r iops mbs p50 p99 cpg ferr <<<"$vals"
+    (( ferr == 0 )) || flag="ERRORS: fio error $ferr"
+    add_row "$key" "$label" "$iops" "$mbs" "$p50" "$p99" "$cpg" "$(( (cached1 - cached0) / 1024 ))" \
+      "$(awk -v r="$resident" 'BEGIN { printf "%.1f", r / 1048576 }')" - "$ferr" "$flag"
+  done
+}
+
+# ---- 2. the rounds ----------------------------------------------------------------------------------------------------
+n_server=0; n_fio=0
+for p in "${PASS_LIST[@]}"; do if [[ "$p" == fio ]]; then n_fio=$((n_fio + 1)); else n_server=$((n_server + 1)); fi; done
+est=0
+for c in "${CONN_LIST[@]}"; do
+  fio_runs=$(( c == FIO_QD ? 1 : 2 ))
+  est=$(( est + n_server * (SECS + WARM + 4) + n_fio * fio_runs * (SECS + 2) ))
+done
+note "rounds at -c ${CONNS}: ${PASS_LIST[*]}; wrk -t$THREADS -d${SECS}s (warm-up ${WARM}s); atlas --cores $ATLAS_CORES; nginx worker_processes $NGINX_WORKERS"
+note "about $(( est / 60 )) min $(( est % 60 )) s of passes; work dir $WORK; jar $JAR_DESC"
+for conns in "${CONN_LIST[@]}"; do
+  PASS_IDX=0
+  for pass in "${PASS_LIST[@]}"; do
+    PASS_IDX=$((PASS_IDX + 1))
+    PASS_LABEL="$PASS_IDX. $pass"
+    if [[ "$pass" == fio ]]; then pass_fio "$conns"; else pass_server "$pass" "$conns"; fi
+  done
 done
 
-# ---- 5. table ---------------------------------------------------------------------------------------------------
+# ---- 3. table and ratios ------------------------------------------------------------------------------------------------
+FS_TYPE="$(findmnt -no FSTYPE -T "$WORK" 2>/dev/null || stat -f -c %T "$WORK")"
 echo
-echo "Atlas vs nginx — $OBJECTS objects × $SIZE B, wrk -t$THREADS -c$CONNECTIONS -d$DURATION, random object per request, $(nproc) CPUs, kernel $(uname -r)"
-echo "atlas --cores $ATLAS_CORES --engine $ATLAS_ENGINE; nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///') worker_processes $NGINX_WORKERS; ${DROP_NOTE:-page cache dropped before every pass}"
-printf "%-20s %9s %8s %8s %8s %9s %11s %12s %7s\n" "pass" "req/s" "MB/s" "p50 ms" "p99 ms" "CPU s/GB" "Cached +MiB" "files' MiB" "errors"
-for r in "${ROWS[@]}"; do echo "$r"; done
-if [[ -n "${NUM[atlas]:-}" ]]; then
-  atlas_mbs="$(awk -v s="${SUM_MBS[atlas]}" -v n="${NUM[atlas]}" 'BEGIN { print s / n }')"
-  atlas_cpu="$(awk -v s="${SUM_CPU[atlas]}" -v n="${NUM[atlas]}" 'BEGIN { print s / n }')"
-  for peer in nginx-sendfile nginx-directio; do
-    [[ -n "${NUM[$peer]:-}" ]] || continue
-    awk -v a="$atlas_mbs" -v ac="$atlas_cpu" -v s="${SUM_MBS[$peer]}" -v c="${SUM_CPU[$peer]}" -v n="${NUM[$peer]}" -v p="$peer" \
-      'BEGIN { m = s / n; cc = c / n
-               printf "ratio atlas / %-15s throughput %.2f×   CPU per GB %.2f×\n", p, (m > 0 ? a / m : 0), (cc > 0 ? ac / cc : 0) }'
+echo "Atlas vs nginx vs fio — $OBJECTS objects × $SIZE_B B ($(( OBJECTS * SIZE_B / 1048576 )) MiB), random object per request, wrk -t$THREADS -d${SECS}s, warm-up ${WARM}s"
+echo "$(date -u '+%F %H:%M UTC'), $(nproc) CPUs, kernel $(uname -r), data on $(df -P "$WORK" | awk 'NR == 2 {print $1}') ($FS_TYPE); ${DROP_NOTE:-page cache dropped before every pass}"
+echo "atlas --cores $ATLAS_CORES, jar $JAR_DESC"
+for e in "${!ATLAS_LINE[@]}"; do [[ -n "${ATLAS_LINE[$e]}" ]] && echo "  --engine $e: ${ATLAS_LINE[$e]}"; done
+echo "nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///') worker_processes $NGINX_WORKERS; $(fio --version) ioengine=io_uring direct=1 fixedbufs randread bs=$FIO_BS_B over volume.dat's first $(( FIO_SIZE / 1048576 )) MiB; $(wrk --version 2>&1 | head -n 1 | awk '{print $1, $2}')"
+echo "MB = 10^6 B; fio: req/s = IOPS, p50/p99 = completion latency; errors = wrk non-2xx/socket errors (fio: its error code)"
+echo "Cached = /proc/meminfo growth during the pass (machine-wide); files = page cache of the served files after it"
+hdr() { printf '%-6s %-18s %9s %8s %8s %8s %9s %11s %10s %8s %11s\n' "conns" "pass" "req/s" "MB/s" "p50 ms" "p99 ms" "CPU s/GB" "Cached +MiB" "files MiB" "RSS MiB" "errors"; }
+hdr
+for k in "${ROW_KEYS[@]}"; do
+  printf '%-6s %-18s %s\n' "${k%%|*}" "${R_LABEL[$k]}" "$(format_row "$k")"
+done
+
+mean_of() { # $1 conns, $2 label prefix match (exact pass name, or "fio qd<N>"), $3 array name → mean of valid values
+  local c="$1" want="$2" k lbl sum=0 n=0 v
+  local -n ref="$3"
+  for k in "${ROW_KEYS[@]}"; do
+    [[ "${k%%|*}" == "$c" ]] || continue
+    lbl="${R_LABEL[$k]#*. }"
+    [[ "$lbl" == "$want" ]] || continue
+    v="${ref[$k]}"
+    if [[ "$v" == - ]]; then continue; fi
+    sum="$(awk -v a="$sum" -v b="$v" 'BEGIN { print a + b }')"; n=$((n + 1))
   done
+  (( n > 0 )) && awk -v s="$sum" -v n="$n" 'BEGIN { printf "%.4f", s / n }' || echo ""
+}
+ratio() { # $1 / $2 → "1.23×" or "n/a"
+  if [[ -n "$1" && -n "$2" ]] && awk -v b="$2" 'BEGIN { exit !(b > 0) }'; then
+    awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f×", a / b }'
+  else echo "n/a"; fi
+}
+
+echo
+echo "Ratios of MB/s (Atlas engine = mean of its passes in the round; fio = the device limit at that queue depth)"
+atlas_labels=()
+for p in "${PASS_LIST[@]}"; do
+  if [[ "$p" == atlas-* && ! " ${atlas_labels[*]} " =~ " $p " ]]; then atlas_labels+=("$p"); fi
+done
+for c in "${CONN_LIST[@]}"; do
+  printf '%-6s %-14s %10s %10s %10s %10s %12s %12s\n' "c=$c" "" "/sendfile" "/directio" "/fio-qd$FIO_QD" "/fio-qd$c" "CPU/GB ÷dio" "files MiB"
+  snd="$(mean_of "$c" nginx-sendfile R_MBS)"; dio="$(mean_of "$c" nginx-directio R_MBS)"
+  f64="$(mean_of "$c" "fio qd$FIO_QD" R_MBS)"; fc="$(mean_of "$c" "fio qd$c" R_MBS)"
+  dio_cpu="$(mean_of "$c" nginx-directio R_CPG)"
+  for a in "${atlas_labels[@]}"; do
+    m="$(mean_of "$c" "$a" R_MBS)"; cpu="$(mean_of "$c" "$a" R_CPG)"; cg="$(mean_of "$c" "$a" R_CACHED)"
+    fm="$(mean_of "$c" "$a" R_FILES)"
+    printf '%-6s %-14s %10s %10s %10s %10s %12s %12s\n' "" "$a" "$(ratio "$m" "$snd")" "$(ratio "$m" "$dio")" \
+      "$(ratio "$m" "$f64")" "$(ratio "$m" "$fc")" "$(ratio "$cpu" "$dio_cpu")" "${fm:+$(printf %.1f "$fm")}"
+    # Issue 4's targets (stated for 1000 connections): ≥ 0.85 × fio at the same queue depth, ≥ 1.6 × directio,
+    # ≥ 1.1 × sendfile, page-cache growth < 64 MiB (the volume's own resident pages, fincore: machine-wide Cached
+    # moves with whatever else runs), CPU per GB ≤ nginx directio's.
+    TARGETS+=("$(awk -v c="$c" -v a="$a" -v m="$m" -v f="$fc" -v d="$dio" -v s="$snd" -v cpu="$cpu" -v dc="$dio_cpu" -v cg="$fm" '
+      function chk(name, val, ok, have) { if (!have) return name " n/a"; return sprintf("%s %s %s", name, val, ok ? "ok" : "MISSED") }
+      BEGIN {
+        out = sprintf("c=%-5s %-12s", c, a)
+        out = out "  " chk("≥0.85×fio", (f > 0 ? sprintf("%.2f×", m / f) : ""), f > 0 && m >= 0.85 * f, f > 0 && m != "")
+        out = out ", " chk("≥1.6×directio", (d > 0 ? sprintf("%.2f×", m / d) : ""), d > 0 && m >= 1.6 * d, d > 0 && m != "")
+        out = out ", " chk("≥1.1×sendfile", (s > 0 ? sprintf("%.2f×", m / s) : ""), s > 0 && m >= 1.1 * s, s > 0 && m != "")
+        out = out ", " chk("cache<64MiB", sprintf("%+.0f", cg), cg < 64, cg != "")
+        out = out ", " chk("CPU/GB≤directio", (dc > 0 ? sprintf("%.2f×", cpu / dc) : ""), dc > 0 && cpu <= dc, dc > 0 && cpu != "")
+        print out }')")
+  done
+  if [[ " ${atlas_labels[*]} " =~ " atlas-uring " && " ${atlas_labels[*]} " =~ " atlas-nio " ]]; then
+    printf '%-6s %-14s %10s   (CPU per GB %s)\n' "" "uring / nio" "$(ratio "$(mean_of "$c" atlas-uring R_MBS)" "$(mean_of "$c" atlas-nio R_MBS)")" \
+      "$(ratio "$(mean_of "$c" atlas-uring R_CPG)" "$(mean_of "$c" atlas-nio R_CPG)")"
+  fi
+done
+if [[ ${#TARGETS[@]} -gt 0 ]]; then
+  echo
+  echo "Issue 4 targets (stated for a cold catalogue at 1000 connections; fio at the round's queue depth; cache = files MiB):"
+  for t in "${TARGETS[@]}"; do echo "  $t"; done
 fi
+note "total $(( SECONDS - T0 )) s"
+if (( BAD )); then
+  echo
+  echo "FLAGGED: some passes failed or saw errors:"
+  for k in "${ROW_KEYS[@]}"; do [[ -n "${R_FLAG[$k]}" ]] && echo "  c=${k%%|*} ${R_LABEL[$k]}: ${R_FLAG[$k]}"; done
+  exit 1
+fi
+exit 0
