@@ -9,28 +9,49 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * {@code atlas serve}: validates the flags once, builds a {@link ServerConfig} and runs {@link AtlasServer}
- * until SIGTERM/SIGINT. The server prints its own start-up lines (URL, cores, engine); this class adds none.
+ * {@code atlas serve}: resolves the settings once (flags, then {@code ATLAS_*} environment variables, then the
+ * config file, then defaults: {@link ConfigSources}), validates them, builds a {@link ServerConfig} and runs
+ * {@link AtlasServer} until SIGTERM/SIGINT. The server prints its own start-up lines; {@code --print-config} prints
+ * the effective settings and where each came from instead of serving.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Serve the volume over HTTP/1.1: GET/HEAD (ranges, validators, CORS), durable PUT, DELETE.",
                 "An empty volume is seeded with a demo HLS stream under demo/ (unless --no-demo).",
+                "Settings come from flags, else ATLAS_<FLAG> environment variables, else the config file, else defaults.",
                 "SIGTERM or Ctrl-C stops gracefully."})
 final class ServeCommand implements Callable<Integer> {
+    /** Settings that may come from the environment or the config file, in --print-config order. */
+    static final List<String> SETTINGS = List.of("listen", "cores", "engine", "volume-size", "no-demo", "max-body",
+            "header-timeout", "idle-timeout", "send-timeout", "access-log", "drain-delay");
+    /** Settings resolved before the file is read (they say where it is). */
+    static final List<String> BOOTSTRAP = List.of("data", "config");
+
     @Spec
     CommandSpec spec;
 
     @Mixin
     DataDirOption data;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Config file of 'key = value' lines (default: DATA/atlas.conf when it exists).")
+    Path configFile;
+
+    @Option(names = "--print-config", description = "Print the effective configuration and where each value "
+            + "came from, then exit.")
+    boolean printConfig;
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8080",
             converter = ListenAddress.Converter.class,
@@ -68,9 +89,28 @@ final class ServeCommand implements Callable<Integer> {
             description = "Drop a client that accepts no response bytes for this long (default: 30s).")
     Duration sendTimeout;
 
+    @Option(names = "--access-log", paramLabel = "FILE|off",
+            description = "Access log (combined format plus bytes, range, duration, engine, TLS); reopened on "
+                    + "SIGUSR1 or when moved; 'off' disables it (default: DATA/access.log).")
+    String accessLog;
+
+    @Option(names = "--drain-delay", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "On SIGTERM, answer health checks with 503 for this long while still serving, then "
+                    + "stop accepting and drain (default: 0s).")
+    Duration drainDelay;
+
+    /** The process environment; tests put their own. */
+    Map<String, String> environment = System.getenv();
+    private ConfigSources sources;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
-        AtlasServer server = AtlasServer.start(config());
+        ServerConfig config = config();
+        if (printConfig) {
+            printConfig(config, spec.commandLine().getOut());
+            return 0;
+        }
+        AtlasServer server = AtlasServer.start(config);
         // Graceful stop on SIGTERM/SIGINT: the JVM runs this hook; close() stops accepting, lets responses finish
         // and closes the volume. A drain that completed is a success, so the process then exits 0 (what service
         // managers check) instead of the JVM's 143; halt is safe here because this is the only hook.
@@ -83,40 +123,126 @@ final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Resolves every source once, validates, and builds the server's configuration. */
     ServerConfig config() {
+        resolveSources();
         int available = Runtime.getRuntime().availableProcessors();
         int n = cores == null ? available : cores;
         if (n < 1 || n > available) {
-            throw invalid("--cores", "must be 1-" + available + ", the available processors");
+            throw sources.invalid("cores", "must be 1-" + available + ", the available processors");
         }
         HttpLimits limits = HttpLimits.DEFAULTS;
         if (maxBody != null) {
             limits = new HttpLimits(limits.maxRequestLineBytes(), limits.maxHeadBytes(), limits.maxHeaderCount(),
                     maxBody);
         }
-        Duration header = positive("--header-timeout", headerTimeout, ServerConfig.DEFAULT_HEADER_TIMEOUT);
-        Duration idle = positive("--idle-timeout", idleTimeout, ServerConfig.DEFAULT_IDLE_TIMEOUT);
-        Duration send = positive("--send-timeout", sendTimeout, ServerConfig.DEFAULT_SEND_STALL_TIMEOUT);
+        Duration header = positive("header-timeout", headerTimeout, ServerConfig.DEFAULT_HEADER_TIMEOUT);
+        Duration idle = positive("idle-timeout", idleTimeout, ServerConfig.DEFAULT_IDLE_TIMEOUT);
+        Duration send = positive("send-timeout", sendTimeout, ServerConfig.DEFAULT_SEND_STALL_TIMEOUT);
+        Duration drain = drainDelay == null ? Duration.ZERO : drainDelay;
+        if (size.maxBytes != null && size.maxBytes < (1L << 20)) {
+            throw sources.invalid("volume-size", "must be at least 1m");
+        }
         VolumeConfig volume = size.config(data.dir());
+        Path log = accessLogPath();
         return new ServerConfig(volume, listen.host(), listen.port(), n, engine, limits, header, idle,
-                send, ServerConfig.DEFAULT_BUFFER_BYTES_PER_CORE, !noDemo);
+                send, ServerConfig.DEFAULT_BUFFER_BYTES_PER_CORE, !noDemo, log, drain);
     }
 
-    private Duration positive(String option, Duration value, Duration fallback) {
+    private void resolveSources() {
+        if (sources != null) {
+            return;
+        }
+        sources = new ConfigSources(spec);
+        sources.apply(BOOTSTRAP, environment, null, Map.of());
+        Path file = configFile;
+        if (file == null) {
+            Path fallback = data.dir().resolve(ConfigSources.FILE_NAME);
+            file = Files.isRegularFile(fallback) ? fallback : null;
+        }
+        Map<String, ConfigSources.Setting> settings = file == null ? Map.of()
+                : ConfigSources.readFile(spec.commandLine(), file, SETTINGS, BOOTSTRAP);
+        configFile = file;
+        sources.apply(SETTINGS, environment, file, settings);
+    }
+
+    private Path accessLogPath() {
+        if (accessLog == null) {
+            return data.dir().resolve("access.log");
+        }
+        if (accessLog.isBlank()) {
+            throw sources.invalid("access-log", "expected a file or 'off'");
+        }
+        return accessLog.strip().equalsIgnoreCase("off") ? null : Path.of(accessLog.strip()).toAbsolutePath();
+    }
+
+    private Duration positive(String key, Duration value, Duration fallback) {
         if (value == null) {
             return fallback;
         }
         if (value.isZero()) {
-            throw invalid(option, "must be greater than zero");
+            throw sources.invalid(key, "must be greater than zero");
         }
         return value;
     }
 
-    /** Same wording as a refused conversion, quoting what the user typed (not the parsed number). */
-    private ParameterException invalid(String option, String why) {
-        List<String> typed = spec.findOption(option).originalStringValues();
-        String value = typed.isEmpty() ? "" : typed.getLast();
-        return new ParameterException(spec.commandLine(),
-                "invalid value for " + option + ": '" + value + "' (" + why + ")");
+    /**
+     * One line per setting, {@code key = value  # origin}, in the config file's syntax, so the output is itself a
+     * valid config file.
+     */
+    void printConfig(ServerConfig c, PrintWriter out) {
+        out.println("# atlas serve: effective configuration (precedence: flag > environment > file > default)");
+        out.println("# config file: " + (configFile == null ? "none" : configFile));
+        line(out, "data", c.volume().directory().toString(), sources.origin("data"));
+        line(out, "listen", (c.listenHost().indexOf(':') >= 0 ? "[" + c.listenHost() + "]" : c.listenHost())
+                + ":" + c.listenPort(), sources.origin("listen"));
+        line(out, "cores", Integer.toString(c.cores()), sources.origin("cores"));
+        line(out, "engine", c.engine().name().toLowerCase(Locale.ROOT), sources.origin("engine"));
+        line(out, "volume-size", size(c.volume().maxBytes()), sources.origin("volume-size"));
+        line(out, "no-demo", Boolean.toString(!c.seedDemo()), sources.origin("no-demo"));
+        line(out, "max-body", size(c.limits().maxBodyBytes()), sources.origin("max-body"));
+        line(out, "header-timeout", duration(c.headerTimeout()), sources.origin("header-timeout"));
+        line(out, "idle-timeout", duration(c.idleTimeout()), sources.origin("idle-timeout"));
+        line(out, "send-timeout", duration(c.sendStallTimeout()), sources.origin("send-timeout"));
+        line(out, "access-log", c.accessLog() == null ? "off" : c.accessLog().toString(),
+                sources.origin("access-log"));
+        line(out, "drain-delay", duration(c.drainDelay()), sources.origin("drain-delay"));
+        out.flush();
+    }
+
+    private static void line(PrintWriter out, String key, String value, ConfigSources.Origin origin) {
+        String kv = key + " = " + value;
+        out.println(kv + " ".repeat(Math.max(1, 40 - kv.length())) + "# " + origin.where());
+    }
+
+    /** The largest exact binary unit: 64g, 4g, 1536m, 12345. */
+    static String size(long bytes) {
+        String[] units = {"t", "g", "m", "k"};
+        int[] shifts = {40, 30, 20, 10};
+        for (int i = 0; i < units.length; i++) {
+            long unit = 1L << shifts[i];
+            if (bytes >= unit && bytes % unit == 0) {
+                return (bytes / unit) + units[i];
+            }
+        }
+        return Long.toString(bytes);
+    }
+
+    /** The largest exact unit: 2m, 75s, 500ms, 0s. */
+    static String duration(Duration d) {
+        long ms = d.toMillis();
+        if (ms == 0) {
+            return "0s";
+        }
+        if (ms % 3_600_000 == 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms % 60_000 == 0) {
+            return ms / 60_000 + "m";
+        }
+        if (ms % 1000 == 0) {
+            return ms / 1000 + "s";
+        }
+        return ms + "ms";
     }
 }

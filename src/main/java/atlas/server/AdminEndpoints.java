@@ -3,14 +3,24 @@ package atlas.server;
 import atlas.http.Method;
 import atlas.store.ObjectRecord;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Endpoints under the reserved {@code /_atlas/} prefix (object names can never start with it):
  * <ul>
- *   <li>{@code /_atlas/health} — "ok" while the server accepts requests (for load balancers);</li>
+ *   <li>{@code /_atlas/health} — "ok" (200) while the server takes requests, "draining" (503) from SIGTERM on:
+ *       for load balancers;</li>
+ *   <li>{@code /_atlas/metrics} — Prometheus text format ({@link Metrics});</li>
+ *   <li>{@code /_atlas/stats} — the same numbers as JSON, for the dashboard;</li>
+ *   <li>{@code /_atlas/} — the dashboard, {@code /_atlas/player?src=/demo/index.m3u8} — an HLS player; both are
+ *       static files packaged in the jar under {@code dashboard/} (hls.js comes from npm at build time);</li>
  *   <li>{@code /_atlas/list?prefix=P&limit=N} — one line per object, {@code name\tlength\tcontentType\tetag\tmtimeMillis},
  *       for {@code atlas ls} against a running server.</li>
  * </ul>
@@ -19,8 +29,23 @@ import java.util.List;
 final class AdminEndpoints {
     static final byte[] PREFIX = "_atlas/".getBytes(StandardCharsets.US_ASCII);
     private static final int DEFAULT_LIST_LIMIT = 100_000;
+    /** Static files of the dashboard by name; loaded from the jar once. */
+    private static final Map<String, byte[]> ASSETS = new ConcurrentHashMap<>();
+    private static final byte[] MISSING = new byte[0];
 
     private AdminEndpoints() {
+    }
+
+    /**
+     * {@code GET /metrics}: where Prometheus looks by default, so a scrape config needs no metrics_path. This makes
+     * "metrics" a reserved name at the top level (objects live under prefixes such as vod/ and live/).
+     */
+    static void metrics(HttpConnection c) {
+        if (c.method != Method.GET && c.method != Method.HEAD) {
+            c.respondMethodNotAllowed("GET, HEAD");
+            return;
+        }
+        c.sendBody(200, Metrics.textContentType(), "no-store", c.core.metrics.server().scrape());
     }
 
     static void handle(HttpConnection c) {
@@ -30,12 +55,60 @@ final class AdminEndpoints {
             c.respondMethodNotAllowed("GET, HEAD");
             return;
         }
+        Metrics metrics = c.core.metrics.server();
         switch (rest) {
-            case "health" -> c.sendBody(200, "text/plain; charset=utf-8", "no-store",
-                    "ok\n".getBytes(StandardCharsets.US_ASCII));
+            case "health" -> {
+                if (metrics.draining() || c.core.draining()) {
+                    c.sendBody(503, "text/plain; charset=utf-8", "no-store",
+                            "draining\n".getBytes(StandardCharsets.US_ASCII));
+                } else {
+                    c.sendBody(200, "text/plain; charset=utf-8", "no-store",
+                            "ok\n".getBytes(StandardCharsets.US_ASCII));
+                }
+            }
+            case "metrics" -> c.sendBody(200, Metrics.textContentType(), "no-store", metrics.scrape());
+            case "stats" -> c.sendBody(200, "application/json", "no-store",
+                    metrics.statsJson().getBytes(StandardCharsets.UTF_8));
             case "list" -> list(c);
-            default -> c.respondError(404, "no such endpoint");
+            case "", "index.html" -> asset(c, "index.html");
+            case "player" -> asset(c, "player.html");
+            default -> asset(c, rest);
         }
+    }
+
+    /** A file of the dashboard from the jar ({@code dashboard/NAME}); names are flat, no folders. */
+    private static void asset(HttpConnection c, String name) {
+        if (!name.matches("[a-z0-9][a-z0-9.-]*")) {
+            c.respondError(404, "no such endpoint");
+            return;
+        }
+        byte[] body = ASSETS.computeIfAbsent(name, AdminEndpoints::load);
+        if (body == MISSING) {
+            c.respondError(404, "no such endpoint");
+            return;
+        }
+        c.sendBody(200, contentType(name), "no-cache", body);
+    }
+
+    private static byte[] load(String name) {
+        try (InputStream in = AdminEndpoints.class.getResourceAsStream("/dashboard/" + name)) {
+            return in == null ? MISSING : in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String contentType(String name) {
+        if (name.endsWith(".html")) {
+            return "text/html; charset=utf-8";
+        }
+        if (name.endsWith(".js")) {
+            return "text/javascript; charset=utf-8";
+        }
+        if (name.endsWith(".css")) {
+            return "text/css; charset=utf-8";
+        }
+        return "application/octet-stream";
     }
 
     private static void list(HttpConnection c) {

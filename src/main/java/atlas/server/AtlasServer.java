@@ -8,6 +8,8 @@ import atlas.dataplane.EngineSettings;
 import atlas.dataplane.IoBuffer;
 import atlas.dataplane.NioEngine;
 import atlas.dataplane.UringEngine;
+import atlas.metrics.AccessLogWriter;
+import atlas.metrics.RotationSignal;
 import atlas.store.Volume;
 import atlas.uring.IoUringSupport;
 
@@ -19,6 +21,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.channels.ServerSocketChannel;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -36,13 +39,20 @@ public final class AtlasServer implements AutoCloseable {
     private final Volume volume;
     private final Engine engine;
     private final String baseUrl;
+    private final Metrics metrics;
+    private final AccessLogWriter accessLog;
+    private final Duration drainDelay;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private boolean closed;
 
-    private AtlasServer(Volume volume, Engine engine, String baseUrl) {
+    private AtlasServer(Volume volume, Engine engine, String baseUrl, Metrics metrics, AccessLogWriter accessLog,
+                        Duration drainDelay) {
         this.volume = volume;
         this.engine = engine;
         this.baseUrl = baseUrl;
+        this.metrics = metrics;
+        this.accessLog = accessLog;
+        this.drainDelay = drainDelay;
     }
 
     /**
@@ -58,17 +68,22 @@ public final class AtlasServer implements AutoCloseable {
         boolean uring = chooseUring(config.engine(), listen, log);
         refuseSharedPort(listen);
         Volume volume = Volume.open(config.volume());
+        AccessLogWriter accessLog = null;
         try {
             if (config.seedDemo()) {
                 DemoCatalog.seedIfEmpty(volume, log);
             }
-            ServerCounters counters = new ServerCounters();
+            if (config.accessLog() != null) {
+                accessLog = new AccessLogWriter(config.accessLog());
+            }
+            Metrics metrics = new Metrics(uring ? "io_uring" : "nio", volume, accessLog);
             int maxBuffers = (int) Math.max(4, config.bufferBytesPerCore() / IO_BUFFER_BYTES);
             EngineSettings settings = new EngineSettings(listen, config.cores(), IO_BUFFER_BYTES, maxBuffers,
                     MAX_CONNECTIONS_PER_CORE, sendZeroCopyPolicy());
             Engine engine;
             try {
-                Function<CoreContext, CoreProtocol> protocols = ctx -> new HttpCore(config, volume, ctx, counters);
+                Function<CoreContext, CoreProtocol> protocols =
+                        ctx -> new HttpCore(config, volume, ctx, metrics.newCore(ctx));
                 BlockStore disk = new VolumeBlockStore(volume);
                 if (uring) {
                     UringEngine u = UringEngine.start(settings, disk, protocols);
@@ -90,16 +105,33 @@ public final class AtlasServer implements AutoCloseable {
             volume.advertise(baseUrl);
             log.printf("atlas: volume %s: %d objects, %d MiB used of %d MiB%n", volume.directory(),
                     volume.objectCount(), volume.liveBytes() >> 20, volume.sizeBytes() >> 20);
-            log.printf("atlas: engine %s, %d cores, O_DIRECT reads of up to %d KiB, %d MiB of I/O buffers per core%n",
-                    engine.name(), config.cores(), (IO_BUFFER_BYTES - IoBuffer.HEADROOM) >> 10,
+            log.printf("atlas: engine %s, %d cores, O_DIRECT reads of up to %d KiB (%d-byte alignment), "
+                            + "%d MiB of I/O buffers per core%n",
+                    engine.name(), config.cores(), (IO_BUFFER_BYTES - IoBuffer.HEADROOM) >> 10, Volume.BLOCK_SIZE,
                     ((long) maxBuffers * IO_BUFFER_BYTES) >> 20);
+            log.printf("atlas: DAX: %s, memlock: %s, TLS: off%n", HealthProbes.dax(volume.directory()),
+                    HealthProbes.memlock());
+            if (accessLog != null) {
+                AccessLogWriter writer = accessLog;
+                boolean signal = RotationSignal.install(writer::requestReopen);
+                writer.start();
+                log.println("atlas: access log " + writer.path() + " (reopened "
+                        + (signal ? "on SIGUSR1 or " : "") + "when moved)");
+            } else {
+                log.println("atlas: access log off");
+            }
+            log.println("atlas: metrics " + baseUrl + "_atlas/metrics, health " + baseUrl + "_atlas/health, "
+                    + "dashboard " + baseUrl + "_atlas/");
             if (volume.lookup("demo/index.m3u8") != null) {
                 log.println("atlas: demo stream: " + baseUrl + "demo/index.m3u8");
             }
             log.println("atlas: listening on " + baseUrl);
             log.flush();
-            return new AtlasServer(volume, engine, baseUrl);
+            return new AtlasServer(volume, engine, baseUrl, metrics, accessLog, config.drainDelay());
         } catch (IOException | RuntimeException e) {
+            if (accessLog != null) {
+                accessLog.close();
+            }
             volume.close();
             throw e;
         }
@@ -207,10 +239,19 @@ public final class AtlasServer implements AutoCloseable {
             closed = true;
         }
         try {
+            // Health turns 503 first; with a drain delay everything else is still served meanwhile, so a load
+            // balancer polling health takes us out before the listeners close.
+            metrics.draining(true);
+            if (drainDelay.isPositive()) {
+                Thread.sleep(drainDelay);
+            }
             engine.shutdown(DRAIN_GRACE_NS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            if (accessLog != null) {
+                accessLog.close(); // after the cores stopped: the last lines are drained
+            }
             try {
                 volume.close();
             } catch (IOException e) {

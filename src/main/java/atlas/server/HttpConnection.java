@@ -57,6 +57,7 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
     private final ObjectTransmitter transmitter;
     private final ObjectUpload upload;
     private final byte[] dateScratch = new byte[HttpDate.LENGTH];
+    private static final byte[] METRICS_PATH = "metrics".getBytes(StandardCharsets.US_ASCII);
     Transport transport;
     ByteBuffer recv;
     ByteBuffer out;
@@ -193,6 +194,10 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
         int pathLength = head.pathLength();
         if (pathLength >= 7 && startsWith(path, pathLength, AdminEndpoints.PREFIX)) {
             AdminEndpoints.handle(this);
+            return;
+        }
+        if (pathLength == METRICS_PATH.length && startsWith(path, pathLength, METRICS_PATH)) {
+            AdminEndpoints.metrics(this);
             return;
         }
         if (head.pathIsDirectory()) {

@@ -33,7 +33,9 @@ final class HttpCore implements CoreProtocol {
     final BufferPool ioBuffers;
     final ObjectKey probe = ObjectKey.probe();
     final ServerCounters counters;
-    final ExchangeObserver observer = ExchangeObserver.NONE;
+    /** This core's metrics; also the exchange observer (status codes, durations, access log). */
+    final MetricsCore metrics;
+    final ExchangeObserver observer;
     private final Journal journal;
     /** Connections whose entry is staged in the journal's open group. */
     private ArrayList<HttpConnection> awaitingCommit = new ArrayList<>();
@@ -50,11 +52,13 @@ final class HttpCore implements CoreProtocol {
     final int receiveBufferBytes;
     static final int OUT_BUFFER_BYTES = 8 * 1024;
 
-    HttpCore(ServerConfig config, Volume volume, CoreContext context, ServerCounters counters) {
+    HttpCore(ServerConfig config, Volume volume, CoreContext context, MetricsCore metrics) {
         this.config = config;
         this.volume = volume;
         this.ioBuffers = context.buffers();
-        this.counters = counters;
+        this.metrics = metrics;
+        this.counters = metrics.counters;
+        this.observer = metrics;
         this.receiveBufferBytes = config.limits().maxHeadBytes() + 4096;
         try {
             this.journal = volume.journal(context.coreIndex());
@@ -164,6 +168,7 @@ final class HttpCore implements CoreProtocol {
 
     /** Takes back a closed connection's buffers; {@code out} is null when it was a one-off oversized buffer. */
     void giveBack(ByteBuffer receive, ByteBuffer out) {
+        counters.connectionsClosed.increment(); // once per connection, from its onClosed
         // Keep a bounded stock: enough for a reconnect storm, not a leak after one.
         if (freeReceiveBuffers.size() < 1024) {
             freeReceiveBuffers.addLast(receive);

@@ -3,6 +3,7 @@ package atlas.server;
 import atlas.http.HttpLimits;
 import atlas.store.VolumeConfig;
 
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -19,10 +20,22 @@ import java.time.Duration;
  * @param sendStallTimeout a response whose socket accepts no byte for this long is abandoned
  * @param bufferBytesPerCore cap of aligned I/O buffer memory per core
  * @param seedDemo         put a demo HLS stream into an empty volume
+ * @param accessLog        file the access log is appended to; null: no access log
+ * @param drainDelay       on SIGTERM, how long health answers 503 while everything else is still served, so load
+ *                         balancers stop sending before the listeners close
  */
 public record ServerConfig(VolumeConfig volume, String listenHost, int listenPort, int cores, EngineKind engine,
                            HttpLimits limits, Duration headerTimeout, Duration idleTimeout,
-                           Duration sendStallTimeout, long bufferBytesPerCore, boolean seedDemo) {
+                           Duration sendStallTimeout, long bufferBytesPerCore, boolean seedDemo, Path accessLog,
+                           Duration drainDelay) {
+
+    /** Without an access log and without a drain delay. */
+    public ServerConfig(VolumeConfig volume, String listenHost, int listenPort, int cores, EngineKind engine,
+                        HttpLimits limits, Duration headerTimeout, Duration idleTimeout, Duration sendStallTimeout,
+                        long bufferBytesPerCore, boolean seedDemo) {
+        this(volume, listenHost, listenPort, cores, engine, limits, headerTimeout, idleTimeout, sendStallTimeout,
+                bufferBytesPerCore, seedDemo, null, Duration.ZERO);
+    }
 
     /** Which dataplane to run. */
     public enum EngineKind { AUTO, URING, NIO }

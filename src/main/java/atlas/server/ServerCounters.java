@@ -3,11 +3,14 @@ package atlas.server;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Server-wide counters. Each core adds to its own cell of a {@link LongAdder}, so cores do not contend; readers
- * (logs now, {@code /metrics} later) sum the cells.
+ * One core's counters. Each core owns one instance (so every counter carries the {@code core} label in
+ * {@code /metrics}); only that core's thread adds to it, and {@link Metrics} reads it from the scraping thread at
+ * collection time. An uncontended {@link LongAdder} is one CAS on its base field: no allocation, no sharing.
  */
 final class ServerCounters {
     final LongAdder connectionsOpened = new LongAdder();
+    /** Connections whose buffers came back to the core: {@code opened - closed} are open now. */
+    final LongAdder connectionsClosed = new LongAdder();
     final LongAdder requests = new LongAdder();
     final LongAdder bytesSent = new LongAdder();
     final LongAdder bytesReceived = new LongAdder();

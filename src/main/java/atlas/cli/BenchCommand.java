@@ -1,0 +1,238 @@
+package atlas.cli;
+
+import atlas.loadgen.BenchReport;
+import atlas.loadgen.LoadGenerator;
+import atlas.loadgen.Playlists;
+import atlas.loadgen.ProgressLine;
+import atlas.loadgen.TargetList;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code atlas bench}: a load generator for sizing a box. N persistent HTTP/1.1 connections each request a random
+ * object from the targets as soon as the previous response is complete (like wrk), or at a target rate; a live
+ * line every second on stderr, a report on stdout at the end. See {@link LoadGenerator}.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Load a server with random GETs over persistent connections and report throughput and latency.",
+                "Targets: URLs (a URL ending in .m3u8 is an HLS playlist and stands for its segments), --urls FILE "
+                        + "or --playlist URL. Example: atlas bench http://127.0.0.1:8080/demo/index.m3u8"})
+final class BenchCommand implements Callable<Integer> {
+    private static final int MAX_CONNECTIONS = 100_000;
+    private static final int MAX_THREADS = 256;
+    private static final Duration MIN_DURATION = Duration.ofSeconds(1);
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-c", "--connections"}, paramLabel = "N", defaultValue = "100",
+            description = "Open connections, 1-" + MAX_CONNECTIONS + " (default: ${DEFAULT-VALUE}).")
+    int connections;
+
+    @Option(names = {"-d", "--duration"}, paramLabel = "DURATION", defaultValue = "30s",
+            converter = DurationConverter.class, description = "How long to run, e.g. 10s or 2m (default: ${DEFAULT-VALUE}).")
+    Duration duration;
+
+    @Option(names = "--warmup", paramLabel = "DURATION", defaultValue = "1s", converter = DurationConverter.class,
+            description = "Load before the measured --duration, not counted: lets the JIT compile the client "
+                    + "(default: ${DEFAULT-VALUE}; 0s measures from the first connect, as wrk does).")
+    Duration warmup;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "T", defaultValue = "1",
+            description = "Selector threads sharing the connections, 1-" + MAX_THREADS + " (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--rate", paramLabel = "R/s", converter = RateConverter.class,
+            description = "Target rate over all connections, e.g. 5000/s; latency is then corrected for coordinated "
+                    + "omission (default: as fast as responses come back).")
+    Long rate;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
+            description = "A response (or connect) slower than this counts as a timeout error (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    @Option(names = "--urls", paramLabel = "FILE",
+            description = "Targets, one URL or path per line (paths are on --server); '#' starts a comment.")
+    Path urlsFile;
+
+    @Option(names = "--playlist", paramLabel = "URL",
+            description = "An HLS playlist whose segments are the targets (a master playlist's first variant).")
+    String playlist;
+
+    @Option(names = "--server", paramLabel = "URL",
+            description = "Server for paths in --urls (default: " + ServerLocator.DEFAULT_URL + ").")
+    String server;
+
+    @Option(names = "--json", description = "Print the report as JSON on stdout (the text report goes to stderr).")
+    boolean json;
+
+    @Parameters(paramLabel = "URL", arity = "0..*", description = "Target URLs.")
+    List<String> urls = new ArrayList<>();
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        validate();
+        TargetList targets = targets();
+        LoadGenerator.probe(targets);
+        LoadGenerator generator = new LoadGenerator(new LoadGenerator.Settings(targets, connections, threads, warmup, duration,
+                rate == null ? 0 : rate, timeout));
+        PrintStream err = System.err;
+        err.println("atlas bench: " + targets.origin() + ", " + targets.size()
+                + (targets.size() == 1 ? " object, " : " objects, ") + connections + " connections, "
+                + threads + (threads == 1 ? " thread, " : " threads, ")
+                + String.format(Locale.ROOT, "%.0f s", duration.toMillis() / 1e3)
+                + (warmup.isZero() ? "" : String.format(Locale.ROOT, " after %.1f s warm-up", warmup.toMillis() / 1e3))
+                + (rate == null ? "" : ", " + rate + " req/s"));
+        ProgressLine progress = new ProgressLine(err, Progress.stderrIsTerminal());
+        BenchReport report;
+        try {
+            report = generator.run(progress);
+        } finally {
+            progress.finish();
+        }
+        if (json) {
+            err.print(report.text());
+            err.flush();
+            System.out.println(report.json());
+        } else {
+            System.out.print(report.text());
+        }
+        System.out.flush();
+        if (report.successes() == 0) {
+            throw new IOException("no successful (2xx) response from " + targets.origin() + " in "
+                    + String.format(Locale.ROOT, "%.1f s", report.durationSeconds()));
+        }
+        return 0;
+    }
+
+    private void validate() {
+        if (connections < 1 || connections > MAX_CONNECTIONS) {
+            throw invalid("--connections", Integer.toString(connections), "must be 1-" + MAX_CONNECTIONS);
+        }
+        if (threads < 1 || threads > MAX_THREADS) {
+            throw invalid("--threads", Integer.toString(threads), "must be 1-" + MAX_THREADS);
+        }
+        if (threads > connections) {
+            throw new ParameterException(spec.commandLine(), "--threads (" + threads + ") exceeds --connections ("
+                    + connections + "): each thread needs a connection");
+        }
+        if (duration.compareTo(MIN_DURATION) < 0) {
+            throw invalid("--duration", duration.toMillis() + "ms", "must be at least 1s");
+        }
+        if (timeout.isZero()) {
+            throw invalid("--timeout", "0", "must be more than 0");
+        }
+        int sources = (urls.isEmpty() ? 0 : 1) + (urlsFile == null ? 0 : 1) + (playlist == null ? 0 : 1);
+        if (sources == 0) {
+            throw new ParameterException(spec.commandLine(),
+                    "missing targets: give URLs, --urls FILE or --playlist URL");
+        }
+        if (sources > 1) {
+            throw new ParameterException(spec.commandLine(),
+                    "give targets one way only: URLs, --urls FILE or --playlist URL");
+        }
+        if (server != null && urlsFile == null) {
+            throw new ParameterException(spec.commandLine(), "--server only applies to paths in --urls FILE");
+        }
+    }
+
+    private ParameterException invalid(String option, String value, String why) {
+        return new ParameterException(spec.commandLine(), "invalid value for " + option + ": '" + value + "' (" + why + ")");
+    }
+
+    /** Resolves the target source into one list; a bad URL is a usage error, an unreachable playlist a failure. */
+    private TargetList targets() throws IOException, InterruptedException {
+        List<URI> uris = new ArrayList<>();
+        if (playlist != null) {
+            uris.addAll(Playlists.segments(parseUrl("--playlist", playlist)));
+        } else if (urlsFile != null) {
+            URI base = parseUrl("--server", server == null ? ServerLocator.DEFAULT_URL
+                    : server.endsWith("/") ? server : server + "/");
+            int lineNumber = 0;
+            for (String raw : Files.readAllLines(urlsFile, StandardCharsets.UTF_8)) {
+                lineNumber++;
+                String line = raw.strip();
+                if (line.isEmpty() || line.startsWith("#")) {
+                    continue;
+                }
+                try {
+                    URI uri = new URI(line);
+                    uris.add(uri.isAbsolute() ? uri : base.resolve(line.startsWith("/") ? line : "/" + line));
+                } catch (URISyntaxException e) {
+                    throw new IOException(urlsFile + ":" + lineNumber + ": not a URL or path: '" + line + "'");
+                }
+            }
+            if (uris.isEmpty()) {
+                throw new IOException(urlsFile + ": no URLs in the file");
+            }
+        } else {
+            for (String url : urls) {
+                URI uri = parseUrl("URL", url);
+                if (Playlists.looksLikePlaylist(uri)) {
+                    uris.addAll(Playlists.segments(uri));
+                } else {
+                    uris.add(uri);
+                }
+            }
+        }
+        try {
+            return TargetList.of(uris);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    private URI parseUrl(String label, String value) {
+        try {
+            URI uri = new URI(value);
+            if (!uri.isAbsolute() || uri.getHost() == null) {
+                throw invalid(label, value, "expected an absolute URL, e.g. http://127.0.0.1:8080/demo/index.m3u8");
+            }
+            return uri;
+        } catch (URISyntaxException e) {
+            throw invalid(label, value, "not a URL: " + e.getReason());
+        }
+    }
+
+    /** {@code 5000}, {@code 5000/s}: requests per second over all connections, at least 1. */
+    static final class RateConverter implements ITypeConverter<Long> {
+        static final String EXPECTED = "expected requests per second, e.g. 5000/s";
+
+        @Override
+        public Long convert(String value) {
+            String v = value.trim().toLowerCase(Locale.ROOT);
+            if (v.endsWith("/s")) {
+                v = v.substring(0, v.length() - 2);
+            }
+            long n;
+            try {
+                n = Long.parseLong(v);
+            } catch (NumberFormatException e) {
+                throw new TypeConversionException(EXPECTED);
+            }
+            if (n < 1) {
+                throw new TypeConversionException(EXPECTED + "; at least 1");
+            }
+            return n;
+        }
+    }
+}

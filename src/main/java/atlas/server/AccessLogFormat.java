@@ -1,0 +1,259 @@
+package atlas.server;
+
+import atlas.http.Method;
+import atlas.http.RequestHead;
+import atlas.http.RequestHead.Field;
+import atlas.metrics.AccessLogRing;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayDeque;
+import java.util.IdentityHashMap;
+
+/**
+ * Formats one core's access-log lines — the combined log format plus five fields — and hands them to the core's
+ * {@link AccessLogRing}:
+ * <pre>
+ *   127.0.0.1 - - [05/Mar/2026:10:00:00 +0000] "GET /demo/seg000.ts HTTP/1.1" 206 1324 "-" "curl/8.1" 0 "bytes=0-1023" 412 io_uring - ok
+ *   |host       |time of the request head          |request line   |status|bytes|referer|user agent|in|range     |µs |engine |tls|outcome
+ * </pre>
+ * {@code bytes} counts every response byte handed to the socket (head included); {@code in} is the request's
+ * declared body length (0 without one); {@code range} is the Range header as sent ("-" without one); {@code µs}
+ * runs from the complete request head to the last byte handed to the socket; {@code tls} is "-" until TLS
+ * exists; {@code outcome} is {@code ok}, or {@code aborted} when the connection closed before the response was
+ * sent. Unprintable bytes, {@code "} and {@code \} in fields are written as {@code \xHH}.
+ * <p>
+ * The head is valid only while {@link #onRequest} runs, so the request's fields are copied then into a pooled
+ * {@link Pending} kept per connection in an {@link IdentityHashMap} (open addressing: a put allocates nothing
+ * once the table has grown to the core's concurrency). Everything runs on the core's thread.
+ */
+final class AccessLogFormat {
+    /** Path and query are each cut at this many bytes (a line stays under the ring's 16 KiB scratch). */
+    private static final int MAX_REQUEST = 1024;
+    private static final int MAX_HEADER = 512;
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    private static final String[] MONTHS =
+            {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+    /** What is known of an exchange once its head was parsed. */
+    static final class Pending {
+        /** {@code host - - [time] "request line"} ready to copy. */
+        final byte[] head = new byte[MAX_REQUEST * 8 + 256];
+        int headLength;
+        /** Where the request line (inside the quotes) lies in {@link #head}. */
+        int requestStart;
+        int requestEnd;
+        /** {@code "referer" "user agent"}. */
+        final byte[] headers = new byte[MAX_HEADER * 8 + 16];
+        int headersLength;
+        /** {@code "range"}. */
+        final byte[] range = new byte[MAX_HEADER * 4 + 4];
+        int rangeLength;
+        long requestBodyBytes;
+
+        /** The request line, for the dashboard's recent errors (allocates: error path only). */
+        String requestLine() {
+            return new String(head, requestStart, requestEnd - requestStart, StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    private final AccessLogRing ring;
+    private final byte[] engineAndTls;
+    private final IdentityHashMap<HttpConnection, Pending> pending = new IdentityHashMap<>(1024);
+    private final ArrayDeque<Pending> free = new ArrayDeque<>();
+    private final byte[] line = new byte[16 * 1024];
+    private final byte[] time = new byte[28];
+    private long timeSecond = -1;
+
+    /** {@code ring} null: the log is off, but requests are still staged for the dashboard's recent errors. */
+    AccessLogFormat(AccessLogRing ring, String engine) {
+        this.ring = ring;
+        this.engineAndTls = (" " + engine + " -").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    void onRequest(HttpConnection c) {
+        Pending p = free.pollLast();
+        if (p == null) {
+            p = new Pending();
+        }
+        RequestHead h = c.head;
+        int n = writeHostAndTime(c, p.head);
+        p.head[n++] = '"';
+        p.requestStart = n;
+        Method m = c.method;
+        n = putAscii(p.head, n, m == Method.OTHER ? "-" : m.name());
+        p.head[n++] = ' ';
+        if (h.isAsteriskTarget()) {
+            p.head[n++] = '*';
+        } else {
+            p.head[n++] = '/';
+            n = putEscaped(p.head, n, h.pathBytes(), h.pathLength(), MAX_REQUEST);
+            String query = h.query(); // null (no allocation) unless there is a query
+            if (query != null) {
+                p.head[n++] = '?';
+                n = putEscaped(p.head, n, query, MAX_REQUEST);
+            }
+        }
+        n = putAscii(p.head, n, c.versionMinor == 0 ? " HTTP/1.0" : " HTTP/1.1");
+        p.requestEnd = n;
+        p.head[n++] = '"';
+        p.headLength = n;
+
+        int k = putQuotedField(p.headers, 0, h, Field.REFERER);
+        p.headers[k++] = ' ';
+        p.headersLength = putQuotedField(p.headers, k, h, Field.USER_AGENT);
+        p.rangeLength = putQuotedField(p.range, 0, h, Field.RANGE);
+        p.requestBodyBytes = Math.max(0, h.contentLength());
+        pending.put(c, p);
+    }
+
+    /** The staged request of {@code c}, removed; null when the exchange was refused before a valid head. */
+    Pending take(HttpConnection c) {
+        return pending.remove(c);
+    }
+
+    /** Writes the line of a finished exchange ({@code p} may be null) and recycles {@code p}. */
+    void write(HttpConnection c, Pending p, boolean completed, long durationNs) {
+        if (ring != null) {
+            int n;
+            if (p != null) {
+                System.arraycopy(p.head, 0, line, 0, p.headLength);
+                n = p.headLength;
+            } else {
+                n = writeHostAndTime(c, line);
+                n = putAscii(line, n, "\"-\"");
+            }
+            line[n++] = ' ';
+            n = putLong(line, n, c.status());
+            line[n++] = ' ';
+            n = putLong(line, n, c.exchangeBytesSent());
+            line[n++] = ' ';
+            if (p != null) {
+                System.arraycopy(p.headers, 0, line, n, p.headersLength);
+                n += p.headersLength;
+            } else {
+                n = putAscii(line, n, "\"-\" \"-\"");
+            }
+            line[n++] = ' ';
+            n = putLong(line, n, p == null ? 0 : p.requestBodyBytes);
+            line[n++] = ' ';
+            if (p != null) {
+                System.arraycopy(p.range, 0, line, n, p.rangeLength);
+                n += p.rangeLength;
+            } else {
+                n = putAscii(line, n, "\"-\"");
+            }
+            line[n++] = ' ';
+            n = putLong(line, n, Math.max(0, durationNs / 1000));
+            System.arraycopy(engineAndTls, 0, line, n, engineAndTls.length);
+            n += engineAndTls.length;
+            n = putAscii(line, n, completed ? " ok\n" : " aborted\n");
+            ring.offer(line, n);
+        }
+        if (p != null && free.size() < 4096) {
+            free.addLast(p);
+        }
+    }
+
+    private int writeHostAndTime(HttpConnection c, byte[] dst) {
+        String remote = c.transport.remoteAddress();
+        // "203.0.113.9:53412" or "[2001:db8::1]:53412": the host is what precedes the last colon.
+        int end = remote == null ? -1 : remote.lastIndexOf(':');
+        int n = 0;
+        if (end <= 0) {
+            dst[n++] = '-';
+        } else {
+            for (int i = 0; i < end && n < 64; i++) {
+                dst[n++] = (byte) remote.charAt(i);
+            }
+        }
+        n = putAscii(dst, n, " - - ");
+        long second = System.currentTimeMillis() / 1000;
+        if (second != timeSecond) {
+            formatTime(second);
+        }
+        System.arraycopy(time, 0, dst, n, time.length);
+        n += time.length;
+        dst[n++] = ' ';
+        return n;
+    }
+
+    /** {@code [05/Mar/2026:10:00:00 +0000]}, once a second (the allocation of LocalDateTime is that rare). */
+    private void formatTime(long epochSecond) {
+        LocalDateTime t = LocalDateTime.ofEpochSecond(epochSecond, 0, ZoneOffset.UTC);
+        String s = String.format("[%02d/%s/%04d:%02d:%02d:%02d +0000]", t.getDayOfMonth(),
+                MONTHS[t.getMonthValue() - 1], t.getYear(), t.getHour(), t.getMinute(), t.getSecond());
+        putAscii(time, 0, s);
+        timeSecond = epochSecond;
+    }
+
+    private static int putQuotedField(byte[] dst, int n, RequestHead h, Field f) {
+        int offset = h.valueOffset(f);
+        if (offset < 0) {
+            return putAscii(dst, n, "\"-\"");
+        }
+        dst[n++] = '"';
+        ByteBuffer buf = h.buffer();
+        int length = Math.min(h.valueLength(f), MAX_HEADER);
+        for (int i = 0; i < length; i++) {
+            n = putByte(dst, n, buf.get(offset + i));
+        }
+        dst[n++] = '"';
+        return n;
+    }
+
+    private static int putEscaped(byte[] dst, int n, byte[] src, int length, int max) {
+        int end = Math.min(length, max);
+        for (int i = 0; i < end; i++) {
+            n = putByte(dst, n, src[i]);
+        }
+        return n;
+    }
+
+    private static int putEscaped(byte[] dst, int n, String src, int max) {
+        int end = Math.min(src.length(), max);
+        for (int i = 0; i < end; i++) {
+            n = putByte(dst, n, (byte) src.charAt(i));
+        }
+        return n;
+    }
+
+    /** One byte, as itself when printable ASCII other than {@code "} and {@code \}, else {@code \xHH}. */
+    private static int putByte(byte[] dst, int n, byte b) {
+        if (b >= 0x20 && b < 0x7f && b != '"' && b != '\\') {
+            dst[n++] = b;
+        } else {
+            dst[n++] = '\\';
+            dst[n++] = 'x';
+            dst[n++] = HEX[(b >> 4) & 0xf];
+            dst[n++] = HEX[b & 0xf];
+        }
+        return n;
+    }
+
+    private static int putAscii(byte[] dst, int n, String s) {
+        for (int i = 0; i < s.length(); i++) {
+            dst[n++] = (byte) s.charAt(i);
+        }
+        return n;
+    }
+
+    /** Decimal digits of a non-negative value, without allocating. */
+    static int putLong(byte[] dst, int n, long value) {
+        if (value == 0) {
+            dst[n++] = '0';
+            return n;
+        }
+        int digits = 0;
+        for (long v = value; v > 0; v /= 10) {
+            digits++;
+        }
+        int end = n + digits;
+        for (long v = value; v > 0; v /= 10) {
+            dst[--end] = (byte) ('0' + (v % 10));
+        }
+        return n + digits;
+    }
+}

@@ -1,0 +1,295 @@
+package atlas.server;
+
+import atlas.dataplane.CoreContext;
+import atlas.metrics.AccessLogWriter;
+import atlas.store.Volume;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+
+/**
+ * The server's metrics: one Prometheus registry holding every family, the per-core {@link MetricsCore}s that feed
+ * them, and the two renderings — {@code /_atlas/metrics} (Prometheus text format, through the client's own
+ * exposition writer) and {@code /_atlas/stats} (JSON for the dashboard).
+ * <p>
+ * Families fed by the cores' {@link ServerCounters} are callback metrics: a scrape sums nothing, it reads each
+ * core's adders and reports them with that core's label. Families observed per exchange (status codes, duration)
+ * are ordinary Prometheus counters and histograms whose data points each core caches. Control path: scrapes
+ * allocate freely.
+ */
+final class Metrics {
+    /** Request-duration buckets, seconds: a cached segment answers in well under a millisecond. */
+    static final double[] DURATION_BOUNDS =
+            {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+    private static final double[] DURATION_BOUNDS_WITH_INF = withInfinity(DURATION_BOUNDS);
+    private static final PrometheusTextFormatWriter TEXT = PrometheusTextFormatWriter.create();
+
+    final PrometheusRegistry registry = new PrometheusRegistry();
+    final Counter responses;
+    final Counter aborted;
+    final RecentErrors recentErrors = new RecentErrors(50);
+    private final List<MetricsCore> cores = new CopyOnWriteArrayList<>();
+    private final String engine;
+    private final Volume volume;
+    private final AccessLogWriter accessLog;
+    private final long startMillis = System.currentTimeMillis();
+    private volatile boolean draining;
+
+    /** {@code accessLog} null when the access log is off. */
+    Metrics(String engine, Volume volume, AccessLogWriter accessLog) {
+        this.engine = engine;
+        this.volume = volume;
+        this.accessLog = accessLog;
+        responses = Counter.builder().name("atlas_responses").help("Responses by status code")
+                .labelNames("core", "class", "code").withoutExemplars().register(registry);
+        aborted = Counter.builder().name("atlas_exchanges_aborted")
+                .help("Exchanges whose connection closed before the response was fully sent")
+                .labelNames("core").withoutExemplars().register(registry);
+        // The cores record into their own MetricsHistogram (allocation-free); a scrape turns them into this family.
+        registry.register(() -> {
+            HistogramSnapshot.Builder h = HistogramSnapshot.builder().name("atlas_request_duration_seconds")
+                    .help("From the complete request head to the last response byte handed to the socket");
+            for (MetricsCore c : cores) {
+                h.dataPoint(HistogramSnapshot.HistogramDataPointSnapshot.builder()
+                        .classicHistogramBuckets(ClassicHistogramBuckets.of(DURATION_BOUNDS_WITH_INF,
+                                c.duration.counts()))
+                        .sum(c.duration.sumSeconds()).labels(Labels.of("core", c.coreLabel)).build());
+            }
+            return h.build();
+        });
+
+        perCore("atlas_requests", "Requests whose head was read (valid or not)", c -> c.requests);
+        perCore("atlas_sent_bytes", "Response bytes handed to sockets, heads included", c -> c.bytesSent);
+        perCore("atlas_received_bytes", "Bytes received from sockets", c -> c.bytesReceived);
+        perCore("atlas_connections_opened", "Connections accepted", c -> c.connectionsOpened);
+        perCore("atlas_commits", "Group commits: durable journal writes", c -> c.commits);
+        perCore("atlas_commit_entries", "Journal entries (PUTs and DELETEs) made durable by group commits; "
+                + "divided by atlas_commits_total it is the mean group size", c -> c.commitEntries);
+        CounterWithCallback.builder().name("atlas_errors").help("Errors by kind: client (4xx answers), server "
+                        + "(5xx answers), timeout, disk (failed reads or writes), commit (failed journal writes)")
+                .labelNames("core", "kind").callback(cb -> {
+                    for (MetricsCore c : cores) {
+                        ServerCounters s = c.counters;
+                        cb.call(s.clientErrors.sum(), c.coreLabel, "client");
+                        cb.call(s.serverErrors.sum(), c.coreLabel, "server");
+                        cb.call(s.timeouts.sum(), c.coreLabel, "timeout");
+                        cb.call(s.diskErrors.sum(), c.coreLabel, "disk");
+                        cb.call(s.commitFailures.sum(), c.coreLabel, "commit");
+                    }
+                }).register(registry);
+        gaugePerCore("atlas_connections_active", "Open connections", c -> (double) c.activeConnections());
+        gaugePerCore("atlas_io_buffers_in_use", "I/O buffers lent to connections", c -> (double) c.buffersInUse());
+        gaugePerCore("atlas_io_buffers_waiting", "Connections queued for an I/O buffer",
+                c -> (double) c.buffersWaiting());
+        gaugePerCore("atlas_io_buffer_bytes_in_use", "Bytes of I/O buffers lent to connections",
+                c -> (double) c.buffersInUse() * c.buffers.bufferBytes());
+        GaugeWithCallback.builder().name("atlas_info").help("The running server: engine and TLS")
+                .labelNames("engine", "tls").callback(cb -> cb.call(1, engine, "off")).register(registry);
+        GaugeWithCallback.builder().name("atlas_draining").help("1 while the server drains (health answers 503)")
+                .callback(cb -> cb.call(draining ? 1 : 0)).register(registry);
+        GaugeWithCallback.builder().name("atlas_volume_objects").help("Objects in the volume")
+                .callback(cb -> cb.call(volume.objectCount())).register(registry);
+        GaugeWithCallback.builder().name("atlas_volume_live_bytes").help("Bytes held by live objects")
+                .callback(cb -> cb.call(volume.liveBytes())).register(registry);
+        GaugeWithCallback.builder().name("atlas_volume_size_bytes").help("Largest size of the volume's data file")
+                .callback(cb -> cb.call(volume.sizeBytes())).register(registry);
+        if (accessLog != null) {
+            CounterWithCallback.builder().name("atlas_access_log_dropped_lines")
+                    .help("Access-log lines dropped because a core's ring was full")
+                    .callback(cb -> cb.call(accessLog.dropped())).register(registry);
+        }
+    }
+
+    private static double[] withInfinity(double[] bounds) {
+        double[] out = java.util.Arrays.copyOf(bounds, bounds.length + 1);
+        out[bounds.length] = Double.POSITIVE_INFINITY;
+        return out;
+    }
+
+    private void perCore(String name, String help, Function<ServerCounters, LongAdder> counter) {
+        CounterWithCallback.builder().name(name).help(help).labelNames("core").callback(cb -> {
+            for (MetricsCore c : cores) {
+                cb.call(counter.apply(c.counters).sum(), c.coreLabel);
+            }
+        }).register(registry);
+    }
+
+    private void gaugePerCore(String name, String help, Function<MetricsCore, Double> value) {
+        GaugeWithCallback.builder().name(name).help(help).labelNames("core").callback(cb -> {
+            for (MetricsCore c : cores) {
+                cb.call(value.apply(c), c.coreLabel);
+            }
+        }).register(registry);
+    }
+
+    /** The metrics of one more core (called once per core, possibly from the cores' threads). */
+    MetricsCore newCore(CoreContext context) {
+        AccessLogFormat format = new AccessLogFormat(accessLog == null ? null : accessLog.newRing(), engine);
+        MetricsCore core = new MetricsCore(this, context.coreIndex(), context.buffers(), format);
+        cores.add(core);
+        return core;
+    }
+
+    void draining(boolean value) {
+        draining = value;
+    }
+
+    boolean draining() {
+        return draining;
+    }
+
+    /** The Prometheus text exposition of everything registered. */
+    byte[] scrape() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
+        try {
+            TEXT.write(out, registry.scrape());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    static String textContentType() {
+        return PrometheusTextFormatWriter.CONTENT_TYPE;
+    }
+
+    /**
+     * Totals and per-core values for the dashboard, which turns consecutive samples into rates:
+     * <pre>
+     * {"timeMillis":…,"startMillis":…,"engine":"io_uring","tls":"off","draining":false,"requests":…,
+     *  "sentBytes":…,"receivedBytes":…,"connections":…,"buffersInUse":…,"buffersWaiting":…,"bufferBytes":…,
+     *  "errors":{"client":…,…},"commits":…,"commitEntries":…,"objects":…,"liveBytes":…,
+     *  "cores":[{"core":0,"requests":…,"sentBytes":…,"connections":…,"buffersInUse":…,"buffersWaiting":…},…],
+     *  "recentErrors":[{"timeMillis":…,"core":0,"status":404,"outcome":"ok","request":"GET /x HTTP/1.1","remote":"…"},…]}
+     * </pre>
+     */
+    String statsJson() {
+        List<MetricsCore> sorted = new ArrayList<>(cores);
+        sorted.sort(Comparator.comparingInt(c -> c.coreIndex));
+        long requests = 0, sent = 0, received = 0, connections = 0, inUse = 0, waiting = 0, bufferBytes = 0;
+        long client = 0, server = 0, timeouts = 0, disk = 0, commit = 0, commits = 0, entries = 0;
+        StringBuilder perCore = new StringBuilder();
+        for (MetricsCore c : sorted) {
+            ServerCounters s = c.counters;
+            long r = s.requests.sum();
+            long b = s.bytesSent.sum();
+            long a = c.activeConnections();
+            int u = c.buffersInUse();
+            int w = c.buffersWaiting();
+            requests += r;
+            sent += b;
+            received += s.bytesReceived.sum();
+            connections += a;
+            inUse += u;
+            waiting += w;
+            bufferBytes += (long) u * c.buffers.bufferBytes();
+            client += s.clientErrors.sum();
+            server += s.serverErrors.sum();
+            timeouts += s.timeouts.sum();
+            disk += s.diskErrors.sum();
+            commit += s.commitFailures.sum();
+            commits += s.commits.sum();
+            entries += s.commitEntries.sum();
+            if (!perCore.isEmpty()) {
+                perCore.append(',');
+            }
+            perCore.append("{\"core\":").append(c.coreIndex).append(",\"requests\":").append(r)
+                    .append(",\"sentBytes\":").append(b).append(",\"connections\":").append(a)
+                    .append(",\"buffersInUse\":").append(u).append(",\"buffersWaiting\":").append(w).append('}');
+        }
+        StringBuilder sb = new StringBuilder(1024);
+        sb.append("{\"timeMillis\":").append(System.currentTimeMillis())
+                .append(",\"startMillis\":").append(startMillis)
+                .append(",\"engine\":").append(json(engine)).append(",\"tls\":\"off\"")
+                .append(",\"draining\":").append(draining)
+                .append(",\"requests\":").append(requests).append(",\"sentBytes\":").append(sent)
+                .append(",\"receivedBytes\":").append(received).append(",\"connections\":").append(connections)
+                .append(",\"buffersInUse\":").append(inUse).append(",\"buffersWaiting\":").append(waiting)
+                .append(",\"bufferBytes\":").append(bufferBytes)
+                .append(",\"errors\":{\"client\":").append(client).append(",\"server\":").append(server)
+                .append(",\"timeout\":").append(timeouts).append(",\"disk\":").append(disk)
+                .append(",\"commit\":").append(commit).append('}')
+                .append(",\"commits\":").append(commits).append(",\"commitEntries\":").append(entries)
+                .append(",\"objects\":").append(volume.objectCount())
+                .append(",\"liveBytes\":").append(volume.liveBytes())
+                .append(",\"cores\":[").append(perCore).append(']')
+                .append(",\"recentErrors\":[");
+        List<RecentErrors.Entry> errors = recentErrors.snapshot();
+        for (int i = 0; i < errors.size(); i++) {
+            RecentErrors.Entry e = errors.get(i);
+            if (i > 0) {
+                sb.append(',');
+            }
+            sb.append("{\"timeMillis\":").append(e.timeMillis()).append(",\"core\":").append(e.core())
+                    .append(",\"status\":").append(e.status())
+                    .append(",\"outcome\":").append(e.completed() ? "\"ok\"" : "\"aborted\"")
+                    .append(",\"request\":").append(json(e.request()))
+                    .append(",\"remote\":").append(json(e.remote())).append('}');
+        }
+        return sb.append("]}").toString();
+    }
+
+    static String json(String s) {
+        if (s == null) {
+            return "null";
+        }
+        StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            switch (ch) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                default -> {
+                    if (ch < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) ch));
+                    } else {
+                        sb.append(ch);
+                    }
+                }
+            }
+        }
+        return sb.append('"').toString();
+    }
+
+    /** The last few failed exchanges, newest last; written by any core on its error path, read by the dashboard. */
+    static final class RecentErrors {
+        record Entry(long timeMillis, int core, int status, boolean completed, String request, String remote) {
+        }
+
+        private final Entry[] ring;
+        private long count;
+
+        RecentErrors(int capacity) {
+            ring = new Entry[capacity];
+        }
+
+        synchronized void add(int core, int status, boolean completed, String request, String remote) {
+            ring[(int) (count++ % ring.length)] =
+                    new Entry(System.currentTimeMillis(), core, status, completed, request, remote);
+        }
+
+        synchronized List<Entry> snapshot() {
+            List<Entry> out = new ArrayList<>(ring.length);
+            long first = Math.max(0, count - ring.length);
+            for (long i = first; i < count; i++) {
+                out.add(ring[(int) (i % ring.length)]);
+            }
+            return out;
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package atlas.server;
+
+import atlas.dataplane.BufferPool;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+
+/**
+ * One core's share of the metrics and its {@link ExchangeObserver}: counts each finished exchange by status code,
+ * records its duration, keeps the last errors for the dashboard and writes its access-log line.
+ * <p>
+ * Data path: the Prometheus data points carrying this core's {@code core} label are resolved once — the histogram
+ * at construction, a status code's counter the first time that code is seen — and cached in fields and an array,
+ * so an exchange costs a few adder increments and allocates nothing. Runs on the core's thread only; scrapes read
+ * the adders from other threads, which is what they are for.
+ */
+final class MetricsCore implements ExchangeObserver {
+    final int coreIndex;
+    final String coreLabel;
+    final ServerCounters counters = new ServerCounters();
+    final BufferPool buffers;
+    private final Metrics metrics;
+    private final AccessLogFormat accessLog;
+    private final CounterDataPoint[] byStatus = new CounterDataPoint[600];
+    private final CounterDataPoint aborted;
+    final MetricsHistogram duration = new MetricsHistogram(Metrics.DURATION_BOUNDS);
+
+    MetricsCore(Metrics metrics, int coreIndex, BufferPool buffers, AccessLogFormat accessLog) {
+        this.metrics = metrics;
+        this.coreIndex = coreIndex;
+        this.coreLabel = Integer.toString(coreIndex);
+        this.buffers = buffers;
+        this.accessLog = accessLog;
+        this.aborted = metrics.aborted.labelValues(coreLabel);
+    }
+
+    Metrics server() {
+        return metrics;
+    }
+
+    @Override
+    public void onRequest(HttpConnection connection) {
+        accessLog.onRequest(connection);
+    }
+
+    @Override
+    public void onExchangeEnd(HttpConnection c, boolean completed) {
+        int status = c.status();
+        long durationNs = c.transport.nowNs() - c.exchangeStartNs();
+        if (status >= 100 && status < byStatus.length) {
+            CounterDataPoint point = byStatus[status];
+            if (point == null) {
+                point = metrics.responses.labelValues(coreLabel, (status / 100) + "xx", Integer.toString(status));
+                byStatus[status] = point;
+            }
+            point.inc();
+        }
+        if (!completed) {
+            aborted.inc();
+        }
+        duration.record(Math.max(0, durationNs));
+        AccessLogFormat.Pending p = accessLog.take(c);
+        if (status >= 400 || !completed) {
+            // Error path: allocating a line for the dashboard is fine here.
+            metrics.recentErrors.add(coreIndex, status, completed, p == null ? "-" : p.requestLine(),
+                    c.transport.remoteAddress());
+        }
+        accessLog.write(c, p, completed, durationNs);
+    }
+
+    long activeConnections() {
+        return Math.max(0, counters.connectionsOpened.sum() - counters.connectionsClosed.sum());
+    }
+
+    /**
+     * I/O buffers lent out, read from another thread: the pool's counts are plain fields of the core, so this is
+     * a racy but harmless snapshot (at worst one loop turn old), clamped to sane bounds.
+     */
+    int buffersInUse() {
+        return Math.max(0, buffers.inUse());
+    }
+
+    int buffersWaiting() {
+        return Math.max(0, buffers.waiting());
+    }
+}

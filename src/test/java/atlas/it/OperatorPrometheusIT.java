@@ -1,0 +1,112 @@
+package atlas.it;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.File;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * A real Prometheus (Debian's {@code prometheus}, which {@code ./atlas test} installs) scrapes
+ * {@code /metrics} (the default path) every second on loopback; its HTTP API must then report {@code up{job="atlas"} == 1} and
+ * a request counter above zero. Skipped where the binary is missing.
+ */
+class OperatorPrometheusIT {
+    private static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");
+    private static final Pattern VALUE = Pattern.compile("\"value\":\\[[0-9.]+,\"([^\"]+)\"]");
+
+    @Test
+    void shouldBeScrapedByARealPrometheus() throws Exception {
+        assumeTrue(Files.isExecutable(PROMETHEUS), "prometheus is not installed");
+        Path dir = HttpTestServers.workDir(OperatorPrometheusIT.class);
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        Process prometheus = null;
+        try (ServerProcess server = HttpTestServers.start(dir)) {
+            for (int i = 0; i < 3; i++) {
+                http.send(HttpRequest.newBuilder(URI.create(server.url("demo/index.m3u8"))).build(),
+                        HttpResponse.BodyHandlers.discarding());
+            }
+            int port = freePort();
+            Path config = dir.resolve("prometheus.yml");
+            Files.writeString(config, """
+                    global:
+                      scrape_interval: 1s
+                      evaluation_interval: 1s
+                    scrape_configs:
+                      - job_name: atlas
+                        static_configs:
+                          - targets: ['127.0.0.1:%d']
+                    """.formatted(server.port()));
+            Path log = dir.resolve("prometheus.log");
+            prometheus = new ProcessBuilder(List.of(PROMETHEUS.toString(), "--config.file=" + config,
+                    "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + port))
+                    .redirectErrorStream(true).redirectOutput(log.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+            String api = "http://127.0.0.1:" + port + "/api/v1/query?query=";
+            String up = null;
+            String requests = null;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline && prometheus.isAlive()) {
+                up = query(http, api, "up{job=\"atlas\"}");
+                requests = query(http, api, "sum(atlas_requests_total{job=\"atlas\"})");
+                if ("1".equals(up) && requests != null && Double.parseDouble(requests) > 0) {
+                    break;
+                }
+                Thread.sleep(500);
+            }
+            assertThat(up).as("up{job=\"atlas\"}; prometheus log:\n" + readQuietly(log)).isEqualTo("1");
+            assertThat(Double.parseDouble(requests)).as("sum(atlas_requests_total)").isGreaterThan(0);
+        } finally {
+            if (prometheus != null) {
+                prometheus.destroy();
+                if (!prometheus.waitFor(20, TimeUnit.SECONDS)) {
+                    prometheus.destroyForcibly();
+                }
+            }
+            HttpTestServers.deleteTree(dir);
+        }
+    }
+
+    /** The value of an instant query's first sample, or null while there is none (or Prometheus is starting). */
+    private static String query(HttpClient http, String api, String promql) {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(api
+                    + URLEncoder.encode(promql, StandardCharsets.UTF_8))).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            Matcher m = VALUE.matcher(r.body());
+            return r.statusCode() == 200 && m.find() ? m.group(1) : null;
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static String readQuietly(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (Exception e) {
+            return "(unreadable)";
+        }
+    }
+}
