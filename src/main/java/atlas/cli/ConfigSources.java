@@ -126,6 +126,11 @@ final class ConfigSources {
     }
 
     private static Object convert(OptionSpec option, String value) throws Exception {
+        if (option.isMultiValue()) {
+            // A repeatable option (--retain) from one file line or variable: its values separated by commas.
+            return java.util.Arrays.stream(value.split(",")).map(String::strip).filter(v -> !v.isEmpty())
+                    .collect(java.util.stream.Collectors.toCollection(java.util.ArrayList::new));
+        }
         ITypeConverter<?>[] converters = option.converters();
         if (converters.length > 0) {
             return converters[0].convert(value);

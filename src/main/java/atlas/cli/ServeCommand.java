@@ -2,6 +2,7 @@ package atlas.cli;
 
 import atlas.http.HttpLimits;
 import atlas.server.AtlasServer;
+import atlas.server.RetentionRule;
 import atlas.server.ServerConfig;
 import atlas.server.ServerConfig.EngineKind;
 import atlas.store.VolumeConfig;
@@ -10,12 +11,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -35,7 +38,7 @@ import java.util.concurrent.Callable;
 final class ServeCommand implements Callable<Integer> {
     /** Settings that may come from the environment or the config file, in --print-config order. */
     static final List<String> SETTINGS = List.of("listen", "cores", "engine", "volume-size", "no-demo", "max-body",
-            "header-timeout", "idle-timeout", "send-timeout", "access-log", "drain-delay");
+            "header-timeout", "idle-timeout", "send-timeout", "access-log", "drain-delay", "retain");
     /** Settings resolved before the file is read (they say where it is). */
     static final List<String> BOOTSTRAP = List.of("data", "config");
 
@@ -99,6 +102,11 @@ final class ServeCommand implements Callable<Integer> {
                     + "stop accepting and drain (default: 0s).")
     Duration drainDelay;
 
+    @Option(names = "--retain", paramLabel = "PREFIX=DURATION", split = ",",
+            description = "Delete objects under PREFIX whose mtime is older than DURATION, playlists (.m3u8, .mpd) "
+                    + "excepted, e.g. live/=10m; repeatable (config file: comma-separated) (default: keep all).")
+    List<String> retain;
+
     /** The process environment; tests put their own. */
     Map<String, String> environment = System.getenv();
     private ConfigSources sources;
@@ -110,7 +118,7 @@ final class ServeCommand implements Callable<Integer> {
             printConfig(config, spec.commandLine().getOut());
             return 0;
         }
-        AtlasServer server = AtlasServer.start(config);
+        AtlasServer server = AtlasServer.start(config, retentionRules(), System.out);
         // Graceful stop on SIGTERM/SIGINT: the JVM runs this hook; close() stops accepting, lets responses finish
         // and closes the volume. A drain that completed is a success, so the process then exits 0 (what service
         // managers check) instead of the JVM's 143; halt is safe here because this is the only hook.
@@ -145,8 +153,23 @@ final class ServeCommand implements Callable<Integer> {
         }
         VolumeConfig volume = size.config(data.dir());
         Path log = accessLogPath();
+        retentionRules(); // validated here so --print-config and start-up refuse a bad rule alike
         return new ServerConfig(volume, listen.host(), listen.port(), n, engine, limits, header, idle,
                 send, ServerConfig.DEFAULT_BUFFER_BYTES_PER_CORE, !noDemo, log, drain);
+    }
+
+    /** The {@code --retain} rules, validated ({@link #config()} must have resolved the sources). */
+    List<RetentionRule> retentionRules() {
+        resolveSources();
+        List<RetentionRule> rules = new ArrayList<>();
+        for (String spec : retain == null ? List.<String>of() : retain) {
+            try {
+                rules.add(RetentionRule.parse(spec.strip(), DurationConverter::parse));
+            } catch (IllegalArgumentException | TypeConversionException e) {
+                throw sources.invalid("retain", e.getMessage());
+            }
+        }
+        return rules;
     }
 
     private void resolveSources() {
@@ -207,6 +230,10 @@ final class ServeCommand implements Callable<Integer> {
         line(out, "access-log", c.accessLog() == null ? "off" : c.accessLog().toString(),
                 sources.origin("access-log"));
         line(out, "drain-delay", duration(c.drainDelay()), sources.origin("drain-delay"));
+        List<RetentionRule> rules = retentionRules();
+        // No rules is written as a comment: an empty value would not be a valid config line.
+        line(out, rules.isEmpty() ? "# retain" : "retain", rules.isEmpty() ? "none" : String.join(", ",
+                rules.stream().map(RetentionRule::toString).toList()), sources.origin("retain"));
         out.flush();
     }
 

@@ -1,5 +1,7 @@
 package atlas.dataplane;
 
+import atlas.uring.Errno;
+
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -19,8 +21,8 @@ final class NioConnection implements Transport {
     private static final int OP_DISK_READ = 1;
     private static final int OP_DISK_WRITE = 2;
     // Linux errno values reported to handlers for socket failures NIO only gives as exceptions.
-    private static final int ECONNRESET = 104;
-    private static final int EIO = 5;
+    private static final int ECONNRESET = Errno.ECONNRESET;
+    private static final int EIO = Errno.EIO;
 
     private final NioEventLoop loop;
     private final SocketChannel channel;

@@ -2,6 +2,7 @@ package atlas.dataplane;
 
 import atlas.posix.Libc;
 import atlas.posix.PosixException;
+import atlas.uring.Errno;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -190,7 +191,7 @@ final class NioEventLoop implements Runnable, CoreIo {
             while (done < src.byteSize()) {
                 long n = Libc.pwrite(fd, src.asSlice(done), src.byteSize() - done, fileOffset + done);
                 if (n <= 0) {
-                    throw new PosixException("pwrite", "fd " + fd, 5);
+                    throw new PosixException("pwrite", "fd " + fd, Errno.EIO);
                 }
                 done += n;
             }

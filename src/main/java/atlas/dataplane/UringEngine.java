@@ -2,6 +2,7 @@ package atlas.dataplane;
 
 import atlas.posix.Libc;
 import atlas.posix.PosixException;
+import atlas.uring.Errno;
 import atlas.uring.Sockets;
 
 import java.io.IOException;
@@ -42,7 +43,7 @@ public final class UringEngine implements Engine {
                 try {
                     fd = Sockets.listenTcp(host, port, 4096, true);
                 } catch (PosixException e) {
-                    if (e.errno() == 98) {
+                    if (e.errno() == Errno.EADDRINUSE) {
                         throw new BindException(host + ":" + port + ": address already in use");
                     }
                     throw e;

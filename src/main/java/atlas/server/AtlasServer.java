@@ -10,6 +10,7 @@ import atlas.dataplane.NioEngine;
 import atlas.dataplane.UringEngine;
 import atlas.metrics.AccessLogWriter;
 import atlas.metrics.RotationSignal;
+import atlas.store.DaxSupport;
 import atlas.store.Volume;
 import atlas.uring.IoUringSupport;
 
@@ -22,6 +23,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -42,17 +44,19 @@ public final class AtlasServer implements AutoCloseable {
     private final Metrics metrics;
     private final AccessLogWriter accessLog;
     private final Duration drainDelay;
+    private final RetentionSweeper retention;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private boolean closed;
 
     private AtlasServer(Volume volume, Engine engine, String baseUrl, Metrics metrics, AccessLogWriter accessLog,
-                        Duration drainDelay) {
+                        Duration drainDelay, RetentionSweeper retention) {
         this.volume = volume;
         this.engine = engine;
         this.baseUrl = baseUrl;
         this.metrics = metrics;
         this.accessLog = accessLog;
         this.drainDelay = drainDelay;
+        this.retention = retention;
     }
 
     /**
@@ -64,6 +68,12 @@ public final class AtlasServer implements AutoCloseable {
     }
 
     public static AtlasServer start(ServerConfig config, PrintStream log) throws IOException {
+        return start(config, List.of(), log);
+    }
+
+    /** As {@link #start(ServerConfig, PrintStream)}, also expiring old objects by {@code retain} (may be empty). */
+    public static AtlasServer start(ServerConfig config, List<RetentionRule> retain, PrintStream log)
+            throws IOException {
         InetSocketAddress listen = resolve(config.listenHost(), config.listenPort());
         boolean uring = chooseUring(config.engine(), listen, log);
         refuseSharedPort(listen);
@@ -109,8 +119,8 @@ public final class AtlasServer implements AutoCloseable {
                             + "%d MiB of I/O buffers per core%n",
                     engine.name(), config.cores(), (IO_BUFFER_BYTES - IoBuffer.HEADROOM) >> 10, Volume.BLOCK_SIZE,
                     ((long) maxBuffers * IO_BUFFER_BYTES) >> 20);
-            log.printf("atlas: DAX: %s, memlock: %s, TLS: off%n", HealthProbes.dax(volume.directory()),
-                    HealthProbes.memlock());
+            log.println("atlas: DAX: " + DaxSupport.detect(volume.directory()).summary());
+            log.printf("atlas: memlock: %s, TLS: off%n", HealthProbes.memlock());
             if (accessLog != null) {
                 AccessLogWriter writer = accessLog;
                 boolean signal = RotationSignal.install(writer::requestReopen);
@@ -125,9 +135,18 @@ public final class AtlasServer implements AutoCloseable {
             if (volume.lookup("demo/index.m3u8") != null) {
                 log.println("atlas: demo stream: " + baseUrl + "demo/index.m3u8");
             }
+            RetentionSweeper retention = null;
+            if (!retain.isEmpty()) {
+                retention = new RetentionSweeper(volume, retain, log, System::currentTimeMillis);
+                log.println("atlas: retention: " + retain + " (playlists kept), swept every "
+                        + retention.intervalMs() + " ms");
+            }
             log.println("atlas: listening on " + baseUrl);
             log.flush();
-            return new AtlasServer(volume, engine, baseUrl, metrics, accessLog, config.drainDelay());
+            if (retention != null) {
+                retention.start();
+            }
+            return new AtlasServer(volume, engine, baseUrl, metrics, accessLog, config.drainDelay(), retention);
         } catch (IOException | RuntimeException e) {
             if (accessLog != null) {
                 accessLog.close();
@@ -251,6 +270,13 @@ public final class AtlasServer implements AutoCloseable {
         } finally {
             if (accessLog != null) {
                 accessLog.close(); // after the cores stopped: the last lines are drained
+            }
+            if (retention != null) {
+                try {
+                    retention.close(); // joins its thread, then closes its journal, before the volume
+                } catch (IOException e) {
+                    System.err.println("atlas: stopping retention failed: " + e.getMessage());
+                }
             }
             try {
                 volume.close();

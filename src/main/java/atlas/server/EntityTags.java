@@ -13,13 +13,6 @@ final class EntityTags {
     private EntityTags() {
     }
 
-    /** True when the list at {@code buf[offset, offset+length)} is "*". */
-    static boolean isAny(ByteBuffer buf, int offset, int length) {
-        int s = skipSpace(buf, offset, offset + length);
-        int e = trimEnd(buf, s, offset + length);
-        return e - s == 1 && buf.get(s) == '*';
-    }
-
     /**
      * True when some member of the comma-separated list equals {@code etag} (quotes included). With
      * {@code weak} a member's {@code W/} prefix is ignored (If-None-Match); without it, weak members never match
@@ -87,12 +80,5 @@ final class EntityTags {
             i++;
         }
         return i;
-    }
-
-    private static int trimEnd(ByteBuffer buf, int start, int end) {
-        while (end > start && (buf.get(end - 1) == ' ' || buf.get(end - 1) == '\t')) {
-            end--;
-        }
-        return end;
     }
 }

@@ -77,6 +77,11 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
     Method method;
     private int status;
     private boolean inExchange;
+    /**
+     * The request has a body we have not (completely) consumed: any answer other than the upload's own must close
+     * the connection, or the rest of the body would be parsed as the next request (request smuggling).
+     */
+    boolean bodyUnread;
     private long exchangeStartNs;
     private long exchangeBytesSent;
 
@@ -177,6 +182,7 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
         keepAlive = head.keepAlive() && !draining && !core.draining();
         core.observer.onRequest(this);
         boolean bodyFollows = head.hasBody();
+        bodyUnread = bodyFollows;
         boolean takesBody = method == Method.PUT || method == Method.POST;
         if (bodyFollows && !takesBody) {
             // We do not read bodies we have no use for; closing after the answer keeps the stream in sync.
@@ -192,7 +198,7 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
         }
         byte[] path = head.pathBytes();
         int pathLength = head.pathLength();
-        if (pathLength >= 7 && startsWith(path, pathLength, AdminEndpoints.PREFIX)) {
+        if (startsWith(path, pathLength, AdminEndpoints.PREFIX)) {
             AdminEndpoints.handle(this);
             return;
         }
@@ -310,7 +316,7 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
             core.counters.clientErrors.increment();
         }
         if (status == 400 || status == 408 || status == 413 || status == 414 || status == 431 || status == 501
-                || status == 505 || status == 417 || !headValid) {
+                || status == 505 || status == 417 || !headValid || bodyUnread) {
             // After these the byte stream may be out of step with request boundaries: answer, then close.
             keepAlive = false;
         }
@@ -400,6 +406,7 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
         if (b == null) {
             bufferUse = forUpload ? BufferUse.UPLOAD : BufferUse.TRANSMIT;
             state = State.WAIT_BUFFER;
+            core.ioBuffers.await(this);
             // Waiting for memory is bounded too: a core that stays full sheds load with 503.
             transport.deadline(transport.nowNs() + core.config.sendStallTimeout().toNanos());
         }
@@ -485,7 +492,8 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
                 }
             }
             case RECEIVE_BODY -> {
-                upload.abandon();
+                // A receive into the upload's buffer may still be in the kernel: answer and close, and let
+                // onClosed release the buffer and the extent once the engine has taken the receive back.
                 respondError(408, "request body stalled");
             }
             case WAIT_BUFFER -> {

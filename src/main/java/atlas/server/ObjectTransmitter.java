@@ -101,10 +101,10 @@ final class ObjectTransmitter {
         contentType = record.contentType();
         if (rangeResult == RangeSet.UNSATISFIABLE) {
             c.core.counters.clientErrors.increment();
-            byte[] body = "416 Range Not Satisfiable\n".getBytes(StandardCharsets.US_ASCII);
-            c.beginHead(416).field("Content-Range", contentRangeUnsatisfied(length))
-                    .field("Content-Type", "text/plain; charset=utf-8").field("Content-Length", body.length).end();
-            c.out.put(body);
+            c.beginHead(416).unsatisfiedContentRange(length)
+                    .field("Content-Type", "text/plain; charset=utf-8").field("Content-Length", RANGE_NOT_SATISFIABLE.length)
+                    .end();
+            c.out.put(RANGE_NOT_SATISFIABLE);
             release();
             c.sendOut();
             return;
@@ -288,6 +288,7 @@ final class ObjectTransmitter {
             c.out.put(CRLF).put(DASHES).put(BOUNDARY).put(DASHES).put(CRLF);
             int n = c.out.position();
             c.countSent(n);
+            c.transport.deadline(c.transport.nowNs() + c.core.config.sendStallTimeout().toNanos());
             c.transport.send(c.out, 0, n);
             return;
         }
@@ -317,6 +318,7 @@ final class ObjectTransmitter {
     // ---------------------------------------------------------------- multipart/byteranges (RFC 9110 §14.6)
 
     private static final byte[] CRLF = {'\r', '\n'};
+    private static final byte[] RANGE_NOT_SATISFIABLE = "416 Range Not Satisfiable\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DASHES = {'-', '-'};
 
     private String multipartType() {
@@ -359,10 +361,6 @@ final class ObjectTransmitter {
         for (int i = 0; i < s.length(); i++) {
             dst.put((byte) s.charAt(i));
         }
-    }
-
-    private static String contentRangeUnsatisfied(long length) {
-        return "bytes */" + length;
     }
 
     /** Manifests change while a stream is live; segments never do once written. Decided by the stored type. */

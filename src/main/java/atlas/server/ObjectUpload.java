@@ -9,6 +9,7 @@ import atlas.store.Extent;
 import atlas.store.ObjectKey;
 import atlas.store.ObjectRecord;
 import atlas.store.VolumeFullException;
+import atlas.uring.Errno;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -122,7 +123,9 @@ final class ObjectUpload {
         if (byName != null) {
             return byName;
         }
-        if (declared != null && !declared.isBlank() && declared.length() < 200) {
+        // The journal keeps at most 255 bytes of type; accept plain ASCII up to 200 and ignore anything else.
+        if (declared != null && !declared.isBlank() && declared.length() < 200
+                && declared.chars().allMatch(ch -> ch >= 0x20 && ch < 0x7F)) {
             return declared.strip();
         }
         return MediaTypes.OCTET_STREAM;
@@ -207,6 +210,8 @@ final class ObjectUpload {
     }
 
     private void writeFill() {
+        // No client timeout while our own disk write runs: the buffer and extent must stay ours until it completes.
+        c.transport.deadline(0);
         if (fill == 0) {
             onDiskWritten(0); // nothing buffered (empty body, or it ended on a buffer boundary)
             return;
@@ -232,7 +237,7 @@ final class ObjectUpload {
     void onDiskWritten(int bytes) {
         if (bytes < 0) {
             c.core.counters.diskErrors.increment();
-            fail(bytes == -28 ? 507 : 500, "write to the volume failed");
+            fail(bytes == -Errno.ENOSPC ? 507 : 500, "write to the volume failed");
             return;
         }
         written += fill;
@@ -241,6 +246,7 @@ final class ObjectUpload {
             takeBuffered();
             return;
         }
+        c.bodyUnread = false;
         c.releaseIoBuffer(io);
         io = null;
         if (isChunked) {
@@ -260,6 +266,10 @@ final class ObjectUpload {
     }
 
     void onCommitted(boolean durable) {
+        boolean wasDelete = deleting;
+        ObjectRecord record = staged;
+        deleting = false;
+        staged = null;
         if (c.state != HttpConnection.State.AWAIT_COMMIT) {
             return; // the client left while we committed; the object is stored all the same
         }
@@ -267,14 +277,12 @@ final class ObjectUpload {
             c.respondError(500, "commit to the journal failed");
             return;
         }
-        if (deleting) {
-            deleting = false;
+        if (wasDelete) {
             c.beginHead(204).end();
             c.sendOut();
             return;
         }
-        var w = c.beginHead(existed ? 204 : 201).field("ETag", staged.etagBytes());
-        staged = null;
+        var w = c.beginHead(existed ? 204 : 201).field("ETag", record.etagBytes());
         if (!existed) {
             w.field("Content-Length", 0);
         }

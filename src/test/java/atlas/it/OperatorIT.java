@@ -144,7 +144,8 @@ class OperatorIT {
         String out = server.output();
         assertThat(out).containsPattern("atlas: engine (io_uring|nio), \\d+ cores, O_DIRECT reads of up to \\d+ KiB "
                 + "\\(4096-byte alignment\\)");
-        assertThat(out).containsPattern("atlas: DAX: [a-z ()/]+, memlock: [0-9a-zA-Z ]+, TLS: off");
+        assertThat(out).containsPattern("atlas: DAX: (no|yes) \\([^)]*MAP_SYNC (refused|works)\\) — journal ");
+        assertThat(out).containsPattern("atlas: memlock: [0-9a-zA-Z ]+, TLS: off");
         assertThat(out).contains("atlas: access log " + accessLog);
         assertThat(out).contains("_atlas/metrics", "_atlas/health");
     }
