@@ -3,7 +3,6 @@ package atlas.server;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 
 /** What the start-up report says about the machine beyond the engine: the memlock limit. */
 final class HealthProbes {
