@@ -14,6 +14,6 @@ import java.net.InetSocketAddress;
  */
 public record EngineSettings(InetSocketAddress listen, int cores, int ioBufferBytes, int maxIoBuffersPerCore,
                              int maxConnectionsPerCore, ZeroCopy sendZeroCopy) {
-    /** SEND_ZC policy: ALWAYS for measuring; AUTO currently sends with plain SEND (see UringEventLoop). */
+    /** SEND_ZC policy: AUTO uses it for non-loopback peers, where it saves a copy; ALWAYS/NEVER for measuring. */
     public enum ZeroCopy { AUTO, ALWAYS, NEVER }
 }

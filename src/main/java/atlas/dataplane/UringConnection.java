@@ -31,6 +31,10 @@ final class UringConnection implements Transport {
     /** Send large chunks from registered buffers with SEND_ZC (decided per peer at accept). */
     private final boolean zeroCopy;
     private int zeroCopyResult;
+    /** A SEND_ZC whose pages the kernel may still hold (no final CQE yet). */
+    boolean zeroCopyInFlight;
+    /** The fd was already closed by an aborting close ({@link UringEventLoop#beginClose}). */
+    boolean fdClosed;
 
     // Addresses of the last ByteBuffers seen: the receive and out buffers are reused for the connection's life,
     // so this avoids a MemorySegment view per operation.
@@ -99,10 +103,13 @@ final class UringConnection implements Transport {
      */
     boolean zeroCopyCompletion(int res, int flags) {
         if ((flags & IoUringConstants.IORING_CQE_F_NOTIF) != 0) {
+            zeroCopyInFlight = false;
             return true;
         }
         zeroCopyResult = res;
-        return (flags & IoUringConstants.IORING_CQE_F_MORE) == 0;
+        boolean done = (flags & IoUringConstants.IORING_CQE_F_MORE) == 0;
+        zeroCopyInFlight = !done;
+        return done;
     }
 
     int zeroCopyResult() {

@@ -14,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -58,6 +59,9 @@ public final class ServerProcess implements AutoCloseable {
     private String baseUrl;
     private int port;
 
+    /** Extra environment variables of the server process (e.g. ATLAS_SEND_ZC). */
+    private Map<String, String> environment = Map.of();
+
     private ServerProcess(Path dataDir, List<String> extraArgs, Path logFile) {
         this.dataDir = dataDir;
         this.extraArgs = List.copyOf(extraArgs);
@@ -70,6 +74,18 @@ public final class ServerProcess implements AutoCloseable {
         Files.createDirectories(logDir);
         Path log = logDir.resolve("server-" + ProcessHandle.current().pid() + "-" + INSTANCES.incrementAndGet() + ".log");
         ServerProcess server = new ServerProcess(dataDir, List.of(extraArgs), log);
+        server.launch();
+        return server;
+    }
+
+    /** As {@link #start(Path, String...)}, with extra environment variables for the server. */
+    public static ServerProcess startWithEnvironment(Path dataDir, Map<String, String> environment,
+                                                     String... extraArgs) throws IOException {
+        Path logDir = repoDir().resolve("target").resolve("it-logs");
+        Files.createDirectories(logDir);
+        Path log = logDir.resolve("server-" + ProcessHandle.current().pid() + "-" + INSTANCES.incrementAndGet() + ".log");
+        ServerProcess server = new ServerProcess(dataDir, List.of(extraArgs), log);
+        server.environment = Map.copyOf(environment);
         server.launch();
         return server;
     }
@@ -114,8 +130,9 @@ public final class ServerProcess implements AutoCloseable {
         List<String> cmd = atlasCommand(args);
         appendLog("=== " + String.join(" ", cmd) + "\n");
 
-        Process started = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .start();
+        ProcessBuilder builder = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        builder.environment().putAll(environment);
+        Process started = builder.start();
         process = started;
         CompletableFuture<String> announced = new CompletableFuture<>();
         drains = List.of(drain(process.getInputStream(), "out", announced),
