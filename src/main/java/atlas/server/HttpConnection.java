@@ -246,10 +246,15 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
         return true;
     }
 
+    /** The current record for the request path, or null; not pinned: read its metadata, never its extent. */
+    ObjectRecord lookup() {
+        return core.volume.lookup(core.probe.wrap(head.pathBytes(), head.pathLength()));
+    }
+
     /** The current record for the request path, pinned for reading, or null. Retries if a writer retired it. */
     ObjectRecord lookupPinned() {
         while (true) {
-            ObjectRecord r = core.volume.lookup(core.probe.wrap(head.pathBytes(), head.pathLength()));
+            ObjectRecord r = lookup();
             if (r == null || r.pin()) {
                 return r;
             }
@@ -309,7 +314,20 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
         sendOut();
     }
 
+    /** Bodies of the errors a busy server sends all the time (live players polling for the next segment). */
+    static final byte[] NO_SUCH_OBJECT = errorBody(404, "no such object");
+    static final byte[] PRECONDITION_FAILED = errorBody(412, "precondition failed");
+
+    static byte[] errorBody(int status, String detail) {
+        return (status + " " + HttpStatus.reason(status) + ": " + detail + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
     void respondError(int status, String detail) {
+        respondError(status, errorBody(status, detail));
+    }
+
+    /** An error response with a prepared one-line body. */
+    void respondError(int status, byte[] body) {
         if (status >= 500) {
             core.counters.serverErrors.increment();
         } else {
@@ -320,8 +338,6 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
             // After these the byte stream may be out of step with request boundaries: answer, then close.
             keepAlive = false;
         }
-        byte[] body = (status + " " + HttpStatus.reason(status) + ": " + detail + "\n")
-                .getBytes(StandardCharsets.UTF_8);
         sendBody(status, "text/plain; charset=utf-8", "no-store", body);
     }
 

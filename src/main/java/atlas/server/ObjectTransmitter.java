@@ -75,14 +75,14 @@ final class ObjectTransmitter {
     void begin() {
         record = c.lookupPinned();
         if (record == null) {
-            c.respondError(404, "no such object");
+            c.respondError(404, HttpConnection.NO_SUCH_OBJECT);
             return;
         }
         RequestHead h = c.head;
         int precondition = Preconditions.evaluateRead(h, record);
         if (precondition == 412) {
             release();
-            c.respondError(412, "precondition failed");
+            c.respondError(412, HttpConnection.PRECONDITION_FAILED);
             return;
         }
         if (precondition == 304) {
@@ -118,7 +118,7 @@ final class ObjectTransmitter {
             bodyLength = c.ranges.last(0) - c.ranges.first(0) + 1;
             partCount = 1;
         } else if (multipart) {
-            w = c.beginHead(206).field("Content-Type", multipartType());
+            w = c.beginHead(206).field("Content-Type", MULTIPART_TYPE);
             bodyLength = multipartLength(length);
             partCount = c.ranges.count();
         } else {
@@ -318,12 +318,11 @@ final class ObjectTransmitter {
     // ---------------------------------------------------------------- multipart/byteranges (RFC 9110 §14.6)
 
     private static final byte[] CRLF = {'\r', '\n'};
+    private static final String MULTIPART_TYPE = "multipart/byteranges; boundary="
+            + new String(BOUNDARY, StandardCharsets.US_ASCII);
     private static final byte[] RANGE_NOT_SATISFIABLE = "416 Range Not Satisfiable\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DASHES = {'-', '-'};
 
-    private String multipartType() {
-        return "multipart/byteranges; boundary=" + new String(BOUNDARY, StandardCharsets.US_ASCII);
-    }
 
     /**
      * Part {@code i}'s delimiter and header: "\r\n" (not before the first), "--boundary\r\n", Content-Type,

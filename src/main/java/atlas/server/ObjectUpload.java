@@ -80,14 +80,12 @@ final class ObjectUpload {
             c.respondError(413, "body larger than " + maxBody + " bytes");
             return;
         }
-        ObjectRecord current = c.lookupPinned();
+        // No pin: only the record's immutable validators are read, never its extent.
+        ObjectRecord current = c.lookup();
         int precondition = Preconditions.evaluateWrite(h, current);
         existed = current != null;
-        if (current != null) {
-            current.unpin();
-        }
         if (precondition != Preconditions.PROCEED) {
-            c.respondError(precondition, "precondition failed");
+            c.respondError(precondition, HttpConnection.PRECONDITION_FAILED);
             return;
         }
         name = ObjectKey.copyOf(h.pathBytes(), h.pathLength());
@@ -293,15 +291,14 @@ final class ObjectUpload {
     // ---------------------------------------------------------------- DELETE
 
     void beginDelete() {
-        ObjectRecord current = c.lookupPinned();
+        ObjectRecord current = c.lookup();
         if (current == null) {
-            c.respondError(404, "no such object");
+            c.respondError(404, HttpConnection.NO_SUCH_OBJECT);
             return;
         }
         int precondition = Preconditions.evaluateWrite(c.head, current);
-        current.unpin();
         if (precondition != Preconditions.PROCEED) {
-            c.respondError(precondition, "precondition failed");
+            c.respondError(precondition, HttpConnection.PRECONDITION_FAILED);
             return;
         }
         name = current.key();
