@@ -1,7 +1,7 @@
 package atlas.bench;
 
 import atlas.uring.CompletionHandler;
-import atlas.uring.Errno;
+import atlas.posix.Errno;
 import atlas.uring.IoUring;
 import atlas.uring.IoUringException;
 import java.util.concurrent.TimeUnit;

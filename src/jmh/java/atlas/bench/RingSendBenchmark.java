@@ -4,7 +4,7 @@ import static atlas.uring.IoUringConstants.MSG_NOSIGNAL;
 
 import atlas.posix.PosixException;
 import atlas.uring.CompletionHandler;
-import atlas.uring.Errno;
+import atlas.posix.Errno;
 import atlas.uring.IoUring;
 import atlas.uring.IoUringException;
 import atlas.uring.Sockets;

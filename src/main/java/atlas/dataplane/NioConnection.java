@@ -1,6 +1,6 @@
 package atlas.dataplane;
 
-import atlas.uring.Errno;
+import atlas.posix.Errno;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;

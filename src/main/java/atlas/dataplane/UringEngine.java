@@ -2,7 +2,7 @@ package atlas.dataplane;
 
 import atlas.posix.Libc;
 import atlas.posix.PosixException;
-import atlas.uring.Errno;
+import atlas.posix.Errno;
 import atlas.uring.Sockets;
 
 import java.io.IOException;

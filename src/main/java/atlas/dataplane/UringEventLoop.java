@@ -3,7 +3,7 @@ package atlas.dataplane;
 import atlas.posix.Libc;
 import atlas.posix.PosixException;
 import atlas.uring.CompletionHandler;
-import atlas.uring.Errno;
+import atlas.posix.Errno;
 import atlas.uring.IoUring;
 import atlas.uring.IoUringConstants;
 import atlas.uring.IoUringException;

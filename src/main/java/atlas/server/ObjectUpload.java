@@ -9,7 +9,7 @@ import atlas.store.Extent;
 import atlas.store.ObjectKey;
 import atlas.store.ObjectRecord;
 import atlas.store.VolumeFullException;
-import atlas.uring.Errno;
+import atlas.posix.Errno;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

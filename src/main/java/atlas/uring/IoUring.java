@@ -1,5 +1,6 @@
 package atlas.uring;
 
+import atlas.posix.Errno;
 import static atlas.uring.IoUringConstants.*;
 
 import atlas.posix.Libc;

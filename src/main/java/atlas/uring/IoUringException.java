@@ -1,5 +1,6 @@
 package atlas.uring;
 
+import atlas.posix.Errno;
 import java.io.IOException;
 
 /**

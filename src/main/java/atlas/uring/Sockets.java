@@ -1,5 +1,6 @@
 package atlas.uring;
 
+import atlas.posix.Errno;
 import atlas.posix.Libc;
 import atlas.posix.PosixException;
 import java.lang.foreign.Arena;

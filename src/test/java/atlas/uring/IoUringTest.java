@@ -1,5 +1,6 @@
 package atlas.uring;
 
+import atlas.posix.Errno;
 import static atlas.uring.IoUringConstants.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

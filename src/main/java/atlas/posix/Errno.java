@@ -1,9 +1,8 @@
-package atlas.uring;
+package atlas.posix;
 
-import atlas.posix.Libc;
 
 /**
- * The errno values io_uring hands back. A CQE's {@code res} is {@code -errno} on failure; on the data path these are
+ * The errno values the kernel hands back, by name, in one place for every package. An io_uring CQE's {@code res} is {@code -errno} on failure; on the data path these are
  * expected outcomes (a peer left, a request was cancelled, a timer fired), so they stay ints and are compared
  * against these constants — no exception, no allocation. {@link #describe(int)} names them for logs and errors.
  * <p>
