@@ -1,6 +1,5 @@
 package atlas.posix;
 
-
 /**
  * The errno values the kernel hands back, by name, in one place for every package. An io_uring CQE's {@code res} is {@code -errno} on failure; on the data path these are
  * expected outcomes (a peer left, a request was cancelled, a timer fired), so they stay ints and are compared
