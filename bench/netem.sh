@@ -1,0 +1,752 @@
+#!/usr/bin/env bash
+# netem.sh — the real-round-trip-time mode of the read-path benchmark (DESIGN.md §5, issue 4 point 4): Atlas with
+# its clients in a network namespace behind a veth pair that delays every flow by 10–40 ms, against the same run
+# with no delay, at thousands of connections. See bench/README.md, "Real round-trip times (netem)".
+#
+#   bench/netem.sh                                  # 2000 × 300 KiB, -c 1000,5000, 10 s passes (≈ 3 min)
+#   bench/netem.sh --10k                            # adds 10 000 connections
+#   bench/netem.sh -n 500 -d 5s -c 1000 --jar /tmp/x/atlas.jar
+#   bench/netem.sh --help                           # every option
+#
+# What it does (as root; nothing leaves this machine):
+#   1. writes a catalogue of N random objects and imports it into a fresh Atlas volume (as wrk-vs-nginx.sh does);
+#   2. creates a network namespace atlas-cli-<pid> and a veth pair, 10.201.X.1/24 on the root side (the server
+#      listens there) and 10.201.X.2/24 in the namespace (the clients); no routes, no forwarding: the traffic only
+#      goes between the two ends of the pair;
+#   3. for every connection count C, two passes on a freshly started server: "no delay", then "delay"
+#      (the order alternates between rounds). The delay is on the client side of the pair, on the client → server
+#      direction (requests and ACKs), so RTT = the delay. Two ways to add it (--delay-mode):
+#        netem    `tc qdisc add dev <client veth> root netem delay MEANms JITms distribution normal limit L`
+#                 (MEAN = middle of --delay, JIT = a quarter of its width; the no-delay pass has no qdisc);
+#        nfqueue  when the kernel has no sch_netem (CONFIG_NET_SCH_NETEM unset, as in the dev sandbox): an
+#                 iptables NFQUEUE rule in the namespace hands each packet's metadata to a small Python delayer
+#                 (written into the work directory) that holds the verdict for a per-flow delay, uniform in
+#                 --delay by a hash of the client port, so each connection keeps one RTT and is never reordered.
+#                 Its queue (netem's `limit`) is L packets. The no-delay pass goes through the same delayer with
+#                 0 ms, so both passes pay the same per-packet cost and only the RTT differs (--direct-baseline:
+#                 no queue at all in that pass).
+#      L (default) is 2 × the bandwidth-delay product at --link-gbit and the largest delay, in 1500-byte packets.
+#      Each pass: start the server, check it serves the catalogue (from the namespace), short wrk warm-up, drop
+#      the page cache, then `wrk -t1 -cC -dD --latency` inside the namespace with a Lua script asking for a random
+#      object per request over persistent connections, while sampling /metrics and the server's VmRSS every second.
+#   4. prints one table and, per C, delayed / no-delay throughput and issue 4's target (≥ 0.9×, buffers ≤ the cap).
+# On exit — normal, error, Ctrl-C or SIGTERM — it stops the server, wrk, the delayer and the sampler, deletes the
+# namespace (which takes the veth pair, the qdisc and the iptables rule with it) and the work directory.
+# Exit status: 0 clean; 1 when a pass failed or had errors; 2 on a setup failure (one line saying why).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PROG=netem
+
+OBJECTS=2000
+SIZE=300k
+DURATION=10s
+WARMUP=2s
+CONNS="1000,5000"
+THREADS=1
+ENGINE=uring
+ATLAS_CORES=1
+DELAY="10-40"
+DELAY_MODE=auto
+LINK_GBIT=10
+LIMIT=""
+DIRECT_BASELINE=0
+BUF_CAP_MIB=64
+WORKDIR_PARENT="${TMPDIR:-/tmp}"
+KEEP=0
+DROP=1
+JAR=""
+
+usage() {
+  cat <<EOF
+usage: bench/netem.sh [options]          (run as root)
+  -n, --objects N          catalogue size in objects (default $OBJECTS)
+  -s, --size SIZE          object size: bytes, or with k/m suffix = KiB/MiB (default $SIZE)
+  -d, --duration T         measured time per pass: 10s, 1m or seconds (default $DURATION)
+  -w, --warmup T           wrk warm-up before the cache drop, 0 to skip (default $WARMUP)
+  -c, --connections LIST   connection counts, comma-separated; each is a round of two passes (default $CONNS)
+      --10k                add 10000 to the connection counts
+  -t, --threads N          wrk threads (default $THREADS)
+      --engine E           atlas serve --engine: uring, nio or auto (default $ENGINE)
+      --cores N            atlas serve --cores (default $ATLAS_CORES)
+      --delay MIN-MAX      one-way delay added to the client → server direction, in ms (= the RTT added);
+                           netem: mean and jitter from it; nfqueue: per flow, uniform in it (default $DELAY)
+      --delay-mode M       auto (netem if the kernel has it, else nfqueue), netem or nfqueue (default $DELAY_MODE)
+      --link-gbit G        link rate for the bandwidth-delay product that sizes the queue (default $LINK_GBIT)
+      --limit L            the queue's limit in packets (netem limit / NFQUEUE maxlen); default 2 × BDP
+      --buffer-cap-mib M   the server's I/O buffer cap per core, for the check (default $BUF_CAP_MIB: Atlas's
+                           bufferBytesPerCore, not settable from the command line yet)
+      --direct-baseline    nfqueue mode: the no-delay pass bypasses the delayer (default: through it at 0 ms)
+      --no-drop            do not drop the page cache before passes
+      --workdir DIR        where the temporary directory goes (default $WORKDIR_PARENT); needs 2 × N × SIZE + 300 MiB
+      --keep               keep the temporary directory (catalogue, volume, logs, wrk outputs, samples)
+      --jar PATH           measure this atlas.jar (copied first). Default: ./atlas rebuilds target/atlas.jar if stale
+  -h, --help               this text
+EOF
+}
+
+die() { echo "$PROG: $*" >&2; exit 2; }
+note() { echo "$PROG: $*" >&2; }
+
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    -n|--objects) OBJECTS="${2:?}"; shift 2 ;;
+    -s|--size) SIZE="${2:?}"; shift 2 ;;
+    -d|--duration) DURATION="${2:?}"; shift 2 ;;
+    -w|--warmup) WARMUP="${2:?}"; shift 2 ;;
+    -c|--connections|--conns) CONNS="${2:?}"; shift 2 ;;
+    --10k) CONNS="$CONNS,10000"; shift ;;
+    -t|--threads) THREADS="${2:?}"; shift 2 ;;
+    --engine) ENGINE="${2:?}"; shift 2 ;;
+    --cores) ATLAS_CORES="${2:?}"; shift 2 ;;
+    --delay) DELAY="${2:?}"; shift 2 ;;
+    --delay-mode) DELAY_MODE="${2:?}"; shift 2 ;;
+    --link-gbit) LINK_GBIT="${2:?}"; shift 2 ;;
+    --limit) LIMIT="${2:?}"; shift 2 ;;
+    --direct-baseline) DIRECT_BASELINE=1; shift ;;
+    --buffer-cap-mib) BUF_CAP_MIB="${2:?}"; shift 2 ;;
+    --no-drop) DROP=0; shift ;;
+    --workdir) WORKDIR_PARENT="${2:?}"; shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    --jar) JAR="${2:?}"; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) usage >&2; die "unknown option $1" ;;
+  esac
+done
+
+seconds() { # 10s | 2m | 10 → seconds; empty when malformed
+  case "$1" in
+    *s) [[ "${1%s}" =~ ^[0-9]+$ ]] && echo "${1%s}" ;;
+    *m) [[ "${1%m}" =~ ^[0-9]+$ ]] && echo $(( ${1%m} * 60 )) ;;
+    *) [[ "$1" =~ ^[0-9]+$ ]] && echo "$1" ;;
+  esac
+  return 0
+}
+bytes_of() { # 300k | 1m | 307200 → bytes; empty when malformed
+  local v="${1,,}"
+  case "$v" in
+    *k|*kib) v="${v%ib}"; v="${v%k}"; [[ "$v" =~ ^[1-9][0-9]*$ ]] && echo $((v * 1024)) ;;
+    *m|*mib) v="${v%ib}"; v="${v%m}"; [[ "$v" =~ ^[1-9][0-9]*$ ]] && echo $((v * 1048576)) ;;
+    *) [[ "$v" =~ ^[1-9][0-9]*$ ]] && echo "$v" ;;
+  esac
+  return 0
+}
+
+SECS="$(seconds "$DURATION")"; [[ -n "$SECS" && "$SECS" -gt 0 ]] || die "--duration looks like 10s"
+WARM="$(seconds "$WARMUP")"; [[ -n "$WARM" ]] || die "--warmup looks like 2s or 0"
+SIZE_B="$(bytes_of "$SIZE")"; [[ -n "$SIZE_B" ]] || die "--size looks like 300k or 307200"
+for v in OBJECTS THREADS ATLAS_CORES LINK_GBIT BUF_CAP_MIB; do
+  [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
+done
+[[ -z "$LIMIT" || "$LIMIT" =~ ^[1-9][0-9]*$ ]] || die "--limit must be a positive integer"
+[[ "$DELAY" =~ ^([0-9]+)-([0-9]+)$ ]] || die "--delay looks like 10-40 (ms)"
+D_MIN="${BASH_REMATCH[1]}"; D_MAX="${BASH_REMATCH[2]}"
+(( D_MIN <= D_MAX && D_MAX > 0 && D_MAX <= 1000 )) || die "--delay: need MIN ≤ MAX, 0 < MAX ≤ 1000 ms"
+case "$ENGINE" in uring|nio|auto) ;; *) die "unknown engine '$ENGINE' (uring, nio, auto)" ;; esac
+case "$DELAY_MODE" in auto|netem|nfqueue) ;; *) die "unknown --delay-mode '$DELAY_MODE' (auto, netem, nfqueue)" ;; esac
+IFS=, read -r -a CONN_LIST <<<"$CONNS"
+for c in "${CONN_LIST[@]}"; do [[ "$c" =~ ^[1-9][0-9]*$ ]] || die "bad connection count '$c'"; done
+max_conn=0; for c in "${CONN_LIST[@]}"; do (( c > max_conn )) && max_conn=$c; done
+(( THREADS <= max_conn )) || die "--threads is larger than the largest connection count"
+# Queue limit: 2 × bandwidth-delay product in 1500-byte packets at --link-gbit and the largest delay (netem counts
+# packets; with GSO a queued packet is often bigger, so this is generous).
+BDP_PKTS=$(( LINK_GBIT * 1000000000 / 8 * D_MAX / 1000 / 1500 ))
+[[ -n "$LIMIT" ]] || LIMIT=$(( BDP_PKTS * 2 > 10000 ? BDP_PKTS * 2 : 10000 ))
+(( LIMIT > BDP_PKTS )) || note "warning: --limit $LIMIT is not above the bandwidth-delay product ($BDP_PKTS packets)"
+
+# ---- privileges and namespaces: one line each when missing ------------------------------------------------------
+[[ "$(id -u)" -eq 0 ]] || { echo "$PROG: must run as root (network namespace, veth, tc, drop_caches)" >&2; exit 2; }
+export PATH="$PATH:/usr/sbin:/sbin"
+command -v ip >/dev/null 2>&1 || die "missing: ip (apt-get install -y iproute2)"
+NS="atlas-cli-$$"
+NS_MADE=0
+
+# ---- tools ----------------------------------------------------------------------------------------------------------
+missing=()
+for t in wrk:wrk jq:jq curl:curl tc:iproute2 setsid:util-linux; do
+  command -v "${t%%:*}" >/dev/null 2>&1 || missing+=("${t%%:*} (apt-get install -y ${t#*:})")
+done
+JDK=""
+for j in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 $(ls -d /usr/lib/jvm/*25* /usr/lib/jvm/*-2[5-9]* 2>/dev/null | sort -u -V -r); do
+  if [[ -n "$j" && -x "$j/bin/java" ]] && "$j/bin/java" -version 2>&1 | head -n 1 | grep -Eq '"(2[5-9]|[3-9][0-9])'; then
+    JDK="$j"; break
+  fi
+done
+[[ -n "$JDK" ]] || missing+=("JDK 25+ (set JAVA_HOME, or install temurin-25-jdk)")
+if [[ -n "$JAR" ]]; then
+  [[ -f "$JAR" ]] || missing+=("the jar given with --jar: no file $JAR")
+elif [[ ! -f "$ROOT/target/atlas.jar" ]] && ! command -v mvn >/dev/null 2>&1; then
+  missing+=("target/atlas.jar, and Maven to build it (apt-get install -y maven), or pass --jar PATH")
+fi
+
+# ---- cleanup (also on Ctrl-C / SIGTERM) ------------------------------------------------------------------------------
+WORK=""
+SERVER_PID=""   # the server (own session, setsid)
+CHILD=""        # wrk running now
+DELAYER_PID=""  # the nfqueue delayer
+SAMPLER_PID=""  # the /metrics + RSS sampler
+VETH_H="ach$$"; VETH_C="acc$$"   # root (host) side, client side; ≤ 15 characters
+stop_pid() { # $1 pid → TERM, KILL after 3 s
+  local p="$1"
+  [[ -n "$p" ]] || return 0
+  kill -TERM "$p" 2>/dev/null || return 0
+  for _ in $(seq 1 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$p" 2>/dev/null || true
+  wait "$p" 2>/dev/null || true
+}
+stop_server() {
+  [[ -n "$SERVER_PID" ]] || return 0
+  # Atlas is stopped with SIGTERM and killed after 3 s: the bench only reads, and the graceful drain takes ~10 s.
+  kill -TERM -- "-$SERVER_PID" 2>/dev/null || kill -TERM "$SERVER_PID" 2>/dev/null || true
+  for _ in $(seq 1 30); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL -- "-$SERVER_PID" 2>/dev/null || kill -KILL "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+}
+stop_sampler() { [[ -n "$SAMPLER_PID" ]] && { kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; }; SAMPLER_PID=""; }
+stop_delayer() { stop_pid "$DELAYER_PID"; DELAYER_PID=""; }
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if [[ -n "$CHILD" ]]; then kill "$CHILD" 2>/dev/null || true; wait "$CHILD" 2>/dev/null || true; CHILD=""; fi
+  stop_sampler
+  stop_delayer
+  stop_server
+  if [[ "${NS_MADE:-0}" == 1 ]]; then
+    # Whatever still runs inside the namespace was started by this script (wrk, curl, the delayer).
+    local p
+    for p in $(ip netns pids "$NS" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
+    ip link del "$VETH_H" 2>/dev/null || true          # also removes the peer and its qdisc
+    ip netns del "$NS" 2>/dev/null || note "could not delete namespace $NS (ip netns del $NS)"
+  fi
+  if [[ -n "$WORK" ]]; then
+    if [[ "$KEEP" == 1 ]]; then note "kept $WORK"; else rm -rf "$WORK"; fi
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'note "interrupted; cleaning up"; exit 130' INT
+trap 'note "terminated; cleaning up"; exit 143' TERM
+
+if [[ ${#missing[@]} -gt 0 ]]; then
+  for m in "${missing[@]}"; do echo "$PROG: missing: $m" >&2; done
+  exit 2
+fi
+
+ip netns add "$NS" 2>/dev/null || { echo "$PROG: 'ip netns add' is not permitted here (needs CAP_SYS_ADMIN and a writable /run/netns)" >&2; exit 2; }
+NS_MADE=1
+
+run_child() { # $1 output file, then the command; in the background so a signal interrupts the wait
+  local out="$1" rc=0; shift
+  "$@" >"$out" 2>&1 </dev/null &
+  CHILD=$!
+  wait "$CHILD" || rc=$?
+  CHILD=""
+  return "$rc"
+}
+in_ns() { ip netns exec "$NS" "$@"; }
+
+# ---- descriptors and ports -------------------------------------------------------------------------------------------
+want_fds=$(( max_conn * 2 + 1024 ))
+(( want_fds < 65536 )) && want_fds=65536
+ulimit -n "$want_fds" 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+(( $(ulimit -n) >= max_conn + 256 )) \
+  || die "open-file limit $(ulimit -n) is too low for $max_conn connections (raise the hard limit: ulimit -Hn)"
+
+# ---- the veth pair ------------------------------------------------------------------------------------------------------
+SUBNET=""
+for i in $(seq 0 253); do
+  x=$(( ($$ + i) % 254 + 1 ))
+  if ! ip -o -4 addr show | grep -q " 10\.201\.$x\."; then SUBNET="10.201.$x"; break; fi
+done
+[[ -n "$SUBNET" ]] || die "no free 10.201.X.0/24 subnet"
+SRV_IP="$SUBNET.1"; CLI_IP="$SUBNET.2"
+ip link add "$VETH_H" type veth peer name "$VETH_C" || die "cannot create the veth pair $VETH_H/$VETH_C"
+ip link set "$VETH_C" netns "$NS" || die "cannot move $VETH_C into $NS"
+ip addr add "$SRV_IP/24" dev "$VETH_H" && ip link set "$VETH_H" up || die "cannot configure $VETH_H"
+in_ns ip addr add "$CLI_IP/24" dev "$VETH_C" && in_ns ip link set "$VETH_C" up && in_ns ip link set lo up \
+  || die "cannot configure $VETH_C in $NS"
+PORT_RANGE="$(in_ns cat /proc/sys/net/ipv4/ip_local_port_range | awk '{print $1 "-" $2}')"
+ports=$(( ${PORT_RANGE#*-} - ${PORT_RANGE%-*} + 1 ))
+if (( ports < max_conn + 1000 )); then
+  in_ns sh -c 'echo "1024 65535" > /proc/sys/net/ipv4/ip_local_port_range' \
+    || die "ip_local_port_range $PORT_RANGE in $NS has $ports ports, too few for $max_conn connections"
+  PORT_RANGE="1024-65535"
+fi
+
+# ---- the delay: netem if the kernel has it, else the NFQUEUE delayer ---------------------------------------------------
+MEAN=$(( (D_MIN + D_MAX) / 2 )); JIT=$(( (D_MAX - D_MIN) / 4 ))
+NETEM_ARGS=(delay "${MEAN}ms" "${JIT}ms" distribution normal limit "$LIMIT")
+(( JIT > 0 )) || NETEM_ARGS=(delay "${MEAN}ms" limit "$LIMIT")
+netem_ok=0
+if [[ "$DELAY_MODE" != nfqueue ]]; then
+  if in_ns tc qdisc add dev "$VETH_C" root netem "${NETEM_ARGS[@]}" 2>/dev/null; then
+    netem_ok=1; in_ns tc qdisc del dev "$VETH_C" root
+  fi
+fi
+if (( netem_ok )); then
+  DELAY_MODE=netem
+elif [[ "$DELAY_MODE" == netem ]]; then
+  die "tc netem is not available in this kernel (CONFIG_NET_SCH_NETEM); use --delay-mode nfqueue"
+else
+  [[ "$DELAY_MODE" == auto ]] && note "this kernel has no tc netem (sch_netem): using the NFQUEUE delayer instead"
+  DELAY_MODE=nfqueue
+  IPT=""
+  for t in iptables iptables-legacy iptables-nft; do command -v "$t" >/dev/null 2>&1 && { IPT="$t"; break; }; done
+  [[ -n "$IPT" ]] || die "missing: iptables (apt-get install -y iptables), needed for the NFQUEUE delayer without netem"
+  command -v python3 >/dev/null 2>&1 || command -v cc >/dev/null 2>&1 \
+    || die "missing: a C compiler (cc) or python3, needed for the NFQUEUE delayer without netem"
+  PY="$(command -v python3 || echo python3)"
+  if ! in_ns "$IPT" -t mangle -A OUTPUT -o "$VETH_C" -p tcp -d "$SRV_IP" -j NFQUEUE --queue-num 0 2>/dev/null; then
+    IPT=iptables-legacy
+    command -v "$IPT" >/dev/null 2>&1 && in_ns "$IPT" -t mangle -A OUTPUT -o "$VETH_C" -p tcp -d "$SRV_IP" -j NFQUEUE --queue-num 0 \
+      || die "cannot add an NFQUEUE rule in $NS (xt_NFQUEUE / nfnetlink_queue missing?)"
+  fi
+fi
+
+# ---- work directory, jar ----------------------------------------------------------------------------------------------
+mkdir -p "$WORKDIR_PARENT"
+WORK="$(mktemp -d "$WORKDIR_PARENT/atlas-netem.XXXXXX")"
+CAT="$WORK/catalogue"
+VOL="$WORK/atlas-volume"
+need_kb=$(( (OBJECTS * SIZE_B * 2 + 300 * 1048576) / 1024 ))
+avail_kb="$(df -Pk "$WORK" | awk 'NR == 2 {print $4}')"
+(( avail_kb > need_kb )) \
+  || die "needs ~$((need_kb / 1024)) MiB free under $WORKDIR_PARENT, has $((avail_kb / 1024)) MiB (use -n, -s or --workdir)"
+if [[ -z "$JAR" ]]; then
+  note "checking target/atlas.jar (./atlas rebuilds it when the sources are newer)"
+  if ! "$ROOT/atlas" --version >"$WORK/build.log" 2>&1; then
+    tail -n 30 "$WORK/build.log" >&2
+    die "building target/atlas.jar failed (the tree may be mid-edit); pass --jar PATH to measure a given jar"
+  fi
+  JAR="$ROOT/target/atlas.jar"
+fi
+cp "$JAR" "$WORK/atlas.jar"
+JAR_DESC="$JAR ($(date -r "$JAR" '+%F %T'), sha256 $(sha256sum "$WORK/atlas.jar" | cut -c1-12))"
+JAVA=("$JDK/bin/java" --enable-native-access=ALL-UNNAMED -jar "$WORK/atlas.jar")
+
+# ---- the NFQUEUE delayer (only without netem) ------------------------------------------------------------------------
+# Holds each queued packet's verdict for its flow's delay, then accepts it. Only metadata and the first 48 bytes
+# (IPv4 + TCP ports) come to user space; the packet itself stays in the kernel. GSO packets are queued whole.
+DELAYER="$WORK/delayer.py"
+cat >"$DELAYER" <<'PYEOF'
+import heapq, os, select, signal, socket, struct, sys, time
+queue, d_min, d_max, maxlen, stats_path = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+SUBSYS_QUEUE = 3 << 8
+PACKET, VERDICT, CONFIG = 0, 1, 2
+NLM_F_REQUEST, NLM_F_ACK = 1, 4
+GSO = 4
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 12)        # NETLINK_NETFILTER
+s.setsockopt(socket.SOL_SOCKET, 33, 64 << 20)                     # SO_RCVBUFFORCE
+s.setsockopt(270, 5, 1)                                           # SOL_NETLINK, NETLINK_NO_ENOBUFS
+s.bind((0, 0))
+def attr(t, p): return struct.pack('=HH', 4 + len(p), t) + p + b'\0' * ((-len(p)) % 4)
+def msg(t, flags, payload):
+    body = struct.pack('=BB', 0, 0) + struct.pack('>H', queue) + payload
+    return struct.pack('=IHHII', 16 + len(body), SUBSYS_QUEUE | t, flags, 0, 0) + body
+def request(payload):
+    s.send(msg(CONFIG, NLM_F_REQUEST | NLM_F_ACK, payload))
+    r = s.recv(65536)
+    err = struct.unpack_from('=i', r, 16)[0] if struct.unpack_from('=H', r, 4)[0] == 2 else 0
+    if err: sys.exit("delayer: netlink config failed: " + os.strerror(-err))
+request(attr(1, struct.pack('>BBH', 1, 0, 0)))                                   # CMD BIND
+request(attr(2, struct.pack('>IB', 48, 2)) + attr(3, struct.pack('>I', maxlen))  # copy 48 B; queue maxlen
+        + attr(4, struct.pack('>I', GSO)) + attr(5, struct.pack('>I', GSO)))    # mask, flags: whole GSO packets
+s.setblocking(False)
+span = d_max - d_min
+def delay_of(port):  # per flow (client port), uniform in [d_min, d_max] ms
+    return (d_min + span * (((port * 2654435761) & 0xffffffff) / 4294967296.0)) / 1000.0
+heap, packets, max_held, stop, lag_sum, lag_max = [], 0, 0, False, 0.0, 0.0
+def on_term(*_): global stop; stop = True
+signal.signal(signal.SIGTERM, on_term); signal.signal(signal.SIGINT, on_term)
+print("delayer: bound to queue %d, %g-%g ms per flow, maxlen %d" % (queue, d_min, d_max, maxlen), flush=True)
+buf = bytearray(1 << 16)
+verdict_head = struct.pack('=HH', 12, 2)
+while not stop:
+    now = time.monotonic()
+    out = []
+    while heap and heap[0][0] <= now + 0.0005:
+        due, pid = heapq.heappop(heap)
+        if now > due:  # released late: the delayer could not keep up
+            lag_sum += now - due
+            if now - due > lag_max: lag_max = now - due
+        out.append(msg(VERDICT, NLM_F_REQUEST, verdict_head + struct.pack('>II', 1, pid)))
+        if len(out) == 1024: s.send(b''.join(out)); out = []
+    if out: s.send(b''.join(out))
+    try: select.select([s], [], [], max(0.001, heap[0][0] - now) if heap else 0.5)
+    except InterruptedError: continue
+    now = time.monotonic()
+    while True:
+        try: n = s.recv_into(buf)
+        except (BlockingIOError, InterruptedError): break
+        off = 0
+        while off + 16 <= n:
+            ln, typ = struct.unpack_from('=IH', buf, off)
+            if ln < 16: break
+            if typ == SUBSYS_QUEUE | PACKET:
+                a, end, pid, port = off + 20, off + ln, None, 0
+                while a + 4 <= end:
+                    al, at = struct.unpack_from('=HH', buf, a)
+                    if al < 4: break
+                    at &= 0x3fff
+                    if at == 1: pid = struct.unpack_from('>I', buf, a + 4)[0]
+                    elif at == 10 and al >= 28:
+                        ihl = (buf[a + 4] & 15) * 4
+                        if al >= 4 + ihl + 2: port = struct.unpack_from('>H', buf, a + 4 + ihl)[0]
+                    a += (al + 3) & ~3
+                if pid is not None:
+                    heapq.heappush(heap, (now + delay_of(port), pid)); packets += 1
+            off += (ln + 3) & ~3
+    if len(heap) > max_held: max_held = len(heap)
+with open(stats_path, 'w') as f:
+    f.write("packets=%d max_held=%d lag_mean_ms=%.2f lag_max_ms=%.1f\n"
+            % (packets, max_held, 1000 * lag_sum / max(packets, 1), 1000 * lag_max))
+PYEOF
+
+# The same in C, used when a C compiler is there: the Python one costs ~10 µs per packet, which at a few Gbit/s
+# saturates a core and holds packets longer than their delay (the "late ms" column shows it).
+DELAYER_CMD=("${PY:-python3}" "$DELAYER")
+if [[ "$DELAY_MODE" == nfqueue ]] && command -v cc >/dev/null 2>&1; then
+  cat >"$WORK/delayer.c" <<'CEOF'
+/* NFQUEUE delayer: holds each packet's verdict for its flow's delay (uniform in [min,max] ms by client port). */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/netlink.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+typedef struct { uint64_t due; uint32_t id; } item;
+static item *heap; static size_t n, cap;
+static void push(item x) { if (n == cap) { cap = cap ? cap * 2 : 65536; heap = realloc(heap, cap * sizeof *heap); }
+  size_t i = n++; while (i) { size_t p = (i - 1) / 2; if (heap[p].due <= x.due) break; heap[i] = heap[p]; i = p; } heap[i] = x; }
+static item pop(void) { item top = heap[0], x = heap[--n]; size_t i = 0;
+  for (;;) { size_t c = 2 * i + 1; if (c >= n) break; if (c + 1 < n && heap[c + 1].due < heap[c].due) c++;
+    if (heap[c].due >= x.due) break; heap[i] = heap[c]; i = c; } if (n) heap[i] = x; return top; }
+static uint64_t now_ns(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec * 1000000000ull + t.tv_nsec; }
+static volatile sig_atomic_t stop;
+static void on_term(int s) { (void) s; stop = 1; }
+static int fd; static uint16_t qnum;
+static size_t put_attr(char *b, uint16_t type, const void *p, uint16_t len) {
+  struct nlattr *a = (void *) b; a->nla_len = 4 + len; a->nla_type = type; memcpy(b + 4, p, len);
+  size_t t = (4 + len + 3) & ~3u; memset(b + 4 + len, 0, t - 4 - len); return t; }
+static size_t put_head(char *b, uint16_t type, uint16_t flags) {
+  struct nlmsghdr *h = (void *) b; memset(h, 0, 16); h->nlmsg_type = (3 << 8) | type; h->nlmsg_flags = flags;
+  b[16] = 0; b[17] = 0; uint16_t q = htons(qnum); memcpy(b + 18, &q, 2); return 20; }
+static void config(const char *body, size_t blen) {
+  char b[256]; size_t l = put_head(b, 2, NLM_F_REQUEST | NLM_F_ACK); memcpy(b + l, body, blen); l += blen;
+  ((struct nlmsghdr *) b)->nlmsg_len = l;
+  if (send(fd, b, l, 0) < 0) { perror("delayer: send"); exit(1); }
+  char r[8192]; ssize_t k = recv(fd, r, sizeof r, 0); struct nlmsghdr *h = (void *) r;
+  if (k >= 20 && h->nlmsg_type == NLMSG_ERROR && *(int *) (r + 16)) { fprintf(stderr, "delayer: config: %s\n", strerror(-*(int *) (r + 16))); exit(1); } }
+int main(int argc, char **argv) {
+  if (argc < 6) return 2;
+  qnum = atoi(argv[1]); double dmin = atof(argv[2]), dmax = atof(argv[3]); uint32_t maxlen = atoi(argv[4]);
+  fd = socket(AF_NETLINK, SOCK_RAW, 12); if (fd < 0) { perror("delayer: socket"); return 1; }
+  int big = 64 << 20, one = 1; setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);
+  setsockopt(fd, 270, 5, &one, sizeof one);
+  struct sockaddr_nl sa = { .nl_family = AF_NETLINK }; if (bind(fd, (void *) &sa, sizeof sa)) { perror("delayer: bind"); return 1; }
+  char b[256]; size_t l; unsigned char cmd[4] = { 1, 0, 0, 0 }; l = put_attr(b, 1, cmd, 4); config(b, l);
+  unsigned char params[5]; uint32_t range = htonl(48); memcpy(params, &range, 4); params[4] = 2;
+  uint32_t ml = htonl(maxlen), gso = htonl(4);
+  l = put_attr(b, 2, params, 5); l += put_attr(b + l, 3, &ml, 4); l += put_attr(b + l, 4, &gso, 4); l += put_attr(b + l, 5, &gso, 4);
+  config(b, l);
+  signal(SIGTERM, on_term); signal(SIGINT, on_term);
+  printf("delayer: bound to queue %u, %g-%g ms per flow, maxlen %u\n", qnum, dmin, dmax, maxlen); fflush(stdout);
+  static char rb[1 << 16], out[1 << 16]; size_t ol = 0;
+  uint64_t packets = 0, late_sum = 0, late_max = 0; size_t max_held = 0;
+  while (!stop) {
+    uint64_t t = now_ns();
+    while (n && heap[0].due <= t + 500000) {
+      item x = pop(); if (t > x.due) { uint64_t d = t - x.due; late_sum += d; if (d > late_max) late_max = d; }
+      size_t s = ol; ol += put_head(out + ol, 1, NLM_F_REQUEST); uint32_t v[2] = { htonl(1), htonl(x.id) };
+      ol += put_attr(out + ol, 2, v, 8); ((struct nlmsghdr *) (out + s))->nlmsg_len = ol - s;
+      if (ol > sizeof out - 64) { send(fd, out, ol, 0); ol = 0; }
+    }
+    if (ol) { send(fd, out, ol, 0); ol = 0; }
+    struct timespec to; uint64_t w = n ? (heap[0].due > t + 1000000 ? heap[0].due - t : 1000000) : 500000000;
+    to.tv_sec = w / 1000000000; to.tv_nsec = w % 1000000000;
+    struct pollfd p = { fd, POLLIN, 0 }; if (ppoll(&p, 1, &to, NULL) <= 0) continue;
+    t = now_ns();
+    for (;;) {
+      ssize_t k = recv(fd, rb, sizeof rb, MSG_DONTWAIT); if (k <= 0) break;
+      for (struct nlmsghdr *h = (void *) rb; NLMSG_OK(h, (size_t) k); h = NLMSG_NEXT(h, k)) {
+        if (h->nlmsg_type != (3 << 8)) continue;
+        char *a = (char *) h + 20, *end = (char *) h + h->nlmsg_len; int have = 0; uint32_t id = 0; uint16_t port = 0;
+        while (a + 4 <= end) { struct nlattr *na = (void *) a; if (na->nla_len < 4) break; int ty = na->nla_type & 0x3fff;
+          if (ty == 1) { memcpy(&id, a + 4, 4); id = ntohl(id); have = 1; }
+          else if (ty == 10 && na->nla_len >= 28) { int ihl = (a[4] & 15) * 4; if (na->nla_len >= 4 + ihl + 2) { memcpy(&port, a + 4 + ihl, 2); port = ntohs(port); } }
+          a += (na->nla_len + 3) & ~3; }
+        if (!have) continue;
+        double f = (double) (((uint64_t) port * 2654435761u) & 0xffffffffu) / 4294967296.0;
+        push((item) { t + (uint64_t) ((dmin + (dmax - dmin) * f) * 1e6), id }); packets++;
+      }
+    }
+    if (n > max_held) max_held = n;
+  }
+  FILE *s = fopen(argv[5], "w");
+  if (s) { fprintf(s, "packets=%llu max_held=%zu lag_mean_ms=%.2f lag_max_ms=%.1f\n", (unsigned long long) packets, max_held,
+                   packets ? late_sum / 1e6 / packets : 0.0, late_max / 1e6); fclose(s); }
+  return 0;
+}
+CEOF
+  if cc -O2 -o "$WORK/delayer" "$WORK/delayer.c" 2>"$WORK/delayer-cc.log"; then DELAYER_CMD=("$WORK/delayer"); DELAYER_KIND=C
+  else note "compiling the C delayer failed (see --keep's delayer-cc.log); using the Python one"; fi
+fi
+DELAYER_KIND="${DELAYER_KIND:-Python}"
+
+# ---- 1. catalogue and Atlas volume ----------------------------------------------------------------------------------
+T0=$SECONDS
+mkdir -p "$CAT/v"
+note "writing $OBJECTS × $SIZE_B B random objects into $CAT"
+head -c $((OBJECTS * SIZE_B)) /dev/urandom | (cd "$CAT/v" && split -a 5 -d -b "$SIZE_B" --additional-suffix=.ts - seg)
+[[ "$(find "$CAT/v" -type f | wc -l)" -eq "$OBJECTS" ]] || die "catalogue has the wrong number of files (-n above 100000?)"
+note "importing into a fresh Atlas volume"
+if ! timeout 600 "${JAVA[@]}" import "$CAT" --data "$VOL" >"$WORK/import.log" 2>&1; then
+  tail -n 30 "$WORK/import.log" >&2
+  die "atlas import failed (log tail above)"
+fi
+LAST_OBJ="v/seg$(printf %05d $((OBJECTS - 1))).ts"
+
+LUA="$WORK/random-objects.lua"
+cat >"$LUA" <<EOF
+-- Uniformly random object of the catalogue per request; wrk keeps the connections open.
+local n = $OBJECTS
+local counter = 0
+setup = function(thread) counter = counter + 1; thread:set("id", counter) end
+init = function(args) math.randomseed(os.time() * 1000 + (id or 0)) end
+request = function()
+  return wrk.format("GET", string.format("/v/seg%05d.ts", math.random(0, n - 1)))
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("BENCH requests=%d bytes=%d duration_us=%d p50_us=%d p99_us=%d non2xx=%d sockerr=%d\n",
+    summary.requests, summary.bytes, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.status, e.connect + e.read + e.write + e.timeout))
+end
+EOF
+
+# ---- measurement helpers ------------------------------------------------------------------------------------------------
+DROP_NOTE=""
+drop_caches() {
+  [[ "$DROP" == 1 ]] || { DROP_NOTE="page cache not dropped (--no-drop)"; return 0; }
+  sync
+  (echo 3 >/proc/sys/vm/drop_caches) 2>/dev/null \
+    || DROP_NOTE="page cache NOT dropped: writing /proc/sys/vm/drop_caches is not permitted here"
+}
+# Every second: max of the sums over cores of atlas_connections_active, atlas_io_buffers_in_use and
+# atlas_io_buffer_bytes_in_use, and the server's VmRSS; one line per sample. /metrics is fetched in the root
+# namespace (the server's own address is local there), so it never goes through the delay.
+sampler() { # $1 out file
+  while kill -0 "$SERVER_PID" 2>/dev/null; do
+    local rss m
+    rss="$(awk '/^VmRSS:/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || echo 0)"
+    m="$(curl -fs --max-time 1 "$URL/metrics" 2>/dev/null | awk '
+          /^atlas_connections_active[{ ]/ { c += $NF } /^atlas_io_buffers_in_use[{ ]/ { b += $NF }
+          /^atlas_io_buffer_bytes_in_use[{ ]/ { y += $NF } END { printf "%d %d %d", c, b, y }')" || m=""
+    echo "${rss:-0} ${m:--1 -1 -1}" >>"$1"
+    sleep 1
+  done
+}
+delayer_cpu_s() { # utime+stime of the delayer, seconds
+  [[ -n "$DELAYER_PID" ]] || { echo 0; return; }
+  local p; p="$(pgrep -P "$DELAYER_PID" python3 2>/dev/null | head -n 1 || true)"
+  [[ -n "$p" ]] || p="$DELAYER_PID"
+  sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($12 + $13) / hz}' || echo 0
+}
+queue_drops() { # kernel's NFQUEUE drop counters in the namespace: queue full + socket buffer full
+  in_ns cat /proc/net/netfilter/nfnetlink_queue 2>/dev/null | awk '$1 == 0 {print $6 + $7; f = 1} END {if (!f) print 0}'
+}
+netem_drops() { in_ns tc -s qdisc show dev "$VETH_C" 2>/dev/null | awk '/dropped/ {gsub(",", ""); print $7; exit}'; }
+
+set_delay() { # $1 0|1 (no delay | delay) → DELAY_DESC; starts the delayer in nfqueue mode
+  if [[ "$DELAY_MODE" == netem ]]; then
+    in_ns tc qdisc del dev "$VETH_C" root 2>/dev/null || true
+    if [[ "$1" == 1 ]]; then
+      in_ns tc qdisc add dev "$VETH_C" root netem "${NETEM_ARGS[@]}" || return 1
+      DELAY_DESC="netem ${NETEM_ARGS[*]}"
+    else DELAY_DESC="no qdisc"; fi
+    return 0
+  fi
+  local lo=0 hi=0
+  [[ "$1" == 1 ]] && { lo=$D_MIN; hi=$D_MAX; }
+  if [[ "$1" == 0 && "$DIRECT_BASELINE" == 1 ]]; then
+    in_ns "$IPT" -t mangle -D OUTPUT -o "$VETH_C" -p tcp -d "$SRV_IP" -j NFQUEUE --queue-num 0 2>/dev/null || true
+    DELAY_DESC="no queue"; return 0
+  fi
+  if [[ "$DIRECT_BASELINE" == 1 ]]; then
+    in_ns "$IPT" -t mangle -C OUTPUT -o "$VETH_C" -p tcp -d "$SRV_IP" -j NFQUEUE --queue-num 0 2>/dev/null \
+      || in_ns "$IPT" -t mangle -A OUTPUT -o "$VETH_C" -p tcp -d "$SRV_IP" -j NFQUEUE --queue-num 0
+  fi
+  DELAYER_LOG="$WORK/delayer-$PASS_TAG.log"
+  ip netns exec "$NS" "${DELAYER_CMD[@]}" 0 "$lo" "$hi" "$LIMIT" "$WORK/delayer-$PASS_TAG.stats" >"$DELAYER_LOG" 2>&1 </dev/null &
+  DELAYER_PID=$!
+  for _ in $(seq 1 50); do grep -q '^delayer: bound' "$DELAYER_LOG" 2>/dev/null && break; kill -0 "$DELAYER_PID" 2>/dev/null || break; sleep 0.1; done
+  grep -q '^delayer: bound' "$DELAYER_LOG" 2>/dev/null || { cat "$DELAYER_LOG" >&2; return 1; }
+  DELAY_DESC="NFQUEUE delayer ($DELAYER_KIND), ${lo}-${hi} ms per flow, maxlen $LIMIT"
+}
+
+connect_ms() { # min-max TCP connect time (ms) of 8 fresh connections from the namespace
+  local i t out=()
+  for i in $(seq 1 8); do
+    t="$(in_ns curl -s -o /dev/null --max-time 5 -w '%{time_connect}' "$URL/v/seg00000.ts" 2>/dev/null || echo "")"
+    [[ -n "$t" ]] && out+=("$t")
+  done
+  printf '%s\n' "${out[@]}" | awk 'NR == 1 {lo = hi = $1} {if ($1 < lo) lo = $1; if ($1 > hi) hi = $1}
+    END {if (NR) printf "%.1f-%.1f", lo * 1000, hi * 1000; else print "-"}'
+}
+
+FAIL_WHY=""
+start_server() { # → SERVER_PID, URL, LOG; 1 with FAIL_WHY on failure
+  LOG="$WORK/$PASS_TAG-server.log"
+  setsid "${JAVA[@]}" serve --data "$VOL" --listen "$SRV_IP:0" --no-demo --cores "$ATLAS_CORES" --engine "$ENGINE" \
+    >"$LOG" 2>&1 </dev/null &
+  SERVER_PID=$!
+  URL=""
+  for _ in $(seq 1 300); do
+    URL="$(grep -o "http://${SRV_IP//./\\.}:[0-9]*/" "$LOG" | head -n 1 || true)"
+    [[ -n "$URL" ]] && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { FAIL_WHY="atlas serve exited before listening"; return 1; }
+    sleep 0.1
+  done
+  [[ -n "$URL" ]] || { FAIL_WHY="atlas printed no URL within 30 s"; return 1; }
+  URL="${URL%/}"
+  [[ -n "${CAP_LINE:-}" ]] || CAP_LINE="$(grep -m1 'engine' "$LOG" | sed 's/^atlas: //' || true)"
+  # The catalogue's bytes, fetched from the namespace through the pair (and the delay, when on).
+  in_ns curl -fs --max-time 10 "$URL/$LAST_OBJ" 2>/dev/null | cmp -s - "$CAT/$LAST_OBJ" \
+    || { FAIL_WHY="no or wrong bytes for /$LAST_OBJ from the namespace"; return 1; }
+}
+
+# ---- results ------------------------------------------------------------------------------------------------------------
+declare -A R=()
+declare -a KEYS=()
+BAD=0
+FLAGS=()
+row_fmt='%-6s %-9s %9s %7s %8s %8s %8s %8s %8s %9s %6s %8s %10s %7s %s\n'
+hdr() { printf "$row_fmt" conns pass "RTT ms" Gbit/s req/s "p50 ms" "p99 ms" "RSS MiB" "max bufs" "bufs MiB" "conns" "dly CPU" "late ms" "q drops" errors; }
+
+pass() { # $1 conns, $2 0|1 delay
+  local c="$1" d="$2" name key out line flag="" rtt="-"
+  name=$([[ "$d" == 1 ]] && echo delay || echo no-delay)
+  key="$c|$name"; PASS_TAG="c$c-$name"; KEYS+=("$key")
+  note "c=$c $name: starting"
+  DELAY_DESC=""
+  if ! set_delay "$d"; then
+    R[$key]="FAILED: could not set up the delay"; FLAGS+=("c=$c $name: could not set up the delay"); BAD=1; return 0
+  fi
+  if ! start_server; then
+    note "c=$c $name: server FAILED — $FAIL_WHY"; tail -n 20 "$LOG" 2>/dev/null | sed 's/^/    | /' >&2
+    stop_server; stop_delayer
+    R[$key]="START FAILED: $FAIL_WHY"; FLAGS+=("c=$c $name: $FAIL_WHY"); BAD=1; return 0
+  fi
+  rtt="$(connect_ms)"
+  note "c=$c $name: $DELAY_DESC; TCP connect from the namespace $rtt ms"
+  if (( WARM > 0 )); then
+    run_child "$WORK/$PASS_TAG.warmup" timeout $((WARM + 60)) \
+      ip netns exec "$NS" wrk -t"$THREADS" -c"$c" -d"${WARM}s" --timeout 10s -s "$LUA" "$URL" \
+      || note "c=$c $name: warm-up wrk failed (continuing)"
+  fi
+  drop_caches
+  local drops0=0 samples="$WORK/$PASS_TAG.samples"
+  [[ "$DELAY_MODE" == nfqueue ]] && drops0="$(queue_drops)"
+  : >"$samples"
+  sampler "$samples" & SAMPLER_PID=$!
+  out="$WORK/$PASS_TAG.wrk"
+  if ! run_child "$out" timeout $((SECS + 60)) \
+       ip netns exec "$NS" wrk -t"$THREADS" -c"$c" -d"${SECS}s" --timeout 10s --latency -s "$LUA" "$URL"; then
+    flag="wrk failed"; tail -n 20 "$out" | sed 's/^/    | /' >&2
+  fi
+  local hwm dcpu drops
+  hwm="$(awk '/^VmHWM:/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || echo 0)"
+  kill -0 "$SERVER_PID" 2>/dev/null || flag="${flag:+$flag; }SERVER DIED during the pass"
+  stop_sampler
+  if [[ "$DELAY_MODE" == nfqueue ]]; then
+    dcpu="$(delayer_cpu_s)"; drops=$(( $(queue_drops) - drops0 ))
+  else
+    dcpu="-"; drops="$(netem_drops)"; drops="${drops:-0}"
+  fi
+  stop_server; stop_delayer
+  local late="-" st="$WORK/delayer-$PASS_TAG.stats"
+  if [[ "$DELAY_MODE" == nfqueue && -s "$st" ]]; then
+    late="$(tr ' ' '\n' <"$st" | awk -F= '$1 == "lag_mean_ms" {m = $2} $1 == "lag_max_ms" {x = $2} END {printf "%.2f/%.0f", m, x}')"
+  fi
+  line="$(grep '^BENCH ' "$out" || true)"
+  if [[ -z "$line" ]]; then
+    R[$key]="${flag:-no result from wrk}"; FLAGS+=("c=$c $name: ${R[$key]}"); BAD=1; return 0
+  fi
+  local requests bytes duration_us p50_us p99_us non2xx sockerr
+  eval "$(sed 's/^BENCH //' <<<"$line")"
+  if (( non2xx > 0 || sockerr > 0 )); then flag="${flag:+$flag; }ERRORS: $non2xx non-2xx, $sockerr socket"; fi
+  [[ -z "$flag" ]] || { FLAGS+=("c=$c $name: $flag"); BAD=1; }
+  # samples: rss_kb conns bufs buf_bytes
+  local maxes
+  maxes="$(awk '{ if ($1 > r) r = $1; if ($2 > c) c = $2; if ($3 > b) b = $3; if ($4 > y) y = $4 }
+                END { printf "%d %d %d %d", r, c, b, y }' "$samples")"
+  local mrss mconn mbuf mbytes
+  read -r mrss mconn mbuf mbytes <<<"$maxes"
+  (( hwm > mrss )) || hwm=$mrss
+  R[$key]="$(awk -v c="$c" -v n="$name" -v rtt="$rtt" -v r="$requests" -v b="$bytes" -v d="$duration_us" \
+      -v p50="$p50_us" -v p99="$p99_us" -v h="$hwm" -v mb="$mbuf" -v my="$mbytes" -v mc="$mconn" -v dc="$dcpu" -v lt="$late" \
+      -v dr="$drops" -v e="$non2xx/$sockerr" -v f="$flag" -v fmt="$row_fmt" 'BEGIN {
+        s = d / 1e6
+        printf fmt, c, n, rtt, sprintf("%.2f", b * 8 / s / 1e9), sprintf("%.0f", r / s), sprintf("%.1f", p50 / 1000),
+          sprintf("%.1f", p99 / 1000), sprintf("%.0f", h / 1024), mb, sprintf("%.1f", my / 1048576), mc, dc, lt, dr,
+          e (f != "" ? "  " f : "") }')"
+  R["$key|gbit"]="$(awk -v b="$bytes" -v d="$duration_us" 'BEGIN { printf "%.4f", b * 8 / (d / 1e6) / 1e9 }')"
+  R["$key|bufbytes"]="$mbytes"; R["$key|rss"]="$hwm"
+  note "${R[$key]}"
+}
+
+# ---- 2. the rounds ----------------------------------------------------------------------------------------------------
+est=$(( ${#CONN_LIST[@]} * 2 * (SECS + WARM + 10) ))
+note "namespace $NS: server $SRV_IP ($VETH_H), clients $CLI_IP ($VETH_C); delay: $DELAY_MODE, ${D_MIN}-${D_MAX} ms, limit $LIMIT packets (BDP at $LINK_GBIT Gbit/s and $D_MAX ms: $BDP_PKTS)"
+note "rounds at -c $CONNS; wrk -t$THREADS -d${SECS}s (warm-up ${WARM}s); atlas --engine $ENGINE --cores $ATLAS_CORES; about $(( est / 60 )) min $(( est % 60 )) s of passes"
+round=0
+for c in "${CONN_LIST[@]}"; do
+  if (( round % 2 == 0 )); then pass "$c" 0; pass "$c" 1; else pass "$c" 1; pass "$c" 0; fi
+  round=$((round + 1))
+done
+
+# ---- 3. table ---------------------------------------------------------------------------------------------------------
+echo
+echo "Atlas with real round-trip times — $OBJECTS objects × $SIZE_B B ($(( OBJECTS * SIZE_B / 1048576 )) MiB), random object per request, wrk -t$THREADS -d${SECS}s in netns $NS"
+echo "$(date -u '+%F %H:%M UTC'), $(nproc) CPUs, kernel $(uname -r); ${DROP_NOTE:-page cache dropped before every pass}; jar $JAR_DESC"
+echo "atlas: ${CAP_LINE:-?}"
+if [[ "$DELAY_MODE" == netem ]]; then
+  echo "delay: tc qdisc add dev $VETH_C root netem ${NETEM_ARGS[*]} (client → server; the no-delay pass has no qdisc)"
+else
+  echo "delay: no sch_netem in this kernel → iptables NFQUEUE + user-space delayer ($DELAYER_KIND), per flow uniform ${D_MIN}-${D_MAX} ms on client → server, queue maxlen $LIMIT;"
+  echo "       the no-delay pass $([[ "$DIRECT_BASELINE" == 1 ]] && echo "bypasses the queue" || echo "goes through the same delayer at 0 ms")"
+fi
+echo "RTT ms = TCP connect time of 8 connections from the namespace (min-max); RSS = server VmHWM; bufs/conns = max of /metrics sampled every second;"
+echo "dly CPU = delayer CPU s; late ms = mean/max time packets were held beyond their delay (delayer saturation); q drops = packets dropped by the queue (limit) during the pass; errors = wrk non-2xx/socket errors"
+hdr
+for k in "${KEYS[@]}"; do
+  if [[ "${R[$k]}" == "${k%%|*} "* ]]; then printf '%s\n' "${R[$k]}"; else printf '%-6s %-9s %s\n' "${k%%|*}" "${k#*|}" "${R[$k]}"; fi
+done
+CAP_MIB="$BUF_CAP_MIB"
+echo
+echo "Issue 4 target (stated for 10–40 ms RTT and 10 000 connections): delayed ≥ 0.9 × no-delay Gbit/s, I/O buffers within the cap (${CAP_MIB:-?} MiB/core × $ATLAS_CORES):"
+for c in "${CONN_LIST[@]}"; do
+  a="${R["$c|no-delay|gbit"]:-}"; b="${R["$c|delay|gbit"]:-}"; y="${R["$c|delay|bufbytes"]:-}"
+  awk -v c="$c" -v a="$a" -v b="$b" -v y="$y" -v cap="${CAP_MIB:-0}" -v k="$ATLAS_CORES" 'BEGIN {
+    if (a == "" || b == "" || a <= 0) { printf "  c=%-6s delayed / no-delay: n/a (a pass failed)\n", c; exit }
+    r = b / a
+    printf "  c=%-6s delayed / no-delay = %.2f× (%.2f / %.2f Gbit/s) %s", c, r, b, a, (r >= 0.9 ? "ok" : "MISSED")
+    if (cap > 0) printf ", buffers %.1f MiB ≤ %d MiB %s", y / 1048576, cap * k, (y <= cap * k * 1048576 ? "ok" : "MISSED")
+    printf "\n" }'
+done
+note "total $(( SECONDS - T0 )) s"
+if (( BAD )); then
+  echo
+  echo "FLAGGED:"
+  for f in "${FLAGS[@]}"; do echo "  $f"; done
+  exit 1
+fi
+exit 0
