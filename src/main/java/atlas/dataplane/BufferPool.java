@@ -92,6 +92,15 @@ public final class BufferPool implements AutoCloseable {
         return bufferBytes;
     }
 
+    /** Buffers that could still be handed out (free now, or not yet allocated) before the cap is reached. */
+    public int available() {
+        return maxBuffers - inUse();
+    }
+
+    public int capacity() {
+        return maxBuffers;
+    }
+
     public int inUse() {
         return allocated - free.size();
     }
