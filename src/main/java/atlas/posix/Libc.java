@@ -6,11 +6,8 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
 /**
  * The few libc calls the store and the event loops need, bound with the FFM API (no JNI).
@@ -60,12 +57,6 @@ public final class Libc {
     /** sizeof(cpu_set_t) in glibc: 1024 CPUs, one bit each. */
     private static final int CPU_SET_BYTES = 128;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup LIBC = LINKER.defaultLookup();
-    private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO =
-            CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
     private static final AddressLayout C_STRING =
             ValueLayout.ADDRESS.withTargetLayout(MemoryLayout.sequenceLayout(Long.MAX_VALUE, ValueLayout.JAVA_BYTE));
 
@@ -74,42 +65,35 @@ public final class Libc {
     private static final AddressLayout PTR = ValueLayout.ADDRESS;
 
     // open is variadic: the mode is the first variadic argument (index 2), promoted to int.
-    private static final MethodHandle OPEN = bind("open", FunctionDescriptor.of(INT, PTR, INT, INT),
-            CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(INT, INT), CAPTURE_ERRNO);
-    private static final MethodHandle PREAD = bind("pread", FunctionDescriptor.of(LONG, INT, PTR, LONG, LONG),
-            CAPTURE_ERRNO);
-    private static final MethodHandle PWRITE = bind("pwrite", FunctionDescriptor.of(LONG, INT, PTR, LONG, LONG),
-            CAPTURE_ERRNO);
-    private static final MethodHandle FALLOCATE = bind("fallocate",
-            FunctionDescriptor.of(INT, INT, INT, LONG, LONG), CAPTURE_ERRNO);
-    private static final MethodHandle FDATASYNC = bind("fdatasync", FunctionDescriptor.of(INT, INT), CAPTURE_ERRNO);
-    private static final MethodHandle FSYNC = bind("fsync", FunctionDescriptor.of(INT, INT), CAPTURE_ERRNO);
-    private static final MethodHandle FTRUNCATE = bind("ftruncate", FunctionDescriptor.of(INT, INT, LONG),
-            CAPTURE_ERRNO);
-    private static final MethodHandle SCHED_SETAFFINITY = bind("sched_setaffinity",
-            FunctionDescriptor.of(INT, INT, LONG, PTR), CAPTURE_ERRNO);
-    private static final MethodHandle STRERROR = bind("strerror", FunctionDescriptor.of(C_STRING, INT));
+    private static final MethodHandle OPEN = Downcalls.bind("open", FunctionDescriptor.of(INT, PTR, INT, INT),
+            Downcalls.CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle CLOSE = Downcalls.bind("close", FunctionDescriptor.of(INT, INT), Downcalls.CAPTURE_ERRNO);
+    private static final MethodHandle PREAD = Downcalls.bind("pread", FunctionDescriptor.of(LONG, INT, PTR, LONG, LONG),
+            Downcalls.CAPTURE_ERRNO);
+    private static final MethodHandle PWRITE = Downcalls.bind("pwrite", FunctionDescriptor.of(LONG, INT, PTR, LONG, LONG),
+            Downcalls.CAPTURE_ERRNO);
+    private static final MethodHandle FALLOCATE = Downcalls.bind("fallocate",
+            FunctionDescriptor.of(INT, INT, INT, LONG, LONG), Downcalls.CAPTURE_ERRNO);
+    private static final MethodHandle FDATASYNC = Downcalls.bind("fdatasync", FunctionDescriptor.of(INT, INT), Downcalls.CAPTURE_ERRNO);
+    private static final MethodHandle FSYNC = Downcalls.bind("fsync", FunctionDescriptor.of(INT, INT), Downcalls.CAPTURE_ERRNO);
+    private static final MethodHandle FTRUNCATE = Downcalls.bind("ftruncate", FunctionDescriptor.of(INT, INT, LONG),
+            Downcalls.CAPTURE_ERRNO);
+    private static final MethodHandle SCHED_SETAFFINITY = Downcalls.bind("sched_setaffinity",
+            FunctionDescriptor.of(INT, INT, LONG, PTR), Downcalls.CAPTURE_ERRNO);
+    private static final MethodHandle STRERROR = Downcalls.bind("strerror", FunctionDescriptor.of(C_STRING, INT));
     // glibc >= 2.32; null on older libcs, then names fall back to "errno N".
-    private static final MethodHandle STRERRORNAME_NP = LIBC.find("strerrorname_np")
-            .map(a -> LINKER.downcallHandle(a, FunctionDescriptor.of(C_STRING, INT)))
-            .orElse(null);
+    private static final MethodHandle STRERRORNAME_NP = Downcalls.bindIfPresent("strerrorname_np",
+            FunctionDescriptor.of(C_STRING, INT));
 
     /** One errno capture area per thread, so that calls on the data path allocate nothing. */
     private static final ThreadLocal<MemorySegment> CAPTURE =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
+            ThreadLocal.withInitial(() -> Downcalls.newCaptureArea(Arena.ofAuto()));
 
     private Libc() {
     }
 
-    private static MethodHandle bind(String name, FunctionDescriptor descriptor, Linker.Option... options) {
-        MemorySegment symbol = LIBC.find(name)
-                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
-        return LINKER.downcallHandle(symbol, descriptor, options);
-    }
-
     private static int errno(MemorySegment capture) {
-        return (int) ERRNO.get(capture, 0L);
+        return Downcalls.errno(capture);
     }
 
     private static String fdName(int fd) {

@@ -1,18 +1,14 @@
 package atlas.uring;
 
+import atlas.posix.Downcalls;
 import atlas.posix.Errno;
 import atlas.posix.Libc;
 import atlas.posix.PosixException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -59,12 +55,6 @@ public final class Sockets {
     private static final int SIN_PORT = 2;
     private static final int SIN_ADDR = 4;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup LIBC = LINKER.defaultLookup();
-    private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO =
-            CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
 
@@ -81,17 +71,16 @@ public final class Sockets {
     private Sockets() {
     }
 
+    /** Every socket call here reports failures through errno. */
     private static MethodHandle bind(String name, FunctionDescriptor descriptor) {
-        MemorySegment symbol = LIBC.find(name)
-                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
-        return LINKER.downcallHandle(symbol, descriptor, CAPTURE_ERRNO);
+        return Downcalls.bind(name, descriptor, Downcalls.CAPTURE_ERRNO);
     }
 
     /** socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC [| SOCK_NONBLOCK], 0). */
     public static int tcpSocket(boolean nonBlocking) throws PosixException {
         int type = SOCK_STREAM | SOCK_CLOEXEC | (nonBlocking ? SOCK_NONBLOCK : 0);
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            MemorySegment capture = Downcalls.newCaptureArea(arena);
             int fd = (int) SOCKET.invokeExact(capture, AF_INET, type, 0);
             check(fd, capture, "socket", "AF_INET/SOCK_STREAM");
             return fd;
@@ -114,7 +103,7 @@ public final class Sockets {
                 setIntOption(fd, SOL_SOCKET, SO_REUSEPORT, 1);
             }
             try (Arena arena = Arena.ofConfined()) {
-                MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+                MemorySegment capture = Downcalls.newCaptureArea(arena);
                 MemorySegment addr = sockaddrIn(arena, host, port);
                 int rc = (int) BIND.invokeExact(capture, fd, addr.address(), SOCKADDR_IN_SIZE);
                 check(rc, capture, "bind", host + ':' + port);
@@ -135,14 +124,14 @@ public final class Sockets {
     public static int connectTcp(String host, int port) throws PosixException {
         int fd = tcpSocket(false);
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            MemorySegment capture = Downcalls.newCaptureArea(arena);
             MemorySegment addr = sockaddrIn(arena, host, port);
             while (true) {
                 int rc = (int) CONNECT.invokeExact(capture, fd, addr.address(), SOCKADDR_IN_SIZE);
                 if (rc == 0) {
                     return fd;
                 }
-                int err = (int) ERRNO.get(capture, 0L);
+                int err = Downcalls.errno(capture);
                 if (err == Errno.EISCONN) {
                     return fd; // an EINTR-interrupted connect that completed meanwhile
                 }
@@ -178,7 +167,7 @@ public final class Sockets {
     /** getsockname/getpeername of an IPv4 socket, packed as {@code ipv4 << 16 | port} (both host order). */
     private static long socketAddress(MethodHandle call, String operation, int fd) throws PosixException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            MemorySegment capture = Downcalls.newCaptureArea(arena);
             MemorySegment addr = arena.allocate(SOCKADDR_IN_SIZE, 4);
             MemorySegment len = arena.allocateFrom(INT, SOCKADDR_IN_SIZE);
             int rc = (int) call.invokeExact(capture, fd, addr.address(), len.address());
@@ -196,7 +185,7 @@ public final class Sockets {
     /** setsockopt with an int value (SO_REUSEPORT, TCP_NODELAY, TCP_NOTSENT_LOWAT, SO_ZEROCOPY, ...). */
     public static void setIntOption(int fd, int level, int option, int value) throws PosixException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            MemorySegment capture = Downcalls.newCaptureArea(arena);
             MemorySegment v = arena.allocateFrom(INT, value);
             int rc = (int) SETSOCKOPT.invokeExact(capture, fd, level, option, v.address(), Integer.BYTES);
             check(rc, capture, "setsockopt", "fd " + fd + ", option " + level + '/' + option);
@@ -210,7 +199,7 @@ public final class Sockets {
     /** SO_LINGER; {@code (true, 0)} makes close() send a RST instead of a FIN (the peer sees ECONNRESET). */
     public static void setLinger(int fd, boolean on, int seconds) throws PosixException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            MemorySegment capture = Downcalls.newCaptureArea(arena);
             MemorySegment linger = arena.allocate(8, 4); // struct linger { int l_onoff; int l_linger; }
             linger.set(INT, 0, on ? 1 : 0);
             linger.set(INT, 4, seconds);
@@ -226,7 +215,7 @@ public final class Sockets {
     /** shutdown(2) with SHUT_RD, SHUT_WR or SHUT_RDWR. */
     public static void shutdown(int fd, int how) throws PosixException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            MemorySegment capture = Downcalls.newCaptureArea(arena);
             int rc = (int) SHUTDOWN.invokeExact(capture, fd, how);
             check(rc, capture, "shutdown", "fd " + fd);
         } catch (PosixException e) {
@@ -264,7 +253,7 @@ public final class Sockets {
     private static void check(int rc, MemorySegment capture, String operation, String target)
             throws PosixException {
         if (rc < 0) {
-            throw new PosixException(operation, target, (int) ERRNO.get(capture, 0L));
+            throw new PosixException(operation, target, Downcalls.errno(capture));
         }
     }
 

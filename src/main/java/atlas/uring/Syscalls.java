@@ -1,15 +1,12 @@
 package atlas.uring;
 
+import atlas.posix.Downcalls;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
 /**
  * The raw system calls behind the ring: {@code io_uring_setup/enter/register} through libc's variadic
@@ -26,48 +23,36 @@ import java.lang.invoke.VarHandle;
  */
 @SuppressWarnings("restricted") // downcallHandle is the point of this class; run with --enable-native-access
 final class Syscalls {
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup LIBC = LINKER.defaultLookup();
-    static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO =
-            CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
 
     // long syscall(long number, ...): 2, 4 and 6 variadic arguments.
-    private static final MethodHandle SYSCALL2 = bind("syscall", FunctionDescriptor.of(LONG, LONG, LONG, LONG),
-            CAPTURE_ERRNO, Linker.Option.firstVariadicArg(1));
-    private static final MethodHandle SYSCALL4 = bind("syscall",
-            FunctionDescriptor.of(LONG, LONG, LONG, LONG, LONG, LONG), CAPTURE_ERRNO, Linker.Option.firstVariadicArg(1));
-    private static final MethodHandle SYSCALL6 = bind("syscall",
-            FunctionDescriptor.of(LONG, LONG, LONG, LONG, LONG, LONG, LONG, LONG), CAPTURE_ERRNO,
+    private static final MethodHandle SYSCALL2 = Downcalls.bind("syscall", FunctionDescriptor.of(LONG, LONG, LONG, LONG),
+            Downcalls.CAPTURE_ERRNO, Linker.Option.firstVariadicArg(1));
+    private static final MethodHandle SYSCALL4 = Downcalls.bind("syscall",
+            FunctionDescriptor.of(LONG, LONG, LONG, LONG, LONG, LONG), Downcalls.CAPTURE_ERRNO, Linker.Option.firstVariadicArg(1));
+    private static final MethodHandle SYSCALL6 = Downcalls.bind("syscall",
+            FunctionDescriptor.of(LONG, LONG, LONG, LONG, LONG, LONG, LONG, LONG), Downcalls.CAPTURE_ERRNO,
             Linker.Option.firstVariadicArg(1));
     // void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off): the address as a long.
-    private static final MethodHandle MMAP = bind("mmap",
-            FunctionDescriptor.of(LONG, LONG, LONG, INT, INT, INT, LONG), CAPTURE_ERRNO);
-    private static final MethodHandle MUNMAP = bind("munmap", FunctionDescriptor.of(INT, LONG, LONG), CAPTURE_ERRNO);
+    private static final MethodHandle MMAP = Downcalls.bind("mmap",
+            FunctionDescriptor.of(LONG, LONG, LONG, INT, INT, INT, LONG), Downcalls.CAPTURE_ERRNO);
+    private static final MethodHandle MUNMAP = Downcalls.bind("munmap", FunctionDescriptor.of(INT, LONG, LONG), Downcalls.CAPTURE_ERRNO);
     // For cleanup actions, which have no capture segment to hand: a failing munmap there is only reported.
-    private static final MethodHandle MUNMAP_NO_ERRNO = bind("munmap", FunctionDescriptor.of(INT, LONG, LONG));
-    private static final MethodHandle GETRLIMIT = bind("getrlimit", FunctionDescriptor.of(INT, INT, LONG),
-            CAPTURE_ERRNO);
+    private static final MethodHandle MUNMAP_NO_ERRNO = Downcalls.bind("munmap", FunctionDescriptor.of(INT, LONG, LONG));
+    private static final MethodHandle GETRLIMIT = Downcalls.bind("getrlimit", FunctionDescriptor.of(INT, INT, LONG),
+            Downcalls.CAPTURE_ERRNO);
 
     private Syscalls() {
     }
 
-    private static MethodHandle bind(String name, FunctionDescriptor descriptor, Linker.Option... options) {
-        MemorySegment symbol = LIBC.find(name)
-                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
-        return LINKER.downcallHandle(symbol, descriptor, options);
-    }
-
     static MemorySegment allocateCapture(Arena arena) {
-        return arena.allocate(CAPTURE_LAYOUT);
+        return Downcalls.newCaptureArea(arena);
     }
 
     private static long result(long rc, MemorySegment capture) {
-        return rc >= 0 ? rc : -(int) ERRNO.get(capture, 0L);
+        return rc >= 0 ? rc : -Downcalls.errno(capture);
     }
 
     /** io_uring_setup(entries, params). Returns the ring fd or -errno. */
@@ -108,7 +93,7 @@ final class Syscalls {
     static long mmap(MemorySegment capture, long length, int prot, int flags, int fd, long offset) {
         try {
             long addr = (long) MMAP.invokeExact(capture, 0L, length, prot, flags, fd, offset);
-            return addr == -1L ? -(int) ERRNO.get(capture, 0L) : addr;
+            return addr == -1L ? -Downcalls.errno(capture) : addr;
         } catch (Throwable t) {
             throw rethrow(t);
         }
