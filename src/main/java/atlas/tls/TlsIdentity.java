@@ -335,7 +335,8 @@ public final class TlsIdentity {
                 return KeyType.EC_P384;
             }
             throw new IllegalArgumentException("certificate in " + certFile + " has an EC key on curve "
-                    + (curve == null ? "with explicit parameters" : curve.getId()) + "; Atlas supports P-256 and P-384");
+                    + (curve == null ? "with explicit parameters" : curve.getId())
+                    + "; Atlas supports P-256 and P-384");
         }
         if (key instanceof RSAPublicKey rsa) {
             int bits = rsa.getModulus().bitLength();
@@ -409,7 +410,8 @@ public final class TlsIdentity {
         Files.deleteIfExists(tmp);
         try {
             if (ownerOnly && file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-                Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                Files.createFile(tmp,
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             } else {
                 Files.createFile(tmp);
             }
