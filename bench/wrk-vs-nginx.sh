@@ -5,6 +5,7 @@
 #   bench/wrk-vs-nginx.sh                              # 2000 × 300 KiB, -c 100,1000, 10 s passes (≈ 4 min)
 #   bench/wrk-vs-nginx.sh -n 1000 -d 5s -c 100         # smaller and quicker
 #   bench/wrk-vs-nginx.sh --engines uring --cores 2 --nginx-workers 2
+#   bench/wrk-vs-nginx.sh --https                      # issue 5: HTTPS (TLS 1.3) vs nginx HTTPS, and vs our plaintext
 #   bench/wrk-vs-nginx.sh --help                       # every option
 #
 # What it does, all on 127.0.0.1, in a fresh temporary directory (removed on exit, also on Ctrl-C, unless --keep):
@@ -19,6 +20,9 @@
 #                        256 KiB (the block Atlas reads) over Atlas's volume.dat — the catalogue's bytes, same file
 #                        system — once at iodepth 64 and once at iodepth C
 #        atlas-uring     again (the first engine of --engines), to see drift within the run
+#      With --https the round is: atlas-E-tls, atlas-E (plaintext, for the HTTPS/plaintext ratio), nginx-sendfile-tls,
+#      nginx-directio-tls (nginx `listen ssl`, TLS 1.3 only, same self-signed P-256 certificate as Atlas), fio,
+#      atlas-E-tls again; wrk speaks TLS 1.3 to all of them (AES-128-GCM, as negotiated by OpenSSL by default).
 #      Each server pass: start, check it serves the catalogue's bytes, wrk warm-up, drop the page cache
 #      (`sync; echo 3 > /proc/sys/vm/drop_caches`), then `wrk -t1 -cC -dD --latency` with a Lua script asking
 #      for uniformly random objects over persistent connections, while sampling the server's CPU time
@@ -50,6 +54,7 @@ WORKDIR_PARENT="${TMPDIR:-/tmp}"
 KEEP=0
 DROP=1
 JAR=""
+HTTPS=0
 
 usage() {
   cat <<EOF
@@ -69,6 +74,8 @@ usage: bench/wrk-vs-nginx.sh [options]
       --fio-qd N           fio's fixed queue depth; it also runs at the round's connection count (default $FIO_QD)
       --passes LIST        override the pass order of a round: atlas-ENGINE, nginx-sendfile, nginx-directio, fio
                            (default: atlas-<each engine>, nginx-sendfile, nginx-directio, fio, atlas-<first>)
+      --https              HTTPS mode (issue 5): Atlas over TLS vs nginx over TLS 1.3, plus Atlas plaintext; passes
+                           may also be named atlas-ENGINE-tls, nginx-sendfile-tls, nginx-directio-tls
       --no-drop            do not drop the page cache before passes
       --workdir DIR        where the temporary directory goes (default $WORKDIR_PARENT); it is the file system
                            measured, and needs about 2 × N × SIZE + 300 MiB free
@@ -97,6 +104,7 @@ while [[ $# -gt 0 ]]; do
     --fio-qd) FIO_QD="${2:?}"; shift 2 ;;
     --passes) PASSES="${2:?}"; shift 2 ;;
     --no-drop) DROP=0; shift ;;
+    --https) HTTPS=1; shift ;;
     --workdir) WORKDIR_PARENT="${2:?}"; shift 2 ;;
     --keep) KEEP=1; shift ;;
     --jar) JAR="${2:?}"; shift 2 ;;
@@ -135,12 +143,17 @@ for c in "${CONN_LIST[@]}"; do [[ "$c" =~ ^[1-9][0-9]*$ ]] || die "bad connectio
 IFS=, read -r -a ENGINE_LIST <<<"$ENGINES"
 for e in "${ENGINE_LIST[@]}"; do case "$e" in uring|nio|auto) ;; *) die "unknown engine '$e' (uring, nio, auto)" ;; esac; done
 [[ ${#ENGINE_LIST[@]} -gt 0 ]] || die "--engines is empty"
-if [[ -z "$PASSES" ]]; then
+if [[ -z "$PASSES" && "$HTTPS" == 1 ]]; then
+  PASSES="$(printf 'atlas-%s-tls,atlas-%s,' "${ENGINE_LIST[0]}" "${ENGINE_LIST[0]}")nginx-sendfile-tls,nginx-directio-tls,fio,atlas-${ENGINE_LIST[0]}-tls"
+elif [[ -z "$PASSES" ]]; then
   PASSES="$(printf 'atlas-%s,' "${ENGINE_LIST[@]}")nginx-sendfile,nginx-directio,fio,atlas-${ENGINE_LIST[0]}"
 fi
 IFS=, read -r -a PASS_LIST <<<"$PASSES"
 for p in "${PASS_LIST[@]}"; do
-  case "$p" in atlas-uring|atlas-nio|atlas-auto|nginx-sendfile|nginx-directio|fio) ;; *) die "unknown pass '$p'" ;; esac
+  case "${p%-tls}" in atlas-uring|atlas-nio|atlas-auto|nginx-sendfile|nginx-directio) ;;
+    fio) [[ "$p" == fio ]] || die "unknown pass '$p'" ;;
+    *) die "unknown pass '$p'" ;;
+  esac
 done
 max_conn=0; for c in "${CONN_LIST[@]}"; do (( c > max_conn )) && max_conn=$c; done
 (( THREADS <= max_conn )) || die "--threads is larger than the smallest useful connection count"
@@ -255,6 +268,15 @@ if ! timeout 600 "${JAVA[@]}" import "$CAT" --data "$VOL" >"$WORK/import.log" 2>
   die "atlas import failed (log tail above)"
 fi
 LAST_OBJ="v/seg$(printf %05d $((OBJECTS - 1))).ts"
+# One certificate for every HTTPS server (P-256, localhost): the handshake costs the same on both sides.
+TLS_CERT="$WORK/tls-cert.pem"; TLS_KEY="$WORK/tls-key.pem"
+if [[ "$HTTPS" == 1 || "$PASSES" == *-tls* ]]; then
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+    -addext subjectAltName=DNS:localhost -keyout "$TLS_KEY" -out "$TLS_CERT" >"$WORK/openssl.log" 2>&1 \
+    || { cat "$WORK/openssl.log" >&2; die "openssl could not make the benchmark certificate"; }
+else
+  TLS_CERT=/dev/null  # curl --cacert is harmless for plain http
+fi
 # fio reads the volume's data region: the catalogue's bytes, where Atlas reads them, in the same file system.
 FIO_SIZE=$(( (OBJECTS * SIZE_B) / FIO_BS_B * FIO_BS_B ))
 (( FIO_SIZE >= FIO_BS_B )) || FIO_SIZE=$FIO_BS_B
@@ -274,10 +296,16 @@ nginx_conf() { # $1 variant, $2 port, $3 connections → path of the config
   local dir="$WORK/$1" user_line="" serving
   mkdir -p "$dir/tmp"
   [[ "$(id -u)" -eq 0 ]] && user_line="user root;"  # the worker must read the private temp directory
-  if [[ "$1" == nginx-sendfile ]]; then
+  local listen="listen 127.0.0.1:$2 backlog=4096;"
+  if [[ "${1%-tls}" == nginx-sendfile ]]; then
     serving="sendfile on; tcp_nopush on;"
   else
     serving="sendfile off; directio 4k; directio_alignment 4k; aio threads; output_buffers 2 256k;"
+  fi
+  if [[ "$1" == *-tls ]]; then
+    # The same certificate Atlas serves; TLS 1.3 only, so both sides negotiate the same AES-GCM suite.
+    listen="listen 127.0.0.1:$2 ssl backlog=4096; ssl_certificate $TLS_CERT; ssl_certificate_key $TLS_KEY;
+        ssl_protocols TLSv1.3; ssl_session_cache off; ssl_session_tickets off;"
   fi
   cat >"$dir/nginx.conf" <<EOF
 $user_line
@@ -298,7 +326,7 @@ http {
     uwsgi_temp_path $dir/tmp/uwsgi;
     scgi_temp_path $dir/tmp/scgi;
     server {
-        listen 127.0.0.1:$2 backlog=4096;
+        $listen
         root $CAT;
         location / { $serving }
     }
@@ -385,12 +413,17 @@ start_server() { # $1 pass, $2 connections → SERVER_PID, URL, LOG; returns 1 (
   case "$pass" in
     atlas-*)
       LOG="$WORK/c$conns-$PASS_IDX-$pass.log"
+      local engine="${pass#atlas-}" tls_args=() url_re='http://127\.0\.0\.1:[0-9]*/'
+      if [[ "$pass" == *-tls ]]; then
+        engine="${engine%-tls}"; tls_args=(--tls-listen 127.0.0.1:0 --cert "$TLS_CERT" --key "$TLS_KEY")
+        url_re='https://localhost:[0-9]*/'
+      fi
       setsid "${JAVA[@]}" serve --data "$VOL" --listen 127.0.0.1:0 --no-demo --cores "$ATLAS_CORES" \
-        --engine "${pass#atlas-}" >"$LOG" 2>&1 </dev/null &
+        --engine "$engine" "${tls_args[@]}" >"$LOG" 2>&1 </dev/null &
       SERVER_PID=$!
       URL=""
       for _ in $(seq 1 300); do
-        URL="$(grep -o 'http://127\.0\.0\.1:[0-9]*/' "$LOG" | head -n 1 || true)"
+        URL="$(grep -o "$url_re" "$LOG" | head -n 1 || true)"
         [[ -n "$URL" ]] && break
         if ! kill -0 "$SERVER_PID" 2>/dev/null; then
           local rc; rc="$(server_exit_status)"; SERVER_PID=""
@@ -400,7 +433,7 @@ start_server() { # $1 pass, $2 connections → SERVER_PID, URL, LOG; returns 1 (
       done
       [[ -n "$URL" ]] || { start_failed "atlas printed no URL within 30 s" "$LOG"; return 1; }
       URL="${URL%/}"
-      ATLAS_LINE["${pass#atlas-}"]="$(grep -m1 -i 'engine' "$LOG" | sed 's/^atlas: //' || true)"
+      ATLAS_LINE["$engine"]="$(grep -m1 -i 'engine' "$LOG" | sed 's/^atlas: //' || true)"
       ;;
     nginx-*)
       port="$(free_port)"
@@ -412,11 +445,12 @@ start_server() { # $1 pass, $2 connections → SERVER_PID, URL, LOG; returns 1 (
       setsid "$NGINX" -c "$conf" -p "$WORK/$pass" >"$WORK/$pass/stdout.log" 2>&1 </dev/null &
       SERVER_PID=$!   # the master; the workers are in its process group
       URL="http://127.0.0.1:$port"
+      [[ "$pass" == *-tls ]] && URL="https://localhost:$port"
       ;;
   esac
   local ok=0
   for _ in $(seq 1 300); do
-    curl -fs -o /dev/null "$URL/v/seg00000.ts" 2>/dev/null && { ok=1; break; }
+    curl -fs --cacert "$TLS_CERT" -o /dev/null "$URL/v/seg00000.ts" 2>/dev/null && { ok=1; break; }
     if ! kill -0 "$SERVER_PID" 2>/dev/null; then
       local rc; rc="$(server_exit_status)"; SERVER_PID=""
       cat "$WORK/$pass/stdout.log" >>"$LOG" 2>/dev/null || true
@@ -426,7 +460,7 @@ start_server() { # $1 pass, $2 connections → SERVER_PID, URL, LOG; returns 1 (
   done
   (( ok )) || { start_failed "no 200 from $URL/v/seg00000.ts within 30 s" "$LOG"; return 1; }
   # Same bytes as the catalogue: compare one object with its file.
-  curl -fs "$URL/$LAST_OBJ" | cmp -s - "$CAT/$LAST_OBJ" \
+  curl -fs --cacert "$TLS_CERT" "$URL/$LAST_OBJ" | cmp -s - "$CAT/$LAST_OBJ" \
     || { start_failed "serves different bytes than the catalogue for /$LAST_OBJ" "$LOG"; return 1; }
   return 0
 }
@@ -597,6 +631,13 @@ for c in "${CONN_LIST[@]}"; do
   for a in "${atlas_labels[@]}"; do
     m="$(mean_of "$c" "$a" R_MBS)"; cpu="$(mean_of "$c" "$a" R_CPG)"; cg="$(mean_of "$c" "$a" R_CACHED)"
     fm="$(mean_of "$c" "$a" R_FILES)"
+    # HTTPS passes are compared with nginx over HTTPS (when measured), plaintext with plaintext.
+    snd="$(mean_of "$c" nginx-sendfile R_MBS)"; dio="$(mean_of "$c" nginx-directio R_MBS)"
+    dio_cpu="$(mean_of "$c" nginx-directio R_CPG)"
+    if [[ "$a" == *-tls ]]; then
+      snd="$(mean_of "$c" nginx-sendfile-tls R_MBS)"; dio="$(mean_of "$c" nginx-directio-tls R_MBS)"
+      dio_cpu="$(mean_of "$c" nginx-directio-tls R_CPG)"
+    fi
     printf '%-6s %-14s %10s %10s %10s %10s %12s %12s\n' "" "$a" "$(ratio "$m" "$snd")" "$(ratio "$m" "$dio")" \
       "$(ratio "$m" "$f64")" "$(ratio "$m" "$fc")" "$(ratio "$cpu" "$dio_cpu")" "${fm:+$(printf %.1f "$fm")}"
     # Issue 4's targets (stated for 1000 connections): ≥ 0.85 × fio at the same queue depth, ≥ 1.6 × directio,
@@ -617,6 +658,24 @@ for c in "${CONN_LIST[@]}"; do
     printf '%-6s %-14s %10s   (CPU per GB %s)\n' "" "uring / nio" "$(ratio "$(mean_of "$c" atlas-uring R_MBS)" "$(mean_of "$c" atlas-nio R_MBS)")" \
       "$(ratio "$(mean_of "$c" atlas-uring R_CPG)" "$(mean_of "$c" atlas-nio R_CPG)")"
   fi
+done
+# Issue 5's targets: our HTTPS ≥ 0.85 × our plaintext, ≥ 1.5 × nginx HTTPS, CPU per GB ≤ 0.7 × nginx's.
+for c in "${CONN_LIST[@]}"; do
+  for a in "${atlas_labels[@]}"; do
+    [[ "$a" == *-tls ]] || continue
+    m="$(mean_of "$c" "$a" R_MBS)"; cpu="$(mean_of "$c" "$a" R_CPG)"; plain="$(mean_of "$c" "${a%-tls}" R_MBS)"
+    for n in nginx-sendfile-tls nginx-directio-tls; do
+      nm="$(mean_of "$c" "$n" R_MBS)"; ncpu="$(mean_of "$c" "$n" R_CPG)"
+      TARGETS+=("$(awk -v c="$c" -v a="$a" -v n="$n" -v m="$m" -v p="$plain" -v nm="$nm" -v cpu="$cpu" -v nc="$ncpu" '
+        function chk(name, val, ok, have) { if (!have) return name " n/a"; return sprintf("%s %s %s", name, val, ok ? "ok" : "MISSED") }
+        BEGIN {
+          out = sprintf("c=%-5s %-12s vs %-18s", c, a, n)
+          out = out "  " chk("≥0.85×plaintext", (p > 0 ? sprintf("%.2f×", m / p) : ""), p > 0 && m >= 0.85 * p, p > 0 && m != "")
+          out = out ", " chk("≥1.5×nginx", (nm > 0 ? sprintf("%.2f×", m / nm) : ""), nm > 0 && m >= 1.5 * nm, nm > 0 && m != "")
+          out = out ", " chk("CPU/GB≤0.7×nginx", (nc > 0 ? sprintf("%.2f×", cpu / nc) : ""), nc > 0 && cpu <= 0.7 * nc, nc > 0 && cpu != "")
+          print out }')")
+    done
+  done
 done
 if [[ ${#TARGETS[@]} -gt 0 ]]; then
   echo

@@ -38,7 +38,8 @@ import java.util.concurrent.Callable;
 final class ServeCommand implements Callable<Integer> {
     /** Settings that may come from the environment or the config file, in --print-config order. */
     static final List<String> SETTINGS = List.of("listen", "cores", "engine", "volume-size", "no-demo", "max-body",
-            "header-timeout", "idle-timeout", "send-timeout", "access-log", "drain-delay", "retain");
+            "header-timeout", "idle-timeout", "send-timeout", "access-log", "drain-delay", "retain", "tls-listen",
+            "cert", "key", "handshake-timeout");
     /** Settings resolved before the file is read (they say where it is). */
     static final List<String> BOOTSTRAP = List.of("data", "config");
 
@@ -107,6 +108,24 @@ final class ServeCommand implements Callable<Integer> {
                     + "excepted, e.g. live/=10m; repeatable (config file: comma-separated) (default: keep all).")
     List<String> retain;
 
+    @Option(names = "--tls-listen", paramLabel = "HOST:PORT", converter = ListenAddress.Converter.class,
+            description = "Also serve HTTPS (TLS 1.3 and 1.2, ALPN http/1.1) on this address; without --cert and "
+                    + "--key a self-signed certificate for localhost is made and kept in the data directory "
+                    + "(default: no HTTPS).")
+    ListenAddress tlsListen;
+
+    @Option(names = "--cert", paramLabel = "FILE",
+            description = "PEM certificate chain for HTTPS, leaf first; reloaded on SIGHUP or when the file changes.")
+    Path cert;
+
+    @Option(names = "--key", paramLabel = "FILE",
+            description = "PEM private key of the --cert leaf (PKCS#8, EC or RSA; not encrypted).")
+    Path key;
+
+    @Option(names = "--handshake-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Drop a TLS handshake not finished in this long (default: 10s).")
+    Duration handshakeTimeout;
+
     /** The process environment; tests put their own. */
     Map<String, String> environment = System.getenv();
     private ConfigSources sources;
@@ -155,7 +174,29 @@ final class ServeCommand implements Callable<Integer> {
         Path log = accessLogPath();
         retentionRules(); // validated here so --print-config and start-up refuse a bad rule alike
         return new ServerConfig(volume, listen.host(), listen.port(), n, engine, limits, header, idle,
-                send, ServerConfig.DEFAULT_BUFFER_BYTES_PER_CORE, !noDemo, log, drain);
+                send, ServerConfig.DEFAULT_BUFFER_BYTES_PER_CORE, !noDemo, log, drain, tls());
+    }
+
+    /** The HTTPS listener, or null; --cert and --key only make sense with it, and only together. */
+    private ServerConfig.Tls tls() {
+        Duration handshake = positive("handshake-timeout", handshakeTimeout, ServerConfig.DEFAULT_HANDSHAKE_TIMEOUT);
+        if (tlsListen == null) {
+            if (cert != null || key != null) {
+                throw sources.invalid(cert != null ? "cert" : "key", "needs --tls-listen HOST:PORT to serve HTTPS");
+            }
+            return null;
+        }
+        if ((cert == null) != (key == null)) {
+            throw sources.invalid(cert == null ? "key" : "cert", "--cert and --key go together");
+        }
+        for (String k : List.of("cert", "key")) {
+            Path p = k.equals("cert") ? cert : key;
+            if (p != null && !Files.isReadable(p)) {
+                throw sources.invalid(k, "no readable file there");
+            }
+        }
+        return new ServerConfig.Tls(tlsListen.host(), tlsListen.port(),
+                cert == null ? null : cert.toAbsolutePath(), key == null ? null : key.toAbsolutePath(), handshake);
     }
 
     /** The {@code --retain} rules, validated ({@link #config()} must have resolved the sources). */
@@ -230,6 +271,18 @@ final class ServeCommand implements Callable<Integer> {
         line(out, "access-log", c.accessLog() == null ? "off" : c.accessLog().toString(),
                 sources.origin("access-log"));
         line(out, "drain-delay", duration(c.drainDelay()), sources.origin("drain-delay"));
+        ServerConfig.Tls tls = c.tls();
+        if (tls == null) {
+            line(out, "# tls-listen", "off", sources.origin("tls-listen"));
+        } else {
+            line(out, "tls-listen", (tls.listenHost().indexOf(':') >= 0 ? "[" + tls.listenHost() + "]"
+                    : tls.listenHost()) + ":" + tls.listenPort(), sources.origin("tls-listen"));
+            line(out, tls.selfSigned() ? "# cert" : "cert", tls.selfSigned() ? "self-signed"
+                    : tls.certificateChain().toString(), sources.origin("cert"));
+            line(out, tls.selfSigned() ? "# key" : "key", tls.selfSigned() ? "self-signed"
+                    : tls.privateKey().toString(), sources.origin("key"));
+            line(out, "handshake-timeout", duration(tls.handshakeTimeout()), sources.origin("handshake-timeout"));
+        }
         List<RetentionRule> rules = retentionRules();
         // No rules is written as a comment: an empty value would not be a valid config line.
         line(out, rules.isEmpty() ? "# retain" : "retain", rules.isEmpty() ? "none" : String.join(", ",

@@ -5,8 +5,11 @@ package atlas.dataplane;
  * group commit. Lives on its core's thread only.
  */
 public interface CoreProtocol {
-    /** A handler for a freshly accepted connection. */
-    TransportHandler newConnection();
+    /**
+     * A handler for a connection freshly accepted on listener {@code listener} (an index into
+     * {@link EngineSettings#listeners()}: the server decides what each one speaks, e.g. HTTP or HTTPS).
+     */
+    TransportHandler newConnection(int listener);
 
     /**
      * Called once per loop turn after all completions of the turn were delivered: IX's bounded batching point,

@@ -11,8 +11,13 @@ public interface Engine extends AutoCloseable {
     /** Name for start-up lines and metrics ("nio", "io_uring"). */
     String name();
 
-    /** The port the listeners are bound to. */
-    int port();
+    /** The port the first listener is bound to. */
+    default int port() {
+        return port(0);
+    }
+
+    /** The port listener {@code listener} (index into {@link EngineSettings#listeners()}) is bound to. */
+    int port(int listener);
 
     /**
      * Stops accepting, lets in-flight exchanges finish until {@code graceNs} has passed, then closes every

@@ -43,6 +43,10 @@ final class NioConnection implements Transport {
     private int sendEnd;
     private int sendTotal;
     private boolean sendWaiting;
+    /** A gathered send in progress: the pieces of {@link #gatherBuffer} still to write. */
+    private IoBuffer gatherBuffer;
+    private GatherList gatherPieces;
+    private long gatherTotal;
 
     private int diskOp = OP_NONE;
     private IoBuffer diskBuffer;
@@ -77,13 +81,24 @@ final class NioConnection implements Transport {
 
     @Override
     public void send(ByteBuffer src, int offset, int length) {
-        if (sendBuffer != null) {
+        if (sendBuffer != null || gatherBuffer != null) {
             throw new IllegalStateException("send already pending");
         }
         sendBuffer = src;
         sendOffset = offset;
         sendEnd = offset + length;
         sendTotal = length;
+        loop.ready(this);
+    }
+
+    @Override
+    public void sendGather(IoBuffer buffer, GatherList pieces) {
+        if (sendBuffer != null || gatherBuffer != null) {
+            throw new IllegalStateException("send already pending");
+        }
+        gatherBuffer = buffer;
+        gatherPieces = pieces;
+        gatherTotal = pieces.remaining();
         loop.ready(this);
     }
 
@@ -132,6 +147,8 @@ final class NioConnection implements Transport {
         closed = true;
         recvBuffer = null;
         sendBuffer = null;
+        gatherBuffer = null;
+        gatherPieces = null;
         diskOp = OP_NONE;
         diskBuffer = null;
         key.cancel();
@@ -155,6 +172,9 @@ final class NioConnection implements Transport {
         }
         if (sendBuffer != null && !closed) {
             performSend();
+        }
+        if (gatherBuffer != null && !closed) {
+            performGather();
         }
         if (recvBuffer != null && !closed) {
             performReceive();
@@ -225,6 +245,36 @@ final class NioConnection implements Transport {
         handler.onSent(sendTotal);
     }
 
+    private void performGather() {
+        if (sendWaiting) {
+            return;
+        }
+        GatherList pieces = gatherPieces;
+        try {
+            while (pieces.count() > 0) {
+                int n = pieces.count();
+                ByteBuffer[] views = gatherBuffer.gatherViews(n);
+                for (int i = 0; i < n; i++) {
+                    views[i].clear().position(pieces.offset(i)).limit(pieces.offset(i) + pieces.length(i));
+                }
+                long written = channel.write(views, 0, n);
+                if (written <= 0) {
+                    sendWaiting = true;
+                    return;
+                }
+                pieces.consume(written);
+            }
+        } catch (IOException e) {
+            gatherBuffer = null;
+            gatherPieces = null;
+            handler.onSent(-ECONNRESET);
+            return;
+        }
+        gatherBuffer = null;
+        gatherPieces = null;
+        handler.onSent((int) gatherTotal);
+    }
+
     private void performReceive() {
         if (recvWaiting) {
             return;
@@ -251,7 +301,7 @@ final class NioConnection implements Transport {
             return;
         }
         int ops = (recvBuffer != null && recvWaiting ? SelectionKey.OP_READ : 0)
-                | (sendBuffer != null && sendWaiting ? SelectionKey.OP_WRITE : 0);
+                | ((sendBuffer != null || gatherBuffer != null) && sendWaiting ? SelectionKey.OP_WRITE : 0);
         if (key.interestOps() != ops) {
             key.interestOps(ops);
         }

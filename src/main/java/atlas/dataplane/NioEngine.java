@@ -14,12 +14,12 @@ import java.util.function.Function;
 public final class NioEngine implements Engine {
     private final List<NioEventLoop> loops;
     private final List<Thread> threads;
-    private final int port;
+    private final int[] ports;
 
-    private NioEngine(List<NioEventLoop> loops, List<Thread> threads, int port) {
+    private NioEngine(List<NioEventLoop> loops, List<Thread> threads, int[] ports) {
         this.loops = loops;
         this.threads = threads;
-        this.port = port;
+        this.ports = ports;
     }
 
     /**
@@ -30,16 +30,18 @@ public final class NioEngine implements Engine {
                                   Function<CoreContext, CoreProtocol> protocols) throws IOException {
         int cpus = Runtime.getRuntime().availableProcessors();
         List<NioEventLoop> loops = new ArrayList<>();
-        InetSocketAddress listen = settings.listen();
+        List<InetSocketAddress> listen = new ArrayList<>(settings.listeners());
         try {
             for (int core = 0; core < settings.cores(); core++) {
                 BufferPool pool = new BufferPool(settings.ioBufferBytes(), 4096, settings.maxIoBuffersPerCore());
                 CoreContext ctx = new CoreContext(core, core % cpus, pool);
                 NioEventLoop loop = new NioEventLoop(ctx, listen, protocols.apply(ctx), disk,
                         settings.maxConnectionsPerCore());
-                if (listen.getPort() == 0) {
-                    // Port 0: the first core picks the port, the others join it with SO_REUSEPORT.
-                    listen = new InetSocketAddress(listen.getAddress(), loop.port());
+                for (int i = 0; i < listen.size(); i++) {
+                    if (listen.get(i).getPort() == 0) {
+                        // Port 0: the first core picks the port, the others join it with SO_REUSEPORT.
+                        listen.set(i, new InetSocketAddress(listen.get(i).getAddress(), loop.port(i)));
+                    }
                 }
                 loops.add(loop);
             }
@@ -55,7 +57,11 @@ public final class NioEngine implements Engine {
             threads.add(t);
             t.start();
         }
-        return new NioEngine(loops, threads, loops.getFirst().port());
+        int[] ports = new int[listen.size()];
+        for (int i = 0; i < ports.length; i++) {
+            ports[i] = listen.get(i).getPort();
+        }
+        return new NioEngine(loops, threads, ports);
     }
 
     @Override
@@ -64,8 +70,8 @@ public final class NioEngine implements Engine {
     }
 
     @Override
-    public int port() {
-        return port;
+    public int port(int listener) {
+        return ports[listener];
     }
 
     @Override

@@ -14,6 +14,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -41,7 +42,8 @@ final class NioEventLoop implements Runnable, CoreIo {
     private final int coreIndex;
     private final int cpu;
     private final Selector selector;
-    private final ServerSocketChannel listener;
+    /** One per {@link EngineSettings#listeners()} entry; the key's attachment is the listener index. */
+    private final ServerSocketChannel[] listeners;
     private final CoreProtocol protocol;
     private final BufferPool buffers;
     private final BlockStore disk;
@@ -57,7 +59,7 @@ final class NioEventLoop implements Runnable, CoreIo {
     private long refusedConnections;
     private long handlerFailures;
 
-    NioEventLoop(CoreContext ctx, InetSocketAddress listen, CoreProtocol protocol, BlockStore disk,
+    NioEventLoop(CoreContext ctx, List<InetSocketAddress> listen, CoreProtocol protocol, BlockStore disk,
                  int maxConnections) throws IOException {
         this.coreIndex = ctx.coreIndex();
         this.cpu = ctx.cpu();
@@ -66,22 +68,39 @@ final class NioEventLoop implements Runnable, CoreIo {
         this.disk = disk;
         this.maxConnections = maxConnections;
         this.selector = Selector.open();
-        this.listener = ServerSocketChannel.open();
+        this.listeners = new ServerSocketChannel[listen.size()];
         try {
-            listener.setOption(StandardSocketOptions.SO_REUSEPORT, true);
-            listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            listener.bind(listen, 4096);
-            listener.configureBlocking(false);
-            listener.register(selector, SelectionKey.OP_ACCEPT);
+            for (int i = 0; i < listeners.length; i++) {
+                ServerSocketChannel l = ServerSocketChannel.open();
+                listeners[i] = l;
+                l.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+                l.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                l.bind(listen.get(i), 4096);
+                l.configureBlocking(false);
+                l.register(selector, SelectionKey.OP_ACCEPT, i);
+            }
         } catch (IOException e) {
-            listener.close();
+            closeListeners();
             selector.close();
             throw e;
         }
     }
 
-    int port() {
-        return ((InetSocketAddress) listener.socket().getLocalSocketAddress()).getPort();
+    int port(int listener) {
+        return ((InetSocketAddress) listeners[listener].socket().getLocalSocketAddress()).getPort();
+    }
+
+    private void closeListeners() {
+        for (ServerSocketChannel l : listeners) {
+            if (l == null) {
+                continue;
+            }
+            try {
+                l.close();
+            } catch (IOException ignored) {
+                // Closing a listener cannot fail in a way we could act on.
+            }
+        }
     }
 
     long nowNs() {
@@ -149,15 +168,15 @@ final class NioEventLoop implements Runnable, CoreIo {
             }
             if (k.attachment() instanceof NioConnection c) {
                 c.onSelected(k.readyOps());
-            } else if (k.isAcceptable()) {
-                acceptAll();
+            } else if (k.isAcceptable() && k.attachment() instanceof Integer listener) {
+                acceptAll(listener);
             }
         }
     }
 
-    private void acceptAll() throws IOException {
+    private void acceptAll(int listener) throws IOException {
         for (int i = 0; i < MAX_ACCEPTS_PER_TURN; i++) {
-            SocketChannel ch = listener.accept();
+            SocketChannel ch = listeners[listener].accept();
             if (ch == null) {
                 return;
             }
@@ -170,7 +189,7 @@ final class NioEventLoop implements Runnable, CoreIo {
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
             String remote = String.valueOf(ch.getRemoteAddress()).replace("/", "");
             SelectionKey key = ch.register(selector, 0);
-            NioConnection c = new NioConnection(this, ch, key, protocol.newConnection(), remote);
+            NioConnection c = new NioConnection(this, ch, key, protocol.newConnection(listener), remote);
             key.attach(c);
             c.registryIndex = connections.size();
             connections.add(c);
@@ -281,11 +300,7 @@ final class NioEventLoop implements Runnable, CoreIo {
     }
 
     private void beginDrain() {
-        try {
-            listener.close();
-        } catch (IOException ignored) {
-            // Closing a listener cannot fail in a way we could act on.
-        }
+        closeListeners();
         protocol.onShutdown();
         for (int i = connections.size() - 1; i >= 0; i--) {
             if (i < connections.size()) {
@@ -303,8 +318,8 @@ final class NioEventLoop implements Runnable, CoreIo {
         while (!connections.isEmpty()) {
             connections.getLast().close();
         }
+        closeListeners();
         try {
-            listener.close();
             selector.close();
         } catch (IOException ignored) {
             // Shutting down anyway.

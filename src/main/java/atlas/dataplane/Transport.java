@@ -18,6 +18,24 @@ public interface Transport {
     void send(ByteBuffer src, int offset, int length);
 
     /**
+     * Sends the pieces of {@code buffer} listed in {@code pieces}, in order, as one stream →
+     * {@link TransportHandler#onSent} with their total. The engine may write its own send descriptors (msghdr,
+     * iovecs) into {@code buffer}'s {@link IoBuffer#GATHER_AREA}, so the pieces must not overlap it.
+     */
+    void sendGather(IoBuffer buffer, GatherList pieces);
+
+    /**
+     * Sends response bytes that sit in an I/O buffer at {@code [offset, offset + length)}, with
+     * {@code offset >= }{@link IoBuffer#BODY_SEND_MIN} → {@link TransportHandler#onSent} with {@code length}. Unlike
+     * {@link #send}, the transport may rewrite those bytes in place and use the headroom below
+     * {@link IoBuffer#BODY_SEND_MIN} (a TLS transport encrypts them where they lie and frames them as records), so
+     * the caller must not reuse the bytes after handing them over — only the buffer, once the send completed.
+     */
+    default void sendBody(IoBuffer buffer, int offset, int length) {
+        send(buffer.byteBuffer(), offset, length);
+    }
+
+    /**
      * O_DIRECT read of the volume's data file into {@code buffer}'s data area at {@code bufferOffset} (block
      * aligned, as are {@code length} and {@code fileOffset}) → {@link TransportHandler#onDiskRead}.
      */
@@ -31,6 +49,11 @@ public interface Transport {
 
     /** The loop's clock, read once per turn (nanoseconds, monotonic). */
     long nowNs();
+
+    /** What protects the connection, for logs: "-" for plain TCP, "TLSv1.3" or "TLSv1.2" under TLS. */
+    default String security() {
+        return "-";
+    }
 
     /** Peer address for logs, e.g. "127.0.0.1:53412". */
     String remoteAddress();

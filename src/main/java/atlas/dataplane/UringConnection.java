@@ -4,6 +4,7 @@ import atlas.posix.Errno;
 import atlas.uring.IoUringConstants;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 
 /**
@@ -18,6 +19,8 @@ import java.nio.ByteBuffer;
 final class UringConnection implements Transport {
     /** Below this a zero-copy send costs more (page pinning, a second CQE) than the copy it saves. */
     private static final int ZERO_COPY_MIN_BYTES = 16 * 1024;
+    /** Where a gathered send's iovecs start in its buffer: after the msghdr, inside {@link IoBuffer#GATHER_AREA}. */
+    private static final int MSGHDR_AREA = 64;
     final UringEventLoop loop;
     final int id;
     final int fd;
@@ -46,6 +49,11 @@ final class UringConnection implements Transport {
     private long sendAddress;
     private int sendRemaining;
     private int sendTotal;
+
+    /** A gathered send in progress (SENDMSG): descriptors live in the buffer's {@link IoBuffer#GATHER_AREA}. */
+    private IoBuffer gatherBuffer;
+    private GatherList gatherPieces;
+    private int gatherTotal;
 
     private IoBuffer diskBuffer;
     private long diskAddress;
@@ -129,6 +137,52 @@ final class UringConnection implements Transport {
             return;
         }
         handler.onSent(sendRemaining == 0 ? sendTotal : -Errno.EPIPE);
+    }
+
+    @Override
+    public void sendGather(IoBuffer buffer, GatherList pieces) {
+        if (closing) {
+            return;
+        }
+        gatherBuffer = buffer;
+        gatherPieces = pieces;
+        gatherTotal = (int) pieces.remaining();
+        submitGatherRest();
+    }
+
+    /** msghdr at the buffer's start, the iovecs after it; rewritten for each (re)submission. */
+    private void submitGatherRest() {
+        MemorySegment seg = gatherBuffer.segment();
+        long base = seg.address();
+        int n = gatherPieces.count();
+        for (int i = 0; i < n; i++) {
+            long iov = MSGHDR_AREA + (long) i * IoUringConstants.IOVEC_SIZE;
+            seg.set(ValueLayout.JAVA_LONG, iov + IoUringConstants.IOVEC_BASE, base + gatherPieces.offset(i));
+            seg.set(ValueLayout.JAVA_LONG, iov + IoUringConstants.IOVEC_LEN, gatherPieces.length(i));
+        }
+        seg.asSlice(0, IoUringConstants.MSGHDR_SIZE).fill((byte) 0);
+        seg.set(ValueLayout.JAVA_LONG, IoUringConstants.MSGHDR_IOV, base + MSGHDR_AREA);
+        seg.set(ValueLayout.JAVA_LONG, IoUringConstants.MSGHDR_IOVLEN, n);
+        loop.submitSendmsg(this, base);
+    }
+
+    /** A SENDMSG CQE: a short send drops what went out and resubmits the rest. */
+    void onGatherCompleted(int res) {
+        if (res < 0) {
+            gatherBuffer = null;
+            gatherPieces = null;
+            handler.onSent(res);
+            return;
+        }
+        gatherPieces.consume(res);
+        if (gatherPieces.count() > 0 && res > 0) {
+            submitGatherRest();
+            return;
+        }
+        boolean complete = gatherPieces.count() == 0;
+        gatherBuffer = null;
+        gatherPieces = null;
+        handler.onSent(complete ? gatherTotal : -Errno.EPIPE);
     }
 
     @Override

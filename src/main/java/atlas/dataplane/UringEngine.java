@@ -19,13 +19,13 @@ import java.util.function.Function;
 public final class UringEngine implements Engine {
     private final List<UringEventLoop> loops;
     private final List<Thread> threads;
-    private final int port;
+    private final int[] ports;
     private final String note;
 
-    private UringEngine(List<UringEventLoop> loops, List<Thread> threads, int port, String note) {
+    private UringEngine(List<UringEventLoop> loops, List<Thread> threads, int[] ports, String note) {
         this.loops = loops;
         this.threads = threads;
-        this.port = port;
+        this.ports = ports;
         this.note = note;
     }
 
@@ -33,28 +33,36 @@ public final class UringEngine implements Engine {
     public static UringEngine start(EngineSettings settings, BlockStore disk,
                                     Function<CoreContext, CoreProtocol> protocols) throws IOException {
         int cpus = Runtime.getRuntime().availableProcessors();
-        String host = settings.listen().getAddress().getHostAddress();
-        int port = settings.listen().getPort();
+        int count = settings.listeners().size();
+        int[] ports = new int[count];
+        for (int i = 0; i < count; i++) {
+            ports[i] = settings.listeners().get(i).getPort();
+        }
         List<UringEventLoop> loops = new ArrayList<>();
         List<Integer> listeners = new ArrayList<>();
         try {
             for (int core = 0; core < settings.cores(); core++) {
-                int fd;
-                try {
-                    fd = Sockets.listenTcp(host, port, 4096, true);
-                } catch (PosixException e) {
-                    if (e.errno() == Errno.EADDRINUSE) {
-                        throw new BindException(host + ":" + port + ": address already in use");
+                int[] fds = new int[count];
+                for (int i = 0; i < count; i++) {
+                    String host = settings.listeners().get(i).getAddress().getHostAddress();
+                    int fd;
+                    try {
+                        fd = Sockets.listenTcp(host, ports[i], 4096, true);
+                    } catch (PosixException e) {
+                        if (e.errno() == Errno.EADDRINUSE) {
+                            throw new BindException(host + ":" + ports[i] + ": address already in use");
+                        }
+                        throw e;
                     }
-                    throw e;
-                }
-                listeners.add(fd);
-                if (port == 0) {
-                    port = Sockets.localPort(fd); // the first core picks the port, the others join it
+                    listeners.add(fd);
+                    fds[i] = fd;
+                    if (ports[i] == 0) {
+                        ports[i] = Sockets.localPort(fd); // the first core picks the port, the others join it
+                    }
                 }
                 BufferPool pool = new BufferPool(settings.ioBufferBytes(), 4096, settings.maxIoBuffersPerCore(), true);
                 CoreContext ctx = new CoreContext(core, core % cpus, pool);
-                loops.add(new UringEventLoop(ctx, fd, protocols.apply(ctx), disk, settings.maxConnectionsPerCore(),
+                loops.add(new UringEventLoop(ctx, fds, protocols.apply(ctx), disk, settings.maxConnectionsPerCore(),
                         settings.sendZeroCopy()));
             }
         } catch (IOException | RuntimeException e) {
@@ -85,7 +93,7 @@ public final class UringEngine implements Engine {
             Thread.currentThread().interrupt();
             failure = "interrupted while starting";
         }
-        UringEngine engine = new UringEngine(loops, threads, port, note);
+        UringEngine engine = new UringEngine(loops, threads, ports, note);
         if (failure != null) {
             engine.close();
             throw new IOException("io_uring engine: " + failure);
@@ -104,8 +112,8 @@ public final class UringEngine implements Engine {
     }
 
     @Override
-    public int port() {
-        return port;
+    public int port(int listener) {
+        return ports[listener];
     }
 
     @Override

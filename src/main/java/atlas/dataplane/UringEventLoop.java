@@ -49,9 +49,11 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
     private static final int OP_CANCEL = 6;
     private static final int OP_SEND_ZC = 7;
     private static final int OP_CORE_WRITE = 8;
+    private static final int OP_SENDMSG = 9;
 
     private final CoreContext context;
-    private final int listenFd;
+    /** One per {@link EngineSettings#listeners()} entry; an accept's user_data carries the index. */
+    private final int[] listenFds;
     private final CoreProtocol protocol;
     private final BlockStore disk;
     private final int maxConnections;
@@ -71,17 +73,18 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
     private volatile boolean shutdownRequested;
     private volatile long graceDeadlineNs;
     private boolean draining;
-    private boolean acceptArmed;
+    private final boolean[] acceptArmed;
     private long nowNs;
     private long lastSweepNs;
     private long handlerFailures;
     private volatile String startupNote = "";
 
-    UringEventLoop(CoreContext context, int listenFd, CoreProtocol protocol, BlockStore disk, int maxConnections,
+    UringEventLoop(CoreContext context, int[] listenFds, CoreProtocol protocol, BlockStore disk, int maxConnections,
                    EngineSettings.ZeroCopy sendZeroCopy) {
         this.sendZeroCopy = sendZeroCopy;
         this.context = context;
-        this.listenFd = listenFd;
+        this.listenFds = listenFds;
+        this.acceptArmed = new boolean[listenFds.length];
         this.protocol = protocol;
         this.disk = disk;
         this.maxConnections = maxConnections;
@@ -103,7 +106,7 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
             ring = IoUring.open(RING_ENTRIES, RING_ENTRIES * 4, 0);
         } catch (IoUringException e) {
             started.complete("core " + context.coreIndex() + ": " + e.getMessage());
-            closeListener();
+            closeListeners();
             context.buffers().close();
             stopped.countDown();
             return;
@@ -113,7 +116,9 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
         nowNs = System.nanoTime();
         lastSweepNs = nowNs;
         try {
-            armAccept();
+            for (int i = 0; i < listenFds.length; i++) {
+                armAccept(i);
+            }
             while (true) {
                 if (shutdownRequested && !draining) {
                     beginDrain();
@@ -180,9 +185,9 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
         return ((long) connectionId << 8) | op;
     }
 
-    private void armAccept() {
-        ring.prepAcceptMultishot(sqe(), listenFd, Sockets.SOCK_CLOEXEC, userData(OP_ACCEPT, 0));
-        acceptArmed = true;
+    private void armAccept(int listener) {
+        ring.prepAcceptMultishot(sqe(), listenFds[listener], Sockets.SOCK_CLOEXEC, userData(OP_ACCEPT, listener));
+        acceptArmed[listener] = true;
     }
 
     void submitRecv(UringConnection c, long address, int length) {
@@ -193,6 +198,12 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
     void submitSend(UringConnection c, long address, int length) {
         c.inflight++;
         ring.prepSend(sqe(), c.fd, address, length, IoUringConstants.MSG_NOSIGNAL, userData(OP_SEND, c.id));
+    }
+
+    /** A gathered send (TLS records around in-place payloads); the msghdr is at {@code msghdrAddress}. */
+    void submitSendmsg(UringConnection c, long msghdrAddress) {
+        c.inflight++;
+        ring.prepSendmsg(sqe(), c.fd, msghdrAddress, IoUringConstants.MSG_NOSIGNAL, userData(OP_SENDMSG, c.id));
     }
 
     /**
@@ -334,7 +345,7 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
         int op = (int) (userData & 0xff);
         int id = (int) (userData >>> 8);
         if (op == OP_ACCEPT) {
-            onAccept(res, flags);
+            onAccept(id, res, flags);
             return;
         }
         if (op == OP_CANCEL) {
@@ -363,6 +374,7 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
                 case OP_RECV -> c.handler.onReceived(res == 0 ? TransportHandler.EOF : res);
                 case OP_SEND -> c.onSendCompleted(res);
                 case OP_SEND_ZC -> c.onSendCompleted(c.zeroCopyResult());
+                case OP_SENDMSG -> c.onGatherCompleted(res);
                 case OP_DISK_READ -> c.onDiskReadCompleted(res);
                 case OP_DISK_WRITE -> c.onDiskWriteCompleted(res);
                 default -> throw new IllegalStateException("unknown op " + op);
@@ -373,21 +385,21 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
         }
     }
 
-    private void onAccept(int res, int flags) {
+    private void onAccept(int listener, int res, int flags) {
         if ((flags & IoUringConstants.IORING_CQE_F_MORE) == 0) {
-            acceptArmed = false;
+            acceptArmed[listener] = false;
         }
         if (res >= 0) {
-            openConnection(res);
+            openConnection(listener, res);
         } else if (res != -Errno.ECANCELED) {
             System.err.println("atlas: core " + context.coreIndex() + ": accept failed: errno " + -res);
         }
-        if (!acceptArmed && !draining) {
-            armAccept();
+        if (!acceptArmed[listener] && !draining) {
+            armAccept(listener);
         }
     }
 
-    private void openConnection(int fd) {
+    private void openConnection(int listener, int fd) {
         if (connections.size() >= maxConnections) {
             closeQuietly(fd);
             return;
@@ -415,7 +427,7 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
             // 0.7x of plain SEND here). Remote peers are spared one copy per byte.
             case AUTO -> !peer.startsWith("127.");
         };
-        UringConnection c = new UringConnection(this, id, fd, protocol.newConnection(), peer, zeroCopy);
+        UringConnection c = new UringConnection(this, id, fd, protocol.newConnection(listener), peer, zeroCopy);
         byId[id] = c;
         c.registryIndex = connections.size();
         connections.add(c);
@@ -484,10 +496,13 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
 
     private void beginDrain() {
         draining = true;
-        if (acceptArmed) {
-            ring.prepCancelFd(sqe(), listenFd, IoUringConstants.IORING_ASYNC_CANCEL_ALL, userData(OP_CANCEL, 0));
+        for (int i = 0; i < listenFds.length; i++) {
+            if (acceptArmed[i]) {
+                ring.prepCancelFd(sqe(), listenFds[i], IoUringConstants.IORING_ASYNC_CANCEL_ALL,
+                        userData(OP_CANCEL, 0));
+            }
         }
-        closeListener();
+        closeListeners();
         protocol.onShutdown();
         for (int i = connections.size() - 1; i >= 0; i--) {
             if (i < connections.size()) {
@@ -518,7 +533,7 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
         } catch (IoUringException | RuntimeException e) {
             System.err.println("atlas: core " + context.coreIndex() + ": while closing: " + e.getMessage());
         }
-        closeListener();
+        closeListeners();
         ring.close();
         if (connections.isEmpty()) {
             context.buffers().close();
@@ -526,12 +541,14 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
         // else: the kernel may still write into buffers of connections that never completed; leak, don't corrupt.
     }
 
-    private boolean listenerClosed;
+    private boolean listenersClosed;
 
-    private void closeListener() {
-        if (!listenerClosed) {
-            listenerClosed = true;
-            closeQuietly(listenFd);
+    private void closeListeners() {
+        if (!listenersClosed) {
+            listenersClosed = true;
+            for (int fd : listenFds) {
+                closeQuietly(fd);
+            }
         }
     }
 

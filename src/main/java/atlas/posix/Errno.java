@@ -26,6 +26,8 @@ public final class Errno {
     public static final int EPIPE = 32;
     public static final int ENOSYS = 38;
     public static final int ETIME = 62;
+    /** Protocol error: what a connection reports to its application when TLS records fail to open. */
+    public static final int EPROTO = 71;
     public static final int EOVERFLOW = 75;
     public static final int ENOTSOCK = 88;
     public static final int EOPNOTSUPP = 95;
@@ -66,6 +68,7 @@ public final class Errno {
             case EPIPE -> "EPIPE";
             case ENOSYS -> "ENOSYS";
             case ETIME -> "ETIME";
+            case EPROTO -> "EPROTO";
             case EOVERFLOW -> "EOVERFLOW";
             case ENOTSOCK -> "ENOTSOCK";
             case EOPNOTSUPP -> "EOPNOTSUPP";

@@ -21,8 +21,8 @@ import java.util.IdentityHashMap;
  * </pre>
  * {@code bytes} counts every response byte handed to the socket (head included); {@code in} is the request's
  * declared body length (0 without one); {@code range} is the Range header as sent ("-" without one); {@code µs}
- * runs from the complete request head to the last byte handed to the socket; {@code tls} is "-" until TLS
- * exists; {@code outcome} is {@code ok}, or {@code aborted} when the connection closed before the response was
+ * runs from the complete request head to the last byte handed to the socket; {@code tls} is the connection's
+ * TLS version ("TLSv1.3", "TLSv1.2") or "-" for plain HTTP; {@code outcome} is {@code ok}, or {@code aborted} when the connection closed before the response was
  * sent. Unprintable bytes, {@code "} and {@code \} in fields are written as {@code \xHH}.
  * <p>
  * The head is valid only while {@link #onRequest} runs, so the request's fields are copied then into a pooled
@@ -60,7 +60,7 @@ final class AccessLogFormat {
     }
 
     private final AccessLogRing ring;
-    private final byte[] engineAndTls;
+    private final byte[] engine;
     private final IdentityHashMap<HttpConnection, Pending> pending = new IdentityHashMap<>(1024);
     private final ArrayDeque<Pending> free = new ArrayDeque<>();
     private final byte[] line = new byte[16 * 1024];
@@ -70,7 +70,7 @@ final class AccessLogFormat {
     /** {@code ring} null: the log is off, but requests are still staged for the dashboard's recent errors. */
     AccessLogFormat(AccessLogRing ring, String engine) {
         this.ring = ring;
-        this.engineAndTls = (" " + engine + " -").getBytes(StandardCharsets.US_ASCII);
+        this.engine = (" " + engine + " ").getBytes(StandardCharsets.US_ASCII);
     }
 
     void onRequest(HttpConnection c) {
@@ -147,8 +147,9 @@ final class AccessLogFormat {
             }
             line[n++] = ' ';
             n = putLong(line, n, Math.max(0, durationNs / 1000));
-            System.arraycopy(engineAndTls, 0, line, n, engineAndTls.length);
-            n += engineAndTls.length;
+            System.arraycopy(engine, 0, line, n, engine.length);
+            n += engine.length;
+            n = putAscii(line, n, c.transport.security());
             n = putAscii(line, n, completed ? " ok\n" : " aborted\n");
             ring.offer(line, n);
         }

@@ -12,10 +12,14 @@ import atlas.metrics.AccessLogWriter;
 import atlas.metrics.RotationSignal;
 import atlas.store.DaxSupport;
 import atlas.store.Volume;
+import atlas.tls.TlsCore;
+import atlas.tls.TlsIdentity;
+import atlas.tls.TlsIdentitySource;
 import atlas.uring.IoUringSupport;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -37,6 +41,7 @@ public final class AtlasServer implements AutoCloseable {
     static final int IO_BUFFER_BYTES = (256 << 10) + IoBuffer.HEADROOM;
     static final int MAX_CONNECTIONS_PER_CORE = 20_000;
     private static final long DRAIN_GRACE_NS = TimeUnit.SECONDS.toNanos(10);
+    private static final Duration CERTIFICATE_CHECK_INTERVAL = Duration.ofSeconds(2);
 
     private final Volume volume;
     private final Engine engine;
@@ -45,11 +50,16 @@ public final class AtlasServer implements AutoCloseable {
     private final AccessLogWriter accessLog;
     private final Duration drainDelay;
     private final RetentionSweeper retention;
+    private final String tlsBaseUrl;
+    private final TlsIdentitySource tlsIdentities;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private boolean closed;
 
-    private AtlasServer(Volume volume, Engine engine, String baseUrl, Metrics metrics, AccessLogWriter accessLog,
-                        Duration drainDelay, RetentionSweeper retention) {
+    private AtlasServer(Volume volume, Engine engine, String baseUrl, String tlsBaseUrl, Metrics metrics,
+                        AccessLogWriter accessLog, Duration drainDelay, RetentionSweeper retention,
+                        TlsIdentitySource tlsIdentities) {
+        this.tlsBaseUrl = tlsBaseUrl;
+        this.tlsIdentities = tlsIdentities;
         this.volume = volume;
         this.engine = engine;
         this.baseUrl = baseUrl;
@@ -75,25 +85,46 @@ public final class AtlasServer implements AutoCloseable {
     public static AtlasServer start(ServerConfig config, List<RetentionRule> retain, PrintStream log)
             throws IOException {
         InetSocketAddress listen = resolve(config.listenHost(), config.listenPort());
-        boolean uring = chooseUring(config.engine(), listen, log);
+        InetSocketAddress tlsListen = config.tls() == null ? null
+                : resolve(config.tls().listenHost(), config.tls().listenPort());
+        boolean uring = chooseUring(config.engine(), listen, log)
+                && (tlsListen == null || chooseUring(config.engine(), tlsListen, log));
         refuseSharedPort(listen);
+        if (tlsListen != null) {
+            if (tlsListen.equals(listen) && listen.getPort() != 0) {
+                throw new IOException("--tls-listen " + config.tls().listenHost() + ":" + config.tls().listenPort()
+                        + " is the same address as --listen; HTTP and HTTPS need their own ports");
+            }
+            refuseSharedPort(tlsListen);
+        }
         Volume volume = Volume.open(config.volume());
         AccessLogWriter accessLog = null;
+        TlsIdentitySource identities = null;
         try {
+            if (config.tls() != null) {
+                identities = openIdentities(config.tls(), volume);
+            }
             if (config.seedDemo()) {
                 DemoCatalog.seedIfEmpty(volume, log);
             }
             if (config.accessLog() != null) {
                 accessLog = new AccessLogWriter(config.accessLog());
             }
-            Metrics metrics = new Metrics(uring ? "io_uring" : "nio", volume, accessLog);
+            Metrics metrics = new Metrics(uring ? "io_uring" : "nio", identities == null ? "off" : "TLSv1.3,TLSv1.2",
+                    volume, accessLog);
             int maxBuffers = (int) Math.max(4, config.bufferBytesPerCore() / IO_BUFFER_BYTES);
-            EngineSettings settings = new EngineSettings(listen, config.cores(), IO_BUFFER_BYTES, maxBuffers,
+            // Listener 0 speaks HTTP; listener 1 (HttpCore.TLS_LISTENER), when configured, HTTPS.
+            List<InetSocketAddress> listeners = tlsListen == null ? List.of(listen) : List.of(listen, tlsListen);
+            EngineSettings settings = new EngineSettings(listeners, config.cores(), IO_BUFFER_BYTES, maxBuffers,
                     MAX_CONNECTIONS_PER_CORE, sendZeroCopyPolicy());
             Engine engine;
             try {
-                Function<CoreContext, CoreProtocol> protocols =
-                        ctx -> new HttpCore(config, volume, ctx, metrics.newCore(ctx));
+                TlsIdentitySource tlsIdentities = identities;
+                Duration handshakeTimeout = config.tls() == null ? null : config.tls().handshakeTimeout();
+                Function<CoreContext, CoreProtocol> protocols = ctx -> {
+                    TlsCore tls = tlsIdentities == null ? null : new TlsCore(tlsIdentities, handshakeTimeout);
+                    return new HttpCore(config, volume, ctx, metrics.newCore(ctx, tls), tls);
+                };
                 BlockStore disk = new VolumeBlockStore(volume);
                 if (uring) {
                     UringEngine u = UringEngine.start(settings, disk, protocols);
@@ -112,6 +143,15 @@ public final class AtlasServer implements AutoCloseable {
                 host = "[" + host + "]";
             }
             String baseUrl = "http://" + host + ":" + engine.port() + "/";
+            String tlsBaseUrl = null;
+            if (tlsListen != null) {
+                String tlsHost = tlsListen.getAddress().isAnyLocalAddress() ? "localhost"
+                        : tlsListen.getAddress().isLoopbackAddress() ? "localhost" : tlsListen.getAddress().getHostAddress();
+                if (tlsHost.contains(":")) {
+                    tlsHost = "[" + tlsHost + "]";
+                }
+                tlsBaseUrl = "https://" + tlsHost + ":" + engine.port(HttpCore.TLS_LISTENER) + "/";
+            }
             volume.advertise(baseUrl);
             log.printf("atlas: volume %s: %d objects, %d MiB used of %d MiB%n", volume.directory(),
                     volume.objectCount(), volume.liveBytes() >> 20, volume.sizeBytes() >> 20);
@@ -120,7 +160,23 @@ public final class AtlasServer implements AutoCloseable {
                     engine.name(), config.cores(), (IO_BUFFER_BYTES - IoBuffer.HEADROOM) >> 10, Volume.BLOCK_SIZE,
                     ((long) maxBuffers * IO_BUFFER_BYTES) >> 20);
             log.println("atlas: DAX: " + DaxSupport.detect(volume.directory()).summary());
-            log.printf("atlas: memlock: %s, TLS: off%n", HealthProbes.memlock());
+            log.printf("atlas: memlock: %s%n", HealthProbes.memlock());
+            if (identities != null) {
+                TlsIdentity id = identities.current();
+                log.println("atlas: TLS 1.3/1.2 (AES-GCM sealed in place, ALPN http/1.1): " + id.summary());
+                if (config.tls().selfSigned()) {
+                    log.println("atlas: TLS certificate is self-signed for localhost; clients trust it with "
+                            + "curl --cacert " + id.certificateFile() + " (or check the fingerprint above)");
+                }
+                if (!config.tls().selfSigned()) {
+                    identities.startWatching(CERTIFICATE_CHECK_INTERVAL);
+                    boolean hangup = identities.installHangupHandler();
+                    log.println("atlas: TLS certificate reloaded " + (hangup ? "on SIGHUP or " : "")
+                            + "when the files change (checked every " + CERTIFICATE_CHECK_INTERVAL.toSeconds() + " s)");
+                }
+            } else {
+                log.println("atlas: TLS: off (--tls-listen HOST:PORT serves HTTPS)");
+            }
             if (accessLog != null) {
                 AccessLogWriter writer = accessLog;
                 boolean signal = RotationSignal.install(writer::requestReopen);
@@ -141,15 +197,19 @@ public final class AtlasServer implements AutoCloseable {
                 log.println("atlas: retention: " + retain + " (playlists kept), swept every "
                         + retention.intervalMs() + " ms");
             }
-            log.println("atlas: listening on " + baseUrl);
+            log.println("atlas: listening on " + baseUrl + (tlsBaseUrl != null ? " and " + tlsBaseUrl : ""));
             log.flush();
             if (retention != null) {
                 retention.start();
             }
-            return new AtlasServer(volume, engine, baseUrl, metrics, accessLog, config.drainDelay(), retention);
+            return new AtlasServer(volume, engine, baseUrl, tlsBaseUrl, metrics, accessLog, config.drainDelay(),
+                    retention, identities);
         } catch (IOException | RuntimeException e) {
             if (accessLog != null) {
                 accessLog.close();
+            }
+            if (identities != null) {
+                identities.close();
             }
             volume.close();
             throw e;
@@ -223,6 +283,16 @@ public final class AtlasServer implements AutoCloseable {
         }
     }
 
+    /** The certificate of the HTTPS listener: the operator's PEM pair, watched for changes, or the demo's own. */
+    private static TlsIdentitySource openIdentities(ServerConfig.Tls tls, Volume volume) throws IOException {
+        try {
+            return tls.selfSigned() ? TlsIdentitySource.fixed(TlsIdentity.selfSigned(volume.directory()))
+                    : TlsIdentitySource.watching(tls.certificateChain(), tls.privateKey(), System.err::println);
+        } catch (IllegalArgumentException | UncheckedIOException e) {
+            throw new IOException("TLS: " + e.getMessage());
+        }
+    }
+
     private static String hostPort(ServerConfig config) {
         return config.listenHost() + ":" + config.listenPort();
     }
@@ -233,6 +303,16 @@ public final class AtlasServer implements AutoCloseable {
 
     public String baseUrl() {
         return baseUrl;
+    }
+
+    /** The HTTPS listener's port; -1 without one. */
+    public int tlsPort() {
+        return tlsBaseUrl == null ? -1 : engine.port(HttpCore.TLS_LISTENER);
+    }
+
+    /** {@code https://host:port/}, or null without an HTTPS listener. */
+    public String tlsBaseUrl() {
+        return tlsBaseUrl;
     }
 
     public Volume volume() {
@@ -270,6 +350,9 @@ public final class AtlasServer implements AutoCloseable {
         } finally {
             if (accessLog != null) {
                 accessLog.close(); // after the cores stopped: the last lines are drained
+            }
+            if (tlsIdentities != null) {
+                tlsIdentities.close();
             }
             if (retention != null) {
                 try {

@@ -9,6 +9,7 @@ import atlas.http.HttpDate;
 import atlas.store.Journal;
 import atlas.store.ObjectKey;
 import atlas.store.Volume;
+import atlas.tls.TlsCore;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -37,6 +38,8 @@ final class HttpCore implements CoreProtocol {
     final MetricsCore metrics;
     final ExchangeObserver observer;
     private final Journal journal;
+    /** This core's TLS state (record protection context, handshakes); null without an HTTPS listener. */
+    private final TlsCore tls;
     /** Connections whose entry is staged in the journal's open group. */
     private ArrayList<HttpConnection> awaitingCommit = new ArrayList<>();
     /** Connections whose entry is in the group being written. */
@@ -52,8 +55,9 @@ final class HttpCore implements CoreProtocol {
     final int receiveBufferBytes;
     static final int OUT_BUFFER_BYTES = 8 * 1024;
 
-    HttpCore(ServerConfig config, Volume volume, CoreContext context, MetricsCore metrics) {
+    HttpCore(ServerConfig config, Volume volume, CoreContext context, MetricsCore metrics, TlsCore tls) {
         this.config = config;
+        this.tls = tls;
         this.volume = volume;
         this.ioBuffers = context.buffers();
         this.metrics = metrics;
@@ -67,10 +71,14 @@ final class HttpCore implements CoreProtocol {
         }
     }
 
+    /** Connections accepted on this listener (see {@link AtlasServer}) speak HTTPS. */
+    static final int TLS_LISTENER = 1;
+
     @Override
-    public TransportHandler newConnection() {
+    public TransportHandler newConnection(int listener) {
         counters.connectionsOpened.increment();
-        return new HttpConnection(this);
+        HttpConnection http = new HttpConnection(this);
+        return listener == TLS_LISTENER ? tls.wrap(http) : http;
     }
 
     Journal journal() {

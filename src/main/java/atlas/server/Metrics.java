@@ -3,6 +3,8 @@ package atlas.server;
 import atlas.dataplane.CoreContext;
 import atlas.metrics.AccessLogWriter;
 import atlas.store.Volume;
+import atlas.tls.TlsCore;
+import atlas.tls.TlsCounters;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -45,14 +47,17 @@ final class Metrics {
     final RecentErrors recentErrors = new RecentErrors(50);
     private final List<MetricsCore> cores = new CopyOnWriteArrayList<>();
     private final String engine;
+    /** "off", or what the HTTPS listener offers (e.g. "TLSv1.3,TLSv1.2"). */
+    private final String tls;
     private final Volume volume;
     private final AccessLogWriter accessLog;
     private final long startMillis = System.currentTimeMillis();
     private volatile boolean draining;
 
     /** {@code accessLog} null when the access log is off. */
-    Metrics(String engine, Volume volume, AccessLogWriter accessLog) {
+    Metrics(String engine, String tls, Volume volume, AccessLogWriter accessLog) {
         this.engine = engine;
+        this.tls = tls;
         this.volume = volume;
         this.accessLog = accessLog;
         responses = Counter.builder().name("atlas_responses").help("Responses by status code")
@@ -99,7 +104,36 @@ final class Metrics {
         gaugePerCore("atlas_io_buffer_bytes_in_use", "Bytes of I/O buffers lent to connections",
                 c -> (double) c.buffersInUse() * c.buffers.bufferBytes());
         GaugeWithCallback.builder().name("atlas_info").help("The running server: engine and TLS")
-                .labelNames("engine", "tls").callback(cb -> cb.call(1, engine, "off")).register(registry);
+                .labelNames("engine", "tls").callback(cb -> cb.call(1, engine, tls)).register(registry);
+        CounterWithCallback.builder().name("atlas_tls_handshakes").help("TLS handshakes by outcome: tls13 and tls12 "
+                        + "completed; failed (refused by the handshake library), timeout, plaintext_http (HTTP sent "
+                        + "to the HTTPS port, answered 400), not_tls (anything else)")
+                .labelNames("core", "result").callback(cb -> {
+                    for (MetricsCore c : cores) {
+                        TlsCounters t = c.tls;
+                        if (t != null) {
+                            cb.call(t.handshakesTls13.sum(), c.coreLabel, "tls13");
+                            cb.call(t.handshakesTls12.sum(), c.coreLabel, "tls12");
+                            cb.call(t.handshakeFailures.sum(), c.coreLabel, "failed");
+                            cb.call(t.handshakeTimeouts.sum(), c.coreLabel, "timeout");
+                            cb.call(t.plaintextRequests.sum(), c.coreLabel, "plaintext_http");
+                            cb.call(t.notTls.sum(), c.coreLabel, "not_tls");
+                        }
+                    }
+                }).register(registry);
+        CounterWithCallback.builder().name("atlas_tls_events").help("TLS after the handshake: record_error (a "
+                        + "record failed to open: fatal alert sent), alert_received (fatal alerts from peers), "
+                        + "key_update (KeyUpdates received)")
+                .labelNames("core", "kind").callback(cb -> {
+                    for (MetricsCore c : cores) {
+                        TlsCounters t = c.tls;
+                        if (t != null) {
+                            cb.call(t.recordErrors.sum(), c.coreLabel, "record_error");
+                            cb.call(t.alertsReceived.sum(), c.coreLabel, "alert_received");
+                            cb.call(t.keyUpdates.sum(), c.coreLabel, "key_update");
+                        }
+                    }
+                }).register(registry);
         GaugeWithCallback.builder().name("atlas_draining").help("1 while the server drains (health answers 503)")
                 .callback(cb -> cb.call(draining ? 1 : 0)).register(registry);
         GaugeWithCallback.builder().name("atlas_volume_objects").help("Objects in the volume")
@@ -138,9 +172,10 @@ final class Metrics {
     }
 
     /** The metrics of one more core (called once per core, possibly from the cores' threads). */
-    MetricsCore newCore(CoreContext context) {
+    MetricsCore newCore(CoreContext context, TlsCore tls) {
         AccessLogFormat format = new AccessLogFormat(accessLog == null ? null : accessLog.newRing(), engine);
-        MetricsCore core = new MetricsCore(this, context.coreIndex(), context.buffers(), format);
+        MetricsCore core = new MetricsCore(this, context.coreIndex(), context.buffers(), format,
+                tls == null ? null : tls.counters);
         cores.add(core);
         return core;
     }
@@ -215,7 +250,7 @@ final class Metrics {
         StringBuilder sb = new StringBuilder(1024);
         sb.append("{\"timeMillis\":").append(System.currentTimeMillis())
                 .append(",\"startMillis\":").append(startMillis)
-                .append(",\"engine\":").append(json(engine)).append(",\"tls\":\"off\"")
+                .append(",\"engine\":").append(json(engine)).append(",\"tls\":").append(json(tls))
                 .append(",\"draining\":").append(draining)
                 .append(",\"requests\":").append(requests).append(",\"sentBytes\":").append(sent)
                 .append(",\"receivedBytes\":").append(received).append(",\"connections\":").append(connections)

@@ -1,6 +1,7 @@
 package atlas.server;
 
 import atlas.dataplane.BufferPool;
+import atlas.tls.TlsCounters;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 
 /**
@@ -17,14 +18,17 @@ final class MetricsCore implements ExchangeObserver {
     final String coreLabel;
     final ServerCounters counters = new ServerCounters();
     final BufferPool buffers;
+    /** This core's TLS counters; null without an HTTPS listener. */
+    final TlsCounters tls;
     private final Metrics metrics;
     private final AccessLogFormat accessLog;
     private final CounterDataPoint[] byStatus = new CounterDataPoint[600];
     private final CounterDataPoint aborted;
     final MetricsHistogram duration = new MetricsHistogram(Metrics.DURATION_BOUNDS);
 
-    MetricsCore(Metrics metrics, int coreIndex, BufferPool buffers, AccessLogFormat accessLog) {
+    MetricsCore(Metrics metrics, int coreIndex, BufferPool buffers, AccessLogFormat accessLog, TlsCounters tls) {
         this.metrics = metrics;
+        this.tls = tls;
         this.coreIndex = coreIndex;
         this.coreLabel = Integer.toString(coreIndex);
         this.buffers = buffers;

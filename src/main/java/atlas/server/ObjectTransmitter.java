@@ -194,8 +194,9 @@ final class ObjectTransmitter {
             return;
         }
         int sendStart = IoBuffer.HEADROOM + readSkip - readPrefixLength;
-        if (sendStart < 0) {
-            c.close(); // heads are far below the 4 KiB headroom; never corrupt the stream if one is not
+        if (sendStart < IoBuffer.BODY_SEND_MIN) {
+            // Heads are far below the 2 KiB left for them; never corrupt the stream if one is not.
+            c.close();
             return;
         }
         if (readPrefixLength > 0) {
@@ -261,7 +262,8 @@ final class ObjectTransmitter {
         sending = s;
         c.countSent(slotSendLength[s]);
         c.transport.deadline(c.transport.nowNs() + c.core.config.sendStallTimeout().toNanos());
-        c.transport.send(slots[s].byteBuffer(), slotSendStart[s], slotSendLength[s]);
+        // sendBody, not send: a TLS transport seals the chunk in place, right where the disk read put it.
+        c.transport.sendBody(slots[s], slotSendStart[s], slotSendLength[s]);
     }
 
     void onSent() {

@@ -23,19 +23,59 @@ import java.time.Duration;
  * @param accessLog        file the access log is appended to; null: no access log
  * @param drainDelay       on SIGTERM, how long health answers 503 while everything else is still served, so load
  *                         balancers stop sending before the listeners close
+ * @param tls              the HTTPS listener; null: plain HTTP only
  */
 public record ServerConfig(VolumeConfig volume, String listenHost, int listenPort, int cores, EngineKind engine,
                            HttpLimits limits, Duration headerTimeout, Duration idleTimeout,
                            Duration sendStallTimeout, long bufferBytesPerCore, boolean seedDemo, Path accessLog,
-                           Duration drainDelay) {
+                           Duration drainDelay, Tls tls) {
+
+    /** Without HTTPS. */
+    public ServerConfig(VolumeConfig volume, String listenHost, int listenPort, int cores, EngineKind engine,
+                        HttpLimits limits, Duration headerTimeout, Duration idleTimeout, Duration sendStallTimeout,
+                        long bufferBytesPerCore, boolean seedDemo, Path accessLog, Duration drainDelay) {
+        this(volume, listenHost, listenPort, cores, engine, limits, headerTimeout, idleTimeout, sendStallTimeout,
+                bufferBytesPerCore, seedDemo, accessLog, drainDelay, null);
+    }
 
     /** Without an access log and without a drain delay. */
     public ServerConfig(VolumeConfig volume, String listenHost, int listenPort, int cores, EngineKind engine,
                         HttpLimits limits, Duration headerTimeout, Duration idleTimeout, Duration sendStallTimeout,
                         long bufferBytesPerCore, boolean seedDemo) {
         this(volume, listenHost, listenPort, cores, engine, limits, headerTimeout, idleTimeout, sendStallTimeout,
-                bufferBytesPerCore, seedDemo, null, Duration.ZERO);
+                bufferBytesPerCore, seedDemo, null, Duration.ZERO, null);
     }
+
+    /** This configuration with the HTTPS listener {@code tls} (null: none). */
+    public ServerConfig withTls(Tls tls) {
+        return new ServerConfig(volume, listenHost, listenPort, cores, engine, limits, headerTimeout, idleTimeout,
+                sendStallTimeout, bufferBytesPerCore, seedDemo, accessLog, drainDelay, tls);
+    }
+
+    /**
+     * The HTTPS listener.
+     *
+     * @param listenHost       address to bind
+     * @param listenPort       TCP port; 0 picks a free one
+     * @param certificateChain PEM file, leaf first; null together with {@code privateKey}: a self-signed
+     *                         certificate for localhost, made on first start and kept in the volume directory
+     * @param privateKey       PEM file of the leaf's key
+     * @param handshakeTimeout a handshake not finished within this is dropped
+     */
+    public record Tls(String listenHost, int listenPort, Path certificateChain, Path privateKey,
+                      Duration handshakeTimeout) {
+        public Tls {
+            if ((certificateChain == null) != (privateKey == null)) {
+                throw new IllegalArgumentException("--cert and --key go together");
+            }
+        }
+
+        public boolean selfSigned() {
+            return certificateChain == null;
+        }
+    }
+
+    public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
     /** Which dataplane to run. */
     public enum EngineKind { AUTO, URING, NIO }

@@ -141,6 +141,35 @@ public final class AesGcm implements AutoCloseable {
     }
 
     /**
+     * Encrypts, as one GCM message, {@code dataLength} bytes in place at {@code buf[dataOffset]} followed by
+     * {@code tailLength} bytes in place at {@code buf[tailOffset]}, and writes the tag to {@code buf[tagOffset]}.
+     * The pieces need not touch: this is how a TLS record is sealed around a payload that stays where the disk
+     * read put it, with the TLS 1.3 inner content type and the tag kept apart in the buffer's headroom.
+     */
+    public void sealApart(GcmKey key, MemorySegment nonce, MemorySegment aad, MemorySegment buf, long dataOffset,
+                          int dataLength, long tailOffset, int tailLength, long tagOffset) {
+        try {
+            init(key, nonce, 1);
+            feed(aad);
+            if (dataLength > 0) {
+                MemorySegment data = buf.asSlice(dataOffset, dataLength);
+                check((int) CIPHER_UPDATE.invokeExact(ctx, data, outLength, data, dataLength), "EVP_CipherUpdate");
+            }
+            if (tailLength > 0) {
+                MemorySegment tail = buf.asSlice(tailOffset, tailLength);
+                check((int) CIPHER_UPDATE.invokeExact(ctx, tail, outLength, tail, tailLength), "EVP_CipherUpdate");
+            }
+            MemorySegment tag = buf.asSlice(tagOffset, TAG_LENGTH);
+            check((int) CIPHER_FINAL.invokeExact(ctx, tag, outLength), "EVP_CipherFinal_ex");
+            check((int) CTX_CTRL.invokeExact(ctx, EVP_CTRL_GCM_GET_TAG, TAG_LENGTH, tag), "EVP_CTRL_GCM_GET_TAG");
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /**
      * Decrypts {@code length} ciphertext bytes at {@code buf[offset]} in place and checks the tag that follows
      * them. Returns false if the tag does not match (the region then holds garbage and must be discarded).
      */

@@ -13,7 +13,8 @@ import java.util.Arrays;
  * Not thread-safe: owned by the connection's core. {@link #close} zeroes the key before freeing it.
  */
 public final class GcmKey implements AutoCloseable {
-    private final Arena arena = Arena.ofShared();
+    // Confined: made, used and closed by its connection's core thread; closing a shared arena would stall every thread.
+    private final Arena arena = Arena.ofConfined();
     private final MemorySegment storage = arena.allocate(32, 16);
     private MemorySegment segment;
     private int version;

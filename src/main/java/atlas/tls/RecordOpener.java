@@ -45,7 +45,8 @@ public final class RecordOpener implements AutoCloseable {
     private final boolean tls13;
     private final KeySchedule.Suite suite;
     private final GcmKey key;
-    private final Arena arena = Arena.ofShared();
+    // Confined: made, used and closed by its connection's core thread; closing a shared arena would stall every thread.
+    private final Arena arena = Arena.ofConfined();
     private final MemorySegment staticIv = arena.allocate(AesGcm.NONCE_LENGTH);
     private final MemorySegment nonce = arena.allocate(AesGcm.NONCE_LENGTH);
     private final MemorySegment aad13 = arena.allocate(13);

@@ -31,7 +31,8 @@ public final class RecordSealer implements AutoCloseable {
     private final boolean tls13;
     private final KeySchedule.Suite suite;
     private final GcmKey key;
-    private final Arena arena = Arena.ofShared();
+    // Confined: made, used and closed by its connection's core thread; closing a shared arena would stall every thread.
+    private final Arena arena = Arena.ofConfined();
     /** TLS 1.3: write_iv (12); TLS 1.2: salt (4) in bytes 0..3. */
     private final MemorySegment staticIv = arena.allocate(AesGcm.NONCE_LENGTH);
     private final MemorySegment nonce = arena.allocate(AesGcm.NONCE_LENGTH);
@@ -127,32 +128,67 @@ public final class RecordSealer implements AutoCloseable {
             if (padding > 0) {
                 buf.asSlice(dataStart + dataLength + 1, padding).fill((byte) 0);
             }
-            buf.set(ValueLayout.JAVA_BYTE, recordStart, RecordLayout.APPLICATION_DATA);
-            buf.set(SHORT_BE, recordStart + 1, RecordLayout.LEGACY_VERSION);
-            buf.set(SHORT_BE, recordStart + 3, (short) (inner + RecordLayout.TAG));
-            MemorySegment.copy(buf, recordStart, aad5, 0, RecordLayout.HEADER);
-            MemorySegment.copy(staticIv, 0, nonce, 0, 4);
-            nonce.set(LONG_BE, 4, staticIv.get(LONG_BE, 4) ^ seq);
+            prepare13(buf, recordStart, inner, seq);
             gcm.seal(key, nonce, aad5, buf, dataStart, inner);
             sequence = seq + 1;
             return RecordLayout.HEADER + inner + RecordLayout.TAG;
         }
         long dataStart = recordStart + RecordLayout.HEADER + RecordLayout.EXPLICIT_NONCE_12;
-        buf.set(ValueLayout.JAVA_BYTE, recordStart, contentType);
-        buf.set(SHORT_BE, recordStart + 1, RecordLayout.LEGACY_VERSION);
-        buf.set(SHORT_BE, recordStart + 3,
-                (short) (RecordLayout.EXPLICIT_NONCE_12 + dataLength + RecordLayout.TAG));
+        prepare12(buf, recordStart, contentType, dataLength, seq);
+        gcm.seal(key, nonce, aad13, buf, dataStart, dataLength);
+        sequence = seq + 1;
+        return RecordLayout.HEADER + RecordLayout.EXPLICIT_NONCE_12 + dataLength + RecordLayout.TAG;
+    }
+
+    /**
+     * Seals one application-data record whose {@code dataLength} bytes stay where they are, at {@code buf[data]},
+     * encrypted in place; the header ({@link #headerLength()} bytes) goes to {@code buf[header]} and the trailer
+     * ({@link #trailerLength()}: TLS 1.3 content type + tag, or the tag) to {@code buf[trailer]}. On the wire the
+     * record is header, data, trailer — sent as a gather list, so a disk read's bytes are framed and encrypted
+     * without moving (Atlas §4.2).
+     */
+    public void sealApart(MemorySegment buf, long header, long data, int dataLength, long trailer) {
+        if (dataLength < 0 || dataLength > RecordLayout.MAX_PLAINTEXT) {
+            throw new IllegalArgumentException("record data " + dataLength);
+        }
+        if (sequence == -1L) {
+            throw new IllegalStateException("TLS sequence number exhausted");
+        }
+        long seq = sequence;
+        if (tls13) {
+            buf.set(ValueLayout.JAVA_BYTE, trailer, RecordLayout.APPLICATION_DATA); // the inner content type
+            prepare13(buf, header, dataLength + 1, seq);
+            gcm.sealApart(key, nonce, aad5, buf, data, dataLength, trailer, 1, trailer + 1);
+        } else {
+            prepare12(buf, header, RecordLayout.APPLICATION_DATA, dataLength, seq);
+            gcm.sealApart(key, nonce, aad13, buf, data, dataLength, 0, 0, trailer);
+        }
+        sequence = seq + 1;
+    }
+
+    /** TLS 1.3: writes the header at {@code header} for {@code inner} bytes of inner plaintext; AAD and nonce. */
+    private void prepare13(MemorySegment buf, long header, int inner, long seq) {
+        buf.set(ValueLayout.JAVA_BYTE, header, RecordLayout.APPLICATION_DATA);
+        buf.set(SHORT_BE, header + 1, RecordLayout.LEGACY_VERSION);
+        buf.set(SHORT_BE, header + 3, (short) (inner + RecordLayout.TAG));
+        MemorySegment.copy(buf, header, aad5, 0, RecordLayout.HEADER);
+        MemorySegment.copy(staticIv, 0, nonce, 0, 4);
+        nonce.set(LONG_BE, 4, staticIv.get(LONG_BE, 4) ^ seq);
+    }
+
+    /** TLS 1.2: writes header and explicit nonce at {@code header}; AAD and nonce. */
+    private void prepare12(MemorySegment buf, long header, byte contentType, int dataLength, long seq) {
+        buf.set(ValueLayout.JAVA_BYTE, header, contentType);
+        buf.set(SHORT_BE, header + 1, RecordLayout.LEGACY_VERSION);
+        buf.set(SHORT_BE, header + 3, (short) (RecordLayout.EXPLICIT_NONCE_12 + dataLength + RecordLayout.TAG));
         // The explicit nonce is the sequence number: unique per key without any state beyond the counter.
-        buf.set(LONG_BE, recordStart + RecordLayout.HEADER, seq);
+        buf.set(LONG_BE, header + RecordLayout.HEADER, seq);
         MemorySegment.copy(staticIv, 0, nonce, 0, 4);
         nonce.set(LONG_BE, 4, seq);
         aad13.set(LONG_BE, 0, seq);
         aad13.set(ValueLayout.JAVA_BYTE, 8, contentType);
         aad13.set(SHORT_BE, 9, RecordLayout.LEGACY_VERSION);
         aad13.set(SHORT_BE, 11, (short) dataLength);
-        gcm.seal(key, nonce, aad13, buf, dataStart, dataLength);
-        sequence = seq + 1;
-        return RecordLayout.HEADER + RecordLayout.EXPLICIT_NONCE_12 + dataLength + RecordLayout.TAG;
     }
 
     /** Seals an alert (level, description) at {@code recordStart}; returns the record length. */

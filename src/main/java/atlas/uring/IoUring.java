@@ -585,6 +585,15 @@ public final class IoUring implements AutoCloseable {
         sqes.set(SHORT, sqe + SQE_IOPRIO, (short) ioprio);
     }
 
+    /**
+     * IORING_OP_SENDMSG of the {@code struct user_msghdr} at {@code msghdrAddress} (its iovecs name the bytes). The
+     * header and the iovecs must stay untouched until the CQE: the kernel may read them when it issues the send.
+     */
+    public void prepSendmsg(long sqe, int fd, long msghdrAddress, int msgFlags, long userData) {
+        prepRw(sqe, IORING_OP_SENDMSG, fd, msghdrAddress, 1, 0L, userData);
+        sqes.set(INT, sqe + SQE_OP_FLAGS, msgFlags);
+    }
+
     /** IORING_OP_RECV into {@code [address, address + length)}. 0 = orderly shutdown by the peer. */
     public void prepRecv(long sqe, int fd, long address, int length, int msgFlags, long userData) {
         prepRw(sqe, IORING_OP_RECV, fd, address, length, 0L, userData);

@@ -384,6 +384,16 @@ public final class IoUringConstants {
     public static final int IOVEC_BASE = 0;
     public static final int IOVEC_LEN = 8;
 
+    // struct user_msghdr (56 bytes on 64-bit; include/linux/socket.h), for IORING_OP_SENDMSG
+    public static final int MSGHDR_SIZE = 56;
+    public static final int MSGHDR_NAME = 0;                 // void __user *msg_name
+    public static final int MSGHDR_NAMELEN = 8;              // int msg_namelen
+    public static final int MSGHDR_IOV = 16;                 // struct iovec __user *msg_iov
+    public static final int MSGHDR_IOVLEN = 24;              // __kernel_size_t msg_iovlen
+    public static final int MSGHDR_CONTROL = 32;             // void __user *msg_control
+    public static final int MSGHDR_CONTROLLEN = 40;          // __kernel_size_t msg_controllen
+    public static final int MSGHDR_FLAGS = 48;               // unsigned int msg_flags
+
     // struct io_uring_probe (16-byte header) + struct io_uring_probe_op[] (8 bytes each)
     public static final int PROBE_SIZE = 16;
     public static final int PROBE_LAST_OP = 0;               // u8

@@ -67,6 +67,44 @@ class RecordSealerTest {
         }
     }
 
+    /**
+     * A record sealed apart (payload in place, header and trailer elsewhere) must be byte for byte the record
+     * {@link RecordSealer#seal} makes contiguously, for both versions and for lengths around the GCM block size.
+     */
+    @Test
+    void shouldSealApartExactlyAsContiguously() {
+        for (boolean tls13 : new boolean[] {true, false}) {
+            byte[] secret = randomBytes(32);
+            byte[] key = randomBytes(16);
+            byte[] salt = randomBytes(4);
+            MemorySegment contiguous = arena.allocate(20000);
+            MemorySegment apart = arena.allocate(40000);
+            try (RecordSealer a = tls13 ? RecordSealer.tls13(gcm, SUITE, secret.clone())
+                    : RecordSealer.tls12(gcm, key.clone(), salt.clone(), 1);
+                 RecordSealer b = tls13 ? RecordSealer.tls13(gcm, SUITE, secret.clone())
+                         : RecordSealer.tls12(gcm, key.clone(), salt.clone(), 1)) {
+                for (int n : new int[] {0, 1, 15, 16, 17, 1000, 16383, 16384}) {
+                    byte[] data = randomBytes(n);
+                    MemorySegment.copy(data, 0, contiguous, ValueLayout.JAVA_BYTE, a.headerLength(), n);
+                    int len = a.seal(contiguous, 0, n);
+                    long header = 100;
+                    long trailer = 200;
+                    long payload = 4096 + 7;
+                    MemorySegment.copy(data, 0, apart, ValueLayout.JAVA_BYTE, payload, n);
+                    b.sealApart(apart, header, payload, n, trailer);
+                    byte[] wire = new byte[len];
+                    int h = b.headerLength();
+                    MemorySegment.copy(apart, ValueLayout.JAVA_BYTE, header, wire, 0, h);
+                    MemorySegment.copy(apart, ValueLayout.JAVA_BYTE, payload, wire, h, n);
+                    MemorySegment.copy(apart, ValueLayout.JAVA_BYTE, trailer, wire, h + n, b.trailerLength());
+                    assertThat(wire).as("TLS 1.%d, %d bytes", tls13 ? 3 : 2, n)
+                            .isEqualTo(contiguous.asSlice(0, len).toArray(ValueLayout.JAVA_BYTE));
+                }
+                assertThat(b.sequence()).isEqualTo(a.sequence());
+            }
+        }
+    }
+
     @Test
     void shouldRoundTripTls13WithPaddingAndKeyUpdate() {
         byte[] secret = randomBytes(32);

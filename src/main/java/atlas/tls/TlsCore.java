@@ -1,0 +1,66 @@
+package atlas.tls;
+
+import atlas.dataplane.TransportHandler;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayDeque;
+
+/**
+ * The TLS side of one core, touched by that core's thread only: the AES-GCM context every connection's records go
+ * through, the handshake factory (the library's crypto and the parsed chain), recycled record buffers and the
+ * core's counters. The only
+ * thing it reads from other threads is the current certificate, through {@link TlsIdentitySource#current()}
+ * (a volatile snapshot, swapped on reload).
+ */
+public final class TlsCore {
+    /**
+     * Ciphertext receive buffer: one largest TLS 1.2 record (5 + 2^14 + 2048) and the start of the next, so a
+     * record is always opened where it was received, never reassembled.
+     */
+    static final int IN_BUFFER_BYTES = 2 * (RecordLayout.HEADER + RecordLayout.MAX_CIPHERTEXT_12);
+    /** Records we frame by copying (heads, small bodies, handshake flights, alerts): one full record and a KeyUpdate. */
+    static final int OUT_BUFFER_BYTES = RecordLayout.MAX_PLAINTEXT + 512;
+    private static final int STOCK = 1024;
+
+    final AesGcm gcm = new AesGcm();
+    private final TlsHandshakeFactory handshakes = TlsHandshakeFactory.forCore();
+    final TlsIdentitySource identities;
+    final long handshakeTimeoutNs;
+    public final TlsCounters counters = new TlsCounters();
+    private final ArrayDeque<ByteBuffer> freeIn = new ArrayDeque<>();
+    private final ArrayDeque<ByteBuffer> freeOut = new ArrayDeque<>();
+
+    public TlsCore(TlsIdentitySource identities, Duration handshakeTimeout) {
+        this.identities = identities;
+        this.handshakeTimeoutNs = handshakeTimeout.toNanos();
+    }
+
+    /** Puts TLS between the engine and {@code application}: the engine talks to the returned handler. */
+    public TransportHandler wrap(TransportHandler application) {
+        return new TlsTransport(this, application);
+    }
+
+    TlsHandshake newHandshake() {
+        return handshakes.newHandshake(identities.current());
+    }
+
+    ByteBuffer takeInBuffer() {
+        ByteBuffer b = freeIn.pollLast();
+        return b != null ? b.clear() : ByteBuffer.allocateDirect(IN_BUFFER_BYTES);
+    }
+
+    ByteBuffer takeOutBuffer() {
+        ByteBuffer b = freeOut.pollLast();
+        return b != null ? b.clear() : ByteBuffer.allocateDirect(OUT_BUFFER_BYTES);
+    }
+
+    void giveBack(ByteBuffer in, ByteBuffer out) {
+        if (in != null && freeIn.size() < STOCK) {
+            freeIn.addLast(in);
+        }
+        if (out != null && freeOut.size() < STOCK) {
+            freeOut.addLast(out);
+        }
+    }
+}
