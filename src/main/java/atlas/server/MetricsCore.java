@@ -25,6 +25,7 @@ final class MetricsCore implements ExchangeObserver {
     private final CounterDataPoint[] byStatus = new CounterDataPoint[600];
     private final CounterDataPoint aborted;
     final MetricsHistogram duration = new MetricsHistogram(Metrics.DURATION_BOUNDS);
+    final MetricsHistogram diskReads = new MetricsHistogram(Metrics.DISK_BOUNDS);
 
     MetricsCore(Metrics metrics, int coreIndex, BufferPool buffers, AccessLogFormat accessLog, TlsCounters tls) {
         this.metrics = metrics;
@@ -68,6 +69,20 @@ final class MetricsCore implements ExchangeObserver {
                     c.transport.remoteAddress());
         }
         accessLog.write(c, p, completed, durationNs);
+    }
+
+    /** An object read of {@code bytes} was submitted to the disk. */
+    void diskReadStarted(int bytes) {
+        counters.diskReadsStarted.increment();
+        counters.diskReadBytes.add(bytes);
+    }
+
+    /** A read submitted by {@link #diskReadStarted} completed after {@code durationNs} (negative: abandoned). */
+    void diskReadEnded(long durationNs) {
+        counters.diskReadsEnded.increment();
+        if (durationNs >= 0) {
+            diskReads.record(durationNs);
+        }
     }
 
     long activeConnections() {

@@ -59,6 +59,7 @@ final class ObjectTransmitter {
     private int readSkip;
     private int readChunkLength;
     private int readPrefixLength;
+    private long readStartNs;
     private boolean multipart;
     private int part;
     private int partCount;
@@ -180,12 +181,15 @@ final class ObjectTransmitter {
         readPrefixLength = prefixLength;
         prefixLength = 0;
         reading = s;
+        readStartNs = System.nanoTime();
+        c.core.metrics.diskReadStarted(readLength);
         c.transport.readDisk(io, IoBuffer.HEADROOM, readLength, alignedOffset);
     }
 
     void onDiskRead(int bytes) {
         int s = reading;
         reading = -1;
+        c.core.metrics.diskReadEnded(System.nanoTime() - readStartNs);
         if (bytes < readSkip + readChunkLength) {
             // A read error or a short read inside an object's extent: the head is out, so only closing is honest.
             c.core.counters.diskErrors.increment();
@@ -305,6 +309,9 @@ final class ObjectTransmitter {
 
     /** Drops whatever this exchange holds (connection closing or timing out). */
     void abandon() {
+        if (reading >= 0) {
+            c.core.metrics.diskReadEnded(-1); // its completion will not be delivered: the connection is gone
+        }
         for (int i = 0; i < slots.length; i++) {
             if (slots[i] != null) {
                 c.releaseIoBuffer(slots[i]);

@@ -21,4 +21,8 @@ final class ServerCounters {
     final LongAdder commitEntries = new LongAdder();
     final LongAdder commitFailures = new LongAdder();
     final LongAdder diskErrors = new LongAdder();
+    /** Object reads from flash: started minus ended is the core's disk queue depth. */
+    final LongAdder diskReadsStarted = new LongAdder();
+    final LongAdder diskReadsEnded = new LongAdder();
+    final LongAdder diskReadBytes = new LongAdder();
 }

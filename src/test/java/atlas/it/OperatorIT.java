@@ -90,6 +90,12 @@ class OperatorIT {
         assertThat(sum(after, "atlas_commit_entries_total", "")).isGreaterThanOrEqualTo(1);
         assertThat(sum(after, "atlas_received_bytes_total", "")).isGreaterThan(10_000);
         assertThat(sum(after, "atlas_request_duration_seconds_count", "")).isGreaterThanOrEqualTo(7);
+        // Five GETs of a segment read from flash: at least five reads timed, their bytes counted, none left open.
+        assertThat(sum(after, "atlas_disk_read_duration_seconds_count", "")).isGreaterThanOrEqualTo(
+                sum(before, "atlas_disk_read_duration_seconds_count", "") + 5);
+        assertThat(sum(after, "atlas_disk_read_bytes_total", "")).isGreaterThanOrEqualTo(
+                sum(before, "atlas_disk_read_bytes_total", "") + 5 * 100_000);
+        assertThat(sum(after, "atlas_disk_reads_in_flight", "")).isZero();
         assertThat(sum(after, "atlas_connections_opened_total", "")).isGreaterThanOrEqualTo(8);
         // The scrape's own connection is open while it is answered.
         assertThat(sum(after, "atlas_connections_active", "")).isGreaterThanOrEqualTo(1);
@@ -145,7 +151,8 @@ class OperatorIT {
         assertThat(out).containsPattern("atlas: engine (io_uring|nio), \\d+ cores, O_DIRECT reads of up to \\d+ KiB "
                 + "\\(4096-byte alignment\\)");
         assertThat(out).containsPattern("atlas: DAX: (no|yes) \\([^)]*MAP_SYNC (refused|works)\\) — journal ");
-        assertThat(out).containsPattern("atlas: memlock: [0-9a-zA-Z ]+, TLS: off");
+        assertThat(out).containsPattern("atlas: memlock: [0-9a-zA-Z ]+\n");
+        assertThat(out).contains("atlas: TLS: off (--tls-listen HOST:PORT serves HTTPS)");
         assertThat(out).contains("atlas: access log " + accessLog);
         assertThat(out).contains("_atlas/metrics", "_atlas/health");
     }
