@@ -23,10 +23,16 @@ import java.util.ArrayList;
  * the I/O buffer pool, the journal and its group commit, the cached Date header, a lookup probe, recycled
  * per-connection buffers and counters.
  * <p>
- * Group commit (PASTE, IX): uploads and deletes that complete during a loop turn stage their journal entries and
- * wait here; at the end of the turn one durable journal write — asynchronous on the io_uring engine — commits all
- * of them, then each gets its answer. A lone writer waits for nothing but its own write; under load the group
- * grows with whatever arrived while the previous write was on its way.
+ * Group commit (PASTE, IX): uploads and deletes stage their journal entries during a loop turn (an upload when it
+ * submits its body's last write) and wait here; at the end of the turn one durable journal write — asynchronous
+ * on the io_uring engine, submitted together with those body writes — commits all of them. When it completes,
+ * each connection gets its answer — an upload whose body write is still running gets it from that write's
+ * completion instead ({@link atlas.store.Journal.PendingPut}). A lone writer waits for nothing but its own two
+ * concurrent writes; under load the group grows with whatever arrived while the previous write was on its way.
+ * <pre>
+ *  turn end:  flushing group's journal write done? --> publish, answer its connections (bodies done)
+ *             then: nothing flushing and entries staged? --> begin the next group's journal write
+ * </pre>
  */
 final class HttpCore implements CoreProtocol {
     final ServerConfig config;
@@ -45,6 +51,9 @@ final class HttpCore implements CoreProtocol {
     /** Connections whose entry is in the group being written. */
     private ArrayList<HttpConnection> committing = new ArrayList<>();
     private final CoreIo.WriteCompletion journalWritten = this::onJournalWritten;
+    /** Outcome of the flushing group's journal write (valid once it reported). */
+    private boolean journalDurable;
+    private String journalFailure;
     private final ArrayDeque<ByteBuffer> freeReceiveBuffers = new ArrayDeque<>();
     private final ArrayDeque<ByteBuffer> freeOutBuffers = new ArrayDeque<>();
     private final byte[] date = new byte[HttpDate.LENGTH];
@@ -69,6 +78,8 @@ final class HttpCore implements CoreProtocol {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        // Uploads land in space already written with zeros, so their O_DSYNC writes carry no file-system metadata.
+        volume.startZeroAhead();
     }
 
     /** Connections accepted on this listener (see {@link AtlasServer}) speak HTTPS. */
@@ -90,42 +101,56 @@ final class HttpCore implements CoreProtocol {
     }
 
     /**
-     * Starts the group commit of everything staged since the last one, unless one is still on its way to disk —
-     * then the staged entries wait for the next turn after it completes (pipelined group commit: one journal
-     * write in flight per core, the next group filling meanwhile).
+     * Finishes the flushing group if its journal write and bodies are all done, then starts the group commit of
+     * everything staged since, unless a group is still on its way to disk — then the staged entries wait for the
+     * turn after it completes (pipelined group commit: one group in flight per core, the next filling meanwhile).
      */
     @Override
     public int onTurnEnd(CoreIo io) {
-        if (awaitingCommit.isEmpty() || journal.isFlushing()) {
-            return 0;
-        }
-        MemorySegment group;
-        try {
-            group = journal.beginFlush();
-        } catch (IOException e) {
-            // The journal refused (an earlier write could not be rolled back): it dropped the group.
-            ArrayList<HttpConnection> failed = awaitingCommit;
+        int started = 0;
+        // Loops only when a write completed synchronously (the NIO engine): its answers go out this turn too.
+        while (true) {
+            if (journal.isFlushing()) {
+                if (!journal.isFlushComplete()) {
+                    return started;
+                }
+                boolean durable = journalDurable;
+                journal.completeFlush();
+                answerCommitted(durable, durable ? null : journalFailure);
+            }
+            if (awaitingCommit.isEmpty()) {
+                return started;
+            }
+            ArrayList<HttpConnection> flushing = awaitingCommit;
             awaitingCommit = committing;
-            committing = failed;
-            answerCommitted(false, e.getMessage());
-            return 0;
+            committing = flushing;
+            MemorySegment group;
+            try {
+                group = journal.beginFlush();
+            } catch (IOException e) {
+                // The journal refused (an earlier write could not be rolled back): the group is flushing with a
+                // failed write and is answered once its bodies are back, like any failed commit.
+                journalDurable = false;
+                journalFailure = e.getMessage();
+                continue;
+            }
+            if (group == null) {
+                // Nothing staged after all (cannot happen while connections wait): give the list back.
+                awaitingCommit = committing;
+                committing = flushing;
+                return started;
+            }
+            counters.commits.increment();
+            counters.commitEntries.add(flushing.size());
+            started += flushing.size();
+            io.writeDurable(journal.fd(), group, journal.flushOffset(), journalWritten);
         }
-        if (group == null) {
-            return 0;
-        }
-        ArrayList<HttpConnection> flushing = awaitingCommit;
-        awaitingCommit = committing;
-        committing = flushing;
-        counters.commits.increment();
-        counters.commitEntries.add(flushing.size());
-        io.writeDurable(journal.fd(), group, journal.flushOffset(), journalWritten);
-        return flushing.size();
     }
 
     private void onJournalWritten(int result) {
-        boolean durable = result >= 0;
-        journal.completeFlush(durable);
-        answerCommitted(durable, durable ? null : "errno " + -result);
+        journalDurable = result >= 0;
+        journalFailure = journalDurable ? null : "errno " + -result;
+        journal.journalWritten(journalDurable);
     }
 
     private void answerCommitted(boolean durable, String failure) {

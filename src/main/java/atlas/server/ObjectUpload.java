@@ -6,6 +6,7 @@ import atlas.http.MediaTypes;
 import atlas.http.RequestHead;
 import atlas.http.RequestHead.Field;
 import atlas.store.Extent;
+import atlas.store.Journal;
 import atlas.store.ObjectKey;
 import atlas.store.ObjectRecord;
 import atlas.store.VolumeFullException;
@@ -25,10 +26,15 @@ import java.util.zip.CRC32C;
  *        ^                                        |  full, or body complete
  *        |                                        v
  *        +------------- more body <------ O_DIRECT|O_DSYNC write at extent + written
- *                                                 |  body complete
+ *                                                 |  last write: stage the entry first (CRC of the whole body)
  *                                                 v
- *                      stage journal entry --> group commit at end of turn --> answer
+ *                      last body write  ||  group commit (journal write) at end of turn
+ *                                 both durable --> answer
  * </pre>
+ * The body's last write and its journal entry go to disk <i>concurrently</i> ({@link atlas.store.Journal}): the
+ * entry is staged, flagged as having its body in flight, just before that write is submitted, so the same
+ * io_uring submit carries both and a PUT costs one durable write's latency, not two in a row. The answer waits
+ * for both; recovery checks a flagged entry's body against its CRC unless a later group confirmed it.
  * A Content-Length body is received straight into the aligned buffer that is written to disk: no copy in Java.
  * A chunked body is received into the connection's buffer and de-framed into the aligned buffer (one copy; the
  * framing has to be removed somewhere). Chunked bodies get a reserve extent that grows by relocation if exceeded
@@ -60,6 +66,14 @@ final class ObjectUpload {
     private boolean bodyComplete;
     private boolean deleting;
     private ObjectRecord staged;
+    /** The PUT staged with its body in flight, reused from upload to upload (see {@link Journal.PendingPut}). */
+    private final Journal.PendingPut pending = new Journal.PendingPut();
+    /** {@link #pending} holds the current request: the answer waits until it is resolved. */
+    private boolean pendingStaged;
+    /** The last body write, submitted after staging, has not completed yet. */
+    private boolean lastWriteInFlight;
+    /** The last body write failed: the status to answer with. */
+    private int bodyFailureStatus;
 
     ObjectUpload(HttpConnection connection) {
         this.c = connection;
@@ -229,10 +243,40 @@ final class ObjectUpload {
         data.clear();
         // The tail of the last block is zeroed so no stale bytes of an earlier object sit in the extent.
         io.segment().asSlice(IoBuffer.HEADROOM + fill, padded - fill).fill((byte) 0);
-        c.transport.writeDiskDurable(io, IoBuffer.HEADROOM, padded, extent.offsetBytes() + written);
+        long fileOffset = extent.offsetBytes() + written;
+        if (bodyComplete) {
+            stageWithBodyInFlight();
+        }
+        c.transport.writeDiskDurable(io, IoBuffer.HEADROOM, padded, fileOffset);
+    }
+
+    /**
+     * The last write is about to be submitted and the CRC covers the whole body: stage the entry now, so that its
+     * group's journal write runs concurrently with this body write. The extent belongs to the journal from here.
+     */
+    private void stageWithBodyInFlight() {
+        written += fill;
+        fill = 0;
+        if (isChunked) {
+            extent = c.core.volume.trim(extent, Math.max(written, 1));
+        }
+        c.core.journal().stagePutBodyInFlight(pending, name, extent, written, contentType, (int) crc.getValue(),
+                System.currentTimeMillis());
+        staged = pending.record();
+        pendingStaged = true;
+        lastWriteInFlight = true;
+        bodyFailureStatus = 0;
+        extent = null;
+        c.bodyUnread = false;
+        c.state = HttpConnection.State.AWAIT_COMMIT;
+        c.core.awaitCommit(c);
     }
 
     void onDiskWritten(int bytes) {
+        if (lastWriteInFlight) {
+            onLastWriteDone(bytes);
+            return;
+        }
         if (bytes < 0) {
             c.core.counters.diskErrors.increment();
             fail(bytes == -Errno.ENOSPC ? 507 : 500, "write to the volume failed");
@@ -253,7 +297,24 @@ final class ObjectUpload {
         stage();
     }
 
-    /** Stages the journal entry; the extent now belongs to the journal. */
+    /**
+     * The last body write (its entry staged) completed: report it. If the entry's group commit already finished,
+     * this resolves the PUT and the client is answered now; otherwise the commit answers.
+     */
+    private void onLastWriteDone(int bytes) {
+        lastWriteInFlight = false;
+        c.releaseIoBuffer(io);
+        io = null;
+        if (bytes < 0) {
+            c.core.counters.diskErrors.increment();
+            bodyFailureStatus = bytes == -Errno.ENOSPC ? 507 : 500;
+        }
+        if (c.core.journal().bodyWritten(pending, bytes >= 0)) {
+            onCommitted(pending.entryDurable());
+        }
+    }
+
+    /** Stages the journal entry of a body that is already durable; the extent now belongs to the journal. */
     private void stage() {
         staged = c.core.journal().stagePut(name, extent, written, contentType, (int) crc.getValue(),
                 System.currentTimeMillis());
@@ -264,12 +325,22 @@ final class ObjectUpload {
     }
 
     void onCommitted(boolean durable) {
+        if (pendingStaged && !pending.isResolved()) {
+            return; // the entry is durable (or failed), the body is not back yet: its completion answers
+        }
+        pendingStaged = false;
         boolean wasDelete = deleting;
         ObjectRecord record = staged;
         deleting = false;
         staged = null;
         if (c.state != HttpConnection.State.AWAIT_COMMIT) {
             return; // the client left while we committed; the object is stored all the same
+        }
+        if (bodyFailureStatus != 0) {
+            int status = bodyFailureStatus;
+            bodyFailureStatus = 0;
+            c.respondError(status, "write to the volume failed");
+            return;
         }
         if (!durable) {
             c.respondError(500, "commit to the journal failed");
@@ -317,6 +388,13 @@ final class ObjectUpload {
 
     /** Frees what the upload holds if it was not staged yet. */
     void abandon() {
+        if (lastWriteInFlight) {
+            // Closed while the last write was in flight: the engine has let go of the buffer (onClosed comes after
+            // every completion, or the write was never issued) but did not report the write. Its outcome is
+            // unknown, so it counts as failed: never published, and recovery checks the body if the entry lasts.
+            lastWriteInFlight = false;
+            c.core.journal().bodyWritten(pending, false);
+        }
         if (io != null) {
             c.releaseIoBuffer(io);
             io = null;

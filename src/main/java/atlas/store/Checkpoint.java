@@ -129,7 +129,7 @@ final class Checkpoint {
                 byte[] ct = new byte[in.readUnsignedShort()];
                 in.readFully(name);
                 in.readFully(ct);
-                records.add(new JournalEntry(JournalLayout.TYPE_PUT, sequence, name,
+                records.add(new JournalEntry(JournalLayout.TYPE_PUT, (short) 0, sequence, name,
                         new String(ct, StandardCharsets.UTF_8), offset, capacity, length, objectCrc, mtime));
             }
             int expected = (int) crc.getValue();

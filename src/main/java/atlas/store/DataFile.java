@@ -3,6 +3,7 @@ package atlas.store;
 import atlas.posix.Libc;
 import atlas.posix.PosixException;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
@@ -15,19 +16,32 @@ import java.security.SecureRandom;
  * a read fd ({@code O_RDONLY|O_DIRECT}) for the serving path and a write fd ({@code O_RDWR|O_DIRECT|O_DSYNC})
  * whose every write is durable on return (no separate fdatasync per object).
  * <p>
- * A new file is built as {@code volume.dat.new} (fallocate + superblock) and renamed into place, so a crash
+ * A new file is built as {@code volume.dat.new} (zeros + superblock) and renamed into place, so a crash
  * during creation never leaves a {@code volume.dat} without a superblock.
+ * <p>
+ * <b>Written zeros, not fallocate.</b> fallocate(2) reserves <i>unwritten</i> extents: the first O_DSYNC write
+ * into each one must also persist the extent's conversion to "written" (on ext4 here: an extra metadata block
+ * write and cache flush per object; measured with fio, 4 KiB O_DIRECT|O_DSYNC writes: 3 700/s into a fallocated
+ * file vs 9 400/s into a zero-filled one). So new space is really written with zeros — at creation, and ahead of
+ * the allocator by {@link #zeroExtend} (the volume's zero-ahead thread) — and an object's write is then a pure
+ * data overwrite whose O_DSYNC costs one device write and one flush. {@link #growTo} (fallocate) remains the
+ * fallback when an allocation outruns the zero-ahead: correct, only slower for the first write into it.
  */
 final class DataFile implements AutoCloseable {
     static final String FILE_NAME = "volume.dat";
 
     private static final int READ_FLAGS = Libc.O_RDONLY | Libc.O_DIRECT | Libc.O_CLOEXEC;
     private static final int WRITE_FLAGS = Libc.O_RDWR | Libc.O_DIRECT | Libc.O_DSYNC | Libc.O_CLOEXEC;
+    /** One O_DIRECT write of zeros: large enough for device throughput, small enough to hold a lock for. */
+    static final int ZERO_CHUNK_BYTES = 4 << 20;
 
     private final Path path;
     private final int readFd;
     private final int writeFd;
     private final Superblock superblock;
+    /** Serialises growth: {@link #growTo} and {@link #zeroExtend} both move the end, one at a time. */
+    private final Object growLock = new Object();
+    /** The file's usable end: every block below it is reserved and its size durable. Only grows. */
     private volatile long sizeBytes;
 
     private DataFile(Path path, int readFd, int writeFd, Superblock superblock, long sizeBytes) {
@@ -38,10 +52,10 @@ final class DataFile implements AutoCloseable {
         this.sizeBytes = sizeBytes;
     }
 
-    static DataFile openOrCreate(Path directory, long initialBytes) throws IOException {
+    static DataFile openOrCreate(Path directory, long initialBytes, PrintStream notes) throws IOException {
         Path path = directory.resolve(FILE_NAME);
         if (!Files.exists(path)) {
-            create(directory, path, initialBytes);
+            create(directory, path, initialBytes, notes);
         }
         int writeFd = Libc.open(path.toString(), WRITE_FLAGS, 0);
         int readFd;
@@ -68,24 +82,45 @@ final class DataFile implements AutoCloseable {
         }
     }
 
-    private static void create(Path directory, Path path, long initialBytes) throws IOException {
+    private static void create(Path directory, Path path, long initialBytes, PrintStream notes) throws IOException {
         Path temp = directory.resolve(FILE_NAME + ".new");
         Files.deleteIfExists(temp);
         SecureRandom random = new SecureRandom();
         Superblock superblock = new Superblock(random.nextLong(), random.nextLong(), System.currentTimeMillis());
+        long size = Math.max(Layouts.roundUpToBlock(initialBytes), 2L * Volume.BLOCK_SIZE);
+        long startNs = System.nanoTime();
         int fd = Libc.open(temp.toString(), WRITE_FLAGS | Libc.O_CREAT | Libc.O_EXCL, 0644);
         try (Arena arena = Arena.ofConfined()) {
-            Libc.fallocate(fd, Libc.FALLOC_DEFAULT, 0, Math.max(Layouts.roundUpToBlock(initialBytes),
-                    2L * Volume.BLOCK_SIZE));
             MemorySegment block = arena.allocate(Volume.BLOCK_SIZE, Volume.BLOCK_SIZE);
             superblock.encode(block);
             writeFully(fd, block, 0);
-            Libc.fsync(fd); // the fallocated size is metadata: O_DSYNC alone does not cover it
+            writeZeros(fd, Volume.BLOCK_SIZE, size, arena);
+            Libc.fsync(fd); // the new size is metadata: make it durable with the bytes
         } finally {
             Libc.close(fd);
         }
         Files.move(temp, path, StandardCopyOption.ATOMIC_MOVE);
         syncDirectory(directory);
+        long ms = (System.nanoTime() - startNs) / 1_000_000;
+        if (ms >= 1000) {
+            notes.println("atlas: created " + path + ": " + (size >> 20) + " MiB written with zeros in " + ms
+                    + " ms (written space makes every object write a pure overwrite)");
+        }
+    }
+
+    /**
+     * Writes zeros over {@code [from, to)} (block aligned) with O_DIRECT writes of {@link #ZERO_CHUNK_BYTES}
+     * through {@code fd}, from one zeroed buffer allocated in {@code arena}.
+     */
+    private static void writeZeros(int fd, long from, long to, Arena arena) throws IOException {
+        MemorySegment zeros = arena.allocate(Math.min(ZERO_CHUNK_BYTES, Math.max(to - from, Volume.BLOCK_SIZE)),
+                Volume.BLOCK_SIZE);
+        zeros.fill((byte) 0);
+        for (long at = from; at < to; ) {
+            long n = Math.min(zeros.byteSize(), to - at);
+            writeFully(fd, zeros.asSlice(0, n), at);
+            at += n;
+        }
     }
 
     static void syncDirectory(Path directory) throws PosixException {
@@ -117,16 +152,54 @@ final class DataFile implements AutoCloseable {
         return sizeBytes;
     }
 
-    /** Extends the file to {@code newSizeBytes} with preallocated blocks. Called by the allocator under its lock. */
+    /**
+     * Extends the file to at least {@code newSizeBytes} with fallocated (unwritten) blocks: the fallback when an
+     * allocation needs space faster than {@link #zeroExtend} provides it. A no-op when the file is already that big.
+     */
     void growTo(long newSizeBytes) throws IOException {
-        long old = sizeBytes;
-        if (newSizeBytes <= old) {
-            return;
+        synchronized (growLock) {
+            long old = sizeBytes;
+            if (newSizeBytes <= old) {
+                return;
+            }
+            Libc.fallocate(writeFd, Libc.FALLOC_DEFAULT, old, newSizeBytes - old);
+            // The new size must survive a crash before any object placed there is journaled.
+            Libc.fsync(writeFd);
+            sizeBytes = newSizeBytes;
         }
-        Libc.fallocate(writeFd, Libc.FALLOC_DEFAULT, old, newSizeBytes - old);
-        // The new size must survive a crash before any object placed there is journaled.
-        Libc.fsync(writeFd);
-        sizeBytes = newSizeBytes;
+    }
+
+    /**
+     * Appends {@code [size, min(size + chunkBytes, limitBytes))} as written zeros (O_DIRECT|O_DSYNC through the
+     * write fd, then fsync for the size) and returns the new size. {@code zeros} is a zeroed, aligned buffer;
+     * the caller is the zero-ahead thread. Holds the growth lock for one chunk only, so a fallback
+     * {@link #growTo} waits at most one chunk's write.
+     */
+    long zeroExtend(long chunkBytes, long limitBytes, MemorySegment zeros) throws IOException {
+        synchronized (growLock) {
+            long old = sizeBytes;
+            long end = Math.min(old + Layouts.roundUpToBlock(chunkBytes), limitBytes & -(long) Volume.BLOCK_SIZE);
+            try {
+                for (long at = old; at < end; ) {
+                    long n = Math.min(zeros.byteSize(), end - at);
+                    writeFully(writeFd, zeros.asSlice(0, n), at);
+                    at += n;
+                }
+            } catch (IOException e) {
+                // Give back what the partial step took (ENOSPC: the journals need that room more).
+                try {
+                    Libc.ftruncate(writeFd, old);
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            }
+            if (end > old) {
+                Libc.fsync(writeFd);
+                sizeBytes = end;
+            }
+            return sizeBytes;
+        }
     }
 
     int read(MemorySegment dst, long offsetBytes) throws IOException {

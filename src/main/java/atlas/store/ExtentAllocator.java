@@ -19,7 +19,11 @@ import java.util.TreeSet;
  * at worst leak nothing and double-allocate nothing.
  */
 final class ExtentAllocator {
-    /** Grows the backing file; called with the allocator lock held. */
+    /**
+     * Grows the backing file to at least {@code newSizeBytes}, ready to be written (blocks reserved and the size
+     * durable). Called without the allocator lock: the data file's own growth lock orders it with the background
+     * zero-ahead, which publishes its space through {@link #extendTo} (lock order: growth, then allocator).
+     */
     interface Grower {
         void growTo(long newSizeBytes) throws IOException;
     }
@@ -67,24 +71,39 @@ final class ExtentAllocator {
         addFree(cursor, sizeBytes - cursor);
     }
 
-    synchronized Extent allocate(long lengthBytes) throws VolumeFullException {
+    Extent allocate(long lengthBytes) throws VolumeFullException {
         if (lengthBytes < 0) {
             throw new IllegalArgumentException("negative length " + lengthBytes);
         }
         // Even an empty object gets one block, so every record owns a distinct, non-empty extent.
         long need = Math.max(Layouts.roundUpToBlock(lengthBytes), Volume.BLOCK_SIZE);
-        Extent fit = bySize.ceiling(new Extent(0, need));
-        if (fit == null) {
-            grow(need);
-            fit = bySize.ceiling(new Extent(0, need));
+        while (true) {
+            long target;
+            synchronized (this) {
+                Extent fit = bySize.ceiling(new Extent(0, need));
+                if (fit != null) {
+                    removeFree(fit);
+                    addFree(fit.offsetBytes() + need, fit.capacityBytes() - need);
+                    return new Extent(fit.offsetBytes(), need);
+                }
+                target = growthTarget(need);
+            }
+            // Outside the lock: another core may allocate from what is free meanwhile, or grow too (the file's
+            // growth lock makes the second grower find the work done); then look again.
+            try {
+                grower.growTo(target);
+            } catch (IOException e) {
+                VolumeFullException full = new VolumeFullException("volume " + description + ": cannot grow the data"
+                        + " file from " + sizeBytes() + " to " + target + " bytes: " + e.getMessage());
+                full.initCause(e);
+                throw full;
+            }
+            extendTo(target);
         }
-        removeFree(fit);
-        addFree(fit.offsetBytes() + need, fit.capacityBytes() - need);
-        return new Extent(fit.offsetBytes(), need);
     }
 
-    /** Grows the file enough that a free extent of {@code need} bytes exists at its end. */
-    private void grow(long need) throws VolumeFullException {
+    /** The file size that leaves a free extent of {@code need} bytes at its end; throws when over the maximum. */
+    private long growthTarget(long need) throws VolumeFullException {
         // The free extent touching the end of the file (if any) becomes part of the new space.
         Map.Entry<Long, Long> last = byOffset.lastEntry();
         long tailFree = last != null && last.getKey() + last.getValue() == sizeBytes ? last.getValue() : 0;
@@ -95,18 +114,28 @@ final class ExtentAllocator {
                     + " bytes) and the data file is at " + sizeBytes + " of its maximum " + maxBytes + " bytes");
         }
         long steps = (minSize - sizeBytes + growStepBytes - 1) / growStepBytes;
-        long newSize = Math.min(sizeBytes + steps * growStepBytes, maxBytes);
-        try {
-            grower.growTo(newSize);
-        } catch (IOException e) {
-            VolumeFullException full = new VolumeFullException("volume " + description + ": cannot grow the data file"
-                    + " from " + sizeBytes + " to " + newSize + " bytes: " + e.getMessage());
-            full.initCause(e);
-            throw full;
+        return Math.min(sizeBytes + steps * growStepBytes, maxBytes);
+    }
+
+    /**
+     * Adds {@code [size, newSizeBytes)} to the free space once the file has that much ready (after a grower
+     * returned, or the zero-ahead wrote it). Growth only ever moves the end forward; a smaller value is a no-op.
+     */
+    synchronized void extendTo(long newSizeBytes) {
+        if (newSizeBytes <= sizeBytes) {
+            return;
+        }
+        if (newSizeBytes > maxBytes) {
+            throw new IllegalArgumentException("size " + newSizeBytes + " over the maximum " + maxBytes);
         }
         long oldSize = sizeBytes;
-        sizeBytes = newSize;
-        free(new Extent(oldSize, newSize - oldSize));
+        sizeBytes = newSizeBytes;
+        free(new Extent(oldSize, newSizeBytes - oldSize));
+    }
+
+    /** The most the file may grow to. */
+    long maxBytes() {
+        return maxBytes;
     }
 
     /** Keeps the first {@code usedBytes} (rounded up to blocks, at least one) of {@code extent}, frees the rest. */

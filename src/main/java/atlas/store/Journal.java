@@ -11,20 +11,48 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * One core's append-only commit log (PASTE: the commit is a small metadata entry plus a flush). Entries staged
- * during one event-loop turn are written by a single durable write in {@link #commit()} — group commit — and only
- * then published to the index, so a reader never sees an object whose commit could still be lost.
- * Owned by one thread.
+ * during one event-loop turn are written by a single durable write — group commit — and each is published to the
+ * index only once that write <i>and its PUT's body</i> are durable, so a reader never sees an object whose commit
+ * could still be lost. Owned by one thread.
+ *
+ * <pre>
+ *  stage (open group) --beginFlush--> flushing: one journal write    (the next group fills meanwhile)
+ *                                        |  journalWritten(), completeFlush(): DELETEs and PUTs with durable
+ *                                        v  bodies are published in staging order
+ *  a PUT staged with its body in flight: published when the second of {entry durable, body durable} happens
+ *                                        ({@link #completeFlush} or {@link #bodyWritten}, see {@link PendingPut})
+ * </pre>
+ * <b>Body and entry written concurrently.</b> A server PUT stages its entry when it <i>submits</i> the body's
+ * last write ({@link #stagePutBodyInFlight}), so the journal write of its group runs at the same time as that
+ * body write: the request costs one durable write's latency instead of two in a row, and a group's journal write
+ * never waits for bodies (the next group's write starts as soon as the previous one is durable). Crash safety
+ * rests on the entry's object CRC: the entry carries {@link JournalLayout#FLAG_BODY_IN_FLIGHT}; once its body is
+ * durable too, a later group of this journal carries a CONFIRM of its sequence; at recovery an unconfirmed
+ * flagged entry is trusted only if its extent matches the CRC ({@link Volume}). A body that failed while its entry
+ * became durable is never published, answered with an error, and its extent is held (not reused) until the next
+ * restart's recovery decides about it — so a stale entry can never come to describe another object's bytes.
  * <p>
- * The file is opened {@code O_WRONLY|O_DSYNC} and written with pwrite at a tracked offset (rather than
- * O_APPEND) so that after a failed write the next commit overwrites whatever part of the failed one reached
- * the disk. Entry format: {@link JournalLayout}. The page cache may hold journal pages: they are metadata.
+ * The file is opened {@code O_WRONLY|O_DSYNC|O_DIRECT} and written at a tracked offset (rather than O_APPEND)
+ * so that after a failed write the next commit overwrites whatever part of the failed one reached the disk.
+ * O_DIRECT because io_uring issues a direct write inline from the core's own submit, while a buffered O_DSYNC
+ * write is handed to an io-wq worker thread (measured here: the journal write started up to hundreds of
+ * microseconds after the body write it should overlap). A direct write covers whole blocks, so each group write
+ * starts at the block holding the log's end and repeats that block's earlier bytes ({@link #tailBlock}, identical
+ * to what is on disk, so a torn write cannot damage them): {@code [block start | earlier entries | group | zeros
+ * to the block end]}. The file is kept preallocated with <i>written</i> zeros {@value #PREALLOCATE_BYTES} bytes
+ * at a time (the write that crosses the end carries the zeros): appends are then overwrites that change neither
+ * the file size nor its block map, so their O_DSYNC costs no metadata write. Entry format: {@link JournalLayout}.
  */
 public final class Journal implements AutoCloseable {
+    /** Zeros written ahead of the log when an append crosses the end of the file. */
+    static final int PREALLOCATE_BYTES = 1 << 20;
     private static final int INITIAL_STAGING_BYTES = 64 << 10;
+    private static final int BLOCK = Volume.BLOCK_SIZE;
     private static final byte[] NO_CONTENT_TYPE = new byte[0];
     private static final Extent NO_EXTENT = new Extent(0, 0);
 
@@ -33,16 +61,44 @@ public final class Journal implements AutoCloseable {
     private final Path file;
     private final int fd;
     private long appendOffsetBytes;
+    /** The file's size: {@code [appendOffsetBytes, fileEndBytes)} is written zeros. */
+    private long fileEndBytes;
+    /** The bytes of the block holding {@link #appendOffsetBytes}, up to it (what a group write must repeat). */
+    private final MemorySegment tailBlock = Arena.ofAuto().allocate(BLOCK, BLOCK);
+    /** The block-aligned image of the write in flight (only one at a time); grows as needed. */
+    private MemorySegment writeBuffer = Arena.ofAuto().allocate(INITIAL_STAGING_BYTES, BLOCK);
     /** Set when a failed write could not be rolled back: appending after unknown bytes is unsafe. */
     private boolean broken;
+    /** Cleared after a write that carried preallocation zeros failed (a full file system): then only what is needed. */
+    private boolean preallocate = true;
     private boolean closed;
+    private int groupIds;
 
     /** The group taking new entries. */
     private Group open = new Group();
-    /** The group being written by an asynchronous flush, or null ({@link #beginFlush}). */
+    /** The group being written (journal write and/or bodies in flight), or null ({@link #beginFlush}). */
     private Group flushing;
     /** A spare group, so that steady-state group commit allocates only the records. */
     private Group spare = new Group();
+    /**
+     * Flagged PUTs in staging order, from staging until a CONFIRM covering them is written: their sequences and
+     * states, at absolute indices {@code [flaggedHead, flaggedTail)} of a ring that grows.
+     */
+    private long[] flaggedSequences = new long[64];
+    private byte[] flaggedStates = new byte[64];
+    private long flaggedHead;
+    private long flaggedTail;
+    private static final byte FLAGGED_PENDING = 0;
+    private static final byte FLAGGED_DURABLE = 1;
+    private static final byte FLAGGED_FAILED = 2;
+    /**
+     * Sequence ranges {@code [first, last]} of flagged PUTs published but not yet covered by a durable CONFIRM:
+     * pairs in {@code confirmRanges[0, 2 * confirmRangeCount)}. The next group carries them.
+     */
+    private long[] confirmRanges = new long[16];
+    private int confirmRangeCount;
+    /** Extents of PUTs whose body failed after their entry became durable: held until restart. */
+    private long heldExtents;
     /**
      * A lower bound on the sequence of anything staged here and not yet published, or Long.MAX_VALUE; read by
      * other cores' commits to decide which tombstones may go ({@link Volume#pruneTombstones()}).
@@ -51,62 +107,145 @@ public final class Journal implements AutoCloseable {
 
     /**
      * One commit group: its entries encoded back to back (native memory, written as is) and the operations to
-     * publish once that write is durable.
+     * publish once that write and the group's bodies are durable.
      */
     private static final class Group {
         MemorySegment bytes = Arena.ofAuto().allocate(INITIAL_STAGING_BYTES, 8);
+        /** Bytes of entries (CONFIRMs included). */
         long length;
+        /** The write: block-aligned file offset and length (earlier bytes of the first block, entries, zeros). */
+        long writeOffset;
+        long writeLength;
         final List<Staged> staged = new ArrayList<>();
         int count;
         /** Lower bound on the sequences in this group (see {@link #takeSequence()}). */
         long lowestSequence = Long.MAX_VALUE;
+        int id;
+        boolean writeDone;
+        boolean writeOk;
+        /** CONFIRM ranges encoded into this group (the first ones of {@link #confirmRanges}). */
+        int carriedConfirms;
+
+        void reset() {
+            length = 0;
+            writeOffset = 0;
+            writeLength = 0;
+            count = 0;
+            lowestSequence = Long.MAX_VALUE;
+            writeDone = false;
+            writeOk = false;
+            carriedConfirms = 0;
+        }
     }
 
     private static final class Staged {
         ObjectRecord put;
         ObjectKey deleteKey;
         long deleteSequence;
+        /** Set for a PUT staged with its body in flight (the entry carries FLAG_BODY_IN_FLIGHT). */
+        PendingPut pending;
     }
 
-    private Journal(Volume volume, int journalId, Path file, int fd, long appendOffsetBytes) {
+    /**
+     * The caller's handle on a PUT staged with its body in flight ({@link #stagePutBodyInFlight}): whichever of
+     * {@link #completeFlush} (entry) and {@link #bodyWritten} (body) comes second resolves it — publishes the
+     * record if both are durable. One per upload, reusable once resolved (the journal then holds no reference).
+     */
+    public static final class PendingPut {
+        private ObjectRecord record;
+        private long flaggedIndex;
+        private boolean entryDone;
+        private boolean entryDurable;
+        private boolean bodyDone;
+        private boolean bodyDurable;
+
+        /** The record this PUT publishes when it succeeds. */
+        public ObjectRecord record() {
+            return record;
+        }
+
+        /** Both the entry and the body have reported. */
+        public boolean isResolved() {
+            return entryDone && bodyDone;
+        }
+
+        /** Once resolved: the journal entry was durable. */
+        public boolean entryDurable() {
+            return entryDurable;
+        }
+
+        /** Once resolved: the body write was durable. */
+        public boolean bodyDurable() {
+            return bodyDurable;
+        }
+    }
+
+    private Journal(Volume volume, int journalId, Path file, int fd, long appendOffsetBytes, long fileEndBytes) {
         this.volume = volume;
         this.journalId = journalId;
         this.file = file;
         this.fd = fd;
         this.appendOffsetBytes = appendOffsetBytes;
+        this.fileEndBytes = fileEndBytes;
+        this.open.id = ++groupIds;
     }
 
     static String fileName(int journalId) {
         return "journal-" + journalId + ".log";
     }
 
-    /** Opens or creates {@code journal-<id>.log}; an existing file was already checked and repaired at open. */
-    static Journal open(Volume volume, int journalId, Superblock superblock) throws IOException {
+    /**
+     * Opens or creates {@code journal-<id>.log}; an existing file was already checked and repaired at open, and
+     * {@code logEndBytes} is where its entries end (from recovery or the last close), or -1 for a new journal.
+     */
+    static Journal open(Volume volume, int journalId, Superblock superblock, long logEndBytes) throws IOException {
         Path dir = volume.directory();
         Path file = dir.resolve(fileName(journalId));
         boolean existed = Files.exists(file);
         if (existed && Files.size(file) >= JournalLayout.HEADER_SIZE) {
             checkHeader(file, superblock);
         }
-        int fd = Libc.open(file.toString(), Libc.O_WRONLY | Libc.O_CREAT | Libc.O_DSYNC | Libc.O_CLOEXEC, 0644);
+        int fd = Libc.open(file.toString(),
+                Libc.O_WRONLY | Libc.O_CREAT | Libc.O_DSYNC | Libc.O_DIRECT | Libc.O_CLOEXEC, 0644);
         try {
             long size = Files.size(file);
-            if (size < JournalLayout.HEADER_SIZE) {
+            long end = logEndBytes;
+            if (size < JournalLayout.HEADER_SIZE || end < JournalLayout.HEADER_SIZE || end > size) {
+                // New (or reset) journal: the header in a block of its own, the rest of the block zeros.
                 try (Arena arena = Arena.ofConfined()) {
-                    MemorySegment header = arena.allocate(JournalLayout.HEADER_SIZE, 8);
-                    JournalLayout.encodeHeader(header, journalId, superblock);
+                    MemorySegment block = arena.allocate(BLOCK, BLOCK);
+                    block.fill((byte) 0);
+                    JournalLayout.encodeHeader(block, journalId, superblock);
                     Libc.ftruncate(fd, 0);
-                    writeFully(fd, header, JournalLayout.HEADER_SIZE, 0);
+                    writeFully(fd, block, BLOCK, 0);
                 }
-                size = JournalLayout.HEADER_SIZE;
+                size = BLOCK;
+                end = JournalLayout.HEADER_SIZE;
                 if (!existed) {
                     DataFile.syncDirectory(dir);
                 }
             }
-            return new Journal(volume, journalId, file, fd, size);
+            Journal j = new Journal(volume, journalId, file, fd, end, size);
+            j.loadTailBlock();
+            return j;
         } catch (IOException | RuntimeException e) {
             Libc.close(fd);
             throw e;
+        }
+    }
+
+    /** Reads the log's last partial block (through the page cache: this runs once, at open). */
+    private void loadTailBlock() throws IOException {
+        long start = appendOffsetBytes & -(long) BLOCK;
+        int n = (int) (appendOffsetBytes - start);
+        tailBlock.fill((byte) 0);
+        ByteBuffer buf = tailBlock.asSlice(0, n).asByteBuffer();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            while (buf.hasRemaining()) {
+                if (ch.read(buf, start + buf.position()) < 0) {
+                    throw new IOException(file + ": shorter than its log end " + appendOffsetBytes);
+                }
+            }
         }
     }
 
@@ -127,17 +266,45 @@ public final class Journal implements AutoCloseable {
         return journalId;
     }
 
-    /** Bytes in the journal file, header included. */
+    /** Where the log ends: bytes of header and entries (the file itself is longer by its preallocated zeros). */
     public long sizeBytes() {
         return appendOffsetBytes;
     }
 
+    /** Extents held because their body failed after the entry became durable (released by the next restart). */
+    public long heldExtents() {
+        return heldExtents;
+    }
+
     /**
      * Stages the commit of an object whose bytes are already durable in {@code extent}. Returns the record that
-     * {@link #commit()} will publish (its sequence number is already assigned).
+     * the commit will publish (its sequence number is already assigned).
      */
     public ObjectRecord stagePut(ObjectKey name, Extent extent, long length, String contentType, int crc32c,
                                  long mtimeMillis) {
+        return stage(name, extent, length, contentType, crc32c, mtimeMillis, false).put;
+    }
+
+    /**
+     * Stages the commit of an object whose last body write is being submitted now: the entry is flagged
+     * ({@link JournalLayout#FLAG_BODY_IN_FLIGHT}) and its record is published only once {@link #bodyWritten}
+     * reported that write durable as well. {@code crc32c} must already cover the whole body. {@code handle} (see
+     * {@link PendingPut}) then tracks it; the caller answers its client when the handle is resolved.
+     */
+    public void stagePutBodyInFlight(PendingPut handle, ObjectKey name, Extent extent, long length,
+                                     String contentType, int crc32c, long mtimeMillis) {
+        Staged s = stage(name, extent, length, contentType, crc32c, mtimeMillis, true);
+        handle.record = s.put;
+        handle.entryDone = false;
+        handle.entryDurable = false;
+        handle.bodyDone = false;
+        handle.bodyDurable = false;
+        handle.flaggedIndex = appendFlagged(s.put.sequence());
+        s.pending = handle;
+    }
+
+    private Staged stage(ObjectKey name, Extent extent, long length, String contentType, int crc32c,
+                         long mtimeMillis, boolean bodyInFlight) {
         checkOpen();
         if (length < 0 || length > extent.capacityBytes() || extent.capacityBytes() == 0) {
             throw new IllegalArgumentException("object of " + length + " bytes does not fit extent " + extent);
@@ -151,10 +318,115 @@ public final class Journal implements AutoCloseable {
         ObjectKey owned = name.toOwned();
         long sequence = takeSequence();
         ObjectRecord record = volume.newRecord(owned, extent, length, contentType, crc32c, mtimeMillis, sequence);
-        stageBytes(JournalLayout.TYPE_PUT, sequence, owned, ct, extent, length, crc32c, mtimeMillis);
+        stageBytes(JournalLayout.TYPE_PUT, bodyInFlight ? JournalLayout.FLAG_BODY_IN_FLIGHT : 0, sequence, owned,
+                ct, extent, length, crc32c, mtimeMillis);
         Staged s = nextSlot();
         s.put = record;
-        return record;
+        return s;
+    }
+
+    /**
+     * Reports the outcome of a flagged PUT's body write. Returns true when this resolved the PUT (its entry had
+     * already been written): the caller answers now. A failed body is never published.
+     */
+    public boolean bodyWritten(PendingPut handle, boolean durable) {
+        if (handle.bodyDone) {
+            throw new IllegalStateException(file + ": body of " + handle.record.name() + " reported twice");
+        }
+        handle.bodyDone = true;
+        handle.bodyDurable = durable;
+        if (!handle.entryDone) {
+            return false;
+        }
+        resolve(handle);
+        updateLowestUnpublished();
+        volume.pruneTombstones();
+        return true;
+    }
+
+    /** Both halves of a flagged PUT have reported: publish, hold or release. */
+    private void resolve(PendingPut p) {
+        if (p.entryDurable && p.bodyDurable) {
+            volume.index().publish(p.record);
+            markFlagged(p.flaggedIndex, FLAGGED_DURABLE);
+        } else if (p.entryDurable) {
+            heldExtents++; // entry durable, body not: keep the extent until recovery decides
+            markFlagged(p.flaggedIndex, FLAGGED_FAILED);
+        } else {
+            if (!broken) {
+                volume.release(p.record.extent()); // no entry names it (the failed write was cut off)
+            }
+            markFlagged(p.flaggedIndex, FLAGGED_FAILED);
+        }
+    }
+
+    private long appendFlagged(long sequence) {
+        if (flaggedTail - flaggedHead == flaggedSequences.length) {
+            int capacity = flaggedSequences.length * 2;
+            long[] seqs = new long[capacity];
+            byte[] states = new byte[capacity];
+            for (long i = flaggedHead; i < flaggedTail; i++) {
+                seqs[(int) (i & (capacity - 1))] = flaggedSequences[(int) (i & (flaggedSequences.length - 1))];
+                states[(int) (i & (capacity - 1))] = flaggedStates[(int) (i & (flaggedStates.length - 1))];
+            }
+            flaggedSequences = seqs;
+            flaggedStates = states;
+        }
+        int at = (int) (flaggedTail & (flaggedSequences.length - 1));
+        flaggedSequences[at] = sequence;
+        flaggedStates[at] = FLAGGED_PENDING;
+        return flaggedTail++;
+    }
+
+    private void markFlagged(long index, byte state) {
+        flaggedStates[(int) (index & (flaggedStates.length - 1))] = state;
+    }
+
+    /**
+     * Turns the resolved prefix of the flagged PUTs into CONFIRM ranges (runs of durable ones; a failed one ends a
+     * run and is never confirmed). Stops at the first still pending: later ones wait for it, which only delays
+     * their CONFIRM (recovery would check their bodies meanwhile).
+     */
+    private void collectConfirms() {
+        long runFirst = -1;
+        long runLast = -1;
+        while (flaggedHead < flaggedTail) {
+            int at = (int) (flaggedHead & (flaggedStates.length - 1));
+            byte state = flaggedStates[at];
+            if (state == FLAGGED_PENDING) {
+                break;
+            }
+            if (state == FLAGGED_DURABLE) {
+                runFirst = runFirst < 0 ? flaggedSequences[at] : runFirst;
+                runLast = flaggedSequences[at];
+            } else if (runFirst >= 0) {
+                addConfirm(runFirst, runLast);
+                runFirst = -1;
+            }
+            flaggedHead++;
+        }
+        if (runFirst >= 0) {
+            addConfirm(runFirst, runLast);
+        }
+    }
+
+    /**
+     * The lowest sequence staged here and not yet published (or dropped): the open group's, the flushing group's,
+     * and the first flagged PUT still waiting for its body or entry.
+     */
+    private void updateLowestUnpublished() {
+        long low = open.count > 0 ? open.lowestSequence : Long.MAX_VALUE;
+        if (flushing != null) {
+            low = Math.min(low, flushing.lowestSequence);
+        }
+        for (long i = flaggedHead; i < flaggedTail; i++) {
+            int at = (int) (i & (flaggedStates.length - 1));
+            if (flaggedStates[at] == FLAGGED_PENDING) {
+                low = Math.min(low, flaggedSequences[at]);
+                break;
+            }
+        }
+        lowestUnpublished = low;
     }
 
     /** Stages the deletion of {@code name}. */
@@ -163,7 +435,7 @@ public final class Journal implements AutoCloseable {
         checkName(name);
         ObjectKey owned = name.toOwned();
         long sequence = takeSequence();
-        stageBytes(JournalLayout.TYPE_DELETE, sequence, owned, NO_CONTENT_TYPE, NO_EXTENT, 0, 0,
+        stageBytes(JournalLayout.TYPE_DELETE, (short) 0, sequence, owned, NO_CONTENT_TYPE, NO_EXTENT, 0, 0,
                 System.currentTimeMillis());
         Staged s = nextSlot();
         s.deleteKey = owned;
@@ -174,9 +446,8 @@ public final class Journal implements AutoCloseable {
     private long takeSequence() {
         if (open.count == 0) {
             open.lowestSequence = volume.currentSequence() + 1;
-            if (flushing == null) {
-                lowestUnpublished = open.lowestSequence;
-            }
+            // Only ever lowers the bound here (whatever is flushing or waiting for a body is lower still).
+            lowestUnpublished = Math.min(lowestUnpublished, open.lowestSequence);
         }
         return volume.nextSequence();
     }
@@ -190,9 +461,14 @@ public final class Journal implements AutoCloseable {
         return open.count;
     }
 
-    /** True while an asynchronous flush started by {@link #beginFlush} has not completed. */
+    /** True from {@link #beginFlush} until {@link #completeFlush} of that group. */
     public boolean isFlushing() {
         return flushing != null;
+    }
+
+    /** True when the flushing group's journal write has reported ({@link #completeFlush} may follow). */
+    public boolean isFlushComplete() {
+        return flushing != null && flushing.writeDone;
     }
 
     /**
@@ -204,40 +480,83 @@ public final class Journal implements AutoCloseable {
         if (flushing != null) {
             throw new IllegalStateException(file + ": an asynchronous flush is in flight");
         }
-        if (beginFlush() == null) {
-            return;
-        }
-        long length = flushing.length;
+        MemorySegment bytes;
         try {
-            writeFully(fd, flushing.bytes, length, appendOffsetBytes);
+            bytes = beginFlush();
         } catch (IOException e) {
-            completeFlush(false);
+            completeFlush();
             throw e;
         }
-        completeFlush(true);
+        if (bytes == null) {
+            return;
+        }
+        try {
+            writeFully(fd, bytes, bytes.byteSize(), flushing.writeOffset);
+        } catch (IOException e) {
+            journalWritten(false);
+            completeFlush();
+            throw e;
+        }
+        journalWritten(true);
+        completeFlush();
     }
 
     /**
      * Starts a group commit that the caller writes asynchronously (e.g. through its core's io_uring): the staged
      * entries become the flushing group and new entries go to a fresh one, so a core keeps staging while the
-     * previous group is on its way to disk (pipelined group commit). The caller must write
-     * {@code bytes[0, length)} durably to {@link #fd()} at {@link #flushOffset()} and then call
-     * {@link #completeFlush}. Returns the bytes, or null when nothing is staged or a flush is already in flight.
+     * previous group is on its way to disk (pipelined group commit). The caller must write the returned bytes
+     * durably to {@link #fd()} at {@link #flushOffset()}, report with {@link #journalWritten}, and call
+     * {@link #completeFlush} once {@link #isFlushComplete()}. Returns null when nothing is staged or a flush is
+     * already in flight. Throws when the journal is unusable: the group is then flushing with a failed write
+     * (complete it like any other).
      */
     public MemorySegment beginFlush() throws IOException {
         checkOpen();
         if (flushing != null || open.count == 0) {
             return null;
         }
+        Group g = open;
+        flushing = g;
+        open = spare;
+        spare = null;
+        open.id = ++groupIds;
         if (broken) {
-            dropGroup(open);
+            g.writeDone = true;
+            g.writeOk = false;
             throw new IOException(file + ": journal unusable after an earlier failed write that could not be"
                     + " rolled back; restart to recover");
         }
-        flushing = open;
-        open = spare;
-        spare = null;
-        return flushing.bytes.asSlice(0, flushing.length);
+        // CONFIRMs of earlier flagged PUTs ride along (they describe durable facts, any order is fine).
+        collectConfirms();
+        for (int i = 0; i < confirmRangeCount; i++) {
+            ensureRoom(g, JournalLayout.CONFIRM_SIZE);
+            g.length += JournalLayout.encodeConfirm(g.bytes, g.length, confirmRanges[2 * i], confirmRanges[2 * i + 1]);
+        }
+        g.carriedConfirms = confirmRangeCount;
+        // The write image: the block holding the log's end from its start, the entries, zeros to a block end —
+        // and when that passes the end of the file, zeros up to the next preallocation step as well.
+        long start = appendOffsetBytes & -(long) BLOCK;
+        int prefix = (int) (appendOffsetBytes - start);
+        long end = appendOffsetBytes + g.length;
+        long writeEnd = alignUp(end, BLOCK);
+        if (writeEnd > fileEndBytes && preallocate) {
+            writeEnd = alignUp(end + PREALLOCATE_BYTES, PREALLOCATE_BYTES);
+        }
+        long writeLength = writeEnd - start;
+        if (writeLength > writeBuffer.byteSize()) {
+            writeBuffer = Arena.ofAuto().allocate(alignUp(Math.max(writeLength, 2 * writeBuffer.byteSize()), BLOCK),
+                    BLOCK);
+        }
+        MemorySegment.copy(tailBlock, 0, writeBuffer, 0, prefix);
+        MemorySegment.copy(g.bytes, 0, writeBuffer, prefix, g.length);
+        writeBuffer.asSlice(prefix + g.length, writeLength - prefix - g.length).fill((byte) 0);
+        g.writeOffset = start;
+        g.writeLength = writeLength;
+        return writeBuffer.asSlice(0, writeLength);
+    }
+
+    private static long alignUp(long value, long alignment) {
+        return (value + alignment - 1) / alignment * alignment;
     }
 
     /** The descriptor (O_DSYNC) a flush must be written to. */
@@ -245,82 +564,147 @@ public final class Journal implements AutoCloseable {
         return fd;
     }
 
-    /** The file offset a flush must be written at. */
+    /** The file offset the flush begun last must be written at (block aligned). */
     public long flushOffset() {
-        return appendOffsetBytes;
+        if (flushing == null) {
+            throw new IllegalStateException(file + ": no flush in flight");
+        }
+        return flushing.writeOffset;
     }
 
     /**
-     * Ends the flush started by {@link #beginFlush}: when {@code durable}, its entries are published in order;
-     * otherwise the partly written bytes are cut off and the group is dropped (extents released). Returns how
-     * many operations the group held.
+     * Reports the flushing group's journal write. When it failed, whatever part of it reached the file is cut off
+     * at once. Returns true ({@link #completeFlush} may follow).
      */
-    public int completeFlush(boolean durable) {
+    public boolean journalWritten(boolean durable) {
         Group g = flushing;
-        if (g == null) {
-            throw new IllegalStateException(file + ": no flush in flight");
+        if (g == null || g.writeDone) {
+            throw new IllegalStateException(file + ": no journal write in flight");
+        }
+        g.writeDone = true;
+        g.writeOk = durable;
+        if (!durable) {
+            if (g.writeOffset + g.writeLength > alignUp(appendOffsetBytes + g.length, BLOCK)) {
+                preallocate = false; // maybe ENOSPC because of the zeros: the next writes ask only for what they need
+            }
+            rollBack();
+        }
+        return isFlushComplete();
+    }
+
+    /** {@link #journalWritten} then {@link #completeFlush()}. */
+    public int completeFlush(boolean durable) {
+        journalWritten(durable);
+        return completeFlush();
+    }
+
+    /**
+     * Ends the flushing group once its journal write reported: when it was durable, its entries are published in
+     * staging order — a PUT staged with its body in flight only if that body is durable already, else when
+     * {@link #bodyWritten} says so (a failed body is never published, its extent held); when the write failed, the
+     * group is dropped and its extents released (a body still in flight keeps its extent until it reports).
+     * Returns how many operations the group held.
+     */
+    public int completeFlush() {
+        Group g = flushing;
+        if (g == null || !g.writeDone) {
+            throw new IllegalStateException(file + ": no complete flush");
         }
         int n = g.count;
+        boolean durable = g.writeOk;
         if (durable) {
-            appendOffsetBytes += g.length;
-            // Durable: now visible, in staging order (which is sequence order within this journal).
-            for (int i = 0; i < g.count; i++) {
-                Staged s = g.staged.get(i);
-                if (s.put != null) {
-                    volume.index().publish(s.put);
-                } else {
-                    volume.index().delete(s.deleteKey, s.deleteSequence);
-                }
-                clear(s);
-            }
-            g.count = 0;
-            g.length = 0;
-        } else {
-            rollBack();
-            dropGroup(g);
+            long end = appendOffsetBytes + g.length;
+            long tailStart = end & -(long) BLOCK;
+            MemorySegment.copy(writeBuffer, tailStart - g.writeOffset, tailBlock, 0, end - tailStart);
+            appendOffsetBytes = end;
+            fileEndBytes = Math.max(fileEndBytes, g.writeOffset + g.writeLength);
+            dropCarriedConfirms(g.carriedConfirms);
         }
-        g.lowestSequence = Long.MAX_VALUE;
+        // Durable: now visible, in staging order (which is sequence order within this journal).
+        for (int i = 0; i < g.count; i++) {
+            Staged s = g.staged.get(i);
+            if (s.pending != null) {
+                PendingPut p = s.pending;
+                p.entryDone = true;
+                p.entryDurable = durable;
+                if (p.bodyDone) {
+                    resolve(p);
+                }
+            } else if (!durable) {
+                // The write was cut off again (journalWritten), so no entry of this group exists: its extents are
+                // free — unless the cut failed, then they might still be named on disk.
+                if (s.put != null && !broken) {
+                    volume.release(s.put.extent());
+                }
+            } else if (s.put != null) {
+                volume.index().publish(s.put);
+            } else {
+                volume.index().delete(s.deleteKey, s.deleteSequence);
+            }
+            clear(s);
+        }
+        g.reset();
         flushing = null;
         spare = g;
-        lowestUnpublished = open.count > 0 ? open.lowestSequence : Long.MAX_VALUE;
+        updateLowestUnpublished();
         if (durable) {
             volume.pruneTombstones();
         }
         return n;
     }
 
+    private void addConfirm(long first, long last) {
+        if (2 * confirmRangeCount + 2 > confirmRanges.length) {
+            confirmRanges = Arrays.copyOf(confirmRanges, confirmRanges.length * 2);
+        }
+        confirmRanges[2 * confirmRangeCount] = first;
+        confirmRanges[2 * confirmRangeCount + 1] = last;
+        confirmRangeCount++;
+    }
+
+    private void dropCarriedConfirms(int carried) {
+        if (carried == 0) {
+            return;
+        }
+        System.arraycopy(confirmRanges, 2 * carried, confirmRanges, 0, 2 * (confirmRangeCount - carried));
+        confirmRangeCount -= carried;
+    }
+
     /**
      * Cuts off whatever part of the failed write reached the file: otherwise complete entries of a group the
-     * callers were told failed could be replayed later, pointing at extents we are about to reuse.
+     * callers were told failed could be replayed later, pointing at extents we are about to reuse. The
+     * preallocated zeros go with it; the next write that crosses the end extends the file again.
      */
     private void rollBack() {
         try {
             Libc.ftruncate(fd, appendOffsetBytes);
             Libc.fsync(fd);
+            fileEndBytes = appendOffsetBytes;
         } catch (IOException e) {
             broken = true;
         }
     }
 
-    private void dropGroup(Group g) {
+    /**
+     * Clears a dropped group's slots; releases the extents of its PUTs when {@code release}, except where a body
+     * write may still be running (its buffer and extent must stay out of reach until it reports).
+     */
+    private void releaseAndClear(Group g, boolean release) {
         for (int i = 0; i < g.count; i++) {
             Staged s = g.staged.get(i);
-            if (s.put != null) {
+            boolean bodyRunning = s.pending != null && !s.pending.bodyDone;
+            if (s.put != null && release && !bodyRunning) {
                 volume.release(s.put.extent());
             }
             clear(s);
         }
-        g.count = 0;
-        g.length = 0;
-        g.lowestSequence = Long.MAX_VALUE;
-        if (g == open) {
-            lowestUnpublished = flushing != null ? flushing.lowestSequence : Long.MAX_VALUE;
-        }
+        g.reset();
     }
 
     private static void clear(Staged s) {
         s.put = null;
         s.deleteKey = null;
+        s.pending = null;
     }
 
     private Staged nextSlot() {
@@ -330,16 +714,20 @@ public final class Journal implements AutoCloseable {
         return open.staged.get(open.count++);
     }
 
-    private void stageBytes(short type, long sequence, ObjectKey name, byte[] ct, Extent extent, long length,
-                            int crc32c, long mtimeMillis) {
-        int size = JournalLayout.entrySize(name.length(), ct.length);
-        Group g = open;
-        if (g.length + size > g.bytes.byteSize()) {
-            MemorySegment bigger = Arena.ofAuto().allocate(Math.max(g.bytes.byteSize() * 2, g.length + size), 8);
+    private static void ensureRoom(Group g, long bytes) {
+        if (g.length + bytes > g.bytes.byteSize()) {
+            MemorySegment bigger = Arena.ofAuto().allocate(Math.max(g.bytes.byteSize() * 2, g.length + bytes), 8);
             MemorySegment.copy(g.bytes, 0, bigger, 0, g.length);
             g.bytes = bigger;
         }
-        g.length += JournalLayout.encodeEntry(g.bytes, g.length, type, sequence, name, ct,
+    }
+
+    private void stageBytes(short type, short flags, long sequence, ObjectKey name, byte[] ct, Extent extent,
+                            long length, int crc32c, long mtimeMillis) {
+        int size = JournalLayout.entrySize(name.length(), ct.length);
+        Group g = open;
+        ensureRoom(g, size);
+        g.length += JournalLayout.encodeEntry(g.bytes, g.length, type, flags, sequence, name, ct,
                 extent.offsetBytes(), extent.capacityBytes(), length, crc32c, mtimeMillis);
     }
 
@@ -366,7 +754,10 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    /** Drops (and releases the extents of) anything staged but not committed, and closes the file. */
+    /**
+     * Drops anything staged but not committed (releasing extents no write still uses), cuts off a write that was
+     * in flight (its callers were not answered), and closes the file.
+     */
     @Override
     public void close() throws IOException {
         if (closed) {
@@ -374,9 +765,12 @@ public final class Journal implements AutoCloseable {
         }
         closed = true;
         if (flushing != null) {
-            completeFlush(false); // closing with a write in flight: its callers were not answered
+            rollBack();
+            releaseAndClear(flushing, !broken);
+            flushing = null;
         }
-        dropGroup(open);
+        releaseAndClear(open, true);
+        lowestUnpublished = Long.MAX_VALUE;
         try {
             Libc.close(fd);
         } finally {

@@ -19,9 +19,10 @@ import java.util.zip.CRC32C;
  * Entry (64 bytes + name + content type, padded to 8)
  *  0       4       8       12      14      16              24      26      28      32
  *  +-------+-------+-------+-------+-------+---------------+-------+-------+-------+
- *  | MAGIC |LENGTH | CRC32C| TYPE  |NAME_  | SEQUENCE      |CTYPE_ |reserv.|OBJECT_|
- *  | "AJE1"| total | of    | 1 PUT |LENGTH | global, long  |LENGTH | zero  |CRC32C |
+ *  | MAGIC |LENGTH | CRC32C| TYPE  |NAME_  | SEQUENCE      |CTYPE_ | FLAGS |OBJECT_|
+ *  | "AJE1"| total | of    | 1 PUT |LENGTH | global, long  |LENGTH | short |CRC32C |
  *  |       | bytes |[12,L) | 2 DEL | short |               | short |       | int   |
+ *  |       |       |       | 3 CNF |       |               |       |       |       |
  *  +-------+-------+-------+-------+-------+---------------+-------+-------+-------+
  *  32              40              48              56              64
  *  +---------------+---------------+---------------+---------------+--------------------------+-----+
@@ -30,6 +31,23 @@ import java.util.zip.CRC32C;
  * </pre>
  * The CRC covers everything after itself, padding included, so a torn or partly overwritten entry never
  * passes. A DELETE carries only the name (the extent, length and object CRC fields are zero).
+ * <p>
+ * <b>Bodies written concurrently with their entry.</b> A PUT with {@link #FLAG_BODY_IN_FLIGHT} was staged while
+ * its body's last write was still on its way to the volume: the server writes both at once and answers only when
+ * both completed, so a crash may leave a durable entry whose body never landed (that PUT was never
+ * acknowledged). Such an entry is trusted at recovery only once a CONFIRM entry of the <i>same journal</i> covers
+ * its sequence; otherwise recovery checks the extent against OBJECT_CRC32C and drops the entry if they differ.
+ * A CONFIRM (type 3, no name, no content type) says "every flagged PUT of this journal with a sequence in
+ * [FIRST, LAST] has its body durable"; it takes no sequence of its own and changes nothing in the index:
+ * <pre>
+ *  CONFIRM: SEQUENCE field = FIRST, EXTENT_OFFSET field = LAST; TYPE 3; all other fields zero
+ * </pre>
+ * A journal group written after the one holding a PUT carries its CONFIRM (see {@link Journal}).
+ * Journals without flags or CONFIRM entries (format 1 as first written) read exactly as before.
+ * <p>
+ * The file is preallocated with written zeros past the last entry (see {@link Journal}): the log ends at the
+ * first offset that holds no valid entry; zeros from there to the end of the file are free room, anything else
+ * there is a torn last write.
  */
 final class JournalLayout {
     // --- header ---
@@ -56,6 +74,7 @@ final class JournalLayout {
     static final int NAME_LENGTH_OFFSET = 14;
     static final int SEQUENCE_OFFSET = 16;
     static final int CONTENT_TYPE_LENGTH_OFFSET = 24;
+    static final int FLAGS_OFFSET = 26;
     static final int OBJECT_CRC_OFFSET = 28;
     static final int EXTENT_OFFSET_OFFSET = 32;
     static final int EXTENT_CAPACITY_OFFSET = 40;
@@ -65,6 +84,15 @@ final class JournalLayout {
 
     static final short TYPE_PUT = 1;
     static final short TYPE_DELETE = 2;
+    static final short TYPE_CONFIRM = 3;
+    /** CONFIRM: the first and last sequence it covers (re-used fixed fields, see the class comment). */
+    static final int CONFIRM_FIRST_OFFSET = SEQUENCE_OFFSET;
+    static final int CONFIRM_LAST_OFFSET = EXTENT_OFFSET_OFFSET;
+    /** Size of a CONFIRM entry: the fixed part only. */
+    static final int CONFIRM_SIZE = FIXED_SIZE;
+
+    /** PUT flag: the body's last write was issued concurrently with this entry's (see the class comment). */
+    static final short FLAG_BODY_IN_FLIGHT = 1;
 
     /** Content types are short ASCII tokens; a bound keeps entries small and the length field meaningful. */
     static final int MAX_CONTENT_TYPE_LENGTH = 255;
@@ -114,7 +142,7 @@ final class JournalLayout {
     /**
      * Encodes one entry at {@code dst[at]} (which must have {@link #entrySize} bytes) and returns its size.
      */
-    static int encodeEntry(MemorySegment dst, long at, short type, long sequence, ObjectKey name,
+    static int encodeEntry(MemorySegment dst, long at, short type, short flags, long sequence, ObjectKey name,
                            byte[] contentType, long extentOffset, long extentCapacity, long objectLength,
                            int objectCrc, long mtimeMillis) {
         int nameLength = name.length();
@@ -127,7 +155,7 @@ final class JournalLayout {
         e.set(SHORT, NAME_LENGTH_OFFSET, (short) nameLength);
         e.set(LONG, SEQUENCE_OFFSET, sequence);
         e.set(SHORT, CONTENT_TYPE_LENGTH_OFFSET, (short) ctLength);
-        e.set(SHORT, CONTENT_TYPE_LENGTH_OFFSET + 2, (short) 0);
+        e.set(SHORT, FLAGS_OFFSET, flags);
         e.set(INT, OBJECT_CRC_OFFSET, objectCrc);
         e.set(LONG, EXTENT_OFFSET_OFFSET, extentOffset);
         e.set(LONG, EXTENT_CAPACITY_OFFSET, extentCapacity);
@@ -140,6 +168,19 @@ final class JournalLayout {
         e.asSlice(FIXED_SIZE + nameLength + ctLength).fill((byte) 0);
         e.set(INT, CRC_OFFSET, crc(e, CRC_START, size));
         return size;
+    }
+
+    /** Encodes a CONFIRM of {@code [first, last]} at {@code dst[at]} and returns its size. */
+    static int encodeConfirm(MemorySegment dst, long at, long first, long last) {
+        MemorySegment e = dst.asSlice(at, CONFIRM_SIZE);
+        e.fill((byte) 0);
+        e.set(INT, MAGIC_OFFSET, ENTRY_MAGIC);
+        e.set(INT, LENGTH_OFFSET, CONFIRM_SIZE);
+        e.set(SHORT, TYPE_OFFSET, TYPE_CONFIRM);
+        e.set(LONG, CONFIRM_FIRST_OFFSET, first);
+        e.set(LONG, CONFIRM_LAST_OFFSET, last);
+        e.set(INT, CRC_OFFSET, crc(e, CRC_START, CONFIRM_SIZE));
+        return CONFIRM_SIZE;
     }
 
     /**
@@ -172,7 +213,8 @@ final class JournalLayout {
         int ctLength = Short.toUnsignedInt(src.get(SHORT, at + CONTENT_TYPE_LENGTH_OFFSET));
         byte[] name = src.asSlice(at + FIXED_SIZE, nameLength).toArray(ValueLayout.JAVA_BYTE);
         byte[] ct = src.asSlice(at + FIXED_SIZE + nameLength, ctLength).toArray(ValueLayout.JAVA_BYTE);
-        return new JournalEntry(src.get(SHORT, at + TYPE_OFFSET), src.get(LONG, at + SEQUENCE_OFFSET), name,
+        return new JournalEntry(src.get(SHORT, at + TYPE_OFFSET), src.get(SHORT, at + FLAGS_OFFSET),
+                src.get(LONG, at + SEQUENCE_OFFSET), name,
                 new String(ct, StandardCharsets.UTF_8),
                 src.get(LONG, at + EXTENT_OFFSET_OFFSET), src.get(LONG, at + EXTENT_CAPACITY_OFFSET),
                 src.get(LONG, at + OBJECT_LENGTH_OFFSET), src.get(INT, at + OBJECT_CRC_OFFSET),

@@ -7,23 +7,60 @@ import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.StandardCharsets;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Reads one journal file at open and repairs it.
  * <ul>
- *   <li>A torn tail (the last write of a crashed process: a bad CRC or a length past EOF, with no valid entry
- *       after it) is truncated away, with a one-line warning.</li>
+ *   <li>The log ends at the first offset holding no valid entry. Zeros from there to the end of the file are the
+ *       preallocated room ({@link Journal}) and are left alone.</li>
+ *   <li>A torn tail (the last write of a crashed process: non-zero bytes that form no valid entry, with no valid
+ *       entry after them) is truncated away, with a one-line warning.</li>
  *   <li>A bad entry followed by valid ones (mid-file corruption) is skipped: the reader resyncs by trying every
- *       8-byte-aligned offset for an entry whose magic and CRC check, warns with the byte range it skipped, and
- *       keeps going. Losing one entry is better than refusing to start or dropping everything after it.</li>
+ *       8-byte-aligned offset for an entry whose magic and CRC check, warns with the byte range it skipped and
+ *       what the damaged bytes still seem to say (type, sequence, name — unverified), and keeps going. Losing one
+ *       entry is better than refusing to start or dropping everything after it; {@link Volume} then re-checks the
+ *       bodies of the objects that entry may have shadowed.</li>
+ *   <li>CONFIRM entries are gathered: a PUT whose body was written concurrently with it
+ *       ({@link JournalEntry#bodyInFlight()}) and that no CONFIRM of this journal covers is reported as
+ *       unconfirmed, for {@link Volume} to check against its CRC.</li>
  * </ul>
  * The file is mapped read-only (journals are metadata; the page cache is fine for them).
  */
 final class JournalReader {
-    /** What one journal holds after repair. {@code sizeBytes} is its length after any truncation. */
-    record Result(List<JournalEntry> entries, long sizeBytes) {
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(Layouts.ORDER);
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(Layouts.ORDER);
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(Layouts.ORDER);
+
+    /**
+     * What one journal holds after repair: its PUT and DELETE entries in file order, which of them are unconfirmed
+     * PUTs, where the log ends (the next append goes there), and the damaged ranges that were skipped.
+     */
+    record Result(int journalId, List<JournalEntry> entries, Set<JournalEntry> unconfirmed, long endBytes,
+                  List<Skipped> skipped) {
+    }
+
+    /**
+     * Bytes {@code [from, to)} skipped as corrupt, and what they seem to hold: the name, type and sequence read
+     * from where an entry's fields would be, when those look plausible (null / 0 otherwise). Unverified: the CRC
+     * failed, so this is a hint for the operator, never used to change the index.
+     */
+    record Skipped(Path file, long from, long to, String probableName, short probableType, long probableSequence) {
+        String describe() {
+            String what = probableType == JournalLayout.TYPE_PUT ? "a PUT"
+                    : probableType == JournalLayout.TYPE_DELETE ? "a DELETE" : "an entry";
+            return probableName == null ? "unreadable" : "probably " + what + " of '" + probableName + "'"
+                    + (probableSequence > 0 ? " (sequence " + probableSequence + ")" : "");
+        }
     }
 
     private JournalReader() {
@@ -31,11 +68,14 @@ final class JournalReader {
 
     static Result readAndRepair(Path file, Superblock volume, PrintStream warnings) throws IOException {
         List<JournalEntry> entries = new ArrayList<>();
-        long truncateAt = -1;
-        long size;
+        List<JournalEntry> flagged = new ArrayList<>();
+        List<long[]> confirms = new ArrayList<>();
+        List<Skipped> skipped = new ArrayList<>();
+        long end;
+        int journalId;
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
              Arena arena = Arena.ofConfined()) {
-            size = ch.size();
+            long size = ch.size();
             if (size < JournalLayout.HEADER_SIZE) {
                 // Crashed while creating the journal: nothing was ever committed to it.
                 if (size > 0) {
@@ -43,39 +83,86 @@ final class JournalReader {
                 }
                 ch.truncate(0);
                 ch.force(true);
-                return new Result(entries, 0);
+                return new Result(-1, entries, Set.of(), 0, skipped);
             }
             MemorySegment map = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             String problem = JournalLayout.headerProblem(map, volume);
             if (problem != null) {
                 throw new IOException(file + ": " + problem + "; refusing to open the volume");
             }
+            journalId = map.get(INT, JournalLayout.HEADER_JOURNAL_ID_OFFSET);
             long pos = JournalLayout.HEADER_SIZE;
+            long truncateAt = -1;
             while (pos < size) {
                 int n = JournalLayout.validEntrySize(map, pos);
                 if (n > 0) {
-                    entries.add(JournalLayout.decodeEntry(map, pos));
+                    JournalEntry e = JournalLayout.decodeEntry(map, pos);
+                    if (e.isConfirm()) {
+                        confirms.add(new long[] {e.sequence(), e.confirmLast()});
+                    } else {
+                        entries.add(e);
+                        if (e.bodyInFlight()) {
+                            flagged.add(e);
+                        }
+                    }
                     pos += n;
                     continue;
                 }
                 long next = resync(map, pos + 8);
                 if (next < 0) {
-                    truncateAt = pos;
+                    if (!allZero(map, pos)) {
+                        truncateAt = pos;
+                    }
                     break;
                 }
+                Skipped k = probe(file, map, pos, next);
+                skipped.add(k);
                 warnings.println("atlas: warning: " + file + ": corrupt journal bytes [" + pos + ", " + next
-                        + ") skipped; later entries kept");
+                        + ") skipped (" + k.describe() + "); later entries kept");
                 pos = next;
             }
+            end = pos;
             if (truncateAt >= 0) {
                 warnings.println("atlas: warning: " + file + ": torn tail [" + truncateAt + ", " + size
                         + ") truncated (an interrupted last write)");
                 ch.truncate(truncateAt);
                 ch.force(true);
-                size = truncateAt;
+                end = truncateAt;
             }
         }
-        return new Result(entries, size);
+        Set<JournalEntry> unconfirmed = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (JournalEntry e : flagged) {
+            if (!covered(confirms, e.sequence())) {
+                unconfirmed.add(e);
+            }
+        }
+        return new Result(journalId, entries, unconfirmed, end, skipped);
+    }
+
+    private static boolean covered(List<long[]> confirms, long sequence) {
+        for (long[] c : confirms) {
+            if (sequence >= c[0] && sequence <= c[1]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** True when {@code map[from, end)} is all zero bytes: the preallocated room after the last entry. */
+    private static boolean allZero(MemorySegment map, long from) {
+        long size = map.byteSize();
+        long at = from;
+        for (; at + 8 <= size; at += 8) {
+            if (map.get(ValueLayout.JAVA_LONG_UNALIGNED, at) != 0) {
+                return false;
+            }
+        }
+        for (; at < size; at++) {
+            if (map.get(ValueLayout.JAVA_BYTE, at) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The first 8-aligned offset at or after {@code from} holding a valid entry, or -1. */
@@ -87,5 +174,27 @@ final class JournalReader {
             }
         }
         return -1;
+    }
+
+    /** Reads what a damaged entry at {@code [from, to)} still seems to say, for the warning only. */
+    private static Skipped probe(Path file, MemorySegment map, long from, long to) {
+        long length = to - from;
+        if (length < JournalLayout.FIXED_SIZE) {
+            return new Skipped(file, from, to, null, (short) 0, 0);
+        }
+        short type = map.get(SHORT, from + JournalLayout.TYPE_OFFSET);
+        long sequence = map.get(LONG, from + JournalLayout.SEQUENCE_OFFSET);
+        int nameLength = Short.toUnsignedInt(map.get(SHORT, from + JournalLayout.NAME_LENGTH_OFFSET));
+        String name = null;
+        if (nameLength > 0 && nameLength <= ObjectNames.MAX_LENGTH && JournalLayout.FIXED_SIZE + nameLength <= length) {
+            byte[] bytes = map.asSlice(from + JournalLayout.FIXED_SIZE, nameLength).toArray(ValueLayout.JAVA_BYTE);
+            CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder();
+            try {
+                name = utf8.decode(ByteBuffer.wrap(bytes)).toString();
+            } catch (CharacterCodingException e) {
+                name = null;
+            }
+        }
+        return new Skipped(file, from, to, name, type, sequence > 0 ? sequence : 0);
     }
 }

@@ -10,14 +10,21 @@ import java.lang.foreign.ValueLayout;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.zip.CRC32C;
 
 /**
@@ -35,7 +42,7 @@ import java.util.zip.CRC32C;
  *  volume.dat
  *  +------------+-----------------+------+-----------------------+------+----- ... -----+
  *  | superblock | object A extent | free | object B extent       | free |  (grows by    |
- *  | block 0    | blocks 1..3     |      | blocks 5..9           |      |  fallocate)   |
+ *  | block 0    | blocks 1..3     |      | blocks 5..9           |      |  zeros ahead) |
  *  +------------+-----------------+------+-----------------------+------+----- ... -----+
  * </pre>
  * Recovery at open: load the checkpoint, replay every journal's entries newer than it in global sequence order
@@ -56,6 +63,15 @@ public final class Volume implements AutoCloseable {
     /** Checkpoint at open when the journals exceed this and twice the last checkpoint. */
     static final long CHECKPOINT_MIN_JOURNAL_BYTES = 64L << 20;
 
+    /** One step of the zero-ahead: published to the allocator as soon as it is written (about 40 ms of disk). */
+    static final long ZERO_AHEAD_STEP_BYTES = 16L << 20;
+    /**
+     * The zero-ahead leaves at least this much of the file system free: the journals must always be able to grow
+     * (a DELETE that frees space needs its journal entry too), and a checkpoint needs room. Growth beyond it is
+     * left to allocation (fallocate), which fails with ENOSPC → 507 only when a body really does not fit.
+     */
+    static final long ZERO_AHEAD_FS_RESERVE_BYTES = 64L << 20;
+
     /** Chunk of {@link #putDurably} and {@link #verify}: large enough for device throughput, small to hold. */
     private static final int CHUNK_BYTES = 1 << 20;
 
@@ -67,10 +83,14 @@ public final class Volume implements AutoCloseable {
     private final ObjectIndex index = new ObjectIndex();
     private final AtomicLong sequence = new AtomicLong();
     private final ConcurrentHashMap<Integer, Journal> openJournals = new ConcurrentHashMap<>();
+    /** Where each existing journal's entries end: from recovery, then from each close (for a re-open). */
+    private final ConcurrentHashMap<Integer, Long> journalEnds = new ConcurrentHashMap<>();
     private final ObjectRecord.ExtentReclaimer reclaimer;
     private final Object importLock = new Object();
     private Journal importJournal;
     private volatile boolean closed;
+    /** The zero-ahead thread ({@link #startZeroAhead}), or null. */
+    private volatile Thread zeroAhead;
 
     private Volume(VolumeConfig config, VolumeLock lock, DataFile data) {
         this.config = config;
@@ -95,7 +115,7 @@ public final class Volume implements AutoCloseable {
         VolumeLock lock = VolumeLock.acquire(dir);
         DataFile data = null;
         try {
-            data = DataFile.openOrCreate(dir, config.initialBytes());
+            data = DataFile.openOrCreate(dir, config.initialBytes(), warnings);
             Volume volume = new Volume(config, lock, data);
             volume.recover(warnings);
             return volume;
@@ -138,32 +158,127 @@ public final class Volume implements AutoCloseable {
         }
         long highest = snap.highestSequence();
         List<JournalEntry> newer = new ArrayList<>();
+        Set<JournalEntry> unconfirmed = Collections.newSetFromMap(new IdentityHashMap<>());
+        List<JournalReader.Skipped> skipped = new ArrayList<>();
         long journalBytes = 0;
         for (Path file : journalFiles()) {
             JournalReader.Result r = JournalReader.readAndRepair(file, sb, warnings);
-            journalBytes += r.sizeBytes();
+            journalBytes += r.endBytes();
+            if (r.journalId() >= 0) {
+                journalEnds.put(r.journalId(), r.endBytes());
+            }
+            skipped.addAll(r.skipped());
             for (JournalEntry e : r.entries()) {
                 if (e.sequence() > snap.highestSequence()) {
                     newer.add(e);
                     highest = Math.max(highest, e.sequence());
+                    if (r.unconfirmed().contains(e)) {
+                        unconfirmed.add(e);
+                    }
                 }
             }
         }
         // One sort merges the journals: within a journal entries are already in order, across journals the
         // global sequence decides (a later write wins regardless of which core made it).
         newer.sort(Comparator.comparingLong(JournalEntry::sequence));
-        for (JournalEntry e : newer) {
-            if (e.isPut()) {
-                index.load(recordOf(e));
-            } else {
-                index.unload(ObjectKey.copyOf(e.name(), e.name().length));
+        RecoveryReport report = new RecoveryReport(directory, warnings);
+        if (unconfirmed.isEmpty()) {
+            for (JournalEntry e : newer) {
+                apply(e);
             }
+        } else {
+            replayCheckingBodies(newer, unconfirmed, report);
         }
         sequence.set(highest);
         deriveFreeSpace(warnings);
-        if (journalBytes > CHECKPOINT_MIN_JOURNAL_BYTES && journalBytes > 2 * snap.sizeBytes()) {
+        if (!skipped.isEmpty()) {
+            // A lost entry may have been a PUT or DELETE that superseded an older version whose extent was then
+            // reused: the older record would now describe someone else's bytes. Check every live body once.
+            checkAllBodies(skipped, report);
+        }
+        report.printSummary();
+        boolean dropped = report.dropped() > 0 || !skipped.isEmpty();
+        if (dropped || (journalBytes > CHECKPOINT_MIN_JOURNAL_BYTES && journalBytes > 2 * snap.sizeBytes())) {
+            // After dropping entries, a checkpoint makes the outcome final: a dropped entry is never reconsidered
+            // (its extent may be reused by then, even by identical bytes).
             checkpointAndTruncateJournals();
         }
+    }
+
+    private void apply(JournalEntry e) {
+        if (e.isPut()) {
+            index.load(recordOf(e));
+        } else {
+            index.unload(ObjectKey.copyOf(e.name(), e.name().length));
+        }
+    }
+
+    /**
+     * Replay when some PUTs are unconfirmed (their body was written concurrently with the entry and no CONFIRM
+     * says it landed). Per name, the newest entry decides; an unconfirmed PUT decides only if its extent matches
+     * its CRC, else it is dropped and the next older entry of that name gets the same test, down to the
+     * checkpoint's record. This is sound because an entry whose body did not land was never published: so it
+     * never retired the version before it, whose extent is still intact (or was checked the same way). Entries
+     * superseded by a newer decisive one are not read at all.
+     */
+    private void replayCheckingBodies(List<JournalEntry> newer, Set<JournalEntry> unconfirmed, RecoveryReport report)
+            throws IOException {
+        Map<ObjectKey, List<JournalEntry>> byName = new LinkedHashMap<>();
+        for (JournalEntry e : newer) {
+            byName.computeIfAbsent(ObjectKey.copyOf(e.name(), e.name().length), k -> new ArrayList<>()).add(e);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment chunk = arena.allocate(CHUNK_BYTES, BLOCK_SIZE);
+            for (Map.Entry<ObjectKey, List<JournalEntry>> n : byName.entrySet()) {
+                List<JournalEntry> entries = n.getValue();
+                List<ObjectRecord> dropped = null;
+                for (int i = entries.size() - 1; i >= 0; i--) {
+                    JournalEntry e = entries.get(i);
+                    if (!unconfirmed.contains(e)) {
+                        apply(e);
+                        break;
+                    }
+                    ObjectRecord candidate = recordOf(e);
+                    boolean intact = inDataFile(candidate) && matches(candidate, chunk);
+                    report.checked(intact);
+                    if (intact) {
+                        index.load(candidate);
+                        break;
+                    }
+                    dropped = dropped == null ? new ArrayList<>() : dropped;
+                    dropped.add(candidate);
+                }
+                if (dropped != null) {
+                    report.droppedUnacknowledged(dropped, index.get(n.getKey()));
+                }
+            }
+        }
+    }
+
+    /** After a skipped (corrupt) journal range: re-reads every live object, drops those whose CRC fails. */
+    private void checkAllBodies(List<JournalReader.Skipped> skipped, RecoveryReport report) throws IOException {
+        List<ObjectRecord> live = new ArrayList<>(index.records());
+        live.sort(Comparator.comparingLong(ObjectRecord::offsetBytes));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment chunk = arena.allocate(CHUNK_BYTES, BLOCK_SIZE);
+            for (ObjectRecord r : live) {
+                boolean intact = matches(r, chunk);
+                report.checked(intact);
+                if (!intact) {
+                    index.unload(r.key());
+                    report.droppedAfterCorruption(r);
+                }
+            }
+        }
+        report.corruption(skipped, live.size());
+        if (report.droppedAfterCorruption() > 0) {
+            deriveFreeSpace(report.warnings());
+        }
+    }
+
+    private boolean inDataFile(ObjectRecord r) {
+        return r.offsetBytes() >= BLOCK_SIZE && r.extent().endBytes() <= data.sizeBytes()
+                && r.length() <= r.extent().capacityBytes();
     }
 
     /**
@@ -223,6 +338,7 @@ public final class Volume implements AutoCloseable {
                 }
             }
         }
+        journalEnds.replaceAll((id, end) -> Math.min(end, JournalLayout.HEADER_SIZE));
     }
 
     private ObjectRecord recordOf(JournalEntry e) {
@@ -279,6 +395,7 @@ public final class Volume implements AutoCloseable {
     }
 
     void journalClosed(Journal journal) {
+        journalEnds.put(journal.journalId(), journal.sizeBytes());
         openJournals.remove(journal.journalId(), journal);
     }
 
@@ -321,7 +438,7 @@ public final class Volume implements AutoCloseable {
         return config.maxBytes();
     }
 
-    /** The data file's current size (it grows by fallocate up to {@link #capacityBytes()}). */
+    /** The data file's current size (it grows by written zeros, or fallocate, up to {@link #capacityBytes()}). */
     public long sizeBytes() {
         return allocator.sizeBytes();
     }
@@ -361,7 +478,70 @@ public final class Volume implements AutoCloseable {
 
     /** A free extent of at least {@code lengthBytes} rounded up to blocks; grows the data file if needed. */
     public Extent allocate(long lengthBytes) throws VolumeFullException {
-        return allocator.allocate(lengthBytes);
+        Extent e = allocator.allocate(lengthBytes);
+        Thread z = zeroAhead;
+        if (z != null && allocator.freeBytes() < config.growStepBytes()) {
+            LockSupport.unpark(z);
+        }
+        return e;
+    }
+
+    /**
+     * Starts keeping {@link VolumeConfig#growStepBytes()} of free space ready as <i>written</i> zeros (see
+     * {@link DataFile}): a daemon thread appends zeros to the data file in {@value #ZERO_AHEAD_STEP_BYTES}-byte
+     * steps whenever free space drops below that, until the maximum size. Serving calls this; offline tools and
+     * tests do not need it (growth then falls back to fallocate). Idempotent; stopped by {@link #close}.
+     */
+    public synchronized void startZeroAhead() {
+        if (zeroAhead != null || closed) {
+            return;
+        }
+        Thread t = new Thread(this::zeroAheadLoop, "atlas-zero-ahead");
+        t.setDaemon(true);
+        zeroAhead = t;
+        t.start();
+    }
+
+    private void zeroAheadLoop() {
+        long keepFree = config.growStepBytes();
+        boolean reported = false;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment zeros = arena.allocate(DataFile.ZERO_CHUNK_BYTES, BLOCK_SIZE);
+            zeros.fill((byte) 0);
+            FileStore fs = Files.getFileStore(directory);
+            while (!closed) {
+                while (!closed && allocator.freeBytes() < keepFree && data.sizeBytes() < allocator.maxBytes()) {
+                    long usable = fs.getUsableSpace();
+                    if (usable < ZERO_AHEAD_STEP_BYTES + ZERO_AHEAD_FS_RESERVE_BYTES) {
+                        if (!reported) {
+                            reported = true;
+                            System.err.println("atlas: " + directory + ": zero-ahead paused: the file system has "
+                                    + (usable >> 20) + " MiB free and keeps " + (ZERO_AHEAD_FS_RESERVE_BYTES >> 20)
+                                    + " MiB for the journals; the data file grows by fallocate from here");
+                        }
+                        break;
+                    }
+                    allocator.extendTo(data.zeroExtend(ZERO_AHEAD_STEP_BYTES, allocator.maxBytes(), zeros));
+                }
+                LockSupport.parkNanos(this, 1_000_000_000L);
+            }
+        } catch (IOException | RuntimeException e) {
+            // A write error: allocation falls back to fallocate, which reports a full disk properly (507).
+            System.err.println("atlas: " + directory + ": zero-ahead of the data file stopped: " + e.getMessage());
+        }
+    }
+
+    private void stopZeroAhead() {
+        Thread t = zeroAhead;
+        if (t == null) {
+            return;
+        }
+        LockSupport.unpark(t);
+        try {
+            t.join(); // at most one step's write: the data file must not close under it
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Returns the unused tail of {@code extent} beyond {@code usedBytes} (rounded up) to the allocator. */
@@ -387,7 +567,7 @@ public final class Volume implements AutoCloseable {
             if (openJournals.containsKey(journalId)) {
                 throw new IllegalStateException("journal " + journalId + " of " + directory + " is already open");
             }
-            Journal j = Journal.open(this, journalId, data.superblock());
+            Journal j = Journal.open(this, journalId, data.superblock(), journalEnds.getOrDefault(journalId, -1L));
             openJournals.put(journalId, j);
             return j;
         }
@@ -537,6 +717,7 @@ public final class Volume implements AutoCloseable {
             return;
         }
         closed = true;
+        stopZeroAhead();
         IOException failure = null;
         for (Journal j : new ArrayList<>(openJournals.values())) {
             try {

@@ -23,8 +23,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A full disk (issue 6, point 5: "ENOSPC → 507 and nothing lost"). The volume lives on a small tmpfs (O_DIRECT works
- * there) and may grow, by {@code --volume-size}, far beyond it: the data file is created at its initial 256 MiB,
- * and when that is used up the next growth step's fallocate fails with ENOSPC. The server must answer 507, keep
+ * there) and may grow, by {@code --volume-size}, far beyond it: the data file is created at its initial 256 MiB
+ * (written zeros), the zero-ahead does not grow it because that would leave the file system less than its reserve
+ * for the journals, and when the 256 MiB are used up the next growth step's fallocate fails with ENOSPC. The server must answer 507, keep
  * every object it acknowledged intact, keep serving, accept a PUT again once a DELETE freed space, and still have
  * everything after a restart.
  */

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class ExtentAllocatorTest {
     private static final long B = Volume.BLOCK_SIZE;
 
-    private final List<Long> grownTo = new ArrayList<>();
+    private final List<Long> grownTo = java.util.Collections.synchronizedList(new ArrayList<>());
 
     private ExtentAllocator allocator(long sizeBlocks, long stepBlocks, long maxBlocks) {
         ExtentAllocator a = new ExtentAllocator(sizeBlocks * B, stepBlocks * B, maxBlocks * B, grownTo::add, "test");
@@ -142,5 +142,20 @@ class ExtentAllocatorTest {
         }
         long used = all.stream().mapToLong(Extent::capacityBytes).sum();
         assertThat(a.freeBytes() + used).isEqualTo(a.sizeBytes() - B);
+    }
+
+    @Test
+    void shouldOnlyMoveTheEndForwardWhenSpaceIsPublished() throws Exception {
+        ExtentAllocator a = allocator(4, 4, 16);
+        Extent x = a.allocate(3 * B);
+        a.extendTo(8 * B); // the zero-ahead wrote [4, 8)
+        assertThat(a.sizeBytes()).isEqualTo(8 * B);
+        assertThat(a.freeExtents()).containsExactly(new Extent(4 * B, 4 * B));
+        a.extendTo(6 * B); // a late, smaller report: no-op
+        assertThat(a.sizeBytes()).isEqualTo(8 * B);
+        assertThatThrownBy(() -> a.extendTo(17 * B)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(a.allocate(4 * B)).isEqualTo(new Extent(4 * B, 4 * B));
+        assertThat(grownTo).as("no fallocate needed").isEmpty();
+        a.free(x);
     }
 }

@@ -94,7 +94,9 @@ class RecoveryTest {
             assertThat(get(v, v.lookup("c"))).isEqualTo(bytes(300, 3));
             assertThat(warnings()).contains("journal-1.log: corrupt journal bytes [" + ends[0] + ", " + ends[1]
                     + ") skipped");
-            assertThat(Files.size(journal1())).isEqualTo(ends[2]);
+            // The skip made recovery re-check every body and then checkpoint, so the outcome is final.
+            assertThat(warnings()).contains("Re-read all 2 live objects: 2 intact, 0 dropped");
+            assertThat(Files.size(journal1())).isEqualTo(JournalLayout.HEADER_SIZE);
             // b's blocks are free again: the allocator is derived from the live records only
             assertThat(v.freeBytes()).isEqualTo(v.sizeBytes() - Volume.BLOCK_SIZE - 2 * Volume.BLOCK_SIZE);
         }

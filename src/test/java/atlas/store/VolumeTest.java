@@ -313,4 +313,60 @@ class VolumeTest {
         assertThat(p.waitFor()).isZero();
         assertThat(out).isEqualTo("0");
     }
+
+    /** filefrag -v of the data file, or null where filefrag is not installed. */
+    private static String extentMap(Path file) throws Exception {
+        Process p;
+        try {
+            p = new ProcessBuilder("filefrag", "-v", file.toString()).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            return null;
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        return p.waitFor() == 0 ? out : null;
+    }
+
+    @Test
+    void shouldCreateTheDataFileAsWrittenZerosNotUnwrittenExtents() throws Exception {
+        try (Volume v = Volume.open(new VolumeConfig(dir, 256 * B, 64 * B, 4096 * B))) {
+            assertThat(v.sizeBytes()).isEqualTo(256 * B);
+        }
+        String map = extentMap(dir.resolve("volume.dat"));
+        Assumptions.assumeTrue(map != null, "filefrag (e2fsprogs) not available");
+        // fallocate would show every extent as "unwritten": the first O_DSYNC write into each would then also
+        // have to persist its conversion (a metadata write per object).
+        assertThat(map).doesNotContain("unwritten");
+    }
+
+    @Test
+    void shouldKeepAGrowStepOfWrittenFreeSpaceAheadOnceZeroAheadRuns() throws Exception {
+        long step = 64 * B;
+        try (Volume v = Volume.open(new VolumeConfig(dir, 64 * B, step, 300 * B))) {
+            List<Extent> taken = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                taken.add(v.allocate(B));
+            }
+            assertThat(v.freeBytes()).isLessThan(step);
+            v.startZeroAhead();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (v.freeBytes() < step && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(v.freeBytes()).isGreaterThanOrEqualTo(step);
+            assertThat(v.sizeBytes()).isLessThanOrEqualTo(300 * B);
+            // The maximum bounds it: take almost everything, the zero-ahead stops at 300 blocks.
+            for (int i = 0; i < 200; i++) {
+                taken.add(v.allocate(B));
+            }
+            deadline = System.nanoTime() + 10_000_000_000L;
+            while (v.sizeBytes() < 300 * B && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(v.sizeBytes()).isEqualTo(300 * B);
+            assertThat(v.freeBytes()).isEqualTo(300 * B - B - taken.size() * B);
+        }
+        String map = extentMap(dir.resolve("volume.dat"));
+        Assumptions.assumeTrue(map != null, "filefrag (e2fsprogs) not available");
+        assertThat(map).doesNotContain("unwritten");
+    }
 }
