@@ -50,6 +50,15 @@ public interface Transport {
     /** The loop's clock, read once per turn (nanoseconds, monotonic). */
     long nowNs();
 
+    /**
+     * The connection's congestion window in bytes ({@code tcpi_snd_cwnd × tcpi_snd_mss}): how much it can have in
+     * flight per round trip now, so a sender can size its next disk read to what the network will take. -1 when
+     * the engine cannot tell (the NIO engine has no descriptor to ask).
+     */
+    default long congestionWindowBytes() {
+        return -1;
+    }
+
     /** What protects the connection, for logs: "-" for plain TCP, "TLSv1.3" or "TLSv1.2" under TLS. */
     default String security() {
         return "-";

@@ -242,6 +242,11 @@ final class UringConnection implements Transport {
     }
 
     @Override
+    public long congestionWindowBytes() {
+        return closing ? -1 : loop.congestionWindowBytes(fd);
+    }
+
+    @Override
     public String remoteAddress() {
         return peer;
     }

@@ -1,5 +1,6 @@
 package atlas.dataplane;
 
+import atlas.posix.Downcalls;
 import atlas.posix.Libc;
 import atlas.posix.PosixException;
 import atlas.uring.CompletionHandler;
@@ -9,7 +10,9 @@ import atlas.uring.IoUringConstants;
 import atlas.uring.IoUringException;
 import atlas.uring.Sockets;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -78,6 +81,11 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
     private long lastSweepNs;
     private long handlerFailures;
     private volatile String startupNote = "";
+    /** Scratch for getsockopt(TCP_INFO), reused by every connection of this loop: reading it allocates nothing. */
+    private final Arena scratch = Arena.ofAuto();
+    private final MemorySegment tcpInfo = scratch.allocate(Sockets.TCP_INFO_BYTES, 8);
+    private final MemorySegment tcpInfoLength = scratch.allocate(ValueLayout.JAVA_INT);
+    private final MemorySegment tcpInfoErrno = Downcalls.newCaptureArea(scratch);
 
     UringEventLoop(CoreContext context, int[] listenFds, CoreProtocol protocol, BlockStore disk, int maxConnections,
                    EngineSettings.ZeroCopy sendZeroCopy) {
@@ -92,6 +100,11 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
 
     long nowNs() {
         return nowNs;
+    }
+
+    /** The congestion window of {@code fd} in bytes (cwnd × MSS), or -1 if the kernel would not say. */
+    long congestionWindowBytes(int fd) {
+        return Sockets.congestionWindowBytes(fd, tcpInfo, tcpInfoLength, tcpInfoErrno);
     }
 
     String startupNote() {

@@ -33,11 +33,17 @@ import java.util.concurrent.ThreadLocalRandom;
  *                      ^ send starts here
  * </pre>
  * The read starts at the block containing the first wanted byte (O_DIRECT needs block alignment); the prefix is
- * copied over the unwanted bytes in front of it so that head and data leave in a single send.
+ * copied over the unwanted bytes in front of it so that head and data leave in a single send. Each read is sized
+ * to the connection's congestion window (64 KiB to a whole buffer; see {@link #readSize}).
  */
 final class ObjectTransmitter {
     /** More ranges than this in one request are ignored (whole object sent): RFC 9110 §14.2 allows it. */
     static final int MAX_RANGES = 16;
+    /**
+     * Smallest read while an object has more to send: this device's fast reads start at 64 KiB (DESIGN.md §2), and
+     * it is above 10 MSS of a 1500-byte path, so even a fresh connection's first flight is read at once.
+     */
+    static final int MIN_READ_BYTES = 64 * 1024;
     private static final String SEGMENT_CACHE_CONTROL = "public, max-age=86400";
     private static final String MANIFEST_CACHE_CONTROL = "public, max-age=1";
     private static final String HLS_PLAYLIST = MediaTypes.forName("x.m3u8");
@@ -174,8 +180,9 @@ final class ObjectTransmitter {
         long alignedOffset = fileOffset & -Volume.BLOCK_SIZE;
         int skip = (int) (fileOffset - alignedOffset);
         long wanted = partLast + 1 - position;
-        long span = Math.min(skip + wanted, io.dataCapacity());
-        int readLength = (int) Math.min((span + Volume.BLOCK_SIZE - 1) & -Volume.BLOCK_SIZE, io.dataCapacity());
+        int cap = readSize(io);
+        long span = Math.min(skip + wanted, cap);
+        int readLength = (int) Math.min((span + Volume.BLOCK_SIZE - 1) & -Volume.BLOCK_SIZE, cap);
         readSkip = skip;
         readChunkLength = (int) Math.min(wanted, readLength - skip);
         readPrefixLength = prefixLength;
@@ -184,6 +191,20 @@ final class ObjectTransmitter {
         readStartNs = System.nanoTime();
         c.core.metrics.diskReadStarted(readLength);
         c.transport.readDisk(io, IoBuffer.HEADROOM, readLength, alignedOffset);
+    }
+
+    /**
+     * How much to read next: what the connection can send in about one round trip (its congestion window), so
+     * storage follows the TCP window (Atlas §3) — from {@link #MIN_READ_BYTES} (a cold or slow connection) up to
+     * the whole buffer (a window this device's largest reads cannot outrun; always the case on loopback).
+     */
+    private int readSize(IoBuffer io) {
+        long window = c.transport.congestionWindowBytes();
+        if (window < 0) {
+            return io.dataCapacity();
+        }
+        long size = Math.max(MIN_READ_BYTES, (window + Volume.BLOCK_SIZE - 1) & -Volume.BLOCK_SIZE);
+        return (int) Math.min(size, io.dataCapacity());
     }
 
     void onDiskRead(int bytes) {

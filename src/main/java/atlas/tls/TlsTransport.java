@@ -608,6 +608,11 @@ final class TlsTransport implements Transport, TransportHandler {
     }
 
     @Override
+    public long congestionWindowBytes() {
+        return raw.congestionWindowBytes();
+    }
+
+    @Override
     public String security() {
         return sealer == null ? "-" : sealer.isTls13() ? "TLSv1.3" : "TLSv1.2";
     }

@@ -46,6 +46,11 @@ public final class Sockets {
     public static final int TCP_NODELAY = 1;
     public static final int TCP_CORK = 3;
     public static final int TCP_NOTSENT_LOWAT = 25;
+    public static final int TCP_INFO = 11;
+    /** struct tcp_info (include/uapi/linux/tcp.h): the fields we read, and how much of it we ask for. */
+    public static final int TCP_INFO_SND_MSS = 16;           // __u32 tcpi_snd_mss
+    public static final int TCP_INFO_SND_CWND = 80;          // __u32 tcpi_snd_cwnd (segments)
+    public static final int TCP_INFO_BYTES = 104;            // up to and including tcpi_total_retrans
     public static final int SHUT_RD = 0;
     public static final int SHUT_WR = 1;
     public static final int SHUT_RDWR = 2;
@@ -61,6 +66,8 @@ public final class Sockets {
     private static final MethodHandle SOCKET = bind("socket", FunctionDescriptor.of(INT, INT, INT, INT));
     private static final MethodHandle SETSOCKOPT = bind("setsockopt",
             FunctionDescriptor.of(INT, INT, INT, INT, LONG, INT));
+    private static final MethodHandle GETSOCKOPT = bind("getsockopt",
+            FunctionDescriptor.of(INT, INT, INT, INT, LONG, LONG));
     private static final MethodHandle BIND = bind("bind", FunctionDescriptor.of(INT, INT, LONG, INT));
     private static final MethodHandle LISTEN = bind("listen", FunctionDescriptor.of(INT, INT, INT));
     private static final MethodHandle CONNECT = bind("connect", FunctionDescriptor.of(INT, INT, LONG, INT));
@@ -194,6 +201,27 @@ public final class Sockets {
         } catch (Throwable t) {
             throw linkageFailure(t);
         }
+    }
+
+    /**
+     * Reads {@code struct tcp_info} into {@code info} (at least {@link #TCP_INFO_BYTES}; {@code lengthInOut} is an
+     * int the call overwrites, {@code capture} the errno area of {@link Downcalls}) and returns the congestion window
+     * in bytes, {@code tcpi_snd_cwnd × tcpi_snd_mss}: what the connection may have in flight now. -1 when the call
+     * fails. Allocates nothing: the caller owns the scratch segments (one set per event loop).
+     */
+    public static long congestionWindowBytes(int fd, MemorySegment info, MemorySegment lengthInOut,
+                                             MemorySegment capture) {
+        lengthInOut.set(INT, 0, TCP_INFO_BYTES);
+        try {
+            int rc = (int) GETSOCKOPT.invokeExact(capture, fd, IPPROTO_TCP, TCP_INFO, info.address(),
+                    lengthInOut.address());
+            if (rc != 0 || lengthInOut.get(INT, 0) < TCP_INFO_SND_CWND + Integer.BYTES) {
+                return -1;
+            }
+        } catch (Throwable t) {
+            throw linkageFailure(t);
+        }
+        return (info.get(INT, TCP_INFO_SND_CWND) & 0xFFFFFFFFL) * (info.get(INT, TCP_INFO_SND_MSS) & 0xFFFFFFFFL);
     }
 
     /** SO_LINGER; {@code (true, 0)} makes close() send a RST instead of a FIN (the peer sees ECONNRESET). */

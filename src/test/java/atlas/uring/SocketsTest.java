@@ -1,6 +1,11 @@
 package atlas.uring;
 
+import atlas.posix.Downcalls;
 import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -14,6 +19,27 @@ class SocketsTest {
             assertThat(port).isPositive();
             client = Sockets.connectTcp("127.0.0.1", port);
             assertThat(Sockets.peerAddress(client)).isEqualTo("127.0.0.1:" + port);
+        } finally {
+            if (client >= 0) {
+                Sockets.close(client);
+            }
+            Sockets.close(listener);
+        }
+    }
+
+    @Test
+    void shouldReadTheCongestionWindowOfAConnectedSocketAndFailSoftlyOnAnyOtherFd() throws Exception {
+        int listener = Sockets.listenTcp("127.0.0.1", 0, 16, false);
+        int client = -1;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = arena.allocate(Sockets.TCP_INFO_BYTES, 8);
+            MemorySegment length = arena.allocate(ValueLayout.JAVA_INT);
+            MemorySegment errno = Downcalls.newCaptureArea(arena);
+            client = Sockets.connectTcp("127.0.0.1", Sockets.localPort(listener));
+            long window = Sockets.congestionWindowBytes(client, info, length, errno);
+            // A fresh connection: an initial window of 10 segments (RFC 6928) of loopback's large MSS.
+            assertThat(window).isGreaterThanOrEqualTo(10L * 1000).isLessThan(100L << 20);
+            assertThat(Sockets.congestionWindowBytes(-1, info, length, errno)).isEqualTo(-1);
         } finally {
             if (client >= 0) {
                 Sockets.close(client);
