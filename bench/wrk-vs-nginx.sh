@@ -494,6 +494,15 @@ pass_server() { # $1 pass, $2 conns
     add_row "$key" "$PASS_LABEL" - - - - - - - - - "START FAILED: $FAIL_WHY"
     return 0
   fi
+  if (( WARM > 0 )) && [[ "$pass" == *-tls ]]; then
+    # Handshakes first: a JVM compiles BouncyCastle's handshake code only after a few thousand of them, nginx
+    # has OpenSSL's compiled code from the start. wrk's measured pass opens C fresh connections, so without this
+    # it would time our JIT warm-up, not a steady server. Same for every HTTPS server.
+    local hostport="${URL#https://}"
+    run_child "$WORK/c$conns-$PASS_IDX-$pass.handshakes" timeout 60 \
+      openssl s_time -connect "127.0.0.1:${hostport##*:}" -new -time $((WARM * 4)) \
+      || note "$PASS_LABEL: handshake warm-up failed (continuing)"
+  fi
   if (( WARM > 0 )); then
     run_child "$WORK/c$conns-$PASS_IDX-$pass.warmup" timeout $((WARM + 60)) \
       wrk -t"$THREADS" -c"$conns" -d"${WARM}s" --timeout 10s -s "$LUA" "$URL" || note "$PASS_LABEL: warm-up wrk failed (continuing)"
