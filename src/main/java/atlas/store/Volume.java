@@ -65,6 +65,8 @@ public final class Volume implements AutoCloseable {
 
     /** One step of the zero-ahead: published to the allocator as soon as it is written (about 40 ms of disk). */
     static final long ZERO_AHEAD_STEP_BYTES = 16L << 20;
+    /** One write of the zero-ahead. */
+    static final int ZERO_AHEAD_WRITE_BYTES = 1 << 20;
     /**
      * The zero-ahead leaves at least this much of the file system free: the journals must always be able to grow
      * (a DELETE that frees space needs its journal entry too), and a checkpoint needs room. Growth beyond it is
@@ -506,7 +508,8 @@ public final class Volume implements AutoCloseable {
         long keepFree = config.growStepBytes();
         boolean reported = false;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment zeros = arena.allocate(DataFile.ZERO_CHUNK_BYTES, BLOCK_SIZE);
+            // 1 MiB per write (not the 4 MiB of creation): a PUT's write queued behind one waits ~2.5 ms, not ~10.
+            MemorySegment zeros = arena.allocate(ZERO_AHEAD_WRITE_BYTES, BLOCK_SIZE);
             zeros.fill((byte) 0);
             FileStore fs = Files.getFileStore(directory);
             while (!closed) {
