@@ -241,9 +241,14 @@ public final class Volume implements AutoCloseable {
                         break;
                     }
                     ObjectRecord candidate = recordOf(e);
-                    boolean intact = inDataFile(candidate) && matches(candidate, chunk);
-                    report.checked(intact);
-                    if (intact) {
+                    BodyCheck check = inDataFile(candidate) ? check(candidate, chunk) : BodyCheck.MISMATCH;
+                    report.checked(check != BodyCheck.MISMATCH);
+                    if (check == BodyCheck.UNREADABLE) {
+                        // No way to tell whether it landed: keep it (a GET fails like for any unreadable extent)
+                        // rather than silently fall back to an older version.
+                        report.unreadable(candidate);
+                    }
+                    if (check != BodyCheck.MISMATCH) {
                         index.load(candidate);
                         break;
                     }
@@ -264,9 +269,11 @@ public final class Volume implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment chunk = arena.allocate(CHUNK_BYTES, BLOCK_SIZE);
             for (ObjectRecord r : live) {
-                boolean intact = matches(r, chunk);
-                report.checked(intact);
-                if (!intact) {
+                BodyCheck check = check(r, chunk);
+                report.checked(check != BodyCheck.MISMATCH);
+                if (check == BodyCheck.UNREADABLE) {
+                    report.unreadable(r);
+                } else if (check == BodyCheck.MISMATCH) {
                     index.unload(r.key());
                     report.droppedAfterCorruption(r);
                 }
@@ -669,7 +676,7 @@ public final class Volume implements AutoCloseable {
                 }
                 boolean ok;
                 try {
-                    ok = matches(r, chunk);
+                    ok = check(r, chunk) == BodyCheck.INTACT; // a read error (EIO) counts as bad too
                 } finally {
                     r.unpin();
                 }
@@ -684,19 +691,27 @@ public final class Volume implements AutoCloseable {
         return new VerifyResult(objects, bytes, bad);
     }
 
-    private boolean matches(ObjectRecord r, MemorySegment chunk) throws IOException {
+    /** What re-reading a body found. */
+    private enum BodyCheck { INTACT, MISMATCH, UNREADABLE }
+
+    /** Re-reads {@code r}'s bytes (O_DIRECT) and compares their CRC32C; a read error is UNREADABLE, not thrown. */
+    private BodyCheck check(ObjectRecord r, MemorySegment chunk) {
         CRC32C crc = new CRC32C();
         long done = 0;
-        while (done < r.length()) {
-            int count = (int) Math.min(CHUNK_BYTES, r.length() - done);
-            int padded = (int) Layouts.roundUpToBlock(count);
-            if (read(chunk.asSlice(0, padded), r.offsetBytes() + done) < count) {
-                return false;
+        try {
+            while (done < r.length()) {
+                int count = (int) Math.min(CHUNK_BYTES, r.length() - done);
+                int padded = (int) Layouts.roundUpToBlock(count);
+                if (read(chunk.asSlice(0, padded), r.offsetBytes() + done) < count) {
+                    return BodyCheck.MISMATCH; // the data file ends inside the object
+                }
+                crc.update(chunk.asSlice(0, count).asByteBuffer());
+                done += count;
             }
-            crc.update(chunk.asSlice(0, count).asByteBuffer());
-            done += count;
+        } catch (IOException e) {
+            return BodyCheck.UNREADABLE;
         }
-        return (int) crc.getValue() == r.crc32c();
+        return (int) crc.getValue() == r.crc32c() ? BodyCheck.INTACT : BodyCheck.MISMATCH;
     }
 
     private void checkNotClosed() {
