@@ -27,6 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.zip.CRC32C;
 
+import jdk.nio.mapmode.ExtendedMapMode;
+
 /**
  * The volume: one preallocated data file holding objects in contiguous, block-aligned extents
  * (Atlas' flat namespace, cf. Haystack), an in-memory index rebuilt at open from a checkpoint plus
@@ -91,6 +93,12 @@ public final class Volume implements AutoCloseable {
     private final Object importLock = new Object();
     private Journal importJournal;
     private volatile boolean closed;
+    /**
+     * How journals persist their groups, decided at the first {@link #journal} from the DAX probe: a MAP_SYNC
+     * mapping where it works, else null (O_DIRECT|O_DSYNC block writes). Tests may set plain READ_WRITE.
+     */
+    private FileChannel.MapMode journalMapMode;
+    private boolean journalModeDecided;
     /** The zero-ahead thread ({@link #startZeroAhead}), or null. */
     private volatile Thread zeroAhead;
 
@@ -577,9 +585,39 @@ public final class Volume implements AutoCloseable {
             if (openJournals.containsKey(journalId)) {
                 throw new IllegalStateException("journal " + journalId + " of " + directory + " is already open");
             }
-            Journal j = Journal.open(this, journalId, data.superblock(), journalEnds.getOrDefault(journalId, -1L));
+            decideJournalMode();
+            Journal j = Journal.open(this, journalId, data.superblock(), journalEnds.getOrDefault(journalId, -1L),
+                    journalMapMode);
             openJournals.put(journalId, j);
             return j;
+        }
+    }
+
+    /** Probes for persistent memory once (issue 6, point 3): MAP_SYNC works here → journals append through it. */
+    private void decideJournalMode() {
+        if (!journalModeDecided) {
+            journalModeDecided = true;
+            journalMapMode = DaxSupport.detect(directory).mapSync() ? ExtendedMapMode.READ_WRITE_SYNC : null;
+        }
+    }
+
+    /** Tests: the mapped journal path with another mode (plain READ_WRITE where MAP_SYNC is refused), or null. */
+    void journalMapModeForTests(FileChannel.MapMode mode) {
+        synchronized (openJournals) {
+            journalMapMode = mode;
+            journalModeDecided = true;
+        }
+    }
+
+    /** How journals write, for reports: decided at the first journal (see {@link DaxSupport}). */
+    public String journalWriteMode() {
+        synchronized (openJournals) {
+            decideJournalMode();
+            if (journalMapMode == null) {
+                return "O_DIRECT|O_DSYNC block writes";
+            }
+            return journalMapMode == ExtendedMapMode.READ_WRITE_SYNC
+                    ? "MAP_SYNC mapping (stores + cache-line write-back)" : "mapping " + journalMapMode + " (msync)";
         }
     }
 
