@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# ingest-vs-redis.sh — durable ingest: Atlas PUTs vs Redis SET with `appendfsync always` vs the device's
-# fdatasync-per-write limit (fio), same sizes and connection counts, in one run, alternating (issue 6,
-# DESIGN.md §5).
+# ingest-vs-redis.sh — durable ingest: Atlas PUTs vs Redis SET with `appendfsync always` vs a naive server (one
+# write + one fdatasync per request) vs the device's fdatasync-per-write limit (fio), same sizes and connection
+# counts, in one run, alternating (issue 6, DESIGN.md §5).
 #
-#   bench/ingest-vs-redis.sh                                  # 1k,64k × 1,50,500 connections, 10 s each (~4 min)
+#   bench/ingest-vs-redis.sh                                  # 1k,64k × 1,50,500 connections, 10 s each (~6 min)
 #   bench/ingest-vs-redis.sh --sizes 4k --conns 1,64 --duration 5s
 #   bench/ingest-vs-redis.sh --help                           # every option
 #
 # For every (size, connections) cell, on 127.0.0.1, in a fresh temporary directory (removed at the end unless
-# --keep), three passes — the order alternates from cell to cell (atlas,redis,fio / fio,redis,atlas / …):
+# --keep), four passes — the order rotates from cell to cell (atlas,redis,naive,fio / fio,naive,redis,atlas / …):
 #   atlas  a fresh volume; `atlas serve --no-demo --cores C --engine E`; a short wrk warm-up, then
 #          `wrk -t1 -cN -dD --latency` (-t2 from 500 connections) with a Lua script that PUTs a fixed body of the
 #          size to rotating names /ingest/c<N>/<0..names-1>. Atlas answers 201/204 only once the body
@@ -18,14 +18,21 @@
 #          defaults, as a user would run it), checked with CONFIG GET; a calibration run of redis-benchmark
 #          sizes -n so the measured run lasts about the duration: `redis-benchmark -t set -d SIZE -c N
 #          -r <names> -P 1 --csv --precision 3` (--threads 2 from 500 connections, like wrk).
-#   fio    `fio --rw=write --bs=SIZE --fdatasync=1 --size=64m --time_based --runtime=D --numjobs=min(N,16)`
-#          in the same file system as the data directories: the device's limit for one write + one fdatasync
-#          per request, with N parallel flushers for N > 1.
-# Then one table: ops/s and p50/p99 latency (ms) of each, fio ops/s, the ratios Atlas/Redis and Atlas/fio, and
-# the issue's targets (500 connections: ≥ 2× Redis ops/s with p99 ≤ Redis p99; 1 connection: ≥ 0.9× fio).
-# Exit status 1 when any Atlas pass saw a non-2xx answer or a socket error, 2 on a setup failure.
-# Needs: JDK 25 (JAVA_HOME or /usr/lib/jvm/*25*), wrk, fio, jq, curl, redis-server + redis-benchmark + redis-cli
-# (Debian: apt-get install -y redis-server). Maven only when target/atlas.jar must be (re)built.
+#   naive  bench/naive-put-server.c, compiled here with gcc: a thread per connection, minimal HTTP/1.1 keep-alive,
+#          and per PUT one write(2) appending the body to a log file plus one fdatasync(2), then 201 — what a
+#          straightforward durable server does. Same wrk command and Lua script as Atlas; the log must hold at
+#          least requests × size bytes afterwards.
+#   fio    `fio --rw=write --bs=SIZE --fdatasync=1 --overwrite=1 --size=64m --time_based --runtime=D
+#          --numjobs=min(N,16)` in the same file system as the data directories: the device's limit for one
+#          write + one fdatasync per request, with N parallel flushers for N > 1. --overwrite=1 lays the file out
+#          (written) before the timed run, so the limit is not slowed by converting fallocated space on first
+#          write — Atlas writes into written space too (see DataFile), so this is the stricter, fair limit.
+# Then one table: ops/s and p50/p99 latency (ms) of each, fio ops/s, the ratios Atlas/Redis, Atlas/naive and
+# Atlas/fio, and the issue's targets (500 connections: ≥ 2× Redis ops/s with p99 ≤ Redis p99; 1 connection:
+# ≥ 0.9× fio). Exit status 1 when an Atlas or naive pass saw a non-2xx answer or a socket error, 2 on a setup
+# failure. Needs: JDK 25 (JAVA_HOME or /usr/lib/jvm/*25*), wrk, fio, jq, curl, gcc, redis-server +
+# redis-benchmark + redis-cli (Debian: apt-get install -y redis-server). Maven only when target/atlas.jar must be
+# (re)built.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -123,7 +130,7 @@ for c in "${CONN_LIST[@]}"; do [[ "$c" =~ ^[1-9][0-9]*$ ]] || die "bad connectio
 
 # ---- tools: say everything that is missing at once ------------------------------------------------------------
 missing=()
-for t in wrk:wrk fio:fio jq:jq curl:curl redis-server:redis-server redis-benchmark:redis-server redis-cli:redis-tools; do
+for t in wrk:wrk fio:fio jq:jq curl:curl gcc:gcc redis-server:redis-server redis-benchmark:redis-server redis-cli:redis-tools; do
   command -v "${t%%:*}" >/dev/null 2>&1 || missing+=("${t%%:*} (apt-get install -y ${t#*:})")
 done
 JDK=""
@@ -180,6 +187,9 @@ fi
 cp "$JAR" "$WORK/atlas.jar"
 JAR_DESC="$JAR ($(date -r "$JAR" '+%F %T'), sha256 $(sha256sum "$WORK/atlas.jar" | cut -c1-12))"
 JAVA=("$JDK/bin/java" --enable-native-access=ALL-UNNAMED -jar "$WORK/atlas.jar")
+NAIVE="$WORK/naive-put-server"
+gcc -O2 -pthread -o "$NAIVE" "$ROOT/bench/naive-put-server.c" 2>"$WORK/naive-build.log" \
+  || { cat "$WORK/naive-build.log" >&2; die "compiling bench/naive-put-server.c failed"; }
 
 free_port() {
   local port
@@ -242,30 +252,61 @@ pass_atlas() { # $1 size, $2 conns
   head -c "$size" /dev/zero | tr '\0' a >"$WORK/body"
   code="$(curl -s -o /dev/null -w '%{http_code}' -T "$WORK/body" "$url/ingest/probe")"
   [[ "$code" == 201 || "$code" == 204 ]] || die "atlas answered $code to a probe PUT (see $log)"
-  if (( WARM > 0 )); then
-    timeout $((WARM + 60)) wrk -t"$threads" -c"$conns" -d"${WARM}s" --timeout 10s -s "$lua" "$url" >/dev/null 2>&1 \
-      || note "atlas warm-up wrk failed (continuing)"
-  fi
-  out="$(timeout $((SECS + 90)) wrk -t"$threads" -c"$conns" -d"${SECS}s" --timeout 10s --latency -s "$lua" "$url" 2>&1)" \
-    || { echo "$out" >&2; die "wrk failed against atlas ($(human "$size"), $conns connections)"; }
-  echo "$out" >"$log.wrk"
-  line="$(grep '^BENCH ' <<<"$out" || true)"
-  [[ -n "$line" ]] || { echo "$out" >&2; die "no result line from wrk"; }
-  local requests duration_us p50_us p99_us non2xx sockerr
-  eval "$(sed 's/^BENCH //' <<<"$line")"
+  run_wrk atlas "$url" "$lua" "$threads" "$conns" "$size" "$log"
   # What was acknowledged is there: one of the first names (wrk may skip n = 0) reads back as the body sent.
   local i found=""
   for i in $(seq 0 $((threads * 4 + 4))); do
     if curl -fs -o "$WORK/readback" "$url/ingest/c$conns/$i"; then found="$i"; break; fi
   done
-  [[ -n "$found" ]] || die "atlas has none of /ingest/c$conns/0..$((threads * 4 + 4)) after $requests acknowledged PUTs"
+  [[ -n "$found" ]] || die "atlas has none of /ingest/c$conns/0..$((threads * 4 + 4)) after $RES_REQUESTS acknowledged PUTs"
   cmp -s "$WORK/readback" "$WORK/body" || die "atlas returns other bytes than were PUT for /ingest/c$conns/$found"
   stop_server
   rm -rf "$data"
+}
+
+run_wrk() { # $1 name, $2 url, $3 lua, $4 threads, $5 conns, $6 size, $7 log → RES_OPS RES_P50 RES_P99 RES_NON2XX RES_SOCKERR RES_REQUESTS
+  local name="$1" url="$2" lua="$3" threads="$4" conns="$5" size="$6" log="$7" out line
+  if (( WARM > 0 )); then
+    timeout $((WARM + 60)) wrk -t"$threads" -c"$conns" -d"${WARM}s" --timeout 10s -s "$lua" "$url" >/dev/null 2>&1 \
+      || note "$name warm-up wrk failed (continuing)"
+  fi
+  out="$(timeout $((SECS + 90)) wrk -t"$threads" -c"$conns" -d"${SECS}s" --timeout 10s --latency -s "$lua" "$url" 2>&1)" \
+    || { echo "$out" >&2; die "wrk failed against $name ($(human "$size"), $conns connections)"; }
+  echo "$out" >"$log.wrk"
+  line="$(grep '^BENCH ' <<<"$out" || true)"
+  [[ -n "$line" ]] || { echo "$out" >&2; die "no result line from wrk against $name"; }
+  local requests duration_us p50_us p99_us non2xx sockerr
+  eval "$(sed 's/^BENCH //' <<<"$line")"
   RES_OPS="$(awk -v r="$requests" -v d="$duration_us" 'BEGIN { printf "%.0f", r / (d / 1e6) }')"
   RES_P50="$(awk -v v="$p50_us" 'BEGIN { printf "%.3f", v / 1000 }')"
   RES_P99="$(awk -v v="$p99_us" 'BEGIN { printf "%.3f", v / 1000 }')"
-  RES_NON2XX="$non2xx"; RES_SOCKERR="$sockerr"
+  RES_NON2XX="$non2xx"; RES_SOCKERR="$sockerr"; RES_REQUESTS="$requests"
+}
+
+pass_naive() { # $1 size, $2 conns
+  local size="$1" conns="$2" threads lua port data log url code have need
+  threads="$(threads_for "$conns")"
+  lua="$(write_lua "$size" "$conns" "$threads")"
+  port="$(free_port)"
+  data="$WORK/naive-$(human "$size")-c$conns.data"
+  log="$WORK/naive-$(human "$size")-c$conns.log"
+  "$NAIVE" "$port" "$data" >"$log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 100); do
+    grep -q '^listening on' "$log" && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$log" >&2; die "naive-put-server exited"; }
+    sleep 0.1
+  done
+  url="http://127.0.0.1:$port"
+  head -c "$size" /dev/zero | tr '\0' a >"$WORK/body"
+  code="$(curl -s -o /dev/null -w '%{http_code}' -T "$WORK/body" "$url/ingest/probe")"
+  [[ "$code" == 201 ]] || die "naive-put-server answered $code to a probe PUT (see $log)"
+  run_wrk naive "$url" "$lua" "$threads" "$conns" "$size" "$log"
+  stop_server
+  # Every acknowledged body is in the log (plus the probe, the warm-up and requests cut off at the end).
+  have="$(stat -c %s "$data")"; need=$(( RES_REQUESTS * size ))
+  (( have >= need )) || die "naive-put-server's log has $have bytes, fewer than $RES_REQUESTS × $size acknowledged"
+  rm -f "$data"
 }
 
 redis_bench() { # $1 port, $2 size, $3 conns, $4 threads, $5 requests, $6 timeout → the SET csv line
@@ -313,7 +354,7 @@ pass_fio() { # $1 size, $2 conns
   dir="$WORK/fio-$(human "$size")-c$conns"
   mkdir -p "$dir"
   json="$(timeout $((SECS + 120)) fio --name=fsync --directory="$dir" --ioengine=psync --rw=write --bs="$size" \
-    --fdatasync=1 --size=64m --runtime="$SECS" --time_based --numjobs="$jobs" --group_reporting \
+    --fdatasync=1 --overwrite=1 --size=64m --runtime="$SECS" --time_based --numjobs="$jobs" --group_reporting \
     --output-format=json 2>"$dir.err")" || { cat "$dir.err" >&2; die "fio failed"; }
   echo "$json" >"$dir.json"
   rm -rf "$dir"
@@ -327,7 +368,7 @@ pass_fio() { # $1 size, $2 conns
 FS_TYPE="$(findmnt -no FSTYPE -T "$WORK" 2>/dev/null || true)"
 FS_DESC="$(df -P "$WORK" | awk 'NR == 2 {print $1}') (${FS_TYPE:-$(stat -f -c %T "$WORK")})"
 cells=$(( ${#SIZE_BYTES[@]} * ${#CONN_LIST[@]} ))
-note "$cells cells × (atlas ${WARM}+${SECS} s, redis ~1+${SECS} s, fio ${SECS} s) ≈ $(( cells * (3 * SECS + WARM + 8) )) s; work dir $WORK on $FS_DESC"
+note "$cells cells × (atlas ${WARM}+${SECS} s, naive ${WARM}+${SECS} s, redis ~1+${SECS} s, fio ${SECS} s) ≈ $(( cells * (4 * SECS + 2 * WARM + 10) )) s; work dir $WORK on $FS_DESC"
 note "jar $JAR_DESC; JDK $JDK"
 declare -A OPS=() P50=() P99=() NON2XX=() SOCKERR=()
 BAD=0
@@ -335,13 +376,16 @@ cell=0
 for size in "${SIZE_BYTES[@]}"; do
   for conns in "${CONN_LIST[@]}"; do
     cell=$((cell + 1))
-    case $(( (cell - 1) % 3 )) in 0) order="atlas redis fio" ;; 1) order="fio redis atlas" ;; 2) order="redis atlas fio" ;; esac
+    case $(( (cell - 1) % 4 )) in
+      0) order="atlas redis naive fio" ;; 1) order="fio naive redis atlas" ;;
+      2) order="redis atlas fio naive" ;; 3) order="naive fio atlas redis" ;;
+    esac
     for sys in $order; do
       "pass_$sys" "$size" "$conns"
       key="$sys,$size,$conns"
       OPS[$key]="$RES_OPS"; P50[$key]="$RES_P50"; P99[$key]="$RES_P99"
       extra=""
-      if [[ "$sys" == atlas ]]; then
+      if [[ "$sys" == atlas || "$sys" == naive ]]; then
         NON2XX[$key]="$RES_NON2XX"; SOCKERR[$key]="$RES_SOCKERR"
         extra=" non-2xx $RES_NON2XX, socket errors $RES_SOCKERR"
         (( RES_NON2XX == 0 && RES_SOCKERR == 0 )) || BAD=1
@@ -353,21 +397,33 @@ done
 
 # ---- table ---------------------------------------------------------------------------------------------------------------
 echo
-echo "Durable ingest — Atlas PUT vs Redis SET (appendonly, appendfsync always) vs fio write+fdatasync, ${SECS} s per pass"
+echo "Durable ingest — Atlas PUT vs Redis SET (appendonly, appendfsync always) vs naive PUT server (write+fdatasync)"
+echo "vs fio write+fdatasync, ${SECS} s per pass"
 echo "$(date -u '+%F %H:%M UTC'), $(nproc) CPUs, kernel $(uname -r), data on $FS_DESC"
 echo "atlas --engine $ENGINE --cores $CORES [${ATLAS_ENGINE_LINE:-?}], jar $JAR_DESC"
 echo "$(redis-server --version | awk '{print $1, $2, $3}'); $(fio --version); wrk -t1 (-t2 from 500 conns), redis-benchmark --threads likewise; $NAMES rotating names"
-echo "latencies in ms; fio p50/p99 = the fdatasync call alone; fio jobs = min(conns, 16)"
-printf '%5s %5s | %9s %8s %8s %7s | %9s %8s %8s | %9s %8s %8s | %7s %7s\n' \
-  size conns "atlas/s" p50 p99 non-2xx "redis/s" p50 p99 "fio/s" p50 p99 "A/Redis" "A/fio"
+echo "gcc $(gcc -dumpversion) for the naive server; latencies in ms; fio p50/p99 = the fdatasync call alone; fio jobs = min(conns, 16)"
+printf '%5s %5s | %9s %8s %8s %7s | %9s %8s %8s | %9s %8s %8s | %9s %8s %8s | %7s %7s %7s\n' \
+  size conns "atlas/s" p50 p99 non-2xx "naive/s" p50 p99 "redis/s" p50 p99 "fio/s" p50 p99 "A/Redis" "A/naive" "A/fio"
 for size in "${SIZE_BYTES[@]}"; do
   for conns in "${CONN_LIST[@]}"; do
-    a="atlas,$size,$conns"; r="redis,$size,$conns"; f="fio,$size,$conns"
+    a="atlas,$size,$conns"; n="naive,$size,$conns"; r="redis,$size,$conns"; f="fio,$size,$conns"
     err="${NON2XX[$a]}"; (( ${SOCKERR[$a]} == 0 )) || err="$err+${SOCKERR[$a]}s"
     awk -v s="$(human "$size")" -v c="$conns" -v ao="${OPS[$a]}" -v a50="${P50[$a]}" -v a99="${P99[$a]}" -v e="$err" \
+        -v no="${OPS[$n]}" -v n50="${P50[$n]}" -v n99="${P99[$n]}" \
         -v ro="${OPS[$r]}" -v r50="${P50[$r]}" -v r99="${P99[$r]}" -v fo="${OPS[$f]}" -v f50="${P50[$f]}" -v f99="${P99[$f]}" \
-      'BEGIN { printf "%5s %5d | %9d %8.3f %8.3f %7s | %9d %8.3f %8.3f | %9d %8.3f %8.3f | %6.2f× %6.2f×\n",
-               s, c, ao, a50, a99, e, ro, r50, r99, fo, f50, f99, (ro > 0 ? ao / ro : 0), (fo > 0 ? ao / fo : 0) }'
+      'BEGIN { printf "%5s %5d | %9d %8.3f %8.3f %7s | %9d %8.3f %8.3f | %9d %8.3f %8.3f | %9d %8.3f %8.3f | %6.2f× %6.2f× %6.2f×\n",
+               s, c, ao, a50, a99, e, no, n50, n99, ro, r50, r99, fo, f50, f99,
+               (ro > 0 ? ao / ro : 0), (no > 0 ? ao / no : 0), (fo > 0 ? ao / fo : 0) }'
+  done
+done
+# For scale: the naive server against the same device limit.
+for size in "${SIZE_BYTES[@]}"; do
+  for conns in "${CONN_LIST[@]}"; do
+    if (( conns == 1 )); then
+      awk -v s="$(human "$size")" -v no="${OPS[naive,$size,$conns]}" -v fo="${OPS[fio,$size,$conns]}" \
+        'BEGIN { printf "naive %s × 1 conn: %.2f× the fio fdatasync limit (one write + one fdatasync per request, plus HTTP on loopback)\n", s, (fo > 0 ? no / fo : 0) }'
+    fi
   done
 done
 # The issue's targets, where the table has the cells.
@@ -387,6 +443,6 @@ for size in "${SIZE_BYTES[@]}"; do
   done
 done
 if (( BAD )); then
-  echo "ERROR: some Atlas pass had non-2xx answers or socket errors (column non-2xx; 'Ns' = socket errors)" >&2
+  echo "ERROR: some Atlas or naive pass had non-2xx answers or socket errors (column non-2xx; 'Ns' = socket errors)" >&2
   exit 1
 fi

@@ -39,7 +39,7 @@ final class VerifyCommand implements Callable<Integer> {
                 if (ok) {
                     progress.succeeded(r.name(), r.length());
                 } else {
-                    progress.failed(r.name(), r.length(), "CRC32C mismatch or short read");
+                    progress.failed(r.name(), r.length(), "CRC32C mismatch, short read or read error");
                 }
             });
             progress.abandon();

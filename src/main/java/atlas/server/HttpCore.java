@@ -143,7 +143,13 @@ final class HttpCore implements CoreProtocol {
             counters.commits.increment();
             counters.commitEntries.add(flushing.size());
             started += flushing.size();
-            io.writeDurable(journal.fd(), group, journal.flushOffset(), journalWritten);
+            if (journal.isMapped()) {
+                // Persistent memory: the group is durable once stored and written back, right here.
+                journalDurable = journal.writeThroughMapping();
+                journalFailure = journalDurable ? null : "write-back of the journal mapping failed";
+            } else {
+                io.writeDurable(journal.fd(), group, journal.flushOffset(), journalWritten);
+            }
         }
     }
 

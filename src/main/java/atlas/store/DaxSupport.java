@@ -23,9 +23,9 @@ import jdk.nio.mapmode.ExtendedMapMode;
  *       {@link ExtendedMapMode#READ_WRITE_SYNC}, i.e. {@code mmap(MAP_SHARED_VALIDATE|MAP_SYNC)}, which the kernel
  *       refuses ({@code EOPNOTSUPP}) unless the file's pages are the persistent memory itself.</li>
  * </ol>
- * Only the probe decides {@link #mapSync()}; the mount is reported so an operator sees why. The journal keeps using
- * O_DSYNC block writes either way: a MAP_SYNC journal (stores + cache-line write-back through
- * {@code MappedByteBuffer.force(index, length)}) is not implemented yet, and this report says so.
+ * Only the probe decides {@link #mapSync()}; the mount is reported so an operator sees why. Where MAP_SYNC works,
+ * the volume's journals append through a MAP_SYNC mapping — stores, then cache-line write-back of the range
+ * ({@link JournalMapping}); otherwise they use O_DIRECT|O_DSYNC block writes. The start-up report says which.
  * <p>
  * mountinfo line (proc(5)); optional fields end at the lone {@code -}:
  * <pre>
@@ -216,7 +216,7 @@ public record DaxSupport(Mount mount, boolean mapSync, String probeProblem) {
         why.add(mapSync ? "MAP_SYNC works" : "MAP_SYNC refused");
         String detail = "(" + String.join(", ", why) + ")";
         return mapSync
-                ? "yes " + detail + " — journal still uses O_DSYNC writes (no MAP_SYNC journal yet)"
+                ? "yes " + detail + " — journal appends through a MAP_SYNC mapping (cache-line write-back)"
                 : "no " + detail + " — journal uses O_DSYNC writes";
     }
 }

@@ -47,6 +47,10 @@ import java.util.List;
  * to the block end]}. The file is kept preallocated with <i>written</i> zeros {@value #PREALLOCATE_BYTES} bytes
  * at a time (the write that crosses the end carries the zeros): appends are then overwrites that change neither
  * the file size nor its block map, so their O_DSYNC costs no metadata write. Entry format: {@link JournalLayout}.
+ * <p>
+ * On persistent memory (a DAX file system where MAP_SYNC works, {@link DaxSupport}) the group is instead stored into
+ * a MAP_SYNC mapping of the file and written back by cache-line flushes ({@link JournalMapping},
+ * {@link #writeThroughMapping}): same bytes at the same offsets, synchronous and without a block write.
  */
 public final class Journal implements AutoCloseable {
     /** Zeros written ahead of the log when an append crosses the end of the file. */
@@ -60,6 +64,8 @@ public final class Journal implements AutoCloseable {
     private final int journalId;
     private final Path file;
     private final int fd;
+    /** The persistent-memory path, or null for O_DIRECT|O_DSYNC block writes. */
+    private final JournalMapping mapping;
     private long appendOffsetBytes;
     /** The file's size: {@code [appendOffsetBytes, fileEndBytes)} is written zeros. */
     private long fileEndBytes;
@@ -180,11 +186,13 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    private Journal(Volume volume, int journalId, Path file, int fd, long appendOffsetBytes, long fileEndBytes) {
+    private Journal(Volume volume, int journalId, Path file, int fd, JournalMapping mapping, long appendOffsetBytes,
+                    long fileEndBytes) {
         this.volume = volume;
         this.journalId = journalId;
         this.file = file;
         this.fd = fd;
+        this.mapping = mapping;
         this.appendOffsetBytes = appendOffsetBytes;
         this.fileEndBytes = fileEndBytes;
         this.open.id = ++groupIds;
@@ -197,8 +205,10 @@ public final class Journal implements AutoCloseable {
     /**
      * Opens or creates {@code journal-<id>.log}; an existing file was already checked and repaired at open, and
      * {@code logEndBytes} is where its entries end (from recovery or the last close), or -1 for a new journal.
+     * {@code mapMode} selects the mapped path ({@link JournalMapping}), null the block writes.
      */
-    static Journal open(Volume volume, int journalId, Superblock superblock, long logEndBytes) throws IOException {
+    static Journal open(Volume volume, int journalId, Superblock superblock, long logEndBytes,
+                        FileChannel.MapMode mapMode) throws IOException {
         Path dir = volume.directory();
         Path file = dir.resolve(fileName(journalId));
         boolean existed = Files.exists(file);
@@ -225,7 +235,8 @@ public final class Journal implements AutoCloseable {
                     DataFile.syncDirectory(dir);
                 }
             }
-            Journal j = new Journal(volume, journalId, file, fd, end, size);
+            JournalMapping mapping = mapMode == null ? null : new JournalMapping(file, mapMode);
+            Journal j = new Journal(volume, journalId, file, fd, mapping, end, size);
             j.loadTailBlock();
             return j;
         } catch (IOException | RuntimeException e) {
@@ -490,6 +501,14 @@ public final class Journal implements AutoCloseable {
         if (bytes == null) {
             return;
         }
+        if (mapping != null) {
+            boolean durable = writeThroughMapping();
+            completeFlush();
+            if (!durable) {
+                throw new IOException(file + ": write-back of the journal mapping failed");
+            }
+            return;
+        }
         try {
             writeFully(fd, bytes, bytes.byteSize(), flushing.writeOffset);
         } catch (IOException e) {
@@ -499,6 +518,31 @@ public final class Journal implements AutoCloseable {
         }
         journalWritten(true);
         completeFlush();
+    }
+
+    /** True when groups are persisted through a mapping ({@link #writeThroughMapping}), not by block writes. */
+    public boolean isMapped() {
+        return mapping != null;
+    }
+
+    /**
+     * The mapped path's write of the group begun by {@link #beginFlush}: stores it at the log's end and writes those
+     * bytes back, synchronously, then reports it like {@link #journalWritten}. Returns whether it is durable.
+     */
+    public boolean writeThroughMapping() {
+        Group g = flushing;
+        if (mapping == null || g == null || g.writeDone) {
+            throw new IllegalStateException(file + ": no mapped flush in flight");
+        }
+        boolean durable;
+        try {
+            mapping.append(g.bytes.asSlice(0, g.length), appendOffsetBytes);
+            durable = true;
+        } catch (IOException e) {
+            durable = false;
+        }
+        journalWritten(durable);
+        return durable;
     }
 
     /**
@@ -533,6 +577,11 @@ public final class Journal implements AutoCloseable {
             g.length += JournalLayout.encodeConfirm(g.bytes, g.length, confirmRanges[2 * i], confirmRanges[2 * i + 1]);
         }
         g.carriedConfirms = confirmRangeCount;
+        if (mapping != null) {
+            g.writeOffset = appendOffsetBytes;
+            g.writeLength = g.length;
+            return g.bytes.asSlice(0, g.length);
+        }
         // The write image: the block holding the log's end from its start, the entries, zeros to a block end —
         // and when that passes the end of the file, zeros up to the next preallocation step as well.
         long start = appendOffsetBytes & -(long) BLOCK;
@@ -614,8 +663,10 @@ public final class Journal implements AutoCloseable {
         boolean durable = g.writeOk;
         if (durable) {
             long end = appendOffsetBytes + g.length;
-            long tailStart = end & -(long) BLOCK;
-            MemorySegment.copy(writeBuffer, tailStart - g.writeOffset, tailBlock, 0, end - tailStart);
+            if (mapping == null) {
+                long tailStart = end & -(long) BLOCK;
+                MemorySegment.copy(writeBuffer, tailStart - g.writeOffset, tailBlock, 0, end - tailStart);
+            }
             appendOffsetBytes = end;
             fileEndBytes = Math.max(fileEndBytes, g.writeOffset + g.writeLength);
             dropCarriedConfirms(g.carriedConfirms);
@@ -676,6 +727,15 @@ public final class Journal implements AutoCloseable {
      * preallocated zeros go with it; the next write that crosses the end extends the file again.
      */
     private void rollBack() {
+        if (mapping != null) {
+            // The file stays mapped (truncating under a mapping would fault): zero what the group stored instead.
+            try {
+                mapping.erase(appendOffsetBytes, flushing != null ? flushing.length : 0);
+            } catch (IOException e) {
+                broken = true;
+            }
+            return;
+        }
         try {
             Libc.ftruncate(fd, appendOffsetBytes);
             Libc.fsync(fd);
@@ -772,9 +832,15 @@ public final class Journal implements AutoCloseable {
         releaseAndClear(open, true);
         lowestUnpublished = Long.MAX_VALUE;
         try {
-            Libc.close(fd);
+            if (mapping != null) {
+                mapping.close();
+            }
         } finally {
-            volume.journalClosed(this);
+            try {
+                Libc.close(fd);
+            } finally {
+                volume.journalClosed(this);
+            }
         }
     }
 }

@@ -62,6 +62,12 @@ final class RecoveryReport {
                         + " bytes)";
     }
 
+    /** A body that could not be read to check it (EIO): kept, so that it fails visibly when served. */
+    void unreadable(ObjectRecord r) {
+        warnings.println("atlas: warning: " + directory + ": could not read the body of '" + r.name() + "' (sequence "
+                + r.sequence() + ", extent " + r.extent() + ") to check it: read error; kept as it is");
+    }
+
     /** A live object whose extent no longer matches its CRC, found after a corrupt journal range. */
     void droppedAfterCorruption(ObjectRecord r) {
         dropped++;
