@@ -22,11 +22,12 @@
 #          and per PUT one write(2) appending the body to a log file plus one fdatasync(2), then 201 — what a
 #          straightforward durable server does. Same wrk command and Lua script as Atlas; the log must hold at
 #          least requests × size bytes afterwards.
-#   fio    `fio --rw=write --bs=SIZE --fdatasync=1 --overwrite=1 --size=64m --time_based --runtime=D
+#   fio    `fio --rw=write --bs=SIZE --fdatasync=1 --overwrite=1 --size=16m --time_based --runtime=D
 #          --numjobs=min(N,16)` in the same file system as the data directories: the device's limit for one
-#          write + one fdatasync per request, with N parallel flushers for N > 1. --overwrite=1 lays the file out
+#          write + one fdatasync per request, with N parallel flushers for N > 1. --overwrite=1 lays each file out
 #          (written) before the timed run, so the limit is not slowed by converting fallocated space on first
-#          write — Atlas writes into written space too (see DataFile), so this is the stricter, fair limit.
+#          write — Atlas writes into written space too (see DataFile), so this is the stricter, fair limit; 16 MiB
+#          per job keeps that layout (and the discards when it is deleted) small: the writes wrap around it.
 # Then one table: ops/s and p50/p99 latency (ms) of each, fio ops/s, the ratios Atlas/Redis, Atlas/naive and
 # Atlas/fio, and the issue's targets (500 connections: ≥ 2× Redis ops/s with p99 ≤ Redis p99; 1 connection:
 # ≥ 0.9× fio). Exit status 1 when an Atlas or naive pass saw a non-2xx answer or a socket error, 2 on a setup
@@ -354,7 +355,7 @@ pass_fio() { # $1 size, $2 conns
   dir="$WORK/fio-$(human "$size")-c$conns"
   mkdir -p "$dir"
   json="$(timeout $((SECS + 120)) fio --name=fsync --directory="$dir" --ioengine=psync --rw=write --bs="$size" \
-    --fdatasync=1 --overwrite=1 --size=64m --runtime="$SECS" --time_based --numjobs="$jobs" --group_reporting \
+    --fdatasync=1 --overwrite=1 --size=16m --runtime="$SECS" --time_based --numjobs="$jobs" --group_reporting \
     --output-format=json 2>"$dir.err")" || { cat "$dir.err" >&2; die "fio failed"; }
   echo "$json" >"$dir.json"
   rm -rf "$dir"

@@ -94,6 +94,8 @@ public final class Journal implements AutoCloseable {
     private byte[] flaggedStates = new byte[64];
     private long flaggedHead;
     private long flaggedTail;
+    /** No flagged PUT before this index is pending: states only go from pending to resolved, so it only advances. */
+    private long flaggedFirstPending;
     private static final byte FLAGGED_PENDING = 0;
     private static final byte FLAGGED_DURABLE = 1;
     private static final byte FLAGGED_FAILED = 2;
@@ -430,12 +432,13 @@ public final class Journal implements AutoCloseable {
         if (flushing != null) {
             low = Math.min(low, flushing.lowestSequence);
         }
-        for (long i = flaggedHead; i < flaggedTail; i++) {
-            int at = (int) (i & (flaggedStates.length - 1));
-            if (flaggedStates[at] == FLAGGED_PENDING) {
-                low = Math.min(low, flaggedSequences[at]);
-                break;
-            }
+        flaggedFirstPending = Math.max(flaggedFirstPending, flaggedHead);
+        while (flaggedFirstPending < flaggedTail
+                && flaggedStates[(int) (flaggedFirstPending & (flaggedStates.length - 1))] != FLAGGED_PENDING) {
+            flaggedFirstPending++; // amortised O(1): each entry is passed once
+        }
+        if (flaggedFirstPending < flaggedTail) {
+            low = Math.min(low, flaggedSequences[(int) (flaggedFirstPending & (flaggedSequences.length - 1))]);
         }
         lowestUnpublished = low;
     }

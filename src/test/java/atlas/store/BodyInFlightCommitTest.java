@@ -249,4 +249,21 @@ class BodyInFlightCommitTest {
             assertThat(warnings()).isEmpty();
         }
     }
+
+    @Test
+    void shouldKeepThePruningBoundBelowAPutWaitingForItsBody() throws Exception {
+        try (Volume v = Volume.open(smallConfig(dir)); Journal j = v.journal(1)) {
+            Journal.PendingPut p = new Journal.PendingPut();
+            Body b = allocate(v, bytes(100, 1));
+            stage(j, p, "a.ts", b);
+            long sequence = p.record().sequence();
+            flush(j); // entry durable, body still running: not published, so still a lower bound for tombstones
+            assertThat(j.lowestUnpublishedSequence()).isEqualTo(sequence);
+            put(v, j, "b.ts", bytes(10, 2)); // later groups come and go; the bound stays
+            assertThat(j.lowestUnpublishedSequence()).isEqualTo(sequence);
+            writeBody(v, b);
+            assertThat(j.bodyWritten(p, true)).isTrue();
+            assertThat(j.lowestUnpublishedSequence()).isEqualTo(Long.MAX_VALUE);
+        }
+    }
 }
