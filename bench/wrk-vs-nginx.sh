@@ -55,6 +55,7 @@ KEEP=0
 DROP=1
 JAR=""
 HTTPS=0
+DISK_MBPS=""
 
 usage() {
   cat <<EOF
@@ -76,6 +77,8 @@ usage: bench/wrk-vs-nginx.sh [options]
                            (default: atlas-<each engine>, nginx-sendfile, nginx-directio, fio, atlas-<first>)
       --https              HTTPS mode (issue 5): Atlas over TLS vs nginx over TLS 1.3, plus Atlas plaintext; passes
                            may also be named atlas-ENGINE-tls, nginx-sendfile-tls, nginx-directio-tls
+      --disk-mbps N        cap every server's disk reads at N MB/s (cgroup v1 blkio throttle on the data's device):
+                           makes the disk the bottleneck, the case issue 5's HTTPS ≥ 0.85 × plaintext target is about
       --no-drop            do not drop the page cache before passes
       --workdir DIR        where the temporary directory goes (default $WORKDIR_PARENT); it is the file system
                            measured, and needs about 2 × N × SIZE + 300 MiB free
@@ -105,6 +108,7 @@ while [[ $# -gt 0 ]]; do
     --passes) PASSES="${2:?}"; shift 2 ;;
     --no-drop) DROP=0; shift ;;
     --https) HTTPS=1; shift ;;
+    --disk-mbps) DISK_MBPS="${2:?}"; shift 2 ;;
     --workdir) WORKDIR_PARENT="${2:?}"; shift 2 ;;
     --keep) KEEP=1; shift ;;
     --jar) JAR="${2:?}"; shift 2 ;;
@@ -223,6 +227,7 @@ cleanup() {
   if [[ -n "$CHILD" ]]; then kill "$CHILD" 2>/dev/null || true; wait "$CHILD" 2>/dev/null || true; CHILD=""; fi
   stop_server
   if [[ "$KEEP" == 1 ]]; then note "kept $WORK"; else rm -rf "$WORK"; fi
+  [[ -n "${THROTTLE_CG:-}" ]] && rmdir "$THROTTLE_CG" 2>/dev/null
   exit "$rc"
 }
 trap cleanup EXIT
@@ -268,6 +273,19 @@ if ! timeout 600 "${JAVA[@]}" import "$CAT" --data "$VOL" >"$WORK/import.log" 2>
   die "atlas import failed (log tail above)"
 fi
 LAST_OBJ="v/seg$(printf %05d $((OBJECTS - 1))).ts"
+THROTTLE_CG=""
+if [[ -n "$DISK_MBPS" ]]; then
+  [[ "$DISK_MBPS" =~ ^[1-9][0-9]*$ ]] || die "--disk-mbps must be a positive integer"
+  [[ -d /sys/fs/cgroup/blkio ]] || die "--disk-mbps needs the cgroup v1 blkio controller at /sys/fs/cgroup/blkio"
+  dev="$(df -P "$VOL" | awk 'NR == 2 {print $1}')"
+  majmin="$(lsblk -dno MAJ:MIN "$dev" 2>/dev/null | tr -d ' ')"
+  [[ -n "$majmin" ]] || die "--disk-mbps: cannot find the device of $VOL ($dev)"
+  THROTTLE_CG="/sys/fs/cgroup/blkio/atlas-bench-$$"
+  mkdir -p "$THROTTLE_CG"
+  echo "$majmin $((DISK_MBPS * 1000000))" >"$THROTTLE_CG/blkio.throttle.read_bps_device" \
+    || die "--disk-mbps: the kernel refused a read throttle on $majmin"
+  note "servers' disk reads capped at $DISK_MBPS MB/s on $dev ($majmin), cgroup $THROTTLE_CG"
+fi
 # One certificate for every HTTPS server (P-256, localhost): the handshake costs the same on both sides.
 TLS_CERT="$WORK/tls-cert.pem"; TLS_KEY="$WORK/tls-key.pem"
 if [[ "$HTTPS" == 1 || "$PASSES" == *-tls* ]]; then
@@ -459,6 +477,10 @@ start_server() { # $1 pass, $2 connections → SERVER_PID, URL, LOG; returns 1 (
     sleep 0.1
   done
   (( ok )) || { start_failed "no 200 from $URL/v/seg00000.ts within 30 s" "$LOG"; return 1; }
+  if [[ -n "$THROTTLE_CG" ]]; then
+    # Every thread of the server's processes, and whatever they start later (io-wq workers, aio threads).
+    local p; for p in $(server_pids); do echo "$p" >"$THROTTLE_CG/cgroup.procs" 2>/dev/null || true; done
+  fi
   # Same bytes as the catalogue: compare one object with its file.
   curl -fs --cacert "$TLS_CERT" "$URL/$LAST_OBJ" | cmp -s - "$CAT/$LAST_OBJ" \
     || { start_failed "serves different bytes than the catalogue for /$LAST_OBJ" "$LOG"; return 1; }
@@ -596,7 +618,7 @@ FS_TYPE="$(findmnt -no FSTYPE -T "$WORK" 2>/dev/null || stat -f -c %T "$WORK")"
 echo
 echo "Atlas vs nginx vs fio — $OBJECTS objects × $SIZE_B B ($(( OBJECTS * SIZE_B / 1048576 )) MiB), random object per request, wrk -t$THREADS -d${SECS}s, warm-up ${WARM}s"
 echo "$(date -u '+%F %H:%M UTC'), $(nproc) CPUs, kernel $(uname -r), data on $(df -P "$WORK" | awk 'NR == 2 {print $1}') ($FS_TYPE); ${DROP_NOTE:-page cache dropped before every pass}"
-echo "atlas --cores $ATLAS_CORES, jar $JAR_DESC"
+echo "atlas --cores $ATLAS_CORES, jar $JAR_DESC${DISK_MBPS:+; server disk reads capped at $DISK_MBPS MB/s by blkio throttle, fio not}"
 for e in "${!ATLAS_LINE[@]}"; do [[ -n "${ATLAS_LINE[$e]}" ]] && echo "  --engine $e: ${ATLAS_LINE[$e]}"; done
 echo "nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///') worker_processes $NGINX_WORKERS; $(fio --version) ioengine=io_uring direct=1 fixedbufs randread bs=$FIO_BS_B over volume.dat's first $(( FIO_SIZE / 1048576 )) MiB; $(wrk --version 2>&1 | head -n 1 | awk '{print $1, $2}')"
 echo "MB = 10^6 B; fio: req/s = IOPS, p50/p99 = completion latency; errors = wrk non-2xx/socket errors (fio: its error code)"
