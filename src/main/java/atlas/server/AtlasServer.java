@@ -9,7 +9,7 @@ import atlas.dataplane.IoBuffer;
 import atlas.dataplane.NioEngine;
 import atlas.dataplane.UringEngine;
 import atlas.metrics.AccessLogWriter;
-import atlas.metrics.RotationSignal;
+import atlas.posix.Signals;
 import atlas.store.DaxSupport;
 import atlas.store.Volume;
 import atlas.tls.TlsCore;
@@ -179,7 +179,7 @@ public final class AtlasServer implements AutoCloseable {
             }
             if (accessLog != null) {
                 AccessLogWriter writer = accessLog;
-                boolean signal = RotationSignal.install(writer::requestReopen);
+                boolean signal = Signals.install("USR1", "atlas access-log rotation", writer::requestReopen);
                 writer.start();
                 log.println("atlas: access log " + writer.path() + " (reopened "
                         + (signal ? "on SIGUSR1 or " : "") + "when moved)");

@@ -1,9 +1,8 @@
 package atlas.tls;
 
+import atlas.posix.Signals;
+
 import java.io.IOException;
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -124,39 +123,14 @@ public final class TlsIdentitySource implements AutoCloseable {
     }
 
     /**
-     * Makes SIGHUP call {@link #reload()}. Returns false (nothing installed) when the JVM refuses the signal
-     * (e.g. {@code -Xrs}) or the handler API is gone.
-     * <p>
-     * The JDK's only handler API is {@code sun.misc.Signal}; naming it in source makes javac print an "internal
-     * proprietary API" warning that no {@code @SuppressWarnings} silences and {@code -Werror} fails on, so it is
-     * reached reflectively (as {@code atlas.metrics.RotationSignal} does for SIGUSR1). Installing it replaces the
-     * JVM's default SIGHUP action, which is to exit.
+     * Makes SIGHUP call {@link #reload()} ({@link Signals}: replaces the JVM's default SIGHUP action, which is to
+     * exit). Returns false (nothing installed) for a fixed source, or when the JVM refuses the signal.
      */
     public boolean installHangupHandler() {
         if (certificateFile == null) {
             return false;
         }
-        try {
-            Class<?> signalClass = Class.forName("sun.misc.Signal");
-            Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
-            Object signal = signalClass.getConstructor(String.class).newInstance("HUP");
-            InvocationHandler dispatch = (Object proxy, Method method, Object[] args) -> switch (method.getName()) {
-                case "handle" -> {
-                    reload();
-                    yield null;
-                }
-                case "hashCode" -> System.identityHashCode(proxy);
-                case "equals" -> proxy == args[0];
-                case "toString" -> "atlas TLS certificate reload";
-                default -> null;
-            };
-            Object handler = Proxy.newProxyInstance(TlsIdentitySource.class.getClassLoader(),
-                    new Class<?>[] {handlerClass}, dispatch);
-            signalClass.getMethod("handle", signalClass, handlerClass).invoke(null, signal, handler);
-            return true;
-        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-            return false;
-        }
+        return Signals.install("HUP", "atlas TLS certificate reload", this::reload);
     }
 
     /** Stops the watcher thread, if any. */

@@ -1,28 +1,32 @@
-package atlas.metrics;
+package atlas.posix;
 
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 
 /**
- * Runs an action when the process receives SIGUSR1, the signal logrotate's {@code postrotate} sends to make a
- * server reopen its log.
+ * Runs an action when the process receives a signal: SIGUSR1 (logrotate's {@code postrotate}: reopen the access
+ * log), SIGHUP (reload the TLS certificate).
  * <p>
  * The JDK's only handler API is {@code sun.misc.Signal} (module jdk.unsupported). Naming it in source makes javac
  * print an "internal proprietary API" warning that no {@code @SuppressWarnings} silences, and the build runs with
- * {@code -Werror}; so it is reached reflectively. If the API is gone (a future JDK) or the JVM refuses the signal,
- * {@link #install} returns false and the caller relies on the writer noticing that the file was moved.
+ * {@code -Werror}; so it is reached reflectively. If the API is gone (a future JDK) or the JVM refuses the signal
+ * (e.g. {@code -Xrs}), {@link #install} returns false and the caller falls back to polling. Installing a handler
+ * replaces the JVM's default action for that signal (for SIGHUP: exit).
  */
-public final class RotationSignal {
-    private RotationSignal() {
+public final class Signals {
+    private Signals() {
     }
 
-    /** Installs {@code action} for SIGUSR1; false (and nothing installed) when that is not possible. */
-    public static boolean install(Runnable action) {
+    /**
+     * Installs {@code action} for signal {@code name} ("USR1", "HUP"); {@code purpose} names the handler in thread
+     * dumps. Returns false, with nothing installed, when that is not possible.
+     */
+    public static boolean install(String name, String purpose, Runnable action) {
         try {
             Class<?> signalClass = Class.forName("sun.misc.Signal");
             Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
-            Object signal = signalClass.getConstructor(String.class).newInstance("USR1");
+            Object signal = signalClass.getConstructor(String.class).newInstance(name);
             InvocationHandler dispatch = (Object proxy, Method method, Object[] args) -> switch (method.getName()) {
                 case "handle" -> {
                     action.run();
@@ -30,11 +34,11 @@ public final class RotationSignal {
                 }
                 case "hashCode" -> System.identityHashCode(proxy);
                 case "equals" -> proxy == args[0];
-                case "toString" -> "atlas access-log rotation";
+                case "toString" -> purpose;
                 default -> null;
             };
-            Object handler = Proxy.newProxyInstance(RotationSignal.class.getClassLoader(),
-                    new Class<?>[] {handlerClass}, dispatch);
+            Object handler = Proxy.newProxyInstance(Signals.class.getClassLoader(), new Class<?>[] {handlerClass},
+                    dispatch);
             signalClass.getMethod("handle", signalClass, handlerClass).invoke(null, signal, handler);
             return true;
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
