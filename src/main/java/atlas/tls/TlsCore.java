@@ -15,10 +15,11 @@ import java.util.ArrayDeque;
  */
 public final class TlsCore {
     /**
-     * Ciphertext receive buffer: one largest TLS 1.2 record (5 + 2^14 + 2048) and the start of the next, so a
-     * record is always opened where it was received, never reassembled.
+     * Ciphertext receive buffer: one largest TLS 1.2 record (5 + 2^14 + 2048). A record is always opened where it
+     * was received; a partial one is moved to the front first, which is always possible because more is only
+     * received once the previous record's plaintext has been handed on.
      */
-    static final int IN_BUFFER_BYTES = 2 * (RecordLayout.HEADER + RecordLayout.MAX_CIPHERTEXT_12);
+    static final int IN_BUFFER_BYTES = RecordLayout.HEADER + RecordLayout.MAX_CIPHERTEXT_12;
     /** Records we frame by copying (heads, small bodies, handshake flights, alerts): one full record and a KeyUpdate. */
     static final int OUT_BUFFER_BYTES = RecordLayout.MAX_PLAINTEXT + 512;
     private static final int STOCK = 1024;
