@@ -39,7 +39,7 @@ final class ServeCommand implements Callable<Integer> {
     /** Settings that may come from the environment or the config file, in --print-config order. */
     static final List<String> SETTINGS = List.of("listen", "cores", "engine", "volume-size", "no-demo", "max-body",
             "header-timeout", "idle-timeout", "send-timeout", "access-log", "drain-delay", "retain", "tls-listen",
-            "cert", "key", "handshake-timeout");
+            "cert", "key", "handshake-timeout", "buffer-memory");
     /** Settings resolved before the file is read (they say where it is). */
     static final List<String> BOOTSTRAP = List.of("data", "config");
 
@@ -122,6 +122,12 @@ final class ServeCommand implements Callable<Integer> {
             description = "PEM private key of the --cert leaf (PKCS#8, EC or RSA; not encrypted).")
     Path key;
 
+    @Option(names = "--buffer-memory", paramLabel = "SIZE", converter = SizeConverter.class,
+            description = "Cap of the aligned I/O buffers (256 KiB each) per core: at most this much object data is "
+                    + "in memory per core, whatever the clients do; more connections wait for a buffer or get 503 "
+                    + "(default: 64m).")
+    Long bufferMemory;
+
     @Option(names = "--handshake-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Drop a TLS handshake not finished in this long (default: 10s).")
     Duration handshakeTimeout;
@@ -174,7 +180,17 @@ final class ServeCommand implements Callable<Integer> {
         Path log = accessLogPath();
         retentionRules(); // validated here so --print-config and start-up refuse a bad rule alike
         return new ServerConfig(volume, listen.host(), listen.port(), n, engine, limits, header, idle,
-                send, ServerConfig.DEFAULT_BUFFER_BYTES_PER_CORE, !noDemo, log, drain, tls());
+                send, bufferMemory(), !noDemo, log, drain, tls());
+    }
+
+    private long bufferMemory() {
+        if (bufferMemory == null) {
+            return ServerConfig.DEFAULT_BUFFER_BYTES_PER_CORE;
+        }
+        if (bufferMemory < (1L << 20) || bufferMemory > (64L << 30)) {
+            throw sources.invalid("buffer-memory", "must be between 1m and 64g");
+        }
+        return bufferMemory;
     }
 
     /** The HTTPS listener, or null; --cert and --key only make sense with it, and only together. */
@@ -271,6 +287,7 @@ final class ServeCommand implements Callable<Integer> {
         line(out, "access-log", c.accessLog() == null ? "off" : c.accessLog().toString(),
                 sources.origin("access-log"));
         line(out, "drain-delay", duration(c.drainDelay()), sources.origin("drain-delay"));
+        line(out, "buffer-memory", size(c.bufferBytesPerCore()), sources.origin("buffer-memory"));
         ServerConfig.Tls tls = c.tls();
         if (tls == null) {
             line(out, "# tls-listen", "off", sources.origin("tls-listen"));

@@ -60,6 +60,32 @@ class ConfigSourcesTest {
     }
 
     @Test
+    void shouldTakeTheBufferCapAndTheHttpsListenerFromAnySource(@TempDir Path dir) throws Exception {
+        ServeCommand serve = parse(Map.of("ATLAS_BUFFER_MEMORY", "128m", "ATLAS_TLS_LISTEN", "127.0.0.1:8443"),
+                "--data", dir.toString());
+        ServerConfig c = serve.config();
+        assertThat(c.bufferBytesPerCore()).isEqualTo(128L << 20);
+        assertThat(c.tls().listenPort()).isEqualTo(8443);
+        assertThat(c.tls().selfSigned()).as("no --cert/--key: the demo's self-signed certificate").isTrue();
+        assertThat(c.tls().handshakeTimeout()).isEqualTo(ServerConfig.DEFAULT_HANDSHAKE_TIMEOUT);
+        StringWriter out = new StringWriter();
+        serve.printConfig(c, new PrintWriter(out));
+        assertThat(out.toString()).containsPattern("buffer-memory = 128m +# environment ATLAS_BUFFER_MEMORY")
+                .containsPattern("tls-listen = 127\\.0\\.0\\.1:8443 +# environment ATLAS_TLS_LISTEN");
+
+        assertThat(parse(Map.of(), "--data", dir.toString()).config().tls()).as("HTTPS is off by default").isNull();
+        Path cert = Files.writeString(dir.resolve("cert.pem"), "x");
+        assertThatThrownBy(() -> parse(Map.of(), "--data", dir.toString(), "--cert", cert.toString()).config())
+                .isInstanceOf(CommandLine.ParameterException.class)
+                .hasMessageContaining("invalid value for --cert").hasMessageContaining("needs --tls-listen");
+        assertThatThrownBy(() -> parse(Map.of(), "--data", dir.toString(), "--tls-listen", "127.0.0.1:0",
+                "--cert", cert.toString()).config())
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("go together");
+        assertThatThrownBy(() -> parse(Map.of(), "--data", dir.toString(), "--buffer-memory", "4k").config())
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("between 1m and 64g");
+    }
+
+    @Test
     void shouldDefaultTheAccessLogIntoTheDataDirectory(@TempDir Path dir) {
         ServerConfig c = parse(Map.of(), "--data", dir.toString()).config();
         assertThat(c.accessLog()).isEqualTo(dir.resolve("access.log"));
