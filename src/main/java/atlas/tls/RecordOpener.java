@@ -1,10 +1,7 @@
 package atlas.tls;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
-import java.util.Arrays;
 
 /**
  * Opens incoming TLS records in place, one connection's read direction: checks the header, decrypts where the
@@ -37,53 +34,34 @@ public final class RecordOpener implements AutoCloseable {
         void onKeyUpdate(boolean updateRequested);
     }
 
-    private static final ValueLayout.OfLong LONG_BE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final ValueLayout.OfShort SHORT_BE =
-            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfShort SHORT_BE = DirectionKeys.SHORT_BE;
 
     private final AesGcm gcm;
     private final boolean tls13;
-    private final KeySchedule.Suite suite;
-    private final GcmKey key;
-    // Confined: made, used and closed by its connection's core thread; closing a shared arena would stall every thread.
-    private final Arena arena = Arena.ofConfined();
-    private final MemorySegment staticIv = arena.allocate(AesGcm.NONCE_LENGTH);
-    private final MemorySegment nonce = arena.allocate(AesGcm.NONCE_LENGTH);
-    private final MemorySegment aad13 = arena.allocate(13);
-    private final MemorySegment aad5 = aad13.asSlice(0, RecordLayout.HEADER);
+    private final DirectionKeys keys;
     private final KeyUpdateListener keyUpdates;
-    private byte[] trafficSecret;
     private long sequence;
     private byte contentType;
     private long plaintextOffset;
     private int plaintextLength;
     private int bytesNeeded;
 
-    private RecordOpener(AesGcm gcm, boolean tls13, KeySchedule.Suite suite, byte[] key, byte[] iv,
-                         byte[] trafficSecret, KeyUpdateListener keyUpdates) {
+    private RecordOpener(AesGcm gcm, boolean tls13, DirectionKeys keys, KeyUpdateListener keyUpdates) {
         this.gcm = gcm;
         this.tls13 = tls13;
-        this.suite = suite;
-        this.key = new GcmKey(key);
-        Arrays.fill(key, (byte) 0);
-        MemorySegment.copy(iv, 0, staticIv, ValueLayout.JAVA_BYTE, 0, iv.length);
-        this.trafficSecret = trafficSecret;
+        this.keys = keys;
         this.keyUpdates = keyUpdates;
     }
 
     /** A TLS 1.3 read direction from the peer's application traffic secret (kept for KeyUpdate; not copied). */
     public static RecordOpener tls13(AesGcm gcm, KeySchedule.Suite suite, byte[] trafficSecret,
                                      KeyUpdateListener keyUpdates) {
-        return new RecordOpener(gcm, true, suite, KeySchedule.writeKey(suite, trafficSecret),
-                KeySchedule.writeIv(suite, trafficSecret), trafficSecret, keyUpdates);
+        return new RecordOpener(gcm, true, DirectionKeys.tls13(suite, trafficSecret), keyUpdates);
     }
 
     /** A TLS 1.2 AES-GCM read direction: the peer's write key and 4-byte salt, and the next sequence number. */
     public static RecordOpener tls12(AesGcm gcm, byte[] peerWriteKey, byte[] salt, long sequence) {
-        if (salt.length != 4) {
-            throw new IllegalArgumentException("TLS 1.2 GCM salt is 4 bytes, got " + salt.length);
-        }
-        RecordOpener o = new RecordOpener(gcm, false, null, peerWriteKey, salt, null, null);
+        RecordOpener o = new RecordOpener(gcm, false, DirectionKeys.tls12(peerWriteKey, salt), null);
         o.sequence = sequence;
         return o;
     }
@@ -124,10 +102,8 @@ public final class RecordOpener implements AutoCloseable {
         }
         int inner = length - RecordLayout.TAG;
         long dataStart = recordStart + RecordLayout.HEADER;
-        MemorySegment.copy(buf, recordStart, aad5, 0, RecordLayout.HEADER);
-        MemorySegment.copy(staticIv, 0, nonce, 0, 4);
-        nonce.set(LONG_BE, 4, staticIv.get(LONG_BE, 4) ^ sequence);
-        if (!gcm.open(key, nonce, aad5, buf, dataStart, inner)) {
+        MemorySegment.copy(buf, recordStart, keys.aad5, 0, RecordLayout.HEADER);
+        if (!gcm.open(keys.key, keys.nonce13(sequence), keys.aad5, buf, dataStart, inner)) {
             return BAD_RECORD_MAC;
         }
         sequence++;
@@ -146,7 +122,8 @@ public final class RecordOpener implements AutoCloseable {
         plaintextLength = i;
         if (contentType == RecordLayout.HANDSHAKE && isKeyUpdate(buf, dataStart, i)) {
             boolean requested = buf.get(ValueLayout.JAVA_BYTE, dataStart + 4) == 1;
-            advanceKey();
+            keys.advance();
+            sequence = 0;
             if (keyUpdates != null) {
                 keyUpdates.onKeyUpdate(requested);
             }
@@ -176,13 +153,8 @@ public final class RecordOpener implements AutoCloseable {
         }
         long dataStart = recordStart + RecordLayout.HEADER + RecordLayout.EXPLICIT_NONCE_12;
         // The peer picks the explicit nonce; the AAD binds our own count of its records (RFC 5246 §6.2.3.3).
-        MemorySegment.copy(staticIv, 0, nonce, 0, 4);
-        MemorySegment.copy(buf, recordStart + RecordLayout.HEADER, nonce, 4, RecordLayout.EXPLICIT_NONCE_12);
-        aad13.set(LONG_BE, 0, sequence);
-        aad13.set(ValueLayout.JAVA_BYTE, 8, type);
-        aad13.set(SHORT_BE, 9, RecordLayout.LEGACY_VERSION);
-        aad13.set(SHORT_BE, 11, (short) dataLength);
-        if (!gcm.open(key, nonce, aad13, buf, dataStart, dataLength)) {
+        MemorySegment nonce = keys.nonce12(buf.get(DirectionKeys.LONG_BE, recordStart + RecordLayout.HEADER));
+        if (!gcm.open(keys.key, nonce, keys.aad12(sequence, type, dataLength), buf, dataStart, dataLength)) {
             return BAD_RECORD_MAC;
         }
         sequence++;
@@ -190,16 +162,6 @@ public final class RecordOpener implements AutoCloseable {
         plaintextOffset = dataStart;
         plaintextLength = dataLength;
         return total;
-    }
-
-    private void advanceKey() {
-        byte[] next = KeySchedule.nextTrafficSecret(suite, trafficSecret);
-        Arrays.fill(trafficSecret, (byte) 0);
-        trafficSecret = next;
-        key.setAndWipe(KeySchedule.writeKey(suite, next));
-        MemorySegment.copy(KeySchedule.writeIv(suite, next), 0, staticIv, ValueLayout.JAVA_BYTE, 0,
-                AesGcm.NONCE_LENGTH);
-        sequence = 0;
     }
 
     /** Content type of the last opened record (TLS 1.3: the inner type). */
@@ -228,11 +190,6 @@ public final class RecordOpener implements AutoCloseable {
 
     @Override
     public void close() {
-        if (trafficSecret != null) {
-            Arrays.fill(trafficSecret, (byte) 0);
-        }
-        staticIv.fill((byte) 0);
-        key.close();
-        arena.close();
+        keys.close();
     }
 }

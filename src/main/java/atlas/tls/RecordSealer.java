@@ -1,10 +1,7 @@
 package atlas.tls;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
-import java.util.Arrays;
 
 /**
  * Seals outgoing TLS records in place in an I/O buffer, one connection's write direction (layouts in
@@ -23,40 +20,23 @@ public final class RecordSealer implements AutoCloseable {
     /** 2^24 full-size records: well inside the 2^24.5 of RFC 8446 §5.5. */
     public static final long KEY_UPDATE_AFTER_RECORDS = 1L << 24;
 
-    private static final ValueLayout.OfLong LONG_BE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final ValueLayout.OfShort SHORT_BE =
-            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfLong LONG_BE = DirectionKeys.LONG_BE;
+    private static final ValueLayout.OfShort SHORT_BE = DirectionKeys.SHORT_BE;
 
     private final AesGcm gcm;
     private final boolean tls13;
-    private final KeySchedule.Suite suite;
-    private final GcmKey key;
-    // Confined: made, used and closed by its connection's core thread; closing a shared arena would stall every thread.
-    private final Arena arena = Arena.ofConfined();
-    /** TLS 1.3: write_iv (12); TLS 1.2: salt (4) in bytes 0..3. */
-    private final MemorySegment staticIv = arena.allocate(AesGcm.NONCE_LENGTH);
-    private final MemorySegment nonce = arena.allocate(AesGcm.NONCE_LENGTH);
-    /** TLS 1.3: the 5-byte header; TLS 1.2: seq || type || version || length (13). */
-    private final MemorySegment aad13 = arena.allocate(13);
-    private final MemorySegment aad5 = aad13.asSlice(0, RecordLayout.HEADER);
-    private byte[] trafficSecret;
+    private final DirectionKeys keys;
     private long sequence;
 
-    private RecordSealer(AesGcm gcm, boolean tls13, KeySchedule.Suite suite, byte[] key, byte[] iv,
-                         byte[] trafficSecret) {
+    private RecordSealer(AesGcm gcm, boolean tls13, DirectionKeys keys) {
         this.gcm = gcm;
         this.tls13 = tls13;
-        this.suite = suite;
-        this.key = new GcmKey(key);
-        Arrays.fill(key, (byte) 0);
-        MemorySegment.copy(iv, 0, staticIv, ValueLayout.JAVA_BYTE, 0, iv.length);
-        this.trafficSecret = trafficSecret;
+        this.keys = keys;
     }
 
     /** A TLS 1.3 write direction from its application traffic secret (kept for KeyUpdate; not copied). */
     public static RecordSealer tls13(AesGcm gcm, KeySchedule.Suite suite, byte[] trafficSecret) {
-        return new RecordSealer(gcm, true, suite, KeySchedule.writeKey(suite, trafficSecret),
-                KeySchedule.writeIv(suite, trafficSecret), trafficSecret);
+        return new RecordSealer(gcm, true, DirectionKeys.tls13(suite, trafficSecret));
     }
 
     /**
@@ -65,10 +45,7 @@ public final class RecordSealer implements AutoCloseable {
      * (1 after the handshake's Finished, which is the first record sealed with it).
      */
     public static RecordSealer tls12(AesGcm gcm, byte[] writeKey, byte[] salt, long sequence) {
-        if (salt.length != 4) {
-            throw new IllegalArgumentException("TLS 1.2 GCM salt is 4 bytes, got " + salt.length);
-        }
-        RecordSealer s = new RecordSealer(gcm, false, null, writeKey, salt, null);
+        RecordSealer s = new RecordSealer(gcm, false, DirectionKeys.tls12(writeKey, salt));
         s.sequence = sequence;
         return s;
     }
@@ -129,13 +106,13 @@ public final class RecordSealer implements AutoCloseable {
                 buf.asSlice(dataStart + dataLength + 1, padding).fill((byte) 0);
             }
             prepare13(buf, recordStart, inner, seq);
-            gcm.seal(key, nonce, aad5, buf, dataStart, inner);
+            gcm.seal(keys.key, keys.nonce, keys.aad5, buf, dataStart, inner);
             sequence = seq + 1;
             return RecordLayout.HEADER + inner + RecordLayout.TAG;
         }
         long dataStart = recordStart + RecordLayout.HEADER + RecordLayout.EXPLICIT_NONCE_12;
         prepare12(buf, recordStart, contentType, dataLength, seq);
-        gcm.seal(key, nonce, aad13, buf, dataStart, dataLength);
+        gcm.seal(keys.key, keys.nonce, keys.aad13, buf, dataStart, dataLength);
         sequence = seq + 1;
         return RecordLayout.HEADER + RecordLayout.EXPLICIT_NONCE_12 + dataLength + RecordLayout.TAG;
     }
@@ -158,10 +135,10 @@ public final class RecordSealer implements AutoCloseable {
         if (tls13) {
             buf.set(ValueLayout.JAVA_BYTE, trailer, RecordLayout.APPLICATION_DATA); // the inner content type
             prepare13(buf, header, dataLength + 1, seq);
-            gcm.sealApart(key, nonce, aad5, buf, data, dataLength, trailer, 1, trailer + 1);
+            gcm.sealApart(keys.key, keys.nonce, keys.aad5, buf, data, dataLength, trailer, 1, trailer + 1);
         } else {
             prepare12(buf, header, RecordLayout.APPLICATION_DATA, dataLength, seq);
-            gcm.sealApart(key, nonce, aad13, buf, data, dataLength, 0, 0, trailer);
+            gcm.sealApart(keys.key, keys.nonce, keys.aad13, buf, data, dataLength, 0, 0, trailer);
         }
         sequence = seq + 1;
     }
@@ -171,9 +148,8 @@ public final class RecordSealer implements AutoCloseable {
         buf.set(ValueLayout.JAVA_BYTE, header, RecordLayout.APPLICATION_DATA);
         buf.set(SHORT_BE, header + 1, RecordLayout.LEGACY_VERSION);
         buf.set(SHORT_BE, header + 3, (short) (inner + RecordLayout.TAG));
-        MemorySegment.copy(buf, header, aad5, 0, RecordLayout.HEADER);
-        MemorySegment.copy(staticIv, 0, nonce, 0, 4);
-        nonce.set(LONG_BE, 4, staticIv.get(LONG_BE, 4) ^ seq);
+        MemorySegment.copy(buf, header, keys.aad5, 0, RecordLayout.HEADER);
+        keys.nonce13(seq);
     }
 
     /** TLS 1.2: writes header and explicit nonce at {@code header}; AAD and nonce. */
@@ -183,12 +159,8 @@ public final class RecordSealer implements AutoCloseable {
         buf.set(SHORT_BE, header + 3, (short) (RecordLayout.EXPLICIT_NONCE_12 + dataLength + RecordLayout.TAG));
         // The explicit nonce is the sequence number: unique per key without any state beyond the counter.
         buf.set(LONG_BE, header + RecordLayout.HEADER, seq);
-        MemorySegment.copy(staticIv, 0, nonce, 0, 4);
-        nonce.set(LONG_BE, 4, seq);
-        aad13.set(LONG_BE, 0, seq);
-        aad13.set(ValueLayout.JAVA_BYTE, 8, contentType);
-        aad13.set(SHORT_BE, 9, RecordLayout.LEGACY_VERSION);
-        aad13.set(SHORT_BE, 11, (short) dataLength);
+        keys.nonce12(seq);
+        keys.aad12(seq, contentType, dataLength);
     }
 
     /** Seals an alert (level, description) at {@code recordStart}; returns the record length. */
@@ -214,28 +186,13 @@ public final class RecordSealer implements AutoCloseable {
         buf.set(SHORT_BE, data + 2, (short) 1);
         buf.set(ValueLayout.JAVA_BYTE, data + 4, (byte) (requestUpdate ? 1 : 0));
         int length = seal(buf, recordStart, 5, RecordLayout.HANDSHAKE, 0);
-        advanceKey();
-        return length;
-    }
-
-    /** TLS 1.3: moves to application_traffic_secret_N+1 and sequence 0. */
-    void advanceKey() {
-        byte[] next = KeySchedule.nextTrafficSecret(suite, trafficSecret);
-        Arrays.fill(trafficSecret, (byte) 0);
-        trafficSecret = next;
-        key.setAndWipe(KeySchedule.writeKey(suite, next));
-        MemorySegment.copy(KeySchedule.writeIv(suite, next), 0, staticIv, ValueLayout.JAVA_BYTE, 0,
-                AesGcm.NONCE_LENGTH);
+        keys.advance();
         sequence = 0;
+        return length;
     }
 
     @Override
     public void close() {
-        if (trafficSecret != null) {
-            Arrays.fill(trafficSecret, (byte) 0);
-        }
-        staticIv.fill((byte) 0);
-        key.close();
-        arena.close();
+        keys.close();
     }
 }
