@@ -70,8 +70,8 @@ usage: bench/ingest-vs-redis.sh [options]
 EOF
 }
 
-die() { echo "$PROG: $*" >&2; exit 2; }
-note() { echo "$PROG: $*" >&2; }
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -90,25 +90,6 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-seconds() { # 10s | 2m | 10 → seconds; empty when malformed
-  case "$1" in
-    *[!0-9smh]*|'') return 0 ;;
-    *s) [[ "${1%s}" =~ ^[0-9]+$ ]] && echo "${1%s}" ;;
-    *m) [[ "${1%m}" =~ ^[0-9]+$ ]] && echo $(( ${1%m} * 60 )) ;;
-    *h) [[ "${1%h}" =~ ^[0-9]+$ ]] && echo $(( ${1%h} * 3600 )) ;;
-    *) [[ "$1" =~ ^[0-9]+$ ]] && echo "$1" ;;
-  esac
-  return 0
-}
-bytes_of() { # 1k | 64K | 1m | 512 → bytes; empty when malformed
-  local v="${1,,}"
-  case "$v" in
-    *k|*kib) v="${v%ib}"; v="${v%k}"; [[ "$v" =~ ^[1-9][0-9]*$ ]] && echo $((v * 1024)) ;;
-    *m|*mib) v="${v%ib}"; v="${v%m}"; [[ "$v" =~ ^[1-9][0-9]*$ ]] && echo $((v * 1048576)) ;;
-    *) [[ "$v" =~ ^[1-9][0-9]*$ ]] && echo "$v" ;;
-  esac
-  return 0
-}
 human() { # bytes → 1k / 64k / 1m / 1000
   if (( $1 % 1048576 == 0 )); then echo "$(($1 / 1048576))m"
   elif (( $1 % 1024 == 0 )); then echo "$(($1 / 1024))k"
@@ -134,18 +115,7 @@ missing=()
 for t in wrk:wrk fio:fio jq:jq curl:curl gcc:gcc redis-server:redis-server redis-benchmark:redis-server redis-cli:redis-tools; do
   command -v "${t%%:*}" >/dev/null 2>&1 || missing+=("${t%%:*} (apt-get install -y ${t#*:})")
 done
-JDK=""
-for j in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 $(ls -d /usr/lib/jvm/*25* /usr/lib/jvm/*-2[5-9]* 2>/dev/null | sort -u -V -r); do
-  if [[ -n "$j" && -x "$j/bin/java" ]] && "$j/bin/java" -version 2>&1 | head -n 1 | grep -Eq '"(2[5-9]|[3-9][0-9])'; then
-    JDK="$j"; break
-  fi
-done
-[[ -n "$JDK" ]] || missing+=("JDK 25+ (set JAVA_HOME, or install temurin-25-jdk)")
-if [[ -n "$JAR" ]]; then
-  [[ -f "$JAR" ]] || missing+=("the jar given with --jar: no file $JAR")
-elif [[ ! -f "$ROOT/target/atlas.jar" ]] && ! command -v mvn >/dev/null 2>&1; then
-  missing+=("target/atlas.jar, and Maven to build it (apt-get install -y maven), or pass --jar PATH")
-fi
+check_jdk_and_jar
 if [[ ${#missing[@]} -gt 0 ]]; then
   for m in "${missing[@]}"; do echo "$PROG: missing: $m" >&2; done
   exit 2
@@ -177,17 +147,7 @@ avail_gb="$(df -Pk "$WORK" | awk 'NR == 2 {printf "%d", $4 / 1048576}')"
 (( avail_gb >= 20 )) || note "only ${avail_gb} GiB free under $WORK; 64 KiB passes can write several GiB each"
 
 # ---- the jar: build if stale (./atlas does that), then measure a private copy -------------------------------------
-if [[ -z "$JAR" ]]; then
-  note "checking target/atlas.jar (./atlas rebuilds it when src/main is newer)"
-  if ! "$ROOT/atlas" --version >"$WORK/build.log" 2>&1; then
-    cat "$WORK/build.log" >&2
-    die "building target/atlas.jar failed (the tree may be mid-edit); pass --jar PATH to measure a given jar"
-  fi
-  JAR="$ROOT/target/atlas.jar"
-fi
-cp "$JAR" "$WORK/atlas.jar"
-JAR_DESC="$JAR ($(date -r "$JAR" '+%F %T'), sha256 $(sha256sum "$WORK/atlas.jar" | cut -c1-12))"
-JAVA=("$JDK/bin/java" --enable-native-access=ALL-UNNAMED -jar "$WORK/atlas.jar")
+prepare_jar
 NAIVE="$WORK/naive-put-server"
 gcc -O2 -pthread -o "$NAIVE" "$ROOT/bench/naive-put-server.c" 2>"$WORK/naive-build.log" \
   || { cat "$WORK/naive-build.log" >&2; die "compiling bench/naive-put-server.c failed"; }

@@ -89,8 +89,8 @@ usage: bench/wrk-vs-nginx.sh [options]
 EOF
 }
 
-die() { echo "$PROG: $*" >&2; exit 2; }
-note() { echo "$PROG: $*" >&2; }
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -117,23 +117,6 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-seconds() { # 10s | 2m | 10 → seconds; empty when malformed
-  case "$1" in
-    *s) [[ "${1%s}" =~ ^[0-9]+$ ]] && echo "${1%s}" ;;
-    *m) [[ "${1%m}" =~ ^[0-9]+$ ]] && echo $(( ${1%m} * 60 )) ;;
-    *) [[ "$1" =~ ^[0-9]+$ ]] && echo "$1" ;;
-  esac
-  return 0
-}
-bytes_of() { # 300k | 1m | 307200 → bytes; empty when malformed
-  local v="${1,,}"
-  case "$v" in
-    *k|*kib) v="${v%ib}"; v="${v%k}"; [[ "$v" =~ ^[1-9][0-9]*$ ]] && echo $((v * 1024)) ;;
-    *m|*mib) v="${v%ib}"; v="${v%m}"; [[ "$v" =~ ^[1-9][0-9]*$ ]] && echo $((v * 1048576)) ;;
-    *) [[ "$v" =~ ^[1-9][0-9]*$ ]] && echo "$v" ;;
-  esac
-  return 0
-}
 
 SECS="$(seconds "$DURATION")"; [[ -n "$SECS" && "$SECS" -gt 0 ]] || die "--duration looks like 10s"
 WARM="$(seconds "$WARMUP")"; [[ -n "$WARM" ]] || die "--warmup looks like 2s or 0"
@@ -169,18 +152,7 @@ for t in wrk:wrk fio:fio jq:jq curl:curl fincore:util-linux setsid:util-linux; d
   command -v "${t%%:*}" >/dev/null 2>&1 || missing+=("${t%%:*} (apt-get install -y ${t#*:})")
 done
 [[ -n "$NGINX" ]] || missing+=("nginx (apt-get install -y nginx-light)")
-JDK=""
-for j in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 $(ls -d /usr/lib/jvm/*25* /usr/lib/jvm/*-2[5-9]* 2>/dev/null | sort -u -V -r); do
-  if [[ -n "$j" && -x "$j/bin/java" ]] && "$j/bin/java" -version 2>&1 | head -n 1 | grep -Eq '"(2[5-9]|[3-9][0-9])'; then
-    JDK="$j"; break
-  fi
-done
-[[ -n "$JDK" ]] || missing+=("JDK 25+ (set JAVA_HOME, or install temurin-25-jdk)")
-if [[ -n "$JAR" ]]; then
-  [[ -f "$JAR" ]] || missing+=("the jar given with --jar: no file $JAR")
-elif [[ ! -f "$ROOT/target/atlas.jar" ]] && ! command -v mvn >/dev/null 2>&1; then
-  missing+=("target/atlas.jar, and Maven to build it (apt-get install -y maven), or pass --jar PATH")
-fi
+check_jdk_and_jar
 if [[ ${#missing[@]} -gt 0 ]]; then
   for m in "${missing[@]}"; do echo "$PROG: missing: $m" >&2; done
   exit 2
@@ -249,17 +221,7 @@ avail_kb="$(df -Pk "$WORK" | awk 'NR == 2 {print $4}')"
   || die "needs ~$((need_kb / 1024)) MiB free under $WORKDIR_PARENT, has $((avail_kb / 1024)) MiB (use -n, -s or --workdir)"
 
 # ---- the jar: build if stale (./atlas does that), then measure a private copy -------------------------------------
-if [[ -z "$JAR" ]]; then
-  note "checking target/atlas.jar (./atlas rebuilds it when the sources are newer)"
-  if ! "$ROOT/atlas" --version >"$WORK/build.log" 2>&1; then
-    tail -n 30 "$WORK/build.log" >&2
-    die "building target/atlas.jar failed (the tree may be mid-edit); pass --jar PATH to measure a given jar"
-  fi
-  JAR="$ROOT/target/atlas.jar"
-fi
-cp "$JAR" "$WORK/atlas.jar"
-JAR_DESC="$JAR ($(date -r "$JAR" '+%F %T'), sha256 $(sha256sum "$WORK/atlas.jar" | cut -c1-12))"
-JAVA=("$JDK/bin/java" --enable-native-access=ALL-UNNAMED -jar "$WORK/atlas.jar")
+prepare_jar
 
 # ---- 1. catalogue and Atlas volume ----------------------------------------------------------------------------------
 T0=$SECONDS
