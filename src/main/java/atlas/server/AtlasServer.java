@@ -87,8 +87,8 @@ public final class AtlasServer implements AutoCloseable {
         InetSocketAddress listen = resolve(config.listenHost(), config.listenPort());
         InetSocketAddress tlsListen = config.tls() == null ? null
                 : resolve(config.tls().listenHost(), config.tls().listenPort());
-        boolean uring = chooseUring(config.engine(), listen, log)
-                && (tlsListen == null || chooseUring(config.engine(), tlsListen, log));
+        boolean uring = chooseUring(config.engine(), tlsListen == null ? List.of(listen) : List.of(listen, tlsListen),
+                log);
         refuseSharedPort(listen);
         if (tlsListen != null) {
             if (tlsListen.equals(listen) && listen.getPort() != 0) {
@@ -220,13 +220,13 @@ public final class AtlasServer implements AutoCloseable {
      * AUTO takes io_uring when the kernel offers what we need and says in one line why not otherwise; URING insists
      * and fails with that reason; NIO never probes.
      */
-    private static boolean chooseUring(ServerConfig.EngineKind kind, InetSocketAddress listen, PrintStream log)
-            throws IOException {
+    private static boolean chooseUring(ServerConfig.EngineKind kind, List<InetSocketAddress> listeners,
+                                       PrintStream log) throws IOException {
         if (kind == ServerConfig.EngineKind.NIO) {
             return false;
         }
         String why;
-        if (!(listen.getAddress() instanceof Inet4Address)) {
+        if (!listeners.stream().allMatch(l -> l.getAddress() instanceof Inet4Address)) {
             why = "the io_uring engine listens on IPv4 addresses only so far";
         } else {
             IoUringSupport support = IoUringSupport.detect();
