@@ -14,9 +14,18 @@ public interface BlockStore {
     /** Writes all of {@code src} at {@code fileOffset}; durable (O_DSYNC) on return. */
     void writeDurable(MemorySegment src, long fileOffset) throws IOException;
 
+    /** Writes all of {@code src} at {@code fileOffset}; complete (readable) on return, durable after {@link #syncData}. */
+    void writeLazy(MemorySegment src, long fileOffset) throws IOException;
+
+    /** fdatasync of {@link #lazyWriteFd()}: every write completed before the call is durable on return. */
+    void syncData() throws IOException;
+
     /** Descriptor opened O_RDONLY|O_DIRECT. */
     int readFd();
 
     /** Descriptor opened O_RDWR|O_DIRECT|O_DSYNC. */
     int writeFd();
+
+    /** Descriptor opened O_WRONLY|O_DIRECT, without O_DSYNC ({@link #writeLazy}). */
+    int lazyWriteFd();
 }

@@ -20,6 +20,7 @@ final class NioConnection implements Transport {
     private static final int OP_NONE = 0;
     private static final int OP_DISK_READ = 1;
     private static final int OP_DISK_WRITE = 2;
+    private static final int OP_DISK_WRITE_LAZY = 3;
     // Linux errno values reported to handlers for socket failures NIO only gives as exceptions.
     private static final int ECONNRESET = Errno.ECONNRESET;
     private static final int EIO = Errno.EIO;
@@ -110,6 +111,11 @@ final class NioConnection implements Transport {
     @Override
     public void writeDiskDurable(IoBuffer buffer, int bufferOffset, int length, long fileOffset) {
         submitDisk(OP_DISK_WRITE, buffer, bufferOffset, length, fileOffset);
+    }
+
+    @Override
+    public void writeDiskLazy(IoBuffer buffer, int bufferOffset, int length, long fileOffset) {
+        submitDisk(OP_DISK_WRITE_LAZY, buffer, bufferOffset, length, fileOffset);
     }
 
     private void submitDisk(int op, IoBuffer buffer, int bufferOffset, int length, long fileOffset) {
@@ -203,6 +209,9 @@ final class NioConnection implements Transport {
         try {
             if (op == OP_DISK_READ) {
                 result = disk.read(slice, diskFileOffset);
+            } else if (op == OP_DISK_WRITE_LAZY) {
+                disk.writeLazy(slice, diskFileOffset);
+                result = diskLength;
             } else {
                 disk.writeDurable(slice, diskFileOffset);
                 result = diskLength;

@@ -222,6 +222,19 @@ final class NioEventLoop implements Runnable, CoreIo {
         completion.onWritten(result);
     }
 
+    /** Synchronous, like {@link #writeDurable}: one fdatasync on the loop thread, every few hundred inline PUTs. */
+    @Override
+    public void syncData(int fd, WriteCompletion completion) {
+        int result = 0;
+        try {
+            Libc.fdatasync(fd);
+        } catch (PosixException e) {
+            diskErrors++;
+            result = -e.errno();
+        }
+        completion.onWritten(result);
+    }
+
     void ready(NioConnection c) {
         if (!c.onReadyList) {
             c.onReadyList = true;

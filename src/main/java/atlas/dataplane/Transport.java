@@ -44,6 +44,13 @@ public interface Transport {
     /** O_DIRECT + O_DSYNC write (same alignment rules) → {@link TransportHandler#onDiskWritten}. */
     void writeDiskDurable(IoBuffer buffer, int bufferOffset, int length, long fileOffset);
 
+    /**
+     * O_DIRECT write without O_DSYNC (same alignment rules) → {@link TransportHandler#onDiskWritten}: the bytes are
+     * readable when it completes and durable only after a later data sync ({@link CoreIo#syncData}). For bytes
+     * whose durable copy is elsewhere (an inline journal entry).
+     */
+    void writeDiskLazy(IoBuffer buffer, int bufferOffset, int length, long fileOffset);
+
     /** Arms the connection's single timer: {@link TransportHandler#onTimeout} at {@code deadlineNs}; 0 disarms. */
     void deadline(long deadlineNs);
 

@@ -60,6 +60,8 @@ final class UringConnection implements Transport {
     private int diskRemaining;
     private int diskTotal;
     private long diskFileOffset;
+    /** The disk write in flight has no RWF_DSYNC ({@link #writeDiskLazy}). */
+    private boolean diskLazy;
 
     UringConnection(UringEventLoop loop, int id, int fd, TransportHandler handler, String peer, boolean zeroCopy) {
         this.peer = peer;
@@ -205,7 +207,22 @@ final class UringConnection implements Transport {
         diskRemaining = length;
         diskTotal = length;
         diskFileOffset = fileOffset;
-        loop.submitDiskWrite(this, buffer, diskAddress, diskRemaining, diskFileOffset);
+        diskLazy = false;
+        loop.submitDiskWrite(this, buffer, diskAddress, diskRemaining, diskFileOffset, false);
+    }
+
+    @Override
+    public void writeDiskLazy(IoBuffer buffer, int bufferOffset, int length, long fileOffset) {
+        if (closing) {
+            return;
+        }
+        diskBuffer = buffer;
+        diskAddress = buffer.segment().address() + bufferOffset;
+        diskRemaining = length;
+        diskTotal = length;
+        diskFileOffset = fileOffset;
+        diskLazy = true;
+        loop.submitDiskWrite(this, buffer, diskAddress, diskRemaining, diskFileOffset, true);
     }
 
     /** A durable-write CQE: a short write continues where it stopped (O_DIRECT keeps it block aligned). */
@@ -214,7 +231,7 @@ final class UringConnection implements Transport {
             diskAddress += res;
             diskRemaining -= res;
             diskFileOffset += res;
-            loop.submitDiskWrite(this, diskBuffer, diskAddress, diskRemaining, diskFileOffset);
+            loop.submitDiskWrite(this, diskBuffer, diskAddress, diskRemaining, diskFileOffset, diskLazy);
             return;
         }
         diskBuffer = null;

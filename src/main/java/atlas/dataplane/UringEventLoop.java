@@ -247,22 +247,25 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
         }
     }
 
-    void submitDiskWrite(UringConnection c, IoBuffer buffer, long address, int length, long fileOffset) {
+    /** {@code lazy}: no RWF_DSYNC, on the data file's lazy fd (the bytes' durable copy is a journal entry). */
+    void submitDiskWrite(UringConnection c, IoBuffer buffer, long address, int length, long fileOffset, boolean lazy) {
         c.inflight++;
         long ud = userData(OP_DISK_WRITE, c.id);
         // The write fd is O_DSYNC already; RWF_DSYNC says the same per request, so durability never depends on
         // how the descriptor was opened.
+        int fd = lazy ? disk.lazyWriteFd() : disk.writeFd();
+        int rwFlags = lazy ? 0 : IoUringConstants.RWF_DSYNC;
         if (fixedBuffers) {
-            ring.prepWriteFixed(sqe(), disk.writeFd(), address, length, 0, fileOffset, IoUringConstants.RWF_DSYNC, ud);
+            ring.prepWriteFixed(sqe(), fd, address, length, 0, fileOffset, rwFlags, ud);
         } else {
-            ring.prepWrite(sqe(), disk.writeFd(), buffer.segment().asSlice(address - buffer.segment().address(), length),
-                    fileOffset, IoUringConstants.RWF_DSYNC, ud);
+            ring.prepWrite(sqe(), fd, buffer.segment().asSlice(address - buffer.segment().address(), length),
+                    fileOffset, rwFlags, ud);
         }
     }
 
     // ---------------------------------------------------------------- core-level durable writes (journal)
 
-    /** A durable write issued by the protocol itself; reused, indexed by its slot in user_data. */
+    /** A durable write (or, with no {@code src}, a data sync) issued by the protocol itself; reused, indexed by its slot in user_data. */
     private static final class CoreWrite {
         final int slot;
         WriteCompletion completion;
@@ -296,12 +299,34 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
         submitCoreWrite(w);
     }
 
+    @Override
+    public void syncData(int fd, WriteCompletion completion) {
+        CoreWrite w = freeCoreWrites.pollLast();
+        if (w == null) {
+            w = new CoreWrite(coreWrites.size());
+            coreWrites.add(w);
+        }
+        w.completion = completion;
+        w.fd = fd;
+        w.src = null;
+        coreWritesInFlight++;
+        ring.prepFsync(sqe(), fd, true, userData(OP_CORE_WRITE, w.slot));
+    }
+
     private void submitCoreWrite(CoreWrite w) {
         ring.prepWrite(sqe(), w.fd, w.done == 0 ? w.src : w.src.asSlice(w.done), w.fileOffset + w.done,
                 IoUringConstants.RWF_DSYNC, userData(OP_CORE_WRITE, w.slot));
     }
 
     private void onCoreWriteCompleted(CoreWrite w, int res) {
+        if (w.src == null) {
+            coreWritesInFlight--; // a data sync: 0 or -errno
+            WriteCompletion completion = w.completion;
+            w.completion = null;
+            freeCoreWrites.addLast(w);
+            completion.onWritten(res);
+            return;
+        }
         if (res > 0 && w.done + res < w.src.byteSize()) {
             w.done += res; // short write: continue where it stopped
             submitCoreWrite(w);

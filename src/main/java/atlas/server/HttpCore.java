@@ -51,6 +51,16 @@ final class HttpCore implements CoreProtocol {
     /** Connections whose entry is in the group being written. */
     private ArrayList<HttpConnection> committing = new ArrayList<>();
     private final CoreIo.WriteCompletion journalWritten = this::onJournalWritten;
+    /**
+     * A data sync confirms the extent copies of at most this many inline PUTs, or of those older than
+     * {@link #DATA_SYNC_MAX_AGE_NS}: one extra flush per few hundred small PUTs, and a bounded number of extents
+     * for recovery to check after a crash.
+     */
+    static final int DATA_SYNC_BATCH = 256;
+    static final long DATA_SYNC_MAX_AGE_NS = 100_000_000L;
+    private final CoreIo.WriteCompletion dataSynced = this::onDataSynced;
+    private boolean dataSyncInFlight;
+    private long dataSyncEpoch;
     /** Outcome of the flushing group's journal write (valid once it reported). */
     private boolean journalDurable;
     private String journalFailure;
@@ -107,6 +117,7 @@ final class HttpCore implements CoreProtocol {
      */
     @Override
     public int onTurnEnd(CoreIo io) {
+        maybeSyncData(io);
         int started = 0;
         // Loops only when a write completed synchronously (the NIO engine): its answers go out this turn too.
         while (true) {
@@ -151,6 +162,29 @@ final class HttpCore implements CoreProtocol {
                 io.writeDurable(journal.fd(), group, journal.flushOffset(), journalWritten);
             }
         }
+    }
+
+    /** Starts a data sync when enough inline PUTs, or old enough ones, wait for their extents to be confirmed. */
+    private void maybeSyncData(CoreIo io) {
+        int waiting = journal.inlineAwaitingSync();
+        if (dataSyncInFlight || waiting == 0 || (waiting < DATA_SYNC_BATCH
+                && System.nanoTime() - journal.inlineAwaitingSyncSinceNs() < DATA_SYNC_MAX_AGE_NS)) {
+            return;
+        }
+        dataSyncInFlight = true;
+        dataSyncEpoch = journal.beginDataSync();
+        counters.dataSyncs.increment();
+        io.syncData(volume.lazyWriteFd(), dataSynced);
+    }
+
+    private void onDataSynced(int result) {
+        dataSyncInFlight = false;
+        if (result < 0) {
+            // Nothing is lost (the entries hold the bodies), but the disk is failing: say so, count it.
+            counters.diskErrors.increment();
+            System.err.println("atlas: fdatasync of the data file failed: errno " + -result);
+        }
+        journal.dataSynced(dataSyncEpoch, result >= 0);
     }
 
     private void onJournalWritten(int result) {

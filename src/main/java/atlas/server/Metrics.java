@@ -106,6 +106,10 @@ final class Metrics {
         perCore("atlas_commits", "Group commits: durable journal writes", c -> c.commits);
         perCore("atlas_commit_entries", "Journal entries (PUTs and DELETEs) made durable by group commits; "
                 + "divided by atlas_commits_total it is the mean group size", c -> c.commitEntries);
+        perCore("atlas_commit_inline_bodies", "PUTs of at most one block whose body rode in their journal entry: "
+                + "one durable write for body and commit", c -> c.inlineCommits);
+        perCore("atlas_data_syncs", "fdatasyncs of the data file that made inline PUTs' extent copies durable "
+                + "(each confirms up to a few hundred)", c -> c.dataSyncs);
         CounterWithCallback.builder().name("atlas_errors").help("Errors by kind: client (4xx answers), server "
                         + "(5xx answers), timeout, disk (failed reads or writes), commit (failed journal writes)")
                 .labelNames("core", "kind").callback(cb -> {

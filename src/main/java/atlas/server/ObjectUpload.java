@@ -35,6 +35,9 @@ import java.util.zip.CRC32C;
  * entry is staged, flagged as having its body in flight, just before that write is submitted, so the same
  * io_uring submit carries both and a PUT costs one durable write's latency, not two in a row. The answer waits
  * for both; recovery checks a flagged entry's body against its CRC unless a later group confirmed it.
+ * A body of at most one block ({@link Journal#INLINE_MAX_BYTES}) that arrived in one piece is copied into its
+ * journal entry instead, and its extent written without a flush: then the group's one durable write covers body
+ * and commit, and a hundred small PUTs in one turn cost one flush, not a hundred and one.
  * A Content-Length body is received straight into the aligned buffer that is written to disk: no copy in Java.
  * A chunked body is received into the connection's buffer and de-framed into the aligned buffer (one copy; the
  * framing has to be removed somewhere). Chunked bodies get a reserve extent that grows by relocation if exceeded
@@ -244,8 +247,14 @@ final class ObjectUpload {
         // The tail of the last block is zeroed so no stale bytes of an earlier object sit in the extent.
         io.segment().asSlice(IoBuffer.HEADROOM + fill, padded - fill).fill((byte) 0);
         long fileOffset = extent.offsetBytes() + written;
+        if (bodyComplete && written == 0 && fill <= Journal.INLINE_MAX_BYTES) {
+            // A small body rides in its journal entry, which makes it durable; the extent write only has to complete.
+            stageWithBodyInFlight(true);
+            c.transport.writeDiskLazy(io, IoBuffer.HEADROOM, padded, fileOffset);
+            return;
+        }
         if (bodyComplete) {
-            stageWithBodyInFlight();
+            stageWithBodyInFlight(false);
         }
         c.transport.writeDiskDurable(io, IoBuffer.HEADROOM, padded, fileOffset);
     }
@@ -253,15 +262,23 @@ final class ObjectUpload {
     /**
      * The last write is about to be submitted and the CRC covers the whole body: stage the entry now, so that its
      * group's journal write runs concurrently with this body write. The extent belongs to the journal from here.
+     * {@code inline}: the whole body (one buffer fill, at most a block) is copied into the entry.
      */
-    private void stageWithBodyInFlight() {
+    private void stageWithBodyInFlight(boolean inline) {
+        int bodyInBuffer = fill;
         written += fill;
         fill = 0;
         if (isChunked) {
             extent = c.core.volume.trim(extent, Math.max(written, 1));
         }
-        c.core.journal().stagePutBodyInFlight(pending, name, extent, written, contentType, (int) crc.getValue(),
-                System.currentTimeMillis());
+        if (inline) {
+            c.core.journal().stagePutInline(pending, name, extent, io.segment().asSlice(IoBuffer.HEADROOM, bodyInBuffer),
+                    contentType, (int) crc.getValue(), System.currentTimeMillis());
+            c.core.counters.inlineCommits.increment();
+        } else {
+            c.core.journal().stagePutBodyInFlight(pending, name, extent, written, contentType, (int) crc.getValue(),
+                    System.currentTimeMillis());
+        }
         staged = pending.record();
         pendingStaged = true;
         lastWriteInFlight = true;

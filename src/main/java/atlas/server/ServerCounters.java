@@ -20,6 +20,10 @@ final class ServerCounters {
     final LongAdder commits = new LongAdder();
     final LongAdder commitEntries = new LongAdder();
     final LongAdder commitFailures = new LongAdder();
+    /** PUTs whose body rode in their journal entry (one flush for both). */
+    final LongAdder inlineCommits = new LongAdder();
+    /** Data-file syncs that made inline PUTs' extents durable. */
+    final LongAdder dataSyncs = new LongAdder();
     final LongAdder diskErrors = new LongAdder();
     /** Object reads from flash: started minus ended is the core's disk queue depth. */
     final LongAdder diskReadsStarted = new LongAdder();

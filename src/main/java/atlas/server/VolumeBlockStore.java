@@ -6,7 +6,7 @@ import atlas.store.Volume;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 
-/** The volume's data file as the dataplane sees it: aligned O_DIRECT reads and durable writes, nothing else. */
+/** The volume's data file as the dataplane sees it: aligned O_DIRECT reads and writes (durable or lazy), syncs. */
 final class VolumeBlockStore implements BlockStore {
     private final Volume volume;
 
@@ -22,6 +22,21 @@ final class VolumeBlockStore implements BlockStore {
     @Override
     public void writeDurable(MemorySegment src, long fileOffset) throws IOException {
         volume.writeDurable(src, fileOffset);
+    }
+
+    @Override
+    public void writeLazy(MemorySegment src, long fileOffset) throws IOException {
+        volume.writeLazy(src, fileOffset);
+    }
+
+    @Override
+    public void syncData() throws IOException {
+        volume.syncData();
+    }
+
+    @Override
+    public int lazyWriteFd() {
+        return volume.lazyWriteFd();
     }
 
     @Override

@@ -130,7 +130,7 @@ final class Checkpoint {
                 in.readFully(name);
                 in.readFully(ct);
                 records.add(new JournalEntry(JournalLayout.TYPE_PUT, (short) 0, sequence, name,
-                        new String(ct, StandardCharsets.UTF_8), offset, capacity, length, objectCrc, mtime));
+                        new String(ct, StandardCharsets.UTF_8), offset, capacity, length, objectCrc, mtime, -1));
             }
             int expected = (int) crc.getValue();
             if (in.readInt() != expected) {

@@ -12,9 +12,11 @@ import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 
 /**
- * {@code volume.dat}, opened twice and only ever with O_DIRECT, so object bytes never enter the page cache:
- * a read fd ({@code O_RDONLY|O_DIRECT}) for the serving path and a write fd ({@code O_RDWR|O_DIRECT|O_DSYNC})
- * whose every write is durable on return (no separate fdatasync per object).
+ * {@code volume.dat}, opened three times and only ever with O_DIRECT, so object bytes never enter the page cache:
+ * a read fd ({@code O_RDONLY|O_DIRECT}) for the serving path, a write fd ({@code O_RDWR|O_DIRECT|O_DSYNC})
+ * whose every write is durable on return (no separate fdatasync per object), and a lazy write fd (no O_DSYNC) for
+ * the extents of inline bodies, whose durable copy is their journal entry: those writes only have to complete, and
+ * become durable at the next {@link #syncData} (see {@link Journal}).
  * <p>
  * A new file is built as {@code volume.dat.new} (zeros + superblock) and renamed into place, so a crash
  * during creation never leaves a {@code volume.dat} without a superblock.
@@ -32,22 +34,26 @@ final class DataFile implements AutoCloseable {
 
     private static final int READ_FLAGS = Libc.O_RDONLY | Libc.O_DIRECT | Libc.O_CLOEXEC;
     private static final int WRITE_FLAGS = Libc.O_RDWR | Libc.O_DIRECT | Libc.O_DSYNC | Libc.O_CLOEXEC;
+    /** Writes that must only <i>complete</i> (inline bodies, whose durable copy is the journal entry). */
+    private static final int LAZY_WRITE_FLAGS = Libc.O_WRONLY | Libc.O_DIRECT | Libc.O_CLOEXEC;
     /** One O_DIRECT write of zeros: large enough for device throughput, small enough to hold a lock for. */
     static final int ZERO_CHUNK_BYTES = 4 << 20;
 
     private final Path path;
     private final int readFd;
     private final int writeFd;
+    private final int lazyWriteFd;
     private final Superblock superblock;
     /** Serialises growth: {@link #growTo} and {@link #zeroExtend} both move the end, one at a time. */
     private final Object growLock = new Object();
     /** The file's usable end: every block below it is reserved and its size durable. Only grows. */
     private volatile long sizeBytes;
 
-    private DataFile(Path path, int readFd, int writeFd, Superblock superblock, long sizeBytes) {
+    private DataFile(Path path, int readFd, int writeFd, int lazyWriteFd, Superblock superblock, long sizeBytes) {
         this.path = path;
         this.readFd = readFd;
         this.writeFd = writeFd;
+        this.lazyWriteFd = lazyWriteFd;
         this.superblock = superblock;
         this.sizeBytes = sizeBytes;
     }
@@ -59,9 +65,17 @@ final class DataFile implements AutoCloseable {
         }
         int writeFd = Libc.open(path.toString(), WRITE_FLAGS, 0);
         int readFd;
+        int lazyWriteFd;
         try {
             readFd = Libc.open(path.toString(), READ_FLAGS, 0);
         } catch (IOException e) {
+            Libc.close(writeFd);
+            throw e;
+        }
+        try {
+            lazyWriteFd = Libc.open(path.toString(), LAZY_WRITE_FLAGS, 0);
+        } catch (IOException e) {
+            Libc.close(readFd);
             Libc.close(writeFd);
             throw e;
         }
@@ -74,10 +88,11 @@ final class DataFile implements AutoCloseable {
             Superblock superblock = Superblock.decode(block, path.toString());
             // Only whole blocks are usable; a tail fragment (never written by us) is ignored.
             long size = Files.size(path) & -(long) Volume.BLOCK_SIZE;
-            return new DataFile(path, readFd, writeFd, superblock, size);
+            return new DataFile(path, readFd, writeFd, lazyWriteFd, superblock, size);
         } catch (IOException | RuntimeException e) {
             Libc.close(readFd);
             Libc.close(writeFd);
+            Libc.close(lazyWriteFd);
             throw e;
         }
     }
@@ -221,6 +236,22 @@ final class DataFile implements AutoCloseable {
         writeFully(writeFd, src, offsetBytes);
     }
 
+    /** O_DIRECT write without O_DSYNC: complete (readable) on return, durable only after {@link #syncData}. */
+    void writeLazy(MemorySegment src, long offsetBytes) throws IOException {
+        checkAligned(src, offsetBytes);
+        writeFully(lazyWriteFd, src, offsetBytes);
+    }
+
+    /** fdatasync: every write completed before this call is durable on return (the device cache is flushed). */
+    void syncData() throws IOException {
+        Libc.fdatasync(lazyWriteFd);
+    }
+
+    /** Descriptor opened O_WRONLY|O_DIRECT without O_DSYNC (see {@link #writeLazy}). */
+    int lazyWriteFd() {
+        return lazyWriteFd;
+    }
+
     private static void writeFully(int fd, MemorySegment src, long offsetBytes) throws IOException {
         long want = src.byteSize();
         long done = 0;
@@ -252,7 +283,11 @@ final class DataFile implements AutoCloseable {
         try {
             Libc.close(readFd);
         } finally {
-            Libc.close(writeFd);
+            try {
+                Libc.close(writeFd);
+            } finally {
+                Libc.close(lazyWriteFd);
+            }
         }
     }
 }

@@ -48,11 +48,22 @@ import java.util.List;
  * at a time (the write that crosses the end carries the zeros): appends are then overwrites that change neither
  * the file size nor its block map, so their O_DSYNC costs no metadata write. Entry format: {@link JournalLayout}.
  * <p>
+ * <b>Small bodies inline.</b> A body of at most {@link #INLINE_MAX_BYTES} is staged <i>inside</i> its entry
+ * ({@link #stagePutInline}, {@link JournalLayout#FLAG_BODY_INLINE}): the group's one durable write carries it, and
+ * its extent write needs no flush of its own — it only has to <i>complete</i> before the record is published, so
+ * that reads find the bytes. Such a PUT costs one flush instead of two, and a group of many small PUTs costs one
+ * flush in all (the body writes of flagged PUTs are a flush each). The extent becomes durable at the next data
+ * sync: the core calls {@link #beginDataSync} when {@link #inlineAwaitingSync} is large or old enough, syncs the data
+ * file, and reports {@link #dataSynced}; a later group then CONFIRMs those PUTs. Until then, recovery repairs an
+ * extent that differs from its entry.
+ * <p>
  * On persistent memory (a DAX file system where MAP_SYNC works, {@link DaxSupport}) the group is instead stored into
  * a MAP_SYNC mapping of the file and written back by cache-line flushes ({@link JournalMapping},
  * {@link #writeThroughMapping}): same bytes at the same offsets, synchronous and without a block write.
  */
 public final class Journal implements AutoCloseable {
+    /** Largest body {@link #stagePutInline} takes (one block, see {@link JournalLayout#INLINE_MAX_BYTES}). */
+    public static final int INLINE_MAX_BYTES = JournalLayout.INLINE_MAX_BYTES;
     /** Zeros written ahead of the log when an append crosses the end of the file. */
     static final int PREALLOCATE_BYTES = 1 << 20;
     private static final int INITIAL_STAGING_BYTES = 64 << 10;
@@ -92,6 +103,8 @@ public final class Journal implements AutoCloseable {
      */
     private long[] flaggedSequences = new long[64];
     private byte[] flaggedStates = new byte[64];
+    /** For {@link #FLAGGED_WRITTEN}: the data-sync epoch its write completed in (a sync begun later covers it). */
+    private long[] flaggedEpochs = new long[64];
     private long flaggedHead;
     private long flaggedTail;
     /** No flagged PUT before this index is pending: states only go from pending to resolved, so it only advances. */
@@ -99,6 +112,13 @@ public final class Journal implements AutoCloseable {
     private static final byte FLAGGED_PENDING = 0;
     private static final byte FLAGGED_DURABLE = 1;
     private static final byte FLAGGED_FAILED = 2;
+    /** An inline PUT published, its extent written but not yet synced: not confirmable until a data sync. */
+    private static final byte FLAGGED_WRITTEN = 3;
+    /** Incremented by each {@link #beginDataSync}: a sync covers the writes of the epochs before it. */
+    private long syncEpoch;
+    /** Inline PUTs published since the last {@link #beginDataSync}, and when the first of them was. */
+    private int awaitingSync;
+    private long awaitingSyncSinceNs;
     /**
      * Sequence ranges {@code [first, last]} of flagged PUTs published but not yet covered by a durable CONFIRM:
      * pairs in {@code confirmRanges[0, 2 * confirmRangeCount)}. The next group carries them.
@@ -150,7 +170,7 @@ public final class Journal implements AutoCloseable {
         ObjectRecord put;
         ObjectKey deleteKey;
         long deleteSequence;
-        /** Set for a PUT staged with its body in flight (the entry carries FLAG_BODY_IN_FLIGHT). */
+        /** Set for a PUT staged with its body in flight or inline (the entry carries FLAG_BODY_IN_FLIGHT or _INLINE). */
         PendingPut pending;
     }
 
@@ -161,6 +181,8 @@ public final class Journal implements AutoCloseable {
      */
     public static final class PendingPut {
         private ObjectRecord record;
+        /** The entry carries the body: the extent write only has to complete, the entry makes it durable. */
+        private boolean inline;
         private long flaggedIndex;
         private boolean entryDone;
         private boolean entryDurable;
@@ -182,7 +204,7 @@ public final class Journal implements AutoCloseable {
             return entryDurable;
         }
 
-        /** Once resolved: the body write was durable. */
+        /** Once resolved: the body write was durable (for an inline PUT: it completed; the entry is the durable copy). */
         public boolean bodyDurable() {
             return bodyDurable;
         }
@@ -295,7 +317,7 @@ public final class Journal implements AutoCloseable {
      */
     public ObjectRecord stagePut(ObjectKey name, Extent extent, long length, String contentType, int crc32c,
                                  long mtimeMillis) {
-        return stage(name, extent, length, contentType, crc32c, mtimeMillis, false).put;
+        return stage(name, extent, length, contentType, crc32c, mtimeMillis, false, null).put;
     }
 
     /**
@@ -306,8 +328,27 @@ public final class Journal implements AutoCloseable {
      */
     public void stagePutBodyInFlight(PendingPut handle, ObjectKey name, Extent extent, long length,
                                      String contentType, int crc32c, long mtimeMillis) {
-        Staged s = stage(name, extent, length, contentType, crc32c, mtimeMillis, true);
+        track(handle, stage(name, extent, length, contentType, crc32c, mtimeMillis, true, null), false);
+    }
+
+    /**
+     * Stages the commit of a small object ({@code body}, at most {@link #INLINE_MAX_BYTES}) whose bytes are copied
+     * into the entry, so the group write makes them durable; the caller writes them to {@code extent} as well,
+     * without a flush, and reports that write's completion with {@link #bodyWritten}. {@code handle} tracks it as
+     * for {@link #stagePutBodyInFlight}. The copy is the point: one durable write instead of two.
+     */
+    public void stagePutInline(PendingPut handle, ObjectKey name, Extent extent, MemorySegment body,
+                               String contentType, int crc32c, long mtimeMillis) {
+        if (body.byteSize() > INLINE_MAX_BYTES) {
+            throw new IllegalArgumentException("inline body of " + body.byteSize() + " bytes, at most "
+                    + INLINE_MAX_BYTES);
+        }
+        track(handle, stage(name, extent, body.byteSize(), contentType, crc32c, mtimeMillis, false, body), true);
+    }
+
+    private void track(PendingPut handle, Staged s, boolean inline) {
         handle.record = s.put;
+        handle.inline = inline;
         handle.entryDone = false;
         handle.entryDurable = false;
         handle.bodyDone = false;
@@ -317,7 +358,7 @@ public final class Journal implements AutoCloseable {
     }
 
     private Staged stage(ObjectKey name, Extent extent, long length, String contentType, int crc32c,
-                         long mtimeMillis, boolean bodyInFlight) {
+                         long mtimeMillis, boolean bodyInFlight, MemorySegment inlineBody) {
         checkOpen();
         if (length < 0 || length > extent.capacityBytes() || extent.capacityBytes() == 0) {
             throw new IllegalArgumentException("object of " + length + " bytes does not fit extent " + extent);
@@ -331,8 +372,10 @@ public final class Journal implements AutoCloseable {
         ObjectKey owned = name.toOwned();
         long sequence = takeSequence();
         ObjectRecord record = volume.newRecord(owned, extent, length, contentType, crc32c, mtimeMillis, sequence);
-        stageBytes(JournalLayout.TYPE_PUT, bodyInFlight ? JournalLayout.FLAG_BODY_IN_FLIGHT : 0, sequence, owned,
-                ct, extent, length, crc32c, mtimeMillis);
+        short flags = inlineBody != null ? JournalLayout.FLAG_BODY_INLINE
+                : bodyInFlight ? JournalLayout.FLAG_BODY_IN_FLIGHT : 0;
+        stageBytes(JournalLayout.TYPE_PUT, flags, sequence, owned, ct, extent, length, crc32c, mtimeMillis,
+                inlineBody);
         Staged s = nextSlot();
         s.put = record;
         return s;
@@ -361,7 +404,16 @@ public final class Journal implements AutoCloseable {
     private void resolve(PendingPut p) {
         if (p.entryDurable && p.bodyDurable) {
             volume.index().publish(p.record);
-            markFlagged(p.flaggedIndex, FLAGGED_DURABLE);
+            if (p.inline) {
+                // The entry holds the body durably; the extent copy is confirmed after the next data sync.
+                markFlagged(p.flaggedIndex, FLAGGED_WRITTEN);
+                flaggedEpochs[(int) (p.flaggedIndex & (flaggedEpochs.length - 1))] = syncEpoch;
+                if (awaitingSync++ == 0) {
+                    awaitingSyncSinceNs = System.nanoTime();
+                }
+            } else {
+                markFlagged(p.flaggedIndex, FLAGGED_DURABLE);
+            }
         } else if (p.entryDurable) {
             heldExtents++; // entry durable, body not: keep the extent until recovery decides
             markFlagged(p.flaggedIndex, FLAGGED_FAILED);
@@ -378,12 +430,17 @@ public final class Journal implements AutoCloseable {
             int capacity = flaggedSequences.length * 2;
             long[] seqs = new long[capacity];
             byte[] states = new byte[capacity];
+            long[] epochs = new long[capacity];
             for (long i = flaggedHead; i < flaggedTail; i++) {
-                seqs[(int) (i & (capacity - 1))] = flaggedSequences[(int) (i & (flaggedSequences.length - 1))];
-                states[(int) (i & (capacity - 1))] = flaggedStates[(int) (i & (flaggedStates.length - 1))];
+                int from = (int) (i & (flaggedSequences.length - 1));
+                int to = (int) (i & (capacity - 1));
+                seqs[to] = flaggedSequences[from];
+                states[to] = flaggedStates[from];
+                epochs[to] = flaggedEpochs[from];
             }
             flaggedSequences = seqs;
             flaggedStates = states;
+            flaggedEpochs = epochs;
         }
         int at = (int) (flaggedTail & (flaggedSequences.length - 1));
         flaggedSequences[at] = sequence;
@@ -395,10 +452,43 @@ public final class Journal implements AutoCloseable {
         flaggedStates[(int) (index & (flaggedStates.length - 1))] = state;
     }
 
+    /** Inline PUTs published whose extents await a data sync ({@link #beginDataSync}). */
+    public int inlineAwaitingSync() {
+        return awaitingSync;
+    }
+
+    /** {@link System#nanoTime()} when the first of {@link #inlineAwaitingSync()} was published. */
+    public long inlineAwaitingSyncSinceNs() {
+        return awaitingSyncSinceNs;
+    }
+
+    /**
+     * The caller is about to sync the data file (fdatasync, after every extent write reported so far): returns the
+     * epoch that sync covers, to pass to {@link #dataSynced} — every inline PUT published before this call.
+     */
+    public long beginDataSync() {
+        awaitingSync = 0;
+        return syncEpoch++;
+    }
+
+    /**
+     * Reports the data sync begun as {@code epoch}: when it succeeded, the inline PUTs it covers become
+     * confirmable (the next group carries their CONFIRM). When it failed, they are never confirmed: recovery keeps
+     * checking their extents against their entries.
+     */
+    public void dataSynced(long epoch, boolean durable) {
+        for (long i = flaggedHead; i < flaggedTail; i++) {
+            int at = (int) (i & (flaggedStates.length - 1));
+            if (flaggedStates[at] == FLAGGED_WRITTEN && flaggedEpochs[at] <= epoch) {
+                flaggedStates[at] = durable ? FLAGGED_DURABLE : FLAGGED_FAILED;
+            }
+        }
+    }
+
     /**
      * Turns the resolved prefix of the flagged PUTs into CONFIRM ranges (runs of durable ones; a failed one ends a
-     * run and is never confirmed). Stops at the first still pending: later ones wait for it, which only delays
-     * their CONFIRM (recovery would check their bodies meanwhile).
+     * run and is never confirmed). Stops at the first still pending or awaiting a data sync: later ones wait for
+     * it, which only delays their CONFIRM (recovery would check their bodies meanwhile).
      */
     private void collectConfirms() {
         long runFirst = -1;
@@ -406,7 +496,7 @@ public final class Journal implements AutoCloseable {
         while (flaggedHead < flaggedTail) {
             int at = (int) (flaggedHead & (flaggedStates.length - 1));
             byte state = flaggedStates[at];
-            if (state == FLAGGED_PENDING) {
+            if (state == FLAGGED_PENDING || state == FLAGGED_WRITTEN) {
                 break;
             }
             if (state == FLAGGED_DURABLE) {
@@ -450,7 +540,7 @@ public final class Journal implements AutoCloseable {
         ObjectKey owned = name.toOwned();
         long sequence = takeSequence();
         stageBytes(JournalLayout.TYPE_DELETE, (short) 0, sequence, owned, NO_CONTENT_TYPE, NO_EXTENT, 0, 0,
-                System.currentTimeMillis());
+                System.currentTimeMillis(), null);
         Staged s = nextSlot();
         s.deleteKey = owned;
         s.deleteSequence = sequence;
@@ -786,12 +876,13 @@ public final class Journal implements AutoCloseable {
     }
 
     private void stageBytes(short type, short flags, long sequence, ObjectKey name, byte[] ct, Extent extent,
-                            long length, int crc32c, long mtimeMillis) {
-        int size = JournalLayout.entrySize(name.length(), ct.length);
+                            long length, int crc32c, long mtimeMillis, MemorySegment inlineBody) {
+        int size = JournalLayout.entrySize(name.length(), ct.length,
+                inlineBody == null ? 0 : (int) inlineBody.byteSize());
         Group g = open;
         ensureRoom(g, size);
         g.length += JournalLayout.encodeEntry(g.bytes, g.length, type, flags, sequence, name, ct,
-                extent.offsetBytes(), extent.capacityBytes(), length, crc32c, mtimeMillis);
+                extent.offsetBytes(), extent.capacityBytes(), length, crc32c, mtimeMillis, inlineBody);
     }
 
     private static void checkName(ObjectKey name) {

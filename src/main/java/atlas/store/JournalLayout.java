@@ -16,7 +16,7 @@ import java.util.zip.CRC32C;
  *  | "ATLASJNL"    | int   |ID int | must match the superblock     |                       |[0,60) |
  *  +---------------+-------+-------+-------------------------------+-----------------------+-------+
  *
- * Entry (64 bytes + name + content type, padded to 8)
+ * Entry (64 bytes + name + content type [+ inline body], padded to 8)
  *  0       4       8       12      14      16              24      26      28      32
  *  +-------+-------+-------+-------+-------+---------------+-------+-------+-------+
  *  | MAGIC |LENGTH | CRC32C| TYPE  |NAME_  | SEQUENCE      |CTYPE_ | FLAGS |OBJECT_|
@@ -25,9 +25,9 @@ import java.util.zip.CRC32C;
  *  |       |       |       | 3 CNF |       |               |       |       |       |
  *  +-------+-------+-------+-------+-------+---------------+-------+-------+-------+
  *  32              40              48              56              64
- *  +---------------+---------------+---------------+---------------+--------------------------+-----+
- *  | EXTENT_OFFSET | EXTENT_CAPAC. | OBJECT_LENGTH | MTIME_MILLIS  | name (UTF-8) | ctype     | pad |
- *  +---------------+---------------+---------------+---------------+--------------------------+-----+
+ *  +---------------+---------------+---------------+---------------+--------------------------------------+-----+
+ *  | EXTENT_OFFSET | EXTENT_CAPAC. | OBJECT_LENGTH | MTIME_MILLIS  | name (UTF-8) | ctype | inline body  | pad |
+ *  +---------------+---------------+---------------+---------------+--------------------------------------+-----+
  * </pre>
  * The CRC covers everything after itself, padding included, so a torn or partly overwritten entry never
  * passes. A DELETE carries only the name (the extent, length and object CRC fields are zero).
@@ -43,6 +43,13 @@ import java.util.zip.CRC32C;
  *  CONFIRM: SEQUENCE field = FIRST, EXTENT_OFFSET field = LAST; TYPE 3; all other fields zero
  * </pre>
  * A journal group written after the one holding a PUT carries its CONFIRM (see {@link Journal}).
+ * <p>
+ * <b>Small bodies inline.</b> A PUT with {@link #FLAG_BODY_INLINE} carries its whole body (OBJECT_LENGTH bytes, at
+ * most {@link #INLINE_MAX_BYTES}) after the content type, covered by the entry CRC: the group write that makes the
+ * entry durable makes the body durable too, so a small PUT costs one flush instead of two (PASTE keeps small
+ * objects in the log for the same reason). The body is also written to its extent, without a flush of its own;
+ * a later CONFIRM says that write is durable (after a data-file sync). Recovery rewrites the extent of an
+ * unconfirmed inline PUT from the entry if the two differ — the entry is the durable copy, never dropped.
  * Journals without flags or CONFIRM entries (format 1 as first written) read exactly as before.
  * <p>
  * The file is preallocated with written zeros past the last entry (see {@link Journal}): the log ends at the
@@ -93,10 +100,18 @@ final class JournalLayout {
 
     /** PUT flag: the body's last write was issued concurrently with this entry's (see the class comment). */
     static final short FLAG_BODY_IN_FLIGHT = 1;
+    /** PUT flag: the whole body follows the content type (see the class comment). */
+    static final short FLAG_BODY_INLINE = 2;
+    /**
+     * Largest inline body: one block. Above it the body's own durable write costs no more than copying it into
+     * the log would save, and the log stays a log of metadata for the bulk of the bytes.
+     */
+    static final int INLINE_MAX_BYTES = 4096;
 
     /** Content types are short ASCII tokens; a bound keeps entries small and the length field meaningful. */
     static final int MAX_CONTENT_TYPE_LENGTH = 255;
-    static final int MAX_ENTRY_SIZE = Layouts.align8(FIXED_SIZE + ObjectNames.MAX_LENGTH + MAX_CONTENT_TYPE_LENGTH);
+    static final int MAX_ENTRY_SIZE =
+            Layouts.align8(FIXED_SIZE + ObjectNames.MAX_LENGTH + MAX_CONTENT_TYPE_LENGTH + INLINE_MAX_BYTES);
 
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(Layouts.ORDER);
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(Layouts.ORDER);
@@ -106,7 +121,11 @@ final class JournalLayout {
     }
 
     static int entrySize(int nameLength, int contentTypeLength) {
-        return Layouts.align8(FIXED_SIZE + nameLength + contentTypeLength);
+        return entrySize(nameLength, contentTypeLength, 0);
+    }
+
+    static int entrySize(int nameLength, int contentTypeLength, int inlineLength) {
+        return Layouts.align8(FIXED_SIZE + nameLength + contentTypeLength + inlineLength);
     }
 
     static void encodeHeader(MemorySegment dst, int journalId, Superblock volume) {
@@ -141,13 +160,20 @@ final class JournalLayout {
 
     /**
      * Encodes one entry at {@code dst[at]} (which must have {@link #entrySize} bytes) and returns its size.
+     * {@code inlineBody} (null for none) is the body of a {@link #FLAG_BODY_INLINE} PUT, {@code objectLength} bytes.
      */
     static int encodeEntry(MemorySegment dst, long at, short type, short flags, long sequence, ObjectKey name,
                            byte[] contentType, long extentOffset, long extentCapacity, long objectLength,
-                           int objectCrc, long mtimeMillis) {
+                           int objectCrc, long mtimeMillis, MemorySegment inlineBody) {
         int nameLength = name.length();
         int ctLength = contentType.length;
-        int size = entrySize(nameLength, ctLength);
+        int inlineLength = inlineBody == null ? 0 : (int) inlineBody.byteSize();
+        if (inlineBody != null && ((flags & FLAG_BODY_INLINE) == 0 || inlineLength != objectLength
+                || inlineLength > INLINE_MAX_BYTES)) {
+            throw new IllegalArgumentException("inline body of " + inlineLength + " bytes for an object of "
+                    + objectLength + " (flags " + flags + ")");
+        }
+        int size = entrySize(nameLength, ctLength, inlineLength);
         MemorySegment e = dst.asSlice(at, size);
         e.set(INT, MAGIC_OFFSET, ENTRY_MAGIC);
         e.set(INT, LENGTH_OFFSET, size);
@@ -165,7 +191,10 @@ final class JournalLayout {
             e.set(ValueLayout.JAVA_BYTE, FIXED_SIZE + i, name.byteAt(i));
         }
         MemorySegment.copy(contentType, 0, e, ValueLayout.JAVA_BYTE, FIXED_SIZE + nameLength, ctLength);
-        e.asSlice(FIXED_SIZE + nameLength + ctLength).fill((byte) 0);
+        if (inlineLength > 0) {
+            MemorySegment.copy(inlineBody, 0, e, FIXED_SIZE + nameLength + ctLength, inlineLength);
+        }
+        e.asSlice(FIXED_SIZE + nameLength + ctLength + inlineLength).fill((byte) 0);
         e.set(INT, CRC_OFFSET, crc(e, CRC_START, size));
         return size;
     }
@@ -198,7 +227,15 @@ final class JournalLayout {
         }
         int nameLength = Short.toUnsignedInt(src.get(SHORT, at + NAME_LENGTH_OFFSET));
         int ctLength = Short.toUnsignedInt(src.get(SHORT, at + CONTENT_TYPE_LENGTH_OFFSET));
-        if (entrySize(nameLength, ctLength) != size) {
+        int inlineLength = 0;
+        if ((src.get(SHORT, at + FLAGS_OFFSET) & FLAG_BODY_INLINE) != 0) {
+            long objectLength = src.get(LONG, at + OBJECT_LENGTH_OFFSET);
+            if (objectLength < 0 || objectLength > INLINE_MAX_BYTES) {
+                return -1;
+            }
+            inlineLength = (int) objectLength;
+        }
+        if (entrySize(nameLength, ctLength, inlineLength) != size) {
             return -1;
         }
         if (src.get(INT, at + CRC_OFFSET) != crc(src, at + CRC_START, at + size)) {
@@ -213,12 +250,14 @@ final class JournalLayout {
         int ctLength = Short.toUnsignedInt(src.get(SHORT, at + CONTENT_TYPE_LENGTH_OFFSET));
         byte[] name = src.asSlice(at + FIXED_SIZE, nameLength).toArray(ValueLayout.JAVA_BYTE);
         byte[] ct = src.asSlice(at + FIXED_SIZE + nameLength, ctLength).toArray(ValueLayout.JAVA_BYTE);
-        return new JournalEntry(src.get(SHORT, at + TYPE_OFFSET), src.get(SHORT, at + FLAGS_OFFSET),
+        short flags = src.get(SHORT, at + FLAGS_OFFSET);
+        long inlineAt = (flags & FLAG_BODY_INLINE) != 0 ? at + FIXED_SIZE + nameLength + ctLength : -1;
+        return new JournalEntry(src.get(SHORT, at + TYPE_OFFSET), flags,
                 src.get(LONG, at + SEQUENCE_OFFSET), name,
                 new String(ct, StandardCharsets.UTF_8),
                 src.get(LONG, at + EXTENT_OFFSET_OFFSET), src.get(LONG, at + EXTENT_CAPACITY_OFFSET),
                 src.get(LONG, at + OBJECT_LENGTH_OFFSET), src.get(INT, at + OBJECT_CRC_OFFSET),
-                src.get(LONG, at + MTIME_MILLIS_OFFSET));
+                src.get(LONG, at + MTIME_MILLIS_OFFSET), inlineAt);
     }
 
     private static int crc(MemorySegment src, long from, long to) {

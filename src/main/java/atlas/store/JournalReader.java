@@ -31,8 +31,9 @@ import java.util.Set;
  *       entry is better than refusing to start or dropping everything after it; {@link Volume} then re-checks the
  *       bodies of the objects that entry may have shadowed.</li>
  *   <li>CONFIRM entries are gathered: a PUT whose body was written concurrently with it
- *       ({@link JournalEntry#bodyInFlight()}) and that no CONFIRM of this journal covers is reported as
- *       unconfirmed, for {@link Volume} to check against its CRC.</li>
+ *       ({@link JournalEntry#bodyInFlight()}) or that carries its body ({@link JournalEntry#bodyInline()}) and
+ *       that no CONFIRM of this journal covers is reported as unconfirmed, for {@link Volume} to check its extent
+ *       against its CRC (and, for an inline body, to repair it).</li>
  * </ul>
  * The file is mapped read-only (journals are metadata; the page cache is fine for them).
  */
@@ -101,7 +102,7 @@ final class JournalReader {
                         confirms.add(new long[] {e.sequence(), e.confirmLast()});
                     } else {
                         entries.add(e);
-                        if (e.bodyInFlight()) {
+                        if (e.needsConfirm()) {
                             flagged.add(e);
                         }
                     }

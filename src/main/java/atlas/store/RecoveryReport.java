@@ -19,6 +19,7 @@ final class RecoveryReport {
     private long intact;
     private long dropped;
     private long droppedAfterCorruption;
+    private long repaired;
     private final List<String> lostNames = new ArrayList<>();
 
     RecoveryReport(Path directory, PrintStream warnings) {
@@ -62,6 +63,18 @@ final class RecoveryReport {
                         + " bytes)";
     }
 
+    /** An inline PUT's extent did not hold its bytes (its write had not reached the disk): rewritten from the entry. */
+    void repaired() {
+        repaired++;
+    }
+
+    /** An inline PUT's extent differs from its entry and could not be rewritten: kept, so it fails when served. */
+    void unrepairable(ObjectRecord r, String why) {
+        warnings.println("atlas: warning: " + directory + ": could not rewrite the extent of '" + r.name()
+                + "' (sequence " + r.sequence() + ", extent " + r.extent() + ") from its journal entry: " + why
+                + "; kept as it is");
+    }
+
     /** A body that could not be read to check it (EIO): kept, so that it fails visibly when served. */
     void unreadable(ObjectRecord r) {
         warnings.println("atlas: warning: " + directory + ": could not read the body of '" + r.name() + "' (sequence "
@@ -99,12 +112,13 @@ final class RecoveryReport {
         warnings.println(b);
     }
 
-    /** One line when bodies written concurrently with their entries had to be checked. */
+    /** One line when bodies written concurrently with (or carried in) their entries had to be checked. */
     void printSummary() {
         if (checked == 0) {
             return;
         }
         warnings.println("atlas: recovery of " + directory + ": checked " + checked + " object bodies against their"
-                + " CRC: " + intact + " intact, " + dropped + " dropped");
+                + " CRC: " + intact + " intact, " + (repaired > 0 ? repaired + " rewritten from their journal entries, "
+                : "") + dropped + " dropped");
     }
 }

@@ -169,6 +169,7 @@ public final class Volume implements AutoCloseable {
         long highest = snap.highestSequence();
         List<JournalEntry> newer = new ArrayList<>();
         Set<JournalEntry> unconfirmed = Collections.newSetFromMap(new IdentityHashMap<>());
+        Map<JournalEntry, Path> inlineSources = new IdentityHashMap<>();
         List<JournalReader.Skipped> skipped = new ArrayList<>();
         long journalBytes = 0;
         for (Path file : journalFiles()) {
@@ -184,6 +185,9 @@ public final class Volume implements AutoCloseable {
                     highest = Math.max(highest, e.sequence());
                     if (r.unconfirmed().contains(e)) {
                         unconfirmed.add(e);
+                        if (e.bodyInline()) {
+                            inlineSources.put(e, file);
+                        }
                     }
                 }
             }
@@ -192,15 +196,19 @@ public final class Volume implements AutoCloseable {
         // global sequence decides (a later write wins regardless of which core made it).
         newer.sort(Comparator.comparingLong(JournalEntry::sequence));
         RecoveryReport report = new RecoveryReport(directory, warnings);
+        List<JournalEntry> inlineLive = new ArrayList<>();
         if (unconfirmed.isEmpty()) {
             for (JournalEntry e : newer) {
                 apply(e);
             }
         } else {
-            replayCheckingBodies(newer, unconfirmed, report);
+            replayCheckingBodies(newer, unconfirmed, report, inlineLive);
         }
         sequence.set(highest);
         deriveFreeSpace(warnings);
+        if (!inlineLive.isEmpty()) {
+            repairInlineExtents(inlineLive, inlineSources, report);
+        }
         if (!skipped.isEmpty()) {
             // A lost entry may have been a PUT or DELETE that superseded an older version whose extent was then
             // reused: the older record would now describe someone else's bytes. Check every live body once.
@@ -231,8 +239,8 @@ public final class Volume implements AutoCloseable {
      * never retired the version before it, whose extent is still intact (or was checked the same way). Entries
      * superseded by a newer decisive one are not read at all.
      */
-    private void replayCheckingBodies(List<JournalEntry> newer, Set<JournalEntry> unconfirmed, RecoveryReport report)
-            throws IOException {
+    private void replayCheckingBodies(List<JournalEntry> newer, Set<JournalEntry> unconfirmed, RecoveryReport report,
+                                      List<JournalEntry> inlineLive) throws IOException {
         Map<ObjectKey, List<JournalEntry>> byName = new LinkedHashMap<>();
         for (JournalEntry e : newer) {
             byName.computeIfAbsent(ObjectKey.copyOf(e.name(), e.name().length), k -> new ArrayList<>()).add(e);
@@ -246,6 +254,13 @@ public final class Volume implements AutoCloseable {
                     JournalEntry e = entries.get(i);
                     if (!unconfirmed.contains(e)) {
                         apply(e);
+                        break;
+                    }
+                    if (e.bodyInline()) {
+                        // The entry is the durable copy of the body: decisive; its extent is checked once the
+                        // free space is known (repairInlineExtents).
+                        apply(e);
+                        inlineLive.add(e);
                         break;
                     }
                     ObjectRecord candidate = recordOf(e);
@@ -265,6 +280,47 @@ public final class Volume implements AutoCloseable {
                 }
                 if (dropped != null) {
                     report.droppedUnacknowledged(dropped, index.get(n.getKey()));
+                }
+            }
+        }
+    }
+
+    /**
+     * The extents of unconfirmed inline PUTs that are still live: each is compared with its CRC and, where its
+     * write never reached the disk, rewritten durably from the body in the journal entry. Runs after
+     * {@link #deriveFreeSpace}, so an extent that now belongs to someone else (possible only after a corrupt range)
+     * is never written: such a record was dropped there. Bounded by the PUTs of the last data-sync interval.
+     */
+    private void repairInlineExtents(List<JournalEntry> inlineLive, Map<JournalEntry, Path> sources,
+                                     RecoveryReport report) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment chunk = arena.allocate(CHUNK_BYTES, BLOCK_SIZE);
+            for (JournalEntry e : inlineLive) {
+                ObjectRecord live = index.get(ObjectKey.copyOf(e.name(), e.name().length));
+                if (live == null || live.sequence() != e.sequence()) {
+                    continue;
+                }
+                BodyCheck check = check(live, chunk);
+                report.checked(check == BodyCheck.INTACT);
+                if (check == BodyCheck.INTACT) {
+                    continue;
+                }
+                try {
+                    int length = (int) e.objectLength();
+                    MemorySegment body = chunk.asSlice(0, Layouts.roundUpToBlock(Math.max(length, 1)));
+                    body.fill((byte) 0);
+                    try (FileChannel ch = FileChannel.open(sources.get(e), StandardOpenOption.READ)) {
+                        java.nio.ByteBuffer dst = body.asSlice(0, length).asByteBuffer();
+                        while (dst.hasRemaining()) {
+                            if (ch.read(dst, e.inlineBodyAt() + dst.position()) < 0) {
+                                throw new EOFException("journal ends inside the entry");
+                            }
+                        }
+                    }
+                    writeDurable(body, live.offsetBytes());
+                    report.repaired();
+                } catch (IOException | IllegalArgumentException x) {
+                    report.unrepairable(live, x.getMessage());
                 }
             }
         }
@@ -346,6 +402,8 @@ public final class Volume implements AutoCloseable {
      * Only called while no journal is open (at open and at close).
      */
     private void checkpointAndTruncateJournals() throws IOException {
+        // Extents of inline PUTs may still sit in the device's cache; their entries are about to be cut off.
+        data.syncData();
         Checkpoint.write(directory, data.superblock(), sequence.get(), index.records());
         for (Path file : journalFiles()) {
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
@@ -473,6 +531,28 @@ public final class Volume implements AutoCloseable {
     /** Raw fd of the data file opened O_RDWR|O_DIRECT|O_DSYNC. */
     public int writeFd() {
         return data.writeFd();
+    }
+
+    /**
+     * Raw fd of the data file opened O_WRONLY|O_DIRECT without O_DSYNC: for the extents of inline PUTs
+     * ({@link Journal#stagePutInline}), durable after {@link #syncData} (or IORING_OP_FSYNC on this fd).
+     */
+    public int lazyWriteFd() {
+        return data.lazyWriteFd();
+    }
+
+    /** O_DIRECT write without O_DSYNC (same alignment rules as {@link #writeDurable}); complete on return. */
+    public void writeLazy(MemorySegment src, long offsetBytes) throws IOException {
+        if (offsetBytes < BLOCK_SIZE || offsetBytes + src.byteSize() > data.sizeBytes()) {
+            throw new IllegalArgumentException("write [" + offsetBytes + ", " + (offsetBytes + src.byteSize())
+                    + ") outside the data area [" + BLOCK_SIZE + ", " + data.sizeBytes() + ")");
+        }
+        data.writeLazy(src, offsetBytes);
+    }
+
+    /** fdatasync of the data file: every write completed before the call is durable on return. */
+    public void syncData() throws IOException {
+        data.syncData();
     }
 
     /**

@@ -596,6 +596,11 @@ final class TlsTransport implements Transport, TransportHandler {
     }
 
     @Override
+    public void writeDiskLazy(IoBuffer buffer, int bufferOffset, int length, long fileOffset) {
+        raw.writeDiskLazy(buffer, bufferOffset, length, fileOffset);
+    }
+
+    @Override
     public void deadline(long deadlineNs) {
         if (phase == Phase.OPEN) {
             raw.deadline(deadlineNs);
