@@ -39,7 +39,7 @@ final class ServeCommand implements Callable<Integer> {
     /** Settings that may come from the environment or the config file, in --print-config order. */
     static final List<String> SETTINGS = List.of("listen", "cores", "engine", "volume-size", "no-demo", "max-body",
             "header-timeout", "idle-timeout", "send-timeout", "access-log", "drain-delay", "retain", "tls-listen",
-            "cert", "key", "handshake-timeout", "buffer-memory");
+            "cert", "key", "handshake-timeout", "buffer-memory", "checkpoint-journal");
     /** Settings resolved before the file is read (they say where it is). */
     static final List<String> BOOTSTRAP = List.of("data", "config");
 
@@ -128,6 +128,12 @@ final class ServeCommand implements Callable<Integer> {
                     + "(default: 64m).")
     Long bufferMemory;
 
+    @Option(names = "--checkpoint-journal", paramLabel = "SIZE", converter = SizeConverter.class,
+            description = "Checkpoint the index while serving once the journal files exceed this (and twice the last "
+                    + "checkpoint), then delete the journal files it covers: bounds their disk space and the "
+                    + "replay at restart (default: 256m).")
+    Long checkpointJournal;
+
     @Option(names = "--handshake-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Drop a TLS handshake not finished in this long (default: 10s).")
     Duration handshakeTimeout;
@@ -177,6 +183,12 @@ final class ServeCommand implements Callable<Integer> {
             throw sources.invalid("volume-size", "must be at least 1m");
         }
         VolumeConfig volume = size.config(data.dir());
+        if (checkpointJournal != null) {
+            if (checkpointJournal < (64L << 10) || checkpointJournal > (1L << 40)) {
+                throw sources.invalid("checkpoint-journal", "must be between 64k and 1t");
+            }
+            volume = volume.withCheckpointJournalBytes(checkpointJournal);
+        }
         Path log = accessLogPath();
         retentionRules(); // validated here so --print-config and start-up refuse a bad rule alike
         return new ServerConfig(volume, listen.host(), listen.port(), n, engine, limits, header, idle,
@@ -288,6 +300,7 @@ final class ServeCommand implements Callable<Integer> {
                 sources.origin("access-log"));
         line(out, "drain-delay", duration(c.drainDelay()), sources.origin("drain-delay"));
         line(out, "buffer-memory", size(c.bufferBytesPerCore()), sources.origin("buffer-memory"));
+        line(out, "checkpoint-journal", size(c.volume().checkpointJournalBytes()), sources.origin("checkpoint-journal"));
         ServerConfig.Tls tls = c.tls();
         if (tls == null) {
             line(out, "# tls-listen", "off", sources.origin("tls-listen"));

@@ -90,6 +90,8 @@ final class HttpCore implements CoreProtocol {
         }
         // Uploads land in space already written with zeros, so their O_DSYNC writes carry no file-system metadata.
         volume.startZeroAhead();
+        // Journals are sealed and checkpointed away while serving, so they do not grow without bound.
+        volume.startCheckpoints();
     }
 
     /** Connections accepted on this listener (see {@link AtlasServer}) speak HTTPS. */
@@ -121,6 +123,9 @@ final class HttpCore implements CoreProtocol {
         int started = 0;
         // Loops only when a write completed synchronously (the NIO engine): its answers go out this turn too.
         while (true) {
+            if (!journal.isFlushing() && journal.rotationRequested()) {
+                rotateJournal();
+            }
             if (journal.isFlushing()) {
                 if (!journal.isFlushComplete()) {
                     return started;
@@ -161,6 +166,17 @@ final class HttpCore implements CoreProtocol {
             } else {
                 io.writeDurable(journal.fd(), group, journal.flushOffset(), journalWritten);
             }
+        }
+    }
+
+    /** The checkpointer asked: seal the journal file and go on in a fresh one (between two group writes). */
+    private void rotateJournal() {
+        try {
+            journal.rotate();
+        } catch (IOException | RuntimeException e) {
+            // The journal goes on in the file it had; the checkpointer asks again later.
+            counters.diskErrors.increment();
+            System.err.println("atlas: sealing journal " + journal.journalId() + " failed: " + e.getMessage());
         }
     }
 

@@ -167,6 +167,12 @@ final class Metrics {
                 .callback(cb -> cb.call(volume.liveBytes())).register(registry);
         GaugeWithCallback.builder().name("atlas_volume_size_bytes").help("Largest size of the volume's data file")
                 .callback(cb -> cb.call(volume.sizeBytes())).register(registry);
+        GaugeWithCallback.builder().name("atlas_journal_bytes").help("Bytes of the journal files on disk, sealed and "
+                        + "live (preallocated room included); checkpoints keep it near --checkpoint-journal")
+                .callback(cb -> cb.call(volume.journalFileBytesOrZero())).register(registry);
+        CounterWithCallback.builder().name("atlas_checkpoints").help("Checkpoints written while serving; each "
+                        + "deletes the sealed journal files it covers")
+                .callback(cb -> cb.call(volume.onlineCheckpoints())).register(registry);
         if (accessLog != null) {
             CounterWithCallback.builder().name("atlas_access_log_dropped_lines")
                     .help("Access-log lines dropped because a core's ring was full")

@@ -9,6 +9,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -73,10 +74,13 @@ public final class Journal implements AutoCloseable {
 
     private final Volume volume;
     private final int journalId;
-    private final Path file;
-    private final int fd;
+    /** The live file, {@code journal-<id>.log}; replaced by a fresh one at each {@link #rotate}. */
+    private Path file;
+    private int fd;
     /** The persistent-memory path, or null for O_DIRECT|O_DSYNC block writes. */
-    private final JournalMapping mapping;
+    private JournalMapping mapping;
+    /** Set by the volume's checkpointer (any thread), acted on by the owner at its next {@link #rotate}. */
+    private volatile boolean rotationRequested;
     private long appendOffsetBytes;
     /** The file's size: {@code [appendOffsetBytes, fileEndBytes)} is written zeros. */
     private long fileEndBytes;
@@ -227,6 +231,28 @@ public final class Journal implements AutoCloseable {
     }
 
     /**
+     * A sealed journal, set aside by {@link #rotate}: {@code journal-<id>.sealed-<bound>.log}, where every entry in
+     * it has a sequence at most {@code bound}. Read at recovery like the live one; deleted once a checkpoint covers
+     * {@code bound}.
+     */
+    static String sealedFileName(int journalId, long bound) {
+        return "journal-" + journalId + ".sealed-" + bound + ".log";
+    }
+
+    /** The sequence bound in a {@link #sealedFileName}, or -1 if {@code name} is not one. */
+    static long sealedBound(String name) {
+        int at = name.indexOf(".sealed-");
+        if (!name.startsWith("journal-") || at < 0 || !name.endsWith(".log")) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(name, at + ".sealed-".length(), name.length() - ".log".length(), 10);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /**
      * Opens or creates {@code journal-<id>.log}; an existing file was already checked and repaired at open, and
      * {@code logEndBytes} is where its entries end (from recovery or the last close), or -1 for a new journal.
      * {@code mapMode} selects the mapped path ({@link JournalMapping}), null the block writes.
@@ -239,20 +265,12 @@ public final class Journal implements AutoCloseable {
         if (existed && Files.size(file) >= JournalLayout.HEADER_SIZE) {
             checkHeader(file, superblock);
         }
-        int fd = Libc.open(file.toString(),
-                Libc.O_WRONLY | Libc.O_CREAT | Libc.O_DSYNC | Libc.O_DIRECT | Libc.O_CLOEXEC, 0644);
+        int fd = openForAppend(file);
         try {
             long size = Files.size(file);
             long end = logEndBytes;
             if (size < JournalLayout.HEADER_SIZE || end < JournalLayout.HEADER_SIZE || end > size) {
-                // New (or reset) journal: the header in a block of its own, the rest of the block zeros.
-                try (Arena arena = Arena.ofConfined()) {
-                    MemorySegment block = arena.allocate(BLOCK, BLOCK);
-                    block.fill((byte) 0);
-                    JournalLayout.encodeHeader(block, journalId, superblock);
-                    Libc.ftruncate(fd, 0);
-                    writeFully(fd, block, BLOCK, 0);
-                }
+                writeHeaderBlock(fd, journalId, superblock);
                 size = BLOCK;
                 end = JournalLayout.HEADER_SIZE;
                 if (!existed) {
@@ -267,6 +285,92 @@ public final class Journal implements AutoCloseable {
             Libc.close(fd);
             throw e;
         }
+    }
+
+    private static int openForAppend(Path file) throws IOException {
+        return Libc.open(file.toString(), Libc.O_WRONLY | Libc.O_CREAT | Libc.O_DSYNC | Libc.O_DIRECT | Libc.O_CLOEXEC,
+                0644);
+    }
+
+    /** A new (or reset) journal: the header in a block of its own, the rest of the block zeros. */
+    private static void writeHeaderBlock(int fd, int journalId, Superblock superblock) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment block = arena.allocate(BLOCK, BLOCK);
+            block.fill((byte) 0);
+            JournalLayout.encodeHeader(block, journalId, superblock);
+            Libc.ftruncate(fd, 0);
+            writeFully(fd, block, BLOCK, 0);
+        }
+    }
+
+    /** Asks the owner to {@link #rotate} at its next chance (the volume's checkpointer; any thread). */
+    void requestRotation() {
+        rotationRequested = true;
+    }
+
+    /** True when the checkpointer asked for a {@link #rotate}. */
+    public boolean rotationRequested() {
+        return rotationRequested;
+    }
+
+    /**
+     * Seals the live file and continues in a fresh one, so that a checkpoint can later delete what it covers (the
+     * journals would otherwise grow for as long as the server runs; with small bodies inline, about a kilobyte per
+     * PUT). Owner thread, with no group flushing; a few hundred microseconds of file-system work (a rename, a new
+     * file with its header block, a directory sync). The staged group, flagged PUTs still waiting for their bodies
+     * and pending CONFIRMs simply go on into the new file: recovery reads all files of a journal id together.
+     */
+    public void rotate() throws IOException {
+        checkOpen();
+        if (flushing != null) {
+            throw new IllegalStateException(file + ": cannot rotate while a group is being written");
+        }
+        rotationRequested = false;
+        if (appendOffsetBytes <= JournalLayout.HEADER_SIZE || broken) {
+            return; // nothing to seal (or a broken journal, which stays as it is until restart)
+        }
+        Path dir = file.getParent();
+        Path sealed = dir.resolve(sealedFileName(journalId, volume.currentSequence()));
+        Files.move(file, sealed, StandardCopyOption.ATOMIC_MOVE);
+        int newFd = -1;
+        JournalMapping newMapping = null;
+        try {
+            newFd = openForAppend(file);
+            writeHeaderBlock(newFd, journalId, volume.superblock());
+            if (mapping != null) {
+                newMapping = new JournalMapping(file, mapping.mode());
+            }
+            DataFile.syncDirectory(dir); // the rename and the new file, together
+        } catch (IOException | RuntimeException e) {
+            // Keep appending where we were, under the live name: the sealed name's bound would soon be a lie, and a
+            // checkpoint trusting it could delete entries newer than it.
+            try {
+                if (newMapping != null) {
+                    newMapping.close();
+                }
+                if (newFd >= 0) {
+                    Libc.close(newFd);
+                }
+                Files.move(sealed, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException undo) {
+                broken = true; // appending under the sealed name is unsafe: refuse commits until a restart
+                e.addSuppressed(undo);
+            }
+            throw e;
+        }
+        int oldFd = fd;
+        JournalMapping oldMapping = mapping;
+        fd = newFd;
+        mapping = newMapping;
+        appendOffsetBytes = JournalLayout.HEADER_SIZE;
+        fileEndBytes = BLOCK;
+        preallocate = true;
+        tailBlock.fill((byte) 0);
+        JournalLayout.encodeHeader(tailBlock, journalId, volume.superblock());
+        if (oldMapping != null) {
+            oldMapping.close();
+        }
+        Libc.close(oldFd);
     }
 
     /** Reads the log's last partial block (through the page cache: this runs once, at open). */

@@ -43,11 +43,30 @@ final class JournalReader {
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(Layouts.ORDER);
 
     /**
-     * What one journal holds after repair: its PUT and DELETE entries in file order, which of them are unconfirmed
-     * PUTs, where the log ends (the next append goes there), and the damaged ranges that were skipped.
+     * What one journal file holds after repair: its PUT and DELETE entries in file order, the PUTs among them that
+     * need a CONFIRM, the CONFIRM ranges {first, last} it holds, where the log ends (the next append goes there),
+     * and the damaged ranges that were skipped. A journal id's CONFIRMs may sit in a later file than their PUTs
+     * (after a {@link Journal#rotate}): {@link #unconfirmed} takes all files of one id.
      */
-    record Result(int journalId, List<JournalEntry> entries, Set<JournalEntry> unconfirmed, long endBytes,
-                  List<Skipped> skipped) {
+    record Result(int journalId, List<JournalEntry> entries, List<JournalEntry> needConfirm, List<long[]> confirms,
+                  long endBytes, List<Skipped> skipped) {
+    }
+
+    /** The PUTs of {@code files} (all of one journal id) that need a CONFIRM and that none of their CONFIRMs covers. */
+    static Set<JournalEntry> unconfirmed(List<Result> files) {
+        List<long[]> confirms = new ArrayList<>();
+        for (Result r : files) {
+            confirms.addAll(r.confirms());
+        }
+        Set<JournalEntry> unconfirmed = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Result r : files) {
+            for (JournalEntry e : r.needConfirm()) {
+                if (!covered(confirms, e.sequence())) {
+                    unconfirmed.add(e);
+                }
+            }
+        }
+        return unconfirmed;
     }
 
     /**
@@ -84,7 +103,7 @@ final class JournalReader {
                 }
                 ch.truncate(0);
                 ch.force(true);
-                return new Result(-1, entries, Set.of(), 0, skipped);
+                return new Result(-1, entries, flagged, confirms, 0, skipped);
             }
             MemorySegment map = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             String problem = JournalLayout.headerProblem(map, volume);
@@ -131,13 +150,7 @@ final class JournalReader {
                 end = truncateAt;
             }
         }
-        Set<JournalEntry> unconfirmed = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (JournalEntry e : flagged) {
-            if (!covered(confirms, e.sequence())) {
-                unconfirmed.add(e);
-            }
-        }
-        return new Result(journalId, entries, unconfirmed, end, skipped);
+        return new Result(journalId, entries, flagged, confirms, end, skipped);
     }
 
     private static boolean covered(List<long[]> confirms, long sequence) {

@@ -64,6 +64,8 @@ public final class Volume implements AutoCloseable {
 
     /** Checkpoint at open when the journals exceed this and twice the last checkpoint. */
     static final long CHECKPOINT_MIN_JOURNAL_BYTES = 64L << 20;
+    /** How long an online checkpoint waits for rotations and for everything sealed to be published. */
+    private static final long ONLINE_CHECKPOINT_WAIT_NANOS = 10_000_000_000L;
 
     /** One step of the zero-ahead: published to the allocator as soon as it is written (about 40 ms of disk). */
     static final long ZERO_AHEAD_STEP_BYTES = 16L << 20;
@@ -91,6 +93,8 @@ public final class Volume implements AutoCloseable {
     private final ConcurrentHashMap<Integer, Long> journalEnds = new ConcurrentHashMap<>();
     private final ObjectRecord.ExtentReclaimer reclaimer;
     private final Object importLock = new Object();
+    /** One checkpoint at a time: online ones, and the one at close. */
+    private final Object checkpointLock = new Object();
     private Journal importJournal;
     private volatile boolean closed;
     /**
@@ -101,6 +105,12 @@ public final class Volume implements AutoCloseable {
     private boolean journalModeDecided;
     /** The zero-ahead thread ({@link #startZeroAhead}), or null. */
     private volatile Thread zeroAhead;
+    /** The online checkpoint thread ({@link #startCheckpoints}), or null. */
+    private volatile Thread checkpointer;
+    /** Size of the last checkpoint written or read: the journals may grow to twice it before the next. */
+    private volatile long lastCheckpointBytes;
+    /** Online checkpoints written (for reports and tests). */
+    private final AtomicLong onlineCheckpoints = new AtomicLong();
 
     private Volume(VolumeConfig config, VolumeLock lock, DataFile data) {
         this.config = config;
@@ -163,6 +173,7 @@ public final class Volume implements AutoCloseable {
     private void recover(PrintStream warnings) throws IOException {
         Superblock sb = data.superblock();
         Checkpoint.Snapshot snap = Checkpoint.read(directory, sb);
+        lastCheckpointBytes = snap.sizeBytes();
         for (JournalEntry e : snap.records()) {
             index.load(recordOf(e));
         }
@@ -172,21 +183,31 @@ public final class Volume implements AutoCloseable {
         Map<JournalEntry, Path> inlineSources = new IdentityHashMap<>();
         List<JournalReader.Skipped> skipped = new ArrayList<>();
         long journalBytes = 0;
+        // A journal id's files (sealed ones and the live one) are read together: CONFIRMs may follow a rotation.
+        Map<Integer, List<JournalReader.Result>> byId = new LinkedHashMap<>();
+        Map<JournalReader.Result, Path> fileOf = new IdentityHashMap<>();
         for (Path file : journalFiles()) {
             JournalReader.Result r = JournalReader.readAndRepair(file, sb, warnings);
             journalBytes += r.endBytes();
-            if (r.journalId() >= 0) {
+            if (r.journalId() >= 0 && file.getFileName().toString().equals(Journal.fileName(r.journalId()))) {
                 journalEnds.put(r.journalId(), r.endBytes());
             }
             skipped.addAll(r.skipped());
-            for (JournalEntry e : r.entries()) {
-                if (e.sequence() > snap.highestSequence()) {
-                    newer.add(e);
-                    highest = Math.max(highest, e.sequence());
-                    if (r.unconfirmed().contains(e)) {
-                        unconfirmed.add(e);
-                        if (e.bodyInline()) {
-                            inlineSources.put(e, file);
+            byId.computeIfAbsent(r.journalId(), id -> new ArrayList<>()).add(r);
+            fileOf.put(r, file);
+        }
+        for (List<JournalReader.Result> files : byId.values()) {
+            Set<JournalEntry> notConfirmed = JournalReader.unconfirmed(files);
+            for (JournalReader.Result r : files) {
+                for (JournalEntry e : r.entries()) {
+                    if (e.sequence() > snap.highestSequence()) {
+                        newer.add(e);
+                        highest = Math.max(highest, e.sequence());
+                        if (notConfirmed.contains(e)) {
+                            unconfirmed.add(e);
+                            if (e.bodyInline()) {
+                                inlineSources.put(e, fileOf.get(r));
+                            }
                         }
                     }
                 }
@@ -406,6 +427,10 @@ public final class Volume implements AutoCloseable {
         data.syncData();
         Checkpoint.write(directory, data.superblock(), sequence.get(), index.records());
         for (Path file : journalFiles()) {
+            if (Journal.sealedBound(file.getFileName().toString()) >= 0) {
+                Files.delete(file);
+                continue;
+            }
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
                 if (ch.size() > JournalLayout.HEADER_SIZE) {
                     ch.truncate(JournalLayout.HEADER_SIZE);
@@ -449,11 +474,16 @@ public final class Volume implements AutoCloseable {
         if (!index.hasQueuedTombstones()) {
             return;
         }
+        index.pruneTombstones(publishedWatermark());
+    }
+
+    /** Every entry with a sequence below this is published (or was dropped); see {@link #pruneTombstones()}. */
+    private long publishedWatermark() {
         long watermark = sequence.get() + 1;
         for (Journal j : openJournals.values()) {
             watermark = Math.min(watermark, j.lowestUnpublishedSequence());
         }
-        index.pruneTombstones(watermark);
+        return watermark;
     }
 
     ObjectIndex index() {
@@ -462,6 +492,10 @@ public final class Volume implements AutoCloseable {
 
     ExtentAllocator allocator() {
         return allocator;
+    }
+
+    Superblock superblock() {
+        return data.superblock();
     }
 
     ObjectRecord newRecord(ObjectKey key, Extent extent, long length, String contentType, int crc32c,
@@ -626,6 +660,143 @@ public final class Volume implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             // A write error: allocation falls back to fallocate, which reports a full disk properly (507).
             System.err.println("atlas: " + directory + ": zero-ahead of the data file stopped: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Starts checkpointing while serving: a daemon thread checks the journal files every 250 ms and, when they
+     * exceed {@link VolumeConfig#checkpointJournalBytes()} and twice the last checkpoint, runs
+     * {@link #checkpointOnline}: this bounds both the journals' disk space and the time a restart spends replaying
+     * them. Idempotent; stopped by {@link #close}.
+     */
+    public synchronized void startCheckpoints() {
+        if (checkpointer != null || closed) {
+            return;
+        }
+        Thread t = new Thread(this::checkpointLoop, "atlas-checkpoint");
+        t.setDaemon(true);
+        checkpointer = t;
+        t.start();
+    }
+
+    private void checkpointLoop() {
+        while (!closed) {
+            // A directory listing and a few stats: cheap enough to look four times a second.
+            LockSupport.parkNanos(this, 250_000_000L);
+            try {
+                if (!closed && journalFileBytes() > Math.max(config.checkpointJournalBytes(),
+                        2 * lastCheckpointBytes)) {
+                    checkpointOnline();
+                }
+            } catch (IOException | RuntimeException e) {
+                // Nothing is lost: the journals just keep growing until a later attempt (or the restart) succeeds.
+                System.err.println("atlas: " + directory + ": online checkpoint failed: " + e.getMessage());
+                LockSupport.parkNanos(this, 30_000_000_000L);
+            }
+        }
+    }
+
+    /** Bytes of all journal files on disk, live and sealed (preallocated room included). */
+    long journalFileBytes() throws IOException {
+        long total = 0;
+        for (Path file : journalFiles()) {
+            try {
+                total += Files.size(file);
+            } catch (java.nio.file.NoSuchFileException e) {
+                // deleted by a checkpoint meanwhile
+            }
+        }
+        return total;
+    }
+
+    /** {@link #journalFileBytes()} for metrics: 0 when the directory cannot be listed right now. */
+    public long journalFileBytesOrZero() {
+        try {
+            return journalFileBytes();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** Online checkpoints written since open. */
+    public long onlineCheckpoints() {
+        return onlineCheckpoints.get();
+    }
+
+    /**
+     * Writes a checkpoint while the cores keep committing, then deletes the sealed journal files it covers:
+     * <ol>
+     *   <li>Every open journal is asked to {@link Journal#rotate} at its owner's next turn (the import journal is
+     *       rotated here). An idle core's journal is not waited for beyond a few seconds: it is not growing, and a
+     *       later checkpoint seals it.</li>
+     *   <li>Wait until everything up to the highest sequence any sealed file may hold is published: W, the
+     *       {@link #publishedWatermark} minus one, reaches it. Every entry with a sequence at most W is then in the
+     *       index, and every entry above W is still in a live (unsealed) journal.</li>
+     *   <li>fdatasync the data file: the extents of inline PUTs (written without a flush) up to W become durable,
+     *       so no recovery will need their entries.</li>
+     *   <li>Snapshot the index with highest sequence W. The scan runs while cores publish: a name changed after W
+     *       may appear in either state, and replaying the live journals' entries above W, in sequence order, on top
+     *       of it gives the current state either way. Names not changed after W hold their state at W.</li>
+     *   <li>Delete the sealed files whose bound is at most W.</li>
+     * </ol>
+     */
+    void checkpointOnline() throws IOException {
+        synchronized (checkpointLock) {
+            checkNotClosed();
+            for (Journal j : openJournals.values()) {
+                if (j.journalId() != IMPORT_JOURNAL_ID) {
+                    j.requestRotation();
+                }
+            }
+            synchronized (importLock) {
+                if (importJournal != null) {
+                    importJournal.rotate();
+                }
+            }
+            long deadline = System.nanoTime() + ONLINE_CHECKPOINT_WAIT_NANOS;
+            while (openJournals.values().stream().anyMatch(Journal::rotationRequested)
+                    && System.nanoTime() - deadline < 0 && !closed) {
+                LockSupport.parkNanos(this, 10_000_000L);
+            }
+            List<Path> sealed = new ArrayList<>();
+            long bound = -1;
+            for (Path file : journalFiles()) {
+                long b = Journal.sealedBound(file.getFileName().toString());
+                if (b >= 0) {
+                    sealed.add(file);
+                    bound = Math.max(bound, b);
+                }
+            }
+            if (sealed.isEmpty()) {
+                return;
+            }
+            long w = publishedWatermark() - 1;
+            while (w < bound && System.nanoTime() - deadline < 0 && !closed) {
+                LockSupport.parkNanos(this, 10_000_000L);
+                w = publishedWatermark() - 1;
+            }
+            data.syncData();
+            lastCheckpointBytes = Checkpoint.write(directory, data.superblock(), w, index.records());
+            for (Path file : sealed) {
+                if (Journal.sealedBound(file.getFileName().toString()) <= w) {
+                    Files.deleteIfExists(file);
+                }
+            }
+            DataFile.syncDirectory(directory);
+            onlineCheckpoints.incrementAndGet();
+        }
+    }
+
+    private void stopCheckpoints() {
+        Thread t = checkpointer;
+        if (t == null) {
+            return;
+        }
+        LockSupport.unpark(t);
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -854,6 +1025,7 @@ public final class Volume implements AutoCloseable {
         }
         closed = true;
         stopZeroAhead();
+        stopCheckpoints();
         IOException failure = null;
         for (Journal j : new ArrayList<>(openJournals.values())) {
             try {

@@ -107,6 +107,8 @@ class DurabilityIT {
     }
 
     static final class Totals {
+        /** Online checkpoints the server had written when it was killed, summed over the rounds. */
+        long checkpoints;
         int acked;
         int ackedChecked;
         int unackedApplied;
@@ -147,7 +149,9 @@ class DurabilityIT {
     }
 
     private List<String> serverArgs() {
-        return List.of("--no-demo", "--engine", ENGINE);
+        // Checkpoints while serving about once a second (the journals' preallocated megabyte exceeds 64k at once), so
+        // kills also land in the middle of journal rotations and online checkpoints.
+        return List.of("--no-demo", "--engine", ENGINE, "--checkpoint-journal", "64k");
     }
 
     @Test
@@ -200,10 +204,12 @@ class DurabilityIT {
                 totals.torn, (System.nanoTime() - started) / 1e9);
         writeSummary(summary(kills, totals, serverOutput, (System.nanoTime() - started) / 1e9));
         assertThat(totals.ackedChecked).as("acknowledged versions checked").isGreaterThanOrEqualTo(ROUNDS * 3);
+        assertThat(totals.checkpoints).as("online checkpoints while writing (kills must also hit those)")
+                .isPositive();
     }
 
-    private static final Pattern RECOVERY_CHECK =
-            Pattern.compile("checked (\\d+) object bodies against their CRC: (\\d+) intact, (\\d+) dropped");
+    private static final Pattern RECOVERY_CHECK = Pattern.compile("checked (\\d+) object bodies against their CRC: "
+            + "(\\d+) intact, (?:(\\d+) rewritten from their journal entries, )?(\\d+) dropped");
 
     /**
      * The closing note: kills, acknowledged versions checked after them, losses and torn objects (both must be 0),
@@ -213,18 +219,22 @@ class DurabilityIT {
         int recoveries = 0;
         long bodiesChecked = 0;
         long bodiesDropped = 0;
+        long bodiesRewritten = 0;
         Matcher m = RECOVERY_CHECK.matcher(serverOutput);
         while (m.find()) {
             recoveries++;
             bodiesChecked += Long.parseLong(m.group(1));
-            bodiesDropped += Long.parseLong(m.group(3));
+            bodiesRewritten += m.group(3) == null ? 0 : Long.parseLong(m.group(3));
+            bodiesDropped += Long.parseLong(m.group(4));
         }
         return String.format("durability summary: engine %s: %d kills (kill -9), %d acknowledged PUTs, %d acknowledged"
                         + " versions checked after the kills, %d lost, %d torn; %d unacknowledged applied in full, %d"
-                        + " not applied; %d recoveries checked %d concurrently written bodies against their CRC and"
-                        + " dropped %d (never acknowledged); %.1f s",
+                        + " not applied; %d recoveries checked %d concurrently written or inline bodies against their"
+                        + " CRC, rewrote %d inline ones from their journal entries and dropped %d (never acknowledged);"
+                        + " %d online checkpoints before the kills; %.1f s",
                 ENGINE, kills, totals.acked, totals.ackedChecked, totals.lost, totals.torn, totals.unackedApplied,
-                totals.unackedAbsentOrOld, recoveries, bodiesChecked, bodiesDropped, seconds);
+                totals.unackedAbsentOrOld, recoveries, bodiesChecked, bodiesRewritten, bodiesDropped,
+                totals.checkpoints, seconds);
     }
 
     private static void writeSummary(String line) throws IOException {
@@ -304,6 +314,7 @@ class DurabilityIT {
         boolean reached = enough.await(ROUND_WRITE_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
         int acksAtKill = acks.get();
         killing.set(true);
+        totals.checkpoints += checkpointsSoFar(server);
         server.kill9();
         stop.set(true);
         for (Thread t : writers) {
@@ -321,6 +332,23 @@ class DurabilityIT {
                 acksAtKill, killAfter, acks.get(), inFlightAtKill.get());
         assertThat(problems).as("errors while the server was up, round " + round + " (server log "
                 + server.logFile() + ")").isEmpty();
+    }
+
+    private static final Pattern CHECKPOINTS = Pattern.compile("(?m)^atlas_checkpoints_total (\\d+)");
+
+    /** The server's atlas_checkpoints_total now (0 if /metrics does not answer quickly: the round goes on). */
+    private static long checkpointsSoFar(ServerProcess server) {
+        try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
+            String body = client.send(HttpRequest.newBuilder(URI.create(server.url("/metrics")))
+                    .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+            Matcher m = CHECKPOINTS.matcher(body);
+            return m.find() ? Long.parseLong(m.group(1)) : 0;
+        } catch (IOException e) {
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
     }
 
     private void checkAll(ServerProcess server, int round, List<NameState> names, Totals totals, String when)
