@@ -42,7 +42,7 @@ PROG=ingest-vs-redis
 SIZES="1k,64k"
 CONNS="1,50,500"
 DURATION=10s
-WARMUP=2s
+WARMUP=5s
 ENGINE=uring
 CORES=1
 NAMES=10000
@@ -56,8 +56,9 @@ usage: bench/ingest-vs-redis.sh [options]
       --sizes LIST      body / value / block sizes: bytes, or with k or m suffix (KiB, MiB) (default $SIZES)
       --conns LIST      connection counts (default $CONNS)
       --duration T      measured time per pass: 10s, 1m or seconds (default $DURATION)
-      --warmup T        Atlas wrk warm-up before each measured pass, 0 to skip (default $WARMUP); Redis gets
-                        its calibration run instead
+      --warmup T        Atlas wrk warm-up before each measured pass, 0 to skip (default $WARMUP: long enough
+                        for the JIT to finish compiling the PUT path, whose compiler threads otherwise steal
+                        the CPU and show up as 4 ms stalls in p99); Redis gets its calibration run instead
       --engine E        atlas serve --engine uring|nio|auto (default $ENGINE)
       --cores N         atlas serve --cores (default $CORES)
       --names N         rotating names (Atlas) and keys (Redis -r) per cell (default $NAMES)
