@@ -74,8 +74,10 @@ usage: bench/netem.sh [options]          (run as root)
       --delay-mode M       auto (netem if the kernel has it, else nfqueue), netem or nfqueue (default $DELAY_MODE)
       --link-gbit G        link rate for the bandwidth-delay product that sizes the queue (default $LINK_GBIT)
       --limit L            the queue's limit in packets (netem limit / NFQUEUE maxlen); default 2 × BDP
-      --buffer-cap-mib M   the server's I/O buffer cap per core, for the check (default $BUF_CAP_MIB: Atlas's
-                           bufferBytesPerCore, not settable from the command line yet)
+      --buffer-cap-mib M   the server's I/O buffer cap per core (atlas serve --buffer-memory Mm), also checked
+                           against the sampled buffers (default $BUF_CAP_MIB, Atlas's default). Zero-copy sends
+                           hold a buffer until the peer acknowledges it, so the cap bounds the bytes in flight:
+                           for throughput T at round trip R it must exceed about T × R
       --direct-baseline    nfqueue mode: the no-delay pass bypasses the delayer (default: through it at 0 ms)
       --no-drop            do not drop the page cache before passes
       --workdir DIR        where the temporary directory goes (default $WORKDIR_PARENT); needs 2 × N × SIZE + 300 MiB
@@ -568,7 +570,7 @@ FAIL_WHY=""
 start_server() { # → SERVER_PID, URL, LOG; 1 with FAIL_WHY on failure
   LOG="$WORK/$PASS_TAG-server.log"
   setsid "${JAVA[@]}" serve --data "$VOL" --listen "$SRV_IP:0" --no-demo --cores "$ATLAS_CORES" --engine "$ENGINE" \
-    >"$LOG" 2>&1 </dev/null &
+    --buffer-memory "${BUF_CAP_MIB}m" >"$LOG" 2>&1 </dev/null &
   SERVER_PID=$!
   URL=""
   for _ in $(seq 1 300); do
