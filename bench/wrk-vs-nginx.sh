@@ -56,6 +56,7 @@ DROP=1
 JAR=""
 HTTPS=0
 DISK_MBPS=""
+MEMORY_LIMIT=""
 
 usage() {
   cat <<EOF
@@ -79,6 +80,9 @@ usage: bench/wrk-vs-nginx.sh [options]
                            may also be named atlas-ENGINE-tls, nginx-sendfile-tls, nginx-directio-tls
       --disk-mbps N        cap every server's disk reads at N MB/s (cgroup v1 blkio throttle on the data's device):
                            makes the disk the bottleneck, the case issue 5's HTTPS ≥ 0.85 × plaintext target is about
+      --memory-limit SIZE  hold every server (processes, and the page cache they fault in) to SIZE with a cgroup v1
+                           memory limit: a catalogue larger than that behaves as a video library larger than RAM
+                           does, where sendfile's page cache must evict and read again (fio not limited)
       --no-drop            do not drop the page cache before passes
       --workdir DIR        where the temporary directory goes (default $WORKDIR_PARENT); it is the file system
                            measured, and needs about 2 × N × SIZE + 300 MiB free
@@ -109,6 +113,7 @@ while [[ $# -gt 0 ]]; do
     --no-drop) DROP=0; shift ;;
     --https) HTTPS=1; shift ;;
     --disk-mbps) DISK_MBPS="${2:?}"; shift 2 ;;
+    --memory-limit) MEMORY_LIMIT="${2:?}"; shift 2 ;;
     --workdir) WORKDIR_PARENT="${2:?}"; shift 2 ;;
     --keep) KEEP=1; shift ;;
     --jar) JAR="${2:?}"; shift 2 ;;
@@ -200,6 +205,7 @@ cleanup() {
   stop_server
   if [[ "$KEEP" == 1 ]]; then note "kept $WORK"; else rm -rf "$WORK"; fi
   [[ -n "${THROTTLE_CG:-}" ]] && rmdir "$THROTTLE_CG" 2>/dev/null
+  [[ -n "${MEMORY_CG:-}" ]] && rmdir "$MEMORY_CG" 2>/dev/null
   exit "$rc"
 }
 trap cleanup EXIT
@@ -247,6 +253,16 @@ if [[ -n "$DISK_MBPS" ]]; then
   echo "$majmin $((DISK_MBPS * 1000000))" >"$THROTTLE_CG/blkio.throttle.read_bps_device" \
     || die "--disk-mbps: the kernel refused a read throttle on $majmin"
   note "servers' disk reads capped at $DISK_MBPS MB/s on $dev ($majmin), cgroup $THROTTLE_CG"
+fi
+MEMORY_CG=""
+if [[ -n "$MEMORY_LIMIT" ]]; then
+  MEMORY_LIMIT_B="$(bytes_of "$MEMORY_LIMIT")"; [[ -n "$MEMORY_LIMIT_B" ]] || die "--memory-limit looks like 512m or 2g"
+  (( MEMORY_LIMIT_B >= 64 * 1048576 )) || die "--memory-limit must be at least 64m"
+  [[ -d /sys/fs/cgroup/memory ]] || die "--memory-limit needs the cgroup v1 memory controller at /sys/fs/cgroup/memory"
+  MEMORY_CG="/sys/fs/cgroup/memory/atlas-bench-$$"
+  mkdir -p "$MEMORY_CG"
+  echo "$MEMORY_LIMIT_B" >"$MEMORY_CG/memory.limit_in_bytes" || die "--memory-limit: the kernel refused the limit"
+  note "servers (and their page cache) held to $MEMORY_LIMIT by cgroup $MEMORY_CG; catalogue $(( OBJECTS * SIZE_B >> 20 )) MiB"
 fi
 # One certificate for every HTTPS server (P-256, localhost): the handshake costs the same on both sides.
 TLS_CERT="$WORK/tls-cert.pem"; TLS_KEY="$WORK/tls-key.pem"
@@ -443,6 +459,9 @@ start_server() { # $1 pass, $2 connections → SERVER_PID, URL, LOG; returns 1 (
     # Every thread of the server's processes, and whatever they start later (io-wq workers, aio threads).
     local p; for p in $(server_pids); do echo "$p" >"$THROTTLE_CG/cgroup.procs" 2>/dev/null || true; done
   fi
+  if [[ -n "$MEMORY_CG" ]]; then
+    local q; for q in $(server_pids); do echo "$q" >"$MEMORY_CG/cgroup.procs" 2>/dev/null || true; done
+  fi
   # Same bytes as the catalogue: compare one object with its file.
   curl -fs --cacert "$TLS_CERT" "$URL/$LAST_OBJ" | cmp -s - "$CAT/$LAST_OBJ" \
     || { start_failed "serves different bytes than the catalogue for /$LAST_OBJ" "$LOG"; return 1; }
@@ -580,7 +599,7 @@ FS_TYPE="$(findmnt -no FSTYPE -T "$WORK" 2>/dev/null || stat -f -c %T "$WORK")"
 echo
 echo "Atlas vs nginx vs fio — $OBJECTS objects × $SIZE_B B ($(( OBJECTS * SIZE_B / 1048576 )) MiB), random object per request, wrk -t$THREADS -d${SECS}s, warm-up ${WARM}s"
 echo "$(date -u '+%F %H:%M UTC'), $(nproc) CPUs, kernel $(uname -r), data on $(df -P "$WORK" | awk 'NR == 2 {print $1}') ($FS_TYPE); ${DROP_NOTE:-page cache dropped before every pass}"
-echo "atlas --cores $ATLAS_CORES, jar $JAR_DESC${DISK_MBPS:+; server disk reads capped at $DISK_MBPS MB/s by blkio throttle, fio not}"
+echo "atlas --cores $ATLAS_CORES, jar $JAR_DESC${DISK_MBPS:+; server disk reads capped at $DISK_MBPS MB/s by blkio throttle, fio not}${MEMORY_LIMIT:+; each server held to $MEMORY_LIMIT of memory, page cache included (cgroup), fio not}"
 for e in "${!ATLAS_LINE[@]}"; do [[ -n "${ATLAS_LINE[$e]}" ]] && echo "  --engine $e: ${ATLAS_LINE[$e]}"; done
 echo "nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///') worker_processes $NGINX_WORKERS; $(fio --version) ioengine=io_uring direct=1 fixedbufs randread bs=$FIO_BS_B over volume.dat's first $(( FIO_SIZE / 1048576 )) MiB; $(wrk --version 2>&1 | head -n 1 | awk '{print $1, $2}')"
 echo "MB = 10^6 B; fio: req/s = IOPS, p50/p99 = completion latency; errors = wrk non-2xx/socket errors (fio: its error code)"
