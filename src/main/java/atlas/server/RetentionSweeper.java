@@ -129,6 +129,9 @@ public final class RetentionSweeper implements AutoCloseable {
             return 0;
         }
         journal.commit();
+        if (journal.rotationRequested()) {
+            journal.rotate(); // the volume's checkpointer asked; this thread owns the journal
+        }
         expiredObjects.addAndGet(staged);
         expiredBytes.addAndGet(bytes);
         log.println("atlas: retention: expired " + staged + " object" + (staged == 1 ? "" : "s") + " ("

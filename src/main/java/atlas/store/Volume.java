@@ -64,8 +64,7 @@ public final class Volume implements AutoCloseable {
 
     /** Checkpoint at open when the journals exceed this and twice the last checkpoint. */
     static final long CHECKPOINT_MIN_JOURNAL_BYTES = 64L << 20;
-    /** How long an online checkpoint waits for rotations and for everything sealed to be published. */
-    private static final long ONLINE_CHECKPOINT_WAIT_NANOS = 10_000_000_000L;
+
 
     /** One step of the zero-ahead: published to the allocator as soon as it is written (about 40 ms of disk). */
     static final long ZERO_AHEAD_STEP_BYTES = 16L << 20;
@@ -93,8 +92,7 @@ public final class Volume implements AutoCloseable {
     private final ConcurrentHashMap<Integer, Long> journalEnds = new ConcurrentHashMap<>();
     private final ObjectRecord.ExtentReclaimer reclaimer;
     private final Object importLock = new Object();
-    /** One checkpoint at a time: online ones, and the one at close. */
-    private final Object checkpointLock = new Object();
+
     private Journal importJournal;
     private volatile boolean closed;
     /**
@@ -105,12 +103,8 @@ public final class Volume implements AutoCloseable {
     private boolean journalModeDecided;
     /** The zero-ahead thread ({@link #startZeroAhead}), or null. */
     private volatile Thread zeroAhead;
-    /** The online checkpoint thread ({@link #startCheckpoints}), or null. */
-    private volatile Thread checkpointer;
-    /** Size of the last checkpoint written or read: the journals may grow to twice it before the next. */
-    private volatile long lastCheckpointBytes;
-    /** Online checkpoints written (for reports and tests). */
-    private final AtomicLong onlineCheckpoints = new AtomicLong();
+    /** Checkpoints while serving ({@link #startCheckpoints}). */
+    private final OnlineCheckpoints checkpoints = new OnlineCheckpoints(this);
 
     private Volume(VolumeConfig config, VolumeLock lock, DataFile data) {
         this.config = config;
@@ -173,7 +167,7 @@ public final class Volume implements AutoCloseable {
     private void recover(PrintStream warnings) throws IOException {
         Superblock sb = data.superblock();
         Checkpoint.Snapshot snap = Checkpoint.read(directory, sb);
-        lastCheckpointBytes = snap.sizeBytes();
+        checkpoints.lastCheckpointBytes(snap.sizeBytes());
         for (JournalEntry e : snap.records()) {
             index.load(recordOf(e));
         }
@@ -408,7 +402,8 @@ public final class Volume implements AutoCloseable {
         allocator.rebuild(used);
     }
 
-    private List<Path> journalFiles() throws IOException {
+    /** Journal files in the volume directory, live and sealed. */
+    List<Path> journalFiles() throws IOException {
         List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(directory, "journal-*.log")) {
             ds.forEach(files::add);
@@ -477,8 +472,11 @@ public final class Volume implements AutoCloseable {
         index.pruneTombstones(publishedWatermark());
     }
 
-    /** Every entry with a sequence below this is published (or was dropped); see {@link #pruneTombstones()}. */
-    private long publishedWatermark() {
+    /**
+     * Every entry with a sequence below the result is published (or was dropped): the counter read first, then each
+     * open journal's lowest unpublished sequence (the order argued at {@link #pruneTombstones()}).
+     */
+    long publishedWatermark() {
         long watermark = sequence.get() + 1;
         for (Journal j : openJournals.values()) {
             watermark = Math.min(watermark, j.lowestUnpublishedSequence());
@@ -664,35 +662,13 @@ public final class Volume implements AutoCloseable {
     }
 
     /**
-     * Starts checkpointing while serving: a daemon thread checks the journal files every 250 ms and, when they
-     * exceed {@link VolumeConfig#checkpointJournalBytes()} and twice the last checkpoint, runs
-     * {@link #checkpointOnline}: this bounds both the journals' disk space and the time a restart spends replaying
-     * them. Idempotent; stopped by {@link #close}.
+     * Starts checkpointing while serving ({@link OnlineCheckpoints}): the journals are sealed and checkpointed away
+     * once they exceed {@link VolumeConfig#checkpointJournalBytes()} and twice the last checkpoint. Idempotent;
+     * stopped by {@link #close}.
      */
     public synchronized void startCheckpoints() {
-        if (checkpointer != null || closed) {
-            return;
-        }
-        Thread t = new Thread(this::checkpointLoop, "atlas-checkpoint");
-        t.setDaemon(true);
-        checkpointer = t;
-        t.start();
-    }
-
-    private void checkpointLoop() {
-        while (!closed) {
-            // A directory listing and a few stats: cheap enough to look four times a second.
-            LockSupport.parkNanos(this, 250_000_000L);
-            try {
-                if (!closed && journalFileBytes() > Math.max(config.checkpointJournalBytes(),
-                        2 * lastCheckpointBytes)) {
-                    checkpointOnline();
-                }
-            } catch (IOException | RuntimeException e) {
-                // Nothing is lost: the journals just keep growing until a later attempt (or the restart) succeeds.
-                System.err.println("atlas: " + directory + ": online checkpoint failed: " + e.getMessage());
-                LockSupport.parkNanos(this, 30_000_000_000L);
-            }
+        if (!closed) {
+            checkpoints.start();
         }
     }
 
@@ -720,84 +696,43 @@ public final class Volume implements AutoCloseable {
 
     /** Online checkpoints written since open. */
     public long onlineCheckpoints() {
-        return onlineCheckpoints.get();
+        return checkpoints.written();
     }
 
-    /**
-     * Writes a checkpoint while the cores keep committing, then deletes the sealed journal files it covers:
-     * <ol>
-     *   <li>Every open journal is asked to {@link Journal#rotate} at its owner's next turn (the import journal is
-     *       rotated here). An idle core's journal is not waited for beyond a few seconds: it is not growing, and a
-     *       later checkpoint seals it.</li>
-     *   <li>Wait until everything up to the highest sequence any sealed file may hold is published: W, the
-     *       {@link #publishedWatermark} minus one, reaches it. Every entry with a sequence at most W is then in the
-     *       index, and every entry above W is still in a live (unsealed) journal.</li>
-     *   <li>fdatasync the data file: the extents of inline PUTs (written without a flush) up to W become durable,
-     *       so no recovery will need their entries.</li>
-     *   <li>Snapshot the index with highest sequence W. The scan runs while cores publish: a name changed after W
-     *       may appear in either state, and replaying the live journals' entries above W, in sequence order, on top
-     *       of it gives the current state either way. Names not changed after W hold their state at W.</li>
-     *   <li>Delete the sealed files whose bound is at most W.</li>
-     * </ol>
-     */
+    /** Runs one online checkpoint now, on the calling thread (tests; serving runs them from its own thread). */
     void checkpointOnline() throws IOException {
-        synchronized (checkpointLock) {
-            checkNotClosed();
-            for (Journal j : openJournals.values()) {
-                if (j.journalId() != IMPORT_JOURNAL_ID) {
-                    j.requestRotation();
-                }
+        checkNotClosed();
+        checkpoints.checkpoint();
+    }
+
+    // ---------------------------------------------------------------- plumbing for OnlineCheckpoints
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    VolumeConfig config() {
+        return config;
+    }
+
+    /** The journals open now (any thread; a snapshot). */
+    List<Journal> openJournals() {
+        return new ArrayList<>(openJournals.values());
+    }
+
+    /** Seals the import journal, if open ({@link #putDurably} uses it under the same lock, synchronously). */
+    void rotateImportJournal() throws IOException {
+        synchronized (importLock) {
+            if (importJournal != null) {
+                importJournal.rotate();
             }
-            synchronized (importLock) {
-                if (importJournal != null) {
-                    importJournal.rotate();
-                }
-            }
-            long deadline = System.nanoTime() + ONLINE_CHECKPOINT_WAIT_NANOS;
-            while (openJournals.values().stream().anyMatch(Journal::rotationRequested)
-                    && System.nanoTime() - deadline < 0 && !closed) {
-                LockSupport.parkNanos(this, 10_000_000L);
-            }
-            List<Path> sealed = new ArrayList<>();
-            long bound = -1;
-            for (Path file : journalFiles()) {
-                long b = Journal.sealedBound(file.getFileName().toString());
-                if (b >= 0) {
-                    sealed.add(file);
-                    bound = Math.max(bound, b);
-                }
-            }
-            if (sealed.isEmpty()) {
-                return;
-            }
-            long w = publishedWatermark() - 1;
-            while (w < bound && System.nanoTime() - deadline < 0 && !closed) {
-                LockSupport.parkNanos(this, 10_000_000L);
-                w = publishedWatermark() - 1;
-            }
-            data.syncData();
-            lastCheckpointBytes = Checkpoint.write(directory, data.superblock(), w, index.records());
-            for (Path file : sealed) {
-                if (Journal.sealedBound(file.getFileName().toString()) <= w) {
-                    Files.deleteIfExists(file);
-                }
-            }
-            DataFile.syncDirectory(directory);
-            onlineCheckpoints.incrementAndGet();
         }
     }
 
-    private void stopCheckpoints() {
-        Thread t = checkpointer;
-        if (t == null) {
-            return;
-        }
-        LockSupport.unpark(t);
-        try {
-            t.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    /** fdatasync of the data file, then a checkpoint of the index at {@code highestSequence}; returns its size. */
+    long syncAndWriteCheckpoint(long highestSequence) throws IOException {
+        data.syncData();
+        return Checkpoint.write(directory, data.superblock(), highestSequence, index.records());
     }
 
     private void stopZeroAhead() {
@@ -1025,7 +960,7 @@ public final class Volume implements AutoCloseable {
         }
         closed = true;
         stopZeroAhead();
-        stopCheckpoints();
+        checkpoints.stop();
         IOException failure = null;
         for (Journal j : new ArrayList<>(openJournals.values())) {
             try {
