@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -101,34 +100,8 @@ public final class Journal implements AutoCloseable {
     private Group flushing;
     /** A spare group, so that steady-state group commit allocates only the records. */
     private Group spare = new Group();
-    /**
-     * Flagged PUTs in staging order, from staging until a CONFIRM covering them is written: their sequences and
-     * states, at absolute indices {@code [flaggedHead, flaggedTail)} of a ring that grows.
-     */
-    private long[] flaggedSequences = new long[64];
-    private byte[] flaggedStates = new byte[64];
-    /** For {@link #FLAGGED_WRITTEN}: the data-sync epoch its write completed in (a sync begun later covers it). */
-    private long[] flaggedEpochs = new long[64];
-    private long flaggedHead;
-    private long flaggedTail;
-    /** No flagged PUT before this index is pending: states only go from pending to resolved, so it only advances. */
-    private long flaggedFirstPending;
-    private static final byte FLAGGED_PENDING = 0;
-    private static final byte FLAGGED_DURABLE = 1;
-    private static final byte FLAGGED_FAILED = 2;
-    /** An inline PUT published, its extent written but not yet synced: not confirmable until a data sync. */
-    private static final byte FLAGGED_WRITTEN = 3;
-    /** Incremented by each {@link #beginDataSync}: a sync covers the writes of the epochs before it. */
-    private long syncEpoch;
-    /** Inline PUTs published since the last {@link #beginDataSync}, and when the first of them was. */
-    private int awaitingSync;
-    private long awaitingSyncSinceNs;
-    /**
-     * Sequence ranges {@code [first, last]} of flagged PUTs published but not yet covered by a durable CONFIRM:
-     * pairs in {@code confirmRanges[0, 2 * confirmRangeCount)}. The next group carries them.
-     */
-    private long[] confirmRanges = new long[16];
-    private int confirmRangeCount;
+    /** The PUTs that need a CONFIRM, from staging until one is durable. */
+    private final ConfirmLedger confirms = new ConfirmLedger();
     /** Extents of PUTs whose body failed after their entry became durable: held until restart. */
     private long heldExtents;
     /**
@@ -155,7 +128,7 @@ public final class Journal implements AutoCloseable {
         int id;
         boolean writeDone;
         boolean writeOk;
-        /** CONFIRM ranges encoded into this group (the first ones of {@link #confirmRanges}). */
+        /** CONFIRM ranges encoded into this group (the first ones of {@link #confirms}). */
         int carriedConfirms;
 
         void reset() {
@@ -457,7 +430,7 @@ public final class Journal implements AutoCloseable {
         handle.entryDurable = false;
         handle.bodyDone = false;
         handle.bodyDurable = false;
-        handle.flaggedIndex = appendFlagged(s.put.sequence());
+        handle.flaggedIndex = confirms.append(s.put.sequence());
         s.pending = handle;
     }
 
@@ -509,61 +482,29 @@ public final class Journal implements AutoCloseable {
         if (p.entryDurable && p.bodyDurable) {
             volume.index().publish(p.record);
             if (p.inline) {
-                // The entry holds the body durably; the extent copy is confirmed after the next data sync.
-                markFlagged(p.flaggedIndex, FLAGGED_WRITTEN);
-                flaggedEpochs[(int) (p.flaggedIndex & (flaggedEpochs.length - 1))] = syncEpoch;
-                if (awaitingSync++ == 0) {
-                    awaitingSyncSinceNs = System.nanoTime();
-                }
+                confirms.written(p.flaggedIndex); // the entry holds the body; the extent copy waits for a data sync
             } else {
-                markFlagged(p.flaggedIndex, FLAGGED_DURABLE);
+                confirms.durable(p.flaggedIndex);
             }
         } else if (p.entryDurable) {
             heldExtents++; // entry durable, body not: keep the extent until recovery decides
-            markFlagged(p.flaggedIndex, FLAGGED_FAILED);
+            confirms.failed(p.flaggedIndex);
         } else {
             if (!broken) {
                 volume.release(p.record.extent()); // no entry names it (the failed write was cut off)
             }
-            markFlagged(p.flaggedIndex, FLAGGED_FAILED);
+            confirms.failed(p.flaggedIndex);
         }
-    }
-
-    private long appendFlagged(long sequence) {
-        if (flaggedTail - flaggedHead == flaggedSequences.length) {
-            int capacity = flaggedSequences.length * 2;
-            long[] seqs = new long[capacity];
-            byte[] states = new byte[capacity];
-            long[] epochs = new long[capacity];
-            for (long i = flaggedHead; i < flaggedTail; i++) {
-                int from = (int) (i & (flaggedSequences.length - 1));
-                int to = (int) (i & (capacity - 1));
-                seqs[to] = flaggedSequences[from];
-                states[to] = flaggedStates[from];
-                epochs[to] = flaggedEpochs[from];
-            }
-            flaggedSequences = seqs;
-            flaggedStates = states;
-            flaggedEpochs = epochs;
-        }
-        int at = (int) (flaggedTail & (flaggedSequences.length - 1));
-        flaggedSequences[at] = sequence;
-        flaggedStates[at] = FLAGGED_PENDING;
-        return flaggedTail++;
-    }
-
-    private void markFlagged(long index, byte state) {
-        flaggedStates[(int) (index & (flaggedStates.length - 1))] = state;
     }
 
     /** Inline PUTs published whose extents await a data sync ({@link #beginDataSync}). */
     public int inlineAwaitingSync() {
-        return awaitingSync;
+        return confirms.awaitingSync();
     }
 
     /** {@link System#nanoTime()} when the first of {@link #inlineAwaitingSync()} was published. */
     public long inlineAwaitingSyncSinceNs() {
-        return awaitingSyncSinceNs;
+        return confirms.awaitingSyncSinceNs();
     }
 
     /**
@@ -571,8 +512,7 @@ public final class Journal implements AutoCloseable {
      * epoch that sync covers, to pass to {@link #dataSynced} — every inline PUT published before this call.
      */
     public long beginDataSync() {
-        awaitingSync = 0;
-        return syncEpoch++;
+        return confirms.beginDataSync();
     }
 
     /**
@@ -581,40 +521,7 @@ public final class Journal implements AutoCloseable {
      * checking their extents against their entries.
      */
     public void dataSynced(long epoch, boolean durable) {
-        for (long i = flaggedHead; i < flaggedTail; i++) {
-            int at = (int) (i & (flaggedStates.length - 1));
-            if (flaggedStates[at] == FLAGGED_WRITTEN && flaggedEpochs[at] <= epoch) {
-                flaggedStates[at] = durable ? FLAGGED_DURABLE : FLAGGED_FAILED;
-            }
-        }
-    }
-
-    /**
-     * Turns the resolved prefix of the flagged PUTs into CONFIRM ranges (runs of durable ones; a failed one ends a
-     * run and is never confirmed). Stops at the first still pending or awaiting a data sync: later ones wait for
-     * it, which only delays their CONFIRM (recovery would check their bodies meanwhile).
-     */
-    private void collectConfirms() {
-        long runFirst = -1;
-        long runLast = -1;
-        while (flaggedHead < flaggedTail) {
-            int at = (int) (flaggedHead & (flaggedStates.length - 1));
-            byte state = flaggedStates[at];
-            if (state == FLAGGED_PENDING || state == FLAGGED_WRITTEN) {
-                break;
-            }
-            if (state == FLAGGED_DURABLE) {
-                runFirst = runFirst < 0 ? flaggedSequences[at] : runFirst;
-                runLast = flaggedSequences[at];
-            } else if (runFirst >= 0) {
-                addConfirm(runFirst, runLast);
-                runFirst = -1;
-            }
-            flaggedHead++;
-        }
-        if (runFirst >= 0) {
-            addConfirm(runFirst, runLast);
-        }
+        confirms.dataSynced(epoch, durable);
     }
 
     /**
@@ -626,14 +533,7 @@ public final class Journal implements AutoCloseable {
         if (flushing != null) {
             low = Math.min(low, flushing.lowestSequence);
         }
-        flaggedFirstPending = Math.max(flaggedFirstPending, flaggedHead);
-        while (flaggedFirstPending < flaggedTail
-                && flaggedStates[(int) (flaggedFirstPending & (flaggedStates.length - 1))] != FLAGGED_PENDING) {
-            flaggedFirstPending++; // amortised O(1): each entry is passed once
-        }
-        if (flaggedFirstPending < flaggedTail) {
-            low = Math.min(low, flaggedSequences[(int) (flaggedFirstPending & (flaggedSequences.length - 1))]);
-        }
+        low = Math.min(low, confirms.firstPendingSequence());
         lowestUnpublished = low;
     }
 
@@ -768,12 +668,12 @@ public final class Journal implements AutoCloseable {
                     + " rolled back; restart to recover");
         }
         // CONFIRMs of earlier flagged PUTs ride along (they describe durable facts, any order is fine).
-        collectConfirms();
-        for (int i = 0; i < confirmRangeCount; i++) {
+        confirms.collect();
+        for (int i = 0; i < confirms.rangeCount(); i++) {
             ensureRoom(g, JournalLayout.CONFIRM_SIZE);
-            g.length += JournalLayout.encodeConfirm(g.bytes, g.length, confirmRanges[2 * i], confirmRanges[2 * i + 1]);
+            g.length += JournalLayout.encodeConfirm(g.bytes, g.length, confirms.rangeFirst(i), confirms.rangeLast(i));
         }
-        g.carriedConfirms = confirmRangeCount;
+        g.carriedConfirms = confirms.rangeCount();
         if (mapping != null) {
             g.writeOffset = appendOffsetBytes;
             g.writeLength = g.length;
@@ -866,7 +766,7 @@ public final class Journal implements AutoCloseable {
             }
             appendOffsetBytes = end;
             fileEndBytes = Math.max(fileEndBytes, g.writeOffset + g.writeLength);
-            dropCarriedConfirms(g.carriedConfirms);
+            confirms.dropCarried(g.carriedConfirms);
         }
         // Durable: now visible, in staging order (which is sequence order within this journal).
         for (int i = 0; i < g.count; i++) {
@@ -899,23 +799,6 @@ public final class Journal implements AutoCloseable {
             volume.pruneTombstones();
         }
         return n;
-    }
-
-    private void addConfirm(long first, long last) {
-        if (2 * confirmRangeCount + 2 > confirmRanges.length) {
-            confirmRanges = Arrays.copyOf(confirmRanges, confirmRanges.length * 2);
-        }
-        confirmRanges[2 * confirmRangeCount] = first;
-        confirmRanges[2 * confirmRangeCount + 1] = last;
-        confirmRangeCount++;
-    }
-
-    private void dropCarriedConfirms(int carried) {
-        if (carried == 0) {
-            return;
-        }
-        System.arraycopy(confirmRanges, 2 * carried, confirmRanges, 0, 2 * (confirmRangeCount - carried));
-        confirmRangeCount -= carried;
     }
 
     /**
