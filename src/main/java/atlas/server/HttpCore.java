@@ -30,9 +30,13 @@ import java.util.ArrayList;
  * completion instead ({@link atlas.store.Journal.PendingPut}). A lone writer waits for nothing but its own two
  * concurrent writes; under load the group grows with whatever arrived while the previous write was on its way.
  * <pre>
- *  turn end:  flushing group's journal write done? --> publish, answer its connections (bodies done)
+ *  turn end:  enough inline PUTs awaiting a data sync (or old ones)? --> fdatasync the data file (asynchronous)
+ *             flushing group's journal write done? --> publish, answer its connections (bodies done)
+ *             between two group writes, if the checkpointer asked: seal the journal file, go on in a fresh one
  *             then: nothing flushing and entries staged? --> begin the next group's journal write
  * </pre>
+ * Small bodies ride in their entries ({@link Journal#stagePutInline}), so a group of them costs one flush; their
+ * extent copies are confirmed by the data syncs started here.
  */
 final class HttpCore implements CoreProtocol {
     final ServerConfig config;
