@@ -51,9 +51,12 @@ public final class RequestHead {
         this(HttpLimits.DEFAULTS);
     }
 
-    /** A head whose path buffer holds the decoded path of any request line within {@code limits}. */
+    /** Decoded-path bytes a head starts with; the parser grows them for a longer request target. */
+    static final int INITIAL_PATH_BYTES = 256;
+
+    /** A head for requests within {@code limits}: its path buffer grows with the longest target seen. */
     public RequestHead(HttpLimits limits) {
-        path = new byte[limits.maxRequestLineBytes()];
+        path = new byte[Math.min(INITIAL_PATH_BYTES, limits.maxRequestLineBytes())];
         clear();
     }
 
@@ -107,6 +110,11 @@ public final class RequestHead {
     /** True when the path ends with '/' (or is empty): a listing request. */
     public boolean pathIsDirectory() {
         return pathLength == 0 || path[pathLength - 1] == '/';
+    }
+
+    /** Bytes of the raw query after '?', or -1 without one (no allocation, unlike {@link #query()}). */
+    public int queryLength() {
+        return queryOffset < 0 ? -1 : queryLength;
     }
 
     /** Raw query string (after '?', not decoded) or null. Allocates. */

@@ -110,6 +110,8 @@ public final class RequestParser {
         if (!started || start != this.start) {
             begin(buf, start, head);
         }
+        // The caller may have moved the bytes to a larger buffer at the same indices (a head outgrowing a small one).
+        head.buffer = buf;
         if (outcome != NEED_MORE) {
             return outcome;
         }
@@ -155,9 +157,6 @@ public final class RequestParser {
         outcome = NEED_MORE;
         head.clear();
         head.buffer = buf;
-        if (head.path.length < limits.maxRequestLineBytes()) {
-            head.path = new byte[limits.maxRequestLineBytes()]; // once per head: sized for these limits
-        }
     }
 
     /** Applies the line {@code buf[from, to)} (terminator excluded); {@code next} is the index after its LF. */
@@ -295,6 +294,11 @@ public final class RequestParser {
      * head's path buffer without its leading '/', and records the raw query after '?'.
      */
     private static int decodePath(ByteBuffer buf, int from, int to, RequestHead head) {
+        if (head.path.length < to - from) {
+            // Decoding never lengthens: the raw target bounds the path. Grown once per connection, if ever (most
+            // paths fit the initial size), so an idle connection does not hold a request line's worth of bytes.
+            head.path = new byte[Math.max(to - from, 2 * head.path.length)];
+        }
         byte[] path = head.path;
         int n = 0;
         int segmentStart = 0;

@@ -37,19 +37,23 @@ final class AccessLogFormat {
     private static final String[] MONTHS =
             {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
-    /** What is known of an exchange once its head was parsed. */
+    /**
+     * What is known of an exchange once its head was parsed. One per exchange in progress, pooled; its arrays start
+     * at what a typical request needs and grow to the worst case only for a request that needs it, so thousands of
+     * concurrent exchanges do not hold 15 KiB each.
+     */
     static final class Pending {
         /** {@code host - - [time] "request line"} ready to copy. */
-        final byte[] head = new byte[MAX_REQUEST * 8 + 256];
+        byte[] head = new byte[512];
         int headLength;
         /** Where the request line (inside the quotes) lies in {@link #head}. */
         int requestStart;
         int requestEnd;
         /** {@code "referer" "user agent"}. */
-        final byte[] headers = new byte[MAX_HEADER * 8 + 16];
+        byte[] headers = new byte[256];
         int headersLength;
         /** {@code "range"}. */
-        final byte[] range = new byte[MAX_HEADER * 4 + 4];
+        byte[] range = new byte[64];
         int rangeLength;
         long requestBodyBytes;
 
@@ -79,6 +83,7 @@ final class AccessLogFormat {
             p = new Pending();
         }
         RequestHead h = c.head;
+        reserve(p, h);
         int n = writeHostAndTime(c, p.head);
         p.head[n++] = '"';
         p.requestStart = n;
@@ -107,6 +112,30 @@ final class AccessLogFormat {
         p.rangeLength = putQuotedField(p.range, 0, h, Field.RANGE);
         p.requestBodyBytes = Math.max(0, h.contentLength());
         pending.put(c, p);
+    }
+
+    /**
+     * Grows {@code p}'s arrays to the worst case of this request: every byte escaped as {@code \xHH}, fields cut at
+     * their maxima, plus the fixed parts (host of at most 64 bytes, time, method, version, quotes).
+     */
+    private static void reserve(Pending p, RequestHead h) {
+        int query = h.queryLength() < 0 ? 0 : 1 + 4 * Math.min(h.queryLength(), MAX_REQUEST);
+        int head = 256 + 4 * Math.min(h.pathLength(), MAX_REQUEST) + query;
+        if (p.head.length < head) {
+            p.head = new byte[head];
+        }
+        int headers = 16 + 4 * (fieldBytes(h, Field.REFERER) + fieldBytes(h, Field.USER_AGENT));
+        if (p.headers.length < headers) {
+            p.headers = new byte[headers];
+        }
+        int range = 8 + 4 * fieldBytes(h, Field.RANGE);
+        if (p.range.length < range) {
+            p.range = new byte[range];
+        }
+    }
+
+    private static int fieldBytes(RequestHead h, Field f) {
+        return h.valueOffset(f) < 0 ? 0 : Math.min(h.valueLength(f), MAX_HEADER);
     }
 
     /** The staged request of {@code c}, removed; null when the exchange was refused before a valid head. */

@@ -115,8 +115,36 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
             return;
         }
         compactReceiveBuffer();
+        shrinkReceiveBuffer();
         parser.reset();
         parseHead();
+    }
+
+    /**
+     * A head outgrew the small receive buffer, or a chunked body is about to stream through it: its bytes move to a
+     * large one at the same indices, so the parser's (or the chunk decoder's) positions stay valid. No receive is in
+     * flight here. The next request goes back to a small one ({@link #shrinkReceiveBuffer}).
+     */
+    void growReceiveBuffer() {
+        if (recv.capacity() >= core.largeReceiveBufferBytes) {
+            return;
+        }
+        ByteBuffer large = core.takeLargeReceiveBuffer();
+        large.put(0, recv, 0, recvEnd);
+        core.giveBackReceiveBuffer(recv);
+        recv = large;
+    }
+
+    /** Back to a small receive buffer once nothing (not even a pipelined request's start) needs the large one. */
+    private void shrinkReceiveBuffer() {
+        if (recv.capacity() != HttpCore.RECEIVE_BUFFER_BYTES && recvEnd - recvStart <= HttpCore.RECEIVE_BUFFER_BYTES) {
+            ByteBuffer small = core.takeReceiveBuffer();
+            small.put(0, recv, recvStart, recvEnd - recvStart);
+            recvEnd -= recvStart;
+            recvStart = 0;
+            core.giveBackReceiveBuffer(recv);
+            recv = small;
+        }
     }
 
     void compactReceiveBuffer() {
@@ -143,8 +171,11 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
                 transport.deadline(now + core.config.idleTimeout().toNanos());
             }
             if (recvEnd == recv.capacity()) {
-                respondError(431, "request head too large");
-                return;
+                if (recv.capacity() >= core.largeReceiveBufferBytes) {
+                    respondError(431, "request head too large");
+                    return;
+                }
+                growReceiveBuffer();
             }
             transport.receive(recv, recvEnd, recv.capacity() - recvEnd);
             return;

@@ -69,14 +69,25 @@ final class HttpCore implements CoreProtocol {
     private boolean journalDurable;
     private String journalFailure;
     private final ArrayDeque<ByteBuffer> freeReceiveBuffers = new ArrayDeque<>();
+    private final ArrayDeque<ByteBuffer> freeLargeReceiveBuffers = new ArrayDeque<>();
     private final ArrayDeque<ByteBuffer> freeOutBuffers = new ArrayDeque<>();
     private final byte[] date = new byte[HttpDate.LENGTH];
     private long dateSecond = -1;
     private boolean draining;
 
-    /** Bytes of a connection's receive buffer: a maximal head plus room for the start of a pipelined one. */
-    final int receiveBufferBytes;
-    static final int OUT_BUFFER_BYTES = 8 * 1024;
+    /**
+     * Bytes of a connection's receive buffer: a typical head (well under 1 KiB from players and encoders) and the
+     * start of a pipelined one. Every open connection holds one, idle or not, so it is kept small; a head that
+     * outgrows it moves to a {@link #largeReceiveBufferBytes} one for the rest of its request.
+     */
+    static final int RECEIVE_BUFFER_BYTES = 4096;
+    /** A maximal head plus room for the start of a pipelined one. */
+    final int largeReceiveBufferBytes;
+    /**
+     * Bytes of a connection's out buffer: a response head (under 1 KiB), a multipart part header, or an error or 100
+     * Continue; held by every open connection, so no bigger. A larger body (a long listing) gets a one-off buffer.
+     */
+    static final int OUT_BUFFER_BYTES = 4 * 1024;
 
     HttpCore(ServerConfig config, Volume volume, CoreContext context, MetricsCore metrics, TlsCore tls) {
         this.config = config;
@@ -86,7 +97,7 @@ final class HttpCore implements CoreProtocol {
         this.metrics = metrics;
         this.counters = metrics.counters;
         this.observer = metrics;
-        this.receiveBufferBytes = config.limits().maxHeadBytes() + 4096;
+        this.largeReceiveBufferBytes = Math.max(RECEIVE_BUFFER_BYTES, config.limits().maxHeadBytes() + 4096);
         try {
             this.journal = volume.journal(context.coreIndex());
         } catch (IOException e) {
@@ -251,7 +262,22 @@ final class HttpCore implements CoreProtocol {
 
     ByteBuffer takeReceiveBuffer() {
         ByteBuffer b = freeReceiveBuffers.pollLast();
-        return b != null ? b.clear() : ByteBuffer.allocateDirect(receiveBufferBytes);
+        return b != null ? b.clear() : ByteBuffer.allocateDirect(RECEIVE_BUFFER_BYTES);
+    }
+
+    /** For a head that outgrew {@link #RECEIVE_BUFFER_BYTES}; back with {@link #giveBackReceiveBuffer}. */
+    ByteBuffer takeLargeReceiveBuffer() {
+        ByteBuffer b = freeLargeReceiveBuffers.pollLast();
+        return b != null ? b.clear() : ByteBuffer.allocateDirect(largeReceiveBufferBytes);
+    }
+
+    /** Takes back a receive buffer of either size (a bounded stock of each). */
+    void giveBackReceiveBuffer(ByteBuffer receive) {
+        ArrayDeque<ByteBuffer> free = receive.capacity() == RECEIVE_BUFFER_BYTES ? freeReceiveBuffers
+                : freeLargeReceiveBuffers;
+        if (free.size() < 1024) {
+            free.addLast(receive);
+        }
     }
 
     ByteBuffer takeOutBuffer() {
@@ -263,9 +289,7 @@ final class HttpCore implements CoreProtocol {
     void giveBack(ByteBuffer receive, ByteBuffer out) {
         counters.connectionsClosed.increment(); // once per connection, from its onClosed
         // Keep a bounded stock: enough for a reconnect storm, not a leak after one.
-        if (freeReceiveBuffers.size() < 1024) {
-            freeReceiveBuffers.addLast(receive);
-        }
+        giveBackReceiveBuffer(receive);
         if (out != null && freeOutBuffers.size() < 1024) {
             freeOutBuffers.addLast(out);
         }

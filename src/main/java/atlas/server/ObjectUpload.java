@@ -202,6 +202,7 @@ final class ObjectUpload {
         c.transport.deadline(c.transport.nowNs() + c.core.config.headerTimeout().toNanos());
         if (isChunked) {
             c.compactReceiveBuffer();
+            c.growReceiveBuffer(); // a chunked body streams through the receive buffer: large reads, fewer of them
             c.transport.receive(c.recv, c.recvEnd, c.recv.capacity() - c.recvEnd);
         } else {
             int want = (int) Math.min(io.dataCapacity() - fill, declaredLength - written - fill);

@@ -127,6 +127,22 @@ class OperatorIT {
     }
 
     @Test
+    void shouldLogTheWorstCaseRequestEscapedAndCut() throws Exception {
+        // Path bytes and field bytes escaped (\xHH is four bytes per byte; the query is logged raw), fields at and
+        // past their cuts: the per-exchange buffers grow to the worst case instead of always holding it.
+        String path = "demo/" + "%C3%A9".repeat(150) + ".ts";
+        String query = "tok=" + "%22".repeat(1200);
+        String agent = "\u00e9\"".repeat(400);
+        HttpCurl.Response r = curl.run("-A", agent, "-e", "r".repeat(700), "-H", "Range: bytes=" + "0,".repeat(300)
+                + "0-1", server.url(path + "?" + query));
+        assertThat(r.status()).isEqualTo(404);
+        String line = awaitLine(accessLog, "GET /demo/\\xc3\\xa9\\xc3\\xa9");
+        assertThat(line).contains("?tok=%22%22").contains(" 404 ").endsWith(" - ok")
+                .contains("\"" + "r".repeat(512) + "\" ");
+        assertThat(line.length()).isLessThan(16 * 1024);
+    }
+
+    @Test
     void shouldReopenTheAccessLogWhenRotated() throws Exception {
         curl.run(server.url("demo/index.m3u8?before-rotation"));
         awaitLine(accessLog, "before-rotation");

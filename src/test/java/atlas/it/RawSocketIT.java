@@ -77,6 +77,25 @@ class RawSocketIT {
     }
 
     @Test
+    void shouldServeHeadsLargerThanTheSmallReceiveBufferAndGoBackToSmallOnes() throws Exception {
+        // Every connection starts with a 4 KiB receive buffer; a 12 KiB head (a fat cookie) moves to a large one
+        // mid-head, a pipelined request behind it must survive the move, and the connection keeps serving after.
+        String cookie = "Cookie: session=" + "c".repeat(12 * 1024) + "\r\n";
+        String big = "GET /fx/a.bin HTTP/1.1\r\nHost: x\r\n" + cookie + "\r\n";
+        try (RawConnection c = connect()) {
+            c.send(big + get("/fx/b.ts") + big);
+            assertOk(c.read(), A);
+            assertOk(c.read(), B);
+            assertOk(c.read(), A);
+            assertOk(c.send(get("/fx/c.bin")).read(), C);
+            // A request target longer than the initial 256-byte path buffer (names go up to 1024 bytes).
+            RawConnection.Response r = c.send(get("/fx/" + "p".repeat(900) + ".bin")).read();
+            assertThat(r.status()).as(r.toString()).isEqualTo(404);
+            assertOk(c.send(get("/fx/a.bin")).read(), A);
+        }
+    }
+
+    @Test
     void shouldAnswerAGetPipelinedAfterAPutWithABody() throws Exception {
         byte[] content = random(10_000, 5);
         try (RawConnection c = connect()) {
