@@ -1,6 +1,6 @@
 # lib.sh — what every benchmark script here needs the same way; sourced after PROG and ROOT are set.
 #   die/note                 one line on stderr, prefixed with the script's name (die exits 2: a setup failure)
-#   seconds, bytes_of        parse 10s/2m/1h and 300k/1m/307200; print nothing when malformed
+#   seconds, bytes_of        parse 10s/2m/1h and 300k/1m/2g/307200; print nothing when malformed
 #   check_jdk_and_jar        find JDK 25+ (sets JDK) and check --jar or the means to build; appends to missing
 #   prepare_jar              build target/atlas.jar when stale (unless --jar), copy it into $WORK, set JAR_DESC, JAVA
 
@@ -18,11 +18,12 @@ seconds() { # 10s | 2m | 1h | 10 → seconds; empty when malformed
   return 0
 }
 
-bytes_of() { # 300k | 64K | 1m | 307200 → bytes; empty when malformed
+bytes_of() { # 300k | 64K | 1m | 2g | 307200 → bytes; empty when malformed
   local v="${1,,}"
   case "$v" in
     *k|*kib) v="${v%ib}"; v="${v%k}"; [[ "$v" =~ ^[1-9][0-9]*$ ]] && echo $((v * 1024)) ;;
     *m|*mib) v="${v%ib}"; v="${v%m}"; [[ "$v" =~ ^[1-9][0-9]*$ ]] && echo $((v * 1048576)) ;;
+    *g|*gib) v="${v%ib}"; v="${v%g}"; [[ "$v" =~ ^[1-9][0-9]*$ ]] && echo $((v * 1073741824)) ;;
     *) [[ "$v" =~ ^[1-9][0-9]*$ ]] && echo "$v" ;;
   esac
   return 0
