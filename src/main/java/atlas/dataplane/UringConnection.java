@@ -199,20 +199,15 @@ final class UringConnection implements Transport {
 
     @Override
     public void writeDiskDurable(IoBuffer buffer, int bufferOffset, int length, long fileOffset) {
-        if (closing) {
-            return;
-        }
-        diskBuffer = buffer;
-        diskAddress = buffer.segment().address() + bufferOffset;
-        diskRemaining = length;
-        diskTotal = length;
-        diskFileOffset = fileOffset;
-        diskLazy = false;
-        loop.submitDiskWrite(this, buffer, diskAddress, diskRemaining, diskFileOffset, false);
+        writeDisk(buffer, bufferOffset, length, fileOffset, false);
     }
 
     @Override
     public void writeDiskLazy(IoBuffer buffer, int bufferOffset, int length, long fileOffset) {
+        writeDisk(buffer, bufferOffset, length, fileOffset, true);
+    }
+
+    private void writeDisk(IoBuffer buffer, int bufferOffset, int length, long fileOffset, boolean lazy) {
         if (closing) {
             return;
         }
@@ -221,8 +216,8 @@ final class UringConnection implements Transport {
         diskRemaining = length;
         diskTotal = length;
         diskFileOffset = fileOffset;
-        diskLazy = true;
-        loop.submitDiskWrite(this, buffer, diskAddress, diskRemaining, diskFileOffset, true);
+        diskLazy = lazy;
+        loop.submitDiskWrite(this, buffer, diskAddress, diskRemaining, diskFileOffset, lazy);
     }
 
     /** A durable-write CQE: a short write continues where it stopped (O_DIRECT keeps it block aligned). */

@@ -285,22 +285,22 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
 
     @Override
     public void writeDurable(int fd, MemorySegment src, long fileOffset, WriteCompletion completion) {
-        CoreWrite w = freeCoreWrites.pollLast();
-        if (w == null) {
-            w = new CoreWrite(coreWrites.size());
-            coreWrites.add(w);
-        }
-        w.completion = completion;
-        w.fd = fd;
+        CoreWrite w = takeCoreWrite(fd, completion);
         w.src = src;
         w.done = 0;
         w.fileOffset = fileOffset;
-        coreWritesInFlight++;
         submitCoreWrite(w);
     }
 
     @Override
     public void syncData(int fd, WriteCompletion completion) {
+        CoreWrite w = takeCoreWrite(fd, completion);
+        w.src = null;
+        ring.prepFsync(sqe(), fd, true, userData(OP_CORE_WRITE, w.slot));
+    }
+
+    /** A free slot (or a new one) for a core-level operation on {@code fd}, counted in flight. */
+    private CoreWrite takeCoreWrite(int fd, WriteCompletion completion) {
         CoreWrite w = freeCoreWrites.pollLast();
         if (w == null) {
             w = new CoreWrite(coreWrites.size());
@@ -308,9 +308,8 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
         }
         w.completion = completion;
         w.fd = fd;
-        w.src = null;
         coreWritesInFlight++;
-        ring.prepFsync(sqe(), fd, true, userData(OP_CORE_WRITE, w.slot));
+        return w;
     }
 
     private void submitCoreWrite(CoreWrite w) {

@@ -3,19 +3,17 @@ package atlas.store;
 import static atlas.store.StoreTestSupport.B;
 import static atlas.store.StoreTestSupport.bytes;
 import static atlas.store.StoreTestSupport.crc;
+import static atlas.store.StoreTestSupport.flush;
 import static atlas.store.StoreTestSupport.get;
 import static atlas.store.StoreTestSupport.put;
 import static atlas.store.StoreTestSupport.smallConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import atlas.posix.Libc;
-import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -30,11 +28,11 @@ class BodyInFlightCommitTest {
     @TempDir
     Path dir;
 
-    private final ByteArrayOutputStream warningBytes = new ByteArrayOutputStream();
-    private final PrintStream warnings = new PrintStream(warningBytes, true, StandardCharsets.UTF_8);
+    private final CapturedWarnings captured = new CapturedWarnings();
+    private final PrintStream warnings = captured.stream;
 
     private String warnings() {
-        return warningBytes.toString(StandardCharsets.UTF_8);
+        return captured.text();
     }
 
     /** The body of a PUT that the test writes (or not) itself, as the server's last body write would. */
@@ -56,14 +54,6 @@ class BodyInFlightCommitTest {
     private static void stage(Journal j, Journal.PendingPut p, String name, Body b) {
         j.stagePutBodyInFlight(p, ObjectKey.of(name), b.extent(), b.content().length, "video/mp2t", crc(b.content()),
                 1234L);
-    }
-
-    /** Writes the group the way the io_uring engine does: the returned image at the returned offset. */
-    private static void flush(Journal j) throws Exception {
-        MemorySegment bytes = j.beginFlush();
-        assertThat(Libc.pwrite(j.fd(), bytes, bytes.byteSize(), j.flushOffset())).isEqualTo(bytes.byteSize());
-        j.journalWritten(true);
-        j.completeFlush();
     }
 
     @Test
@@ -123,7 +113,7 @@ class BodyInFlightCommitTest {
             // Dropping is final: the recovery checkpointed, so the entries are gone from the journal.
             assertThat(again.objectCount()).isEqualTo(1);
         }
-        warningBytes.reset();
+        captured.reset();
         try (Volume again = Volume.open(smallConfig(dir), warnings)) {
             assertThat(warnings()).isEmpty();
             assertThat(again.objectCount()).isEqualTo(1);

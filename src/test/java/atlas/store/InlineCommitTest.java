@@ -3,13 +3,12 @@ package atlas.store;
 import static atlas.store.StoreTestSupport.B;
 import static atlas.store.StoreTestSupport.bytes;
 import static atlas.store.StoreTestSupport.crc;
+import static atlas.store.StoreTestSupport.flush;
 import static atlas.store.StoreTestSupport.get;
 import static atlas.store.StoreTestSupport.smallConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import atlas.posix.Libc;
-import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -28,11 +27,11 @@ class InlineCommitTest {
     @TempDir
     Path dir;
 
-    private final ByteArrayOutputStream warningBytes = new ByteArrayOutputStream();
-    private final PrintStream warnings = new PrintStream(warningBytes, true, StandardCharsets.UTF_8);
+    private final CapturedWarnings captured = new CapturedWarnings();
+    private final PrintStream warnings = captured.stream;
 
     private String warnings() {
-        return warningBytes.toString(StandardCharsets.UTF_8);
+        return captured.text();
     }
 
     /** A small body in a block-aligned buffer, as the server has it after receiving it. */
@@ -49,13 +48,6 @@ class InlineCommitTest {
         j.stagePutInline(p, ObjectKey.of(name), e, buf.asSlice(0, length), "application/vnd.apple.mpegurl",
                 crc(content), 99L);
         return e;
-    }
-
-    private static void flush(Journal j) throws Exception {
-        MemorySegment bytes = j.beginFlush();
-        assertThat(Libc.pwrite(j.fd(), bytes, bytes.byteSize(), j.flushOffset())).isEqualTo(bytes.byteSize());
-        j.journalWritten(true);
-        j.completeFlush();
     }
 
     @Test

@@ -3,19 +3,17 @@ package atlas.store;
 import static atlas.store.StoreTestSupport.B;
 import static atlas.store.StoreTestSupport.bytes;
 import static atlas.store.StoreTestSupport.crc;
+import static atlas.store.StoreTestSupport.flush;
 import static atlas.store.StoreTestSupport.get;
 import static atlas.store.StoreTestSupport.put;
 import static atlas.store.StoreTestSupport.smallConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import atlas.posix.Libc;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -34,20 +32,13 @@ class JournalRotationTest {
     @TempDir
     Path dir;
 
-    private final ByteArrayOutputStream warningBytes = new ByteArrayOutputStream();
-    private final PrintStream warnings = new PrintStream(warningBytes, true, StandardCharsets.UTF_8);
+    private final CapturedWarnings captured = new CapturedWarnings();
+    private final PrintStream warnings = captured.stream;
 
     private List<String> journalFiles() throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("journal-")).sorted().toList();
         }
-    }
-
-    private static void flush(Journal j) throws Exception {
-        MemorySegment bytes = j.beginFlush();
-        assertThat(Libc.pwrite(j.fd(), bytes, bytes.byteSize(), j.flushOffset())).isEqualTo(bytes.byteSize());
-        j.journalWritten(true);
-        j.completeFlush();
     }
 
     @Test
@@ -77,7 +68,7 @@ class JournalRotationTest {
             assertThat(get(again, again.lookup("old.ts"))).isEqualTo(bytes(700, 3));
             assertThat(get(again, again.lookup("new.ts"))).isEqualTo(bytes(100, 2));
             assertThat(get(again, again.lookup("flagged.ts"))).isEqualTo(body);
-            String w = warningBytes.toString(StandardCharsets.UTF_8);
+            String w = captured.text();
             assertThat(w).as("the CONFIRM in the later file covers the PUT: no body re-read").doesNotContain("checked");
             // Appending continues in the live file after the restart.
             try (Journal j = again.journal(0)) {

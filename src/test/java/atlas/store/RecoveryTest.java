@@ -7,12 +7,10 @@ import static atlas.store.StoreTestSupport.smallConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -23,11 +21,11 @@ class RecoveryTest {
     @TempDir
     Path dir;
 
-    private final ByteArrayOutputStream warningBytes = new ByteArrayOutputStream();
-    private final PrintStream warnings = new PrintStream(warningBytes, true, StandardCharsets.UTF_8);
+    private final CapturedWarnings captured = new CapturedWarnings();
+    private final PrintStream warnings = captured.stream;
 
     private String warnings() {
-        return warningBytes.toString(StandardCharsets.UTF_8);
+        return captured.text();
     }
 
     /** Writes a, b, c with one commit each into journal 1 and "crashes"; returns the file offsets of the entries. */
@@ -241,7 +239,7 @@ class RecoveryTest {
                     .contains("dropping 'x.ts' (sequence 1): its extent no longer holds its bytes (CRC mismatch)")
                     .contains("Re-read all 2 live objects: 1 intact, 1 dropped (x.ts)");
         }
-        warningBytes.reset();
+        captured.reset();
         try (Volume again = Volume.open(smallConfig(dir), warnings)) {
             assertThat(again.objectCount()).isEqualTo(1);
             assertThat(warnings()).as("decided once, checkpointed").isEmpty();

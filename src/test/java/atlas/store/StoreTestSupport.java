@@ -45,6 +45,17 @@ final class StoreTestSupport {
         return r;
     }
 
+    /** Writes the staged group the way the io_uring engine does: the returned image at the returned offset. */
+    static void flush(Journal j) throws IOException {
+        MemorySegment bytes = j.beginFlush();
+        long n = atlas.posix.Libc.pwrite(j.fd(), bytes, bytes.byteSize(), j.flushOffset());
+        if (n != bytes.byteSize()) {
+            throw new IOException("short journal write: " + n + " of " + bytes.byteSize());
+        }
+        j.journalWritten(true);
+        j.completeFlush();
+    }
+
     /** The serving path: O_DIRECT read of the whole extent, then cut to the object's length. */
     static byte[] get(Volume v, ObjectRecord r) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
