@@ -65,6 +65,8 @@ final class HttpCore implements CoreProtocol {
     private final CoreIo.WriteCompletion dataSynced = this::onDataSynced;
     private boolean dataSyncInFlight;
     private long dataSyncEpoch;
+    private long dataSyncStartNs;
+    private long journalWriteStartNs;
     /** Outcome of the flushing group's journal write (valid once it reported). */
     private boolean journalDurable;
     private String journalFailure;
@@ -179,6 +181,7 @@ final class HttpCore implements CoreProtocol {
                 journalDurable = journal.writeThroughMapping();
                 journalFailure = journalDurable ? null : "write-back of the journal mapping failed";
             } else {
+                journalWriteStartNs = System.nanoTime();
                 io.writeDurable(journal.fd(), group, journal.flushOffset(), journalWritten);
             }
         }
@@ -205,11 +208,13 @@ final class HttpCore implements CoreProtocol {
         dataSyncInFlight = true;
         dataSyncEpoch = journal.beginDataSync();
         counters.dataSyncs.increment();
+        dataSyncStartNs = System.nanoTime();
         io.syncData(volume.lazyWriteFd(), dataSynced);
     }
 
     private void onDataSynced(int result) {
         dataSyncInFlight = false;
+        metrics.diskWritten(MetricsCore.DiskWrite.DATA_SYNC, System.nanoTime() - dataSyncStartNs);
         if (result < 0) {
             // Nothing is lost (the entries hold the bodies), but the disk is failing: say so, count it.
             counters.diskErrors.increment();
@@ -219,6 +224,7 @@ final class HttpCore implements CoreProtocol {
     }
 
     private void onJournalWritten(int result) {
+        metrics.diskWritten(MetricsCore.DiskWrite.JOURNAL, System.nanoTime() - journalWriteStartNs);
         journalDurable = result >= 0;
         journalFailure = journalDurable ? null : "errno " + -result;
         journal.journalWritten(journalDurable);

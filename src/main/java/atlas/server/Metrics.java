@@ -94,6 +94,21 @@ final class Metrics {
             }
             return h.build();
         });
+        registry.register(() -> {
+            HistogramSnapshot.Builder h = HistogramSnapshot.builder().name("atlas_disk_write_duration_seconds")
+                    .help("Ingest's disk writes by kind, from submission to completion: body (O_DSYNC body "
+                            + "chunks), inline_extent (extent copies of bodies carried in their journal entry, no "
+                            + "flush), journal (group commits, O_DSYNC), data_sync (fdatasync confirming those copies)");
+            for (MetricsCore c : cores) {
+                for (MetricsCore.DiskWrite kind : MetricsCore.DiskWrite.values()) {
+                    MetricsHistogram w = c.diskWrites[kind.ordinal()];
+                    h.dataPoint(HistogramSnapshot.HistogramDataPointSnapshot.builder()
+                            .classicHistogramBuckets(ClassicHistogramBuckets.of(DISK_BOUNDS_WITH_INF, w.counts()))
+                            .sum(w.sumSeconds()).labels(Labels.of("core", c.coreLabel, "kind", kind.label)).build());
+                }
+            }
+            return h.build();
+        });
         perCore("atlas_disk_read_bytes", "Bytes read from flash for responses (block-aligned reads)",
                 c -> c.diskReadBytes);
         gaugePerCore("atlas_disk_reads_in_flight", "O_DIRECT reads submitted and not completed: the core's disk "

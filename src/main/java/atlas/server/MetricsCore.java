@@ -26,6 +26,22 @@ final class MetricsCore implements ExchangeObserver {
     private final CounterDataPoint aborted;
     final MetricsHistogram duration = new MetricsHistogram(Metrics.DURATION_BOUNDS);
     final MetricsHistogram diskReads = new MetricsHistogram(Metrics.DISK_BOUNDS);
+    /** Disk writes by {@link DiskWrite} kind, submission to completion. */
+    final MetricsHistogram[] diskWrites = new MetricsHistogram[DiskWrite.values().length];
+
+    /** What a disk write was for: the label of {@code atlas_disk_write_duration_seconds}. */
+    enum DiskWrite {
+        /** A body chunk, O_DSYNC (a durable write and a flush). */
+        BODY,
+        /** The extent copy of an inline body: no flush, the journal entry is its durable copy. */
+        INLINE_EXTENT,
+        /** A journal group, O_DSYNC. */
+        JOURNAL,
+        /** An fdatasync of the data file confirming inline bodies' extents. */
+        DATA_SYNC;
+
+        final String label = name().toLowerCase(java.util.Locale.ROOT);
+    }
 
     MetricsCore(Metrics metrics, int coreIndex, BufferPool buffers, AccessLogFormat accessLog, TlsCounters tls) {
         this.metrics = metrics;
@@ -35,6 +51,14 @@ final class MetricsCore implements ExchangeObserver {
         this.buffers = buffers;
         this.accessLog = accessLog;
         this.aborted = metrics.aborted.labelValues(coreLabel);
+        for (int i = 0; i < diskWrites.length; i++) {
+            diskWrites[i] = new MetricsHistogram(Metrics.DISK_BOUNDS);
+        }
+    }
+
+    /** A disk write of {@code kind} that took {@code durationNs} from submission to completion. */
+    void diskWritten(DiskWrite kind, long durationNs) {
+        diskWrites[kind.ordinal()].record(Math.max(0, durationNs));
     }
 
     Metrics server() {

@@ -77,6 +77,9 @@ final class ObjectUpload {
     private boolean lastWriteInFlight;
     /** The last body write failed: the status to answer with. */
     private int bodyFailureStatus;
+    /** When the disk write in flight was submitted, and whether it is an inline body's extent copy (metrics). */
+    private long writeStartNs;
+    private boolean writeIsInlineCopy;
 
     ObjectUpload(HttpConnection connection) {
         this.c = connection;
@@ -115,6 +118,7 @@ final class ObjectUpload {
         }
         crc.reset();
         chunked.reset();
+        writeStartNs = 0;
         fill = 0;
         written = 0;
         bodyComplete = false;
@@ -251,12 +255,16 @@ final class ObjectUpload {
         if (bodyComplete && written == 0 && fill <= Journal.INLINE_MAX_BYTES) {
             // A small body rides in its journal entry, which makes it durable; the extent write only has to complete.
             stageWithBodyInFlight(true);
+            writeStartNs = System.nanoTime();
+            writeIsInlineCopy = true;
             c.transport.writeDiskLazy(io, IoBuffer.HEADROOM, padded, fileOffset);
             return;
         }
         if (bodyComplete) {
             stageWithBodyInFlight(false);
         }
+        writeStartNs = System.nanoTime();
+        writeIsInlineCopy = false;
         c.transport.writeDiskDurable(io, IoBuffer.HEADROOM, padded, fileOffset);
     }
 
@@ -291,6 +299,11 @@ final class ObjectUpload {
     }
 
     void onDiskWritten(int bytes) {
+        if (writeStartNs != 0) {
+            c.core.metrics.diskWritten(writeIsInlineCopy ? MetricsCore.DiskWrite.INLINE_EXTENT
+                    : MetricsCore.DiskWrite.BODY, System.nanoTime() - writeStartNs);
+            writeStartNs = 0;
+        }
         if (lastWriteInFlight) {
             onLastWriteDone(bytes);
             return;

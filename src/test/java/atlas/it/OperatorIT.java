@@ -77,7 +77,21 @@ class OperatorIT {
         Path body = workDir.resolve("put.bin");
         Files.write(body, new byte[10_000]);
         assertThat(curl.run("-T", body.toString(), server.url("up/one.bin")).status()).isIn(201, 204);
+        Path small = workDir.resolve("small.m3u8");
+        Files.writeString(small, "#EXTM3U\n#EXT-X-VERSION:3\n");
+        assertThat(curl.run("-T", small.toString(), server.url("up/small.m3u8")).status()).isIn(201, 204);
         String after = scrape();
+        // The 10 KB body: O_DSYNC body writes and a journal group; the playlist: its body rode in its entry, and its
+        // extent copy was written without a flush.
+        assertThat(sum(after, "atlas_disk_write_duration_seconds_count", "kind=\"body\"")).isGreaterThanOrEqualTo(
+                sum(before, "atlas_disk_write_duration_seconds_count", "kind=\"body\"") + 1);
+        assertThat(sum(after, "atlas_disk_write_duration_seconds_count", "kind=\"journal\"")).isGreaterThanOrEqualTo(
+                sum(before, "atlas_disk_write_duration_seconds_count", "kind=\"journal\"") + 2);
+        assertThat(sum(after, "atlas_disk_write_duration_seconds_count", "kind=\"inline_extent\""))
+                .isGreaterThanOrEqualTo(sum(before, "atlas_disk_write_duration_seconds_count",
+                        "kind=\"inline_extent\"") + 1);
+        assertThat(sum(after, "atlas_commit_inline_bodies_total", "")).isGreaterThanOrEqualTo(
+                sum(before, "atlas_commit_inline_bodies_total", "") + 1);
         assertThat(sum(after, "atlas_requests_total", "")).isGreaterThanOrEqualTo(
                 sum(before, "atlas_requests_total", "") + 7);
         assertThat(sum(after, "atlas_sent_bytes_total", "")).isGreaterThan(
