@@ -64,16 +64,24 @@ final class ObjectIndex {
 
     /** Installs {@code entry} unless the current one is newer; returns the loser: entry, the replaced one, or null. */
     private Entry install(ObjectKey key, Entry entry) {
-        Entry[] loser = new Entry[1];
-        map.compute(key, (k, current) -> {
-            if (current != null && current.sequence() > entry.sequence()) {
-                loser[0] = entry;
-                return current;
+        // A compare-and-set loop rather than compute(): no capturing lambda per publish on the commit path, and a
+        // replace of an existing name allocates nothing at all.
+        Entry lost;
+        while (true) {
+            Entry current = map.get(key);
+            if (current == null) {
+                if (map.putIfAbsent(key, entry) == null) {
+                    lost = null;
+                    break;
+                }
+            } else if (current.sequence() > entry.sequence()) {
+                lost = entry;
+                break;
+            } else if (map.replace(key, current, entry)) {
+                lost = current;
+                break;
             }
-            loser[0] = current;
-            return entry;
-        });
-        Entry lost = loser[0];
+        }
         if (lost != entry) {
             added(entry);
             if (lost != null) {
