@@ -140,6 +140,20 @@ public final class RequestHead {
         return valueLengths[f.ordinal()];
     }
 
+    /** True when the field is present and its value is exactly {@code ascii}, byte for byte (no allocation). */
+    public boolean valueIs(Field f, String ascii) {
+        int offset = valueOffsets[f.ordinal()];
+        if (offset < 0 || valueLengths[f.ordinal()] != ascii.length()) {
+            return false;
+        }
+        for (int i = 0; i < ascii.length(); i++) {
+            if (buffer.get(offset + i) != (byte) ascii.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The field's value as a string, or null when absent (allocates: control path only). */
     public String value(Field f) {
         int offset = valueOffsets[f.ordinal()];

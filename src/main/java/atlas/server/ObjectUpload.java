@@ -57,6 +57,8 @@ final class ObjectUpload {
     private final ChunkedDecoder chunked = new ChunkedDecoder();
     private ObjectKey name;
     private String contentType;
+    /** The last declared Content-Type accepted as it was sent (see {@link #contentTypeFor}). */
+    private String lastDeclaredType;
     private boolean existed;
     private boolean isChunked;
     private long declaredLength;
@@ -109,7 +111,7 @@ final class ObjectUpload {
             return;
         }
         name = ObjectKey.copyOf(h.pathBytes(), h.pathLength());
-        contentType = contentTypeFor(name.toString(), h.value(Field.CONTENT_TYPE));
+        contentType = contentTypeFor(name.toString(), h);
         try {
             extent = c.core.volume.allocate(isChunked ? Math.min(CHUNKED_RESERVE_BYTES, maxBody) : Math.max(declaredLength, 1));
         } catch (VolumeFullException e) {
@@ -137,17 +139,34 @@ final class ObjectUpload {
         acquireBuffer();
     }
 
-    private static String contentTypeFor(String name, String declared) {
+    /**
+     * The type by the name's extension, else the declared Content-Type if it is plain ASCII under 200 bytes (the
+     * journal keeps at most 255), else octet-stream. An encoder declares the same type on every PUT: that one is
+     * recognised in the head's bytes and its string reused, so the commit path does not build it again.
+     */
+    private String contentTypeFor(String name, RequestHead h) {
         String byName = MediaTypes.forName(name);
         if (byName != null) {
             return byName;
         }
-        // The journal keeps at most 255 bytes of type; accept plain ASCII up to 200 and ignore anything else.
-        if (declared != null && !declared.isBlank() && declared.length() < 200
-                && declared.chars().allMatch(ch -> ch >= 0x20 && ch < 0x7F)) {
-            return declared.strip();
+        if (lastDeclaredType != null && h.valueIs(Field.CONTENT_TYPE, lastDeclaredType)) {
+            return lastDeclaredType;
         }
-        return MediaTypes.OCTET_STREAM;
+        String declared = h.value(Field.CONTENT_TYPE);
+        if (declared == null || declared.isBlank() || declared.length() >= 200) {
+            return MediaTypes.OCTET_STREAM;
+        }
+        for (int i = 0; i < declared.length(); i++) {
+            char ch = declared.charAt(i);
+            if (ch < 0x20 || ch >= 0x7F) {
+                return MediaTypes.OCTET_STREAM;
+            }
+        }
+        String type = declared.strip();
+        if (type.equals(declared)) {
+            lastDeclaredType = type;
+        }
+        return type;
     }
 
     private void acquireBuffer() {

@@ -100,6 +100,8 @@ public final class Journal implements AutoCloseable {
     private Group flushing;
     /** A spare group, so that steady-state group commit allocates only the records. */
     private Group spare = new Group();
+    private String lastContentType;
+    private byte[] lastContentTypeBytes;
     /** The PUTs that need a CONFIRM, from staging until one is durable. */
     private final ConfirmLedger confirms = new ConfirmLedger();
     /** Extents of PUTs whose body failed after their entry became durable: held until restart. */
@@ -440,7 +442,7 @@ public final class Journal implements AutoCloseable {
         if (length < 0 || length > extent.capacityBytes() || extent.capacityBytes() == 0) {
             throw new IllegalArgumentException("object of " + length + " bytes does not fit extent " + extent);
         }
-        byte[] ct = contentType.getBytes(StandardCharsets.UTF_8);
+        byte[] ct = contentTypeBytes(contentType);
         if (ct.length > JournalLayout.MAX_CONTENT_TYPE_LENGTH) {
             throw new IllegalArgumentException("content type longer than "
                     + JournalLayout.MAX_CONTENT_TYPE_LENGTH + " bytes");
@@ -535,6 +537,15 @@ public final class Journal implements AutoCloseable {
         }
         low = Math.min(low, confirms.firstPendingSequence());
         lowestUnpublished = low;
+    }
+
+    /** The type's bytes; the same String as last time (a media-type constant, an encoder's type) is not encoded again. */
+    private byte[] contentTypeBytes(String contentType) {
+        if (contentType != lastContentType) {
+            lastContentTypeBytes = contentType.getBytes(StandardCharsets.UTF_8);
+            lastContentType = contentType;
+        }
+        return lastContentTypeBytes;
     }
 
     /** Stages the deletion of {@code name}. */

@@ -96,6 +96,26 @@ class RawSocketIT {
     }
 
     @Test
+    void shouldKeepTheDeclaredContentTypeOfEachPutOnOneConnection() throws Exception {
+        // An extension-less name takes the declared type; one connection alternates types, repeats one (the
+        // upload reuses the type it accepted last), then one with trailing blanks and one with a byte outside ASCII.
+        String[][] cases = {
+                {"image/png", "image/png"}, {"image/png", "image/png"}, {"text/plain; charset=utf-8",
+                "text/plain; charset=utf-8"}, {"image/png", "image/png"}, {"image/webp  ", "image/webp"},
+                {"caf\u00e9/x", "application/octet-stream"}};
+        try (RawConnection c = connect()) {
+            for (int i = 0; i < cases.length; i++) {
+                byte[] head = ("PUT /types/raw" + i + " HTTP/1.1\r\nHost: t\r\nContent-Type: " + cases[i][0]
+                        + "\r\nContent-Length: 3\r\n\r\nabc").getBytes(StandardCharsets.ISO_8859_1);
+                RawConnection.Response put = c.send(head).read();
+                assertThat(put.status()).as(put.toString()).isIn(201, 204);
+                RawConnection.Response got = c.send(get("/types/raw" + i)).read();
+                assertThat(got.header("Content-Type")).as("case " + i).isEqualTo(cases[i][1]);
+            }
+        }
+    }
+
+    @Test
     void shouldAnswerAGetPipelinedAfterAPutWithABody() throws Exception {
         byte[] content = random(10_000, 5);
         try (RawConnection c = connect()) {
