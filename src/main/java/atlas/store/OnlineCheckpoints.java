@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -30,6 +31,7 @@ final class OnlineCheckpoints {
     /** Size of the last checkpoint written or read: the journals may grow to twice it before the next. */
     private volatile long lastCheckpointBytes;
     private final AtomicLong written = new AtomicLong();
+    private final AtomicBoolean started = new AtomicBoolean();
 
     OnlineCheckpoints(Volume volume) {
         this.volume = volume;
@@ -44,8 +46,9 @@ final class OnlineCheckpoints {
         return written.get();
     }
 
-    synchronized void start() {
-        if (thread != null) {
+    /** Idempotent. Not synchronized: a checkpoint in progress holds this object's lock for up to its waits. */
+    void start() {
+        if (!started.compareAndSet(false, true)) {
             return;
         }
         Thread t = new Thread(this::loop, "atlas-checkpoint");
