@@ -300,7 +300,7 @@ final class ObjectUpload {
             extent = c.core.volume.trim(extent, Math.max(written, 1));
         }
         if (inline) {
-            c.core.journal().stagePutInline(pending, name, extent, io.segment().asSlice(IoBuffer.HEADROOM, bodyInBuffer),
+            c.core.journal().stagePutInline(pending, name, extent, io.segment(), IoBuffer.HEADROOM, bodyInBuffer,
                     contentType, (int) crc.getValue(), System.currentTimeMillis());
             c.core.counters.inlineCommits.increment();
         } else {

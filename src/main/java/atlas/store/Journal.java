@@ -100,6 +100,8 @@ public final class Journal implements AutoCloseable {
     private Group flushing;
     /** A spare group, so that steady-state group commit allocates only the records. */
     private Group spare = new Group();
+    /** Encodes this journal's entries without allocating (the commit path). */
+    private final JournalLayout.Encoder encoder = new JournalLayout.Encoder();
     private String lastContentType;
     private byte[] lastContentTypeBytes;
     /** The PUTs that need a CONFIRM, from staging until one is durable. */
@@ -396,7 +398,7 @@ public final class Journal implements AutoCloseable {
      */
     public ObjectRecord stagePut(ObjectKey name, Extent extent, long length, String contentType, int crc32c,
                                  long mtimeMillis) {
-        return stage(name, extent, length, contentType, crc32c, mtimeMillis, false, null).put;
+        return stage(name, extent, length, contentType, crc32c, mtimeMillis, false, null, 0).put;
     }
 
     /**
@@ -407,7 +409,7 @@ public final class Journal implements AutoCloseable {
      */
     public void stagePutBodyInFlight(PendingPut handle, ObjectKey name, Extent extent, long length,
                                      String contentType, int crc32c, long mtimeMillis) {
-        track(handle, stage(name, extent, length, contentType, crc32c, mtimeMillis, true, null), false);
+        track(handle, stage(name, extent, length, contentType, crc32c, mtimeMillis, true, null, 0), false);
     }
 
     /**
@@ -418,11 +420,17 @@ public final class Journal implements AutoCloseable {
      */
     public void stagePutInline(PendingPut handle, ObjectKey name, Extent extent, MemorySegment body,
                                String contentType, int crc32c, long mtimeMillis) {
-        if (body.byteSize() > INLINE_MAX_BYTES) {
-            throw new IllegalArgumentException("inline body of " + body.byteSize() + " bytes, at most "
-                    + INLINE_MAX_BYTES);
+        stagePutInline(handle, name, extent, body, 0, (int) Math.min(body.byteSize(), Integer.MAX_VALUE),
+                contentType, crc32c, mtimeMillis);
+    }
+
+    /** As above, for the {@code length} body bytes of {@code source} at {@code offset} (no slice to make). */
+    public void stagePutInline(PendingPut handle, ObjectKey name, Extent extent, MemorySegment source, long offset,
+                               int length, String contentType, int crc32c, long mtimeMillis) {
+        if (length > INLINE_MAX_BYTES || offset + length > source.byteSize()) {
+            throw new IllegalArgumentException("inline body of " + length + " bytes, at most " + INLINE_MAX_BYTES);
         }
-        track(handle, stage(name, extent, body.byteSize(), contentType, crc32c, mtimeMillis, false, body), true);
+        track(handle, stage(name, extent, length, contentType, crc32c, mtimeMillis, false, source, offset), true);
     }
 
     private void track(PendingPut handle, Staged s, boolean inline) {
@@ -437,7 +445,7 @@ public final class Journal implements AutoCloseable {
     }
 
     private Staged stage(ObjectKey name, Extent extent, long length, String contentType, int crc32c,
-                         long mtimeMillis, boolean bodyInFlight, MemorySegment inlineBody) {
+                         long mtimeMillis, boolean bodyInFlight, MemorySegment inlineSource, long inlineOffset) {
         checkOpen();
         if (length < 0 || length > extent.capacityBytes() || extent.capacityBytes() == 0) {
             throw new IllegalArgumentException("object of " + length + " bytes does not fit extent " + extent);
@@ -451,10 +459,10 @@ public final class Journal implements AutoCloseable {
         ObjectKey owned = name.toOwned();
         long sequence = takeSequence();
         ObjectRecord record = volume.newRecord(owned, extent, length, contentType, crc32c, mtimeMillis, sequence);
-        short flags = inlineBody != null ? JournalLayout.FLAG_BODY_INLINE
+        short flags = inlineSource != null ? JournalLayout.FLAG_BODY_INLINE
                 : bodyInFlight ? JournalLayout.FLAG_BODY_IN_FLIGHT : 0;
         stageBytes(JournalLayout.TYPE_PUT, flags, sequence, owned, ct, extent, length, crc32c, mtimeMillis,
-                inlineBody);
+                inlineSource, inlineOffset);
         Staged s = nextSlot();
         s.put = record;
         return s;
@@ -555,7 +563,7 @@ public final class Journal implements AutoCloseable {
         ObjectKey owned = name.toOwned();
         long sequence = takeSequence();
         stageBytes(JournalLayout.TYPE_DELETE, (short) 0, sequence, owned, NO_CONTENT_TYPE, NO_EXTENT, 0, 0,
-                System.currentTimeMillis(), null);
+                System.currentTimeMillis(), null, 0);
         Staged s = nextSlot();
         s.deleteKey = owned;
         s.deleteSequence = sequence;
@@ -682,7 +690,8 @@ public final class Journal implements AutoCloseable {
         confirms.collect();
         for (int i = 0; i < confirms.rangeCount(); i++) {
             ensureRoom(g, JournalLayout.CONFIRM_SIZE);
-            g.length += JournalLayout.encodeConfirm(g.bytes, g.length, confirms.rangeFirst(i), confirms.rangeLast(i));
+            encoder.target(g.bytes);
+            g.length += encoder.confirm(g.length, confirms.rangeFirst(i), confirms.rangeLast(i));
         }
         g.carriedConfirms = confirms.rangeCount();
         if (mapping != null) {
@@ -874,13 +883,15 @@ public final class Journal implements AutoCloseable {
     }
 
     private void stageBytes(short type, short flags, long sequence, ObjectKey name, byte[] ct, Extent extent,
-                            long length, int crc32c, long mtimeMillis, MemorySegment inlineBody) {
+                            long length, int crc32c, long mtimeMillis, MemorySegment inlineSource,
+                            long inlineOffset) {
         int size = JournalLayout.entrySize(name.length(), ct.length,
-                inlineBody == null ? 0 : (int) inlineBody.byteSize());
+                inlineSource == null ? 0 : (int) length);
         Group g = open;
         ensureRoom(g, size);
-        g.length += JournalLayout.encodeEntry(g.bytes, g.length, type, flags, sequence, name, ct,
-                extent.offsetBytes(), extent.capacityBytes(), length, crc32c, mtimeMillis, inlineBody);
+        encoder.target(g.bytes);
+        g.length += encoder.entry(g.length, type, flags, sequence, name, ct, extent.offsetBytes(),
+                extent.capacityBytes(), length, crc32c, mtimeMillis, inlineSource, inlineOffset);
     }
 
     private static void checkName(ObjectKey name) {

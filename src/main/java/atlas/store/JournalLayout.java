@@ -1,6 +1,7 @@
 package atlas.store;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32C;
@@ -161,55 +162,114 @@ final class JournalLayout {
     /**
      * Encodes one entry at {@code dst[at]} (which must have {@link #entrySize} bytes) and returns its size.
      * {@code inlineBody} (null for none) is the body of a {@link #FLAG_BODY_INLINE} PUT, {@code objectLength} bytes.
+     * Allocates an {@link Encoder}: for tools and tests; the journal keeps one.
      */
     static int encodeEntry(MemorySegment dst, long at, short type, short flags, long sequence, ObjectKey name,
                            byte[] contentType, long extentOffset, long extentCapacity, long objectLength,
                            int objectCrc, long mtimeMillis, MemorySegment inlineBody) {
-        int nameLength = name.length();
-        int ctLength = contentType.length;
-        int inlineLength = inlineBody == null ? 0 : (int) inlineBody.byteSize();
-        if (inlineBody != null && ((flags & FLAG_BODY_INLINE) == 0 || inlineLength != objectLength
-                || inlineLength > INLINE_MAX_BYTES)) {
-            throw new IllegalArgumentException("inline body of " + inlineLength + " bytes for an object of "
-                    + objectLength + " (flags " + flags + ")");
+        if (inlineBody != null && inlineBody.byteSize() != objectLength) {
+            throw new IllegalArgumentException("inline body of " + inlineBody.byteSize() + " bytes for an object of "
+                    + objectLength);
         }
-        int size = entrySize(nameLength, ctLength, inlineLength);
-        MemorySegment e = dst.asSlice(at, size);
-        e.set(INT, MAGIC_OFFSET, ENTRY_MAGIC);
-        e.set(INT, LENGTH_OFFSET, size);
-        e.set(SHORT, TYPE_OFFSET, type);
-        e.set(SHORT, NAME_LENGTH_OFFSET, (short) nameLength);
-        e.set(LONG, SEQUENCE_OFFSET, sequence);
-        e.set(SHORT, CONTENT_TYPE_LENGTH_OFFSET, (short) ctLength);
-        e.set(SHORT, FLAGS_OFFSET, flags);
-        e.set(INT, OBJECT_CRC_OFFSET, objectCrc);
-        e.set(LONG, EXTENT_OFFSET_OFFSET, extentOffset);
-        e.set(LONG, EXTENT_CAPACITY_OFFSET, extentCapacity);
-        e.set(LONG, OBJECT_LENGTH_OFFSET, objectLength);
-        e.set(LONG, MTIME_MILLIS_OFFSET, mtimeMillis);
-        for (int i = 0; i < nameLength; i++) {
-            e.set(ValueLayout.JAVA_BYTE, FIXED_SIZE + i, name.byteAt(i));
-        }
-        MemorySegment.copy(contentType, 0, e, ValueLayout.JAVA_BYTE, FIXED_SIZE + nameLength, ctLength);
-        if (inlineLength > 0) {
-            MemorySegment.copy(inlineBody, 0, e, FIXED_SIZE + nameLength + ctLength, inlineLength);
-        }
-        e.asSlice(FIXED_SIZE + nameLength + ctLength + inlineLength).fill((byte) 0);
-        e.set(INT, CRC_OFFSET, crc(e, CRC_START, size));
-        return size;
+        Encoder encoder = new Encoder();
+        encoder.target(dst);
+        return encoder.entry(at, type, flags, sequence, name, contentType, extentOffset, extentCapacity, objectLength,
+                objectCrc, mtimeMillis, inlineBody, 0);
     }
 
-    /** Encodes a CONFIRM of {@code [first, last]} at {@code dst[at]} and returns its size. */
+    /**
+     * Encodes entries into one staging segment on the commit path without allocating: fields at absolute offsets,
+     * one reused CRC32C, one ByteBuffer view of the segment (made again only when the journal grows its staging
+     * memory). Owned by the journal's thread.
+     */
+    static final class Encoder {
+        private final CRC32C crc = new CRC32C();
+        private MemorySegment dst;
+        private ByteBuffer view;
+
+        /** Encode into {@code segment} from now on. */
+        void target(MemorySegment segment) {
+            if (segment != dst) {
+                dst = segment;
+                view = segment.asByteBuffer();
+            }
+        }
+
+        /**
+         * As {@link JournalLayout#encodeEntry}, into the target; an inline body is the {@code objectLength} bytes of
+         * {@code inlineSource} at {@code inlineOffset} (null: none).
+         */
+        int entry(long at, short type, short flags, long sequence, ObjectKey name, byte[] contentType,
+                  long extentOffset, long extentCapacity, long objectLength, int objectCrc, long mtimeMillis,
+                  MemorySegment inlineSource, long inlineOffset) {
+            int nameLength = name.length();
+            int ctLength = contentType.length;
+            int inlineLength = inlineSource == null ? 0 : (int) objectLength;
+            if (inlineSource != null && ((flags & FLAG_BODY_INLINE) == 0 || objectLength > INLINE_MAX_BYTES)) {
+                throw new IllegalArgumentException("inline body of " + inlineLength + " bytes for an object of "
+                        + objectLength + " (flags " + flags + ")");
+            }
+            int size = entrySize(nameLength, ctLength, inlineLength);
+            MemorySegment e = dst;
+            e.set(INT, at + MAGIC_OFFSET, ENTRY_MAGIC);
+            e.set(INT, at + LENGTH_OFFSET, size);
+            e.set(SHORT, at + TYPE_OFFSET, type);
+            e.set(SHORT, at + NAME_LENGTH_OFFSET, (short) nameLength);
+            e.set(LONG, at + SEQUENCE_OFFSET, sequence);
+            e.set(SHORT, at + CONTENT_TYPE_LENGTH_OFFSET, (short) ctLength);
+            e.set(SHORT, at + FLAGS_OFFSET, flags);
+            e.set(INT, at + OBJECT_CRC_OFFSET, objectCrc);
+            e.set(LONG, at + EXTENT_OFFSET_OFFSET, extentOffset);
+            e.set(LONG, at + EXTENT_CAPACITY_OFFSET, extentCapacity);
+            e.set(LONG, at + OBJECT_LENGTH_OFFSET, objectLength);
+            e.set(LONG, at + MTIME_MILLIS_OFFSET, mtimeMillis);
+            long p = at + FIXED_SIZE;
+            for (int i = 0; i < nameLength; i++) {
+                e.set(ValueLayout.JAVA_BYTE, p + i, name.byteAt(i));
+            }
+            p += nameLength;
+            MemorySegment.copy(contentType, 0, e, ValueLayout.JAVA_BYTE, p, ctLength);
+            p += ctLength;
+            if (inlineLength > 0) {
+                MemorySegment.copy(inlineSource, inlineOffset, e, p, inlineLength);
+                p += inlineLength;
+            }
+            for (long end = at + size; p < end; p++) {
+                e.set(ValueLayout.JAVA_BYTE, p, (byte) 0); // at most 7 bytes of padding
+            }
+            e.set(INT, at + CRC_OFFSET, checksum(at + CRC_START, at + size));
+            return size;
+        }
+
+        /** As {@link JournalLayout#encodeConfirm}, into the target. */
+        int confirm(long at, long first, long last) {
+            MemorySegment e = dst;
+            for (long p = at; p < at + CONFIRM_SIZE; p += Long.BYTES) {
+                e.set(LONG, p, 0L);
+            }
+            e.set(INT, at + MAGIC_OFFSET, ENTRY_MAGIC);
+            e.set(INT, at + LENGTH_OFFSET, CONFIRM_SIZE);
+            e.set(SHORT, at + TYPE_OFFSET, TYPE_CONFIRM);
+            e.set(LONG, at + CONFIRM_FIRST_OFFSET, first);
+            e.set(LONG, at + CONFIRM_LAST_OFFSET, last);
+            e.set(INT, at + CRC_OFFSET, checksum(at + CRC_START, at + CONFIRM_SIZE));
+            return CONFIRM_SIZE;
+        }
+
+        private int checksum(long from, long to) {
+            view.limit((int) to).position((int) from);
+            crc.reset();
+            crc.update(view);
+            view.clear();
+            return (int) crc.getValue();
+        }
+    }
+
+    /** Encodes a CONFIRM of {@code [first, last]} at {@code dst[at]} and returns its size (tools and tests). */
     static int encodeConfirm(MemorySegment dst, long at, long first, long last) {
-        MemorySegment e = dst.asSlice(at, CONFIRM_SIZE);
-        e.fill((byte) 0);
-        e.set(INT, MAGIC_OFFSET, ENTRY_MAGIC);
-        e.set(INT, LENGTH_OFFSET, CONFIRM_SIZE);
-        e.set(SHORT, TYPE_OFFSET, TYPE_CONFIRM);
-        e.set(LONG, CONFIRM_FIRST_OFFSET, first);
-        e.set(LONG, CONFIRM_LAST_OFFSET, last);
-        e.set(INT, CRC_OFFSET, crc(e, CRC_START, CONFIRM_SIZE));
-        return CONFIRM_SIZE;
+        Encoder encoder = new Encoder();
+        encoder.target(dst);
+        return encoder.confirm(at, first, last);
     }
 
     /**

@@ -8,13 +8,11 @@ import static atlas.store.StoreTestSupport.put;
 import static atlas.store.StoreTestSupport.smallConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -96,8 +94,8 @@ class MappedJournalTest {
 
     @Test
     void shouldRecoverWhatTheMappedPathWroteAndKeepAppendingAcrossWindows() throws Exception {
-        ByteArrayOutputStream warningBytes = new ByteArrayOutputStream();
-        PrintStream warnings = new PrintStream(warningBytes, true, StandardCharsets.UTF_8);
+        CapturedWarnings captured = new CapturedWarnings();
+        PrintStream warnings = captured.stream;
         Volume v = Volume.open(smallConfig(dir));
         v.journalMapModeForTests(FileChannel.MapMode.READ_WRITE);
         try (Journal j = v.journal(1)) {
@@ -126,7 +124,7 @@ class MappedJournalTest {
             assertThat(get(third, third.lookup("after.ts"))).isEqualTo(bytes(100, 5));
             assertThat(third.lookup("live/a/seg1.ts")).isNotNull();
         }
-        assertThat(warningBytes.toString(StandardCharsets.UTF_8)).as("clean ends, nothing torn").isEmpty();
+        assertThat(captured.text()).as("clean ends, nothing torn").isEmpty();
     }
 
     @Test
