@@ -3,6 +3,9 @@
 #   seconds, bytes_of        parse 10s/2m/1h and 300k/1m/2g/307200; print nothing when malformed
 #   check_jdk_and_jar        find JDK 25+ (sets JDK) and check --jar or the means to build; appends to missing
 #   prepare_jar              build target/atlas.jar when stale (unless --jar), copy it into $WORK, set JAR_DESC, JAVA
+#   disk_throttle_setup      --disk-mbps: cgroup v1 blkio group capping reads on the device of a directory (THROTTLE_CG)
+#   disk_throttle_add        put processes into that group; disk_throttle_remove deletes it (cleanup, servers stopped)
+#   median_range, fmt_median median and min–max of per-round values (--rounds), and their printed form
 
 die() { echo "$PROG: $*" >&2; exit 2; }
 note() { echo "$PROG: $*" >&2; }
@@ -57,4 +60,50 @@ prepare_jar() { # needs WORK, JDK; sets JAR, JAR_DESC, JAVA. A private copy: edi
   cp "$JAR" "$WORK/atlas.jar"
   JAR_DESC="$JAR ($(date -r "$JAR" '+%F %T'), sha256 $(sha256sum "$WORK/atlas.jar" | cut -c1-12))"
   JAVA=("$JDK/bin/java" --enable-native-access=ALL-UNNAMED -jar "$WORK/atlas.jar")
+}
+
+# ---- --disk-mbps: a cgroup v1 blkio read throttle for the server's processes ------------------------------------------
+THROTTLE_CG=""; THROTTLE_DEV=""
+disk_throttle_setup() { # $1 MB/s, $2 a directory on the device to throttle, $3 who (for the note) → THROTTLE_CG, THROTTLE_DEV
+  local mbps="$1" dir="$2" dev majmin
+  [[ "$mbps" =~ ^[1-9][0-9]*$ ]] || die "--disk-mbps must be a positive integer"
+  [[ -d /sys/fs/cgroup/blkio ]] || die "--disk-mbps needs the cgroup v1 blkio controller at /sys/fs/cgroup/blkio"
+  dev="$(df -P "$dir" | awk 'NR == 2 {print $1}')"
+  majmin="$(lsblk -dno MAJ:MIN "$dev" 2>/dev/null | tr -d ' ')"
+  [[ -n "$majmin" ]] || die "--disk-mbps: cannot find the device of $dir ($dev)"
+  mkdir -p "/sys/fs/cgroup/blkio/atlas-bench-$$" || die "--disk-mbps: cannot create a blkio cgroup"
+  THROTTLE_CG="/sys/fs/cgroup/blkio/atlas-bench-$$"
+  echo "$majmin $((mbps * 1000000))" >"$THROTTLE_CG/blkio.throttle.read_bps_device" \
+    || die "--disk-mbps: the kernel refused a read throttle on $majmin"
+  THROTTLE_DEV="$dev ($majmin)"
+  note "$3 disk reads capped at $mbps MB/s on $THROTTLE_DEV, cgroup $THROTTLE_CG"
+}
+disk_throttle_add() { # pids…: every thread of these processes, and whatever they start later (io-wq workers, aio threads)
+  [[ -n "$THROTTLE_CG" ]] || return 0
+  local p; for p in "$@"; do echo "$p" >"$THROTTLE_CG/cgroup.procs" 2>/dev/null || true; done
+}
+disk_throttle_remove() { # only empty groups can go: call it after the servers stopped
+  [[ -n "$THROTTLE_CG" ]] || return 0
+  rmdir "$THROTTLE_CG" 2>/dev/null || note "could not remove cgroup $THROTTLE_CG (rmdir it when its processes are gone)"
+  THROTTLE_CG=""
+}
+
+# ---- --rounds: a per-round value (a ratio of two passes of one round) summarised over the rounds --------------------------
+median_range() { # numbers… → "median min max count" (full precision); nothing when there are none
+  (( $# > 0 )) || return 0
+  printf '%s\n' "$@" | LC_ALL=C sort -g | awk '{ v[NR] = $1 + 0 }
+    END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.17g %.17g %.17g %d", m, v[1], v[NR], NR }'
+}
+fmt_median() { # "median min max count" (or empty), rounds asked for, printf format of the median [, of min/max [, short]]
+  # → n/a | the median alone (one round asked for: the output as before --rounds) | "1.62× (1.41–1.88, 3 rounds)";
+  # short (for tables whose heading says how many rounds): "1.62× (1.41–1.88)", the count only when rounds are missing
+  local st="$1" rounds="$2" fm="$3" fr="${4:-$3}" short="${5:-}"
+  [[ -n "$st" ]] || { printf 'n/a'; return 0; }
+  local med lo hi n; read -r med lo hi n <<<"$st"
+  # shellcheck disable=SC2059  # the formats are the callers' constants
+  if (( rounds <= 1 )); then printf "$fm" "$med"; return 0; fi
+  # shellcheck disable=SC2059
+  if [[ -n "$short" && "$n" == "$rounds" ]]; then printf "$fm ($fr–$fr)" "$med" "$lo" "$hi"; return 0; fi
+  # shellcheck disable=SC2059
+  printf "$fm ($fr–$fr, %d round%s)" "$med" "$lo" "$hi" "$n" "$([[ "$n" == 1 ]] || echo s)"
 }

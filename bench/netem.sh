@@ -6,6 +6,7 @@
 #   bench/netem.sh                                  # 2000 × 300 KiB, -c 1000,5000, 10 s passes (≈ 3 min)
 #   bench/netem.sh --10k                            # adds 10 000 connections
 #   bench/netem.sh -n 500 -d 5s -c 1000 --jar /tmp/x/atlas.jar
+#   bench/netem.sh -c 1000 --rounds 3 --disk-mbps 300  # 3 pairs; the disk held at 300 MB/s, so only the RTT differs
 #   bench/netem.sh --help                           # every option
 #
 # What it does (as root; nothing leaves this machine):
@@ -14,8 +15,9 @@
 #      listens there) and 10.201.X.2/24 in the namespace (the clients); no routes, no forwarding: the traffic only
 #      goes between the two ends of the pair;
 #   3. for every connection count C, two passes on a freshly started server: "no delay", then "delay"
-#      (the order alternates between rounds). The delay is on the client side of the pair, on the client → server
-#      direction (requests and ACKs), so RTT = the delay. Two ways to add it (--delay-mode):
+#      (the order alternates between rounds; --rounds R repeats the pair R times per C, still alternating).
+#      The delay is on the client side of the pair, on the client → server direction (requests and ACKs),
+#      so RTT = the delay. Two ways to add it (--delay-mode):
 #        netem    `tc qdisc add dev <client veth> root netem delay MEANms JITms distribution normal limit L`
 #                 (MEAN = middle of --delay, JIT = a quarter of its width; the no-delay pass has no qdisc);
 #        nfqueue  when the kernel has no sch_netem (CONFIG_NET_SCH_NETEM unset, as in the dev sandbox): an
@@ -29,9 +31,12 @@
 #      Each pass: start the server, check it serves the catalogue (from the namespace), short wrk warm-up, drop
 #      the page cache, then `wrk -t1 -cC -dD --latency` inside the namespace with a Lua script asking for a random
 #      object per request over persistent connections, while sampling /metrics and the server's VmRSS every second.
-#   4. prints one table and, per C, delayed / no-delay throughput and issue 4's target (≥ 0.9×, buffers ≤ the cap).
+#   4. prints one table and, per C, delayed / no-delay throughput and issue 4's target (≥ 0.9×, buffers ≤ the cap);
+#      with --rounds R > 1 the ratio is the median over the rounds of each pair's ratio, with the min–max.
+#   --disk-mbps N puts the server in a cgroup v1 blkio group capping its reads of the volume's device at N MB/s.
 # On exit — normal, error, Ctrl-C or SIGTERM — it stops the server, wrk, the delayer and the sampler, deletes the
-# namespace (which takes the veth pair, the qdisc and the iptables rule with it) and the work directory.
+# namespace (which takes the veth pair, the qdisc and the iptables rule with it), the blkio cgroup (--disk-mbps)
+# and the work directory.
 # Exit status: 0 clean; 1 when a pass failed or had errors; 2 on a setup failure (one line saying why).
 set -euo pipefail
 
@@ -51,11 +56,13 @@ DELAY_MODE=auto
 LINK_GBIT=10
 LIMIT=""
 DIRECT_BASELINE=0
-BUF_CAP_MIB=64
+BUF_CAP_MIB=""
 WORKDIR_PARENT="${TMPDIR:-/tmp}"
 KEEP=0
 DROP=1
 JAR=""
+ROUNDS=1
+DISK_MBPS=""
 
 usage() {
   cat <<EOF
@@ -66,6 +73,9 @@ usage: bench/netem.sh [options]          (run as root)
   -w, --warmup T           wrk warm-up before the cache drop, 0 to skip (default $WARMUP)
   -c, --connections LIST   connection counts, comma-separated; each is a round of two passes (default $CONNS)
       --10k                add 10000 to the connection counts
+      --rounds N           run each connection count's pair of passes N times (order alternating); the target then
+                           uses the median over the rounds of each pair's delayed / no-delay, with the min–max
+                           (default $ROUNDS)
   -t, --threads N          wrk threads (default $THREADS)
       --engine E           atlas serve --engine: uring, nio or auto (default $ENGINE)
       --cores N            atlas serve --cores (default $ATLAS_CORES)
@@ -75,9 +85,13 @@ usage: bench/netem.sh [options]          (run as root)
       --link-gbit G        link rate for the bandwidth-delay product that sizes the queue (default $LINK_GBIT)
       --limit L            the queue's limit in packets (netem limit / NFQUEUE maxlen); default 2 × BDP
       --buffer-cap-mib M   the server's I/O buffer cap per core (atlas serve --buffer-memory Mm), also checked
-                           against the sampled buffers (default $BUF_CAP_MIB, Atlas's default). Zero-copy sends
-                           hold a buffer until the peer acknowledges it, so the cap bounds the bytes in flight:
-                           for throughput T at round trip R it must exceed about T × R
+                           against the sampled buffers (default: Atlas's own, read back from its log). Zero-copy
+                           sends hold a buffer until the peer acknowledges it, so the cap bounds the bytes in
+                           flight: for throughput T at round trip R it must exceed about T × R
+      --disk-mbps N        cap the server's disk reads at N MB/s (cgroup v1 blkio throttle on the volume's device):
+                           the disk is then the bottleneck at a known rate in both passes, so their ratio shows the
+                           effect of the round trip, not of this VM's disk, whose throughput grows with the bytes
+                           held outstanding (and zero-copy sends hold buffers for a round trip)
       --direct-baseline    nfqueue mode: the no-delay pass bypasses the delayer (default: through it at 0 ms)
       --no-drop            do not drop the page cache before passes
       --workdir DIR        where the temporary directory goes (default $WORKDIR_PARENT); needs 2 × N × SIZE + 300 MiB
@@ -98,6 +112,8 @@ while [[ $# -gt 0 ]]; do
     -w|--warmup) WARMUP="${2:?}"; shift 2 ;;
     -c|--connections|--conns) CONNS="${2:?}"; shift 2 ;;
     --10k) CONNS="$CONNS,10000"; shift ;;
+    --rounds) ROUNDS="${2:?}"; shift 2 ;;
+    --disk-mbps) DISK_MBPS="${2:?}"; shift 2 ;;
     -t|--threads) THREADS="${2:?}"; shift 2 ;;
     --engine) ENGINE="${2:?}"; shift 2 ;;
     --cores) ATLAS_CORES="${2:?}"; shift 2 ;;
@@ -120,10 +136,15 @@ done
 SECS="$(seconds "$DURATION")"; [[ -n "$SECS" && "$SECS" -gt 0 ]] || die "--duration looks like 10s"
 WARM="$(seconds "$WARMUP")"; [[ -n "$WARM" ]] || die "--warmup looks like 2s or 0"
 SIZE_B="$(bytes_of "$SIZE")"; [[ -n "$SIZE_B" ]] || die "--size looks like 300k or 307200"
-for v in OBJECTS THREADS ATLAS_CORES LINK_GBIT BUF_CAP_MIB; do
+for v in OBJECTS THREADS ATLAS_CORES LINK_GBIT ROUNDS; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
 done
+[[ -z "$BUF_CAP_MIB" || "$BUF_CAP_MIB" =~ ^[1-9][0-9]*$ ]] || die "--buffer-cap-mib must be a positive integer"
 [[ -z "$LIMIT" || "$LIMIT" =~ ^[1-9][0-9]*$ ]] || die "--limit must be a positive integer"
+if [[ -n "$DISK_MBPS" ]]; then
+  [[ "$DISK_MBPS" =~ ^[1-9][0-9]*$ ]] || die "--disk-mbps must be a positive integer"
+  [[ -d /sys/fs/cgroup/blkio ]] || die "--disk-mbps needs the cgroup v1 blkio controller at /sys/fs/cgroup/blkio"
+fi
 [[ "$DELAY" =~ ^([0-9]+)-([0-9]+)$ ]] || die "--delay looks like 10-40 (ms)"
 D_MIN="${BASH_REMATCH[1]}"; D_MAX="${BASH_REMATCH[2]}"
 (( D_MIN <= D_MAX && D_MAX > 0 && D_MAX <= 1000 )) || die "--delay: need MIN ≤ MAX, 0 < MAX ≤ 1000 ms"
@@ -186,6 +207,7 @@ cleanup() {
   stop_sampler
   stop_delayer
   stop_server
+  disk_throttle_remove
   if [[ "${NS_MADE:-0}" == 1 ]]; then
     # Whatever still runs inside the namespace was started by this script (wrk, curl, the delayer).
     local p
@@ -477,6 +499,7 @@ if ! timeout 600 "${JAVA[@]}" import "$CAT" --data "$VOL" >"$WORK/import.log" 2>
   die "atlas import failed (log tail above)"
 fi
 LAST_OBJ="v/seg$(printf %05d $((OBJECTS - 1))).ts"
+[[ -z "$DISK_MBPS" ]] || disk_throttle_setup "$DISK_MBPS" "$VOL" "the server's"
 
 LUA="$WORK/random-objects.lua"
 cat >"$LUA" <<EOF
@@ -570,7 +593,7 @@ FAIL_WHY=""
 start_server() { # → SERVER_PID, URL, LOG; 1 with FAIL_WHY on failure
   LOG="$WORK/$PASS_TAG-server.log"
   setsid "${JAVA[@]}" serve --data "$VOL" --listen "$SRV_IP:0" --no-demo --cores "$ATLAS_CORES" --engine "$ENGINE" \
-    --buffer-memory "${BUF_CAP_MIB}m" >"$LOG" 2>&1 </dev/null &
+    ${BUF_CAP_MIB:+--buffer-memory "${BUF_CAP_MIB}m"} >"$LOG" 2>&1 </dev/null &
   SERVER_PID=$!
   URL=""
   for _ in $(seq 1 300); do
@@ -581,6 +604,7 @@ start_server() { # → SERVER_PID, URL, LOG; 1 with FAIL_WHY on failure
   done
   [[ -n "$URL" ]] || { FAIL_WHY="atlas printed no URL within 30 s"; return 1; }
   URL="${URL%/}"
+  disk_throttle_add "$SERVER_PID"   # (--disk-mbps) the JVM's threads, and the io-wq workers it starts later
   [[ -n "${CAP_LINE:-}" ]] || CAP_LINE="$(grep -m1 'engine' "$LOG" | sed 's/^atlas: //' || true)"
   # The catalogue's bytes, fetched from the namespace through the pair (and the delay, when on).
   in_ns curl -fs --max-time 10 "$URL/$LAST_OBJ" 2>/dev/null | cmp -s - "$CAT/$LAST_OBJ" \
@@ -588,17 +612,21 @@ start_server() { # → SERVER_PID, URL, LOG; 1 with FAIL_WHY on failure
 }
 
 # ---- results ------------------------------------------------------------------------------------------------------------
-declare -A R=()
+declare -A R=() LABEL=()
 declare -a KEYS=()
 BAD=0
 FLAGS=()
-row_fmt='%-6s %-9s %9s %7s %8s %8s %8s %8s %8s %9s %6s %8s %10s %7s %s\n'
+PASS_W=9; (( ROUNDS == 1 )) || PASS_W=$(( ${#ROUNDS} + 10 ))   # "r12 no-delay"
+row_fmt="%-6s %-${PASS_W}s"' %9s %7s %8s %8s %8s %8s %8s %9s %6s %8s %10s %7s %s\n'
 hdr() { printf "$row_fmt" conns pass "RTT ms" Gbit/s req/s "p50 ms" "p99 ms" "RSS MiB" "max bufs" "bufs MiB" "conns" "dly CPU" "late ms" "q drops" errors; }
 
-pass() { # $1 conns, $2 0|1 delay
+pass() { # $1 conns, $2 0|1 delay; ROUND
   local c="$1" d="$2" name key out line flag="" rtt="-"
   name=$([[ "$d" == 1 ]] && echo delay || echo no-delay)
-  key="$c|$name"; PASS_TAG="c$c-$name"; KEYS+=("$key")
+  key="$c|$ROUND|$name"; KEYS+=("$key")
+  # With one round, names and files are what they were before --rounds ("no-delay", c1000-no-delay.wrk).
+  if (( ROUNDS > 1 )); then name="r$ROUND $name"; PASS_TAG="c$c-r$ROUND-${name#r* }"; else PASS_TAG="c$c-$name"; fi
+  LABEL[$key]="$name"
   note "c=$c $name: starting"
   DELAY_DESC=""
   if ! set_delay "$d"; then
@@ -668,20 +696,23 @@ pass() { # $1 conns, $2 0|1 delay
 }
 
 # ---- 2. the rounds ----------------------------------------------------------------------------------------------------
-est=$(( ${#CONN_LIST[@]} * 2 * (SECS + WARM + 10) ))
+est=$(( ${#CONN_LIST[@]} * ROUNDS * 2 * (SECS + WARM + 10) ))
 note "namespace $NS: server $SRV_IP ($VETH_H), clients $CLI_IP ($VETH_C); delay: $DELAY_MODE, ${D_MIN}-${D_MAX} ms, limit $LIMIT packets (BDP at $LINK_GBIT Gbit/s and $D_MAX ms: $BDP_PKTS)"
-note "rounds at -c $CONNS; wrk -t$THREADS -d${SECS}s (warm-up ${WARM}s); atlas --engine $ENGINE --cores $ATLAS_CORES; about $(( est / 60 )) min $(( est % 60 )) s of passes"
-round=0
+note "rounds at -c $CONNS$( (( ROUNDS == 1 )) || echo " ($ROUNDS pairs each)"); wrk -t$THREADS -d${SECS}s (warm-up ${WARM}s); atlas --engine $ENGINE --cores $ATLAS_CORES; about $(( est / 60 )) min $(( est % 60 )) s of passes"
+round=0   # counts every pair, so the order keeps alternating across rounds and connection counts
 for c in "${CONN_LIST[@]}"; do
-  if (( round % 2 == 0 )); then pass "$c" 0; pass "$c" 1; else pass "$c" 1; pass "$c" 0; fi
-  round=$((round + 1))
+  for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+    if (( round % 2 == 0 )); then pass "$c" 0; pass "$c" 1; else pass "$c" 1; pass "$c" 0; fi
+    round=$((round + 1))
+  done
 done
 
 # ---- 3. table ---------------------------------------------------------------------------------------------------------
 echo
-echo "Atlas with real round-trip times — $OBJECTS objects × $SIZE_B B ($(( OBJECTS * SIZE_B / 1048576 )) MiB), random object per request, wrk -t$THREADS -d${SECS}s in netns $NS"
+echo "Atlas with real round-trip times — $OBJECTS objects × $SIZE_B B ($(( OBJECTS * SIZE_B / 1048576 )) MiB), random object per request, wrk -t$THREADS -d${SECS}s in netns $NS$( (( ROUNDS == 1 )) || echo "; $ROUNDS rounds (pairs) per connection count, r1 … r$ROUNDS")"
 echo "$(date -u '+%F %H:%M UTC'), $(nproc) CPUs, kernel $(uname -r); ${DROP_NOTE:-page cache dropped before every pass}; jar $JAR_DESC"
 echo "atlas: ${CAP_LINE:-?}"
+[[ -z "$DISK_MBPS" ]] || echo "disk: the server's reads capped at $DISK_MBPS MB/s on $THROTTLE_DEV by a cgroup v1 blkio throttle (both passes; wrk and the delayer not)"
 if [[ "$DELAY_MODE" == netem ]]; then
   echo "delay: tc qdisc add dev $VETH_C root netem ${NETEM_ARGS[*]} (client → server; the no-delay pass has no qdisc)"
 else
@@ -692,13 +723,36 @@ echo "RTT ms = TCP connect time of 8 connections from the namespace (min-max); R
 echo "dly CPU = delayer CPU s; late ms = mean/max time packets were held beyond their delay (delayer saturation); q drops = packets dropped by the queue (limit) during the pass; errors = wrk non-2xx/socket errors"
 hdr
 for k in "${KEYS[@]}"; do
-  if [[ "${R[$k]}" == "${k%%|*} "* ]]; then printf '%s\n' "${R[$k]}"; else printf '%-6s %-9s %s\n' "${k%%|*}" "${k#*|}" "${R[$k]}"; fi
+  if [[ "${R[$k]}" == "${k%%|*} "* ]]; then printf '%s\n' "${R[$k]}"; else printf "%-6s %-${PASS_W}s %s\n" "${k%%|*}" "${LABEL[$k]}" "${R[$k]}"; fi
 done
 CAP_MIB="$BUF_CAP_MIB"
+if [[ -z "$CAP_MIB" ]]; then # Atlas's default: the cap its start-up line states
+  CAP_MIB="$(cat "$WORK"/*-server.log 2>/dev/null | grep -o '[0-9]* MiB of I/O buffers per core' | head -n 1 | cut -d' ' -f1 || true)"
+fi
 echo
 echo "Issue 4 target (stated for 10–40 ms RTT and 10 000 connections): delayed ≥ 0.9 × no-delay Gbit/s, I/O buffers within the cap (${CAP_MIB:-?} MiB/core × $ATLAS_CORES):"
+(( ROUNDS == 1 )) || echo "(the median over the $ROUNDS rounds of each round's delayed / no-delay, min–max of the rounds; buffers: the largest of the delayed passes)"
 for c in "${CONN_LIST[@]}"; do
-  a="${R["$c|no-delay|gbit"]:-}"; b="${R["$c|delay|gbit"]:-}"; y="${R["$c|delay|bufbytes"]:-}"
+  if (( ROUNDS > 1 )); then
+    vals=(); nd=(); dl=(); y=""
+    for ((r = 1; r <= ROUNDS; r++)); do
+      a="${R["$c|$r|no-delay|gbit"]:-}"; b="${R["$c|$r|delay|gbit"]:-}"; yb="${R["$c|$r|delay|bufbytes"]:-}"
+      if [[ -n "$yb" ]] && (( yb > ${y:--1} )); then y="$yb"; fi
+      if [[ -n "$a" && -n "$b" ]] && awk -v a="$a" 'BEGIN { exit !(a > 0) }'; then
+        vals+=("$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.17g", b / a }')"); nd+=("$a"); dl+=("$b")
+      fi
+    done
+    st="$(median_range "${vals[@]}")"
+    if [[ -z "$st" ]]; then printf '  c=%-6s delayed / no-delay: n/a (a pass failed in every round)\n' "$c"; continue; fi
+    shown="$(fmt_median "$st" "$ROUNDS" '%.2f×' '%.2f')"
+    mdl="$(median_range "${dl[@]}")"; mnd="$(median_range "${nd[@]}")"
+    awk -v c="$c" -v s="${shown%)}" -v r="${st%% *}" -v b="${mdl%% *}" -v a="${mnd%% *}" -v y="${y:-0}" -v cap="${CAP_MIB:-0}" -v k="$ATLAS_CORES" 'BEGIN {
+      printf "  c=%-6s delayed / no-delay = %s; medians %.2f / %.2f Gbit/s) %s", c, s, b, a, (r >= 0.9 ? "ok" : "MISSED")
+      if (cap > 0) printf ", buffers %.1f MiB ≤ %d MiB %s", y / 1048576, cap * k, (y <= cap * k * 1048576 ? "ok" : "MISSED")
+      printf "\n" }'
+    continue
+  fi
+  a="${R["$c|1|no-delay|gbit"]:-}"; b="${R["$c|1|delay|gbit"]:-}"; y="${R["$c|1|delay|bufbytes"]:-}"
   awk -v c="$c" -v a="$a" -v b="$b" -v y="$y" -v cap="${CAP_MIB:-0}" -v k="$ATLAS_CORES" 'BEGIN {
     if (a == "" || b == "" || a <= 0) { printf "  c=%-6s delayed / no-delay: n/a (a pass failed)\n", c; exit }
     r = b / a

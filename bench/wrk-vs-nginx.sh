@@ -6,6 +6,7 @@
 #   bench/wrk-vs-nginx.sh -n 1000 -d 5s -c 100         # smaller and quicker
 #   bench/wrk-vs-nginx.sh --engines uring --cores 2 --nginx-workers 2
 #   bench/wrk-vs-nginx.sh --https                      # issue 5: HTTPS (TLS 1.3) vs nginx HTTPS, and vs our plaintext
+#   bench/wrk-vs-nginx.sh -c 1000 --rounds 3           # each round 3 times: ratios as median (min–max) of the rounds
 #   bench/wrk-vs-nginx.sh --help                       # every option
 #
 # What it does, all on 127.0.0.1, in a fresh temporary directory (removed on exit, also on Ctrl-C, unless --keep):
@@ -27,9 +28,11 @@
 #      (`sync; echo 3 > /proc/sys/vm/drop_caches`), then `wrk -t1 -cC -dD --latency` with a Lua script asking
 #      for uniformly random objects over persistent connections, while sampling the server's CPU time
 #      (utime+stime of its processes), `Cached` in /proc/meminfo and the server's peak RSS (VmHWM).
+#      With --rounds R the round is run R times back to back for each C (same order every time).
 #   3. prints one table (rows flagged when wrk saw non-2xx answers or socket errors, or the server failed) and, per
 #      C, the ratios of each Atlas engine (mean of its passes) to nginx-sendfile, nginx-directio and fio (MB/s),
-#      uring to nio, and issue 4's targets.
+#      uring to nio, and issue 4's targets. With --rounds R > 1 every ratio is computed per round (from that
+#      round's passes) and printed as the median over the rounds with the min–max: 1.62× (1.41–1.88, 3 rounds).
 # Exit status: 0 clean; 1 when a pass failed or had errors (the table is still printed); 2 on a setup failure.
 # Needs: JDK 25 (JAVA_HOME or /usr/lib/jvm/*25*), wrk, nginx (with threads), fio, jq, curl, fincore (util-linux);
 # Maven only when target/atlas.jar must be built. Root to drop caches and raise `ulimit -n`.
@@ -57,6 +60,8 @@ JAR=""
 HTTPS=0
 DISK_MBPS=""
 MEMORY_LIMIT=""
+ROUNDS=1
+ATLAS_BUFFER_MEMORY=""
 
 usage() {
   cat <<EOF
@@ -67,10 +72,16 @@ usage: bench/wrk-vs-nginx.sh [options]
   -w, --warmup T           wrk warm-up of each server before the cache drop, 0 to skip (default $WARMUP)
   -c, --connections LIST   wrk connection counts, comma-separated; each is a full round of passes
                            (default $CONNS)
+      --rounds N           run each connection count's round N times back to back; the ratios and targets are
+                           then the median over the rounds of each round's ratio, with the min–max (default $ROUNDS)
   -t, --threads N          wrk threads (default $THREADS)
       --engines LIST       Atlas engines to measure, in order: uring, nio, auto (default $ENGINES); the first
                            one is measured again at the end of every round
       --cores N            atlas serve --cores (default $ATLAS_CORES)
+      --atlas-buffer-memory SIZE
+                           atlas serve --buffer-memory SIZE (its I/O buffer cap per core, 256 KiB buffers; it bounds
+                           the disk reads in flight: cap / 256 KiB per core). Default: not passed, Atlas's own
+                           default (the header's --engine lines show the cap in effect)
       --nginx-workers N    nginx worker_processes (default $NGINX_WORKERS)
       --fio-bs SIZE        fio block size (default $FIO_BS: the read size of Atlas's transmit window)
       --fio-qd N           fio's fixed queue depth; it also runs at the round's connection count (default $FIO_QD)
@@ -106,6 +117,8 @@ while [[ $# -gt 0 ]]; do
     -t|--threads) THREADS="${2:?}"; shift 2 ;;
     --engines|--engine) ENGINES="${2:?}"; shift 2 ;;
     --cores|--atlas-cores) ATLAS_CORES="${2:?}"; shift 2 ;;
+    --atlas-buffer-memory) ATLAS_BUFFER_MEMORY="${2:?}"; shift 2 ;;
+    --rounds) ROUNDS="${2:?}"; shift 2 ;;
     --nginx-workers) NGINX_WORKERS="${2:?}"; shift 2 ;;
     --fio-bs) FIO_BS="${2:?}"; shift 2 ;;
     --fio-qd) FIO_QD="${2:?}"; shift 2 ;;
@@ -127,9 +140,16 @@ SECS="$(seconds "$DURATION")"; [[ -n "$SECS" && "$SECS" -gt 0 ]] || die "--durat
 WARM="$(seconds "$WARMUP")"; [[ -n "$WARM" ]] || die "--warmup looks like 2s or 0"
 SIZE_B="$(bytes_of "$SIZE")"; [[ -n "$SIZE_B" ]] || die "--size looks like 300k or 307200"
 FIO_BS_B="$(bytes_of "$FIO_BS")"; [[ -n "$FIO_BS_B" ]] && (( FIO_BS_B % 4096 == 0 )) || die "--fio-bs must be a multiple of 4 KiB"
-for v in OBJECTS THREADS ATLAS_CORES NGINX_WORKERS FIO_QD; do
+for v in OBJECTS THREADS ATLAS_CORES NGINX_WORKERS FIO_QD ROUNDS; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
 done
+ATLAS_BUF_ARGS=()
+if [[ -n "$ATLAS_BUFFER_MEMORY" ]]; then
+  b="$(bytes_of "$ATLAS_BUFFER_MEMORY")"
+  [[ -n "$b" ]] && (( b >= 1048576 && b <= 64 * 1073741824 )) \
+    || die "--atlas-buffer-memory looks like 32m, 256m or 1g (Atlas takes 1m to 64g)"
+  ATLAS_BUF_ARGS=(--buffer-memory "$ATLAS_BUFFER_MEMORY")
+fi
 IFS=, read -r -a CONN_LIST <<<"$CONNS"
 for c in "${CONN_LIST[@]}"; do [[ "$c" =~ ^[1-9][0-9]*$ ]] || die "bad connection count '$c'"; done
 IFS=, read -r -a ENGINE_LIST <<<"$ENGINES"
@@ -204,7 +224,7 @@ cleanup() {
   if [[ -n "$CHILD" ]]; then kill "$CHILD" 2>/dev/null || true; wait "$CHILD" 2>/dev/null || true; CHILD=""; fi
   stop_server
   if [[ "$KEEP" == 1 ]]; then note "kept $WORK"; else rm -rf "$WORK"; fi
-  [[ -n "${THROTTLE_CG:-}" ]] && rmdir "$THROTTLE_CG" 2>/dev/null
+  disk_throttle_remove
   [[ -n "${MEMORY_CG:-}" ]] && rmdir "$MEMORY_CG" 2>/dev/null
   exit "$rc"
 }
@@ -241,19 +261,7 @@ if ! timeout 600 "${JAVA[@]}" import "$CAT" --data "$VOL" >"$WORK/import.log" 2>
   die "atlas import failed (log tail above)"
 fi
 LAST_OBJ="v/seg$(printf %05d $((OBJECTS - 1))).ts"
-THROTTLE_CG=""
-if [[ -n "$DISK_MBPS" ]]; then
-  [[ "$DISK_MBPS" =~ ^[1-9][0-9]*$ ]] || die "--disk-mbps must be a positive integer"
-  [[ -d /sys/fs/cgroup/blkio ]] || die "--disk-mbps needs the cgroup v1 blkio controller at /sys/fs/cgroup/blkio"
-  dev="$(df -P "$VOL" | awk 'NR == 2 {print $1}')"
-  majmin="$(lsblk -dno MAJ:MIN "$dev" 2>/dev/null | tr -d ' ')"
-  [[ -n "$majmin" ]] || die "--disk-mbps: cannot find the device of $VOL ($dev)"
-  THROTTLE_CG="/sys/fs/cgroup/blkio/atlas-bench-$$"
-  mkdir -p "$THROTTLE_CG"
-  echo "$majmin $((DISK_MBPS * 1000000))" >"$THROTTLE_CG/blkio.throttle.read_bps_device" \
-    || die "--disk-mbps: the kernel refused a read throttle on $majmin"
-  note "servers' disk reads capped at $DISK_MBPS MB/s on $dev ($majmin), cgroup $THROTTLE_CG"
-fi
+[[ -z "$DISK_MBPS" ]] || disk_throttle_setup "$DISK_MBPS" "$VOL" "servers'"
 MEMORY_CG=""
 if [[ -n "$MEMORY_LIMIT" ]]; then
   MEMORY_LIMIT_B="$(bytes_of "$MEMORY_LIMIT")"; [[ -n "$MEMORY_LIMIT_B" ]] || die "--memory-limit looks like 512m or 2g"
@@ -408,14 +416,14 @@ start_server() { # $1 pass, $2 connections → SERVER_PID, URL, LOG; returns 1 (
   local pass="$1" conns="$2" port conf
   case "$pass" in
     atlas-*)
-      LOG="$WORK/c$conns-$PASS_IDX-$pass.log"
+      LOG="$WORK/$PASS_TAG-$pass.log"
       local engine="${pass#atlas-}" tls_args=() url_re='http://127\.0\.0\.1:[0-9]*/'
       if [[ "$pass" == *-tls ]]; then
         engine="${engine%-tls}"; tls_args=(--tls-listen 127.0.0.1:0 --cert "$TLS_CERT" --key "$TLS_KEY")
         url_re='https://localhost:[0-9]*/'
       fi
       setsid "${JAVA[@]}" serve --data "$VOL" --listen 127.0.0.1:0 --no-demo --cores "$ATLAS_CORES" \
-        --engine "$engine" "${tls_args[@]}" >"$LOG" 2>&1 </dev/null &
+        "${ATLAS_BUF_ARGS[@]}" --engine "$engine" "${tls_args[@]}" >"$LOG" 2>&1 </dev/null &
       SERVER_PID=$!
       URL=""
       for _ in $(seq 1 300); do
@@ -455,10 +463,8 @@ start_server() { # $1 pass, $2 connections → SERVER_PID, URL, LOG; returns 1 (
     sleep 0.1
   done
   (( ok )) || { start_failed "no 200 from $URL/v/seg00000.ts within 30 s" "$LOG"; return 1; }
-  if [[ -n "$THROTTLE_CG" ]]; then
-    # Every thread of the server's processes, and whatever they start later (io-wq workers, aio threads).
-    local p; for p in $(server_pids); do echo "$p" >"$THROTTLE_CG/cgroup.procs" 2>/dev/null || true; done
-  fi
+  # shellcheck disable=SC2046  # one pid per word
+  disk_throttle_add $(server_pids)
   if [[ -n "$MEMORY_CG" ]]; then
     local q; for q in $(server_pids); do echo "$q" >"$MEMORY_CG/cgroup.procs" 2>/dev/null || true; done
   fi
@@ -469,14 +475,14 @@ start_server() { # $1 pass, $2 connections → SERVER_PID, URL, LOG; returns 1 (
 }
 
 # ---- results ------------------------------------------------------------------------------------------------------------
-# Per row key "C|idx": label, req/s, MB/s, p50, p99 (ms), CPU s/GB, Cached +MiB, files' MiB, RSS MiB, errors, flag
-declare -A R_LABEL=() R_REQ=() R_MBS=() R_P50=() R_P99=() R_CPG=() R_CACHED=() R_FILES=() R_RSS=() R_ERR=() R_FLAG=()
+# Per row key "C|round|idx": label, req/s, MB/s, p50, p99 (ms), CPU s/GB, Cached +MiB, files' MiB, RSS MiB, errors, flag
+declare -A R_ROUND=() R_LABEL=() R_REQ=() R_MBS=() R_P50=() R_P99=() R_CPG=() R_CACHED=() R_FILES=() R_RSS=() R_ERR=() R_FLAG=()
 declare -A ATLAS_LINE=()
 declare -a ROW_KEYS=() TARGETS=()
 BAD=0
 
 add_row() { # key label req mbs p50 p99 cpg cached files rss err flag
-  ROW_KEYS+=("$1")
+  ROW_KEYS+=("$1"); R_ROUND[$1]="$ROUND"
   R_LABEL[$1]="$2"; R_REQ[$1]="$3"; R_MBS[$1]="$4"; R_P50[$1]="$5"; R_P99[$1]="$6"; R_CPG[$1]="$7"
   R_CACHED[$1]="$8"; R_FILES[$1]="$9"; R_RSS[$1]="${10}"; R_ERR[$1]="${11}"; R_FLAG[$1]="${12}"
   [[ -z "${12}" ]] || BAD=1
@@ -492,7 +498,7 @@ format_row() {
 }
 
 pass_server() { # $1 pass, $2 conns
-  local pass="$1" conns="$2" key="$2|$PASS_IDX" out cpu0 cpu1 cached0 cached1 resident rss line flag=""
+  local pass="$1" conns="$2" key="$2|$ROUND|$PASS_IDX" out cpu0 cpu1 cached0 cached1 resident rss line flag=""
   if ! start_server "$pass" "$conns"; then
     add_row "$key" "$PASS_LABEL" - - - - - - - - - "START FAILED: $FAIL_WHY"
     return 0
@@ -502,17 +508,17 @@ pass_server() { # $1 pass, $2 conns
     # has OpenSSL's compiled code from the start. wrk's measured pass opens C fresh connections, so without this
     # it would time our JIT warm-up, not a steady server. Same for every HTTPS server.
     local hostport="${URL#https://}"
-    run_child "$WORK/c$conns-$PASS_IDX-$pass.handshakes" timeout 60 \
+    run_child "$WORK/$PASS_TAG-$pass.handshakes" timeout 60 \
       openssl s_time -connect "127.0.0.1:${hostport##*:}" -new -time $((WARM * 4)) \
       || note "$PASS_LABEL: handshake warm-up failed (continuing)"
   fi
   if (( WARM > 0 )); then
-    run_child "$WORK/c$conns-$PASS_IDX-$pass.warmup" timeout $((WARM + 60)) \
+    run_child "$WORK/$PASS_TAG-$pass.warmup" timeout $((WARM + 60)) \
       wrk -t"$THREADS" -c"$conns" -d"${WARM}s" --timeout 10s -s "$LUA" "$URL" || note "$PASS_LABEL: warm-up wrk failed (continuing)"
   fi
   drop_caches
   cpu0="$(cpu_ticks)"; cached0="$(cached_kb)"
-  out="$WORK/c$conns-$PASS_IDX-$pass.wrk"
+  out="$WORK/$PASS_TAG-$pass.wrk"
   if ! run_child "$out" timeout $((SECS + 60)) \
        wrk -t"$THREADS" -c"$conns" -d"${SECS}s" --timeout 10s --latency -s "$LUA" "$URL"; then
     flag="wrk failed (see below)"; tail -n 20 "$out" | sed 's/^/    | /' >&2
@@ -547,8 +553,8 @@ pass_fio() { # $1 conns: iodepth FIO_QD, then iodepth = conns (when different)
   local depths=("$FIO_QD")
   if (( conns != FIO_QD )); then depths+=("$conns"); fi
   for qd in "${depths[@]}"; do
-    local key="$conns|$PASS_IDX.qd$qd" label="$PASS_LABEL qd$qd"
-    json="$WORK/c$conns-$PASS_IDX-fio-qd$qd.json"; err="$json.err"
+    local key="$conns|$ROUND|$PASS_IDX.qd$qd" label="$PASS_LABEL qd$qd"
+    json="$WORK/$PASS_TAG-fio-qd$qd.json"; err="$json.err"
     drop_caches
     cached0="$(cached_kb)"
     if ! run_child "$err" timeout $((SECS + 60)) fio --name=devlimit --filename="$VOL/volume.dat" --readonly \
@@ -583,39 +589,52 @@ for c in "${CONN_LIST[@]}"; do
   fio_runs=$(( c == FIO_QD ? 1 : 2 ))
   est=$(( est + n_server * (SECS + WARM + 4) + n_fio * fio_runs * (SECS + 2) ))
 done
-note "rounds at -c ${CONNS}: ${PASS_LIST[*]}; wrk -t$THREADS -d${SECS}s (warm-up ${WARM}s); atlas --cores $ATLAS_CORES; nginx worker_processes $NGINX_WORKERS"
+est=$(( est * ROUNDS ))
+ROUNDS_NOTE=""; (( ROUNDS == 1 )) || ROUNDS_NOTE=" ($ROUNDS times each)"
+note "rounds at -c ${CONNS}${ROUNDS_NOTE}: ${PASS_LIST[*]}; wrk -t$THREADS -d${SECS}s (warm-up ${WARM}s); atlas --cores $ATLAS_CORES${ATLAS_BUFFER_MEMORY:+ --buffer-memory $ATLAS_BUFFER_MEMORY}; nginx worker_processes $NGINX_WORKERS"
 note "about $(( est / 60 )) min $(( est % 60 )) s of passes; work dir $WORK; jar $JAR_DESC"
 for conns in "${CONN_LIST[@]}"; do
-  PASS_IDX=0
-  for pass in "${PASS_LIST[@]}"; do
-    PASS_IDX=$((PASS_IDX + 1))
-    PASS_LABEL="$PASS_IDX. $pass"
-    if [[ "$pass" == fio ]]; then pass_fio "$conns"; else pass_server "$pass" "$conns"; fi
+  for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+    # With one round, labels and file names are what they were before --rounds: "3. nginx-directio".
+    RP=""; (( ROUNDS == 1 )) || RP="r$ROUND "
+    PASS_IDX=0
+    for pass in "${PASS_LIST[@]}"; do
+      PASS_IDX=$((PASS_IDX + 1))
+      PASS_LABEL="$RP$PASS_IDX. $pass"
+      PASS_TAG="c$conns-${RP:+r$ROUND-}$PASS_IDX"
+      if [[ "$pass" == fio ]]; then pass_fio "$conns"; else pass_server "$pass" "$conns"; fi
+    done
   done
 done
 
 # ---- 3. table and ratios ------------------------------------------------------------------------------------------------
 FS_TYPE="$(findmnt -no FSTYPE -T "$WORK" 2>/dev/null || stat -f -c %T "$WORK")"
 echo
-echo "Atlas vs nginx vs fio — $OBJECTS objects × $SIZE_B B ($(( OBJECTS * SIZE_B / 1048576 )) MiB), random object per request, wrk -t$THREADS -d${SECS}s, warm-up ${WARM}s"
+echo "Atlas vs nginx vs fio — $OBJECTS objects × $SIZE_B B ($(( OBJECTS * SIZE_B / 1048576 )) MiB), random object per request, wrk -t$THREADS -d${SECS}s, warm-up ${WARM}s${ROUNDS_NOTE:+; every round run $ROUNDS times back to back (r1 … r$ROUNDS)}"
 echo "$(date -u '+%F %H:%M UTC'), $(nproc) CPUs, kernel $(uname -r), data on $(df -P "$WORK" | awk 'NR == 2 {print $1}') ($FS_TYPE); ${DROP_NOTE:-page cache dropped before every pass}"
-echo "atlas --cores $ATLAS_CORES, jar $JAR_DESC${DISK_MBPS:+; server disk reads capped at $DISK_MBPS MB/s by blkio throttle, fio not}${MEMORY_LIMIT:+; each server held to $MEMORY_LIMIT of memory, page cache included (cgroup), fio not}"
+echo "atlas --cores $ATLAS_CORES${ATLAS_BUFFER_MEMORY:+ --buffer-memory $ATLAS_BUFFER_MEMORY}, jar $JAR_DESC${DISK_MBPS:+; server disk reads capped at $DISK_MBPS MB/s by blkio throttle, fio not}${MEMORY_LIMIT:+; each server held to $MEMORY_LIMIT of memory, page cache included (cgroup), fio not}"
 for e in "${!ATLAS_LINE[@]}"; do [[ -n "${ATLAS_LINE[$e]}" ]] && echo "  --engine $e: ${ATLAS_LINE[$e]}"; done
 echo "nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///') worker_processes $NGINX_WORKERS; $(fio --version) ioengine=io_uring direct=1 fixedbufs randread bs=$FIO_BS_B over volume.dat's first $(( FIO_SIZE / 1048576 )) MiB; $(wrk --version 2>&1 | head -n 1 | awk '{print $1, $2}')"
 echo "MB = 10^6 B; fio: req/s = IOPS, p50/p99 = completion latency; errors = wrk non-2xx/socket errors (fio: its error code)"
 echo "Cached = /proc/meminfo growth during the pass (machine-wide); files = page cache of the served files after it"
-hdr() { printf '%-6s %-18s %9s %8s %8s %8s %9s %11s %10s %8s %11s\n' "conns" "pass" "req/s" "MB/s" "p50 ms" "p99 ms" "CPU s/GB" "Cached +MiB" "files MiB" "RSS MiB" "errors"; }
+# The pass column: 18 characters as before --rounds; with rounds, as wide as the longest label ("r2 4. nginx-directio").
+PASS_W=18
+if (( ROUNDS > 1 )); then
+  for k in "${ROW_KEYS[@]}"; do (( ${#R_LABEL[$k]} <= PASS_W )) || PASS_W=${#R_LABEL[$k]}; done
+fi
+hdr() { printf "%-6s %-${PASS_W}s %9s %8s %8s %8s %9s %11s %10s %8s %11s\n" "conns" "pass" "req/s" "MB/s" "p50 ms" "p99 ms" "CPU s/GB" "Cached +MiB" "files MiB" "RSS MiB" "errors"; }
 hdr
 for k in "${ROW_KEYS[@]}"; do
-  printf '%-6s %-18s %s\n' "${k%%|*}" "${R_LABEL[$k]}" "$(format_row "$k")"
+  printf "%-6s %-${PASS_W}s %s\n" "${k%%|*}" "${R_LABEL[$k]}" "$(format_row "$k")"
 done
 
-mean_of() { # $1 conns, $2 label prefix match (exact pass name, or "fio qd<N>"), $3 array name → mean of valid values
-  local c="$1" want="$2" k lbl sum=0 n=0 v
-  local -n ref="$3"
+mean_of() { # $1 conns, $2 round (empty: every round), $3 pass name (exact, or "fio qd<N>"), $4 array name → mean of valid values
+  local c="$1" r="$2" want="$3" k lbl sum=0 n=0 v
+  local -n ref="$4"
   for k in "${ROW_KEYS[@]}"; do
     [[ "${k%%|*}" == "$c" ]] || continue
-    lbl="${R_LABEL[$k]#*. }"
+    [[ -z "$r" || "${R_ROUND[$k]}" == "$r" ]] || continue
+    lbl="${R_LABEL[$k]#*. }"   # "r2 3. nginx-directio" and "3. nginx-directio" → "nginx-directio"
     [[ "$lbl" == "$want" ]] || continue
     v="${ref[$k]}"
     if [[ "$v" == - ]]; then continue; fi
@@ -623,75 +642,101 @@ mean_of() { # $1 conns, $2 label prefix match (exact pass name, or "fio qd<N>"),
   done
   (( n > 0 )) && awk -v s="$sum" -v n="$n" 'BEGIN { printf "%.4f", s / n }' || echo ""
 }
-ratio() { # $1 / $2 → "1.23×" or "n/a"
-  if [[ -n "$1" && -n "$2" ]] && awk -v b="$2" 'BEGIN { exit !(b > 0) }'; then
-    awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f×", a / b }'
-  else echo "n/a"; fi
+# Each round's ratio (from that round's passes: mean of the numerator's passes / mean of the denominator's), over the
+# rounds where both were measured → "median min max count" (lib.sh median_range), nothing when no round has both.
+ratio_stats() { # $1 conns, $2 numerator pass, $3 its array, $4 denominator pass, $5 its array
+  local c="$1" r a b vals=()
+  for ((r = 1; r <= ROUNDS; r++)); do
+    a="$(mean_of "$c" "$r" "$2" "$3")"; b="$(mean_of "$c" "$r" "$4" "$5")"
+    if [[ -n "$a" && -n "$b" ]] && awk -v b="$b" 'BEGIN { exit !(b > 0) }'; then
+      vals+=("$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.17g", a / b }')")
+    fi
+  done
+  median_range "${vals[@]}"
 }
+value_stats() { # $1 conns, $2 pass, $3 array → the same over the rounds' means of one column
+  local c="$1" r a vals=()
+  for ((r = 1; r <= ROUNDS; r++)); do
+    a="$(mean_of "$c" "$r" "$2" "$3")"; [[ -z "$a" ]] || vals+=("$a")
+  done
+  median_range "${vals[@]}"
+}
+fr() { fmt_median "$1" "$ROUNDS" '%.2f×' '%.2f' short; }   # "1.23×"; with rounds "1.23× (1.10–1.41)"; n/a
+chk() { # $1 target name, $2 stats, $3 awk condition on x (the median), $4/$5 formats → "name value ok|MISSED" or "name n/a"
+  [[ -n "$2" ]] || { printf '%s n/a' "$1"; return 0; }
+  printf '%s %s %s' "$1" "$(fmt_median "$2" "$ROUNDS" "${4:-%.2f×}" "${5:-%.2f}")" \
+    "$(awk -v x="${2%% *}" "BEGIN { print (($3) ? \"ok\" : \"MISSED\") }")"
+}
+# Character count of a cell (× and – are several bytes): pads the ratio table by characters.
+chars() { printf '%s' "$1" | LC_ALL=C tr -d '\200-\277' | wc -c; }
 
 echo
 echo "Ratios of MB/s (Atlas engine = mean of its passes in the round; fio = the device limit at that queue depth)"
+(( ROUNDS == 1 )) || echo "each: median over the $ROUNDS rounds of that round's ratio (min–max of the rounds; \", N rounds\" when only N had both sides)"
 atlas_labels=()
 for p in "${PASS_LIST[@]}"; do
   if [[ "$p" == atlas-* && ! " ${atlas_labels[*]} " =~ " $p " ]]; then atlas_labels+=("$p"); fi
 done
+US=$'\x1f'   # field separator of RT_ROWS (not whitespace: empty cells stay cells)
+RT_ROWS=()   # H (heading of a count), E (an engine's ratios), U (uring / nio): kind, c-column, name, cells…
 for c in "${CONN_LIST[@]}"; do
-  printf '%-6s %-14s %10s %10s %10s %10s %12s %12s\n' "c=$c" "" "/sendfile" "/directio" "/fio-qd$FIO_QD" "/fio-qd$c" "CPU/GB ÷dio" "files MiB"
-  snd="$(mean_of "$c" nginx-sendfile R_MBS)"; dio="$(mean_of "$c" nginx-directio R_MBS)"
-  f64="$(mean_of "$c" "fio qd$FIO_QD" R_MBS)"; fc="$(mean_of "$c" "fio qd$c" R_MBS)"
-  dio_cpu="$(mean_of "$c" nginx-directio R_CPG)"
+  RT_ROWS+=("H${US}c=$c${US}${US}/sendfile${US}/directio${US}/fio-qd$FIO_QD${US}/fio-qd$c${US}CPU/GB ÷dio${US}files MiB")
   for a in "${atlas_labels[@]}"; do
-    m="$(mean_of "$c" "$a" R_MBS)"; cpu="$(mean_of "$c" "$a" R_CPG)"; cg="$(mean_of "$c" "$a" R_CACHED)"
-    fm="$(mean_of "$c" "$a" R_FILES)"
     # HTTPS passes are compared with nginx over HTTPS (when measured), plaintext with plaintext.
-    snd="$(mean_of "$c" nginx-sendfile R_MBS)"; dio="$(mean_of "$c" nginx-directio R_MBS)"
-    dio_cpu="$(mean_of "$c" nginx-directio R_CPG)"
-    if [[ "$a" == *-tls ]]; then
-      snd="$(mean_of "$c" nginx-sendfile-tls R_MBS)"; dio="$(mean_of "$c" nginx-directio-tls R_MBS)"
-      dio_cpu="$(mean_of "$c" nginx-directio-tls R_CPG)"
-    fi
-    printf '%-6s %-14s %10s %10s %10s %10s %12s %12s\n' "" "$a" "$(ratio "$m" "$snd")" "$(ratio "$m" "$dio")" \
-      "$(ratio "$m" "$f64")" "$(ratio "$m" "$fc")" "$(ratio "$cpu" "$dio_cpu")" "${fm:+$(printf %.1f "$fm")}"
+    snd=nginx-sendfile; dio=nginx-directio
+    if [[ "$a" == *-tls ]]; then snd=nginx-sendfile-tls; dio=nginx-directio-tls; fi
+    s_snd="$(ratio_stats "$c" "$a" R_MBS "$snd" R_MBS)"; s_dio="$(ratio_stats "$c" "$a" R_MBS "$dio" R_MBS)"
+    s_f64="$(ratio_stats "$c" "$a" R_MBS "fio qd$FIO_QD" R_MBS)"; s_fc="$(ratio_stats "$c" "$a" R_MBS "fio qd$c" R_MBS)"
+    s_cpu="$(ratio_stats "$c" "$a" R_CPG "$dio" R_CPG)"; s_fm="$(value_stats "$c" "$a" R_FILES)"
+    RT_ROWS+=("E${US}${US}$a${US}$(fr "$s_snd")${US}$(fr "$s_dio")${US}$(fr "$s_f64")${US}$(fr "$s_fc")${US}$(fr "$s_cpu")${US}${s_fm:+$(fmt_median "$s_fm" "$ROUNDS" %.1f %.1f short)}")
     # Issue 4's targets (stated for 1000 connections): ≥ 0.85 × fio at the same queue depth, ≥ 1.6 × directio,
     # ≥ 1.1 × sendfile, page-cache growth < 64 MiB (the volume's own resident pages, fincore: machine-wide Cached
-    # moves with whatever else runs), CPU per GB ≤ nginx directio's.
-    TARGETS+=("$(awk -v c="$c" -v a="$a" -v m="$m" -v f="$fc" -v d="$dio" -v s="$snd" -v cpu="$cpu" -v dc="$dio_cpu" -v cg="$fm" '
-      function chk(name, val, ok, have) { if (!have) return name " n/a"; return sprintf("%s %s %s", name, val, ok ? "ok" : "MISSED") }
-      BEGIN {
-        out = sprintf("c=%-5s %-12s", c, a)
-        out = out "  " chk("≥0.85×fio", (f > 0 ? sprintf("%.2f×", m / f) : ""), f > 0 && m >= 0.85 * f, f > 0 && m != "")
-        out = out ", " chk("≥1.6×directio", (d > 0 ? sprintf("%.2f×", m / d) : ""), d > 0 && m >= 1.6 * d, d > 0 && m != "")
-        out = out ", " chk("≥1.1×sendfile", (s > 0 ? sprintf("%.2f×", m / s) : ""), s > 0 && m >= 1.1 * s, s > 0 && m != "")
-        out = out ", " chk("cache<64MiB", sprintf("%+.0f", cg), cg < 64, cg != "")
-        out = out ", " chk("CPU/GB≤directio", (dc > 0 ? sprintf("%.2f×", cpu / dc) : ""), dc > 0 && cpu <= dc, dc > 0 && cpu != "")
-        print out }')")
+    # moves with whatever else runs), CPU per GB ≤ nginx directio's. With rounds: judged on the medians.
+    TARGETS+=("$(printf 'c=%-5s %-12s' "$c" "$a")  $(chk "≥0.85×fio" "$s_fc" 'x >= 0.85'), $(chk "≥1.6×directio" "$s_dio" 'x >= 1.6'), $(chk "≥1.1×sendfile" "$s_snd" 'x >= 1.1'), $(chk "cache<64MiB" "$s_fm" 'x < 64' '%+.0f' '%.0f'), $(chk "CPU/GB≤directio" "$s_cpu" 'x <= 1')")
   done
   if [[ " ${atlas_labels[*]} " =~ " atlas-uring " && " ${atlas_labels[*]} " =~ " atlas-nio " ]]; then
-    printf '%-6s %-14s %10s   (CPU per GB %s)\n' "" "uring / nio" "$(ratio "$(mean_of "$c" atlas-uring R_MBS)" "$(mean_of "$c" atlas-nio R_MBS)")" \
-      "$(ratio "$(mean_of "$c" atlas-uring R_CPG)" "$(mean_of "$c" atlas-nio R_CPG)")"
+    RT_ROWS+=("U${US}${US}uring / nio${US}$(fr "$(ratio_stats "$c" atlas-uring R_MBS atlas-nio R_MBS)")${US}$(fr "$(ratio_stats "$c" atlas-uring R_CPG atlas-nio R_CPG)")")
+  fi
+done
+# Column widths: as before --rounds with one round; with rounds, every ratio column as wide as its widest cell.
+RT_W=(10 10 10 10 12 12); RT_NAME_W=14
+if (( ROUNDS > 1 )); then
+  for a in "${atlas_labels[@]}"; do (( ${#a} <= RT_NAME_W )) || RT_NAME_W=${#a}; done
+  for row in "${RT_ROWS[@]}"; do
+    IFS="$US" read -r -a f <<<"$row"
+    [[ "${f[0]}" != U ]] || continue
+    for i in 0 1 2 3 4 5; do
+      n="$(chars "${f[i + 3]:-}")"; (( n <= RT_W[i] )) || RT_W[i]=$n
+    done
+  done
+fi
+for row in "${RT_ROWS[@]}"; do
+  IFS="$US" read -r -a f <<<"$row"
+  if [[ "${f[0]}" == U ]]; then
+    printf '%-6s %-14s %10s   (CPU per GB %s)\n' "" "${f[2]}" "${f[3]}" "${f[4]}"
+  elif (( ROUNDS == 1 )); then
+    printf '%-6s %-14s %10s %10s %10s %10s %12s %12s\n' "${f[1]}" "${f[2]}" "${f[3]}" "${f[4]}" "${f[5]}" "${f[6]}" "${f[7]}" "${f[8]:-}"
+  else
+    line="$(printf '%-6s %-*s' "${f[1]}" "$RT_NAME_W" "${f[2]}")"
+    for i in 0 1 2 3 4 5; do
+      cell="${f[i + 3]:-}"; line+="$(printf ' %*s%s' $(( RT_W[i] - $(chars "$cell") )) '' "$cell")"
+    done
+    printf '%s\n' "$line"
   fi
 done
 # Issue 5's targets: our HTTPS ≥ 0.85 × our plaintext, ≥ 1.5 × nginx HTTPS, CPU per GB ≤ 0.7 × nginx's.
 for c in "${CONN_LIST[@]}"; do
   for a in "${atlas_labels[@]}"; do
     [[ "$a" == *-tls ]] || continue
-    m="$(mean_of "$c" "$a" R_MBS)"; cpu="$(mean_of "$c" "$a" R_CPG)"; plain="$(mean_of "$c" "${a%-tls}" R_MBS)"
     for n in nginx-sendfile-tls nginx-directio-tls; do
-      nm="$(mean_of "$c" "$n" R_MBS)"; ncpu="$(mean_of "$c" "$n" R_CPG)"
-      TARGETS+=("$(awk -v c="$c" -v a="$a" -v n="$n" -v m="$m" -v p="$plain" -v nm="$nm" -v cpu="$cpu" -v nc="$ncpu" '
-        function chk(name, val, ok, have) { if (!have) return name " n/a"; return sprintf("%s %s %s", name, val, ok ? "ok" : "MISSED") }
-        BEGIN {
-          out = sprintf("c=%-5s %-12s vs %-18s", c, a, n)
-          out = out "  " chk("≥0.85×plaintext", (p > 0 ? sprintf("%.2f×", m / p) : ""), p > 0 && m >= 0.85 * p, p > 0 && m != "")
-          out = out ", " chk("≥1.5×nginx", (nm > 0 ? sprintf("%.2f×", m / nm) : ""), nm > 0 && m >= 1.5 * nm, nm > 0 && m != "")
-          out = out ", " chk("CPU/GB≤0.7×nginx", (nc > 0 ? sprintf("%.2f×", cpu / nc) : ""), nc > 0 && cpu <= 0.7 * nc, nc > 0 && cpu != "")
-          print out }')")
+      TARGETS+=("$(printf 'c=%-5s %-12s vs %-18s' "$c" "$a" "$n")  $(chk "≥0.85×plaintext" "$(ratio_stats "$c" "$a" R_MBS "${a%-tls}" R_MBS)" 'x >= 0.85'), $(chk "≥1.5×nginx" "$(ratio_stats "$c" "$a" R_MBS "$n" R_MBS)" 'x >= 1.5'), $(chk "CPU/GB≤0.7×nginx" "$(ratio_stats "$c" "$a" R_CPG "$n" R_CPG)" 'x <= 0.7')")
     done
   done
 done
 if [[ ${#TARGETS[@]} -gt 0 ]]; then
   echo
   echo "Issue 4 targets (stated for a cold catalogue at 1000 connections; fio at the round's queue depth; cache = files MiB):"
+  (( ROUNDS == 1 )) || echo "(each judged on its median over the $ROUNDS rounds; min–max of the rounds in brackets)"
   for t in "${TARGETS[@]}"; do echo "  $t"; done
 fi
 note "total $(( SECONDS - T0 )) s"

@@ -15,6 +15,7 @@ import picocli.CommandLine.TypeConversionException;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -124,8 +125,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--buffer-memory", paramLabel = "SIZE", converter = SizeConverter.class,
             description = "Cap of the aligned I/O buffers (256 KiB each) per core: at most this much object data is "
-                    + "in memory per core, whatever the clients do; more connections wait for a buffer or get 503 "
-                    + "(default: 64m).")
+                    + "in memory per core, whatever the clients do; more connections wait for a buffer or get 503. "
+                    + "Buffers are allocated as the load needs them (default: a quarter of the memory, or of the "
+                    + "container's limit, over the cores, within 16m-256m).")
     Long bufferMemory;
 
     @Option(names = "--checkpoint-journal", paramLabel = "SIZE", converter = SizeConverter.class,
@@ -192,17 +194,23 @@ final class ServeCommand implements Callable<Integer> {
         Path log = accessLogPath();
         retentionRules(); // validated here so --print-config and start-up refuse a bad rule alike
         return new ServerConfig(volume, listen.host(), listen.port(), n, engine, limits, header, idle,
-                send, bufferMemory(), !noDemo, log, drain, tls());
+                send, bufferMemory(n), !noDemo, log, drain, tls());
     }
 
-    private long bufferMemory() {
+    private long bufferMemory(int cores) {
         if (bufferMemory == null) {
-            return ServerConfig.DEFAULT_BUFFER_BYTES_PER_CORE;
+            return ServerConfig.defaultBufferBytesPerCore(physicalMemory(), cores);
         }
         if (bufferMemory < (1L << 20) || bufferMemory > (64L << 30)) {
             throw sources.invalid("buffer-memory", "must be between 1m and 64g");
         }
         return bufferMemory;
+    }
+
+    /** Memory this process may use: the container's limit when there is one, else the machine's RAM. */
+    private static long physicalMemory() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getTotalMemorySize();
     }
 
     /** The HTTPS listener, or null; --cert and --key only make sense with it, and only together. */
@@ -299,7 +307,15 @@ final class ServeCommand implements Callable<Integer> {
         line(out, "access-log", c.accessLog() == null ? "off" : c.accessLog().toString(),
                 sources.origin("access-log"));
         line(out, "drain-delay", duration(c.drainDelay()), sources.origin("drain-delay"));
-        line(out, "buffer-memory", size(c.bufferBytesPerCore()), sources.origin("buffer-memory"));
+        ConfigSources.Origin bufferOrigin = sources.origin("buffer-memory");
+        if (bufferMemory == null) {
+            bufferOrigin = new ConfigSources.Origin(bufferOrigin.where() + ": a quarter of "
+                    + HumanUnits.bytes(physicalMemory()) + " of memory over " + c.cores()
+                    + (c.cores() == 1 ? " core" : " cores") + ", within "
+                    + size(ServerConfig.MIN_DEFAULT_BUFFER_BYTES_PER_CORE)
+                    + "-" + size(ServerConfig.MAX_DEFAULT_BUFFER_BYTES_PER_CORE), null);
+        }
+        line(out, "buffer-memory", size(c.bufferBytesPerCore()), bufferOrigin);
         line(out, "checkpoint-journal", size(c.volume().checkpointJournalBytes()), sources.origin("checkpoint-journal"));
         ServerConfig.Tls tls = c.tls();
         if (tls == null) {

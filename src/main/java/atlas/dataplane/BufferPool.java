@@ -1,5 +1,9 @@
 package atlas.dataplane;
 
+import atlas.posix.Libc;
+import atlas.posix.PosixException;
+
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
@@ -11,7 +15,9 @@ import java.util.ArrayDeque;
  * <p>
  * Memory is bounded: at most {@code maxBuffers} exist, allocated on first need. When all are out, callers queue
  * as {@link Waiter}s and get the next released buffer in arrival order, so a burst of clients slows down instead
- * of growing the heap.
+ * of growing the heap. Because buffers come into being only when the load needs them, the cap can be generous:
+ * an idle server holds none, and a server that once needed {@code n} holds {@code n} (they are never given back,
+ * so a pinned, registered buffer stays valid).
  * <p>
  * Thread: owned by one event loop; not thread-safe by design.
  */
@@ -21,8 +27,16 @@ public final class BufferPool implements AutoCloseable {
         void onBuffer(IoBuffer buffer);
     }
 
+    /** Told of each buffer the first time it is handed out, before its owner sees it (the engine registers it). */
+    public interface GrowthListener {
+        void allocated(IoBuffer buffer);
+    }
+
     private final Arena arena = Arena.ofShared();
-    /** When preallocated: one contiguous region holding every buffer, registrable with io_uring as a unit. */
+    /**
+     * When slabbed: one contiguous reservation with room for every buffer; a buffer's pages are only touched (and
+     * so only cost memory) once it is first handed out.
+     */
     private final MemorySegment slab;
     private final int bufferBytes;
     private final int alignment;
@@ -30,16 +44,18 @@ public final class BufferPool implements AutoCloseable {
     private final ArrayDeque<IoBuffer> free;
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
     private int allocated;
+    private GrowthListener growthListener;
 
     public BufferPool(int bufferBytes, int alignment, int maxBuffers) {
         this(bufferBytes, alignment, maxBuffers, false);
     }
 
     /**
-     * With {@code preallocate}, all buffers are carved from one slab allocated now — what io_uring's registered
-     * buffers need (diskmap's pre-mapped buffers: the kernel pins them once instead of on every I/O).
+     * With {@code slabbed}, all buffers are carved from one address range reserved now — what io_uring's registered
+     * buffers need (diskmap's pre-mapped buffers: the kernel pins them once instead of on every I/O). The range is
+     * reserved, not filled: buffer {@code i} is its {@code i}-th slice, backed by memory from its first use on.
      */
-    public BufferPool(int bufferBytes, int alignment, int maxBuffers, boolean preallocate) {
+    public BufferPool(int bufferBytes, int alignment, int maxBuffers, boolean slabbed) {
         if (bufferBytes % alignment != 0 || bufferBytes <= IoBuffer.HEADROOM || maxBuffers < 1) {
             throw new IllegalArgumentException("bad pool shape " + bufferBytes + "/" + alignment + "x" + maxBuffers);
         }
@@ -47,7 +63,21 @@ public final class BufferPool implements AutoCloseable {
         this.alignment = alignment;
         this.maxBuffers = maxBuffers;
         this.free = new ArrayDeque<>(maxBuffers);
-        this.slab = preallocate ? arena.allocate((long) bufferBytes * maxBuffers, alignment) : null;
+        if (slabbed && 4096 % alignment != 0) {
+            throw new IllegalArgumentException("a slab is page aligned, not " + alignment);
+        }
+        try {
+            this.slab = slabbed ? Libc.mapReserved((long) bufferBytes * maxBuffers, arena) : null;
+        } catch (PosixException e) {
+            arena.close();
+            throw new UncheckedIOException("cannot reserve " + ((long) bufferBytes * maxBuffers >> 20)
+                    + " MiB of address space for I/O buffers", e);
+        }
+    }
+
+    /** Installs the one listener told of new buffers; the owning loop sets it before the first acquire. */
+    public void onGrowth(GrowthListener listener) {
+        this.growthListener = listener;
     }
 
     /** The slab every buffer lies in, or null when buffers are allocated one by one. */
@@ -59,11 +89,13 @@ public final class BufferPool implements AutoCloseable {
     public IoBuffer acquire() {
         IoBuffer b = free.pollLast();
         if (b == null && allocated < maxBuffers) {
-            MemorySegment memory = slab != null
-                    ? slab.asSlice((long) allocated * bufferBytes, bufferBytes)
-                    : arena.allocate(bufferBytes, alignment);
-            allocated++;
-            b = new IoBuffer(memory);
+            int slot = allocated++;
+            b = slab != null
+                    ? new IoBuffer(slab.asSlice((long) slot * bufferBytes, bufferBytes), slot)
+                    : new IoBuffer(arena.allocate(bufferBytes, alignment), -1);
+            if (growthListener != null) {
+                growthListener.allocated(b);
+            }
         }
         return b;
     }
@@ -99,6 +131,20 @@ public final class BufferPool implements AutoCloseable {
 
     public int capacity() {
         return maxBuffers;
+    }
+
+    /** Buffers that exist (lent out or free): what the pool costs in memory, in buffers. */
+    public int allocated() {
+        return allocated;
+    }
+
+    /** The slab index of the buffer holding {@code address}, or -1 when it is not inside the slab. */
+    public int slotOf(long address) {
+        if (slab == null) {
+            return -1;
+        }
+        long offset = address - slab.address();
+        return offset >= 0 && offset < (long) allocated * bufferBytes ? (int) (offset / bufferBytes) : -1;
     }
 
     public int inUse() {

@@ -42,12 +42,20 @@ public final class IoBuffer {
 
     private final MemorySegment segment;
     private final ByteBuffer byteBuffer;
+    /** Index of this buffer in its pool's slab (= its io_uring registered-buffer index there), or -1. */
+    private final int slot;
     /** Views for the NIO engine's gathering writes, made on first use and reused (position/limit per send). */
     private ByteBuffer[] gatherViews;
 
-    IoBuffer(MemorySegment segment) {
+    IoBuffer(MemorySegment segment, int slot) {
         this.segment = segment;
         this.byteBuffer = segment.asByteBuffer();
+        this.slot = slot;
+    }
+
+    /** Index of this buffer in its pool's slab, or -1 when it was allocated on its own. */
+    public int slot() {
+        return slot;
     }
 
     public MemorySegment segment() {

@@ -100,8 +100,10 @@ final class UringConnection implements Transport {
     }
 
     private void submitSendRest() {
-        if (zeroCopy && sendRemaining >= ZERO_COPY_MIN_BYTES && loop.inRegisteredSlab(sendAddress, sendRemaining)) {
-            loop.submitSendZeroCopy(this, sendAddress, sendRemaining);
+        int bufIndex = zeroCopy && sendRemaining >= ZERO_COPY_MIN_BYTES
+                ? loop.registeredIndex(sendAddress, sendRemaining) : RegisteredBuffers.NOT_REGISTERED;
+        if (bufIndex != RegisteredBuffers.NOT_REGISTERED) {
+            loop.submitSendZeroCopy(this, sendAddress, sendRemaining, bufIndex);
         } else {
             loop.submitSend(this, sendAddress, sendRemaining);
         }

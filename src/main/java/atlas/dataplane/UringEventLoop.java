@@ -70,9 +70,7 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
     private int freeIdCount;
     private int nextId;
     private IoUring ring;
-    private boolean fixedBuffers;
-    private long slabStart;
-    private long slabEnd;
+    private RegisteredBuffers fixed;
     private volatile boolean shutdownRequested;
     private volatile long graceDeadlineNs;
     private boolean draining;
@@ -161,21 +159,13 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
     }
 
     /**
-     * Registers the core's buffer slab so disk I/O uses READ_FIXED/WRITE_FIXED (the kernel pins the pages once).
-     * Without CAP_IPC_LOCK the 8 MiB RLIMIT_MEMLOCK may refuse it; plain READ/WRITE on O_DIRECT still work.
+     * Registers the core's buffers as they come into use, so disk I/O uses READ_FIXED/WRITE_FIXED (the kernel pins
+     * each buffer's pages once). Without CAP_IPC_LOCK the 8 MiB RLIMIT_MEMLOCK may refuse it; plain READ/WRITE on
+     * O_DIRECT still work.
      */
     private void registerBuffers() {
-        if (context.buffers().slab() == null) {
-            return;
-        }
-        try {
-            ring.registerBuffers(context.buffers().slab());
-            fixedBuffers = true;
-            slabStart = context.buffers().slab().address();
-            slabEnd = slabStart + context.buffers().slab().byteSize();
-        } catch (IoUringException e) {
-            startupNote = "registered buffers unavailable (" + e.getMessage() + "); using plain O_DIRECT reads";
-        }
+        fixed = RegisteredBuffers.on(ring, context.buffers());
+        startupNote = fixed.note();
     }
 
     // ---------------------------------------------------------------- submissions
@@ -224,23 +214,24 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
      * notification CQE once the data is acknowledged — the buffer then goes back to the window (Atlas: buffers
      * recycled when the network is done with them).
      */
-    void submitSendZeroCopy(UringConnection c, long address, int length) {
+    void submitSendZeroCopy(UringConnection c, long address, int length, int bufIndex) {
         c.inflight++;
         c.zeroCopyInFlight = true;
-        ring.prepSendZc(sqe(), c.fd, address, length, IoUringConstants.MSG_NOSIGNAL, 0, 0,
+        ring.prepSendZc(sqe(), c.fd, address, length, IoUringConstants.MSG_NOSIGNAL, 0, bufIndex,
                 userData(OP_SEND_ZC, c.id));
     }
 
-    /** True when {@code address} lies in the registered slab, so a SEND_ZC can use the fixed buffer. */
-    boolean inRegisteredSlab(long address, int length) {
-        return fixedBuffers && address >= slabStart && address + length <= slabEnd;
+    /** The fixed-buffer index of {@code length} bytes at {@code address}, or RegisteredBuffers.NOT_REGISTERED. */
+    int registeredIndex(long address, int length) {
+        return fixed == null ? RegisteredBuffers.NOT_REGISTERED : fixed.indexOf(address, length);
     }
 
     void submitDiskRead(UringConnection c, IoBuffer buffer, long address, int length, long fileOffset) {
         c.inflight++;
         long ud = userData(OP_DISK_READ, c.id);
-        if (fixedBuffers) {
-            ring.prepReadFixed(sqe(), disk.readFd(), address, length, 0, fileOffset, ud);
+        int bufIndex = registeredIndex(address, length);
+        if (bufIndex != RegisteredBuffers.NOT_REGISTERED) {
+            ring.prepReadFixed(sqe(), disk.readFd(), address, length, bufIndex, fileOffset, ud);
         } else {
             ring.prepRead(sqe(), disk.readFd(), buffer.segment().asSlice(address - buffer.segment().address(), length),
                     fileOffset, ud);
@@ -255,8 +246,9 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
         // how the descriptor was opened.
         int fd = lazy ? disk.lazyWriteFd() : disk.writeFd();
         int rwFlags = lazy ? 0 : IoUringConstants.RWF_DSYNC;
-        if (fixedBuffers) {
-            ring.prepWriteFixed(sqe(), fd, address, length, 0, fileOffset, rwFlags, ud);
+        int bufIndex = registeredIndex(address, length);
+        if (bufIndex != RegisteredBuffers.NOT_REGISTERED) {
+            ring.prepWriteFixed(sqe(), fd, address, length, bufIndex, fileOffset, rwFlags, ud);
         } else {
             ring.prepWrite(sqe(), fd, buffer.segment().asSlice(address - buffer.segment().address(), length),
                     fileOffset, rwFlags, ud);

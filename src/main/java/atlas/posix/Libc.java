@@ -41,6 +41,13 @@ public final class Libc {
 
     // --- fallocate(2) modes, linux/falloc.h ---
     /** 0: allocate and extend the file size when the range passes the end. */
+    // mmap(2) (asm-generic/mman-common.h, x86-64 values)
+    public static final int PROT_READ = 0x1;
+    public static final int PROT_WRITE = 0x2;
+    public static final int MAP_PRIVATE = 0x02;
+    public static final int MAP_ANONYMOUS = 0x20;
+    public static final int MAP_NORESERVE = 0x4000;
+
     public static final int FALLOC_DEFAULT = 0;
     public static final int FALLOC_FL_KEEP_SIZE = 0x01;
 
@@ -80,6 +87,11 @@ public final class Libc {
             Downcalls.CAPTURE_ERRNO);
     private static final MethodHandle SCHED_SETAFFINITY = Downcalls.bind("sched_setaffinity",
             FunctionDescriptor.of(INT, INT, LONG, PTR), Downcalls.CAPTURE_ERRNO);
+    // void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off): the address as a long.
+    private static final MethodHandle MMAP = Downcalls.bind("mmap",
+            FunctionDescriptor.of(LONG, LONG, LONG, INT, INT, INT, LONG), Downcalls.CAPTURE_ERRNO);
+    // For the arena's cleanup action, which has no capture area: a failing munmap there cannot be reported.
+    private static final MethodHandle MUNMAP = Downcalls.bind("munmap", FunctionDescriptor.of(INT, LONG, LONG));
     private static final MethodHandle STRERROR = Downcalls.bind("strerror", FunctionDescriptor.of(C_STRING, INT));
     // glibc >= 2.32; null on older libcs, then names fall back to "errno N".
     private static final MethodHandle STRERRORNAME_NP = Downcalls.bindIfPresent("strerrorname_np",
@@ -244,6 +256,38 @@ public final class Libc {
             if (err != EINTR) {
                 throw new PosixException("ftruncate", fdName(fd), err);
             }
+        }
+    }
+
+    /**
+     * Reserves {@code bytes} of anonymous, page-aligned memory that costs nothing until touched: a private
+     * mapping with MAP_NORESERVE, so neither RSS nor the commit charge grows until a page is first written (or
+     * pinned by io_uring). The mapping lives until {@code arena} closes. Control path.
+     */
+    @SuppressWarnings("restricted") // reinterpret of the mmap result; run with --enable-native-access
+    public static MemorySegment mapReserved(long bytes, Arena arena) throws PosixException {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("mapping of " + bytes + " bytes");
+        }
+        MemorySegment capture = CAPTURE.get();
+        long address;
+        try {
+            address = (long) MMAP.invokeExact(capture, 0L, bytes, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0L);
+        } catch (Throwable t) {
+            throw linkageFailure(t);
+        }
+        if (address == -1L) {
+            throw new PosixException("mmap", bytes + " anonymous bytes", errno(capture));
+        }
+        return MemorySegment.ofAddress(address).reinterpret(bytes, arena, segment -> unmapQuietly(address, bytes));
+    }
+
+    private static void unmapQuietly(long address, long bytes) {
+        try {
+            int ignored = (int) MUNMAP.invokeExact(address, bytes);
+        } catch (Throwable t) {
+            throw linkageFailure(t);
         }
     }
 

@@ -156,7 +156,7 @@ public final class AtlasServer implements AutoCloseable {
             log.printf("atlas: volume %s: %d objects, %d MiB used of %d MiB%n", volume.directory(),
                     volume.objectCount(), volume.liveBytes() >> 20, volume.sizeBytes() >> 20);
             log.printf("atlas: engine %s, %d cores, O_DIRECT reads of up to %d KiB (%d-byte alignment), "
-                            + "%d MiB of I/O buffers per core%n",
+                            + "up to %d MiB of I/O buffers per core, allocated as the load needs them%n",
                     engine.name(), config.cores(), (IO_BUFFER_BYTES - IoBuffer.HEADROOM) >> 10, Volume.BLOCK_SIZE,
                     ((long) maxBuffers * IO_BUFFER_BYTES) >> 20);
             log.println("atlas: DAX: " + DaxSupport.detect(volume.directory()).summary());

@@ -143,6 +143,11 @@ final class Metrics {
                 c -> (double) c.buffersWaiting());
         gaugePerCore("atlas_io_buffer_bytes_in_use", "Bytes of I/O buffers lent to connections",
                 c -> (double) c.buffersInUse() * c.buffers.bufferBytes());
+        gaugePerCore("atlas_io_buffer_bytes_allocated", "Bytes of I/O buffers that exist (lent or free): buffers "
+                + "come into being as the load needs them, up to the limit, and are kept",
+                c -> (double) c.buffersAllocated() * c.buffers.bufferBytes());
+        gaugePerCore("atlas_io_buffer_bytes_limit", "Cap of I/O buffer bytes (--buffer-memory); connections beyond "
+                + "it wait for a buffer", c -> (double) c.buffers.capacity() * c.buffers.bufferBytes());
         GaugeWithCallback.builder().name("atlas_info").help("The running server: engine and TLS")
                 .labelNames("engine", "tls").callback(cb -> cb.call(1, engine, tls)).register(registry);
         CounterWithCallback.builder().name("atlas_tls_handshakes").help("TLS handshakes by outcome: tls13 and tls12 "

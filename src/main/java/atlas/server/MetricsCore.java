@@ -121,6 +121,10 @@ final class MetricsCore implements ExchangeObserver {
         return Math.max(0, buffers.inUse());
     }
 
+    int buffersAllocated() {
+        return Math.max(0, buffers.allocated());
+    }
+
     int buffersWaiting() {
         return Math.max(0, buffers.waiting());
     }

@@ -83,5 +83,22 @@ public record ServerConfig(VolumeConfig volume, String listenHost, int listenPor
     public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(75);
     public static final Duration DEFAULT_SEND_STALL_TIMEOUT = Duration.ofSeconds(30);
-    public static final long DEFAULT_BUFFER_BYTES_PER_CORE = 64L << 20;
+    /** Bounds of the default I/O buffer cap per core (see {@link #defaultBufferBytesPerCore}). */
+    public static final long MIN_DEFAULT_BUFFER_BYTES_PER_CORE = 16L << 20;
+    public static final long MAX_DEFAULT_BUFFER_BYTES_PER_CORE = 256L << 20;
+
+    /**
+     * The default cap of I/O buffer memory per core: a quarter of {@code memoryBytes} (the memory this process may
+     * use, the container's limit when it has one) shared by the cores, within 16–256 MiB, in whole MiB.
+     * <p>
+     * Why that much: the cap bounds a core's outstanding disk reads (cap / 256 KiB), and flash delivers more the
+     * more bytes are outstanding; with zero-copy sends it must also hold every byte not yet acknowledged, the
+     * bandwidth-delay product, which at 10–40 ms RTT is tens of MiB per core. Why it costs nothing idle: buffers
+     * come into being only when the load needs them.
+     */
+    public static long defaultBufferBytesPerCore(long memoryBytes, int cores) {
+        long share = memoryBytes / 4 / Math.max(1, cores);
+        long clamped = Math.clamp(share, MIN_DEFAULT_BUFFER_BYTES_PER_CORE, MAX_DEFAULT_BUFFER_BYTES_PER_CORE);
+        return clamped & -(1L << 20);
+    }
 }

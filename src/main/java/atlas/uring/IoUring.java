@@ -732,6 +732,44 @@ public final class IoUring implements AutoCloseable {
         }
     }
 
+    /**
+     * Registers a table of {@code count} empty fixed-buffer slots (IORING_REGISTER_BUFFERS2 with
+     * IORING_RSRC_REGISTER_SPARSE, 5.19+), to be filled one by one with {@link #updateRegisteredBuffer} as buffers
+     * come into use — so the kernel pins only the memory actually used.
+     */
+    public void registerBuffersSparse(int count) throws IoUringException {
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment reg = scratch.allocate(RSRC_REGISTER_SIZE, 8);
+            reg.set(INT, RSRC_REGISTER_NR, count);
+            reg.set(INT, RSRC_REGISTER_FLAGS, IORING_RSRC_REGISTER_SPARSE);
+            register(IORING_REGISTER_BUFFERS2, reg.address(), RSRC_REGISTER_SIZE);
+        }
+    }
+
+    /**
+     * Fills fixed-buffer slot {@code index} of a sparse table with {@code length} bytes at {@code address}
+     * (IORING_REGISTER_BUFFERS_UPDATE): the kernel pins those pages now. In-flight I/O on other slots is
+     * unaffected. Control path (allocates scratch); called once per slot.
+     */
+    public void updateRegisteredBuffer(int index, long address, long length) throws IoUringException {
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment iovec = scratch.allocate(IOVEC_SIZE, 8);
+            iovec.set(LONG, IOVEC_BASE, address);
+            iovec.set(LONG, IOVEC_LEN, length);
+            MemorySegment update = scratch.allocate(RSRC_UPDATE2_SIZE, 8);
+            update.set(INT, RSRC_UPDATE2_OFFSET, index);
+            update.set(LONG, RSRC_UPDATE2_DATA, iovec.address());
+            update.set(INT, RSRC_UPDATE2_NR, 1);
+            int rc = Syscalls.ioUringRegister(capture, ringFd, IORING_REGISTER_BUFFERS_UPDATE, update.address(),
+                    RSRC_UPDATE2_SIZE);
+            if (rc < 0) {
+                String hint = rc == -Errno.ENOMEM ? IoUringSupport.describeMemlock()
+                        + "; registered buffers count against it" : null;
+                throw new IoUringException("io_uring_register", "BUFFERS_UPDATE", -rc, hint);
+            }
+        }
+    }
+
     public void unregisterBuffers() throws IoUringException {
         register(IORING_UNREGISTER_BUFFERS, 0L, 0);
     }

@@ -360,19 +360,28 @@ public final class IoUringConstants {
             case IORING_REGISTER_FILES_UPDATE -> "FILES_UPDATE";
             case IORING_REGISTER_PROBE -> "PROBE";
             case IORING_REGISTER_FILES2 -> "FILES2";
+            case IORING_REGISTER_BUFFERS2 -> "BUFFERS2";
+            case IORING_REGISTER_BUFFERS_UPDATE -> "BUFFERS_UPDATE";
             case IORING_REGISTER_PBUF_RING -> "PBUF_RING";
             case IORING_UNREGISTER_PBUF_RING -> "UNREGISTER_PBUF_RING";
             default -> "opcode " + op;
         };
     }
 
-    // struct io_uring_rsrc_register (32 bytes), for IORING_REGISTER_FILES2
+    // struct io_uring_rsrc_register (32 bytes), for IORING_REGISTER_FILES2 and IORING_REGISTER_BUFFERS2
     public static final int RSRC_REGISTER_SIZE = 32;
     public static final int RSRC_REGISTER_NR = 0;            // u32
     public static final int RSRC_REGISTER_FLAGS = 4;         // u32
     public static final int RSRC_REGISTER_DATA = 16;         // u64
     public static final int RSRC_REGISTER_TAGS = 24;         // u64
     public static final int IORING_RSRC_REGISTER_SPARSE = 1 << 0;
+
+    // struct io_uring_rsrc_update2 (32 bytes), for IORING_REGISTER_BUFFERS_UPDATE (and FILES_UPDATE2)
+    public static final int RSRC_UPDATE2_SIZE = 32;
+    public static final int RSRC_UPDATE2_OFFSET = 0;         // u32: first table index
+    public static final int RSRC_UPDATE2_DATA = 8;           // u64: pointer to struct iovec[] (buffers)
+    public static final int RSRC_UPDATE2_TAGS = 16;          // u64: pointer to u64[] tags, 0 for none
+    public static final int RSRC_UPDATE2_NR = 24;            // u32: entries
 
     // struct io_uring_files_update (16 bytes), for IORING_REGISTER_FILES_UPDATE
     public static final int FILES_UPDATE_SIZE = 16;

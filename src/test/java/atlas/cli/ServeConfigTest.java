@@ -28,7 +28,8 @@ class ServeConfigTest {
         assertThat(c.headerTimeout()).isEqualTo(ServerConfig.DEFAULT_HEADER_TIMEOUT);
         assertThat(c.idleTimeout()).isEqualTo(ServerConfig.DEFAULT_IDLE_TIMEOUT);
         assertThat(c.sendStallTimeout()).isEqualTo(Duration.ofSeconds(30));
-        assertThat(c.bufferBytesPerCore()).isEqualTo(ServerConfig.DEFAULT_BUFFER_BYTES_PER_CORE);
+        assertThat(c.bufferBytesPerCore()).isBetween(ServerConfig.MIN_DEFAULT_BUFFER_BYTES_PER_CORE,
+                ServerConfig.MAX_DEFAULT_BUFFER_BYTES_PER_CORE);
         assertThat(c.seedDemo()).isTrue();
         assertThat(c.volume()).isEqualTo(VolumeConfig.defaults(Path.of("atlas-data").toAbsolutePath()));
     }

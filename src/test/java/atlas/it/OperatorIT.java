@@ -113,6 +113,10 @@ class OperatorIT {
         assertThat(sum(after, "atlas_connections_opened_total", "")).isGreaterThanOrEqualTo(8);
         // The scrape's own connection is open while it is answered.
         assertThat(sum(after, "atlas_connections_active", "")).isGreaterThanOrEqualTo(1);
+        // Buffers exist once reads needed them, never beyond the cap.
+        double allocated = sum(after, "atlas_io_buffer_bytes_allocated", "");
+        assertThat(allocated).isGreaterThanOrEqualTo(256 << 10)
+                .isLessThanOrEqualTo(sum(after, "atlas_io_buffer_bytes_limit", ""));
     }
 
     @Test

@@ -56,6 +56,28 @@ class IoUringFileTest {
     }
 
     @Test
+    void shouldReadFixedIntoASlotFilledInASparseTableAndRefuseAnEmptySlot() throws Exception {
+        Path file = dir.resolve("volume");
+        byte[] content = pattern(2 * BLOCK, 7);
+        Files.write(file, content);
+        int fd = Libc.open(file.toString(), Libc.O_RDONLY | Libc.O_DIRECT | Libc.O_CLOEXEC, 0);
+        try (IoUring ring = IoUring.open(8); Arena arena = Arena.ofConfined()) {
+            MemorySegment buffer = arena.allocate(BLOCK, BLOCK);
+            ring.registerBuffersSparse(4);
+            ring.updateRegisteredBuffer(2, buffer.address(), BLOCK);
+            ring.prepReadFixed(ring.nextSqe(), fd, buffer, 2, BLOCK, 1);
+            ring.prepReadFixed(ring.nextSqe(), fd, buffer, 1, 0, 2); // slot 1 was never filled
+            CompletionLog log = new CompletionLog();
+            log.awaitTotal(ring, 2);
+            assertThat(log.only(1).res()).isEqualTo(BLOCK);
+            assertThat(bytes(buffer, 0, BLOCK)).isEqualTo(Arrays.copyOfRange(content, BLOCK, 2 * BLOCK));
+            assertThat(log.only(2).res()).isNegative();
+        } finally {
+            Libc.close(fd);
+        }
+    }
+
+    @Test
     void shouldWriteFixedWithDsyncThenReadBack() throws Exception {
         Path file = dir.resolve("log");
         int fd = Libc.open(file.toString(), Libc.O_RDWR | Libc.O_CREAT | Libc.O_DIRECT | Libc.O_CLOEXEC, 0644);

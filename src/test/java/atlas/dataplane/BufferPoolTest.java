@@ -1,0 +1,67 @@
+package atlas.dataplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class BufferPoolTest {
+    private static final int BYTES = 64 << 10;
+
+    @Test
+    void shouldCarveBuffersFromTheSlabInSlotOrderAndAnnounceEachOnlyOnce() {
+        try (BufferPool pool = new BufferPool(BYTES, 4096, 8, true)) {
+            List<Integer> announced = new ArrayList<>();
+            pool.onGrowth(b -> announced.add(b.slot()));
+            IoBuffer a = pool.acquire();
+            IoBuffer b = pool.acquire();
+            pool.release(a);
+            IoBuffer again = pool.acquire(); // reused, last in first out: no new buffer
+            IoBuffer c = pool.acquire();
+
+            assertThat(again).isSameAs(a);
+            assertThat(announced).containsExactly(0, 1, 2);
+            assertThat(List.of(a.slot(), b.slot(), c.slot())).containsExactly(0, 1, 2);
+            assertThat(b.segment().address()).isEqualTo(pool.slab().address() + BYTES);
+            assertThat(pool.allocated()).isEqualTo(3);
+            assertThat(pool.slotOf(b.segment().address() + BYTES - 1)).isEqualTo(1);
+            assertThat(pool.slotOf(c.segment().address() + BYTES)).as("slot 3 not allocated yet").isEqualTo(-1);
+            assertThat(pool.slotOf(pool.slab().address() - 1)).isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void shouldNotSlabUnslabbedBuffers() {
+        try (BufferPool pool = new BufferPool(BYTES, 4096, 2)) {
+            IoBuffer a = pool.acquire();
+            assertThat(a.slot()).isEqualTo(-1);
+            assertThat(pool.slotOf(a.segment().address())).isEqualTo(-1);
+        }
+    }
+
+    /** The cap is a bound, not an allocation: reserving a large slab must not make it resident. */
+    @Test
+    void shouldCostMemoryOnlyForBuffersHandedOut() throws IOException {
+        long before = residentBytes();
+        try (BufferPool pool = new BufferPool(256 << 10, 4096, 4096, true)) { // 1 GiB reserved
+            IoBuffer b = pool.acquire();
+            b.segment().fill((byte) 1);
+            long grown = residentBytes() - before;
+            assertThat(pool.slab().byteSize()).isEqualTo(1L << 30);
+            assertThat(grown).as("RSS growth after reserving 1 GiB and using 256 KiB").isLessThan(128L << 20);
+        }
+    }
+
+    private static long residentBytes() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) << 10;
+            }
+        }
+        throw new IllegalStateException("no VmRSS in /proc/self/status");
+    }
+}
