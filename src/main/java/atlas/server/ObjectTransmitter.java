@@ -153,6 +153,7 @@ final class ObjectTransmitter {
     }
 
     void onBuffer(IoBuffer buffer) {
+        assert slots[0] == null && slots[1] == null : "window buffers kept from the previous exchange";
         slots[0] = buffer;
         c.state = HttpConnection.State.TRANSMIT;
         issueRead(0);
@@ -237,7 +238,25 @@ final class ObjectTransmitter {
         } else {
             ready = s;
         }
-        readAhead();
+        if (readsDone) {
+            releaseIdleSlots(); // the other buffer, if it already went out, has nothing left to carry
+        } else {
+            readAhead();
+        }
+    }
+
+    /**
+     * Gives back every window buffer that is neither being read into, sent from, nor waiting to be sent. Called
+     * once the last read is issued or done: a buffer idle then would otherwise stay with this connection (and be
+     * overwritten, i.e. lost to the pool, by the next exchange).
+     */
+    private void releaseIdleSlots() {
+        for (int i = 0; i < slots.length; i++) {
+            if (slots[i] != null && i != reading && i != sending && i != ready) {
+                c.releaseIoBuffer(slots[i]);
+                slots[i] = null;
+            }
+        }
     }
 
     /** Moves the read cursor past {@code n} bytes, into the next part (writing its header) when one ends. */
@@ -309,8 +328,7 @@ final class ObjectTransmitter {
             return;
         }
         // Nothing left to read: give the buffer back now (LIFO: the next reader gets it while it is cache-hot).
-        c.releaseIoBuffer(slots[s]);
-        slots[s] = null;
+        releaseIdleSlots();
         if (reading >= 0 || sending >= 0) {
             return;
         }

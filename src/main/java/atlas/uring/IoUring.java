@@ -738,11 +738,16 @@ public final class IoUring implements AutoCloseable {
      * come into use — so the kernel pins only the memory actually used.
      */
     public void registerBuffersSparse(int count) throws IoUringException {
+        registerSparse(IORING_REGISTER_BUFFERS2, count);
+    }
+
+    /** An empty table of {@code count} slots for FILES2 or BUFFERS2 (struct io_uring_rsrc_register, SPARSE). */
+    private void registerSparse(int opcode, int count) throws IoUringException {
         try (Arena scratch = Arena.ofConfined()) {
             MemorySegment reg = scratch.allocate(RSRC_REGISTER_SIZE, 8);
             reg.set(INT, RSRC_REGISTER_NR, count);
             reg.set(INT, RSRC_REGISTER_FLAGS, IORING_RSRC_REGISTER_SPARSE);
-            register(IORING_REGISTER_BUFFERS2, reg.address(), RSRC_REGISTER_SIZE);
+            register(opcode, reg.address(), RSRC_REGISTER_SIZE);
         }
     }
 
@@ -784,12 +789,7 @@ public final class IoUring implements AutoCloseable {
 
     /** Registers a table of {@code count} empty fixed-file slots (IORING_RSRC_REGISTER_SPARSE, 5.19+). */
     public void registerFilesSparse(int count) throws IoUringException {
-        try (Arena scratch = Arena.ofConfined()) {
-            MemorySegment reg = scratch.allocate(RSRC_REGISTER_SIZE, 8);
-            reg.set(INT, RSRC_REGISTER_NR, count);
-            reg.set(INT, RSRC_REGISTER_FLAGS, IORING_RSRC_REGISTER_SPARSE);
-            register(IORING_REGISTER_FILES2, reg.address(), RSRC_REGISTER_SIZE);
-        }
+        registerSparse(IORING_REGISTER_FILES2, count);
     }
 
     /** Replaces fixed-file slots {@code offset..} with {@code fds} (-1 empties a slot). Returns slots updated. */

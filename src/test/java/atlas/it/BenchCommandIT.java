@@ -95,6 +95,46 @@ class BenchCommandIT {
         return sizes;
     }
 
+    /**
+     * Objects of more than one read (256 KiB), served back to back on persistent connections: when an object's
+     * last read completes after its first chunk was sent, both window buffers must still go back to the pool.
+     * A buffer kept past its exchange is lost for good, and a core that loses them all answers only 503s.
+     */
+    @Test
+    void shouldGiveEveryIoBufferBackAfterMultiReadObjectsOnPersistentConnections() throws Exception {
+        HttpClient client = HttpClient.newHttpClient();
+        List<String> urls = new ArrayList<>();
+        java.util.Random random = new java.util.Random(42);
+        for (int i = 0; i < 8; i++) {
+            byte[] body = new byte[270_000 + random.nextInt(500_000)];
+            random.nextBytes(body);
+            String url = server.url("multi-read/object-" + i + ".bin");
+            HttpResponse<Void> put = client.send(HttpRequest.newBuilder(URI.create(url))
+                    .PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.discarding());
+            assertThat(put.statusCode()).isIn(201, 204);
+            urls.add(url);
+        }
+        List<String> cmd = new ArrayList<>(List.of("bench", "--connections", "40", "--duration", SECONDS + "s",
+                "--warmup", "0s", "--json"));
+        cmd.addAll(urls);
+        Run r = run(ServerProcess.atlasCommand(cmd));
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(number(JSON_REQUESTS, r.out())).as(r.out()).isGreaterThan(40);
+
+        String metrics = "";
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            metrics = client.send(HttpRequest.newBuilder(URI.create(server.url("_atlas/metrics"))).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            if (OperatorIT.sum(metrics, "atlas_io_buffers_in_use", "") == 0) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertThat(OperatorIT.sum(metrics, "atlas_io_buffers_in_use", "")).as("I/O buffers still lent out once "
+                + "every response is done (bench: %s)", r.out()).isZero();
+    }
+
     @Test
     void shouldRefuseABadFlagWithOneLineAndExitCode2() throws Exception {
         Run r = run(ServerProcess.atlasCommand(List.of("bench", "--connections", "0", server.url("demo/index.m3u8"))));
