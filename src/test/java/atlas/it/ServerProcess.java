@@ -302,6 +302,7 @@ public final class ServerProcess implements AutoCloseable {
         if (process == null || !process.isAlive()) {
             return;
         }
+        String leak = lentBuffersOnceIdle();
         process.destroy();
         try {
             if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -313,5 +314,43 @@ public final class ServerProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         awaitDrains();
+        if (leak != null) {
+            throw new AssertionError(leak);
+        }
+    }
+
+    /**
+     * Every test's traffic must leave the I/O buffer pool whole: once no client connection is open, no buffer may
+     * still be lent out (a buffer kept past its exchange is lost to the pool for good). Returns why not, or null;
+     * null too when clients still hold connections (then buffers may rightly be in use) or metrics do not answer.
+     */
+    private String lentBuffersOnceIdle() {
+        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(2)).build();
+        java.net.URI metrics = java.net.URI.create(url("_atlas/metrics"));
+        String exposition = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        try {
+            while (true) {
+                exposition = client.send(java.net.http.HttpRequest.newBuilder(metrics).timeout(Duration.ofSeconds(2))
+                        .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                if (OperatorIT.sum(exposition, "atlas_connections_active", "") > 1) {
+                    return null; // a test left connections open on purpose
+                }
+                if (OperatorIT.sum(exposition, "atlas_io_buffers_in_use", "") == 0) {
+                    return null;
+                }
+                if (System.nanoTime() > deadline) {
+                    return "I/O buffers still lent out with no client connected: "
+                            + OperatorIT.sum(exposition, "atlas_io_buffers_in_use", "") + " (log " + logFile + ")";
+                }
+                Thread.sleep(100);
+            }
+        } catch (IOException | RuntimeException e) {
+            return null; // no metrics to judge by (HTTPS only, or the server is going down): not this check's business
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
     }
 }
