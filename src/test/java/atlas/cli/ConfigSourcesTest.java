@@ -74,6 +74,11 @@ class ConfigSourcesTest {
                 .containsPattern("tls-listen = 127\\.0\\.0\\.1:8443 +# environment ATLAS_TLS_LISTEN");
 
         assertThat(parse(Map.of(), "--data", dir.toString()).config().tls()).as("HTTPS is off by default").isNull();
+        ServeCommand byDefault = parse(Map.of(), "--data", dir.toString(), "--cores", "1");
+        StringWriter defaults = new StringWriter();
+        byDefault.printConfig(byDefault.config(), new PrintWriter(defaults));
+        assertThat(defaults.toString()).as("the default cap says where it comes from")
+                .containsPattern("buffer-memory = \\d+m +# default: a quarter of .* of memory over 1 core, within 16m-256m");
         Path cert = Files.writeString(dir.resolve("cert.pem"), "x");
         assertThatThrownBy(() -> parse(Map.of(), "--data", dir.toString(), "--cert", cert.toString()).config())
                 .isInstanceOf(CommandLine.ParameterException.class)
