@@ -1,6 +1,7 @@
 package atlas.dataplane;
 
 import atlas.uring.IoUring;
+import atlas.uring.IoUringConstants;
 import atlas.uring.IoUringException;
 
 /**
@@ -13,6 +14,7 @@ import atlas.uring.IoUringException;
  * On older kernels the whole slab is registered at once as buffer 0 (every page pinned at start-up); when even
  * that is refused (RLIMIT_MEMLOCK without CAP_IPC_LOCK), buffers are used unregistered, with plain READ/WRITE.
  * A buffer whose own registration is refused later is likewise used unregistered; the rest keep their slots.
+ * So are buffers beyond the kernel's 16 384-entry table (a cap above 4 GiB per core).
  * <p>
  * Thread: the core's event loop, which owns both the ring and the pool.
  */
@@ -36,7 +38,7 @@ final class RegisteredBuffers implements BufferPool.GrowthListener {
         this.pool = pool;
         this.mode = mode;
         this.note = note;
-        this.registered = mode == Mode.PER_BUFFER ? new boolean[pool.capacity()] : null;
+        this.registered = mode == Mode.PER_BUFFER ? new boolean[tableSize(pool)] : null;
         this.slabStart = pool.slab() == null ? 0 : pool.slab().address();
         this.slabEnd = pool.slab() == null ? 0 : slabStart + pool.slab().byteSize();
     }
@@ -48,7 +50,7 @@ final class RegisteredBuffers implements BufferPool.GrowthListener {
         }
         RegisteredBuffers buffers;
         try {
-            ring.registerBuffersSparse(pool.capacity());
+            ring.registerBuffersSparse(tableSize(pool));
             buffers = new RegisteredBuffers(ring, pool, Mode.PER_BUFFER, "");
         } catch (IoUringException sparseRefused) {
             try {
@@ -63,9 +65,13 @@ final class RegisteredBuffers implements BufferPool.GrowthListener {
         return buffers;
     }
 
+    private static int tableSize(BufferPool pool) {
+        return Math.min(pool.capacity(), IoUringConstants.IORING_MAX_REG_BUFFERS);
+    }
+
     @Override
     public void allocated(IoBuffer buffer) {
-        if (mode != Mode.PER_BUFFER) {
+        if (mode != Mode.PER_BUFFER || buffer.slot() >= registered.length) {
             return;
         }
         try {
@@ -91,7 +97,7 @@ final class RegisteredBuffers implements BufferPool.GrowthListener {
                 return address >= slabStart && address + length <= slabEnd ? 0 : NOT_REGISTERED;
             case PER_BUFFER:
                 int slot = pool.slotOf(address);
-                if (slot < 0 || !registered[slot]) {
+                if (slot < 0 || slot >= registered.length || !registered[slot]) {
                     return NOT_REGISTERED;
                 }
                 long bufferEnd = slabStart + (long) (slot + 1) * pool.bufferBytes();

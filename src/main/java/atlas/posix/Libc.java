@@ -39,15 +39,15 @@ public final class Libc {
     public static final int O_DIRECTORY = 0200000;
     public static final int O_CLOEXEC = 02000000;
 
-    // --- fallocate(2) modes, linux/falloc.h ---
-    /** 0: allocate and extend the file size when the range passes the end. */
-    // mmap(2) (asm-generic/mman-common.h, x86-64 values)
+    // --- mmap(2) protections and flags, asm-generic/mman-common.h (x86-64 values) ---
     public static final int PROT_READ = 0x1;
     public static final int PROT_WRITE = 0x2;
     public static final int MAP_PRIVATE = 0x02;
     public static final int MAP_ANONYMOUS = 0x20;
     public static final int MAP_NORESERVE = 0x4000;
 
+    // --- fallocate(2) modes, linux/falloc.h ---
+    /** 0: allocate and extend the file size when the range passes the end. */
     public static final int FALLOC_DEFAULT = 0;
     public static final int FALLOC_FL_KEEP_SIZE = 0x01;
 

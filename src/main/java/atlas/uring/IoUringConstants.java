@@ -375,6 +375,8 @@ public final class IoUringConstants {
     public static final int RSRC_REGISTER_DATA = 16;         // u64
     public static final int RSRC_REGISTER_TAGS = 24;         // u64
     public static final int IORING_RSRC_REGISTER_SPARSE = 1 << 0;
+    /** Most fixed buffers one ring may register (io_uring/rsrc.h IORING_MAX_REG_BUFFERS). */
+    public static final int IORING_MAX_REG_BUFFERS = 1 << 14;
 
     // struct io_uring_rsrc_update2 (32 bytes), for IORING_REGISTER_BUFFERS_UPDATE (and FILES_UPDATE2)
     public static final int RSRC_UPDATE2_SIZE = 32;
