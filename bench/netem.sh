@@ -20,11 +20,12 @@
 #      so RTT = the delay. Two ways to add it (--delay-mode):
 #        netem    `tc qdisc add dev <client veth> root netem delay MEANms JITms distribution normal limit L`
 #                 (MEAN = middle of --delay, JIT = a quarter of its width; the no-delay pass has no qdisc);
-#        nfqueue  when the kernel has no sch_netem (CONFIG_NET_SCH_NETEM unset, as in the dev sandbox): an
-#                 iptables NFQUEUE rule in the namespace hands each packet's metadata to a small Python delayer
-#                 (written into the work directory) that holds the verdict for a per-flow delay, uniform in
-#                 --delay by a hash of the client port, so each connection keeps one RTT and is never reordered.
-#                 Its queue (netem's `limit`) is L packets. The no-delay pass goes through the same delayer with
+#        nfqueue  when the kernel has no sch_netem (CONFIG_NET_SCH_NETEM unset, as in the dev sandbox): iptables
+#                 NFQUEUE rules in the namespace hand each packet's metadata to a small C delayer (written into the
+#                 work directory and compiled with cc) that holds its verdict; the client port range is split in
+#                 --delay-classes ranges, each with its own queue and one fixed delay, evenly spread over --delay,
+#                 so each connection keeps one RTT, is never reordered, and a queue's packets leave in arrival
+#                 order (batch verdicts). Each queue (netem's `limit`) holds L packets. The no-delay pass goes through the same delayer with
 #                 0 ms, so both passes pay the same per-packet cost and only the RTT differs (--direct-baseline:
 #                 no queue at all in that pass).
 #      L (default) is 2 × the bandwidth-delay product at --link-gbit and the largest delay, in 1500-byte packets.
@@ -53,6 +54,7 @@ ENGINE=uring
 ATLAS_CORES=1
 DELAY="10-40"
 DELAY_MODE=auto
+DELAY_CLASSES=8
 LINK_GBIT=10
 LIMIT=""
 DIRECT_BASELINE=0
@@ -82,6 +84,8 @@ usage: bench/netem.sh [options]          (run as root)
       --delay MIN-MAX      one-way delay added to the client → server direction, in ms (= the RTT added);
                            netem: mean and jitter from it; nfqueue: per flow, uniform in it (default $DELAY)
       --delay-mode M       auto (netem if the kernel has it, else nfqueue), netem or nfqueue (default $DELAY_MODE)
+      --delay-classes N    nfqueue: the flows' delays are N fixed values spread evenly over --delay, by client
+                           port range, one queue each (default $DELAY_CLASSES, at most 64)
       --link-gbit G        link rate for the bandwidth-delay product that sizes the queue (default $LINK_GBIT)
       --limit L            the queue's limit in packets (netem limit / NFQUEUE maxlen); default 2 × BDP
       --buffer-cap-mib M   the server's I/O buffer cap per core (atlas serve --buffer-memory Mm), also checked
@@ -120,6 +124,7 @@ while [[ $# -gt 0 ]]; do
     --delay) DELAY="${2:?}"; shift 2 ;;
     --delay-mode) DELAY_MODE="${2:?}"; shift 2 ;;
     --link-gbit) LINK_GBIT="${2:?}"; shift 2 ;;
+    --delay-classes) DELAY_CLASSES="${2:?}"; shift 2 ;;
     --limit) LIMIT="${2:?}"; shift 2 ;;
     --direct-baseline) DIRECT_BASELINE=1; shift ;;
     --buffer-cap-mib) BUF_CAP_MIB="${2:?}"; shift 2 ;;
@@ -136,9 +141,10 @@ done
 SECS="$(seconds "$DURATION")"; [[ -n "$SECS" && "$SECS" -gt 0 ]] || die "--duration looks like 10s"
 WARM="$(seconds "$WARMUP")"; [[ -n "$WARM" ]] || die "--warmup looks like 2s or 0"
 SIZE_B="$(bytes_of "$SIZE")"; [[ -n "$SIZE_B" ]] || die "--size looks like 300k or 307200"
-for v in OBJECTS THREADS ATLAS_CORES LINK_GBIT ROUNDS; do
+for v in OBJECTS THREADS ATLAS_CORES LINK_GBIT ROUNDS DELAY_CLASSES; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
 done
+(( DELAY_CLASSES <= 64 )) || die "--delay-classes must be 1-64"
 [[ -z "$BUF_CAP_MIB" || "$BUF_CAP_MIB" =~ ^[1-9][0-9]*$ ]] || die "--buffer-cap-mib must be a positive integer"
 [[ -z "$LIMIT" || "$LIMIT" =~ ^[1-9][0-9]*$ ]] || die "--limit must be a positive integer"
 if [[ -n "$DISK_MBPS" ]]; then
@@ -270,6 +276,17 @@ if (( ports < max_conn + 1000 )); then
   PORT_RANGE="1024-65535"
 fi
 
+# The client → server rules of the NFQUEUE delayer: client port range split into DELAY_CLASSES contiguous ranges,
+# range q → queue q (which the delayer holds for its q-th delay). $1: -A add, -D delete, -C check.
+nfq_rules() {
+  local lo="${PORT_RANGE%-*}" hi="${PORT_RANGE#*-}" q a b width
+  width=$(( (hi - lo + 1) / DELAY_CLASSES ))
+  for ((q = 0; q < DELAY_CLASSES; q++)); do
+    a=$(( lo + q * width )); b=$(( q == DELAY_CLASSES - 1 ? hi : a + width - 1 ))
+    in_ns "$IPT" -t mangle "$1" OUTPUT -o "$VETH_C" -p tcp -d "$SRV_IP" --sport "$a:$b" -j NFQUEUE --queue-num "$q" || return 1
+  done
+}
+
 # ---- the delay: netem if the kernel has it, else the NFQUEUE delayer ---------------------------------------------------
 MEAN=$(( (D_MIN + D_MAX) / 2 )); JIT=$(( (D_MAX - D_MIN) / 4 ))
 NETEM_ARGS=(delay "${MEAN}ms" "${JIT}ms" distribution normal limit "$LIMIT")
@@ -290,13 +307,12 @@ else
   IPT=""
   for t in iptables iptables-legacy iptables-nft; do command -v "$t" >/dev/null 2>&1 && { IPT="$t"; break; }; done
   [[ -n "$IPT" ]] || die "missing: iptables (apt-get install -y iptables), needed for the NFQUEUE delayer without netem"
-  command -v python3 >/dev/null 2>&1 || command -v cc >/dev/null 2>&1 \
-    || die "missing: a C compiler (cc) or python3, needed for the NFQUEUE delayer without netem"
-  PY="$(command -v python3 || echo python3)"
-  if ! in_ns "$IPT" -t mangle -A OUTPUT -o "$VETH_C" -p tcp -d "$SRV_IP" -j NFQUEUE --queue-num 0 2>/dev/null; then
+  command -v cc >/dev/null 2>&1 || die "missing: a C compiler (cc), needed for the NFQUEUE delayer without netem"
+  if ! nfq_rules -A 2>/dev/null; then
+    nfq_rules -D 2>/dev/null || true
     IPT=iptables-legacy
-    command -v "$IPT" >/dev/null 2>&1 && in_ns "$IPT" -t mangle -A OUTPUT -o "$VETH_C" -p tcp -d "$SRV_IP" -j NFQUEUE --queue-num 0 \
-      || die "cannot add an NFQUEUE rule in $NS (xt_NFQUEUE / nfnetlink_queue missing?)"
+    command -v "$IPT" >/dev/null 2>&1 && nfq_rules -A \
+      || die "cannot add NFQUEUE rules in $NS (xt_NFQUEUE / nfnetlink_queue missing?)"
   fi
 fi
 
@@ -312,92 +328,17 @@ avail_kb="$(df -Pk "$WORK" | awk 'NR == 2 {print $4}')"
 prepare_jar
 
 # ---- the NFQUEUE delayer (only without netem) ------------------------------------------------------------------------
-# Holds each queued packet's verdict for its flow's delay, then accepts it. Only metadata and the first 48 bytes
-# (IPv4 + TCP ports) come to user space; the packet itself stays in the kernel. GSO packets are queued whole.
-DELAYER="$WORK/delayer.py"
-cat >"$DELAYER" <<'PYEOF'
-import heapq, os, select, signal, socket, struct, sys, time
-queue, d_min, d_max, maxlen, stats_path = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-SUBSYS_QUEUE = 3 << 8
-PACKET, VERDICT, CONFIG = 0, 1, 2
-NLM_F_REQUEST, NLM_F_ACK = 1, 4
-GSO = 4
-s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 12)        # NETLINK_NETFILTER
-s.setsockopt(socket.SOL_SOCKET, 33, 64 << 20)                     # SO_RCVBUFFORCE
-s.setsockopt(270, 5, 1)                                           # SOL_NETLINK, NETLINK_NO_ENOBUFS
-s.bind((0, 0))
-def attr(t, p): return struct.pack('=HH', 4 + len(p), t) + p + b'\0' * ((-len(p)) % 4)
-def msg(t, flags, payload):
-    body = struct.pack('=BB', 0, 0) + struct.pack('>H', queue) + payload
-    return struct.pack('=IHHII', 16 + len(body), SUBSYS_QUEUE | t, flags, 0, 0) + body
-def request(payload):
-    s.send(msg(CONFIG, NLM_F_REQUEST | NLM_F_ACK, payload))
-    r = s.recv(65536)
-    err = struct.unpack_from('=i', r, 16)[0] if struct.unpack_from('=H', r, 4)[0] == 2 else 0
-    if err: sys.exit("delayer: netlink config failed: " + os.strerror(-err))
-request(attr(1, struct.pack('>BBH', 1, 0, 0)))                                   # CMD BIND
-request(attr(2, struct.pack('>IB', 48, 2)) + attr(3, struct.pack('>I', maxlen))  # copy 48 B; queue maxlen
-        + attr(4, struct.pack('>I', GSO)) + attr(5, struct.pack('>I', GSO)))    # mask, flags: whole GSO packets
-s.setblocking(False)
-span = d_max - d_min
-def delay_of(port):  # per flow (client port), uniform in [d_min, d_max] ms
-    return (d_min + span * (((port * 2654435761) & 0xffffffff) / 4294967296.0)) / 1000.0
-heap, packets, max_held, stop, lag_sum, lag_max = [], 0, 0, False, 0.0, 0.0
-def on_term(*_): global stop; stop = True
-signal.signal(signal.SIGTERM, on_term); signal.signal(signal.SIGINT, on_term)
-print("delayer: bound to queue %d, %g-%g ms per flow, maxlen %d" % (queue, d_min, d_max, maxlen), flush=True)
-buf = bytearray(1 << 16)
-verdict_head = struct.pack('=HH', 12, 2)
-while not stop:
-    now = time.monotonic()
-    out = []
-    while heap and heap[0][0] <= now + 0.0005:
-        due, pid = heapq.heappop(heap)
-        if now > due:  # released late: the delayer could not keep up
-            lag_sum += now - due
-            if now - due > lag_max: lag_max = now - due
-        out.append(msg(VERDICT, NLM_F_REQUEST, verdict_head + struct.pack('>II', 1, pid)))
-        if len(out) == 1024: s.send(b''.join(out)); out = []
-    if out: s.send(b''.join(out))
-    try: select.select([s], [], [], max(0.001, heap[0][0] - now) if heap else 0.5)
-    except InterruptedError: continue
-    now = time.monotonic()
-    while True:
-        try: n = s.recv_into(buf)
-        except (BlockingIOError, InterruptedError): break
-        off = 0
-        while off + 16 <= n:
-            ln, typ = struct.unpack_from('=IH', buf, off)
-            if ln < 16: break
-            if typ == SUBSYS_QUEUE | PACKET:
-                a, end, pid, port = off + 20, off + ln, None, 0
-                while a + 4 <= end:
-                    al, at = struct.unpack_from('=HH', buf, a)
-                    if al < 4: break
-                    at &= 0x3fff
-                    if at == 1: pid = struct.unpack_from('>I', buf, a + 4)[0]
-                    elif at == 10 and al >= 28:
-                        ihl = (buf[a + 4] & 15) * 4
-                        if al >= 4 + ihl + 2: port = struct.unpack_from('>H', buf, a + 4 + ihl)[0]
-                    a += (al + 3) & ~3
-                if pid is not None:
-                    heapq.heappush(heap, (now + delay_of(port), pid)); packets += 1
-            off += (ln + 3) & ~3
-    if len(heap) > max_held: max_held = len(heap)
-with open(stats_path, 'w') as f:
-    f.write("packets=%d max_held=%d lag_mean_ms=%.2f lag_max_ms=%.1f\n"
-            % (packets, max_held, 1000 * lag_sum / max(packets, 1), 1000 * lag_max))
-PYEOF
-
-# The same in C, used when a C compiler is there: the Python one costs ~10 µs per packet, which at a few Gbit/s
-# saturates a core and holds packets longer than their delay (the "late ms" column shows it).
-DELAYER_CMD=("${PY:-python3}" "$DELAYER")
-if [[ "$DELAY_MODE" == nfqueue ]] && command -v cc >/dev/null 2>&1; then
+# Client ports are split into DELAY_CLASSES contiguous ranges, one iptables NFQUEUE rule and one queue per range, and
+# queue q holds every packet for the same delay, MIN + (MAX - MIN) × (q + ½) / classes. So a flow keeps one RTT and
+# is never reordered, and within a queue packets leave in arrival order: one batch verdict ("accept every packet up
+# to id N") releases a whole tick's worth. (Per-flow delays in one queue release out of order, and the kernel finds
+# each single verdict's packet by walking the queue: at thousands of packets held that walk was the delayer's
+# whole CPU.) Only metadata and the first 48 bytes come to user space; GSO packets are queued whole.
+if [[ "$DELAY_MODE" == nfqueue ]]; then
   cat >"$WORK/delayer.c" <<'CEOF'
-/* NFQUEUE delayer: holds each packet's verdict for its flow's delay (uniform in [min,max] ms by client port). */
+/* NFQUEUE delayer: queues 0..n-1, queue q delays every packet by d_q; batch verdicts release in arrival order. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
-#include <errno.h>
 #include <linux/netlink.h>
 #include <poll.h>
 #include <signal.h>
@@ -408,73 +349,91 @@ if [[ "$DELAY_MODE" == nfqueue ]] && command -v cc >/dev/null 2>&1; then
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#define MAXQ 64
 typedef struct { uint64_t due; uint32_t id; } item;
-static item *heap; static size_t n, cap;
-static void push(item x) { if (n == cap) { cap = cap ? cap * 2 : 65536; heap = realloc(heap, cap * sizeof *heap); }
-  size_t i = n++; while (i) { size_t p = (i - 1) / 2; if (heap[p].due <= x.due) break; heap[i] = heap[p]; i = p; } heap[i] = x; }
-static item pop(void) { item top = heap[0], x = heap[--n]; size_t i = 0;
-  for (;;) { size_t c = 2 * i + 1; if (c >= n) break; if (c + 1 < n && heap[c + 1].due < heap[c].due) c++;
-    if (heap[c].due >= x.due) break; heap[i] = heap[c]; i = c; } if (n) heap[i] = x; return top; }
+typedef struct { item *ring; size_t cap, head, n; uint64_t delay_ns; } fifo;
+static fifo q[MAXQ];
+static int nq, fd;
+static void push(fifo *f, item x) {
+  if (f->n == f->cap) {
+    size_t cap = f->cap ? f->cap * 2 : 4096; item *r = malloc(cap * sizeof *r);
+    for (size_t i = 0; i < f->n; i++) r[i] = f->ring[(f->head + i) % f->cap];
+    free(f->ring); f->ring = r; f->cap = cap; f->head = 0;
+  }
+  f->ring[(f->head + f->n++) % f->cap] = x;
+}
 static uint64_t now_ns(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec * 1000000000ull + t.tv_nsec; }
 static volatile sig_atomic_t stop;
 static void on_term(int s) { (void) s; stop = 1; }
-static int fd; static uint16_t qnum;
 static size_t put_attr(char *b, uint16_t type, const void *p, uint16_t len) {
   struct nlattr *a = (void *) b; a->nla_len = 4 + len; a->nla_type = type; memcpy(b + 4, p, len);
   size_t t = (4 + len + 3) & ~3u; memset(b + 4 + len, 0, t - 4 - len); return t; }
-static size_t put_head(char *b, uint16_t type, uint16_t flags) {
+/* nlmsghdr + nfgenmsg {family, version, res_id = queue number (big endian)} */
+static size_t put_head(char *b, uint16_t type, uint16_t flags, uint16_t queue) {
   struct nlmsghdr *h = (void *) b; memset(h, 0, 16); h->nlmsg_type = (3 << 8) | type; h->nlmsg_flags = flags;
-  b[16] = 0; b[17] = 0; uint16_t q = htons(qnum); memcpy(b + 18, &q, 2); return 20; }
-static void config(const char *body, size_t blen) {
-  char b[256]; size_t l = put_head(b, 2, NLM_F_REQUEST | NLM_F_ACK); memcpy(b + l, body, blen); l += blen;
+  b[16] = 0; b[17] = 0; uint16_t qn = htons(queue); memcpy(b + 18, &qn, 2); return 20; }
+static void config(uint16_t queue, const char *body, size_t blen) {
+  char b[256]; size_t l = put_head(b, 2, NLM_F_REQUEST | NLM_F_ACK, queue); memcpy(b + l, body, blen); l += blen;
   ((struct nlmsghdr *) b)->nlmsg_len = l;
   if (send(fd, b, l, 0) < 0) { perror("delayer: send"); exit(1); }
   char r[8192]; ssize_t k = recv(fd, r, sizeof r, 0); struct nlmsghdr *h = (void *) r;
-  if (k >= 20 && h->nlmsg_type == NLMSG_ERROR && *(int *) (r + 16)) { fprintf(stderr, "delayer: config: %s\n", strerror(-*(int *) (r + 16))); exit(1); } }
+  if (k >= 20 && h->nlmsg_type == NLMSG_ERROR && *(int *) (r + 16)) {
+    fprintf(stderr, "delayer: config of queue %u: %s\n", queue, strerror(-*(int *) (r + 16))); exit(1); } }
 int main(int argc, char **argv) {
-  if (argc < 6) return 2;
-  qnum = atoi(argv[1]); double dmin = atof(argv[2]), dmax = atof(argv[3]); uint32_t maxlen = atoi(argv[4]);
+  if (argc < 6) { fprintf(stderr, "usage: delayer QUEUES MIN_MS MAX_MS MAXLEN STATS\n"); return 2; }
+  nq = atoi(argv[1]); double dmin = atof(argv[2]), dmax = atof(argv[3]); uint32_t maxlen = atoi(argv[4]);
+  if (nq < 1 || nq > MAXQ) { fprintf(stderr, "delayer: 1-%d queues\n", MAXQ); return 2; }
   fd = socket(AF_NETLINK, SOCK_RAW, 12); if (fd < 0) { perror("delayer: socket"); return 1; }
   int big = 64 << 20, one = 1; setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);
-  setsockopt(fd, 270, 5, &one, sizeof one);
+  setsockopt(fd, 270, 5, &one, sizeof one); /* SOL_NETLINK, NETLINK_NO_ENOBUFS */
   struct sockaddr_nl sa = { .nl_family = AF_NETLINK }; if (bind(fd, (void *) &sa, sizeof sa)) { perror("delayer: bind"); return 1; }
-  char b[256]; size_t l; unsigned char cmd[4] = { 1, 0, 0, 0 }; l = put_attr(b, 1, cmd, 4); config(b, l);
-  unsigned char params[5]; uint32_t range = htonl(48); memcpy(params, &range, 4); params[4] = 2;
-  uint32_t ml = htonl(maxlen), gso = htonl(4);
-  l = put_attr(b, 2, params, 5); l += put_attr(b + l, 3, &ml, 4); l += put_attr(b + l, 4, &gso, 4); l += put_attr(b + l, 5, &gso, 4);
-  config(b, l);
+  for (int i = 0; i < nq; i++) {
+    q[i].delay_ns = (uint64_t) ((dmin + (dmax - dmin) * (i + 0.5) / nq) * 1e6);
+    char b[256]; size_t l; unsigned char cmd[4] = { 1, 0, 0, 0 }; /* NFQNL_CFG_CMD_BIND */
+    l = put_attr(b, 1, cmd, 4); config(i, b, l);
+    unsigned char params[5]; uint32_t range = htonl(48); memcpy(params, &range, 4); params[4] = 2; /* COPY_PACKET */
+    uint32_t ml = htonl(maxlen), gso = htonl(4); /* NFQA_CFG_F_GSO: whole GSO packets */
+    l = put_attr(b, 2, params, 5); l += put_attr(b + l, 3, &ml, 4); l += put_attr(b + l, 4, &gso, 4); l += put_attr(b + l, 5, &gso, 4);
+    config(i, b, l);
+  }
   signal(SIGTERM, on_term); signal(SIGINT, on_term);
-  printf("delayer: bound to queue %u, %g-%g ms per flow, maxlen %u\n", qnum, dmin, dmax, maxlen); fflush(stdout);
-  static char rb[1 << 16], out[1 << 16]; size_t ol = 0;
-  uint64_t packets = 0, late_sum = 0, late_max = 0; size_t max_held = 0;
+  printf("delayer: bound to queues 0-%d, %g-%g ms (%d fixed delays), maxlen %u\n", nq - 1, dmin, dmax, nq, maxlen); fflush(stdout);
+  static char rb[1 << 16], out[1 << 14];
+  uint64_t packets = 0, late_sum = 0, late_max = 0; size_t max_held = 0, held = 0;
   while (!stop) {
-    uint64_t t = now_ns();
-    while (n && heap[0].due <= t + 500000) {
-      item x = pop(); if (t > x.due) { uint64_t d = t - x.due; late_sum += d; if (d > late_max) late_max = d; }
-      size_t s = ol; ol += put_head(out + ol, 1, NLM_F_REQUEST); uint32_t v[2] = { htonl(1), htonl(x.id) };
-      ol += put_attr(out + ol, 2, v, 8); ((struct nlmsghdr *) (out + s))->nlmsg_len = ol - s;
-      if (ol > sizeof out - 64) { send(fd, out, ol, 0); ol = 0; }
+    uint64_t t = now_ns(), wait = 500000000; size_t ol = 0;
+    for (int i = 0; i < nq; i++) {
+      fifo *f = &q[i]; uint32_t last = 0; int any = 0;
+      while (f->n && f->ring[f->head].due <= t + 500000) {
+        item x = f->ring[f->head]; f->head = (f->head + 1) % f->cap; f->n--; held--;
+        if (t > x.due) { uint64_t d = t - x.due; late_sum += d; if (d > late_max) late_max = d; }
+        last = x.id; any = 1;
+      }
+      if (any) { /* NFQNL_MSG_VERDICT_BATCH: NF_ACCEPT for every packet of queue i with id <= last */
+        size_t s0 = ol; ol += put_head(out + ol, 3, NLM_F_REQUEST, i); uint32_t v[2] = { htonl(1), htonl(last) };
+        ol += put_attr(out + ol, 2, v, 8); ((struct nlmsghdr *) (out + s0))->nlmsg_len = ol - s0;
+      }
+      if (f->n) { uint64_t w = f->ring[f->head].due > t ? f->ring[f->head].due - t : 0; if (w < wait) wait = w; }
     }
-    if (ol) { send(fd, out, ol, 0); ol = 0; }
-    struct timespec to; uint64_t w = n ? (heap[0].due > t + 1000000 ? heap[0].due - t : 1000000) : 500000000;
-    to.tv_sec = w / 1000000000; to.tv_nsec = w % 1000000000;
+    if (ol && send(fd, out, ol, 0) < 0) perror("delayer: verdict");
+    if (wait < 200000) wait = 200000;
+    struct timespec to = { wait / 1000000000, wait % 1000000000 };
     struct pollfd p = { fd, POLLIN, 0 }; if (ppoll(&p, 1, &to, NULL) <= 0) continue;
     t = now_ns();
     for (;;) {
       ssize_t k = recv(fd, rb, sizeof rb, MSG_DONTWAIT); if (k <= 0) break;
       for (struct nlmsghdr *h = (void *) rb; NLMSG_OK(h, (size_t) k); h = NLMSG_NEXT(h, k)) {
         if (h->nlmsg_type != (3 << 8)) continue;
-        char *a = (char *) h + 20, *end = (char *) h + h->nlmsg_len; int have = 0; uint32_t id = 0; uint16_t port = 0;
-        while (a + 4 <= end) { struct nlattr *na = (void *) a; if (na->nla_len < 4) break; int ty = na->nla_type & 0x3fff;
-          if (ty == 1) { memcpy(&id, a + 4, 4); id = ntohl(id); have = 1; }
-          else if (ty == 10 && na->nla_len >= 28) { int ihl = (a[4] & 15) * 4; if (na->nla_len >= 4 + ihl + 2) { memcpy(&port, a + 4 + ihl, 2); port = ntohs(port); } }
+        uint16_t qn; memcpy(&qn, (char *) h + 18, 2); qn = ntohs(qn); if (qn >= nq) continue;
+        char *a = (char *) h + 20, *end = (char *) h + h->nlmsg_len; int have = 0; uint32_t id = 0;
+        while (a + 4 <= end) { struct nlattr *na = (void *) a; if (na->nla_len < 4) break;
+          if ((na->nla_type & 0x3fff) == 1) { memcpy(&id, a + 4, 4); id = ntohl(id); have = 1; } /* NFQA_PACKET_HDR */
           a += (na->nla_len + 3) & ~3; }
         if (!have) continue;
-        double f = (double) (((uint64_t) port * 2654435761u) & 0xffffffffu) / 4294967296.0;
-        push((item) { t + (uint64_t) ((dmin + (dmax - dmin) * f) * 1e6), id }); packets++;
+        push(&q[qn], (item) { t + q[qn].delay_ns, id }); packets++; held++;
       }
     }
-    if (n > max_held) max_held = n;
+    if (held > max_held) max_held = held;
   }
   FILE *s = fopen(argv[5], "w");
   if (s) { fprintf(s, "packets=%llu max_held=%zu lag_mean_ms=%.2f lag_max_ms=%.1f\n", (unsigned long long) packets, max_held,
@@ -482,10 +441,10 @@ int main(int argc, char **argv) {
   return 0;
 }
 CEOF
-  if cc -O2 -o "$WORK/delayer" "$WORK/delayer.c" 2>"$WORK/delayer-cc.log"; then DELAYER_CMD=("$WORK/delayer"); DELAYER_KIND=C
-  else note "compiling the C delayer failed (see --keep's delayer-cc.log); using the Python one"; fi
+  cc -O2 -o "$WORK/delayer" "$WORK/delayer.c" 2>"$WORK/delayer-cc.log" \
+    || { cat "$WORK/delayer-cc.log" >&2; die "compiling the NFQUEUE delayer failed (log above)"; }
 fi
-DELAYER_KIND="${DELAYER_KIND:-Python}"
+DELAYER_CMD=("$WORK/delayer")
 
 # ---- 1. catalogue and Atlas volume ----------------------------------------------------------------------------------
 T0=$SECONDS
@@ -545,12 +504,11 @@ sampler() { # $1 out file
 }
 delayer_cpu_s() { # utime+stime of the delayer, seconds
   [[ -n "$DELAYER_PID" ]] || { echo 0; return; }
-  local p; p="$(pgrep -P "$DELAYER_PID" python3 2>/dev/null | head -n 1 || true)"
-  [[ -n "$p" ]] || p="$DELAYER_PID"
+  local p="$DELAYER_PID"
   sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($12 + $13) / hz}' || echo 0
 }
 queue_drops() { # kernel's NFQUEUE drop counters in the namespace: queue full + socket buffer full
-  in_ns cat /proc/net/netfilter/nfnetlink_queue 2>/dev/null | awk '$1 == 0 {print $6 + $7; f = 1} END {if (!f) print 0}'
+  in_ns cat /proc/net/netfilter/nfnetlink_queue 2>/dev/null | awk '{d += $6 + $7} END {print d + 0}'
 }
 netem_drops() { in_ns tc -s qdisc show dev "$VETH_C" 2>/dev/null | awk '/dropped/ {gsub(",", ""); print $7; exit}'; }
 
@@ -566,19 +524,18 @@ set_delay() { # $1 0|1 (no delay | delay) → DELAY_DESC; starts the delayer in 
   local lo=0 hi=0
   [[ "$1" == 1 ]] && { lo=$D_MIN; hi=$D_MAX; }
   if [[ "$1" == 0 && "$DIRECT_BASELINE" == 1 ]]; then
-    in_ns "$IPT" -t mangle -D OUTPUT -o "$VETH_C" -p tcp -d "$SRV_IP" -j NFQUEUE --queue-num 0 2>/dev/null || true
+    nfq_rules -D 2>/dev/null || true
     DELAY_DESC="no queue"; return 0
   fi
   if [[ "$DIRECT_BASELINE" == 1 ]]; then
-    in_ns "$IPT" -t mangle -C OUTPUT -o "$VETH_C" -p tcp -d "$SRV_IP" -j NFQUEUE --queue-num 0 2>/dev/null \
-      || in_ns "$IPT" -t mangle -A OUTPUT -o "$VETH_C" -p tcp -d "$SRV_IP" -j NFQUEUE --queue-num 0
+    nfq_rules -C 2>/dev/null || nfq_rules -A
   fi
   DELAYER_LOG="$WORK/delayer-$PASS_TAG.log"
-  ip netns exec "$NS" "${DELAYER_CMD[@]}" 0 "$lo" "$hi" "$LIMIT" "$WORK/delayer-$PASS_TAG.stats" >"$DELAYER_LOG" 2>&1 </dev/null &
+  ip netns exec "$NS" "${DELAYER_CMD[@]}" "$DELAY_CLASSES" "$lo" "$hi" "$LIMIT" "$WORK/delayer-$PASS_TAG.stats" >"$DELAYER_LOG" 2>&1 </dev/null &
   DELAYER_PID=$!
   for _ in $(seq 1 50); do grep -q '^delayer: bound' "$DELAYER_LOG" 2>/dev/null && break; kill -0 "$DELAYER_PID" 2>/dev/null || break; sleep 0.1; done
   grep -q '^delayer: bound' "$DELAYER_LOG" 2>/dev/null || { cat "$DELAYER_LOG" >&2; return 1; }
-  DELAY_DESC="NFQUEUE delayer ($DELAYER_KIND), ${lo}-${hi} ms per flow, maxlen $LIMIT"
+  DELAY_DESC="NFQUEUE delayer, ${lo}-${hi} ms in $DELAY_CLASSES fixed delays by client port, maxlen $LIMIT per queue"
 }
 
 connect_ms() { # min-max TCP connect time (ms) of 8 fresh connections from the namespace
@@ -718,7 +675,7 @@ echo "atlas: ${CAP_LINE:-?}"
 if [[ "$DELAY_MODE" == netem ]]; then
   echo "delay: tc qdisc add dev $VETH_C root netem ${NETEM_ARGS[*]} (client → server; the no-delay pass has no qdisc)"
 else
-  echo "delay: no sch_netem in this kernel → iptables NFQUEUE + user-space delayer ($DELAYER_KIND), per flow uniform ${D_MIN}-${D_MAX} ms on client → server, queue maxlen $LIMIT;"
+  echo "delay: no sch_netem in this kernel → iptables NFQUEUE + user-space delayer, client → server, per flow one of $DELAY_CLASSES fixed delays spread evenly over ${D_MIN}-${D_MAX} ms (by client port range), queue maxlen $LIMIT;"
   echo "       the no-delay pass $([[ "$DIRECT_BASELINE" == 1 ]] && echo "bypasses the queue" || echo "goes through the same delayer at 0 ms")"
 fi
 echo "RTT ms = TCP connect time of 8 connections from the namespace (min-max); RSS = server VmHWM; bufs/conns = max of /metrics sampled every second;"
