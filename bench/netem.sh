@@ -22,8 +22,8 @@
 #                 (MEAN = middle of --delay, JIT = a quarter of its width; the no-delay pass has no qdisc);
 #        nfqueue  when the kernel has no sch_netem (CONFIG_NET_SCH_NETEM unset, as in the dev sandbox): iptables
 #                 NFQUEUE rules in the namespace hand each packet's metadata to a small C delayer (written into the
-#                 work directory and compiled with cc) that holds its verdict; the client port range is split in
-#                 --delay-classes ranges, each with its own queue and one fixed delay, evenly spread over --delay,
+#                 work directory and compiled with cc) that holds its verdict; flows fall into --delay-classes
+#                 classes by client port bits, each with its own queue and one fixed delay, evenly spread over --delay,
 #                 so each connection keeps one RTT, is never reordered, and a queue's packets leave in arrival
 #                 order (batch verdicts). Each queue (netem's `limit`) holds L packets. The no-delay pass goes through the same delayer with
 #                 0 ms, so both passes pay the same per-packet cost and only the RTT differs (--direct-baseline:
@@ -85,7 +85,7 @@ usage: bench/netem.sh [options]          (run as root)
                            netem: mean and jitter from it; nfqueue: per flow, uniform in it (default $DELAY)
       --delay-mode M       auto (netem if the kernel has it, else nfqueue), netem or nfqueue (default $DELAY_MODE)
       --delay-classes N    nfqueue: the flows' delays are N fixed values spread evenly over --delay, by client
-                           port range, one queue each (default $DELAY_CLASSES, at most 64)
+                           port bits, one queue each (a power of two up to 64; default $DELAY_CLASSES)
       --link-gbit G        link rate for the bandwidth-delay product that sizes the queue (default $LINK_GBIT)
       --limit L            the queue's limit in packets (netem limit / NFQUEUE maxlen); default 2 × BDP
       --buffer-cap-mib M   the server's I/O buffer cap per core (atlas serve --buffer-memory Mm), also checked
@@ -144,7 +144,7 @@ SIZE_B="$(bytes_of "$SIZE")"; [[ -n "$SIZE_B" ]] || die "--size looks like 300k 
 for v in OBJECTS THREADS ATLAS_CORES LINK_GBIT ROUNDS DELAY_CLASSES; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
 done
-(( DELAY_CLASSES <= 64 )) || die "--delay-classes must be 1-64"
+(( DELAY_CLASSES <= 64 && (DELAY_CLASSES & (DELAY_CLASSES - 1)) == 0 )) || die "--delay-classes must be 1, 2, 4, … 64"
 [[ -z "$BUF_CAP_MIB" || "$BUF_CAP_MIB" =~ ^[1-9][0-9]*$ ]] || die "--buffer-cap-mib must be a positive integer"
 [[ -z "$LIMIT" || "$LIMIT" =~ ^[1-9][0-9]*$ ]] || die "--limit must be a positive integer"
 if [[ -n "$DISK_MBPS" ]]; then
@@ -276,14 +276,15 @@ if (( ports < max_conn + 1000 )); then
   PORT_RANGE="1024-65535"
 fi
 
-# The client → server rules of the NFQUEUE delayer: client port range split into DELAY_CLASSES contiguous ranges,
-# range q → queue q (which the delayer holds for its q-th delay). $1: -A add, -D delete, -C check.
+# The client → server rules of the NFQUEUE delayer: a flow's class is bits 1.. of its client port (the kernel hands
+# out ephemeral ports two apart, so bit 0 rarely changes), class q → queue q, which the delayer holds for its q-th
+# delay. Consecutive connections thus cycle through the classes. $1: -A add, -D delete, -C check.
 nfq_rules() {
-  local lo="${PORT_RANGE%-*}" hi="${PORT_RANGE#*-}" q a b width
-  width=$(( (hi - lo + 1) / DELAY_CLASSES ))
+  local q mask=$(( (DELAY_CLASSES - 1) << 1 ))
   for ((q = 0; q < DELAY_CLASSES; q++)); do
-    a=$(( lo + q * width )); b=$(( q == DELAY_CLASSES - 1 ? hi : a + width - 1 ))
-    in_ns "$IPT" -t mangle "$1" OUTPUT -o "$VETH_C" -p tcp -d "$SRV_IP" --sport "$a:$b" -j NFQUEUE --queue-num "$q" || return 1
+    # u32: the TCP header starts at IHL × 4 (0>>22&0x3C); its first 16 bits are the source port.
+    in_ns "$IPT" -t mangle "$1" OUTPUT -o "$VETH_C" -p tcp -d "$SRV_IP" \
+      -m u32 --u32 "0>>22&0x3C@0>>16&$mask=$(( q << 1 ))" -j NFQUEUE --queue-num "$q" || return 1
   done
 }
 
@@ -328,7 +329,7 @@ avail_kb="$(df -Pk "$WORK" | awk 'NR == 2 {print $4}')"
 prepare_jar
 
 # ---- the NFQUEUE delayer (only without netem) ------------------------------------------------------------------------
-# Client ports are split into DELAY_CLASSES contiguous ranges, one iptables NFQUEUE rule and one queue per range, and
+# Flows fall into DELAY_CLASSES classes by client port bits (nfq_rules), one iptables NFQUEUE rule and queue each, and
 # queue q holds every packet for the same delay, MIN + (MAX - MIN) × (q + ½) / classes. So a flow keeps one RTT and
 # is never reordered, and within a queue packets leave in arrival order: one batch verdict ("accept every packet up
 # to id N") releases a whole tick's worth. (Per-flow delays in one queue release out of order, and the kernel finds
@@ -535,7 +536,7 @@ set_delay() { # $1 0|1 (no delay | delay) → DELAY_DESC; starts the delayer in 
   DELAYER_PID=$!
   for _ in $(seq 1 50); do grep -q '^delayer: bound' "$DELAYER_LOG" 2>/dev/null && break; kill -0 "$DELAYER_PID" 2>/dev/null || break; sleep 0.1; done
   grep -q '^delayer: bound' "$DELAYER_LOG" 2>/dev/null || { cat "$DELAYER_LOG" >&2; return 1; }
-  DELAY_DESC="NFQUEUE delayer, ${lo}-${hi} ms in $DELAY_CLASSES fixed delays by client port, maxlen $LIMIT per queue"
+  DELAY_DESC="NFQUEUE delayer, ${lo}-${hi} ms in $DELAY_CLASSES fixed delays by client port bits, maxlen $LIMIT per queue"
 }
 
 connect_ms() { # min-max TCP connect time (ms) of 8 fresh connections from the namespace
@@ -675,7 +676,7 @@ echo "atlas: ${CAP_LINE:-?}"
 if [[ "$DELAY_MODE" == netem ]]; then
   echo "delay: tc qdisc add dev $VETH_C root netem ${NETEM_ARGS[*]} (client → server; the no-delay pass has no qdisc)"
 else
-  echo "delay: no sch_netem in this kernel → iptables NFQUEUE + user-space delayer, client → server, per flow one of $DELAY_CLASSES fixed delays spread evenly over ${D_MIN}-${D_MAX} ms (by client port range), queue maxlen $LIMIT;"
+  echo "delay: no sch_netem in this kernel → iptables NFQUEUE + user-space delayer, client → server, per flow one of $DELAY_CLASSES fixed delays spread evenly over ${D_MIN}-${D_MAX} ms (by client port bits), queue maxlen $LIMIT;"
   echo "       the no-delay pass $([[ "$DIRECT_BASELINE" == 1 ]] && echo "bypasses the queue" || echo "goes through the same delayer at 0 ms")"
 fi
 echo "RTT ms = TCP connect time of 8 connections from the namespace (min-max); RSS = server VmHWM; bufs/conns = max of /metrics sampled every second;"
