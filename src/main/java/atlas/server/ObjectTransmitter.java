@@ -247,8 +247,9 @@ final class ObjectTransmitter {
 
     /**
      * Gives back every window buffer that is neither being read into, sent from, nor waiting to be sent. Called
-     * once the last read is issued or done: a buffer idle then would otherwise stay with this connection (and be
-     * overwritten, i.e. lost to the pool, by the next exchange).
+     * once the last read is done — when it completes (the earliest a spare buffer is known to be spare) and after
+     * each later send: a buffer idle then would otherwise stay with this connection and be overwritten, i.e. lost
+     * to the pool, by the next exchange.
      */
     private void releaseIdleSlots() {
         for (int i = 0; i < slots.length; i++) {

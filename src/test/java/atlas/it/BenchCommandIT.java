@@ -12,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -121,16 +122,7 @@ class BenchCommandIT {
         assertThat(r.exit()).as(r.toString()).isZero();
         assertThat(number(JSON_REQUESTS, r.out())).as(r.out()).isGreaterThan(40);
 
-        String metrics = "";
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            metrics = client.send(HttpRequest.newBuilder(URI.create(server.url("_atlas/metrics"))).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-            if (OperatorIT.sum(metrics, "atlas_io_buffers_in_use", "") == 0) {
-                break;
-            }
-            Thread.sleep(100);
-        }
+        String metrics = server.awaitMetrics(ServerProcess::noBufferLent, Duration.ofSeconds(10));
         assertThat(OperatorIT.sum(metrics, "atlas_io_buffers_in_use", "")).as("I/O buffers still lent out once "
                 + "every response is done (bench: %s)", r.out()).isZero();
     }

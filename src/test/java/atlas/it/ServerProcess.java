@@ -7,6 +7,10 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +24,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -320,37 +325,52 @@ public final class ServerProcess implements AutoCloseable {
     }
 
     /**
+     * Scrapes {@code /metrics} (plain HTTP) every 100 ms until {@code done} holds for the exposition or
+     * {@code timeout} has passed; returns the last exposition either way.
+     */
+    public String awaitMetrics(Predicate<String> done, Duration timeout) throws IOException, InterruptedException {
+        HttpRequest scrape = HttpRequest.newBuilder(URI.create(url("_atlas/metrics"))).timeout(Duration.ofSeconds(2))
+                .build();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
+            while (true) {
+                String exposition = client.send(scrape, HttpResponse.BodyHandlers.ofString()).body();
+                if (done.test(exposition) || System.nanoTime() > deadline) {
+                    return exposition;
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    /** Metrics have settled once every I/O buffer is back in the pool. */
+    public static boolean noBufferLent(String exposition) {
+        return OperatorIT.sum(exposition, "atlas_io_buffers_in_use", "") == 0;
+    }
+
+    /**
      * Every test's traffic must leave the I/O buffer pool whole: once no client connection is open, no buffer may
      * still be lent out (a buffer kept past its exchange is lost to the pool for good). Returns why not, or null;
      * null too when clients still hold connections (then buffers may rightly be in use) or metrics do not answer.
      */
     private String lentBuffersOnceIdle() {
-        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
-                .connectTimeout(Duration.ofSeconds(2)).build();
-        java.net.URI metrics = java.net.URI.create(url("_atlas/metrics"));
-        String exposition = null;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         try {
-            while (true) {
-                exposition = client.send(java.net.http.HttpRequest.newBuilder(metrics).timeout(Duration.ofSeconds(2))
-                        .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-                if (OperatorIT.sum(exposition, "atlas_connections_active", "") > 1) {
-                    return null; // a test left connections open on purpose
-                }
-                if (OperatorIT.sum(exposition, "atlas_io_buffers_in_use", "") == 0) {
-                    return null;
-                }
-                if (System.nanoTime() > deadline) {
-                    return "I/O buffers still lent out with no client connected: "
-                            + OperatorIT.sum(exposition, "atlas_io_buffers_in_use", "") + " (log " + logFile + ")";
-                }
-                Thread.sleep(100);
+            String exposition = awaitMetrics(e -> clientsConnected(e) || noBufferLent(e), Duration.ofSeconds(5));
+            if (clientsConnected(exposition) || noBufferLent(exposition)) {
+                return null; // settled, or a test left connections open on purpose
             }
+            return "I/O buffers still lent out with no client connected: "
+                    + OperatorIT.sum(exposition, "atlas_io_buffers_in_use", "") + " (log " + logFile + ")";
         } catch (IOException | RuntimeException e) {
             return null; // no metrics to judge by (HTTPS only, or the server is going down): not this check's business
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return null;
         }
+    }
+
+    /** More connections than the scrape's own. */
+    private static boolean clientsConnected(String exposition) {
+        return OperatorIT.sum(exposition, "atlas_connections_active", "") > 1;
     }
 }
