@@ -9,14 +9,14 @@ public interface CoreProtocol {
      * A handler for a connection freshly accepted on listener {@code listener} (an index into
      * {@link EngineSettings#listeners()}: the server decides what each one speaks, e.g. HTTP or HTTPS).
      */
-    TransportHandler newConnection(int listener);
+    TransportHandler<? super SocketTransport> newConnection(int listener);
 
     /**
      * Called once per loop turn after all completions of the turn were delivered: IX's bounded batching point,
-     * where work batched during the turn (journal commits) is flushed through {@code io}. Returns how much work it
-     * started.
+     * where work batched during the turn (journal commits) is submitted to the core's {@link DiskIo}.
+     * {@code nowNs} is the loop's clock, read once per turn. Returns how much work it started.
      */
-    int onTurnEnd(CoreIo io);
+    int onTurnEnd(long nowNs);
 
     /** The core is stopping: no new connections will arrive. */
     void onShutdown();

@@ -3,7 +3,6 @@ package atlas.dataplane;
 import atlas.posix.Errno;
 
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -16,21 +15,13 @@ import java.nio.channels.SocketChannel;
  * them after the selector pass. That keeps the call stack flat (no completion runs inside a submission) and
  * mirrors how io_uring takes SQEs in one turn and returns CQEs in a later one.
  */
-final class NioConnection implements Transport {
-    private static final int OP_NONE = 0;
-    private static final int OP_DISK_READ = 1;
-    private static final int OP_DISK_WRITE = 2;
-    private static final int OP_DISK_WRITE_LAZY = 3;
-    // Linux errno values reported to handlers for socket failures NIO only gives as exceptions.
+final class NioConnection extends EngineConnection {
+    // Linux errno reported to handlers for socket failures NIO only gives as exceptions.
     private static final int ECONNRESET = Errno.ECONNRESET;
-    private static final int EIO = Errno.EIO;
 
     private final NioEventLoop loop;
     private final SocketChannel channel;
     private final SelectionKey key;
-    private final TransportHandler handler;
-    private final String remote;
-    int registryIndex = -1;
     boolean onReadyList;
     private boolean closed;
 
@@ -49,24 +40,17 @@ final class NioConnection implements Transport {
     private GatherList gatherPieces;
     private long gatherTotal;
 
-    private int diskOp = OP_NONE;
-    private IoBuffer diskBuffer;
-    private int diskOffset;
-    private int diskLength;
-    private long diskFileOffset;
-
-    long deadlineNs;
-
-    NioConnection(NioEventLoop loop, SocketChannel channel, SelectionKey key, TransportHandler handler, String remote) {
+    NioConnection(NioEventLoop loop, SocketChannel channel, SelectionKey key,
+                  TransportHandler<? super SocketTransport> handler, String remote) {
+        super(handler, remote);
         this.loop = loop;
         this.channel = channel;
         this.key = key;
-        this.handler = handler;
-        this.remote = remote;
     }
 
-    TransportHandler handler() {
-        return handler;
+    @Override
+    boolean isClosing() {
+        return closed;
     }
 
     @Override
@@ -104,45 +88,8 @@ final class NioConnection implements Transport {
     }
 
     @Override
-    public void readDisk(IoBuffer buffer, int bufferOffset, int length, long fileOffset) {
-        submitDisk(OP_DISK_READ, buffer, bufferOffset, length, fileOffset);
-    }
-
-    @Override
-    public void writeDiskDurable(IoBuffer buffer, int bufferOffset, int length, long fileOffset) {
-        submitDisk(OP_DISK_WRITE, buffer, bufferOffset, length, fileOffset);
-    }
-
-    @Override
-    public void writeDiskLazy(IoBuffer buffer, int bufferOffset, int length, long fileOffset) {
-        submitDisk(OP_DISK_WRITE_LAZY, buffer, bufferOffset, length, fileOffset);
-    }
-
-    private void submitDisk(int op, IoBuffer buffer, int bufferOffset, int length, long fileOffset) {
-        if (diskOp != OP_NONE) {
-            throw new IllegalStateException("disk operation already pending");
-        }
-        diskOp = op;
-        diskBuffer = buffer;
-        diskOffset = bufferOffset;
-        diskLength = length;
-        diskFileOffset = fileOffset;
-        loop.ready(this);
-    }
-
-    @Override
-    public void deadline(long deadlineNs) {
-        this.deadlineNs = deadlineNs;
-    }
-
-    @Override
     public long nowNs() {
         return loop.nowNs();
-    }
-
-    @Override
-    public String remoteAddress() {
-        return remote;
     }
 
     @Override
@@ -155,8 +102,6 @@ final class NioConnection implements Transport {
         sendBuffer = null;
         gatherBuffer = null;
         gatherPieces = null;
-        diskOp = OP_NONE;
-        diskBuffer = null;
         key.cancel();
         try {
             channel.close();
@@ -172,10 +117,7 @@ final class NioConnection implements Transport {
     }
 
     /** Called by the loop for a ready connection: performs what can be done now, one completion per operation. */
-    void perform(BlockStore disk) {
-        if (diskOp != OP_NONE && !closed) {
-            performDisk(disk);
-        }
+    void perform() {
         if (sendBuffer != null && !closed) {
             performSend();
         }
@@ -197,34 +139,6 @@ final class NioConnection implements Transport {
             sendWaiting = false;
         }
         loop.ready(this);
-    }
-
-    private void performDisk(BlockStore disk) {
-        int op = diskOp;
-        IoBuffer buffer = diskBuffer;
-        diskOp = OP_NONE;
-        diskBuffer = null;
-        MemorySegment slice = buffer.segment().asSlice(diskOffset, diskLength);
-        int result;
-        try {
-            if (op == OP_DISK_READ) {
-                result = disk.read(slice, diskFileOffset);
-            } else if (op == OP_DISK_WRITE_LAZY) {
-                disk.writeLazy(slice, diskFileOffset);
-                result = diskLength;
-            } else {
-                disk.writeDurable(slice, diskFileOffset);
-                result = diskLength;
-            }
-        } catch (IOException e) {
-            loop.countDiskError();
-            result = -EIO;
-        }
-        if (op == OP_DISK_READ) {
-            handler.onDiskRead(result);
-        } else {
-            handler.onDiskWritten(result);
-        }
     }
 
     private void performSend() {

@@ -26,15 +26,16 @@ public final class NioEngine implements Engine {
      * Binds every core's listener and starts the loops. {@code protocols} is called once per core, on the
      * caller's thread, with the core's {@link CoreContext}.
      */
-    public static NioEngine start(EngineSettings settings, BlockStore disk,
-                                  Function<CoreContext, CoreProtocol> protocols) throws IOException {
+    public static NioEngine start(EngineSettings settings, Function<CoreContext, CoreProtocol> protocols)
+            throws IOException {
         int cpus = Runtime.getRuntime().availableProcessors();
         List<NioEventLoop> loops = new ArrayList<>();
         List<InetSocketAddress> listen = new ArrayList<>(settings.listeners());
         try {
             for (int core = 0; core < settings.cores(); core++) {
                 BufferPool pool = new BufferPool(settings.ioBufferBytes(), 4096, settings.maxIoBuffersPerCore());
-                CoreContext ctx = new CoreContext(core, core % cpus, pool);
+                NioDiskIo disk = new NioDiskIo();
+                CoreContext ctx = new CoreContext(core, core % cpus, pool, disk);
                 NioEventLoop loop = new NioEventLoop(ctx, listen, protocols.apply(ctx), disk,
                         settings.maxConnectionsPerCore());
                 for (int i = 0; i < listen.size(); i++) {

@@ -1,11 +1,7 @@
 package atlas.dataplane;
 
-import atlas.posix.Libc;
-import atlas.posix.PosixException;
-import atlas.posix.Errno;
 
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SelectionKey;
@@ -13,7 +9,6 @@ import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -26,14 +21,15 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  *  turn:  select (or selectNow when work is queued)
  *           -> accept new connections, mark ready the ones the selector reports
- *           -> perform queued operations, delivering completions (bounded per turn)
+ *           -> perform queued disk requests ({@link NioDiskIo}), then queued socket operations, delivering
+ *              completions (bounded per turn)
  *           -> protocol.onTurnEnd()   (group commit of everything the turn staged)
  *           -> every 100 ms: expire deadlines
  * </pre>
  * The NIO engine performs disk I/O synchronously inside the turn (O_DIRECT preads are tens of microseconds on
  * flash); the io_uring engine makes them asynchronous on the same ring as the sockets.
  */
-final class NioEventLoop implements Runnable, CoreIo {
+final class NioEventLoop implements Runnable {
     private static final long SWEEP_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
     /** Bound on operations performed per turn, so accepting and timers are never starved (IX's bounded batch). */
     private static final int MAX_OPS_PER_TURN = 4096;
@@ -46,22 +42,21 @@ final class NioEventLoop implements Runnable, CoreIo {
     private final ServerSocketChannel[] listeners;
     private final CoreProtocol protocol;
     private final BufferPool buffers;
-    private final BlockStore disk;
+    private final NioDiskIo disk;
     private final int maxConnections;
     private final ArrayDeque<NioConnection> ready = new ArrayDeque<>();
-    private final ArrayList<NioConnection> connections = new ArrayList<>();
+    private final ConnectionTable<NioConnection> connections;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean shutdownRequested;
     private volatile long graceDeadlineNs;
     private long nowNs;
     private long lastSweepNs;
-    private long diskErrors;
     private long refusedConnections;
-    private long handlerFailures;
 
-    NioEventLoop(CoreContext ctx, List<InetSocketAddress> listen, CoreProtocol protocol, BlockStore disk,
+    NioEventLoop(CoreContext ctx, List<InetSocketAddress> listen, CoreProtocol protocol, NioDiskIo disk,
                  int maxConnections) throws IOException {
         this.coreIndex = ctx.coreIndex();
+        this.connections = new ConnectionTable<>(ctx.coreIndex());
         this.cpu = ctx.cpu();
         this.buffers = ctx.buffers();
         this.protocol = protocol;
@@ -107,14 +102,6 @@ final class NioEventLoop implements Runnable, CoreIo {
         return nowNs;
     }
 
-    void countDiskError() {
-        diskErrors++;
-    }
-
-    long diskErrors() {
-        return diskErrors;
-    }
-
     long refusedConnections() {
         return refusedConnections;
     }
@@ -132,19 +119,20 @@ final class NioEventLoop implements Runnable, CoreIo {
                     draining = true;
                     beginDrain();
                 }
-                if (draining && (connections.isEmpty() || nowNs - graceDeadlineNs >= 0)) {
+                if (draining && disk.inFlight() == 0 && (connections.isEmpty() || nowNs - graceDeadlineNs >= 0)) {
                     break;
                 }
-                int selected = ready.isEmpty() ? selector.select(100) : selector.selectNow();
+                int selected = ready.isEmpty() && !disk.hasQueued() ? selector.select(100) : selector.selectNow();
                 nowNs = System.nanoTime();
                 if (selected > 0) {
                     handleSelected();
                 }
+                disk.performQueued();
                 performReady();
-                protocol.onTurnEnd(this);
+                protocol.onTurnEnd(nowNs);
                 if (nowNs - lastSweepNs >= SWEEP_INTERVAL_NS) {
                     lastSweepNs = nowNs;
-                    expireDeadlines();
+                    connections.expireDeadlines(nowNs);
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -191,48 +179,13 @@ final class NioEventLoop implements Runnable, CoreIo {
             SelectionKey key = ch.register(selector, 0);
             NioConnection c = new NioConnection(this, ch, key, protocol.newConnection(listener), remote);
             key.attach(c);
-            c.registryIndex = connections.size();
             connections.add(c);
             try {
-                c.handler().onOpen(c);
+                c.handler.onOpen(c);
             } catch (RuntimeException e) {
-                failed(c, e);
+                connections.failed(c, e);
             }
         }
-    }
-
-    /** Synchronous here: NIO has no asynchronous file I/O, and a journal group is one small O_DSYNC write. */
-    @Override
-    public void writeDurable(int fd, MemorySegment src, long fileOffset, WriteCompletion completion) {
-        int result;
-        try {
-            long done = 0;
-            while (done < src.byteSize()) {
-                long n = Libc.pwrite(fd, src.asSlice(done), src.byteSize() - done, fileOffset + done);
-                if (n <= 0) {
-                    throw new PosixException("pwrite", "fd " + fd, Errno.EIO);
-                }
-                done += n;
-            }
-            result = (int) done;
-        } catch (PosixException e) {
-            diskErrors++;
-            result = -e.errno();
-        }
-        completion.onWritten(result);
-    }
-
-    /** Synchronous, like {@link #writeDurable}: one fdatasync on the loop thread, every few hundred inline PUTs. */
-    @Override
-    public void syncData(int fd, WriteCompletion completion) {
-        int result = 0;
-        try {
-            Libc.fdatasync(fd);
-        } catch (PosixException e) {
-            diskErrors++;
-            result = -e.errno();
-        }
-        completion.onWritten(result);
     }
 
     void ready(NioConnection c) {
@@ -251,85 +204,29 @@ final class NioEventLoop implements Runnable, CoreIo {
             c.onReadyList = false;
             if (!c.isClosed()) {
                 try {
-                    c.perform(disk);
+                    c.perform();
                 } catch (RuntimeException e) {
-                    failed(c, e);
+                    connections.failed(c, e);
                 }
             }
         }
-    }
-
-    /**
-     * A bug surfaced while handling one connection: close that connection, count it, keep the core serving.
-     * The first few are printed with their stack so they get fixed, not ignored.
-     */
-    private void failed(NioConnection c, RuntimeException e) {
-        handlerFailures++;
-        if (handlerFailures <= 10) {
-            System.err.println("atlas: core " + coreIndex + ": connection " + c.remoteAddress() + " failed: " + e);
-            e.printStackTrace();
-        }
-        try {
-            c.close();
-        } catch (RuntimeException again) {
-            // The handler's own clean-up failed too; the socket is closed regardless.
-        }
-    }
-
-    long handlerFailures() {
-        return handlerFailures;
     }
 
     void unregister(NioConnection c) {
-        int i = c.registryIndex;
-        if (i < 0) {
-            return;
-        }
-        NioConnection last = connections.removeLast();
-        if (last != c) {
-            connections.set(i, last);
-            last.registryIndex = i;
-        }
-        c.registryIndex = -1;
-    }
-
-    private void expireDeadlines() {
-        // Iterate backwards: a timeout may close the connection, which swaps the last one into its slot.
-        for (int i = connections.size() - 1; i >= 0; i--) {
-            if (i >= connections.size()) {
-                continue;
-            }
-            NioConnection c = connections.get(i);
-            long d = c.deadlineNs;
-            if (d != 0 && nowNs - d >= 0) {
-                c.deadlineNs = 0;
-                try {
-                    c.handler().onTimeout();
-                } catch (RuntimeException e) {
-                    failed(c, e);
-                }
-            }
-        }
+        connections.remove(c);
     }
 
     private void beginDrain() {
         closeListeners();
         protocol.onShutdown();
-        for (int i = connections.size() - 1; i >= 0; i--) {
-            if (i < connections.size()) {
-                NioConnection c = connections.get(i);
-                try {
-                    c.handler().onDrain();
-                } catch (RuntimeException e) {
-                    failed(c, e);
-                }
-            }
-        }
+        connections.drainAll();
     }
 
+    /** Closes every connection, then lets the disk requests still queued complete (their buffers go back). */
     private void closeAll() {
-        while (!connections.isEmpty()) {
-            connections.getLast().close();
+        connections.closeAll();
+        while (disk.hasQueued()) {
+            disk.performQueued();
         }
         closeListeners();
         try {

@@ -9,28 +9,22 @@ import java.nio.ByteBuffer;
 
 /**
  * One accepted socket under the {@link UringEventLoop}: each {@link Transport} call becomes one SQE, each CQE one
- * completion (short sends and short disk writes are resubmitted here, so the handler only ever sees whole
- * operations).
+ * completion (short sends are resubmitted here, so the handler only ever sees whole operations).
  * <p>
  * Closing is two-phase because the kernel may still own this connection's buffers: {@link #close()} cancels what
  * is in flight and stops delivering completions; only when the last in-flight operation has completed is the fd
  * closed and {@link TransportHandler#onClosed()} called, so the handler can recycle its buffers safely.
  */
-final class UringConnection implements Transport {
+final class UringConnection extends EngineConnection {
     /** Below this a zero-copy send costs more (page pinning, a second CQE) than the copy it saves. */
     private static final int ZERO_COPY_MIN_BYTES = 16 * 1024;
     /** Where a gathered send's iovecs start in its buffer: after the msghdr, inside {@link IoBuffer#GATHER_AREA}. */
     private static final int MSGHDR_AREA = 64;
     final UringEventLoop loop;
-    final int id;
     final int fd;
-    final TransportHandler handler;
-    int registryIndex = -1;
-    long deadlineNs;
-    /** Operations submitted to the kernel and not yet completed. */
+    /** Socket operations submitted to the kernel and not yet completed. */
     int inflight;
     boolean closing;
-    private final String peer;
     /** Send large chunks from registered buffers with SEND_ZC (decided per peer at accept). */
     private final boolean zeroCopy;
     private int zeroCopyResult;
@@ -55,21 +49,17 @@ final class UringConnection implements Transport {
     private GatherList gatherPieces;
     private int gatherTotal;
 
-    private IoBuffer diskBuffer;
-    private long diskAddress;
-    private int diskRemaining;
-    private int diskTotal;
-    private long diskFileOffset;
-    /** The disk write in flight has no RWF_DSYNC ({@link #writeDiskLazy}). */
-    private boolean diskLazy;
-
-    UringConnection(UringEventLoop loop, int id, int fd, TransportHandler handler, String peer, boolean zeroCopy) {
-        this.peer = peer;
+    UringConnection(UringEventLoop loop, int fd, TransportHandler<? super SocketTransport> handler, String peer,
+                    boolean zeroCopy) {
+        super(handler, peer);
         this.zeroCopy = zeroCopy;
         this.loop = loop;
-        this.id = id;
         this.fd = fd;
-        this.handler = handler;
+    }
+
+    @Override
+    boolean isClosing() {
+        return closing;
     }
 
     @Override
@@ -189,65 +179,9 @@ final class UringConnection implements Transport {
         handler.onSent(complete ? gatherTotal : -Errno.EPIPE);
     }
 
-    @Override
-    public void readDisk(IoBuffer buffer, int bufferOffset, int length, long fileOffset) {
-        if (closing) {
-            return;
-        }
-        diskBuffer = buffer;
-        diskTotal = length;
-        loop.submitDiskRead(this, buffer, buffer.segment().address() + bufferOffset, length, fileOffset);
-    }
-
-    @Override
-    public void writeDiskDurable(IoBuffer buffer, int bufferOffset, int length, long fileOffset) {
-        writeDisk(buffer, bufferOffset, length, fileOffset, false);
-    }
-
-    @Override
-    public void writeDiskLazy(IoBuffer buffer, int bufferOffset, int length, long fileOffset) {
-        writeDisk(buffer, bufferOffset, length, fileOffset, true);
-    }
-
-    private void writeDisk(IoBuffer buffer, int bufferOffset, int length, long fileOffset, boolean lazy) {
-        if (closing) {
-            return;
-        }
-        diskBuffer = buffer;
-        diskAddress = buffer.segment().address() + bufferOffset;
-        diskRemaining = length;
-        diskTotal = length;
-        diskFileOffset = fileOffset;
-        diskLazy = lazy;
-        loop.submitDiskWrite(this, buffer, diskAddress, diskRemaining, diskFileOffset, lazy);
-    }
-
-    /** A durable-write CQE: a short write continues where it stopped (O_DIRECT keeps it block aligned). */
-    void onDiskWriteCompleted(int res) {
-        if (res > 0 && res < diskRemaining) {
-            diskAddress += res;
-            diskRemaining -= res;
-            diskFileOffset += res;
-            loop.submitDiskWrite(this, diskBuffer, diskAddress, diskRemaining, diskFileOffset, diskLazy);
-            return;
-        }
-        diskBuffer = null;
-        handler.onDiskWritten(res < 0 ? res : res == 0 ? -Errno.EIO : diskTotal);
-    }
-
-    void onDiskReadCompleted(int res) {
-        diskBuffer = null;
-        handler.onDiskRead(res);
-    }
-
     /** Address of index 0 of a direct buffer (a segment view starts at the buffer's position, which varies). */
     private static long baseAddress(ByteBuffer b) {
         return MemorySegment.ofBuffer(b).address() - b.position();
-    }
-
-    @Override
-    public void deadline(long deadlineNs) {
-        this.deadlineNs = deadlineNs;
     }
 
     @Override
@@ -258,11 +192,6 @@ final class UringConnection implements Transport {
     @Override
     public long congestionWindowBytes() {
         return closing ? -1 : loop.congestionWindowBytes(fd);
-    }
-
-    @Override
-    public String remoteAddress() {
-        return peer;
     }
 
     @Override

@@ -30,8 +30,8 @@ public final class UringEngine implements Engine {
     }
 
     /** Binds every core's listener, starts the loops and waits until every ring is up. */
-    public static UringEngine start(EngineSettings settings, BlockStore disk,
-                                    Function<CoreContext, CoreProtocol> protocols) throws IOException {
+    public static UringEngine start(EngineSettings settings, Function<CoreContext, CoreProtocol> protocols)
+            throws IOException {
         int cpus = Runtime.getRuntime().availableProcessors();
         int count = settings.listeners().size();
         int[] ports = new int[count];
@@ -61,7 +61,8 @@ public final class UringEngine implements Engine {
                     }
                 }
                 BufferPool pool = new BufferPool(settings.ioBufferBytes(), 4096, settings.maxIoBuffersPerCore(), true);
-                CoreContext ctx = new CoreContext(core, core % cpus, pool);
+                UringDiskIo disk = new UringDiskIo();
+                CoreContext ctx = new CoreContext(core, core % cpus, pool, disk);
                 loops.add(new UringEventLoop(ctx, fds, protocols.apply(ctx), disk, settings.maxConnectionsPerCore(),
                         settings.sendZeroCopy()));
             }

@@ -13,7 +13,6 @@ import atlas.uring.Sockets;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -33,11 +32,10 @@ import java.util.concurrent.TimeUnit;
  * Batching is adaptive without a timer: under load a turn reaps many completions and produces many SQEs, all
  * submitted by the next single enter; when idle a turn handles one event and submits at once.
  *
- * <pre>
- *  user_data (64 bits):  | unused (24) | connection id (32) | op (8) |
- * </pre>
+ * Every completion finds its owner by {@code user_data} ({@link UserData}): a connection by id and generation, a
+ * disk request by its slot in the {@link UringDiskIo}, an accept by its listener.
  */
-final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
+final class UringEventLoop implements Runnable, CompletionHandler {
     private static final int RING_ENTRIES = 4096;
     /** One I/O buffer's worth: enough queued to keep the link busy for a read's latency, little enough to clock. */
     private static final int NOTSENT_LOWAT_BYTES = 256 * 1024;
@@ -47,28 +45,23 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
     private static final int OP_ACCEPT = 1;
     private static final int OP_RECV = 2;
     private static final int OP_SEND = 3;
-    private static final int OP_DISK_READ = 4;
-    private static final int OP_DISK_WRITE = 5;
+    /** Any {@link DiskIo} request; the id is its slot in {@link UringDiskIo}. */
+    static final int OP_DISK = 4;
     private static final int OP_CANCEL = 6;
     private static final int OP_SEND_ZC = 7;
-    private static final int OP_CORE_WRITE = 8;
     private static final int OP_SENDMSG = 9;
 
     private final CoreContext context;
     /** One per {@link EngineSettings#listeners()} entry; an accept's user_data carries the index. */
     private final int[] listenFds;
     private final CoreProtocol protocol;
-    private final BlockStore disk;
+    private final UringDiskIo disk;
     private final int maxConnections;
     private final EngineSettings.ZeroCopy sendZeroCopy;
     private final CountDownLatch stopped = new CountDownLatch(1);
     /** Completed by the loop thread once its ring exists: null, or why it could not be set up. */
     private final CompletableFuture<String> started = new CompletableFuture<>();
-    private final ArrayList<UringConnection> connections = new ArrayList<>();
-    private UringConnection[] byId = new UringConnection[1024];
-    private int[] freeIds = new int[1024];
-    private int freeIdCount;
-    private int nextId;
+    private final ConnectionTable<UringConnection> connections;
     private IoUring ring;
     private RegisteredBuffers fixed;
     private volatile boolean shutdownRequested;
@@ -77,7 +70,6 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
     private final boolean[] acceptArmed;
     private long nowNs;
     private long lastSweepNs;
-    private long handlerFailures;
     private volatile String startupNote = "";
     /** Scratch for getsockopt(TCP_INFO), reused by every connection of this loop: reading it allocates nothing. */
     private final Arena scratch = Arena.ofAuto();
@@ -85,8 +77,9 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
     private final MemorySegment tcpInfoLength = scratch.allocate(ValueLayout.JAVA_INT);
     private final MemorySegment tcpInfoErrno = Downcalls.newCaptureArea(scratch);
 
-    UringEventLoop(CoreContext context, int[] listenFds, CoreProtocol protocol, BlockStore disk, int maxConnections,
-                   EngineSettings.ZeroCopy sendZeroCopy) {
+    UringEventLoop(CoreContext context, int[] listenFds, CoreProtocol protocol, UringDiskIo disk,
+                   int maxConnections, EngineSettings.ZeroCopy sendZeroCopy) {
+        this.connections = new ConnectionTable<>(context.coreIndex());
         this.sendZeroCopy = sendZeroCopy;
         this.context = context;
         this.listenFds = listenFds;
@@ -98,6 +91,10 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
 
     long nowNs() {
         return nowNs;
+    }
+
+    IoUring ring() {
+        return ring;
     }
 
     /** The congestion window of {@code fd} in bytes (cwnd × MSS), or -1 if the kernel would not say. */
@@ -123,6 +120,7 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
             return;
         }
         registerBuffers();
+        disk.attach(this);
         started.complete(null);
         nowNs = System.nanoTime();
         lastSweepNs = nowNs;
@@ -134,7 +132,7 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
                 if (shutdownRequested && !draining) {
                     beginDrain();
                 }
-                if (draining && coreWritesInFlight == 0 && (connections.isEmpty() || nowNs - graceDeadlineNs >= 0)) {
+                if (draining && disk.inFlight() == 0 && (connections.isEmpty() || nowNs - graceDeadlineNs >= 0)) {
                     break;
                 }
                 int r = ring.submitAndWait(1, WAIT_NS);
@@ -143,10 +141,10 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
                     throw new IllegalStateException("io_uring_enter failed: " + r);
                 }
                 ring.forEachCompletion(this);
-                protocol.onTurnEnd(this);
+                protocol.onTurnEnd(nowNs);
                 if (nowNs - lastSweepNs >= SWEEP_INTERVAL_NS) {
                     lastSweepNs = nowNs;
-                    expireDeadlines();
+                    connections.expireDeadlines(nowNs);
                 }
             }
         } catch (IoUringException | RuntimeException e) {
@@ -170,10 +168,10 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
 
     // ---------------------------------------------------------------- submissions
 
-    private long sqe() {
+    /** The next free SQE; when the SQ is full within one turn, what is queued goes to the kernel first. */
+    long sqe() {
         long sqe = ring.nextSqe();
         while (sqe == IoUring.NO_SQE) {
-            // SQ full within one turn: hand what we have to the kernel now and continue.
             try {
                 ring.submit();
             } catch (IoUringException e) {
@@ -184,29 +182,30 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
         return sqe;
     }
 
-    private static long userData(int op, int connectionId) {
-        return ((long) connectionId << 8) | op;
+    private static long userData(int op, UringConnection c) {
+        return UserData.pack(op, c.id, c.generation);
     }
 
     private void armAccept(int listener) {
-        ring.prepAcceptMultishot(sqe(), listenFds[listener], Sockets.SOCK_CLOEXEC, userData(OP_ACCEPT, listener));
+        ring.prepAcceptMultishot(sqe(), listenFds[listener], Sockets.SOCK_CLOEXEC,
+                UserData.pack(OP_ACCEPT, listener, 0));
         acceptArmed[listener] = true;
     }
 
     void submitRecv(UringConnection c, long address, int length) {
         c.inflight++;
-        ring.prepRecv(sqe(), c.fd, address, length, 0, userData(OP_RECV, c.id));
+        ring.prepRecv(sqe(), c.fd, address, length, 0, userData(OP_RECV, c));
     }
 
     void submitSend(UringConnection c, long address, int length) {
         c.inflight++;
-        ring.prepSend(sqe(), c.fd, address, length, IoUringConstants.MSG_NOSIGNAL, userData(OP_SEND, c.id));
+        ring.prepSend(sqe(), c.fd, address, length, IoUringConstants.MSG_NOSIGNAL, userData(OP_SEND, c));
     }
 
     /** A gathered send (TLS records around in-place payloads); the msghdr is at {@code msghdrAddress}. */
     void submitSendmsg(UringConnection c, long msghdrAddress) {
         c.inflight++;
-        ring.prepSendmsg(sqe(), c.fd, msghdrAddress, IoUringConstants.MSG_NOSIGNAL, userData(OP_SENDMSG, c.id));
+        ring.prepSendmsg(sqe(), c.fd, msghdrAddress, IoUringConstants.MSG_NOSIGNAL, userData(OP_SENDMSG, c));
     }
 
     /**
@@ -218,118 +217,12 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
         c.inflight++;
         c.zeroCopyInFlight = true;
         ring.prepSendZc(sqe(), c.fd, address, length, IoUringConstants.MSG_NOSIGNAL, 0, bufIndex,
-                userData(OP_SEND_ZC, c.id));
+                userData(OP_SEND_ZC, c));
     }
 
     /** The fixed-buffer index of {@code length} bytes at {@code address}, or RegisteredBuffers.NOT_REGISTERED. */
     int registeredIndex(long address, int length) {
         return fixed == null ? RegisteredBuffers.NOT_REGISTERED : fixed.indexOf(address, length);
-    }
-
-    void submitDiskRead(UringConnection c, IoBuffer buffer, long address, int length, long fileOffset) {
-        c.inflight++;
-        long ud = userData(OP_DISK_READ, c.id);
-        int bufIndex = registeredIndex(address, length);
-        if (bufIndex != RegisteredBuffers.NOT_REGISTERED) {
-            ring.prepReadFixed(sqe(), disk.readFd(), address, length, bufIndex, fileOffset, ud);
-        } else {
-            ring.prepRead(sqe(), disk.readFd(), buffer.segment().asSlice(address - buffer.segment().address(), length),
-                    fileOffset, ud);
-        }
-    }
-
-    /** {@code lazy}: no RWF_DSYNC, on the data file's lazy fd (the bytes' durable copy is a journal entry). */
-    void submitDiskWrite(UringConnection c, IoBuffer buffer, long address, int length, long fileOffset, boolean lazy) {
-        c.inflight++;
-        long ud = userData(OP_DISK_WRITE, c.id);
-        // The write fd is O_DSYNC already; RWF_DSYNC says the same per request, so durability never depends on
-        // how the descriptor was opened.
-        int fd = lazy ? disk.lazyWriteFd() : disk.writeFd();
-        int rwFlags = lazy ? 0 : IoUringConstants.RWF_DSYNC;
-        int bufIndex = registeredIndex(address, length);
-        if (bufIndex != RegisteredBuffers.NOT_REGISTERED) {
-            ring.prepWriteFixed(sqe(), fd, address, length, bufIndex, fileOffset, rwFlags, ud);
-        } else {
-            ring.prepWrite(sqe(), fd, buffer.segment().asSlice(address - buffer.segment().address(), length),
-                    fileOffset, rwFlags, ud);
-        }
-    }
-
-    // ---------------------------------------------------------------- core-level durable writes (journal)
-
-    /** A durable write (or, with no {@code src}, a data sync) issued by the protocol itself; reused, indexed by its slot in user_data. */
-    private static final class CoreWrite {
-        final int slot;
-        WriteCompletion completion;
-        int fd;
-        MemorySegment src;
-        int done;
-        long fileOffset;
-
-        CoreWrite(int slot) {
-            this.slot = slot;
-        }
-    }
-
-    private final ArrayList<CoreWrite> coreWrites = new ArrayList<>();
-    private final java.util.ArrayDeque<CoreWrite> freeCoreWrites = new java.util.ArrayDeque<>();
-    private int coreWritesInFlight;
-
-    @Override
-    public void writeDurable(int fd, MemorySegment src, long fileOffset, WriteCompletion completion) {
-        CoreWrite w = takeCoreWrite(fd, completion);
-        w.src = src;
-        w.done = 0;
-        w.fileOffset = fileOffset;
-        submitCoreWrite(w);
-    }
-
-    @Override
-    public void syncData(int fd, WriteCompletion completion) {
-        CoreWrite w = takeCoreWrite(fd, completion);
-        w.src = null;
-        ring.prepFsync(sqe(), fd, true, userData(OP_CORE_WRITE, w.slot));
-    }
-
-    /** A free slot (or a new one) for a core-level operation on {@code fd}, counted in flight. */
-    private CoreWrite takeCoreWrite(int fd, WriteCompletion completion) {
-        CoreWrite w = freeCoreWrites.pollLast();
-        if (w == null) {
-            w = new CoreWrite(coreWrites.size());
-            coreWrites.add(w);
-        }
-        w.completion = completion;
-        w.fd = fd;
-        coreWritesInFlight++;
-        return w;
-    }
-
-    private void submitCoreWrite(CoreWrite w) {
-        ring.prepWrite(sqe(), w.fd, w.done == 0 ? w.src : w.src.asSlice(w.done), w.fileOffset + w.done,
-                IoUringConstants.RWF_DSYNC, userData(OP_CORE_WRITE, w.slot));
-    }
-
-    private void onCoreWriteCompleted(CoreWrite w, int res) {
-        if (w.src == null) {
-            coreWritesInFlight--; // a data sync: 0 or -errno
-            WriteCompletion completion = w.completion;
-            w.completion = null;
-            freeCoreWrites.addLast(w);
-            completion.onWritten(res);
-            return;
-        }
-        if (res > 0 && w.done + res < w.src.byteSize()) {
-            w.done += res; // short write: continue where it stopped
-            submitCoreWrite(w);
-            return;
-        }
-        coreWritesInFlight--;
-        WriteCompletion completion = w.completion;
-        int total = (int) w.src.byteSize();
-        w.completion = null;
-        w.src = null;
-        freeCoreWrites.addLast(w);
-        completion.onWritten(res < 0 ? res : res == 0 ? -Errno.EIO : total);
     }
 
     /** First phase of closing: cancel what the kernel holds; the fd closes when the last completion arrives. */
@@ -338,7 +231,7 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
             finishClose(c);
             return;
         }
-        ring.prepCancelFd(sqe(), c.fd, IoUringConstants.IORING_ASYNC_CANCEL_ALL, userData(OP_CANCEL, c.id));
+        ring.prepCancelFd(sqe(), c.fd, IoUringConstants.IORING_ASYNC_CANCEL_ALL, userData(OP_CANCEL, c));
         if (c.zeroCopyInFlight) {
             // Zero-copy pages come back (the notification CQE) only when the socket lets go of them, which a peer
             // that stopped reading never makes it do. Abort the connection instead: hand the cancel to the kernel
@@ -359,11 +252,11 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
         if (!c.fdClosed) {
             closeQuietly(c.fd);
         }
-        unregister(c);
+        connections.remove(c);
         try {
             c.handler.onClosed();
         } catch (RuntimeException e) {
-            report(c, e);
+            connections.failed(c, e);
         }
     }
 
@@ -371,8 +264,9 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
 
     @Override
     public void onCompletion(long userData, int res, int flags) {
-        int op = (int) (userData & 0xff);
-        int id = (int) (userData >>> 8);
+        int op = UserData.op(userData);
+        int id = UserData.id(userData);
+        int generation = UserData.generation(userData);
         if (op == OP_ACCEPT) {
             onAccept(id, res, flags);
             return;
@@ -380,11 +274,11 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
         if (op == OP_CANCEL) {
             return; // the cancelled operations report themselves
         }
-        if (op == OP_CORE_WRITE) {
-            onCoreWriteCompleted(coreWrites.get(id), res);
+        if (op == OP_DISK) {
+            disk.onCompletion(id, generation, res);
             return;
         }
-        UringConnection c = id < byId.length ? byId[id] : null;
+        UringConnection c = connections.find(id, generation);
         if (c == null) {
             return;
         }
@@ -404,13 +298,10 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
                 case OP_SEND -> c.onSendCompleted(res);
                 case OP_SEND_ZC -> c.onSendCompleted(c.zeroCopyResult());
                 case OP_SENDMSG -> c.onGatherCompleted(res);
-                case OP_DISK_READ -> c.onDiskReadCompleted(res);
-                case OP_DISK_WRITE -> c.onDiskWriteCompleted(res);
                 default -> throw new IllegalStateException("unknown op " + op);
             }
         } catch (RuntimeException e) {
-            report(c, e);
-            c.close();
+            connections.failed(c, e);
         }
     }
 
@@ -442,7 +333,6 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
             closeQuietly(fd);
             return;
         }
-        int id = takeId();
         String peer = "fd " + fd;
         try {
             peer = Sockets.peerAddress(fd);
@@ -456,68 +346,12 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
             // 0.7x of plain SEND here). Remote peers are spared one copy per byte.
             case AUTO -> !peer.startsWith("127.");
         };
-        UringConnection c = new UringConnection(this, id, fd, protocol.newConnection(listener), peer, zeroCopy);
-        byId[id] = c;
-        c.registryIndex = connections.size();
+        UringConnection c = new UringConnection(this, fd, protocol.newConnection(listener), peer, zeroCopy);
         connections.add(c);
         try {
             c.handler.onOpen(c);
         } catch (RuntimeException e) {
-            report(c, e);
-            c.close();
-        }
-    }
-
-    private int takeId() {
-        if (freeIdCount > 0) {
-            return freeIds[--freeIdCount];
-        }
-        int id = nextId++;
-        if (id >= byId.length) {
-            byId = java.util.Arrays.copyOf(byId, byId.length * 2);
-        }
-        return id;
-    }
-
-    private void unregister(UringConnection c) {
-        byId[c.id] = null;
-        if (freeIdCount == freeIds.length) {
-            freeIds = java.util.Arrays.copyOf(freeIds, freeIds.length * 2);
-        }
-        freeIds[freeIdCount++] = c.id;
-        int i = c.registryIndex;
-        UringConnection last = connections.removeLast();
-        if (last != c) {
-            connections.set(i, last);
-            last.registryIndex = i;
-        }
-        c.registryIndex = -1;
-    }
-
-    private void report(UringConnection c, RuntimeException e) {
-        handlerFailures++;
-        if (handlerFailures <= 10) {
-            System.err.println("atlas: core " + context.coreIndex() + ": connection fd " + c.fd + " failed: " + e);
-            e.printStackTrace();
-        }
-    }
-
-    private void expireDeadlines() {
-        for (int i = connections.size() - 1; i >= 0; i--) {
-            if (i >= connections.size()) {
-                continue;
-            }
-            UringConnection c = connections.get(i);
-            long d = c.deadlineNs;
-            if (d != 0 && !c.closing && nowNs - d >= 0) {
-                c.deadlineNs = 0;
-                try {
-                    c.handler.onTimeout();
-                } catch (RuntimeException e) {
-                    report(c, e);
-                    c.close();
-                }
-            }
+            connections.failed(c, e);
         }
     }
 
@@ -528,34 +362,23 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
         for (int i = 0; i < listenFds.length; i++) {
             if (acceptArmed[i]) {
                 ring.prepCancelFd(sqe(), listenFds[i], IoUringConstants.IORING_ASYNC_CANCEL_ALL,
-                        userData(OP_CANCEL, 0));
+                        UserData.pack(OP_CANCEL, i, 0));
             }
         }
         closeListeners();
         protocol.onShutdown();
-        for (int i = connections.size() - 1; i >= 0; i--) {
-            if (i < connections.size()) {
-                UringConnection c = connections.get(i);
-                try {
-                    c.handler.onDrain();
-                } catch (RuntimeException e) {
-                    report(c, e);
-                    c.close();
-                }
-            }
-        }
+        connections.drainAll();
     }
 
-    /** Closes every connection and waits (bounded) for the kernel to give back their buffers before unmapping. */
+    /**
+     * Closes every connection and waits (bounded) for the kernel to give back their buffers — socket operations and
+     * disk requests alike — before unmapping.
+     */
     private void closeEverything() {
-        for (int i = connections.size() - 1; i >= 0; i--) {
-            if (i < connections.size()) {
-                connections.get(i).close();
-            }
-        }
+        connections.closeAll();
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
         try {
-            while ((!connections.isEmpty() || coreWritesInFlight > 0) && System.nanoTime() - until < 0) {
+            while ((!connections.isEmpty() || disk.inFlight() > 0) && System.nanoTime() - until < 0) {
                 ring.submitAndWait(1, WAIT_NS);
                 ring.forEachCompletion(this);
             }
@@ -564,10 +387,10 @@ final class UringEventLoop implements Runnable, CompletionHandler, CoreIo {
         }
         closeListeners();
         ring.close();
-        if (connections.isEmpty()) {
+        if (connections.isEmpty() && disk.inFlight() == 0) {
             context.buffers().close();
         }
-        // else: the kernel may still write into buffers of connections that never completed; leak, don't corrupt.
+        // else: the kernel may still write into buffers of operations that never completed; leak, don't corrupt.
     }
 
     private boolean listenersClosed;

@@ -82,12 +82,12 @@ final class AccessLogFormat {
         if (p == null) {
             p = new Pending();
         }
-        RequestHead h = c.head;
+        RequestHead h = c.head();
         reserve(p, h);
         int n = writeHostAndTime(c, p.head);
         p.head[n++] = '"';
         p.requestStart = n;
-        Method m = c.method;
+        Method m = c.method();
         n = putAscii(p.head, n, m == Method.OTHER ? "-" : m.name());
         p.head[n++] = ' ';
         if (h.isAsteriskTarget()) {
@@ -101,7 +101,7 @@ final class AccessLogFormat {
                 n = putEscaped(p.head, n, query, MAX_REQUEST);
             }
         }
-        n = putAscii(p.head, n, c.versionMinor == 0 ? " HTTP/1.0" : " HTTP/1.1");
+        n = putAscii(p.head, n, c.versionMinor() == 0 ? " HTTP/1.0" : " HTTP/1.1");
         p.requestEnd = n;
         p.head[n++] = '"';
         p.headLength = n;
@@ -178,7 +178,7 @@ final class AccessLogFormat {
             n = putLong(line, n, Math.max(0, durationNs / 1000));
             System.arraycopy(engine, 0, line, n, engine.length);
             n += engine.length;
-            n = putAscii(line, n, c.transport.security());
+            n = putAscii(line, n, c.transport().security());
             n = putAscii(line, n, completed ? " ok\n" : " aborted\n");
             ring.offer(line, n);
         }
@@ -188,7 +188,7 @@ final class AccessLogFormat {
     }
 
     private int writeHostAndTime(HttpConnection c, byte[] dst) {
-        String remote = c.transport.remoteAddress();
+        String remote = c.transport().remoteAddress();
         // "203.0.113.9:53412" or "[2001:db8::1]:53412": the host is what precedes the last colon.
         int end = remote == null ? -1 : remote.lastIndexOf(':');
         int n = 0;

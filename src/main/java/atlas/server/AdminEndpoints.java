@@ -41,24 +41,24 @@ final class AdminEndpoints {
      * "metrics" a reserved name at the top level (objects live under prefixes such as vod/ and live/).
      */
     static void metrics(HttpConnection c) {
-        if (c.method != Method.GET && c.method != Method.HEAD) {
+        if (c.method() != Method.GET && c.method() != Method.HEAD) {
             c.respondMethodNotAllowed("GET, HEAD");
             return;
         }
-        c.sendBody(200, Metrics.textContentType(), "no-store", c.core.metrics.server().scrape());
+        c.sendBody(200, Metrics.textContentType(), "no-store", c.core().metrics.server().scrape());
     }
 
     static void handle(HttpConnection c) {
-        String rest = new String(c.head.pathBytes(), PREFIX.length, c.head.pathLength() - PREFIX.length,
+        String rest = new String(c.head().pathBytes(), PREFIX.length, c.head().pathLength() - PREFIX.length,
                 StandardCharsets.UTF_8);
-        if (c.method != Method.GET && c.method != Method.HEAD) {
+        if (c.method() != Method.GET && c.method() != Method.HEAD) {
             c.respondMethodNotAllowed("GET, HEAD");
             return;
         }
-        Metrics metrics = c.core.metrics.server();
+        Metrics metrics = c.core().metrics.server();
         switch (rest) {
             case "health" -> {
-                if (metrics.draining() || c.core.draining()) {
+                if (metrics.draining() || c.core().draining()) {
                     c.sendBody(503, "text/plain; charset=utf-8", "no-store",
                             "draining\n".getBytes(StandardCharsets.US_ASCII));
                 } else {
@@ -112,15 +112,15 @@ final class AdminEndpoints {
     }
 
     private static void list(HttpConnection c) {
-        String prefix = param(c.head.query(), "prefix", "");
+        String prefix = param(c.head().query(), "prefix", "");
         int limit;
         try {
-            limit = Integer.parseInt(param(c.head.query(), "limit", Integer.toString(DEFAULT_LIST_LIMIT)));
+            limit = Integer.parseInt(param(c.head().query(), "limit", Integer.toString(DEFAULT_LIST_LIMIT)));
         } catch (NumberFormatException e) {
             c.respondError(400, "limit must be a number");
             return;
         }
-        List<ObjectRecord> records = c.core.volume.list(prefix, Math.max(1, limit));
+        List<ObjectRecord> records = c.core().volume.list(prefix, Math.max(1, limit));
         StringBuilder sb = new StringBuilder(records.size() * 64);
         for (ObjectRecord r : records) {
             sb.append(r.name()).append('\t').append(r.length()).append('\t').append(r.contentType()).append('\t')

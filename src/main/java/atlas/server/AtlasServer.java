@@ -1,6 +1,5 @@
 package atlas.server;
 
-import atlas.dataplane.BlockStore;
 import atlas.dataplane.CoreContext;
 import atlas.dataplane.CoreProtocol;
 import atlas.dataplane.Engine;
@@ -125,15 +124,14 @@ public final class AtlasServer implements AutoCloseable {
                     TlsCore tls = tlsIdentities == null ? null : new TlsCore(tlsIdentities, handshakeTimeout);
                     return new HttpCore(config, volume, ctx, metrics.newCore(ctx, tls), tls);
                 };
-                BlockStore disk = new VolumeBlockStore(volume);
                 if (uring) {
-                    UringEngine u = UringEngine.start(settings, disk, protocols);
+                    UringEngine u = UringEngine.start(settings, protocols);
                     if (!u.note().isEmpty()) {
                         log.println("atlas: " + u.note());
                     }
                     engine = u;
                 } else {
-                    engine = NioEngine.start(settings, disk, protocols);
+                    engine = NioEngine.start(settings, protocols);
                 }
             } catch (BindException e) {
                 throw new IOException("cannot listen on " + hostPort(config) + ": " + e.getMessage());

@@ -1,87 +1,96 @@
 package atlas.server;
 
-import atlas.dataplane.BufferPool;
-import atlas.dataplane.IoBuffer;
 import atlas.dataplane.Transport;
 import atlas.dataplane.TransportHandler;
 import atlas.http.HttpDate;
 import atlas.http.HttpStatus;
 import atlas.http.Method;
 import atlas.http.RangeSet;
+import atlas.http.ReceiveBuffer;
 import atlas.http.RequestHead;
 import atlas.http.RequestHead.Field;
 import atlas.http.RequestParser;
 import atlas.http.ResponseHeadWriter;
+import atlas.ingest.ObjectUpload;
+import atlas.ingest.UploadExchange;
+import atlas.store.ObjectKey;
 import atlas.store.ObjectNames;
 import atlas.store.ObjectRecord;
+import atlas.stream.BodyExchange;
+import atlas.stream.ObjectTransmitter;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
  * One HTTP/1.1 connection: parses requests (pipelined ones in order), answers them, and hands object bodies to
- * the {@link ObjectTransmitter} (GET) or the {@link ObjectUpload} (PUT/POST). Everything runs on its core's
- * thread, driven by {@link Transport} completions.
+ * the {@link ObjectTransmitter} (GET, in {@code stream/}) or the {@link ObjectUpload} (PUT/POST/DELETE, in
+ * {@code ingest/}). Everything runs on its core's thread, driven by {@link Transport} completions; every state
+ * change goes through a method of this class.
  *
  * <pre>
- *            +-----------+  head parsed   +------------------+
- *   open --> | READ_HEAD | -------------> | dispatch         |
- *            +-----------+                +------------------+
- *               ^   |  |                    |        |        \
- *               |   |  +-- bad head: 4xx,   | GET    | PUT     \ other
- *               |   |      close after      v        v          v
- *               |   |                 TRANSMIT    RECEIVE_BODY  SEND_SIMPLE
- *               |   |                 (read disk,  (recv, write   (head and a
- *               |   |                  send, ...)   disk, stage)   small body)
- *               |   |                      |          |               |
- *               |   |                      |     AWAIT_COMMIT         |
- *               |   |                      |    (group commit)        |
- *               |   |                      v          v               v
- *               +---+------------------ exchange finished: keep-alive ? next request : close
+ *            +-----------+  head parsed   +----------+
+ *   open --> | READ_HEAD | -------------> | dispatch |
+ *            +-----------+                +----------+
+ *              ^   |  bad head: 4xx,        | GET/HEAD  | PUT/POST/  | anything else: errors, 304,
+ *              |   |  close after           | an object | DELETE     | listings, admin endpoints
+ *              |   |                        v           v            v
+ *              |   |                   TRANSMIT       UPLOAD       SEND_SIMPLE
+ *              |   |                   (stream/:      (ingest/:    (head and a small
+ *              |   |                    wait buffer,   100, wait    body from the
+ *              |   |                    read, send     buffer, recv, out buffer)
+ *              |   |                    window)        write, commit)   ^
+ *              |   |                        |  503: no    | answer:     |
+ *              |   |                        |  buffer ----+-------------+
+ *              |   |                        v             v             v
+ *              +---+--------------- exchange finished: keep-alive ? READ_HEAD : close
+ *
+ *   any state --(peer gone, failure, timeout, drain)--> close() ... engine's onClosed --> CLOSED
  * </pre>
- * Buffers: the receive buffer and the small out buffer are this connection's for its lifetime (recycled by the
- * core at close); an {@link IoBuffer} is borrowed from the core's pool only while a body moves and returned the
- * moment it is done.
+ * Buffers: the receive buffer and the small out buffer are this connection's for its lifetime (back to the core's
+ * stocks at close); the out buffer is lent to the transmitter while it sends a body (its head and part headers).
+ * {@link atlas.dataplane.IoBuffer}s belong to the transmitter or the upload, borrowed from the core's pool only
+ * while a body moves.
  */
-final class HttpConnection implements TransportHandler, BufferPool.Waiter {
-    enum State { READ_HEAD, WAIT_BUFFER, SEND_SIMPLE, TRANSMIT, CONTINUE, RECEIVE_BODY, AWAIT_COMMIT, CLOSED }
+final class HttpConnection implements TransportHandler<Transport>, BodyExchange, UploadExchange {
+    enum State { READ_HEAD, SEND_SIMPLE, TRANSMIT, UPLOAD, CLOSED }
 
-    /** What a connection waiting for an I/O buffer wants it for. */
-    private enum BufferUse { NONE, TRANSMIT, UPLOAD }
+    private static final byte[] METRICS_PATH = "metrics".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    /** Bodies of the errors a busy server sends all the time (live players polling for the next segment). */
+    static final byte[] NO_SUCH_OBJECT = errorBody(404, "no such object");
+    static final byte[] PRECONDITION_FAILED = errorBody(412, "precondition failed");
 
-    final HttpCore core;
-    final ResponseHeadWriter writer = new ResponseHeadWriter();
-    final RequestHead head;
+    private final HttpCore core;
+    private final ResponseHeadWriter writer = new ResponseHeadWriter();
+    private final RequestHead head;
     private final RequestParser parser;
-    final RangeSet ranges;
+    private final RangeSet ranges;
+    private final ReceiveBuffer received;
     private final ObjectTransmitter transmitter;
     private final ObjectUpload upload;
     private final byte[] dateScratch = new byte[HttpDate.LENGTH];
-    private static final byte[] METRICS_PATH = "metrics".getBytes(StandardCharsets.US_ASCII);
-    Transport transport;
-    ByteBuffer recv;
-    ByteBuffer out;
-    /** Unconsumed received bytes are {@code recv[recvStart, recvEnd)}. */
-    int recvStart;
-    int recvEnd;
-    State state = State.READ_HEAD;
-    private BufferUse bufferUse = BufferUse.NONE;
+    private Transport transport;
+    private ByteBuffer out;
+    private State state = State.READ_HEAD;
+    /** The 100 Continue is on its way: its completion goes to the upload, not to the exchange's end. */
+    private boolean continueSending;
     private boolean headBytesSeen;
     private boolean draining;
 
     // Facts about the current request, captured at dispatch because the head's slices die with the buffer.
-    boolean keepAlive;
-    boolean headValid;
-    boolean hasOrigin;
-    int versionMinor = 1;
-    Method method;
+    private boolean keepAlive;
+    private boolean headValid;
+    private boolean hasOrigin;
+    private int versionMinor = 1;
+    private Method method;
     private int status;
     private boolean inExchange;
     /**
      * The request has a body we have not (completely) consumed: any answer other than the upload's own must close
      * the connection, or the rest of the body would be parsed as the next request (request smuggling).
      */
-    boolean bodyUnread;
+    private boolean bodyUnread;
     private long exchangeStartNs;
     private long exchangeBytesSent;
 
@@ -90,14 +99,15 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
         this.head = new RequestHead(core.config.limits());
         this.parser = new RequestParser(core.config.limits());
         this.ranges = new RangeSet(ObjectTransmitter.MAX_RANGES);
-        this.transmitter = new ObjectTransmitter(this);
-        this.upload = new ObjectUpload(this);
+        this.received = core.newReceiveBuffer();
+        this.transmitter = new ObjectTransmitter(this, core.transmitResources());
+        this.upload = new ObjectUpload(this, core.uploadResources());
     }
 
     @Override
     public void onOpen(Transport t) {
         this.transport = t;
-        this.recv = core.takeReceiveBuffer();
+        received.open();
         this.out = core.takeOutBuffer();
         startRequest();
     }
@@ -105,7 +115,7 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
     // ---------------------------------------------------------------- request heads
 
     /** Begins the next request: drops consumed bytes and parses whatever is already buffered (pipelining). */
-    void startRequest() {
+    private void startRequest() {
         state = State.READ_HEAD;
         headValid = false;
         headBytesSeen = false;
@@ -114,70 +124,32 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
             close();
             return;
         }
-        compactReceiveBuffer();
-        shrinkReceiveBuffer();
+        received.compact();
+        received.shrink();
         parser.reset();
         parseHead();
     }
 
-    /**
-     * A head outgrew the small receive buffer, or a chunked body is about to stream through it: its bytes move to a
-     * large one at the same indices, so the parser's (or the chunk decoder's) positions stay valid. No receive is in
-     * flight here. The next request goes back to a small one ({@link #shrinkReceiveBuffer}).
-     */
-    void growReceiveBuffer() {
-        if (recv.capacity() >= core.largeReceiveBufferBytes) {
-            return;
-        }
-        ByteBuffer large = core.takeLargeReceiveBuffer();
-        large.put(0, recv, 0, recvEnd);
-        core.giveBackReceiveBuffer(recv);
-        recv = large;
-    }
-
-    /** Back to a small receive buffer once nothing (not even a pipelined request's start) needs the large one. */
-    private void shrinkReceiveBuffer() {
-        if (recv.capacity() != HttpCore.RECEIVE_BUFFER_BYTES && recvEnd - recvStart <= HttpCore.RECEIVE_BUFFER_BYTES) {
-            ByteBuffer small = core.takeReceiveBuffer();
-            small.put(0, recv, recvStart, recvEnd - recvStart);
-            recvEnd -= recvStart;
-            recvStart = 0;
-            core.giveBackReceiveBuffer(recv);
-            recv = small;
-        }
-    }
-
-    void compactReceiveBuffer() {
-        if (recvStart == recvEnd) {
-            recvStart = recvEnd = 0;
-        } else if (recvStart > 0) {
-            recv.limit(recvEnd).position(recvStart);
-            recv.compact();
-            recvEnd -= recvStart;
-            recvStart = 0;
-        }
-    }
-
     private void parseHead() {
         long now = transport.nowNs();
-        if (recvEnd > recvStart && !headBytesSeen) {
+        if (received.available() > 0 && !headBytesSeen) {
             // The header timeout runs from the request's first byte, not from each read (slowloris).
             headBytesSeen = true;
             transport.deadline(now + core.config.headerTimeout().toNanos());
         }
-        int r = parser.parse(recv, recvStart, recvEnd, head);
+        int r = parser.parse(received.buffer(), received.start(), received.end(), head);
         if (r == RequestParser.NEED_MORE) {
             if (!headBytesSeen) {
                 transport.deadline(now + core.config.idleTimeout().toNanos());
             }
-            if (recvEnd == recv.capacity()) {
-                if (recv.capacity() >= core.largeReceiveBufferBytes) {
+            if (received.isFull()) {
+                if (received.isLarge()) {
                     respondError(431, "request head too large");
                     return;
                 }
-                growReceiveBuffer();
+                received.grow();
             }
-            transport.receive(recv, recvEnd, recv.capacity() - recvEnd);
+            received.receiveMore(transport);
             return;
         }
         transport.deadline(0);
@@ -189,7 +161,7 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
             respondError(-r, errorDetail(-r));
             return;
         }
-        recvStart += r;
+        received.consume(r);
         dispatch();
     }
 
@@ -257,9 +229,9 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
             return;
         }
         switch (method) {
-            case GET, HEAD -> transmitter.begin();
-            case PUT, POST -> upload.begin();
-            case DELETE -> upload.beginDelete();
+            case GET, HEAD -> ObjectGet.respond(this);
+            case PUT, POST -> beginUpload();
+            case DELETE -> beginDelete();
             case OPTIONS -> respondOptions("GET, HEAD, PUT, POST, DELETE, OPTIONS");
             default -> respondError(501, "method not implemented");
         }
@@ -290,6 +262,120 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
                 return r;
             }
         }
+    }
+
+    // ---------------------------------------------------------------- PUT, POST, DELETE: HTTP's part
+
+    /** Checks what HTTP decides about a body (its length, the limit, preconditions), then lets ingest store it. */
+    private void beginUpload() {
+        if (!head.isChunked() && head.contentLength() < 0) {
+            respondError(411, "Content-Length or chunked Transfer-Encoding required");
+            return;
+        }
+        long maxBody = core.config.limits().maxBodyBytes();
+        if (head.contentLength() > maxBody) {
+            respondError(413, "body larger than " + maxBody + " bytes");
+            return;
+        }
+        // No pin: only the record's immutable validators are read, never its extent.
+        ObjectRecord current = lookup();
+        int precondition = Preconditions.evaluateWrite(head, current);
+        if (precondition != Preconditions.PROCEED) {
+            respondError(precondition, PRECONDITION_FAILED);
+            return;
+        }
+        state = State.UPLOAD;
+        upload.begin(head, ObjectKey.copyOf(head.pathBytes(), head.pathLength()), current != null);
+    }
+
+    private void beginDelete() {
+        ObjectRecord current = lookup();
+        if (current == null) {
+            respondError(404, NO_SUCH_OBJECT);
+            return;
+        }
+        int precondition = Preconditions.evaluateWrite(head, current);
+        if (precondition != Preconditions.PROCEED) {
+            respondError(precondition, PRECONDITION_FAILED);
+            return;
+        }
+        state = State.UPLOAD;
+        upload.beginDelete(current.key());
+    }
+
+    @Override
+    public Transport transport() {
+        return transport;
+    }
+
+    @Override
+    public ReceiveBuffer received() {
+        return received;
+    }
+
+    @Override
+    public void sendContinue() {
+        continueSending = true;
+        out.clear();
+        out.put(CONTINUE);
+        transport.deadline(transport.nowNs() + core.config.sendStallTimeout().toNanos());
+        transport.send(out, 0, CONTINUE.length);
+    }
+
+    @Override
+    public void onBodyConsumed() {
+        bodyUnread = false;
+    }
+
+    @Override
+    public void onStored(boolean created, ObjectRecord record) {
+        ResponseHeadWriter w = beginHead(created ? 201 : 204).field("ETag", record.etagBytes());
+        if (created) {
+            w.field("Content-Length", 0);
+        }
+        w.end();
+        sendOut();
+    }
+
+    @Override
+    public void onDeleted() {
+        beginHead(204).end();
+        sendOut();
+    }
+
+    @Override
+    public void onUploadFailed(int status, String detail) {
+        respondError(status, detail);
+    }
+
+    // ---------------------------------------------------------------- GET, HEAD: the body's part
+
+    /** Hands the body of {@code record} (pinned; the pin goes along) to the transmitter; the head is in the out buffer. */
+    void transmit(ObjectRecord record, RangeSet bodyRanges) {
+        state = State.TRANSMIT;
+        transmitter.start(transport, out, out.position(), record, bodyRanges);
+    }
+
+    @Override
+    public void onBodySent() {
+        finishExchange();
+    }
+
+    @Override
+    public void onBodyRefused() {
+        keepAlive = false;
+        respondError(503, "server busy, try again");
+    }
+
+    @Override
+    public void onBodyFailed() {
+        close();
+    }
+
+    @Override
+    public void countSent(long bytes) {
+        exchangeBytesSent += bytes;
+        core.counters.bytesSent.add(bytes);
     }
 
     // ---------------------------------------------------------------- response heads
@@ -338,16 +424,13 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
             // Larger than the out buffer (a big listing): control path, a one-off buffer is fine.
             ByteBuffer big = ByteBuffer.allocateDirect(out.position() + body.length);
             big.put(out.flip()).put(body);
+            core.giveBackOutBuffer(out);
             out = big;
         } else {
             out.put(body);
         }
         sendOut();
     }
-
-    /** Bodies of the errors a busy server sends all the time (live players polling for the next segment). */
-    static final byte[] NO_SUCH_OBJECT = errorBody(404, "no such object");
-    static final byte[] PRECONDITION_FAILED = errorBody(412, "precondition failed");
 
     static byte[] errorBody(int status, String detail) {
         return (status + " " + HttpStatus.reason(status) + ": " + detail + "\n").getBytes(StandardCharsets.UTF_8);
@@ -404,23 +487,17 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
     // ---------------------------------------------------------------- exchange end
 
     /** The response is fully sent: next request or close. */
-    void finishExchange() {
+    private void finishExchange() {
         transport.deadline(0);
         endExchange(true);
         if (!keepAlive) {
             close();
             return;
         }
-        if (out.capacity() != HttpCore.OUT_BUFFER_BYTES) {
+        if (out.capacity() != core.outBufferBytes()) {
             out = core.takeOutBuffer(); // drop a one-off big buffer
         }
         startRequest();
-    }
-
-    /** Bytes of the current response handed to the socket (head included). */
-    void countSent(long bytes) {
-        exchangeBytesSent += bytes;
-        core.counters.bytesSent.add(bytes);
     }
 
     private void endExchange(boolean completed) {
@@ -430,51 +507,10 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
         }
     }
 
-    long exchangeBytesSent() {
-        return exchangeBytesSent;
-    }
-
-    /** When the request head was complete (the loop's clock). */
-    long exchangeStartNs() {
-        return exchangeStartNs;
-    }
-
-    void close() {
+    @Override
+    public void close() {
         if (state != State.CLOSED) {
             transport.close();
-        }
-    }
-
-    // ---------------------------------------------------------------- I/O buffers
-
-    /** Asks the pool for an I/O buffer; returns null and queues when none is free (then {@link #onBuffer}). */
-    IoBuffer acquireIoBuffer(boolean forUpload) {
-        IoBuffer b = core.ioBuffers.acquire();
-        if (b == null) {
-            bufferUse = forUpload ? BufferUse.UPLOAD : BufferUse.TRANSMIT;
-            state = State.WAIT_BUFFER;
-            core.ioBuffers.await(this);
-            // Waiting for memory is bounded too: a core that stays full sheds load with 503.
-            transport.deadline(transport.nowNs() + core.config.sendStallTimeout().toNanos());
-        }
-        return b;
-    }
-
-    void releaseIoBuffer(IoBuffer b) {
-        if (b != null) {
-            core.ioBuffers.release(b);
-        }
-    }
-
-    @Override
-    public void onBuffer(IoBuffer buffer) {
-        BufferUse use = bufferUse;
-        bufferUse = BufferUse.NONE;
-        transport.deadline(0);
-        if (use == BufferUse.UPLOAD) {
-            upload.onBuffer(buffer);
-        } else {
-            transmitter.onBuffer(buffer);
         }
     }
 
@@ -491,10 +527,10 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
                     close(); // peer went away between requests: normal end of a keep-alive connection
                     return;
                 }
-                recvEnd += bytes;
+                received.received(bytes);
                 parseHead();
             }
-            case RECEIVE_BODY -> upload.onReceived(bytes);
+            case UPLOAD -> upload.onReceived(bytes);
             default -> close();
         }
     }
@@ -505,26 +541,17 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
             close();
             return;
         }
+        if (continueSending) {
+            continueSending = false;
+            transport.deadline(0);
+            upload.onContinueSent();
+            return;
+        }
         switch (state) {
             case SEND_SIMPLE -> finishExchange();
             case TRANSMIT -> transmitter.onSent();
-            case CONTINUE -> upload.onContinueSent();
             default -> close();
         }
-    }
-
-    @Override
-    public void onDiskRead(int bytes) {
-        transmitter.onDiskRead(bytes);
-    }
-
-    @Override
-    public void onDiskWritten(int bytes) {
-        upload.onDiskWritten(bytes);
-    }
-
-    void onCommitted(boolean durable) {
-        upload.onCommitted(durable);
     }
 
     @Override
@@ -538,19 +565,8 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
                     close(); // idle keep-alive connection
                 }
             }
-            case RECEIVE_BODY -> {
-                // A receive into the upload's buffer may still be in the kernel: answer and close, and let
-                // onClosed release the buffer and the extent once the engine has taken the receive back.
-                respondError(408, "request body stalled");
-            }
-            case WAIT_BUFFER -> {
-                core.ioBuffers.cancel(this);
-                bufferUse = BufferUse.NONE;
-                transmitter.abandon();
-                upload.abandon();
-                keepAlive = false;
-                respondError(503, "server busy, try again");
-            }
+            case UPLOAD -> upload.onTimeout();
+            case TRANSMIT -> transmitter.onTimeout();
             default -> close(); // a receiver that stopped reading: give its buffers to someone else
         }
     }
@@ -566,20 +582,56 @@ final class HttpConnection implements TransportHandler, BufferPool.Waiter {
 
     @Override
     public void onClosed() {
-        State was = state;
         endExchange(false);
         state = State.CLOSED;
-        if (was == State.WAIT_BUFFER) {
-            core.ioBuffers.cancel(this);
-        }
         transmitter.abandon();
         upload.abandon();
-        core.giveBack(recv, out.capacity() == HttpCore.OUT_BUFFER_BYTES ? out : null);
-        recv = null;
+        core.connectionClosed();
+        received.close();
+        core.giveBackOutBuffer(out);
         out = null;
+    }
+
+    // ---------------------------------------------------------------- what the rest of the server reads
+
+    HttpCore core() {
+        return core;
+    }
+
+    RequestHead head() {
+        return head;
+    }
+
+    Method method() {
+        return method;
+    }
+
+    int versionMinor() {
+        return versionMinor;
+    }
+
+    RangeSet ranges() {
+        return ranges;
+    }
+
+    ByteBuffer out() {
+        return out;
     }
 
     int status() {
         return status;
+    }
+
+    long exchangeBytesSent() {
+        return exchangeBytesSent;
+    }
+
+    /** When the request head was complete (the loop's clock). */
+    long exchangeStartNs() {
+        return exchangeStartNs;
+    }
+
+    State state() {
+        return state;
     }
 }

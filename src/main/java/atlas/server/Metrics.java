@@ -100,7 +100,7 @@ final class Metrics {
                             + "chunks), inline_extent (extent copies of bodies carried in their journal entry, no "
                             + "flush), journal (group commits, O_DSYNC), data_sync (fdatasync confirming those copies)");
             for (MetricsCore c : cores) {
-                for (MetricsCore.DiskWrite kind : MetricsCore.DiskWrite.values()) {
+                for (atlas.ingest.IngestMetrics.DiskWrite kind : atlas.ingest.IngestMetrics.DiskWrite.values()) {
                     MetricsHistogram w = c.diskWrites[kind.ordinal()];
                     h.dataPoint(HistogramSnapshot.HistogramDataPointSnapshot.builder()
                             .classicHistogramBuckets(ClassicHistogramBuckets.of(DISK_BOUNDS_WITH_INF, w.counts()))

@@ -1,5 +1,8 @@
 package atlas.server;
 
+import atlas.ingest.IngestMetrics;
+import atlas.stream.StreamMetrics;
+
 import atlas.dataplane.BufferPool;
 import atlas.tls.TlsCounters;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
@@ -13,7 +16,7 @@ import io.prometheus.metrics.core.datapoints.CounterDataPoint;
  * so an exchange costs a few adder increments and allocates nothing. Runs on the core's thread only; scrapes read
  * the adders from other threads, which is what they are for.
  */
-final class MetricsCore implements ExchangeObserver {
+final class MetricsCore implements ExchangeObserver, StreamMetrics, IngestMetrics {
     final int coreIndex;
     final String coreLabel;
     final ServerCounters counters = new ServerCounters();
@@ -29,20 +32,6 @@ final class MetricsCore implements ExchangeObserver {
     /** Disk writes by {@link DiskWrite} kind, submission to completion. */
     final MetricsHistogram[] diskWrites = new MetricsHistogram[DiskWrite.values().length];
 
-    /** What a disk write was for: the label of {@code atlas_disk_write_duration_seconds}. */
-    enum DiskWrite {
-        /** A body chunk, O_DSYNC (a durable write and a flush). */
-        BODY,
-        /** The extent copy of an inline body: no flush, the journal entry is its durable copy. */
-        INLINE_EXTENT,
-        /** A journal group, O_DSYNC. */
-        JOURNAL,
-        /** An fdatasync of the data file confirming inline bodies' extents. */
-        DATA_SYNC;
-
-        final String label = name().toLowerCase(java.util.Locale.ROOT);
-    }
-
     MetricsCore(Metrics metrics, int coreIndex, BufferPool buffers, AccessLogFormat accessLog, TlsCounters tls) {
         this.metrics = metrics;
         this.tls = tls;
@@ -56,9 +45,35 @@ final class MetricsCore implements ExchangeObserver {
         }
     }
 
-    /** A disk write of {@code kind} that took {@code durationNs} from submission to completion. */
-    void diskWritten(DiskWrite kind, long durationNs) {
+    @Override
+    public void diskWritten(DiskWrite kind, long durationNs) {
         diskWrites[kind.ordinal()].record(Math.max(0, durationNs));
+    }
+
+    @Override
+    public void groupCommitted(int entries) {
+        counters.commits.increment();
+        counters.commitEntries.add(entries);
+    }
+
+    @Override
+    public void commitFailed() {
+        counters.commitFailures.increment();
+    }
+
+    @Override
+    public void inlineCommitted() {
+        counters.inlineCommits.increment();
+    }
+
+    @Override
+    public void dataSyncStarted() {
+        counters.dataSyncs.increment();
+    }
+
+    @Override
+    public void diskError() {
+        counters.diskErrors.increment();
     }
 
     Metrics server() {
@@ -73,7 +88,7 @@ final class MetricsCore implements ExchangeObserver {
     @Override
     public void onExchangeEnd(HttpConnection c, boolean completed) {
         int status = c.status();
-        long durationNs = c.transport.nowNs() - c.exchangeStartNs();
+        long durationNs = c.transport().nowNs() - c.exchangeStartNs();
         if (status >= 100 && status < byStatus.length) {
             CounterDataPoint point = byStatus[status];
             if (point == null) {
@@ -90,23 +105,26 @@ final class MetricsCore implements ExchangeObserver {
         if (status >= 400 || !completed) {
             // Error path: allocating a line for the dashboard is fine here.
             metrics.recentErrors.add(coreIndex, status, completed, p == null ? "-" : p.requestLine(),
-                    c.transport.remoteAddress());
+                    c.transport().remoteAddress());
         }
         accessLog.write(c, p, completed, durationNs);
     }
 
-    /** An object read of {@code bytes} was submitted to the disk. */
-    void diskReadStarted(int bytes) {
+    @Override
+    public void diskReadStarted(int bytes) {
         counters.diskReadsStarted.increment();
         counters.diskReadBytes.add(bytes);
     }
 
-    /** A read submitted by {@link #diskReadStarted} completed after {@code durationNs} (negative: abandoned). */
-    void diskReadEnded(long durationNs) {
+    @Override
+    public void diskReadEnded(long durationNs) {
         counters.diskReadsEnded.increment();
-        if (durationNs >= 0) {
-            diskReads.record(durationNs);
-        }
+        diskReads.record(Math.max(0, durationNs));
+    }
+
+    @Override
+    public void diskReadFailed() {
+        counters.diskErrors.increment();
     }
 
     long activeConnections() {

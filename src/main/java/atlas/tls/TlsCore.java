@@ -1,10 +1,12 @@
 package atlas.tls;
 
+import atlas.dataplane.ByteBufferStock;
+import atlas.dataplane.SocketTransport;
+import atlas.dataplane.Transport;
 import atlas.dataplane.TransportHandler;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayDeque;
 
 /**
  * The TLS side of one core, touched by that core's thread only: the AES-GCM context every connection's records go
@@ -29,8 +31,8 @@ public final class TlsCore {
     final TlsIdentitySource identities;
     final long handshakeTimeoutNs;
     public final TlsCounters counters = new TlsCounters();
-    private final ArrayDeque<ByteBuffer> freeIn = new ArrayDeque<>();
-    private final ArrayDeque<ByteBuffer> freeOut = new ArrayDeque<>();
+    private final ByteBufferStock freeIn = new ByteBufferStock(IN_BUFFER_BYTES, STOCK);
+    private final ByteBufferStock freeOut = new ByteBufferStock(OUT_BUFFER_BYTES, STOCK);
 
     public TlsCore(TlsIdentitySource identities, Duration handshakeTimeout) {
         this.identities = identities;
@@ -38,7 +40,7 @@ public final class TlsCore {
     }
 
     /** Puts TLS between the engine and {@code application}: the engine talks to the returned handler. */
-    public TransportHandler wrap(TransportHandler application) {
+    public TransportHandler<SocketTransport> wrap(TransportHandler<? super Transport> application) {
         return new TlsTransport(this, application);
     }
 
@@ -47,21 +49,15 @@ public final class TlsCore {
     }
 
     ByteBuffer takeInBuffer() {
-        ByteBuffer b = freeIn.pollLast();
-        return b != null ? b.clear() : ByteBuffer.allocateDirect(IN_BUFFER_BYTES);
+        return freeIn.take();
     }
 
     ByteBuffer takeOutBuffer() {
-        ByteBuffer b = freeOut.pollLast();
-        return b != null ? b.clear() : ByteBuffer.allocateDirect(OUT_BUFFER_BYTES);
+        return freeOut.take();
     }
 
     void giveBack(ByteBuffer in, ByteBuffer out) {
-        if (in != null && freeIn.size() < STOCK) {
-            freeIn.addLast(in);
-        }
-        if (out != null && freeOut.size() < STOCK) {
-            freeOut.addLast(out);
-        }
+        freeIn.giveBack(in);
+        freeOut.giveBack(out);
     }
 }

@@ -2,6 +2,7 @@ package atlas.tls;
 
 import atlas.dataplane.GatherList;
 import atlas.dataplane.IoBuffer;
+import atlas.dataplane.SocketTransport;
 import atlas.dataplane.Transport;
 import atlas.dataplane.TransportHandler;
 import atlas.posix.Errno;
@@ -37,7 +38,7 @@ import java.nio.charset.StandardCharsets;
  * already-opened plaintext while the application is inside one of our callbacks is delivered when that callback
  * returns, the way an engine would deliver it in a later turn.
  */
-final class TlsTransport implements Transport, TransportHandler {
+final class TlsTransport implements Transport, TransportHandler<SocketTransport> {
     private enum Phase { HANDSHAKE, OPEN, CLOSING, CLOSED }
 
     private static final byte ALERT_WARNING = 1;
@@ -51,8 +52,8 @@ final class TlsTransport implements Transport, TransportHandler {
             + "400 Bad Request: this port speaks HTTPS; use https://\n").getBytes(StandardCharsets.US_ASCII);
 
     private final TlsCore core;
-    private final TransportHandler app;
-    private Transport raw;
+    private final TransportHandler<? super Transport> app;
+    private SocketTransport raw;
     private Phase phase = Phase.HANDSHAKE;
     private TlsHandshake handshake;
     private RecordSealer sealer;
@@ -99,7 +100,7 @@ final class TlsTransport implements Transport, TransportHandler {
     private int callbackDepth;
     private boolean pumpAfterCallback;
 
-    TlsTransport(TlsCore core, TransportHandler app) {
+    TlsTransport(TlsCore core, TransportHandler<? super Transport> app) {
         this.core = core;
         this.app = app;
     }
@@ -107,7 +108,7 @@ final class TlsTransport implements Transport, TransportHandler {
     // ================================================================ engine side (raw completions)
 
     @Override
-    public void onOpen(Transport transport) {
+    public void onOpen(SocketTransport transport) {
         raw = transport;
         in = core.takeInBuffer();
         inSegment = MemorySegment.ofBuffer(in);
@@ -191,24 +192,6 @@ final class TlsTransport implements Transport, TransportHandler {
             case CLOSING -> closeNow();
             default -> {
             }
-        }
-    }
-
-    @Override
-    public void onDiskRead(int bytes) {
-        if (phase == Phase.OPEN) {
-            enter();
-            app.onDiskRead(bytes);
-            leave();
-        }
-    }
-
-    @Override
-    public void onDiskWritten(int bytes) {
-        if (phase == Phase.OPEN) {
-            enter();
-            app.onDiskWritten(bytes);
-            leave();
         }
     }
 
@@ -568,11 +551,6 @@ final class TlsTransport implements Transport, TransportHandler {
         raw.sendGather(buffer, pieces);
     }
 
-    @Override
-    public void sendGather(IoBuffer buffer, GatherList list) {
-        throw new UnsupportedOperationException("gathered sends of plaintext bypass TLS; use sendBody");
-    }
-
     /** True (once) when a KeyUpdate must precede the next record: the peer asked, or 2^24 records used the key. */
     private boolean keyUpdateDueNow() {
         if (!sealer.isTls13()) {
@@ -583,22 +561,7 @@ final class TlsTransport implements Transport, TransportHandler {
         return due;
     }
 
-    // ================================================================ pass-through and closing
-
-    @Override
-    public void readDisk(IoBuffer buffer, int bufferOffset, int length, long fileOffset) {
-        raw.readDisk(buffer, bufferOffset, length, fileOffset);
-    }
-
-    @Override
-    public void writeDiskDurable(IoBuffer buffer, int bufferOffset, int length, long fileOffset) {
-        raw.writeDiskDurable(buffer, bufferOffset, length, fileOffset);
-    }
-
-    @Override
-    public void writeDiskLazy(IoBuffer buffer, int bufferOffset, int length, long fileOffset) {
-        raw.writeDiskLazy(buffer, bufferOffset, length, fileOffset);
-    }
+    // ================================================================ timers, addresses and closing
 
     @Override
     public void deadline(long deadlineNs) {

@@ -522,6 +522,17 @@ public final class IoUring implements AutoCloseable {
         sqes.set(INT, sqe + SQE_OP_FLAGS, rwFlags);
     }
 
+    /** IORING_OP_READ into {@code [address, address + length)}: no segment view per I/O on the data path. */
+    public void prepRead(long sqe, int fd, long address, int length, long fileOffset, long userData) {
+        prepRw(sqe, IORING_OP_READ, fd, address, length, fileOffset, userData);
+    }
+
+    /** IORING_OP_WRITE from {@code [address, address + length)} with preadv2-style {@code rwFlags}. */
+    public void prepWrite(long sqe, int fd, long address, int length, long fileOffset, int rwFlags, long userData) {
+        prepRw(sqe, IORING_OP_WRITE, fd, address, length, fileOffset, userData);
+        sqes.set(INT, sqe + SQE_OP_FLAGS, rwFlags);
+    }
+
     /**
      * IORING_OP_READ_FIXED into {@code [address, address + length)}, which must lie inside registered buffer
      * {@code bufIndex} (no per-I/O page pinning: the point of registering).

@@ -1,0 +1,108 @@
+package atlas.dataplane;
+
+import atlas.posix.Errno;
+import atlas.uring.IoUring;
+import atlas.uring.IoUringConstants;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The {@link DiskIo} of one io_uring core: each request becomes an SQE on the core's own ring, beside its socket
+ * operations, so a read that completes is followed by its send in the same turn (Atlas §3). Reads and writes into
+ * the core's registered buffers go as READ_FIXED/WRITE_FIXED (no per-I/O page pinning); a short write is continued
+ * here, so the submitter sees whole writes only.
+ * <p>
+ * Thread: the core's loop thread. Attached to the loop once its ring exists ({@link #attach}); nothing may be
+ * submitted before.
+ */
+final class UringDiskIo implements DiskIo {
+    private final DiskRequests requests = new DiskRequests();
+    private UringEventLoop loop;
+    private long staleCompletions;
+
+    void attach(UringEventLoop loop) {
+        this.loop = loop;
+    }
+
+    @Override
+    public void read(int fd, MemorySegment buffer, long offset, int length, long fileOffset,
+                     DiskCompletion completion, long tag) {
+        submit(requests.take(DiskRequests.READ, fd, buffer, offset, length, fileOffset, completion, tag));
+    }
+
+    @Override
+    public void writeDurable(int fd, MemorySegment buffer, long offset, int length, long fileOffset,
+                             DiskCompletion completion, long tag) {
+        submit(requests.take(DiskRequests.WRITE_DURABLE, fd, buffer, offset, length, fileOffset, completion, tag));
+    }
+
+    @Override
+    public void writeLazy(int fd, MemorySegment buffer, long offset, int length, long fileOffset,
+                          DiskCompletion completion, long tag) {
+        submit(requests.take(DiskRequests.WRITE_LAZY, fd, buffer, offset, length, fileOffset, completion, tag));
+    }
+
+    @Override
+    public void syncData(int fd, DiskCompletion completion, long tag) {
+        submit(requests.take(DiskRequests.SYNC, fd, null, 0, 0, 0, completion, tag));
+    }
+
+    @Override
+    public int inFlight() {
+        return requests.inFlight();
+    }
+
+    /** Completions whose slot had been reused: 0 unless something is badly wrong. */
+    long staleCompletions() {
+        return staleCompletions;
+    }
+
+    private void submit(DiskRequests.Request r) {
+        IoUring ring = loop.ring();
+        long sqe = loop.sqe();
+        long ud = UserData.pack(UringEventLoop.OP_DISK, r.slot, r.generation);
+        if (r.kind == DiskRequests.SYNC) {
+            ring.prepFsync(sqe, r.fd, true, ud);
+            return;
+        }
+        long address = r.buffer.address() + r.offset + r.done;
+        int length = r.length - r.done;
+        long fileOffset = r.fileOffset + r.done;
+        int bufIndex = loop.registeredIndex(address, length);
+        boolean fixed = bufIndex != RegisteredBuffers.NOT_REGISTERED;
+        if (r.kind == DiskRequests.READ) {
+            if (fixed) {
+                ring.prepReadFixed(sqe, r.fd, address, length, bufIndex, fileOffset, ud);
+            } else {
+                ring.prepRead(sqe, r.fd, address, length, fileOffset, ud);
+            }
+            return;
+        }
+        // A durable write says so per request (RWF_DSYNC) even on an O_DSYNC descriptor, so durability never
+        // depends on how the descriptor was opened.
+        int rwFlags = r.kind == DiskRequests.WRITE_DURABLE ? IoUringConstants.RWF_DSYNC : 0;
+        if (fixed) {
+            ring.prepWriteFixed(sqe, r.fd, address, length, bufIndex, fileOffset, rwFlags, ud);
+        } else {
+            ring.prepWrite(sqe, r.fd, address, length, fileOffset, rwFlags, ud);
+        }
+    }
+
+    /** A CQE of a disk request: continue a short write, else complete the request. */
+    void onCompletion(int slot, int generation, int res) {
+        DiskRequests.Request r = requests.find(slot, generation);
+        if (r == null) {
+            staleCompletions++;
+            return;
+        }
+        if (r.isWrite()) {
+            if (res > 0 && r.done + res < r.length) {
+                r.done += res; // short write: O_DIRECT keeps the rest block aligned
+                submit(r);
+                return;
+            }
+            res = res < 0 ? res : res == 0 ? -Errno.EIO : r.length;
+        }
+        requests.complete(r, res);
+    }
+}

@@ -1,0 +1,166 @@
+package atlas.ingest;
+
+import atlas.dataplane.BufferPool;
+import atlas.dataplane.DiskCompletion;
+import atlas.dataplane.IoBuffer;
+import atlas.store.Extent;
+import atlas.store.Volume;
+import atlas.store.VolumeFullException;
+
+/**
+ * Moves a growing chunked upload to a larger extent when its reserve is exhausted. Objects are contiguous (one
+ * disk read per chunk when served), so growing means copying what was written so far — rare by construction (the
+ * reserve covers live segments) but tens of megabytes when it happens, so the copy is ring work like any other:
+ * O_DIRECT reads and O_DSYNC writes through the core's disk, one buffer of the pool at a time, never a wait on the
+ * core thread.
+ * <pre>
+ *  grow --> allocate 2x --> [wait for a buffer] --> read chunk of old --> durable write at new --> ... --> done:
+ *           old extent released, new one the upload's          (any failure: new released, old kept for the caller)
+ * </pre>
+ * Ownership: the copy buffer is this class's from acquire to the end of the copy; the new extent is its own until
+ * {@link Listener#onGrown} hands it over. Abandoned mid-copy, it waits for the request in flight before releasing
+ * both. Thread: the core's.
+ */
+final class ExtentGrowth implements DiskCompletion, BufferPool.Waiter {
+    /** The upload waiting for the bigger extent. */
+    interface Listener {
+        /** The first bytes are in {@code grown} now; {@code old} was released. */
+        void onGrown(Extent grown);
+
+        /** Growth failed with {@code status} (507 when the volume is full); the old extent is still the caller's. */
+        void onGrowthFailed(int status, String detail);
+    }
+
+    private static final int READ = 0;
+    private static final int WRITE = 1;
+
+    private final UploadResources core;
+    private final Listener listener;
+    private Extent from;
+    private Extent to;
+    private long copyBytes;
+    private long done;
+    private int chunk;
+    private IoBuffer buffer;
+    private boolean active;
+    private boolean waitingForBuffer;
+    private boolean requestInFlight;
+    private boolean abandoned;
+
+    ExtentGrowth(UploadResources core, Listener listener) {
+        this.core = core;
+        this.listener = listener;
+    }
+
+    boolean isActive() {
+        return active;
+    }
+
+    /** The copy has not started: every buffer of the pool is lent out (the upload bounds this wait). */
+    boolean isWaitingForBuffer() {
+        return waitingForBuffer;
+    }
+
+    /** Starts moving the first {@code writtenBytes} of {@code from} to a new extent of at least {@code neededBytes}. */
+    void grow(Extent from, long writtenBytes, long neededBytes) {
+        long capacity = Math.max(from.capacityBytes() * 2, neededBytes);
+        try {
+            to = core.volume().allocate(capacity);
+        } catch (VolumeFullException e) {
+            listener.onGrowthFailed(507, e.getMessage());
+            return;
+        }
+        this.from = from;
+        this.copyBytes = (writtenBytes + Volume.BLOCK_SIZE - 1) & -Volume.BLOCK_SIZE;
+        this.done = 0;
+        active = true;
+        abandoned = false;
+        IoBuffer b = core.buffers().acquire();
+        if (b == null) {
+            // Bounded by the upload's own deadline, like every other wait for a buffer.
+            waitingForBuffer = true;
+            core.buffers().await(this);
+            return;
+        }
+        onBuffer(b);
+    }
+
+    @Override
+    public void onBuffer(IoBuffer b) {
+        waitingForBuffer = false;
+        buffer = b;
+        next();
+    }
+
+    private void next() {
+        if (done == copyBytes) {
+            finish();
+            core.volume().release(from);
+            from = null;
+            Extent grown = to;
+            to = null;
+            listener.onGrown(grown);
+            return;
+        }
+        chunk = (int) Math.min(buffer.dataCapacity(), copyBytes - done);
+        requestInFlight = true;
+        core.disk().read(core.volume().readFd(), buffer.segment(), IoBuffer.HEADROOM, chunk, from.offsetBytes() + done,
+                this, READ);
+    }
+
+    @Override
+    public void onDiskComplete(long tag, int result) {
+        requestInFlight = false;
+        if (abandoned) {
+            finish();
+            core.volume().release(to);
+            to = null;
+            return;
+        }
+        if (result < (tag == READ ? chunk : 0) || (tag == WRITE && result != chunk)) {
+            core.metrics().diskError();
+            finish();
+            core.volume().release(to);
+            to = null;
+            listener.onGrowthFailed(500, "moving the body to a larger extent failed");
+            return;
+        }
+        if (tag == READ) {
+            requestInFlight = true;
+            core.disk().writeDurable(core.volume().writeFd(), buffer.segment(), IoBuffer.HEADROOM, chunk,
+                    to.offsetBytes() + done, this, WRITE);
+            return;
+        }
+        done += chunk;
+        next();
+    }
+
+    /**
+     * The upload is abandoned: the caller still owns and releases the old extent; the new one and the buffer go
+     * back here — now, or when the request in flight completes.
+     */
+    void abandon() {
+        if (!active) {
+            return;
+        }
+        if (waitingForBuffer) {
+            core.buffers().cancel(this);
+            waitingForBuffer = false;
+        }
+        if (requestInFlight) {
+            abandoned = true;
+            return;
+        }
+        finish();
+        core.volume().release(to);
+        to = null;
+    }
+
+    private void finish() {
+        active = false;
+        if (buffer != null) {
+            core.buffers().release(buffer);
+            buffer = null;
+        }
+    }
+}

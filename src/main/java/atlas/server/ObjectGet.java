@@ -1,0 +1,101 @@
+package atlas.server;
+
+import atlas.http.MediaTypes;
+import atlas.http.Method;
+import atlas.http.RangeSet;
+import atlas.http.RequestHead;
+import atlas.http.RequestHead.Field;
+import atlas.http.ResponseHeadWriter;
+import atlas.store.ObjectRecord;
+import atlas.stream.MultipartFraming;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * HTTP's part of a GET or HEAD of an object: the record, its validators (304, 412), the ranges (206, 416,
+ * multipart), the response head — then the body goes to the connection's {@link atlas.stream.ObjectTransmitter},
+ * which owns it from there. Stateless: everything it decides is in the head it writes.
+ */
+final class ObjectGet {
+    private static final String SEGMENT_CACHE_CONTROL = "public, max-age=86400";
+    private static final String MANIFEST_CACHE_CONTROL = "public, max-age=1";
+    private static final String HLS_PLAYLIST = MediaTypes.forName("x.m3u8");
+    private static final String DASH_MANIFEST = MediaTypes.forName("x.mpd");
+    private static final byte[] RANGE_NOT_SATISFIABLE = "416 Range Not Satisfiable\n"
+            .getBytes(StandardCharsets.US_ASCII);
+
+    private ObjectGet() {
+    }
+
+    static void respond(HttpConnection c) {
+        ObjectRecord record = c.lookupPinned();
+        if (record == null) {
+            c.respondError(404, HttpConnection.NO_SUCH_OBJECT);
+            return;
+        }
+        RequestHead h = c.head();
+        int precondition = Preconditions.evaluateRead(h, record);
+        if (precondition == 412) {
+            record.unpin();
+            c.respondError(412, HttpConnection.PRECONDITION_FAILED);
+            return;
+        }
+        if (precondition == 304) {
+            ResponseHeadWriter w = c.beginHead(304).field("ETag", record.etagBytes());
+            c.lastModified(record);
+            w.field("Cache-Control", cacheControl(record)).end();
+            record.unpin();
+            c.sendOut();
+            return;
+        }
+        long length = record.length();
+        RangeSet ranges = c.ranges();
+        int rangeResult = RangeSet.IGNORE;
+        if (c.method() == Method.GET && h.has(Field.RANGE) && Preconditions.ifRangeAllows(h, record)) {
+            rangeResult = ranges.parse(h.buffer(), h.valueOffset(Field.RANGE), h.valueLength(Field.RANGE), length);
+        }
+        if (rangeResult == RangeSet.UNSATISFIABLE) {
+            c.core().counters.clientErrors.increment();
+            c.beginHead(416).unsatisfiedContentRange(length)
+                    .field("Content-Type", "text/plain; charset=utf-8")
+                    .field("Content-Length", RANGE_NOT_SATISFIABLE.length)
+                    .end();
+            c.out().put(RANGE_NOT_SATISFIABLE);
+            record.unpin();
+            c.sendOut();
+            return;
+        }
+        boolean ranged = rangeResult == RangeSet.SATISFIABLE;
+        boolean multipart = ranged && ranges.count() > 1;
+        String contentType = record.contentType();
+        ResponseHeadWriter w;
+        long bodyLength;
+        if (ranged && !multipart) {
+            w = c.beginHead(206).field("Content-Type", contentType)
+                    .contentRange(ranges.first(0), ranges.last(0), length);
+            bodyLength = ranges.last(0) - ranges.first(0) + 1;
+        } else if (multipart) {
+            w = c.beginHead(206).field("Content-Type", MultipartFraming.CONTENT_TYPE);
+            bodyLength = MultipartFraming.bodyLength(ranges, contentType, length);
+        } else {
+            w = c.beginHead(200).field("Content-Type", contentType);
+            bodyLength = length;
+        }
+        w.field("Content-Length", bodyLength).field("Accept-Ranges", "bytes").field("ETag", record.etagBytes());
+        c.lastModified(record);
+        w.field("Cache-Control", cacheControl(record)).end();
+        if (c.method() == Method.HEAD || bodyLength == 0) {
+            record.unpin();
+            c.sendOut();
+            return;
+        }
+        c.transmit(record, ranged ? ranges : null);
+    }
+
+    /** Manifests change while a stream is live; segments never do once written. Decided by the stored type. */
+    private static String cacheControl(ObjectRecord record) {
+        String type = record.contentType();
+        return type.equals(HLS_PLAYLIST) || type.equals(DASH_MANIFEST)
+                ? MANIFEST_CACHE_CONTROL : SEGMENT_CACHE_CONTROL;
+    }
+}

@@ -1,0 +1,20 @@
+package atlas.stream;
+
+/**
+ * The exchange a response body belongs to, as the {@link ObjectTransmitter} sees it: the HTTP connection that
+ * decided the head and lent its out buffer. Exactly one of the three endings is called per body, and after it the
+ * transmitter holds nothing of the exchange's (the out buffer is the connection's again).
+ */
+public interface BodyExchange {
+    /** Head and body were handed to the socket completely: the exchange is over. */
+    void onBodySent();
+
+    /** No I/O buffer came free in time: nothing was sent, the head is void; the connection answers 503. */
+    void onBodyRefused();
+
+    /** The body cannot be completed (a disk read failed, the client stopped reading): the connection must close. */
+    void onBodyFailed();
+
+    /** {@code bytes} of this response (head included) were handed to the socket. */
+    void countSent(long bytes);
+}

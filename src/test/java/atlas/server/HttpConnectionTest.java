@@ -1,0 +1,193 @@
+package atlas.server;
+
+import atlas.dataplane.BufferPool;
+import atlas.dataplane.CoreContext;
+import atlas.dataplane.FakeDisk;
+import atlas.dataplane.FakeTransport;
+import atlas.dataplane.IoBuffer;
+import atlas.http.HttpLimits;
+import atlas.store.Volume;
+import atlas.store.VolumeConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * One HTTP connection driven like Aeron's conductor tests: a fake socket, a fake disk whose requests complete when
+ * the test says, the group commit's turn ends called by the test, and a clock the test advances. No threads, no
+ * sleeps: every step below is one completion or one turn.
+ */
+class HttpConnectionTest {
+    private static final long B = Volume.BLOCK_SIZE;
+    private static final Duration HEADER_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(75);
+
+    @TempDir
+    Path dir;
+    private Volume volume;
+    private final FakeDisk disk = new FakeDisk();
+    private BufferPool pool;
+    private HttpCore core;
+    private FakeTransport socket;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        volume = Volume.open(new VolumeConfig(dir, 256 * B, 256 * B, 4096 * B));
+        ServerConfig config = new ServerConfig(new VolumeConfig(dir, 256 * B, 256 * B, 4096 * B), "127.0.0.1", 0, 1,
+                ServerConfig.EngineKind.NIO, HttpLimits.DEFAULTS, HEADER_TIMEOUT, IDLE_TIMEOUT,
+                Duration.ofSeconds(30), 4L << 20, false);
+        pool = new BufferPool(64 * 1024 + 4096, 4096, 8);
+        CoreContext context = new CoreContext(0, 0, pool, disk);
+        Metrics metrics = new Metrics("nio", "off", volume, null);
+        core = new HttpCore(config, volume, context, metrics.newCore(context, null), null);
+        socket = connect();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        volume.close();
+    }
+
+    private FakeTransport connect() {
+        FakeTransport t = new FakeTransport();
+        t.open(new HttpConnection(core));
+        return t;
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /** Runs disk completions, sends and turn ends until nothing moves. */
+    private void settle(FakeTransport t) {
+        for (int i = 0; i < 1000; i++) {
+            if (disk.inFlight() > 0) {
+                disk.complete();
+            } else if (t.sendPending()) {
+                t.completeSend();
+            } else if (core.onTurnEnd(t.nowNs) == 0 && disk.inFlight() == 0 && !t.sendPending()) {
+                return;
+            }
+        }
+        throw new AssertionError("did not settle");
+    }
+
+    private String put(String name, String body) {
+        int before = socket.wireText().length();
+        socket.deliver(ascii("PUT /" + name + " HTTP/1.1\r\nHost: t\r\nContent-Length: " + body.length()
+                + "\r\n\r\n" + body));
+        settle(socket);
+        return socket.wireText().substring(before);
+    }
+
+    @Test
+    void shouldAnswerAPutOnlyOnceTheCommitIsDurableThenServeItFromTheDisk() {
+        socket.deliver(ascii("PUT /vod/a.ts HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello"));
+        assertThat(disk.next().kind()).as("the inline body's extent copy").isEqualTo(FakeDisk.Kind.WRITE_LAZY);
+        core.onTurnEnd(socket.nowNs);
+        disk.complete();
+        assertThat(socket.wireText()).as("not before the journal write").isEmpty();
+        assertThat(disk.next().kind()).as("the group's journal write").isEqualTo(FakeDisk.Kind.WRITE_DURABLE);
+        disk.complete();
+        assertThat(socket.wireText()).isEmpty();
+        core.onTurnEnd(socket.nowNs);
+        assertThat(socket.wireText()).startsWith("HTTP/1.1 201 Created\r\n").contains("ETag: \"");
+        socket.completeSend();
+        assertThat(socket.receivePending()).as("keep-alive: next request").isTrue();
+
+        socket.deliver(ascii("GET /vod/a.ts HTTP/1.1\r\nHost: t\r\n\r\n"));
+        settle(socket);
+        assertThat(socket.wireText()).contains("HTTP/1.1 200 OK\r\n").contains("Content-Length: 5\r\n")
+                .endsWith("\r\n\r\nhello");
+        assertThat(pool.inUse()).as("every I/O buffer back").isZero();
+    }
+
+    @Test
+    void shouldAnswerPipelinedRequestsInOrder() {
+        put("a", "first");
+        put("b", "second");
+        int before = socket.wireText().length();
+        socket.deliver(ascii("GET /a HTTP/1.1\r\nHost: t\r\n\r\nHEAD /b HTTP/1.1\r\nHost: t\r\n\r\nGET /c HTTP/1.1\r\nHost: t\r\n\r\n"));
+        settle(socket);
+        String answers = socket.wireText().substring(before);
+        int a = answers.indexOf("\r\n\r\nfirst");
+        int b = answers.indexOf("Content-Length: 6");
+        int c = answers.indexOf("404 Not Found");
+        assertThat(a).isPositive();
+        assertThat(b).isGreaterThan(a);
+        assertThat(c).isGreaterThan(b);
+        assertThat(answers).doesNotContain("second");
+    }
+
+    @Test
+    void shouldCloseAfterAnsweringAMalformedRequest() {
+        socket.deliver(ascii("GET /a HTTP/1.1\r\nHost t\r\n\r\n"));
+        assertThat(socket.wireText()).startsWith("HTTP/1.1 400 Bad Request\r\n").contains("Connection: close\r\n");
+        socket.completeSend();
+        assertThat(socket.isClosed()).isTrue();
+    }
+
+    @Test
+    void shouldCloseAnIdleConnectionSilentlyAndTimeOutAStalledHead() {
+        assertThat(socket.deadlineNs()).isEqualTo(socket.nowNs + IDLE_TIMEOUT.toNanos());
+        socket.expireDeadline();
+        assertThat(socket.isClosed()).isTrue();
+        assertThat(socket.wireText()).isEmpty();
+
+        FakeTransport slow = connect();
+        slow.deliver(ascii("GET /a HTTP/1.1\r\nHo"));
+        assertThat(slow.deadlineNs()).as("the head's clock starts at its first byte")
+                .isEqualTo(slow.nowNs + HEADER_TIMEOUT.toNanos());
+        slow.nowNs += HEADER_TIMEOUT.toNanos() / 2;
+        slow.deliver(ascii("st: t\r\n"));
+        assertThat(slow.deadlineNs()).as("and is not extended by later bytes (slowloris)")
+                .isEqualTo(slow.nowNs - HEADER_TIMEOUT.toNanos() / 2 + HEADER_TIMEOUT.toNanos());
+        slow.expireDeadline();
+        assertThat(slow.wireText()).startsWith("HTTP/1.1 408 Request Timeout\r\n");
+    }
+
+    @Test
+    void shouldKeepAnUploadsBufferUntilItsWriteCompletesWhenTheClientLeaves() {
+        String body = "x".repeat(6000); // above the inline limit: a durable body write
+        byte[] request = ascii("PUT /live/seg.ts HTTP/1.1\r\nHost: t\r\nContent-Length: 6000\r\n\r\n" + body);
+        int at = 0;
+        while (at < request.length) {
+            at += socket.deliver(java.util.Arrays.copyOfRange(request, at, request.length));
+        }
+        assertThat(disk.next().kind()).isEqualTo(FakeDisk.Kind.WRITE_DURABLE);
+        assertThat(pool.inUse()).isEqualTo(1);
+        socket.close();
+        socket.finishClose();
+        assertThat(pool.inUse()).as("the disk is still reading from it").isEqualTo(1);
+        disk.complete(); // the body
+        assertThat(pool.inUse()).isZero();
+        settle(socket);
+        assertThat(socket.wireText()).as("nobody to answer").isEmpty();
+        assertThat(volume.lookup("live/seg.ts")).as("durable body and entry: stored all the same").isNotNull();
+    }
+
+    @Test
+    void shouldRefuseAGetWith503WhenNoBufferFreesInTime() {
+        put("a", "first");
+        IoBuffer[] all = new IoBuffer[pool.capacity()];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = pool.acquire();
+        }
+        int before = socket.wireText().length();
+        socket.deliver(ascii("GET /a HTTP/1.1\r\nHost: t\r\n\r\n"));
+        assertThat(socket.wireText().length()).as("waiting for a buffer: nothing sent").isEqualTo(before);
+        socket.expireDeadline();
+        assertThat(socket.wireText().substring(before)).startsWith("HTTP/1.1 503 Service Unavailable\r\n");
+        for (IoBuffer b : all) {
+            pool.release(b);
+        }
+        assertThat(pool.inUse()).isZero();
+    }
+}

@@ -1,0 +1,281 @@
+package atlas.stream;
+
+import atlas.dataplane.BufferPool;
+import atlas.dataplane.FakeDisk;
+import atlas.dataplane.FakeTransport;
+import atlas.dataplane.IoBuffer;
+import atlas.dataplane.Transport;
+import atlas.dataplane.TransportHandler;
+import atlas.http.RangeSet;
+import atlas.posix.Errno;
+import atlas.store.ObjectRecord;
+import atlas.store.TestRecords;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The read window driven turn by turn against a fake disk and a fake socket, with the clock in the test's hand:
+ * what is read when, what reaches the wire, and that every buffer and the pin come back on every ending.
+ */
+class ObjectTransmitterTest {
+    private static final int BUFFER_BYTES = 64 * 1024 + IoBuffer.HEADROOM;
+    private static final long OBJECT_OFFSET = 8192;
+    private static final int OBJECT_LENGTH = 150_000;
+    private static final long STALL_NS = 30_000_000_000L;
+    private static final byte[] HEAD = "HTTP/1.1 200 OK\r\nContent-Length: 150000\r\n\r\n"
+            .getBytes(StandardCharsets.US_ASCII);
+
+    private final FakeDisk disk = new FakeDisk();
+    private final FakeTransport socket = new FakeTransport();
+    private final Endings endings = new Endings();
+    private final CountingMetrics metrics = new CountingMetrics();
+    private BufferPool pool;
+    private ObjectTransmitter transmitter;
+    private byte[] object;
+    private final ByteBuffer out = ByteBuffer.allocateDirect(4096);
+
+    @BeforeEach
+    void setUp() {
+        pool = new BufferPool(BUFFER_BYTES, 4096, 8);
+        object = new byte[OBJECT_LENGTH];
+        for (int i = 0; i < object.length; i++) {
+            object[i] = (byte) (i * 7 + i / 251);
+        }
+        byte[] file = new byte[(int) OBJECT_OFFSET + 160 * 1024];
+        System.arraycopy(object, 0, file, (int) OBJECT_OFFSET, object.length);
+        disk.file(file);
+        transmitter = new ObjectTransmitter(endings, new TransmitResources(disk, 3, pool, metrics, STALL_NS));
+        socket.open(new SocketSide());
+    }
+
+    private ObjectRecord pinnedRecord() {
+        ObjectRecord r = TestRecords.record("vod/seg1.ts", OBJECT_OFFSET, OBJECT_LENGTH, "video/mp2t");
+        assertThat(r.pin()).isTrue();
+        return r;
+    }
+
+    private void startWholeObject(ObjectRecord record) {
+        out.clear().put(HEAD);
+        transmitter.start(socket, out, HEAD.length, record, null);
+    }
+
+    @Test
+    void shouldSendTheHeadAndTheWholeObjectReadChunkByChunk() {
+        startWholeObject(pinnedRecord());
+        assertThat(disk.inFlight()).as("one read to start").isEqualTo(1);
+        assertThat(disk.next().fileOffset()).isEqualTo(OBJECT_OFFSET);
+        while (disk.inFlight() > 0 || socket.sendPending()) {
+            if (disk.inFlight() > 0) {
+                disk.complete();
+            } else {
+                socket.completeSend();
+            }
+        }
+        byte[] wire = socket.wireBytes();
+        assertThat(Arrays.copyOf(wire, HEAD.length)).isEqualTo(HEAD);
+        assertThat(Arrays.copyOfRange(wire, HEAD.length, wire.length)).isEqualTo(object);
+        assertThat(endings.sent).isEqualTo(1);
+        assertThat(endings.refused + endings.failed).isZero();
+        assertThat(endings.bytes).isEqualTo(wire.length);
+        assertThat(pool.inUse()).as("every window buffer back").isZero();
+        assertThat(transmitter.isActive()).isFalse();
+        assertThat(metrics.started).isEqualTo(metrics.ended).isEqualTo(3);
+    }
+
+    @Test
+    void shouldReadAheadIntoTheSecondBufferButNotBeyondUntilASendCompletes() {
+        startWholeObject(pinnedRecord());
+        disk.complete();
+        assertThat(socket.sendPending()).as("head and first chunk in one send").isTrue();
+        assertThat(socket.sends()).isEqualTo(1);
+        assertThat(disk.inFlight()).as("the next chunk is read while the first is sent").isEqualTo(1);
+        disk.complete();
+        assertThat(disk.inFlight()).as("window full: the socket clocks the disk").isZero();
+        assertThat(pool.inUse()).isEqualTo(2);
+        socket.completeSend();
+        assertThat(socket.sends()).as("the chunk read ahead goes out at once").isEqualTo(2);
+        assertThat(disk.inFlight()).as("the freed buffer takes the next read").isEqualTo(1);
+    }
+
+    @Test
+    void shouldReadNoMoreThanTheCongestionWindowPerChunk() {
+        socket.congestionWindowBytes = 10_000;
+        startWholeObject(pinnedRecord());
+        assertThat(disk.next().length()).as("small window: the minimum read").isEqualTo(ObjectTransmitter.MIN_READ_BYTES);
+    }
+
+    @Test
+    void shouldFrameSeveralRangesAsMultipartByteranges() {
+        RangeSet ranges = new RangeSet(ObjectTransmitter.MAX_RANGES);
+        ByteBuffer header = ByteBuffer.wrap("bytes=0-9,100000-100099".getBytes(StandardCharsets.US_ASCII));
+        assertThat(ranges.parse(header, 0, header.limit(), OBJECT_LENGTH)).isEqualTo(RangeSet.SATISFIABLE);
+        out.clear().put(HEAD);
+        transmitter.start(socket, out, HEAD.length, pinnedRecord(), ranges);
+        while (disk.inFlight() > 0 || socket.sendPending()) {
+            if (disk.inFlight() > 0) {
+                disk.complete();
+            } else {
+                socket.completeSend();
+            }
+        }
+        String body = socket.wireText().substring(HEAD.length);
+        assertThat(body).startsWith("--atlas")
+                .contains("Content-Type: video/mp2t\r\nContent-Range: bytes 0-9/150000\r\n\r\n"
+                        + new String(object, 0, 10, StandardCharsets.ISO_8859_1) + "\r\n--atlas")
+                .contains("Content-Range: bytes 100000-100099/150000\r\n\r\n"
+                        + new String(object, 100000, 100, StandardCharsets.ISO_8859_1))
+                .endsWith("--\r\n");
+        assertThat(body.length()).isEqualTo(MultipartFraming.bodyLength(ranges, "video/mp2t", OBJECT_LENGTH));
+        assertThat(endings.sent).isEqualTo(1);
+        assertThat(pool.inUse()).isZero();
+    }
+
+    @Test
+    void shouldAnswerBusyWhenNoBufferFreesBeforeTheDeadline() {
+        BufferPool tiny = new BufferPool(BUFFER_BYTES, 4096, 1);
+        IoBuffer taken = tiny.acquire();
+        transmitter = new ObjectTransmitter(endings, new TransmitResources(disk, 3, tiny, metrics, STALL_NS));
+        startWholeObject(pinnedRecord());
+        assertThat(tiny.waiting()).isEqualTo(1);
+        assertThat(socket.deadlineNs()).isEqualTo(socket.nowNs + STALL_NS);
+        socket.expireDeadline();
+        assertThat(endings.refused).isEqualTo(1);
+        assertThat(tiny.waiting()).as("no longer queued for a buffer").isZero();
+        assertThat(socket.sends()).as("nothing of the void head was sent").isZero();
+        tiny.release(taken);
+        assertThat(tiny.inUse()).isZero();
+    }
+
+    @Test
+    void shouldStartOnceABufferComesBack() {
+        BufferPool tiny = new BufferPool(BUFFER_BYTES, 4096, 1);
+        IoBuffer taken = tiny.acquire();
+        transmitter = new ObjectTransmitter(endings, new TransmitResources(disk, 3, tiny, metrics, STALL_NS));
+        startWholeObject(pinnedRecord());
+        assertThat(disk.inFlight()).isZero();
+        tiny.release(taken);
+        assertThat(disk.inFlight()).as("the released buffer went to the waiting body").isEqualTo(1);
+        assertThat(socket.deadlineNs()).as("no longer waiting").isZero();
+    }
+
+    @Test
+    void shouldKeepABufferUnderAnAbandonedReadUntilTheReadCompletes() {
+        ObjectRecord record = pinnedRecord();
+        startWholeObject(record);
+        transmitter.abandon();
+        assertThat(pool.inUse()).as("the disk is still writing into it").isEqualTo(1);
+        disk.complete();
+        assertThat(pool.inUse()).isZero();
+        assertThat(socket.sends()).isZero();
+        assertThat(endings.sent + endings.failed + endings.refused).as("nobody to tell").isZero();
+        assertThat(record.pin()).as("the pin was given back: a retire would reclaim").isTrue();
+    }
+
+    @Test
+    void shouldFailTheBodyOnAShortOrFailedRead() {
+        startWholeObject(pinnedRecord());
+        disk.completeWith(-Errno.EIO);
+        assertThat(endings.failed).isEqualTo(1);
+        assertThat(metrics.failed).isEqualTo(1);
+        assertThat(pool.inUse()).isZero();
+        assertThat(socket.sends()).as("the head is not sent without its body").isZero();
+    }
+
+    @Test
+    void shouldDropAClientThatAcceptsNothingForTheSendTimeout() {
+        startWholeObject(pinnedRecord());
+        disk.complete();
+        assertThat(socket.deadlineNs()).isEqualTo(socket.nowNs + STALL_NS);
+        socket.nowNs += STALL_NS / 2;
+        disk.complete();
+        socket.expireDeadline();
+        assertThat(endings.failed).isEqualTo(1);
+        assertThat(pool.inUse()).as("the read-ahead buffer is back; the one under the send is the kernel's")
+                .isEqualTo(1);
+        transmitter.abandon(); // the engine's close completed: the send is over
+        assertThat(pool.inUse()).isZero();
+    }
+
+    /** The engine side of the fake socket: routes completions as HttpConnection does in TRANSMIT. */
+    private final class SocketSide implements TransportHandler<Transport> {
+        @Override
+        public void onOpen(Transport transport) {
+        }
+
+        @Override
+        public void onReceived(int bytes) {
+        }
+
+        @Override
+        public void onSent(int bytes) {
+            transmitter.onSent();
+        }
+
+        @Override
+        public void onTimeout() {
+            transmitter.onTimeout();
+        }
+
+        @Override
+        public void onDrain() {
+        }
+
+        @Override
+        public void onClosed() {
+        }
+    }
+
+    private static final class Endings implements BodyExchange {
+        int sent;
+        int refused;
+        int failed;
+        long bytes;
+
+        @Override
+        public void onBodySent() {
+            sent++;
+        }
+
+        @Override
+        public void onBodyRefused() {
+            refused++;
+        }
+
+        @Override
+        public void onBodyFailed() {
+            failed++;
+        }
+
+        @Override
+        public void countSent(long n) {
+            bytes += n;
+        }
+    }
+
+    private static final class CountingMetrics implements StreamMetrics {
+        int started;
+        int ended;
+        int failed;
+
+        @Override
+        public void diskReadStarted(int bytes) {
+            started++;
+        }
+
+        @Override
+        public void diskReadEnded(long durationNs) {
+            ended++;
+        }
+
+        @Override
+        public void diskReadFailed() {
+            failed++;
+        }
+    }
+}
