@@ -220,16 +220,14 @@ public final class IoUring implements AutoCloseable {
         };
     }
 
-    @SuppressWarnings("restricted") // reinterpret of the mmap result; run with --enable-native-access
+    /** Maps one of the ring's regions; the arena owns the mapping: closing it (close(), or a failed open) unmaps. */
     private MemorySegment map(long bytes, long offset, String what) throws IoUringException {
-        long address = Syscalls.mmap(capture, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ringFd,
-                offset);
-        if (address < 0) {
-            throw new IoUringException("mmap", what + " of io_uring fd " + ringFd, (int) -address);
+        try {
+            return Libc.map(bytes, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED | Libc.MAP_POPULATE, ringFd,
+                    offset, arena, what + " of io_uring fd " + ringFd);
+        } catch (PosixException e) {
+            throw new IoUringException(e.operation(), e.target(), e.errno()); // without its queues there is no ring
         }
-        // The arena owns the mapping: closing it (close(), or a failed open) unmaps.
-        return MemorySegment.ofAddress(address).reinterpret(bytes, arena,
-                segment -> Syscalls.munmapQuietly(segment.address(), bytes));
     }
 
     private void probe() {

@@ -457,14 +457,4 @@ public final class IoUringConstants {
     public static final int MSG_NOSIGNAL = 0x4000;
     public static final int MSG_MORE = 0x8000;
     public static final int MSG_ZEROCOPY = 0x4000000;
-
-    // ---------------------------------------------------------------- mmap(2) (asm-generic/mman*.h)
-    public static final int PROT_READ = 0x1;
-    public static final int PROT_WRITE = 0x2;
-    public static final int MAP_SHARED = 0x01;
-    public static final int MAP_POPULATE = 0x8000;
-
-    // ---------------------------------------------------------------- getrlimit(2) (asm-generic/resource.h)
-    public static final int RLIMIT_MEMLOCK = 8;
-    public static final long RLIM_INFINITY = -1L;
 }

@@ -2,6 +2,8 @@ package atlas.uring;
 
 import static atlas.uring.IoUringConstants.*;
 
+import atlas.posix.Libc;
+import atlas.posix.PosixException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -118,9 +120,9 @@ public record IoUringSupport(boolean usable, String summary, int features, int s
     /** RLIMIT_MEMLOCK soft limit in bytes; {@link Long#MAX_VALUE} when unlimited or unreadable. */
     static long readMemlockBytes() {
         try {
-            long soft = Syscalls.getrlimit(RLIMIT_MEMLOCK)[0];
-            return soft == RLIM_INFINITY ? Long.MAX_VALUE : soft;
-        } catch (IoUringException e) {
+            long soft = Libc.getrlimit(Libc.RLIMIT_MEMLOCK)[0];
+            return soft == Libc.RLIM_INFINITY ? Long.MAX_VALUE : soft;
+        } catch (PosixException e) {
             return Long.MAX_VALUE;
         }
     }
