@@ -840,11 +840,17 @@ public final class IoUring implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes the ring fd and never throws: it runs in {@link #close()} (which callers rely on not to fail) and
+     * after a failed {@link #open}, where the setup error is the one to report. There is nothing to do about a
+     * failure anyway: Linux releases the descriptor even when close reports an error (EINTR, EIO), and the ring's
+     * memory is already unmapped.
+     */
     private static void closeQuietly(int fd) {
         try {
             Libc.close(fd);
-        } catch (PosixException e) {
-            throw new IllegalStateException("closing io_uring fd " + fd + " failed: " + e.getMessage(), e);
+        } catch (PosixException ignored) {
+            // see above
         }
     }
 
