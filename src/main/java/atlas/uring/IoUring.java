@@ -332,14 +332,6 @@ public final class IoUring implements AutoCloseable {
         RingMemory.putIntRelease(cqRing, cqHeadOffset, head);
     }
 
-    Arena arena() {
-        return arena;
-    }
-
-    MemorySegment capture() {
-        return capture;
-    }
-
     // ================================================================================================ submission
 
     /**
@@ -603,20 +595,6 @@ public final class IoUring implements AutoCloseable {
     }
 
     /**
-     * Multishot IORING_OP_RECV (6.0+) picking buffers from provided-buffer ring {@code bufferGroup}
-     * ({@link BufferRing}). One CQE per receive, with IORING_CQE_F_BUFFER and the buffer id in
-     * {@code flags >>> IORING_CQE_BUFFER_SHIFT}; IORING_CQE_F_MORE while it stays armed. It ends (no F_MORE) on
-     * EOF (res 0), an error, or {@code -ENOBUFS} when the ring ran dry — then re-arm after recycling buffers.
-     */
-    public void prepRecvMultishot(long sqe, int fd, int bufferGroup, int msgFlags, long userData) {
-        prepRw(sqe, IORING_OP_RECV, fd, 0L, 0, 0L, userData);
-        sqes.set(INT, sqe + SQE_OP_FLAGS, msgFlags);
-        sqes.set(SHORT, sqe + SQE_IOPRIO, (short) IORING_RECV_MULTISHOT);
-        sqes.set(BYTE, sqe + SQE_FLAGS, (byte) IOSQE_BUFFER_SELECT);
-        sqes.set(SHORT, sqe + SQE_BUF_INDEX, (short) bufferGroup);
-    }
-
-    /**
      * IORING_OP_ACCEPT on a listening socket; res is the new fd. {@code acceptFlags} are accept4's
      * (SOCK_NONBLOCK, SOCK_CLOEXEC). The peer address is not collected.
      */
@@ -805,14 +783,6 @@ public final class IoUring implements AutoCloseable {
         register(IORING_UNREGISTER_FILES, 0L, 0);
     }
 
-    /**
-     * Registers a provided-buffer ring of {@code entries} (a power of two, at most 32768) for buffer group
-     * {@code groupId}, used by {@link #prepRecvMultishot}. The ring memory lives as long as this io_uring.
-     */
-    public BufferRing registerBufferRing(int groupId, int entries) throws IoUringException {
-        return new BufferRing(this, groupId, entries);
-    }
-
     int register(int opcode, long arg, int nrArgs) throws IoUringException {
         int rc = Syscalls.ioUringRegister(capture, ringFd, opcode, arg, nrArgs);
         if (rc < 0) {
@@ -834,7 +804,7 @@ public final class IoUring implements AutoCloseable {
         }
         closed = true;
         try {
-            arena.close(); // munmaps the rings and SQEs, frees buffer rings and scratch memory
+            arena.close(); // munmaps the rings and SQEs, frees the wait argument
         } finally {
             closeQuietly(ringFd);
         }

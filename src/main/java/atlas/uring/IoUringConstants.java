@@ -362,8 +362,6 @@ public final class IoUringConstants {
             case IORING_REGISTER_FILES2 -> "FILES2";
             case IORING_REGISTER_BUFFERS2 -> "BUFFERS2";
             case IORING_REGISTER_BUFFERS_UPDATE -> "BUFFERS_UPDATE";
-            case IORING_REGISTER_PBUF_RING -> "PBUF_RING";
-            case IORING_UNREGISTER_PBUF_RING -> "UNREGISTER_PBUF_RING";
             default -> "opcode " + op;
         };
     }
@@ -416,31 +414,6 @@ public final class IoUringConstants {
     public static final int IO_URING_OP_SUPPORTED = 1 << 0;
     /** ops[] entries we ask for: the u8 opcode space. */
     public static final int PROBE_MAX_OPS = 256;
-
-    // struct io_uring_buf_reg (40 bytes), for IORING_(UN)REGISTER_PBUF_RING
-    public static final int BUF_REG_SIZE = 40;
-    public static final int BUF_REG_RING_ADDR = 0;           // u64
-    public static final int BUF_REG_RING_ENTRIES = 8;        // u32
-    public static final int BUF_REG_BGID = 12;               // u16
-    public static final int BUF_REG_FLAGS = 14;              // u16
-    public static final int IOU_PBUF_RING_MMAP = 1;
-    public static final int IOU_PBUF_RING_INC = 2;
-
-    /*
-     * struct io_uring_buf (16 bytes), the entries of a provided-buffer ring. The ring's u16 tail overlays the
-     * resv field of entry 0 (offset 14), so the ring is exactly entries x 16 bytes:
-     *
-     *  +-------------------------------+---------------+-------+-------+
-     *  |           addr (u64)          |   len (u32)   |bid u16|resv / |   entry 0's resv = ring tail
-     *  +-------------------------------+---------------+-------+-------+
-     */
-    public static final int BUF_SIZE = 16;
-    public static final int BUF_ADDR = 0;
-    public static final int BUF_LEN = 8;
-    public static final int BUF_BID = 12;
-    public static final int BUF_RING_TAIL = 14;
-    /** The kernel's limit on ring_entries of a provided-buffer ring. */
-    public static final int BUF_RING_MAX_ENTRIES = 1 << 15;
 
     // ---------------------------------------------------------------- preadv2/pwritev2 rw_flags (linux/fs.h)
     public static final int RWF_HIPRI = 0x01;

@@ -108,51 +108,6 @@ class IoUringSocketTest {
     }
 
     @Test
-    void shouldRecvMultishotIntoProvidedBufferRing() throws Exception {
-        int[] pair = connectedPair();
-        int count = 4;
-        int size = 64;
-        MemorySegment pool = arena.allocate((long) count * size, 64);
-        BufferRing buffers = ring.registerBufferRing(7, count);
-        for (int bid = 0; bid < count; bid++) {
-            buffers.add(pool.asSlice((long) bid * size, size), bid);
-        }
-        buffers.publish();
-        ring.prepRecvMultishot(ring.nextSqe(), pair[1], 7, 0, 30);
-        ring.submit();
-
-        boolean[] seen = new boolean[count];
-        for (int i = 0; i < count; i++) {
-            ring.prepSend(ring.nextSqe(), pair[0], text("msg" + i), MSG_NOSIGNAL, 40 + i);
-            List<CompletionLog.Cqe> got = log.awaitMore(ring, 2);
-            CompletionLog.Cqe recv = got.stream().filter(c -> c.userData() == 30).findFirst().orElseThrow();
-            assertThat(recv.res()).isEqualTo(4);
-            assertThat(recv.flags() & IORING_CQE_F_BUFFER).isNotZero();
-            assertThat(recv.more()).isTrue();
-            int bid = BufferRing.bufferId(recv.flags());
-            seen[bid] = true;
-            assertThat(text(pool, (long) bid * size, 4)).isEqualTo("msg" + i);
-        }
-        assertThat(seen).containsOnly(true);
-
-        // all buffers lent out: the next receive ends the multishot with ENOBUFS (no F_MORE)
-        ring.prepSend(ring.nextSqe(), pair[0], text("more"), MSG_NOSIGNAL, 50);
-        List<CompletionLog.Cqe> dry = log.awaitMore(ring, 2);
-        assertThat(dry).contains(new CompletionLog.Cqe(30, -Errno.ENOBUFS, 0));
-
-        // recycle one buffer, re-arm: the pending data arrives in it
-        buffers.add(pool.asSlice(0, size), 0);
-        buffers.publish();
-        ring.prepRecvMultishot(ring.nextSqe(), pair[1], 7, 0, 31);
-        CompletionLog.Cqe again = log.awaitMore(ring, 1).get(0);
-        assertThat(again.userData()).isEqualTo(31);
-        assertThat(again.res()).isEqualTo(4);
-        assertThat(BufferRing.bufferId(again.flags())).isZero();
-        assertThat(text(pool, 0, 4)).isEqualTo("more");
-        buffers.unregister();
-    }
-
-    @Test
     void shouldSendZeroCopyWithResultThenNotification() throws Exception {
         int[] pair = connectedPair();
         int length = 64 * 1024;
