@@ -484,7 +484,7 @@ public final class IoUring implements AutoCloseable {
         return (int) size;
     }
 
-    /** ORs IOSQE_* flags (IO_LINK, FIXED_FILE, ASYNC, CQE_SKIP_SUCCESS, ...) into the SQE. */
+    /** ORs IOSQE_* flags (IO_LINK, ASYNC, CQE_SKIP_SUCCESS, ...) into the SQE. */
     public void addSqeFlags(long sqe, int iosqeFlags) {
         sqes.set(BYTE, sqe + SQE_FLAGS, (byte) (sqes.get(BYTE, sqe + SQE_FLAGS) | iosqeFlags));
     }
@@ -648,12 +648,6 @@ public final class IoUring implements AutoCloseable {
         prepRw(sqe, IORING_OP_CLOSE, fd, 0L, 0, 0L, userData);
     }
 
-    /** IORING_OP_CLOSE of registered-file slot {@code fileIndex} (the kernel takes index + 1; 0 means "none"). */
-    public void prepCloseFixed(long sqe, int fileIndex, long userData) {
-        prepRw(sqe, IORING_OP_CLOSE, 0, 0L, 0, 0L, userData);
-        sqes.set(INT, sqe + SQE_FILE_INDEX, fileIndex + 1);
-    }
-
     /** Writes {@code nanos} as a struct __kernel_timespec {s64 tv_sec; s64 tv_nsec} at the start of {@code ts}. */
     public static void putTimespec(MemorySegment ts, long nanos) {
         ts.set(LONG, TIMESPEC_TV_SEC, nanos / 1_000_000_000L);
@@ -714,16 +708,11 @@ public final class IoUring implements AutoCloseable {
      * come into use — so the kernel pins only the memory actually used.
      */
     public void registerBuffersSparse(int count) throws IoUringException {
-        registerSparse(IORING_REGISTER_BUFFERS2, count);
-    }
-
-    /** An empty table of {@code count} slots for FILES2 or BUFFERS2 (struct io_uring_rsrc_register, SPARSE). */
-    private void registerSparse(int opcode, int count) throws IoUringException {
         try (Arena scratch = Arena.ofConfined()) {
-            MemorySegment reg = scratch.allocate(RSRC_REGISTER_SIZE, 8);
+            MemorySegment reg = scratch.allocate(RSRC_REGISTER_SIZE, 8); // struct io_uring_rsrc_register
             reg.set(INT, RSRC_REGISTER_NR, count);
             reg.set(INT, RSRC_REGISTER_FLAGS, IORING_RSRC_REGISTER_SPARSE);
-            register(opcode, reg.address(), RSRC_REGISTER_SIZE);
+            register(IORING_REGISTER_BUFFERS2, reg.address(), RSRC_REGISTER_SIZE);
         }
     }
 
@@ -755,47 +744,18 @@ public final class IoUring implements AutoCloseable {
         register(IORING_UNREGISTER_BUFFERS, 0L, 0);
     }
 
-    /** Registers {@code fds} as fixed files 0..n-1 (-1 leaves a slot empty). Use with IOSQE_FIXED_FILE. */
-    public void registerFiles(int... fds) throws IoUringException {
-        try (Arena scratch = Arena.ofConfined()) {
-            MemorySegment array = scratch.allocateFrom(INT, fds);
-            register(IORING_REGISTER_FILES, array.address(), fds.length);
-        }
-    }
-
-    /** Registers a table of {@code count} empty fixed-file slots (IORING_RSRC_REGISTER_SPARSE, 5.19+). */
-    public void registerFilesSparse(int count) throws IoUringException {
-        registerSparse(IORING_REGISTER_FILES2, count);
-    }
-
-    /** Replaces fixed-file slots {@code offset..} with {@code fds} (-1 empties a slot). Returns slots updated. */
-    public int updateRegisteredFiles(int offset, int... fds) throws IoUringException {
-        try (Arena scratch = Arena.ofConfined()) {
-            MemorySegment array = scratch.allocateFrom(INT, fds);
-            MemorySegment update = scratch.allocate(FILES_UPDATE_SIZE, 8);
-            update.set(INT, FILES_UPDATE_OFFSET, offset);
-            update.set(LONG, FILES_UPDATE_FDS, array.address());
-            return register(IORING_REGISTER_FILES_UPDATE, update.address(), fds.length);
-        }
-    }
-
-    public void unregisterFiles() throws IoUringException {
-        register(IORING_UNREGISTER_FILES, 0L, 0);
-    }
-
-    int register(int opcode, long arg, int nrArgs) throws IoUringException {
+    private void register(int opcode, long arg, int nrArgs) throws IoUringException {
         int rc = Syscalls.ioUringRegister(capture, ringFd, opcode, arg, nrArgs);
         if (rc < 0) {
             throw new IoUringException("io_uring_register", registerOpName(opcode), -rc);
         }
-        return rc;
     }
 
     // ================================================================================================ close
 
     /**
      * Unmaps the rings and closes the ring fd; the kernel then cancels whatever is still in flight and releases
-     * registered buffers and files. Idempotent; must run on the owner thread.
+     * registered buffers. Idempotent; must run on the owner thread.
      */
     @Override
     public void close() {

@@ -286,9 +286,6 @@ public final class IoUringConstants {
     public static final int IORING_ACCEPT_DONTWAIT = 1 << 1;
     public static final int IORING_ACCEPT_POLL_FIRST = 1 << 2;
 
-    /** sqe->file_index for ACCEPT/OPENAT: let the kernel pick a free direct descriptor slot. */
-    public static final int IORING_FILE_INDEX_ALLOC = ~0;
-
     // ---------------------------------------------------------------- cqe->flags
     public static final int IORING_CQE_F_BUFFER = 1 << 0;
     public static final int IORING_CQE_F_MORE = 1 << 1;
@@ -355,18 +352,14 @@ public final class IoUringConstants {
         return switch (op) {
             case IORING_REGISTER_BUFFERS -> "BUFFERS";
             case IORING_UNREGISTER_BUFFERS -> "UNREGISTER_BUFFERS";
-            case IORING_REGISTER_FILES -> "FILES";
-            case IORING_UNREGISTER_FILES -> "UNREGISTER_FILES";
-            case IORING_REGISTER_FILES_UPDATE -> "FILES_UPDATE";
             case IORING_REGISTER_PROBE -> "PROBE";
-            case IORING_REGISTER_FILES2 -> "FILES2";
             case IORING_REGISTER_BUFFERS2 -> "BUFFERS2";
             case IORING_REGISTER_BUFFERS_UPDATE -> "BUFFERS_UPDATE";
             default -> "opcode " + op;
         };
     }
 
-    // struct io_uring_rsrc_register (32 bytes), for IORING_REGISTER_FILES2 and IORING_REGISTER_BUFFERS2
+    // struct io_uring_rsrc_register (32 bytes), for IORING_REGISTER_BUFFERS2
     public static final int RSRC_REGISTER_SIZE = 32;
     public static final int RSRC_REGISTER_NR = 0;            // u32
     public static final int RSRC_REGISTER_FLAGS = 4;         // u32
@@ -376,17 +369,12 @@ public final class IoUringConstants {
     /** Most fixed buffers one ring may register (io_uring/rsrc.h IORING_MAX_REG_BUFFERS). */
     public static final int IORING_MAX_REG_BUFFERS = 1 << 14;
 
-    // struct io_uring_rsrc_update2 (32 bytes), for IORING_REGISTER_BUFFERS_UPDATE (and FILES_UPDATE2)
+    // struct io_uring_rsrc_update2 (32 bytes), for IORING_REGISTER_BUFFERS_UPDATE
     public static final int RSRC_UPDATE2_SIZE = 32;
     public static final int RSRC_UPDATE2_OFFSET = 0;         // u32: first table index
     public static final int RSRC_UPDATE2_DATA = 8;           // u64: pointer to struct iovec[] (buffers)
     public static final int RSRC_UPDATE2_TAGS = 16;          // u64: pointer to u64[] tags, 0 for none
     public static final int RSRC_UPDATE2_NR = 24;            // u32: entries
-
-    // struct io_uring_files_update (16 bytes), for IORING_REGISTER_FILES_UPDATE
-    public static final int FILES_UPDATE_SIZE = 16;
-    public static final int FILES_UPDATE_OFFSET = 0;         // u32
-    public static final int FILES_UPDATE_FDS = 8;            // u64 pointer to s32[]
 
     // struct iovec (16 bytes), for IORING_REGISTER_BUFFERS
     public static final int IOVEC_SIZE = 16;

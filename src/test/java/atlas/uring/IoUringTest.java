@@ -239,17 +239,6 @@ class IoUringTest {
     }
 
     @Test
-    void shouldRegisterAndUpdateFiles() throws Exception {
-        try (IoUring ring = IoUring.open(8)) {
-            ring.registerFilesSparse(4);
-            assertThat(ring.updateRegisteredFiles(1, 0, 1)).isEqualTo(2); // stdin, stdout into slots 1, 2
-            ring.unregisterFiles();
-            ring.registerFiles(0, -1);
-            ring.unregisterFiles();
-        }
-    }
-
-    @Test
     void shouldDetectSupportWithOneLineSummary() {
         IoUringSupport support = IoUringSupport.detect();
         assertThat(support.usable()).as(support.summary()).isTrue();
