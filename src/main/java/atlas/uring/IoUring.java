@@ -613,45 +613,13 @@ public final class IoUring implements AutoCloseable {
     }
 
     /**
-     * IORING_OP_TIMEOUT: completes with {@code -ETIME} when {@code timespec} (a struct __kernel_timespec, see
-     * {@link #putTimespec}) elapses, or with 0 once {@code count} other CQEs were posted (0 = pure timer). The
-     * kernel copies the timespec when it consumes the SQE, so it must stay valid until the submit returns.
+     * IORING_OP_ASYNC_CANCEL of requests on {@code fd} (IORING_ASYNC_CANCEL_FD, 5.19+; add IORING_ASYNC_CANCEL_ALL
+     * for all of them, else the first). The targets complete with {@code -ECANCELED}; this SQE with the number
+     * cancelled (with CANCEL_ALL; 0 otherwise), {@code -ENOENT} (none found) or {@code -EALREADY} (already running).
      */
-    public void prepTimeout(long sqe, MemorySegment timespec, int count, int timeoutFlags, long userData) {
-        prepRw(sqe, IORING_OP_TIMEOUT, -1, timespec.address(), 1, count, userData);
-        sqes.set(INT, sqe + SQE_OP_FLAGS, timeoutFlags);
-    }
-
-    /** IORING_OP_LINK_TIMEOUT: placed right after a linked SQE, cancels it if it runs past {@code timespec}. */
-    public void prepLinkTimeout(long sqe, MemorySegment timespec, int timeoutFlags, long userData) {
-        prepRw(sqe, IORING_OP_LINK_TIMEOUT, -1, timespec.address(), 1, 0L, userData);
-        sqes.set(INT, sqe + SQE_OP_FLAGS, timeoutFlags);
-    }
-
-    /**
-     * IORING_OP_ASYNC_CANCEL of the request(s) submitted with {@code targetUserData}. The target completes with
-     * {@code -ECANCELED}; this SQE with 0, {@code -ENOENT} (not found) or {@code -EALREADY} (already running).
-     */
-    public void prepCancel(long sqe, long targetUserData, int cancelFlags, long userData) {
-        prepRw(sqe, IORING_OP_ASYNC_CANCEL, -1, targetUserData, 0, 0L, userData);
-        sqes.set(INT, sqe + SQE_OP_FLAGS, cancelFlags);
-    }
-
-    /** Cancels requests on {@code fd} (IORING_ASYNC_CANCEL_FD; add IORING_ASYNC_CANCEL_ALL for all of them). */
     public void prepCancelFd(long sqe, int fd, int cancelFlags, long userData) {
         prepRw(sqe, IORING_OP_ASYNC_CANCEL, fd, 0L, 0, 0L, userData);
         sqes.set(INT, sqe + SQE_OP_FLAGS, cancelFlags | IORING_ASYNC_CANCEL_FD);
-    }
-
-    /** IORING_OP_CLOSE of a regular descriptor. */
-    public void prepClose(long sqe, int fd, long userData) {
-        prepRw(sqe, IORING_OP_CLOSE, fd, 0L, 0, 0L, userData);
-    }
-
-    /** Writes {@code nanos} as a struct __kernel_timespec {s64 tv_sec; s64 tv_nsec} at the start of {@code ts}. */
-    public static void putTimespec(MemorySegment ts, long nanos) {
-        ts.set(LONG, TIMESPEC_TV_SEC, nanos / 1_000_000_000L);
-        ts.set(LONG, TIMESPEC_TV_NSEC, nanos % 1_000_000_000L);
     }
 
     // ================================================================================================ registration

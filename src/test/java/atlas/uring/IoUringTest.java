@@ -161,20 +161,6 @@ class IoUringTest {
     }
 
     @Test
-    void shouldFireTimeoutWithEtime() throws Exception {
-        try (IoUring ring = IoUring.open(8); Arena arena = Arena.ofConfined()) {
-            MemorySegment ts = arena.allocate(TIMESPEC_SIZE, 8);
-            IoUring.putTimespec(ts, 20_000_000L);
-            long start = System.nanoTime();
-            ring.prepTimeout(ring.nextSqe(), ts, 0, 0, 7);
-            CompletionLog log = new CompletionLog();
-            log.awaitTotal(ring, 1);
-            assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(19_000_000L);
-            assertThat(log.only(7).res()).isEqualTo(-Errno.ETIME);
-        }
-    }
-
-    @Test
     void shouldReturnEtimeSentinelFromTimedWait() throws Exception {
         try (IoUring ring = IoUring.open(8)) {
             long start = System.nanoTime();
