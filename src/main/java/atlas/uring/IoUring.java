@@ -80,7 +80,6 @@ public final class IoUring implements AutoCloseable {
     private final long sqHeadOffset;
     private final long sqTailOffset;
     private final long sqFlagsOffset;
-    private final long sqDroppedOffset;
     private final long cqHeadOffset;
     private final long cqTailOffset;
     private final long cqOverflowOffset;
@@ -131,7 +130,6 @@ public final class IoUring implements AutoCloseable {
         this.sqHeadOffset = Integer.toUnsignedLong(params.get(INT, sqOff + SQ_OFF_HEAD));
         this.sqTailOffset = Integer.toUnsignedLong(params.get(INT, sqOff + SQ_OFF_TAIL));
         this.sqFlagsOffset = Integer.toUnsignedLong(params.get(INT, sqOff + SQ_OFF_FLAGS));
-        this.sqDroppedOffset = Integer.toUnsignedLong(params.get(INT, sqOff + SQ_OFF_DROPPED));
         this.sqMask = sqRing.get(INT, params.get(INT, sqOff + SQ_OFF_RING_MASK));
         this.sqEntries = sqRing.get(INT, params.get(INT, sqOff + SQ_OFF_RING_ENTRIES));
         this.cqHeadOffset = Integer.toUnsignedLong(params.get(INT, cqOff + CQ_OFF_HEAD));
@@ -300,11 +298,6 @@ public final class IoUring implements AutoCloseable {
     /** The kernel's count of CQEs it had to drop (only possible without IORING_FEAT_NODROP). */
     public int cqOverflowCount() {
         return RingMemory.getIntAcquire(cqRing, cqOverflowOffset);
-    }
-
-    /** The kernel's count of invalid SQ entries it skipped. */
-    public int sqDropped() {
-        return RingMemory.getIntAcquire(sqRing, sqDroppedOffset);
     }
 
     /** IORING_SQ_* flags (NEED_WAKEUP, CQ_OVERFLOW, TASKRUN), read relaxed as liburing's IO_URING_READ_ONCE. */
@@ -643,15 +636,6 @@ public final class IoUring implements AutoCloseable {
             }
             registerBuffers(iovecs, buffers.length, totalBytes);
         }
-    }
-
-    /** Registers an already built array of {@code count} struct iovec (16 bytes each: base, len). */
-    public void registerBuffers(MemorySegment iovecs, int count) throws IoUringException {
-        long totalBytes = 0;
-        for (int i = 0; i < count; i++) {
-            totalBytes += iovecs.get(LONG, (long) i * IOVEC_SIZE + IOVEC_LEN);
-        }
-        registerBuffers(iovecs, count, totalBytes);
     }
 
     private void registerBuffers(MemorySegment iovecs, int count, long totalBytes) throws IoUringException {
