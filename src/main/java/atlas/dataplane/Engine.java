@@ -4,8 +4,8 @@ import java.io.IOException;
 
 /**
  * A dataplane: one pinned event-loop thread per core, each with its own listener ({@code SO_REUSEPORT}), buffers
- * and connections, driving {@link CoreProtocol}s. Implementations: {@link NioEngine} (portable fallback); the
- * io_uring engine follows.
+ * and connections, driving {@link CoreProtocol}s. Implementations: {@link UringEngine} (io_uring, Linux) and
+ * {@link NioEngine} (the portable fallback).
  */
 public interface Engine extends AutoCloseable {
     /** Name for start-up lines and metrics ("nio", "io_uring"). */

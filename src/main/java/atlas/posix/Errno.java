@@ -1,9 +1,10 @@
 package atlas.posix;
 
 /**
- * The errno values the kernel hands back, by name, in one place for every package. An io_uring CQE's {@code res} is {@code -errno} on failure; on the data path these are
- * expected outcomes (a peer left, a request was cancelled, a timer fired), so they stay ints and are compared
- * against these constants — no exception, no allocation. {@link #describe(int)} names them for logs and errors.
+ * The errno values the kernel hands back, by name, in one place for every package. An io_uring CQE's {@code res}
+ * is {@code -errno} on failure, as is {@link Downcalls#result}; on the data path these are expected outcomes (a
+ * peer left, a request was cancelled, a timer fired), so they stay ints and are compared against these constants —
+ * no exception, no allocation. {@link #describe(int)} names them for logs and errors.
  * <p>
  * Values are x86_64 Linux, {@code asm-generic/errno-base.h} and {@code asm-generic/errno.h}.
  */

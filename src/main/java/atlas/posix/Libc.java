@@ -10,20 +10,20 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
 /**
- * The few libc calls the store and the event loops need, bound with the FFM API (no JNI).
- * <p>
- * errno is captured by the linker ({@code captureCallState("errno")}) right after the call returns, before the
- * JVM can clobber it; each thread keeps one small capture segment so that a call allocates nothing. Failures
- * throw {@link PosixException}; {@code EINTR} is retried where a retry is the right answer.
+ * The few libc calls the store, the event loops and the ring need, bound with the FFM API (no JNI) through
+ * {@link Downcalls}, which captures errno and turns a failure into a {@link PosixException}. Each thread uses one
+ * capture area ({@link Downcalls#threadCaptureArea()}), so a call allocates nothing; {@code EINTR} is retried
+ * where a retry is the right answer.
  * <p>
  * None of these handles uses {@code Linker.Option.critical}: every call here can block (disk I/O, fsync), and a
  * critical call would hold off the garbage collector for its whole duration.
  * <p>
  * Constants are the x86_64 Linux values from the kernel's uapi headers
- * ({@code asm-generic/fcntl.h}, {@code asm-generic/errno-base.h}, {@code linux/falloc.h}).
+ * ({@code asm-generic/fcntl.h}, {@code asm-generic/mman-common.h}, {@code linux/falloc.h},
+ * {@code asm-generic/resource.h}); errno values are in {@link Errno}.
  */
-// Restricted FFM methods (downcallHandle, withTargetLayout) are the point of this class; the JVM is run with
-// --enable-native-access=ALL-UNNAMED.
+// Restricted FFM methods (downcallHandle, withTargetLayout, reinterpret) are the point of this class; the JVM is
+// run with --enable-native-access=ALL-UNNAMED.
 @SuppressWarnings("restricted")
 public final class Libc {
     // --- open(2) flags, asm-generic/fcntl.h (octal there) ---
@@ -39,27 +39,24 @@ public final class Libc {
     public static final int O_DIRECTORY = 0200000;
     public static final int O_CLOEXEC = 02000000;
 
-    // --- mmap(2) protections and flags, asm-generic/mman-common.h (x86-64 values) ---
+    // --- mmap(2) protections and flags, asm-generic/mman-common.h, mman.h (x86-64 values) ---
     public static final int PROT_READ = 0x1;
     public static final int PROT_WRITE = 0x2;
+    public static final int MAP_SHARED = 0x01;
     public static final int MAP_PRIVATE = 0x02;
     public static final int MAP_ANONYMOUS = 0x20;
     public static final int MAP_NORESERVE = 0x4000;
+    public static final int MAP_POPULATE = 0x8000;
 
     // --- fallocate(2) modes, linux/falloc.h ---
     /** 0: allocate and extend the file size when the range passes the end. */
     public static final int FALLOC_DEFAULT = 0;
     public static final int FALLOC_FL_KEEP_SIZE = 0x01;
 
-    // --- errno values, asm-generic/errno-base.h ---
-    public static final int ENOENT = 2;
-    public static final int EINTR = 4;
-    public static final int EIO = 5;
-    public static final int EBADF = 9;
-    public static final int EAGAIN = 11;
-    public static final int EEXIST = 17;
-    public static final int EINVAL = 22;
-    public static final int ENOSPC = 28;
+    // --- getrlimit(2), asm-generic/resource.h ---
+    public static final int RLIMIT_MEMLOCK = 8;
+    /** rlim_t's "no limit" (~0UL). */
+    public static final long RLIM_INFINITY = -1L;
 
     /** sizeof(cpu_set_t) in glibc: 1024 CPUs, one bit each. */
     private static final int CPU_SET_BYTES = 128;
@@ -74,77 +71,59 @@ public final class Libc {
     // open is variadic: the mode is the first variadic argument (index 2), promoted to int.
     private static final MethodHandle OPEN = Downcalls.bind("open", FunctionDescriptor.of(INT, PTR, INT, INT),
             Downcalls.CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle CLOSE = Downcalls.bind("close", FunctionDescriptor.of(INT, INT), Downcalls.CAPTURE_ERRNO);
-    private static final MethodHandle PREAD = Downcalls.bind("pread", FunctionDescriptor.of(LONG, INT, PTR, LONG, LONG),
-            Downcalls.CAPTURE_ERRNO);
-    private static final MethodHandle PWRITE = Downcalls.bind("pwrite", FunctionDescriptor.of(LONG, INT, PTR, LONG, LONG),
-            Downcalls.CAPTURE_ERRNO);
-    private static final MethodHandle FALLOCATE = Downcalls.bind("fallocate",
-            FunctionDescriptor.of(INT, INT, INT, LONG, LONG), Downcalls.CAPTURE_ERRNO);
-    private static final MethodHandle FDATASYNC = Downcalls.bind("fdatasync", FunctionDescriptor.of(INT, INT), Downcalls.CAPTURE_ERRNO);
-    private static final MethodHandle FSYNC = Downcalls.bind("fsync", FunctionDescriptor.of(INT, INT), Downcalls.CAPTURE_ERRNO);
-    private static final MethodHandle FTRUNCATE = Downcalls.bind("ftruncate", FunctionDescriptor.of(INT, INT, LONG),
-            Downcalls.CAPTURE_ERRNO);
-    private static final MethodHandle SCHED_SETAFFINITY = Downcalls.bind("sched_setaffinity",
-            FunctionDescriptor.of(INT, INT, LONG, PTR), Downcalls.CAPTURE_ERRNO);
+    private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(INT, INT));
+    private static final MethodHandle PREAD = bind("pread", FunctionDescriptor.of(LONG, INT, PTR, LONG, LONG));
+    private static final MethodHandle PWRITE = bind("pwrite", FunctionDescriptor.of(LONG, INT, PTR, LONG, LONG));
+    private static final MethodHandle FALLOCATE = bind("fallocate", FunctionDescriptor.of(INT, INT, INT, LONG, LONG));
+    private static final MethodHandle FDATASYNC = bind("fdatasync", FunctionDescriptor.of(INT, INT));
+    private static final MethodHandle FSYNC = bind("fsync", FunctionDescriptor.of(INT, INT));
+    private static final MethodHandle FTRUNCATE = bind("ftruncate", FunctionDescriptor.of(INT, INT, LONG));
+    private static final MethodHandle SCHED_SETAFFINITY = bind("sched_setaffinity",
+            FunctionDescriptor.of(INT, INT, LONG, PTR));
     // void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off): the address as a long.
-    private static final MethodHandle MMAP = Downcalls.bind("mmap",
-            FunctionDescriptor.of(LONG, LONG, LONG, INT, INT, INT, LONG), Downcalls.CAPTURE_ERRNO);
-    // For the arena's cleanup action, which has no capture area: a failing munmap there cannot be reported.
+    private static final MethodHandle MMAP = bind("mmap", FunctionDescriptor.of(LONG, LONG, LONG, INT, INT, INT, LONG));
+    // For the arena's cleanup action, which has no errno to report to anyone.
     private static final MethodHandle MUNMAP = Downcalls.bind("munmap", FunctionDescriptor.of(INT, LONG, LONG));
+    private static final MethodHandle GETRLIMIT = bind("getrlimit", FunctionDescriptor.of(INT, INT, PTR));
     private static final MethodHandle STRERROR = Downcalls.bind("strerror", FunctionDescriptor.of(C_STRING, INT));
     // glibc >= 2.32; null on older libcs, then names fall back to "errno N".
     private static final MethodHandle STRERRORNAME_NP = Downcalls.bindIfPresent("strerrorname_np",
             FunctionDescriptor.of(C_STRING, INT));
 
-    /** One errno capture area per thread, so that calls on the data path allocate nothing. */
-    private static final ThreadLocal<MemorySegment> CAPTURE =
-            ThreadLocal.withInitial(() -> Downcalls.newCaptureArea(Arena.ofAuto()));
-
     private Libc() {
     }
 
-    private static int errno(MemorySegment capture) {
-        return Downcalls.errno(capture);
-    }
-
-    private static String fdName(int fd) {
-        return "fd " + fd;
+    /** Every call here but munmap and the strerror family reports failures through errno. */
+    private static MethodHandle bind(String name, FunctionDescriptor descriptor) {
+        return Downcalls.bind(name, descriptor, Downcalls.CAPTURE_ERRNO);
     }
 
     /** open(2). Returns the new file descriptor. Control path: allocates the C string. */
     public static int open(String path, int flags, int mode) throws PosixException {
-        MemorySegment capture = CAPTURE.get();
+        MemorySegment capture = Downcalls.threadCaptureArea();
+        int res;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cPath = arena.allocateFrom(path);
-            while (true) {
-                int fd = (int) OPEN.invokeExact(capture, cPath, flags, mode);
-                if (fd >= 0) {
-                    return fd;
-                }
-                int err = errno(capture);
-                if (err != EINTR) {
-                    throw new PosixException("open", path, err);
-                }
-            }
-        } catch (PosixException e) {
-            throw e;
+            do {
+                res = Downcalls.result((int) OPEN.invokeExact(capture, cPath, flags, mode), capture);
+            } while (res == -Errno.EINTR);
         } catch (Throwable t) {
-            throw linkageFailure(t);
+            throw Downcalls.invocationFailure(t);
         }
+        return (int) Downcalls.check(res, "open", path);
     }
 
     /** close(2). Never retried on EINTR: on Linux the descriptor is already released then. */
     public static void close(int fd) throws PosixException {
-        MemorySegment capture = CAPTURE.get();
-        int rc;
+        MemorySegment capture = Downcalls.threadCaptureArea();
+        int res;
         try {
-            rc = (int) CLOSE.invokeExact(capture, fd);
+            res = Downcalls.result((int) CLOSE.invokeExact(capture, fd), capture);
         } catch (Throwable t) {
-            throw linkageFailure(t);
+            throw Downcalls.invocationFailure(t);
         }
-        if (rc != 0 && errno(capture) != EINTR) {
-            throw new PosixException("close", fdName(fd), errno(capture));
+        if (res != -Errno.EINTR) {
+            Downcalls.check(res, "close", fd);
         }
     }
 
@@ -154,63 +133,46 @@ public final class Libc {
      */
     public static long pread(int fd, MemorySegment dst, long count, long offsetBytes) throws PosixException {
         checkNative(dst, count);
-        MemorySegment capture = CAPTURE.get();
-        while (true) {
-            long n;
-            try {
-                n = (long) PREAD.invokeExact(capture, fd, dst, count, offsetBytes);
-            } catch (Throwable t) {
-                throw linkageFailure(t);
-            }
-            if (n >= 0) {
-                return n;
-            }
-            int err = errno(capture);
-            if (err != EINTR) {
-                throw new PosixException("pread", fdName(fd), err);
-            }
+        MemorySegment capture = Downcalls.threadCaptureArea();
+        long res;
+        try {
+            do {
+                res = Downcalls.result((long) PREAD.invokeExact(capture, fd, dst, count, offsetBytes), capture);
+            } while (res == -Errno.EINTR);
+        } catch (Throwable t) {
+            throw Downcalls.invocationFailure(t);
         }
+        return Downcalls.check(res, "pread", fd);
     }
 
     /** pwrite(2) of up to {@code count} bytes from {@code src} (a native segment). Returns the bytes written. */
     public static long pwrite(int fd, MemorySegment src, long count, long offsetBytes) throws PosixException {
         checkNative(src, count);
-        MemorySegment capture = CAPTURE.get();
-        while (true) {
-            long n;
-            try {
-                n = (long) PWRITE.invokeExact(capture, fd, src, count, offsetBytes);
-            } catch (Throwable t) {
-                throw linkageFailure(t);
-            }
-            if (n >= 0) {
-                return n;
-            }
-            int err = errno(capture);
-            if (err != EINTR) {
-                throw new PosixException("pwrite", fdName(fd), err);
-            }
+        MemorySegment capture = Downcalls.threadCaptureArea();
+        long res;
+        try {
+            do {
+                res = Downcalls.result((long) PWRITE.invokeExact(capture, fd, src, count, offsetBytes), capture);
+            } while (res == -Errno.EINTR);
+        } catch (Throwable t) {
+            throw Downcalls.invocationFailure(t);
         }
+        return Downcalls.check(res, "pwrite", fd);
     }
 
     /** fallocate(2): reserve blocks for {@code [offset, offset + len)}; mode 0 also extends the file size. */
     public static void fallocate(int fd, int mode, long offsetBytes, long lengthBytes) throws PosixException {
-        MemorySegment capture = CAPTURE.get();
-        while (true) {
-            int rc;
-            try {
-                rc = (int) FALLOCATE.invokeExact(capture, fd, mode, offsetBytes, lengthBytes);
-            } catch (Throwable t) {
-                throw linkageFailure(t);
-            }
-            if (rc == 0) {
-                return;
-            }
-            int err = errno(capture);
-            if (err != EINTR) {
-                throw new PosixException("fallocate", fdName(fd), err);
-            }
+        MemorySegment capture = Downcalls.threadCaptureArea();
+        int res;
+        try {
+            do {
+                res = Downcalls.result((int) FALLOCATE.invokeExact(capture, fd, mode, offsetBytes, lengthBytes),
+                        capture);
+            } while (res == -Errno.EINTR);
+        } catch (Throwable t) {
+            throw Downcalls.invocationFailure(t);
         }
+        Downcalls.check(res, "fallocate", fd);
     }
 
     public static void fdatasync(int fd) throws PosixException {
@@ -222,41 +184,29 @@ public final class Libc {
     }
 
     private static void syncCall(MethodHandle handle, String operation, int fd) throws PosixException {
-        MemorySegment capture = CAPTURE.get();
-        while (true) {
-            int rc;
-            try {
-                rc = (int) handle.invokeExact(capture, fd);
-            } catch (Throwable t) {
-                throw linkageFailure(t);
-            }
-            if (rc == 0) {
-                return;
-            }
-            int err = errno(capture);
-            if (err != EINTR) {
-                throw new PosixException(operation, fdName(fd), err);
-            }
+        MemorySegment capture = Downcalls.threadCaptureArea();
+        int res;
+        try {
+            do {
+                res = Downcalls.result((int) handle.invokeExact(capture, fd), capture);
+            } while (res == -Errno.EINTR);
+        } catch (Throwable t) {
+            throw Downcalls.invocationFailure(t);
         }
+        Downcalls.check(res, operation, fd);
     }
 
     public static void ftruncate(int fd, long lengthBytes) throws PosixException {
-        MemorySegment capture = CAPTURE.get();
-        while (true) {
-            int rc;
-            try {
-                rc = (int) FTRUNCATE.invokeExact(capture, fd, lengthBytes);
-            } catch (Throwable t) {
-                throw linkageFailure(t);
-            }
-            if (rc == 0) {
-                return;
-            }
-            int err = errno(capture);
-            if (err != EINTR) {
-                throw new PosixException("ftruncate", fdName(fd), err);
-            }
+        MemorySegment capture = Downcalls.threadCaptureArea();
+        int res;
+        try {
+            do {
+                res = Downcalls.result((int) FTRUNCATE.invokeExact(capture, fd, lengthBytes), capture);
+            } while (res == -Errno.EINTR);
+        } catch (Throwable t) {
+            throw Downcalls.invocationFailure(t);
         }
+        Downcalls.check(res, "ftruncate", fd);
     }
 
     /**
@@ -264,30 +214,56 @@ public final class Libc {
      * mapping with MAP_NORESERVE, so neither RSS nor the commit charge grows until a page is first written (or
      * pinned by io_uring). The mapping lives until {@code arena} closes. Control path.
      */
-    @SuppressWarnings("restricted") // reinterpret of the mmap result; run with --enable-native-access
     public static MemorySegment mapReserved(long bytes, Arena arena) throws PosixException {
+        return map(bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0L, arena,
+                bytes + " anonymous bytes");
+    }
+
+    /**
+     * mmap(2) of {@code bytes} of {@code fd} at {@code offsetBytes} ({@code fd} -1 with MAP_ANONYMOUS), unmapped
+     * when {@code arena} closes. {@code what} names the mapping in the error. Control path.
+     */
+    public static MemorySegment map(long bytes, int prot, int flags, int fd, long offsetBytes, Arena arena,
+                                    String what) throws PosixException {
         if (bytes <= 0) {
             throw new IllegalArgumentException("mapping of " + bytes + " bytes");
         }
-        MemorySegment capture = CAPTURE.get();
-        long address;
+        MemorySegment capture = Downcalls.threadCaptureArea();
+        long res;
         try {
-            address = (long) MMAP.invokeExact(capture, 0L, bytes, PROT_READ | PROT_WRITE,
-                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0L);
+            res = Downcalls.result((long) MMAP.invokeExact(capture, 0L, bytes, prot, flags, fd, offsetBytes), capture);
         } catch (Throwable t) {
-            throw linkageFailure(t);
+            throw Downcalls.invocationFailure(t);
         }
-        if (address == -1L) {
-            throw new PosixException("mmap", bytes + " anonymous bytes", errno(capture));
-        }
+        long address = Downcalls.check(res, "mmap", what); // user addresses are positive on x86-64
         return MemorySegment.ofAddress(address).reinterpret(bytes, arena, segment -> unmapQuietly(address, bytes));
     }
 
+    /**
+     * munmap(2) for an arena's cleanup action, which has nobody to report to: the result is ignored (munmap only
+     * fails for a range that was never mapped, a bug an arena cannot have).
+     */
     private static void unmapQuietly(long address, long bytes) {
         try {
             int ignored = (int) MUNMAP.invokeExact(address, bytes);
         } catch (Throwable t) {
-            throw linkageFailure(t);
+            throw Downcalls.invocationFailure(t); // an Error, or a handle of the wrong type: not an outcome
+        }
+    }
+
+    /** getrlimit(2): {@code {soft, hard}}, {@link #RLIM_INFINITY} for unlimited. Control path. */
+    public static long[] getrlimit(int resource) throws PosixException {
+        MemorySegment capture = Downcalls.threadCaptureArea();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment rlimit = arena.allocate(16, 8); // struct rlimit { rlim_t rlim_cur, rlim_max; }
+            int res;
+            try {
+                res = Downcalls.result((int) GETRLIMIT.invokeExact(capture, resource, rlimit), capture);
+            } catch (Throwable t) {
+                throw Downcalls.invocationFailure(t);
+            }
+            Downcalls.check(res, "getrlimit", "resource " + resource);
+            return new long[] {rlimit.get(LONG, 0), rlimit.get(LONG, 8)};
         }
     }
 
@@ -299,19 +275,18 @@ public final class Libc {
         if (cpu < 0 || cpu >= CPU_SET_BYTES * 8) {
             throw new IllegalArgumentException("cpu " + cpu + " outside 0.." + (CPU_SET_BYTES * 8 - 1));
         }
-        MemorySegment capture = CAPTURE.get();
-        int rc;
+        MemorySegment capture = Downcalls.threadCaptureArea();
+        int res;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment mask = arena.allocate(CPU_SET_BYTES, 8);
             // cpu_set_t is an array of unsigned longs; bit (cpu % 64) of word (cpu / 64).
             mask.setAtIndex(ValueLayout.JAVA_LONG, cpu / 64, 1L << (cpu % 64));
-            rc = (int) SCHED_SETAFFINITY.invokeExact(capture, 0, (long) CPU_SET_BYTES, mask);
+            res = Downcalls.result((int) SCHED_SETAFFINITY.invokeExact(capture, 0, (long) CPU_SET_BYTES, mask),
+                    capture);
         } catch (Throwable t) {
-            throw linkageFailure(t);
+            throw Downcalls.invocationFailure(t);
         }
-        if (rc != 0) {
-            throw new PosixException("sched_setaffinity", "cpu " + cpu, errno(capture));
-        }
+        Downcalls.check(res, "sched_setaffinity", "cpu " + cpu);
     }
 
     /** The C library's description of {@code errno}, e.g. "No such file or directory". */
@@ -320,7 +295,7 @@ public final class Libc {
             MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
             return s.equals(MemorySegment.NULL) ? "errno " + errno : s.getString(0);
         } catch (Throwable t) {
-            throw linkageFailure(t);
+            throw Downcalls.invocationFailure(t);
         }
     }
 
@@ -333,7 +308,7 @@ public final class Libc {
                     return s.getString(0);
                 }
             } catch (Throwable t) {
-                throw linkageFailure(t);
+                throw Downcalls.invocationFailure(t);
             }
         }
         return "errno " + errno;
@@ -346,15 +321,5 @@ public final class Libc {
         if (count < 0 || count > segment.byteSize()) {
             throw new IllegalArgumentException("count " + count + " outside segment of " + segment.byteSize());
         }
-    }
-
-    private static RuntimeException linkageFailure(Throwable t) {
-        if (t instanceof RuntimeException r) {
-            return r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        return new IllegalStateException("native call failed", t);
     }
 }

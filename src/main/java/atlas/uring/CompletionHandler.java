@@ -9,7 +9,7 @@ public interface CompletionHandler {
     /**
      * @param userData the SQE's user_data, verbatim
      * @param res      the result: bytes, a new fd, 0 — or {@code -errno} on failure (see {@link Errno})
-     * @param flags    IORING_CQE_F_* bits; the provided-buffer id in the upper 16 bits when F_BUFFER is set
+     * @param flags    IORING_CQE_F_* bits (F_MORE while a multishot request stays armed, F_NOTIF, ...)
      */
     void onCompletion(long userData, int res, int flags);
 }

@@ -80,7 +80,6 @@ public final class IoUring implements AutoCloseable {
     private final long sqHeadOffset;
     private final long sqTailOffset;
     private final long sqFlagsOffset;
-    private final long sqDroppedOffset;
     private final long cqHeadOffset;
     private final long cqTailOffset;
     private final long cqOverflowOffset;
@@ -131,7 +130,6 @@ public final class IoUring implements AutoCloseable {
         this.sqHeadOffset = Integer.toUnsignedLong(params.get(INT, sqOff + SQ_OFF_HEAD));
         this.sqTailOffset = Integer.toUnsignedLong(params.get(INT, sqOff + SQ_OFF_TAIL));
         this.sqFlagsOffset = Integer.toUnsignedLong(params.get(INT, sqOff + SQ_OFF_FLAGS));
-        this.sqDroppedOffset = Integer.toUnsignedLong(params.get(INT, sqOff + SQ_OFF_DROPPED));
         this.sqMask = sqRing.get(INT, params.get(INT, sqOff + SQ_OFF_RING_MASK));
         this.sqEntries = sqRing.get(INT, params.get(INT, sqOff + SQ_OFF_RING_ENTRIES));
         this.cqHeadOffset = Integer.toUnsignedLong(params.get(INT, cqOff + CQ_OFF_HEAD));
@@ -220,16 +218,14 @@ public final class IoUring implements AutoCloseable {
         };
     }
 
-    @SuppressWarnings("restricted") // reinterpret of the mmap result; run with --enable-native-access
+    /** Maps one of the ring's regions; the arena owns the mapping: closing it (close(), or a failed open) unmaps. */
     private MemorySegment map(long bytes, long offset, String what) throws IoUringException {
-        long address = Syscalls.mmap(capture, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ringFd,
-                offset);
-        if (address < 0) {
-            throw new IoUringException("mmap", what + " of io_uring fd " + ringFd, (int) -address);
+        try {
+            return Libc.map(bytes, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED | Libc.MAP_POPULATE, ringFd,
+                    offset, arena, what + " of io_uring fd " + ringFd);
+        } catch (PosixException e) {
+            throw new IoUringException(e.operation(), e.target(), e.errno()); // without its queues there is no ring
         }
-        // The arena owns the mapping: closing it (close(), or a failed open) unmaps.
-        return MemorySegment.ofAddress(address).reinterpret(bytes, arena,
-                segment -> Syscalls.munmapQuietly(segment.address(), bytes));
     }
 
     private void probe() {
@@ -304,11 +300,6 @@ public final class IoUring implements AutoCloseable {
         return RingMemory.getIntAcquire(cqRing, cqOverflowOffset);
     }
 
-    /** The kernel's count of invalid SQ entries it skipped. */
-    public int sqDropped() {
-        return RingMemory.getIntAcquire(sqRing, sqDroppedOffset);
-    }
-
     /** IORING_SQ_* flags (NEED_WAKEUP, CQ_OVERFLOW, TASKRUN), read relaxed as liburing's IO_URING_READ_ONCE. */
     public int sqFlagsOpaque() {
         return RingMemory.getIntOpaque(sqRing, sqFlagsOffset);
@@ -332,14 +323,6 @@ public final class IoUring implements AutoCloseable {
     /** Publishes our CQ head. Release: we are done reading the CQEs before it; the kernel may overwrite them. */
     void cqHeadRelease(int head) {
         RingMemory.putIntRelease(cqRing, cqHeadOffset, head);
-    }
-
-    Arena arena() {
-        return arena;
-    }
-
-    MemorySegment capture() {
-        return capture;
     }
 
     // ================================================================================================ submission
@@ -494,7 +477,7 @@ public final class IoUring implements AutoCloseable {
         return (int) size;
     }
 
-    /** ORs IOSQE_* flags (IO_LINK, FIXED_FILE, ASYNC, CQE_SKIP_SUCCESS, ...) into the SQE. */
+    /** ORs IOSQE_* flags (IO_LINK, ASYNC, CQE_SKIP_SUCCESS, ...) into the SQE. */
     public void addSqeFlags(long sqe, int iosqeFlags) {
         sqes.set(BYTE, sqe + SQE_FLAGS, (byte) (sqes.get(BYTE, sqe + SQE_FLAGS) | iosqeFlags));
     }
@@ -616,20 +599,6 @@ public final class IoUring implements AutoCloseable {
     }
 
     /**
-     * Multishot IORING_OP_RECV (6.0+) picking buffers from provided-buffer ring {@code bufferGroup}
-     * ({@link BufferRing}). One CQE per receive, with IORING_CQE_F_BUFFER and the buffer id in
-     * {@code flags >>> IORING_CQE_BUFFER_SHIFT}; IORING_CQE_F_MORE while it stays armed. It ends (no F_MORE) on
-     * EOF (res 0), an error, or {@code -ENOBUFS} when the ring ran dry — then re-arm after recycling buffers.
-     */
-    public void prepRecvMultishot(long sqe, int fd, int bufferGroup, int msgFlags, long userData) {
-        prepRw(sqe, IORING_OP_RECV, fd, 0L, 0, 0L, userData);
-        sqes.set(INT, sqe + SQE_OP_FLAGS, msgFlags);
-        sqes.set(SHORT, sqe + SQE_IOPRIO, (short) IORING_RECV_MULTISHOT);
-        sqes.set(BYTE, sqe + SQE_FLAGS, (byte) IOSQE_BUFFER_SELECT);
-        sqes.set(SHORT, sqe + SQE_BUF_INDEX, (short) bufferGroup);
-    }
-
-    /**
      * IORING_OP_ACCEPT on a listening socket; res is the new fd. {@code acceptFlags} are accept4's
      * (SOCK_NONBLOCK, SOCK_CLOEXEC). The peer address is not collected.
      */
@@ -648,51 +617,13 @@ public final class IoUring implements AutoCloseable {
     }
 
     /**
-     * IORING_OP_TIMEOUT: completes with {@code -ETIME} when {@code timespec} (a struct __kernel_timespec, see
-     * {@link #putTimespec}) elapses, or with 0 once {@code count} other CQEs were posted (0 = pure timer). The
-     * kernel copies the timespec when it consumes the SQE, so it must stay valid until the submit returns.
+     * IORING_OP_ASYNC_CANCEL of requests on {@code fd} (IORING_ASYNC_CANCEL_FD, 5.19+; add IORING_ASYNC_CANCEL_ALL
+     * for all of them, else the first). The targets complete with {@code -ECANCELED}; this SQE with the number
+     * cancelled (with CANCEL_ALL; 0 otherwise), {@code -ENOENT} (none found) or {@code -EALREADY} (already running).
      */
-    public void prepTimeout(long sqe, MemorySegment timespec, int count, int timeoutFlags, long userData) {
-        prepRw(sqe, IORING_OP_TIMEOUT, -1, timespec.address(), 1, count, userData);
-        sqes.set(INT, sqe + SQE_OP_FLAGS, timeoutFlags);
-    }
-
-    /** IORING_OP_LINK_TIMEOUT: placed right after a linked SQE, cancels it if it runs past {@code timespec}. */
-    public void prepLinkTimeout(long sqe, MemorySegment timespec, int timeoutFlags, long userData) {
-        prepRw(sqe, IORING_OP_LINK_TIMEOUT, -1, timespec.address(), 1, 0L, userData);
-        sqes.set(INT, sqe + SQE_OP_FLAGS, timeoutFlags);
-    }
-
-    /**
-     * IORING_OP_ASYNC_CANCEL of the request(s) submitted with {@code targetUserData}. The target completes with
-     * {@code -ECANCELED}; this SQE with 0, {@code -ENOENT} (not found) or {@code -EALREADY} (already running).
-     */
-    public void prepCancel(long sqe, long targetUserData, int cancelFlags, long userData) {
-        prepRw(sqe, IORING_OP_ASYNC_CANCEL, -1, targetUserData, 0, 0L, userData);
-        sqes.set(INT, sqe + SQE_OP_FLAGS, cancelFlags);
-    }
-
-    /** Cancels requests on {@code fd} (IORING_ASYNC_CANCEL_FD; add IORING_ASYNC_CANCEL_ALL for all of them). */
     public void prepCancelFd(long sqe, int fd, int cancelFlags, long userData) {
         prepRw(sqe, IORING_OP_ASYNC_CANCEL, fd, 0L, 0, 0L, userData);
         sqes.set(INT, sqe + SQE_OP_FLAGS, cancelFlags | IORING_ASYNC_CANCEL_FD);
-    }
-
-    /** IORING_OP_CLOSE of a regular descriptor. */
-    public void prepClose(long sqe, int fd, long userData) {
-        prepRw(sqe, IORING_OP_CLOSE, fd, 0L, 0, 0L, userData);
-    }
-
-    /** IORING_OP_CLOSE of registered-file slot {@code fileIndex} (the kernel takes index + 1; 0 means "none"). */
-    public void prepCloseFixed(long sqe, int fileIndex, long userData) {
-        prepRw(sqe, IORING_OP_CLOSE, 0, 0L, 0, 0L, userData);
-        sqes.set(INT, sqe + SQE_FILE_INDEX, fileIndex + 1);
-    }
-
-    /** Writes {@code nanos} as a struct __kernel_timespec {s64 tv_sec; s64 tv_nsec} at the start of {@code ts}. */
-    public static void putTimespec(MemorySegment ts, long nanos) {
-        ts.set(LONG, TIMESPEC_TV_SEC, nanos / 1_000_000_000L);
-        ts.set(LONG, TIMESPEC_TV_NSEC, nanos % 1_000_000_000L);
     }
 
     // ================================================================================================ registration
@@ -718,15 +649,6 @@ public final class IoUring implements AutoCloseable {
         }
     }
 
-    /** Registers an already built array of {@code count} struct iovec (16 bytes each: base, len). */
-    public void registerBuffers(MemorySegment iovecs, int count) throws IoUringException {
-        long totalBytes = 0;
-        for (int i = 0; i < count; i++) {
-            totalBytes += iovecs.get(LONG, (long) i * IOVEC_SIZE + IOVEC_LEN);
-        }
-        registerBuffers(iovecs, count, totalBytes);
-    }
-
     private void registerBuffers(MemorySegment iovecs, int count, long totalBytes) throws IoUringException {
         int rc = Syscalls.ioUringRegister(capture, ringFd, IORING_REGISTER_BUFFERS, iovecs.address(), count);
         if (rc < 0) {
@@ -749,16 +671,11 @@ public final class IoUring implements AutoCloseable {
      * come into use — so the kernel pins only the memory actually used.
      */
     public void registerBuffersSparse(int count) throws IoUringException {
-        registerSparse(IORING_REGISTER_BUFFERS2, count);
-    }
-
-    /** An empty table of {@code count} slots for FILES2 or BUFFERS2 (struct io_uring_rsrc_register, SPARSE). */
-    private void registerSparse(int opcode, int count) throws IoUringException {
         try (Arena scratch = Arena.ofConfined()) {
-            MemorySegment reg = scratch.allocate(RSRC_REGISTER_SIZE, 8);
+            MemorySegment reg = scratch.allocate(RSRC_REGISTER_SIZE, 8); // struct io_uring_rsrc_register
             reg.set(INT, RSRC_REGISTER_NR, count);
             reg.set(INT, RSRC_REGISTER_FLAGS, IORING_RSRC_REGISTER_SPARSE);
-            register(opcode, reg.address(), RSRC_REGISTER_SIZE);
+            register(IORING_REGISTER_BUFFERS2, reg.address(), RSRC_REGISTER_SIZE);
         }
     }
 
@@ -790,55 +707,18 @@ public final class IoUring implements AutoCloseable {
         register(IORING_UNREGISTER_BUFFERS, 0L, 0);
     }
 
-    /** Registers {@code fds} as fixed files 0..n-1 (-1 leaves a slot empty). Use with IOSQE_FIXED_FILE. */
-    public void registerFiles(int... fds) throws IoUringException {
-        try (Arena scratch = Arena.ofConfined()) {
-            MemorySegment array = scratch.allocateFrom(INT, fds);
-            register(IORING_REGISTER_FILES, array.address(), fds.length);
-        }
-    }
-
-    /** Registers a table of {@code count} empty fixed-file slots (IORING_RSRC_REGISTER_SPARSE, 5.19+). */
-    public void registerFilesSparse(int count) throws IoUringException {
-        registerSparse(IORING_REGISTER_FILES2, count);
-    }
-
-    /** Replaces fixed-file slots {@code offset..} with {@code fds} (-1 empties a slot). Returns slots updated. */
-    public int updateRegisteredFiles(int offset, int... fds) throws IoUringException {
-        try (Arena scratch = Arena.ofConfined()) {
-            MemorySegment array = scratch.allocateFrom(INT, fds);
-            MemorySegment update = scratch.allocate(FILES_UPDATE_SIZE, 8);
-            update.set(INT, FILES_UPDATE_OFFSET, offset);
-            update.set(LONG, FILES_UPDATE_FDS, array.address());
-            return register(IORING_REGISTER_FILES_UPDATE, update.address(), fds.length);
-        }
-    }
-
-    public void unregisterFiles() throws IoUringException {
-        register(IORING_UNREGISTER_FILES, 0L, 0);
-    }
-
-    /**
-     * Registers a provided-buffer ring of {@code entries} (a power of two, at most 32768) for buffer group
-     * {@code groupId}, used by {@link #prepRecvMultishot}. The ring memory lives as long as this io_uring.
-     */
-    public BufferRing registerBufferRing(int groupId, int entries) throws IoUringException {
-        return new BufferRing(this, groupId, entries);
-    }
-
-    int register(int opcode, long arg, int nrArgs) throws IoUringException {
+    private void register(int opcode, long arg, int nrArgs) throws IoUringException {
         int rc = Syscalls.ioUringRegister(capture, ringFd, opcode, arg, nrArgs);
         if (rc < 0) {
             throw new IoUringException("io_uring_register", registerOpName(opcode), -rc);
         }
-        return rc;
     }
 
     // ================================================================================================ close
 
     /**
      * Unmaps the rings and closes the ring fd; the kernel then cancels whatever is still in flight and releases
-     * registered buffers and files. Idempotent; must run on the owner thread.
+     * registered buffers. Idempotent; must run on the owner thread.
      */
     @Override
     public void close() {
@@ -847,17 +727,23 @@ public final class IoUring implements AutoCloseable {
         }
         closed = true;
         try {
-            arena.close(); // munmaps the rings and SQEs, frees buffer rings and scratch memory
+            arena.close(); // munmaps the rings and SQEs, frees the wait argument
         } finally {
             closeQuietly(ringFd);
         }
     }
 
+    /**
+     * Closes the ring fd and never throws: it runs in {@link #close()} (which callers rely on not to fail) and
+     * after a failed {@link #open}, where the setup error is the one to report. There is nothing to do about a
+     * failure anyway: Linux releases the descriptor even when close reports an error (EINTR, EIO), and the ring's
+     * memory is already unmapped.
+     */
     private static void closeQuietly(int fd) {
         try {
             Libc.close(fd);
-        } catch (PosixException e) {
-            throw new IllegalStateException("closing io_uring fd " + fd + " failed: " + e.getMessage(), e);
+        } catch (PosixException ignored) {
+            // see above
         }
     }
 

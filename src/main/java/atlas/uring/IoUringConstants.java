@@ -286,9 +286,6 @@ public final class IoUringConstants {
     public static final int IORING_ACCEPT_DONTWAIT = 1 << 1;
     public static final int IORING_ACCEPT_POLL_FIRST = 1 << 2;
 
-    /** sqe->file_index for ACCEPT/OPENAT: let the kernel pick a free direct descriptor slot. */
-    public static final int IORING_FILE_INDEX_ALLOC = ~0;
-
     // ---------------------------------------------------------------- cqe->flags
     public static final int IORING_CQE_F_BUFFER = 1 << 0;
     public static final int IORING_CQE_F_MORE = 1 << 1;
@@ -355,20 +352,14 @@ public final class IoUringConstants {
         return switch (op) {
             case IORING_REGISTER_BUFFERS -> "BUFFERS";
             case IORING_UNREGISTER_BUFFERS -> "UNREGISTER_BUFFERS";
-            case IORING_REGISTER_FILES -> "FILES";
-            case IORING_UNREGISTER_FILES -> "UNREGISTER_FILES";
-            case IORING_REGISTER_FILES_UPDATE -> "FILES_UPDATE";
             case IORING_REGISTER_PROBE -> "PROBE";
-            case IORING_REGISTER_FILES2 -> "FILES2";
             case IORING_REGISTER_BUFFERS2 -> "BUFFERS2";
             case IORING_REGISTER_BUFFERS_UPDATE -> "BUFFERS_UPDATE";
-            case IORING_REGISTER_PBUF_RING -> "PBUF_RING";
-            case IORING_UNREGISTER_PBUF_RING -> "UNREGISTER_PBUF_RING";
             default -> "opcode " + op;
         };
     }
 
-    // struct io_uring_rsrc_register (32 bytes), for IORING_REGISTER_FILES2 and IORING_REGISTER_BUFFERS2
+    // struct io_uring_rsrc_register (32 bytes), for IORING_REGISTER_BUFFERS2
     public static final int RSRC_REGISTER_SIZE = 32;
     public static final int RSRC_REGISTER_NR = 0;            // u32
     public static final int RSRC_REGISTER_FLAGS = 4;         // u32
@@ -378,17 +369,12 @@ public final class IoUringConstants {
     /** Most fixed buffers one ring may register (io_uring/rsrc.h IORING_MAX_REG_BUFFERS). */
     public static final int IORING_MAX_REG_BUFFERS = 1 << 14;
 
-    // struct io_uring_rsrc_update2 (32 bytes), for IORING_REGISTER_BUFFERS_UPDATE (and FILES_UPDATE2)
+    // struct io_uring_rsrc_update2 (32 bytes), for IORING_REGISTER_BUFFERS_UPDATE
     public static final int RSRC_UPDATE2_SIZE = 32;
     public static final int RSRC_UPDATE2_OFFSET = 0;         // u32: first table index
     public static final int RSRC_UPDATE2_DATA = 8;           // u64: pointer to struct iovec[] (buffers)
     public static final int RSRC_UPDATE2_TAGS = 16;          // u64: pointer to u64[] tags, 0 for none
     public static final int RSRC_UPDATE2_NR = 24;            // u32: entries
-
-    // struct io_uring_files_update (16 bytes), for IORING_REGISTER_FILES_UPDATE
-    public static final int FILES_UPDATE_SIZE = 16;
-    public static final int FILES_UPDATE_OFFSET = 0;         // u32
-    public static final int FILES_UPDATE_FDS = 8;            // u64 pointer to s32[]
 
     // struct iovec (16 bytes), for IORING_REGISTER_BUFFERS
     public static final int IOVEC_SIZE = 16;
@@ -417,31 +403,6 @@ public final class IoUringConstants {
     /** ops[] entries we ask for: the u8 opcode space. */
     public static final int PROBE_MAX_OPS = 256;
 
-    // struct io_uring_buf_reg (40 bytes), for IORING_(UN)REGISTER_PBUF_RING
-    public static final int BUF_REG_SIZE = 40;
-    public static final int BUF_REG_RING_ADDR = 0;           // u64
-    public static final int BUF_REG_RING_ENTRIES = 8;        // u32
-    public static final int BUF_REG_BGID = 12;               // u16
-    public static final int BUF_REG_FLAGS = 14;              // u16
-    public static final int IOU_PBUF_RING_MMAP = 1;
-    public static final int IOU_PBUF_RING_INC = 2;
-
-    /*
-     * struct io_uring_buf (16 bytes), the entries of a provided-buffer ring. The ring's u16 tail overlays the
-     * resv field of entry 0 (offset 14), so the ring is exactly entries x 16 bytes:
-     *
-     *  +-------------------------------+---------------+-------+-------+
-     *  |           addr (u64)          |   len (u32)   |bid u16|resv / |   entry 0's resv = ring tail
-     *  +-------------------------------+---------------+-------+-------+
-     */
-    public static final int BUF_SIZE = 16;
-    public static final int BUF_ADDR = 0;
-    public static final int BUF_LEN = 8;
-    public static final int BUF_BID = 12;
-    public static final int BUF_RING_TAIL = 14;
-    /** The kernel's limit on ring_entries of a provided-buffer ring. */
-    public static final int BUF_RING_MAX_ENTRIES = 1 << 15;
-
     // ---------------------------------------------------------------- preadv2/pwritev2 rw_flags (linux/fs.h)
     public static final int RWF_HIPRI = 0x01;
     public static final int RWF_DSYNC = 0x02;
@@ -457,14 +418,4 @@ public final class IoUringConstants {
     public static final int MSG_NOSIGNAL = 0x4000;
     public static final int MSG_MORE = 0x8000;
     public static final int MSG_ZEROCOPY = 0x4000000;
-
-    // ---------------------------------------------------------------- mmap(2) (asm-generic/mman*.h)
-    public static final int PROT_READ = 0x1;
-    public static final int PROT_WRITE = 0x2;
-    public static final int MAP_SHARED = 0x01;
-    public static final int MAP_POPULATE = 0x8000;
-
-    // ---------------------------------------------------------------- getrlimit(2) (asm-generic/resource.h)
-    public static final int RLIMIT_MEMLOCK = 8;
-    public static final long RLIM_INFINITY = -1L;
 }

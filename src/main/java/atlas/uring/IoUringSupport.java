@@ -2,6 +2,8 @@ package atlas.uring;
 
 import static atlas.uring.IoUringConstants.*;
 
+import atlas.posix.Libc;
+import atlas.posix.PosixException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,8 +15,8 @@ import java.util.Locale;
  * Whether this process can run the io_uring engine, and why not when it cannot. {@link #detect()} checks, in order:
  * Linux x86_64; {@code /proc/sys/kernel/io_uring_disabled}; an actual {@code io_uring_setup} (with the same flag
  * ladder as {@link IoUring#open}); the features we depend on (NODROP, EXT_ARG); the opcodes the engine issues
- * (IORING_REGISTER_PROBE); the kernel version for what the probe cannot see (multishot accept 5.19, buffer rings
- * 5.19, multishot recv 6.0); and RLIMIT_MEMLOCK, which caps registered buffers unless we hold CAP_IPC_LOCK.
+ * (IORING_REGISTER_PROBE); the kernel version for what the probe cannot see (multishot accept and cancelling by fd,
+ * both 5.19); and RLIMIT_MEMLOCK, which caps registered buffers unless we hold CAP_IPC_LOCK.
  *
  * @param usable          the io_uring engine can run
  * @param summary         one line: what is there, or the precise reason it is unusable
@@ -27,11 +29,14 @@ import java.util.Locale;
 public record IoUringSupport(boolean usable, String summary, int features, int setupFlags, boolean sendZc,
                              long memlockBytes, boolean memlockEnforced) {
 
-    /** Opcodes the io_uring engine cannot do without. */
+    /**
+     * The opcodes the io_uring engine issues. SEND_ZC (6.0) is among them: the engine sends from registered
+     * buffers with it to every non-loopback peer unless told not to, without asking the ring first.
+     */
     static final int[] REQUIRED_OPS = {
-        IORING_OP_NOP, IORING_OP_READ, IORING_OP_WRITE, IORING_OP_READ_FIXED, IORING_OP_WRITE_FIXED,
-        IORING_OP_FSYNC, IORING_OP_SEND, IORING_OP_RECV, IORING_OP_ACCEPT, IORING_OP_TIMEOUT,
-        IORING_OP_ASYNC_CANCEL, IORING_OP_CLOSE, IORING_OP_LINK_TIMEOUT,
+        IORING_OP_READ, IORING_OP_WRITE, IORING_OP_READ_FIXED, IORING_OP_WRITE_FIXED, IORING_OP_FSYNC,
+        IORING_OP_ACCEPT, IORING_OP_RECV, IORING_OP_SEND, IORING_OP_SENDMSG, IORING_OP_SEND_ZC,
+        IORING_OP_ASYNC_CANCEL,
     };
 
     private static final int CAP_IPC_LOCK = 14;
@@ -75,8 +80,8 @@ public record IoUringSupport(boolean usable, String summary, int features, int s
             missing.add("IORING_FEAT_EXT_ARG");
         }
         int[] version = kernelVersion();
-        if (!atLeast(version, 6, 0)) {
-            missing.add("multishot RECV with buffer rings (kernel 6.0+)");
+        if (!atLeast(version, 5, 19)) {
+            missing.add("multishot ACCEPT and ASYNC_CANCEL by fd (kernel 5.19+)");
         }
         String kernel = System.getProperty("os.version", "?");
         if (!missing.isEmpty()) {
@@ -86,8 +91,7 @@ public record IoUringSupport(boolean usable, String summary, int features, int s
         StringBuilder s = new StringBuilder("io_uring: kernel ").append(kernel)
                 .append(", features 0x").append(Integer.toHexString(features))
                 .append(", ").append(describeSetup(flags))
-                .append(sendZc ? ", SEND_ZC" : ", no SEND_ZC")
-                .append(", multishot accept/recv, buffer rings, ")
+                .append(", SEND_ZC, multishot accept, ") // both required to get here
                 .append(describeMemlock());
         return new IoUringSupport(true, s.toString(), features, flags, sendZc, memlock, enforced);
     }
@@ -118,9 +122,9 @@ public record IoUringSupport(boolean usable, String summary, int features, int s
     /** RLIMIT_MEMLOCK soft limit in bytes; {@link Long#MAX_VALUE} when unlimited or unreadable. */
     static long readMemlockBytes() {
         try {
-            long soft = Syscalls.getrlimit(RLIMIT_MEMLOCK)[0];
-            return soft == RLIM_INFINITY ? Long.MAX_VALUE : soft;
-        } catch (IoUringException e) {
+            long soft = Libc.getrlimit(Libc.RLIMIT_MEMLOCK)[0];
+            return soft == Libc.RLIM_INFINITY ? Long.MAX_VALUE : soft;
+        } catch (PosixException e) {
             return Long.MAX_VALUE;
         }
     }

@@ -5,7 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 
 /**
- * Ordered accesses to memory shared with the kernel (ring heads and tails, the provided-buffer ring tail). The
+ * Ordered accesses to memory shared with the kernel (ring heads and tails). The
  * memory order is in the method name, as in Agrona's {@code AtomicBuffer}.
  * <p>
  * <b>Choice:</b> {@link VarHandle}s from {@link ValueLayout#varHandle()} on the mapped segment, using
@@ -31,7 +31,6 @@ import java.lang.invoke.VarHandle;
  */
 final class RingMemory {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
-    private static final VarHandle SHORT = ValueLayout.JAVA_SHORT.varHandle();
 
     private RingMemory() {
     }
@@ -47,13 +46,5 @@ final class RingMemory {
     /** A relaxed (single-copy atomic, unordered) read, for flags the kernel sets asynchronously (READ_ONCE). */
     static int getIntOpaque(MemorySegment segment, long offset) {
         return (int) INT.getOpaque(segment, offset);
-    }
-
-    static void putShortRelease(MemorySegment segment, long offset, short value) {
-        SHORT.setRelease(segment, offset, value);
-    }
-
-    static short getShortAcquire(MemorySegment segment, long offset) {
-        return (short) SHORT.getAcquire(segment, offset);
     }
 }

@@ -16,7 +16,7 @@ import java.net.UnknownHostException;
 /**
  * TCP/IPv4 sockets as raw file descriptors, through the FFM API — the io_uring engine needs the fds, which the
  * JDK's channels do not expose. Control path only (a listener per core, connections for tests and tools); data
- * moves through the ring. Failures throw {@link PosixException}.
+ * moves through the ring. Failures throw {@link PosixException}, through {@link Downcalls}.
  * <pre>
  *  struct sockaddr_in (16 bytes)
  *  +---------------+---------------+-------------------------------+
@@ -29,7 +29,6 @@ import java.net.UnknownHostException;
  * </pre>
  * Constants are x86_64 Linux ({@code linux/socket.h}, {@code asm-generic/socket.h}, {@code linux/tcp.h}).
  */
-@SuppressWarnings("restricted") // downcallHandle; run with --enable-native-access
 public final class Sockets {
     public static final int AF_INET = 2;
     public static final int SOCK_STREAM = 1;
@@ -86,16 +85,14 @@ public final class Sockets {
     /** socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC [| SOCK_NONBLOCK], 0). */
     public static int tcpSocket(boolean nonBlocking) throws PosixException {
         int type = SOCK_STREAM | SOCK_CLOEXEC | (nonBlocking ? SOCK_NONBLOCK : 0);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = Downcalls.newCaptureArea(arena);
-            int fd = (int) SOCKET.invokeExact(capture, AF_INET, type, 0);
-            check(fd, capture, "socket", "AF_INET/SOCK_STREAM");
-            return fd;
-        } catch (PosixException e) {
-            throw e;
+        MemorySegment capture = Downcalls.threadCaptureArea();
+        int res;
+        try {
+            res = Downcalls.result((int) SOCKET.invokeExact(capture, AF_INET, type, 0), capture);
         } catch (Throwable t) {
-            throw linkageFailure(t);
+            throw Downcalls.invocationFailure(t);
         }
+        return (int) Downcalls.check(res, "socket", "AF_INET/SOCK_STREAM");
     }
 
     /**
@@ -109,49 +106,50 @@ public final class Sockets {
             if (reusePort) {
                 setIntOption(fd, SOL_SOCKET, SO_REUSEPORT, 1);
             }
+            MemorySegment capture = Downcalls.threadCaptureArea();
+            int bound;
+            int listening = 0;
             try (Arena arena = Arena.ofConfined()) {
-                MemorySegment capture = Downcalls.newCaptureArea(arena);
                 MemorySegment addr = sockaddrIn(arena, host, port);
-                int rc = (int) BIND.invokeExact(capture, fd, addr.address(), SOCKADDR_IN_SIZE);
-                check(rc, capture, "bind", host + ':' + port);
-                rc = (int) LISTEN.invokeExact(capture, fd, backlog);
-                check(rc, capture, "listen", host + ':' + port);
+                bound = Downcalls.result((int) BIND.invokeExact(capture, fd, addr.address(), SOCKADDR_IN_SIZE),
+                        capture);
+                if (bound == 0) {
+                    listening = Downcalls.result((int) LISTEN.invokeExact(capture, fd, backlog), capture);
+                }
+            } catch (Throwable t) {
+                throw Downcalls.invocationFailure(t);
             }
+            Downcalls.check(bound, "bind", host + ':' + port);
+            Downcalls.check(listening, "listen", host + ':' + port);
             return fd;
-        } catch (Throwable t) {
-            closeAfterFailure(fd, t);
-            if (t instanceof PosixException p) {
-                throw p;
-            }
-            throw linkageFailure(t);
+        } catch (PosixException | RuntimeException | Error e) {
+            closeAfterFailure(fd, e);
+            throw e;
         }
     }
 
     /** A blocking client socket connected to {@code host:port} (EINTR retried). */
     public static int connectTcp(String host, int port) throws PosixException {
         int fd = tcpSocket(false);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = Downcalls.newCaptureArea(arena);
-            MemorySegment addr = sockaddrIn(arena, host, port);
-            while (true) {
-                int rc = (int) CONNECT.invokeExact(capture, fd, addr.address(), SOCKADDR_IN_SIZE);
-                if (rc == 0) {
-                    return fd;
-                }
-                int err = Downcalls.errno(capture);
-                if (err == Errno.EISCONN) {
-                    return fd; // an EINTR-interrupted connect that completed meanwhile
-                }
-                if (err != Errno.EINTR && err != Errno.EALREADY) {
-                    throw new PosixException("connect", host + ':' + port, err);
-                }
+        try {
+            MemorySegment capture = Downcalls.threadCaptureArea();
+            int res;
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment addr = sockaddrIn(arena, host, port);
+                do {
+                    res = Downcalls.result((int) CONNECT.invokeExact(capture, fd, addr.address(), SOCKADDR_IN_SIZE),
+                            capture);
+                } while (res == -Errno.EINTR || res == -Errno.EALREADY);
+            } catch (Throwable t) {
+                throw Downcalls.invocationFailure(t);
             }
-        } catch (Throwable t) {
-            closeAfterFailure(fd, t);
-            if (t instanceof PosixException p) {
-                throw p;
+            if (res != -Errno.EISCONN) { // EISCONN: an EINTR-interrupted connect that completed meanwhile
+                Downcalls.check(res, "connect", host + ':' + port);
             }
-            throw linkageFailure(t);
+            return fd;
+        } catch (PosixException | RuntimeException | Error e) {
+            closeAfterFailure(fd, e);
+            throw e;
         }
     }
 
@@ -173,33 +171,36 @@ public final class Sockets {
 
     /** getsockname/getpeername of an IPv4 socket, packed as {@code ipv4 << 16 | port} (both host order). */
     private static long socketAddress(MethodHandle call, String operation, int fd) throws PosixException {
+        MemorySegment capture = Downcalls.threadCaptureArea();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = Downcalls.newCaptureArea(arena);
             MemorySegment addr = arena.allocate(SOCKADDR_IN_SIZE, 4);
             MemorySegment len = arena.allocateFrom(INT, SOCKADDR_IN_SIZE);
-            int rc = (int) call.invokeExact(capture, fd, addr.address(), len.address());
-            check(rc, capture, operation, "fd " + fd);
+            int res;
+            try {
+                res = Downcalls.result((int) call.invokeExact(capture, fd, addr.address(), len.address()), capture);
+            } catch (Throwable t) {
+                throw Downcalls.invocationFailure(t);
+            }
+            Downcalls.check(res, operation, fd);
             long port = Short.toUnsignedInt(Short.reverseBytes(addr.get(ValueLayout.JAVA_SHORT, SIN_PORT)));
             long ip = Integer.toUnsignedLong(Integer.reverseBytes(addr.get(ValueLayout.JAVA_INT_UNALIGNED, SIN_ADDR)));
             return ip << 16 | port;
-        } catch (PosixException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw linkageFailure(t);
         }
     }
 
     /** setsockopt with an int value (SO_REUSEPORT, TCP_NODELAY, TCP_NOTSENT_LOWAT, SO_ZEROCOPY, ...). */
     public static void setIntOption(int fd, int level, int option, int value) throws PosixException {
+        MemorySegment capture = Downcalls.threadCaptureArea();
+        int res;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = Downcalls.newCaptureArea(arena);
             MemorySegment v = arena.allocateFrom(INT, value);
-            int rc = (int) SETSOCKOPT.invokeExact(capture, fd, level, option, v.address(), Integer.BYTES);
-            check(rc, capture, "setsockopt", "fd " + fd + ", option " + level + '/' + option);
-        } catch (PosixException e) {
-            throw e;
+            res = Downcalls.result(
+                    (int) SETSOCKOPT.invokeExact(capture, fd, level, option, v.address(), Integer.BYTES), capture);
         } catch (Throwable t) {
-            throw linkageFailure(t);
+            throw Downcalls.invocationFailure(t);
+        }
+        if (res < 0) {
+            Downcalls.check(res, "setsockopt", "fd " + fd + ", option " + level + '/' + option);
         }
     }
 
@@ -212,52 +213,54 @@ public final class Sockets {
     public static long congestionWindowBytes(int fd, MemorySegment info, MemorySegment lengthInOut,
                                              MemorySegment capture) {
         lengthInOut.set(INT, 0, TCP_INFO_BYTES);
+        int res;
         try {
-            int rc = (int) GETSOCKOPT.invokeExact(capture, fd, IPPROTO_TCP, TCP_INFO, info.address(),
-                    lengthInOut.address());
-            if (rc != 0 || lengthInOut.get(INT, 0) < TCP_INFO_SND_CWND + Integer.BYTES) {
-                return -1;
-            }
+            res = Downcalls.result((int) GETSOCKOPT.invokeExact(capture, fd, IPPROTO_TCP, TCP_INFO, info.address(),
+                    lengthInOut.address()), capture);
         } catch (Throwable t) {
-            throw linkageFailure(t);
+            throw Downcalls.invocationFailure(t);
+        }
+        if (res != 0 || lengthInOut.get(INT, 0) < TCP_INFO_SND_CWND + Integer.BYTES) {
+            return -1; // an expected outcome (not a TCP socket, closed meanwhile): the caller picks a default
         }
         return (info.get(INT, TCP_INFO_SND_CWND) & 0xFFFFFFFFL) * (info.get(INT, TCP_INFO_SND_MSS) & 0xFFFFFFFFL);
     }
 
     /** SO_LINGER; {@code (true, 0)} makes close() send a RST instead of a FIN (the peer sees ECONNRESET). */
     public static void setLinger(int fd, boolean on, int seconds) throws PosixException {
+        MemorySegment capture = Downcalls.threadCaptureArea();
+        int res;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = Downcalls.newCaptureArea(arena);
             MemorySegment linger = arena.allocate(8, 4); // struct linger { int l_onoff; int l_linger; }
             linger.set(INT, 0, on ? 1 : 0);
             linger.set(INT, 4, seconds);
-            int rc = (int) SETSOCKOPT.invokeExact(capture, fd, SOL_SOCKET, SO_LINGER, linger.address(), 8);
-            check(rc, capture, "setsockopt", "fd " + fd + ", SO_LINGER");
-        } catch (PosixException e) {
-            throw e;
+            res = Downcalls.result(
+                    (int) SETSOCKOPT.invokeExact(capture, fd, SOL_SOCKET, SO_LINGER, linger.address(), 8), capture);
         } catch (Throwable t) {
-            throw linkageFailure(t);
+            throw Downcalls.invocationFailure(t);
+        }
+        if (res < 0) {
+            Downcalls.check(res, "setsockopt", "fd " + fd + ", SO_LINGER");
         }
     }
 
     /** shutdown(2) with SHUT_RD, SHUT_WR or SHUT_RDWR. */
     public static void shutdown(int fd, int how) throws PosixException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = Downcalls.newCaptureArea(arena);
-            int rc = (int) SHUTDOWN.invokeExact(capture, fd, how);
-            check(rc, capture, "shutdown", "fd " + fd);
-        } catch (PosixException e) {
-            throw e;
+        MemorySegment capture = Downcalls.threadCaptureArea();
+        int res;
+        try {
+            res = Downcalls.result((int) SHUTDOWN.invokeExact(capture, fd, how), capture);
         } catch (Throwable t) {
-            throw linkageFailure(t);
+            throw Downcalls.invocationFailure(t);
         }
+        Downcalls.check(res, "shutdown", fd);
     }
 
     public static void close(int fd) throws PosixException {
         Libc.close(fd);
     }
 
-    private static MemorySegment sockaddrIn(Arena arena, String host, int port) throws PosixException {
+    private static MemorySegment sockaddrIn(Arena arena, String host, int port) {
         byte[] ip;
         try {
             InetAddress address = InetAddress.getByName(host);
@@ -278,28 +281,11 @@ public final class Sockets {
         return addr;
     }
 
-    private static void check(int rc, MemorySegment capture, String operation, String target)
-            throws PosixException {
-        if (rc < 0) {
-            throw new PosixException(operation, target, Downcalls.errno(capture));
-        }
-    }
-
     private static void closeAfterFailure(int fd, Throwable cause) {
         try {
             Libc.close(fd);
         } catch (PosixException e) {
             cause.addSuppressed(e);
         }
-    }
-
-    private static RuntimeException linkageFailure(Throwable t) {
-        if (t instanceof RuntimeException r) {
-            return r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        return new IllegalStateException("native call failed", t);
     }
 }

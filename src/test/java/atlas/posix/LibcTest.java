@@ -52,7 +52,7 @@ class LibcTest {
             MemorySegment buf = arena.allocate(8192, 4096);
             assertThatThrownBy(() -> Libc.pread(fd, buf.asSlice(1, 4096), 4096, 0))
                     .isInstanceOfSatisfying(PosixException.class, e -> {
-                        assertThat(e.errno()).isEqualTo(Libc.EINVAL);
+                        assertThat(e.errno()).isEqualTo(Errno.EINVAL);
                         assertThat(e.operation()).isEqualTo("pread");
                         assertThat(e.getMessage()).isEqualTo("pread(fd " + fd + "): Invalid argument (EINVAL)");
                     });
@@ -66,7 +66,7 @@ class LibcTest {
         String missing = dir.resolve("no/such/file").toString();
         assertThatThrownBy(() -> Libc.open(missing, Libc.O_RDONLY, 0))
                 .isInstanceOfSatisfying(PosixException.class, e -> {
-                    assertThat(e.errno()).isEqualTo(Libc.ENOENT);
+                    assertThat(e.errno()).isEqualTo(Errno.ENOENT);
                     assertThat(e.target()).isEqualTo(missing);
                     assertThat(e.getMessage())
                             .isEqualTo("open(" + missing + "): No such file or directory (ENOENT)");
@@ -76,7 +76,7 @@ class LibcTest {
     @Test
     void shouldFailOnBadDescriptor() {
         assertThatThrownBy(() -> Libc.fsync(-1))
-                .isInstanceOfSatisfying(PosixException.class, e -> assertThat(e.errno()).isEqualTo(Libc.EBADF));
+                .isInstanceOfSatisfying(PosixException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EBADF));
     }
 
     @Test
@@ -104,7 +104,7 @@ class LibcTest {
 
     @Test
     void shouldNameErrnos() {
-        assertThat(Libc.errnoName(Libc.ENOENT)).isEqualTo("ENOENT");
-        assertThat(Libc.strerror(Libc.EINVAL)).isEqualTo("Invalid argument");
+        assertThat(Libc.errnoName(Errno.ENOENT)).isEqualTo("ENOENT");
+        assertThat(Libc.strerror(Errno.EINVAL)).isEqualTo("Invalid argument");
     }
 }

@@ -85,9 +85,9 @@ class IoUringSocketTest {
             assertThat(c.more()).as("still armed").isTrue();
             opened.add(c.res());
         }
-        ring.prepCancel(ring.nextSqe(), ACCEPT, 0, 2);
+        ring.prepCancelFd(ring.nextSqe(), listenFd, IORING_ASYNC_CANCEL_ALL, 2);
         List<CompletionLog.Cqe> end = log.awaitMore(ring, 2);
-        assertThat(end).contains(new CompletionLog.Cqe(2, 0, 0), new CompletionLog.Cqe(ACCEPT, -Errno.ECANCELED, 0));
+        assertThat(end).contains(new CompletionLog.Cqe(2, 1, 0), new CompletionLog.Cqe(ACCEPT, -Errno.ECANCELED, 0));
     }
 
     @Test
@@ -105,51 +105,6 @@ class IoUringSocketTest {
         ring.prepRecv(ring.nextSqe(), pair[1], in, 0, 11);
         log.awaitMore(ring, 1);
         assertThat(log.only(11).res()).isZero();
-    }
-
-    @Test
-    void shouldRecvMultishotIntoProvidedBufferRing() throws Exception {
-        int[] pair = connectedPair();
-        int count = 4;
-        int size = 64;
-        MemorySegment pool = arena.allocate((long) count * size, 64);
-        BufferRing buffers = ring.registerBufferRing(7, count);
-        for (int bid = 0; bid < count; bid++) {
-            buffers.add(pool.asSlice((long) bid * size, size), bid);
-        }
-        buffers.publish();
-        ring.prepRecvMultishot(ring.nextSqe(), pair[1], 7, 0, 30);
-        ring.submit();
-
-        boolean[] seen = new boolean[count];
-        for (int i = 0; i < count; i++) {
-            ring.prepSend(ring.nextSqe(), pair[0], text("msg" + i), MSG_NOSIGNAL, 40 + i);
-            List<CompletionLog.Cqe> got = log.awaitMore(ring, 2);
-            CompletionLog.Cqe recv = got.stream().filter(c -> c.userData() == 30).findFirst().orElseThrow();
-            assertThat(recv.res()).isEqualTo(4);
-            assertThat(recv.flags() & IORING_CQE_F_BUFFER).isNotZero();
-            assertThat(recv.more()).isTrue();
-            int bid = BufferRing.bufferId(recv.flags());
-            seen[bid] = true;
-            assertThat(text(pool, (long) bid * size, 4)).isEqualTo("msg" + i);
-        }
-        assertThat(seen).containsOnly(true);
-
-        // all buffers lent out: the next receive ends the multishot with ENOBUFS (no F_MORE)
-        ring.prepSend(ring.nextSqe(), pair[0], text("more"), MSG_NOSIGNAL, 50);
-        List<CompletionLog.Cqe> dry = log.awaitMore(ring, 2);
-        assertThat(dry).contains(new CompletionLog.Cqe(30, -Errno.ENOBUFS, 0));
-
-        // recycle one buffer, re-arm: the pending data arrives in it
-        buffers.add(pool.asSlice(0, size), 0);
-        buffers.publish();
-        ring.prepRecvMultishot(ring.nextSqe(), pair[1], 7, 0, 31);
-        CompletionLog.Cqe again = log.awaitMore(ring, 1).get(0);
-        assertThat(again.userData()).isEqualTo(31);
-        assertThat(again.res()).isEqualTo(4);
-        assertThat(BufferRing.bufferId(again.flags())).isZero();
-        assertThat(text(pool, 0, 4)).isEqualTo("more");
-        buffers.unregister();
     }
 
     @Test
@@ -237,20 +192,6 @@ class IoUringSocketTest {
     }
 
     @Test
-    void shouldCancelPendingRecvWithEcanceled() throws Exception {
-        int[] pair = connectedPair();
-        ring.prepRecv(ring.nextSqe(), pair[1], arena.allocate(64), 0, 80);
-        ring.submit();
-        ring.prepCancel(ring.nextSqe(), 80, 0, 81);
-        log.awaitMore(ring, 2);
-        assertThat(log.only(80).res()).isEqualTo(-Errno.ECANCELED);
-        assertThat(log.only(81).res()).isZero();
-        ring.prepCancel(ring.nextSqe(), 80, 0, 82); // nothing left to cancel
-        log.awaitMore(ring, 1);
-        assertThat(log.only(82).res()).isEqualTo(-Errno.ENOENT);
-    }
-
-    @Test
     void shouldCancelEverythingOnAFdAtShutdown() throws Exception {
         int[] pair = connectedPair();
         ring.prepRecv(ring.nextSqe(), pair[1], arena.allocate(64), 0, 90);
@@ -270,20 +211,15 @@ class IoUringSocketTest {
         long socketsBefore = FdCensus.sockets();
         ring.prepAcceptMultishot(ring.nextSqe(), listenFd, Sockets.SOCK_CLOEXEC | Sockets.SOCK_NONBLOCK, ACCEPT);
         ring.submit();
-        int[] closeResults = new int[1];
         for (int i = 0; i < 1000; i++) {
             int client = Sockets.connectTcp(LOOPBACK, port);
             CompletionLog.Cqe accepted = log.awaitMore(ring, 1).get(0);
             assertThat(accepted.res()).as("connection %d: %s", i, Errno.describe(accepted.res())).isNotNegative();
             assertThat(accepted.more()).isTrue();
-            ring.prepClose(ring.nextSqe(), accepted.res(), 2);
+            Libc.close(accepted.res()); // as the engine closes a connection
             Libc.close(client);
-            CompletionLog.Cqe closed = log.awaitMore(ring, 1).get(0);
-            assertThat(closed.userData()).isEqualTo(2);
-            closeResults[0] |= closed.res();
         }
-        assertThat(closeResults[0]).isZero();
-        ring.prepCancel(ring.nextSqe(), ACCEPT, 0, 3);
+        ring.prepCancelFd(ring.nextSqe(), listenFd, IORING_ASYNC_CANCEL_ALL, 3);
         log.awaitMore(ring, 2);
         assertThat(FdCensus.sockets()).isEqualTo(socketsBefore);
     }

@@ -161,20 +161,6 @@ class IoUringTest {
     }
 
     @Test
-    void shouldFireTimeoutWithEtime() throws Exception {
-        try (IoUring ring = IoUring.open(8); Arena arena = Arena.ofConfined()) {
-            MemorySegment ts = arena.allocate(TIMESPEC_SIZE, 8);
-            IoUring.putTimespec(ts, 20_000_000L);
-            long start = System.nanoTime();
-            ring.prepTimeout(ring.nextSqe(), ts, 0, 0, 7);
-            CompletionLog log = new CompletionLog();
-            log.awaitTotal(ring, 1);
-            assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(19_000_000L);
-            assertThat(log.only(7).res()).isEqualTo(-Errno.ETIME);
-        }
-    }
-
-    @Test
     void shouldReturnEtimeSentinelFromTimedWait() throws Exception {
         try (IoUring ring = IoUring.open(8)) {
             long start = System.nanoTime();
@@ -236,17 +222,6 @@ class IoUringTest {
         }
         assertThat(message).startsWith("io_uring_register(BUFFERS): Cannot allocate memory (ENOMEM) \u2014 "
                 + "RLIMIT_MEMLOCK is ").contains("; registered buffers count against it (1 buffer, ");
-    }
-
-    @Test
-    void shouldRegisterAndUpdateFiles() throws Exception {
-        try (IoUring ring = IoUring.open(8)) {
-            ring.registerFilesSparse(4);
-            assertThat(ring.updateRegisteredFiles(1, 0, 1)).isEqualTo(2); // stdin, stdout into slots 1, 2
-            ring.unregisterFiles();
-            ring.registerFiles(0, -1);
-            ring.unregisterFiles();
-        }
     }
 
     @Test

@@ -1,6 +1,8 @@
 package atlas.uring;
 
 import atlas.posix.Downcalls;
+import atlas.posix.Errno;
+import atlas.posix.PosixException;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -8,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class SocketsTest {
     @Test
@@ -46,5 +49,20 @@ class SocketsTest {
             }
             Sockets.close(listener);
         }
+    }
+
+    @Test
+    void shouldNameTheCallAndItsTargetWhenConnectIsRefusedAndLeakNoSocket() throws Exception {
+        int listener = Sockets.listenTcp("127.0.0.1", 0, 16, false);
+        int port = Sockets.localPort(listener);
+        Sockets.close(listener); // nothing listens there now
+        long socketsBefore = FdCensus.sockets();
+        assertThatThrownBy(() -> Sockets.connectTcp("127.0.0.1", port))
+                .isInstanceOfSatisfying(PosixException.class, e -> {
+                    assertThat(e.errno()).isEqualTo(Errno.ECONNREFUSED);
+                    assertThat(e.getMessage())
+                            .isEqualTo("connect(127.0.0.1:" + port + "): Connection refused (ECONNREFUSED)");
+                });
+        assertThat(FdCensus.sockets()).isEqualTo(socketsBefore);
     }
 }
