@@ -298,25 +298,25 @@ final class ServeCommand implements Callable<Integer> {
                 + ":" + c.listenPort(), sources.origin("listen"));
         line(out, "cores", Integer.toString(c.cores()), sources.origin("cores"));
         line(out, "engine", c.engine().name().toLowerCase(Locale.ROOT), sources.origin("engine"));
-        line(out, "volume-size", size(c.volume().maxBytes()), sources.origin("volume-size"));
+        line(out, "volume-size", SizeConverter.format(c.volume().maxBytes()), sources.origin("volume-size"));
         line(out, "no-demo", Boolean.toString(!c.seedDemo()), sources.origin("no-demo"));
-        line(out, "max-body", size(c.limits().maxBodyBytes()), sources.origin("max-body"));
-        line(out, "header-timeout", duration(c.headerTimeout()), sources.origin("header-timeout"));
-        line(out, "idle-timeout", duration(c.idleTimeout()), sources.origin("idle-timeout"));
-        line(out, "send-timeout", duration(c.sendStallTimeout()), sources.origin("send-timeout"));
+        line(out, "max-body", SizeConverter.format(c.limits().maxBodyBytes()), sources.origin("max-body"));
+        line(out, "header-timeout", DurationConverter.format(c.headerTimeout()), sources.origin("header-timeout"));
+        line(out, "idle-timeout", DurationConverter.format(c.idleTimeout()), sources.origin("idle-timeout"));
+        line(out, "send-timeout", DurationConverter.format(c.sendStallTimeout()), sources.origin("send-timeout"));
         line(out, "access-log", c.accessLog() == null ? "off" : c.accessLog().toString(),
                 sources.origin("access-log"));
-        line(out, "drain-delay", duration(c.drainDelay()), sources.origin("drain-delay"));
+        line(out, "drain-delay", DurationConverter.format(c.drainDelay()), sources.origin("drain-delay"));
         ConfigSources.Origin bufferOrigin = sources.origin("buffer-memory");
         if (bufferMemory == null) {
             bufferOrigin = new ConfigSources.Origin(bufferOrigin.where() + ": a quarter of "
                     + HumanUnits.bytes(physicalMemory()) + " of memory over " + c.cores()
                     + (c.cores() == 1 ? " core" : " cores") + ", within "
-                    + size(ServerConfig.MIN_DEFAULT_BUFFER_BYTES_PER_CORE)
-                    + "-" + size(ServerConfig.MAX_DEFAULT_BUFFER_BYTES_PER_CORE), null);
+                    + SizeConverter.format(ServerConfig.MIN_DEFAULT_BUFFER_BYTES_PER_CORE)
+                    + "-" + SizeConverter.format(ServerConfig.MAX_DEFAULT_BUFFER_BYTES_PER_CORE), null);
         }
-        line(out, "buffer-memory", size(c.bufferBytesPerCore()), bufferOrigin);
-        line(out, "checkpoint-journal", size(c.volume().checkpointJournalBytes()), sources.origin("checkpoint-journal"));
+        line(out, "buffer-memory", SizeConverter.format(c.bufferBytesPerCore()), bufferOrigin);
+        line(out, "checkpoint-journal", SizeConverter.format(c.volume().checkpointJournalBytes()), sources.origin("checkpoint-journal"));
         ServerConfig.Tls tls = c.tls();
         if (tls == null) {
             line(out, "# tls-listen", "off", sources.origin("tls-listen"));
@@ -327,7 +327,7 @@ final class ServeCommand implements Callable<Integer> {
                     : tls.certificateChain().toString(), sources.origin("cert"));
             line(out, tls.selfSigned() ? "# key" : "key", tls.selfSigned() ? "self-signed"
                     : tls.privateKey().toString(), sources.origin("key"));
-            line(out, "handshake-timeout", duration(tls.handshakeTimeout()), sources.origin("handshake-timeout"));
+            line(out, "handshake-timeout", DurationConverter.format(tls.handshakeTimeout()), sources.origin("handshake-timeout"));
         }
         List<RetentionRule> rules = retentionRules();
         // No rules is written as a comment: an empty value would not be a valid config line.
@@ -339,36 +339,5 @@ final class ServeCommand implements Callable<Integer> {
     private static void line(PrintWriter out, String key, String value, ConfigSources.Origin origin) {
         String kv = key + " = " + value;
         out.println(kv + " ".repeat(Math.max(1, 40 - kv.length())) + "# " + origin.where());
-    }
-
-    /** The largest exact binary unit: 64g, 4g, 1536m, 12345. */
-    static String size(long bytes) {
-        String[] units = {"t", "g", "m", "k"};
-        int[] shifts = {40, 30, 20, 10};
-        for (int i = 0; i < units.length; i++) {
-            long unit = 1L << shifts[i];
-            if (bytes >= unit && bytes % unit == 0) {
-                return (bytes / unit) + units[i];
-            }
-        }
-        return Long.toString(bytes);
-    }
-
-    /** The largest exact unit: 2m, 75s, 500ms, 0s. */
-    static String duration(Duration d) {
-        long ms = d.toMillis();
-        if (ms == 0) {
-            return "0s";
-        }
-        if (ms % 3_600_000 == 0) {
-            return ms / 3_600_000 + "h";
-        }
-        if (ms % 60_000 == 0) {
-            return ms / 60_000 + "m";
-        }
-        if (ms % 1000 == 0) {
-            return ms / 1000 + "s";
-        }
-        return ms + "ms";
     }
 }
