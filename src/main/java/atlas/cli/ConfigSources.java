@@ -84,6 +84,14 @@ final class ConfigSources {
         }
     }
 
+    /**
+     * Marks {@code key}'s value as a default computed at start-up and says {@code how}, for {@code --print-config}:
+     * {@code # default: a quarter of 23.5 GiB of memory over 2 cores, within 16m-256m}.
+     */
+    void derived(String key, String how) {
+        origins.put(key, new Origin(Origin.DEFAULT.where() + ": " + how, null));
+    }
+
     Origin origin(String key) {
         return origins.getOrDefault(key, Origin.DEFAULT);
     }

@@ -19,6 +19,24 @@ final class DurationConverter implements ITypeConverter<Duration> {
         return parse(value);
     }
 
+    /** The inverse of {@link #parse} to the millisecond: the largest exact unit, so 2m, 75s, 500ms, 0s. */
+    static String format(Duration d) {
+        long ms = d.toMillis();
+        if (ms == 0) {
+            return "0s";
+        }
+        if (ms % 3_600_000 == 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms % 60_000 == 0) {
+            return ms / 60_000 + "m";
+        }
+        if (ms % 1000 == 0) {
+            return ms / 1000 + "s";
+        }
+        return ms + "ms";
+    }
+
     static Duration parse(String value) {
         String v = value.trim().toLowerCase(Locale.ROOT);
         int digits = 0;

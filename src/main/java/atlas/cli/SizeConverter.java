@@ -18,6 +18,19 @@ final class SizeConverter implements ITypeConverter<Long> {
         return parse(value);
     }
 
+    /** The inverse of {@link #parse}: the largest exact binary unit, so 64g, 4g, 1536m, 12345. */
+    static String format(long bytes) {
+        String[] units = {"t", "g", "m", "k"};
+        int[] shifts = {40, 30, 20, 10};
+        for (int i = 0; i < units.length; i++) {
+            long unit = 1L << shifts[i];
+            if (bytes >= unit && bytes % unit == 0) {
+                return (bytes / unit) + units[i];
+            }
+        }
+        return Long.toString(bytes);
+    }
+
     static long parse(String value) {
         String v = value.trim().toLowerCase(Locale.ROOT);
         int digits = 0;

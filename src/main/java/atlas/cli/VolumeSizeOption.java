@@ -12,7 +12,7 @@ import java.util.List;
 /** {@code --volume-size SIZE}: the largest the data file may grow to (used when the volume is created or grows). */
 final class VolumeSizeOption {
     /** Below this a volume cannot hold even the demo; someone typing "64" meant something else. */
-    private static final long MIN_BYTES = 1L << 20;
+    static final long MIN_BYTES = 1L << 20;
 
     @Spec(Spec.Target.MIXEE)
     CommandSpec mixee;
@@ -29,7 +29,12 @@ final class VolumeSizeOption {
             throw new ParameterException(mixee.commandLine(), "invalid value for --volume-size: '"
                     + typed.getLast() + "' (must be at least 1m)");
         }
-        return new VolumeConfig(dir, Math.min(VolumeConfig.DEFAULT_INITIAL_BYTES, max),
-                Math.min(VolumeConfig.DEFAULT_GROW_STEP_BYTES, max), max);
+        return config(dir, max);
+    }
+
+    /** A volume in {@code dir} of at most {@code maxBytes}; initial size and growth step never exceed it. */
+    static VolumeConfig config(Path dir, long maxBytes) {
+        return new VolumeConfig(dir, Math.min(VolumeConfig.DEFAULT_INITIAL_BYTES, maxBytes),
+                Math.min(VolumeConfig.DEFAULT_GROW_STEP_BYTES, maxBytes), maxBytes);
     }
 }

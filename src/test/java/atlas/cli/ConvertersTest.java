@@ -30,6 +30,29 @@ class ConvertersTest {
     }
 
     @Test
+    void shouldFormatSizesInTheLargestExactUnitSoTheyParseBack() {
+        assertThat(SizeConverter.format(64L << 30)).isEqualTo("64g");
+        assertThat(SizeConverter.format(1536L << 20)).isEqualTo("1536m");
+        assertThat(SizeConverter.format(12345)).isEqualTo("12345");
+        assertThat(SizeConverter.format(0)).isEqualTo("0");
+        for (long n : new long[] {0, 1, 1023, 1024, 4L << 30, 3L << 40, (1L << 40) + 1}) {
+            assertThat(SizeConverter.parse(SizeConverter.format(n))).as("%d", n).isEqualTo(n);
+        }
+    }
+
+    @Test
+    void shouldFormatDurationsInTheLargestExactUnitSoTheyParseBack() {
+        assertThat(DurationConverter.format(Duration.ZERO)).isEqualTo("0s");
+        assertThat(DurationConverter.format(Duration.ofSeconds(75))).isEqualTo("75s");
+        assertThat(DurationConverter.format(Duration.ofMinutes(2))).isEqualTo("2m");
+        assertThat(DurationConverter.format(Duration.ofMillis(1500))).isEqualTo("1500ms");
+        for (Duration d : new Duration[] {Duration.ZERO, Duration.ofMillis(1), Duration.ofHours(3),
+                Duration.ofSeconds(90)}) {
+            assertThat(DurationConverter.parse(DurationConverter.format(d))).as("%s", d).isEqualTo(d);
+        }
+    }
+
+    @Test
     void shouldParseDurationsWithMandatoryUnit() {
         assertThat(DurationConverter.parse("500ms")).isEqualTo(Duration.ofMillis(500));
         assertThat(DurationConverter.parse("10s")).isEqualTo(Duration.ofSeconds(10));

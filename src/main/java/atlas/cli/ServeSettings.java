@@ -1,0 +1,174 @@
+package atlas.cli;
+
+import atlas.http.HttpLimits;
+import atlas.server.RetentionRule;
+import atlas.server.ServerConfig;
+import atlas.server.ServerConfig.EngineKind;
+import atlas.store.VolumeConfig;
+import picocli.CommandLine.IModelTransformer;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.TypeConversionException;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import static atlas.cli.ServeSetting.derived;
+import static atlas.cli.ServeSetting.fixed;
+import static atlas.cli.ServeSetting.off;
+
+/**
+ * The settings of {@code atlas serve}, each declared once. {@link #ALL}'s order is that of {@code --help},
+ * {@code --print-config} and the config file's list of known keys. Every one may come from a flag, an
+ * {@code ATLAS_*} variable or the config file ({@link ConfigSources}); {@code --data} and {@code --config} are not
+ * here because they say where the file is.
+ */
+final class ServeSettings {
+    /** DURATION never parses negative, so this refuses zero. */
+    private static final ServeSetting.Check<Duration> POSITIVE =
+            new ServeSetting.Check<>(d -> !d.isZero(), "must be greater than zero");
+
+    // Loopback: ingest (PUT, DELETE) has no authentication yet, so serving beyond the host must be asked for.
+    static final ServeSetting<ListenAddress> LISTEN = ServeSetting.address("listen",
+            fixed(new ListenAddress("127.0.0.1", 8080)),
+            "Address to listen on; port 0 picks a free one; IPv6 as [::1]:8080");
+    static final ServeSetting<Integer> CORES = ServeSetting.of("cores", "N", Integer.class, null,
+            n -> Integer.toString(n), derived("all available processors"),
+            "Event loops, one pinned thread each");
+    static final ServeSetting<EngineKind> ENGINE = ServeSetting.of("engine", "auto|uring|nio", EngineKind.class,
+            new EngineConverter(), e -> e.name().toLowerCase(Locale.ROOT), fixed(EngineKind.AUTO),
+            "Dataplane: io_uring, Java NIO, or auto (io_uring when usable)");
+    static final ServeSetting<Long> VOLUME_SIZE = ServeSetting.size("volume-size",
+            fixed(VolumeConfig.DEFAULT_MAX_BYTES),
+            "Largest size the volume's data file may grow to, like 64g")
+            .check(atLeast(VolumeSizeOption.MIN_BYTES));
+    static final ServeSetting<Boolean> NO_DEMO = ServeSetting.flag("no-demo",
+            "Do not seed the demo HLS stream into an empty volume");
+    static final ServeSetting<Long> MAX_BODY = ServeSetting.size("max-body",
+            fixed(HttpLimits.DEFAULTS.maxBodyBytes()),
+            "Largest request body (PUT) accepted; larger gets 413");
+    static final ServeSetting<Duration> HEADER_TIMEOUT = ServeSetting.duration("header-timeout",
+            fixed(ServerConfig.DEFAULT_HEADER_TIMEOUT),
+            "A request head must be complete this long after its first byte, else 408")
+            .check(POSITIVE);
+    static final ServeSetting<Duration> IDLE_TIMEOUT = ServeSetting.duration("idle-timeout",
+            fixed(ServerConfig.DEFAULT_IDLE_TIMEOUT),
+            "Close a keep-alive connection idle this long")
+            .check(POSITIVE);
+    static final ServeSetting<Duration> SEND_TIMEOUT = ServeSetting.duration("send-timeout",
+            fixed(ServerConfig.DEFAULT_SEND_STALL_TIMEOUT),
+            "Drop a client that accepts no response bytes for this long")
+            .check(POSITIVE);
+    static final ServeSetting<String> ACCESS_LOG = ServeSetting.of("access-log", "FILE|off", String.class,
+            new AccessLogConverter(), s -> s, derived("DATA/" + AccessLogConverter.FILE_NAME),
+            "Access log (combined format plus bytes, range, duration, engine, TLS); reopened on SIGUSR1 or when "
+                    + "moved; 'off' disables it");
+    static final ServeSetting<Duration> DRAIN_DELAY = ServeSetting.duration("drain-delay",
+            fixed(Duration.ZERO),
+            "On SIGTERM, answer health checks with 503 for this long while still serving, then stop accepting "
+                    + "and drain");
+    static final ServeSetting<Long> BUFFER_MEMORY = ServeSetting.size("buffer-memory",
+            derived("a quarter of the memory, or of the container's limit, over the cores, within "
+                    + SizeConverter.format(ServerConfig.MIN_DEFAULT_BUFFER_BYTES_PER_CORE) + "-"
+                    + SizeConverter.format(ServerConfig.MAX_DEFAULT_BUFFER_BYTES_PER_CORE)),
+            "Cap of the aligned I/O buffers (256 KiB each) per core: at most this much object data is in memory "
+                    + "per core, whatever the clients do; more connections wait for a buffer or get 503. Buffers are "
+                    + "allocated as the load needs them")
+            .check(between(1L << 20, 64L << 30));
+    static final ServeSetting<Long> CHECKPOINT_JOURNAL = ServeSetting.size("checkpoint-journal",
+            fixed(VolumeConfig.DEFAULT_CHECKPOINT_JOURNAL_BYTES),
+            "Checkpoint the index while serving once the journal files exceed this (and twice the last "
+                    + "checkpoint), then delete the journal files it covers: bounds their disk space and the replay "
+                    + "at restart")
+            .check(between(64L << 10, 1L << 40));
+    static final ServeSetting<ListenAddress> TLS_LISTEN = ServeSetting.address("tls-listen",
+            off("no HTTPS", "off"),
+            "Also serve HTTPS (TLS 1.3 and 1.2, ALPN http/1.1) on this address; without --cert and --key a "
+                    + "self-signed certificate for localhost is made and kept in the data directory");
+    static final ServeSetting<Path> CERT = ServeSetting.file("cert", off(null, "self-signed"),
+            "PEM certificate chain for HTTPS, leaf first; reloaded on SIGHUP or when the file changes")
+            .onlyWith(TLS_LISTEN);
+    static final ServeSetting<Path> PRIVATE_KEY = ServeSetting.file("key", off(null, "self-signed"),
+            "PEM private key of the --cert leaf (PKCS#8, EC or RSA; not encrypted)")
+            .onlyWith(TLS_LISTEN);
+    static final ServeSetting<Duration> HANDSHAKE_TIMEOUT = ServeSetting.duration("handshake-timeout",
+            fixed(ServerConfig.DEFAULT_HANDSHAKE_TIMEOUT),
+            "Drop a TLS handshake not finished in this long")
+            .check(POSITIVE)
+            .onlyWith(TLS_LISTEN);
+    static final ServeSetting<List<String>> RETAIN = ServeSetting.list("retain", "PREFIX=DURATION",
+            specs -> String.join(", ", retentionRules(specs).stream().map(RetentionRule::toString).toList()),
+            off("keep all", "none"),
+            "Delete objects under PREFIX whose mtime is older than DURATION, playlists (.m3u8, .mpd) excepted, "
+                    + "e.g. live/=10m; repeatable (config file: comma-separated)");
+
+    static final List<ServeSetting<?>> ALL = List.of(LISTEN, CORES, ENGINE, VOLUME_SIZE, NO_DEMO, MAX_BODY,
+            HEADER_TIMEOUT, IDLE_TIMEOUT, SEND_TIMEOUT, ACCESS_LOG, DRAIN_DELAY, BUFFER_MEMORY, CHECKPOINT_JOURNAL,
+            TLS_LISTEN, CERT, PRIVATE_KEY, HANDSHAKE_TIMEOUT, RETAIN);
+    /** The config file's keys, the long flag names without {@code --}. */
+    static final List<String> KEYS = ALL.stream().map(ServeSetting::key).toList();
+
+    private ServeSettings() {
+    }
+
+    /**
+     * {@code --retain} values as rules, in order; throws {@link IllegalArgumentException} or
+     * {@link TypeConversionException} with the reason for the first malformed one.
+     */
+    static List<RetentionRule> retentionRules(List<String> specs) {
+        List<RetentionRule> rules = new ArrayList<>();
+        for (String spec : specs == null ? List.<String>of() : specs) {
+            rules.add(RetentionRule.parse(spec.strip(), DurationConverter::parse));
+        }
+        return rules;
+    }
+
+    // The bounds are written as SIZE values are, so the refusal reads like what the user typed.
+    private static ServeSetting.Check<Long> atLeast(long min) {
+        return new ServeSetting.Check<>(n -> n >= min, "must be at least " + SizeConverter.format(min));
+    }
+
+    private static ServeSetting.Check<Long> between(long min, long max) {
+        return new ServeSetting.Check<>(n -> n >= min && n <= max,
+                "must be between " + SizeConverter.format(min) + " and " + SizeConverter.format(max));
+    }
+
+    /**
+     * Adds {@link #ALL} to the command as options, after the command's own and before {@code -h}, {@code -V} and
+     * {@code --verbose}: picocli lists options in the order they were added, and those three are added before any
+     * transformer runs.
+     */
+    static final class Options implements IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            List<OptionSpec> last = spec.options().stream()
+                    .filter(o -> o.usageHelp() || o.versionHelp() || o.inherited()).toList();
+            last.forEach(spec::remove);
+            ALL.forEach(s -> spec.addOption(s.option()));
+            last.forEach(spec::addOption);
+            return spec;
+        }
+    }
+
+    /**
+     * {@code FILE|off}, converted to {@code off} or the file's absolute path, the file the server opens whatever its
+     * working directory.
+     */
+    static final class AccessLogConverter implements ITypeConverter<String> {
+        static final String FILE_NAME = "access.log";
+        static final String OFF = "off";
+
+        @Override
+        public String convert(String value) {
+            String v = value.strip();
+            if (v.isEmpty()) {
+                throw new TypeConversionException("expected a file or 'off'");
+            }
+            return v.equalsIgnoreCase(OFF) ? OFF : Path.of(v).toAbsolutePath().toString();
+        }
+    }
+}

@@ -1,0 +1,173 @@
+package atlas.cli;
+
+import atlas.server.ServerConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The default {@code --help} shows, the one {@code --print-config} prints and the one the server gets are one and the
+ * same, for every setting; and the README's flag table says what {@code --help} says.
+ */
+class ServeSettingsTest {
+    private static final Pattern HELP_DEFAULT = Pattern.compile("\\(default: (.+)\\)\\.$");
+
+    /** Where each fixed default ends up in the configuration the server is given. */
+    private static final Map<String, Function<ServerConfig, Object>> IN_SERVER_CONFIG = Map.of(
+            "listen", c -> new ListenAddress(c.listenHost(), c.listenPort()),
+            "engine", ServerConfig::engine,
+            "volume-size", c -> c.volume().maxBytes(),
+            "max-body", c -> c.limits().maxBodyBytes(),
+            "header-timeout", ServerConfig::headerTimeout,
+            "idle-timeout", ServerConfig::idleTimeout,
+            "send-timeout", ServerConfig::sendStallTimeout,
+            "drain-delay", ServerConfig::drainDelay,
+            "checkpoint-journal", c -> c.volume().checkpointJournalBytes(),
+            "handshake-timeout", c -> c.tls().handshakeTimeout());
+
+    private static ServeCommand serve(String... args) {
+        CommandLine.ParseResult parsed = AtlasCommand.commandLine().parseArgs(args);
+        ServeCommand serve = (ServeCommand) parsed.subcommand().commandSpec().userObject();
+        serve.environment = Map.of();
+        return serve;
+    }
+
+    private static CommandSpec serveSpec() {
+        return AtlasCommand.commandLine().getSubcommands().get("serve").getCommandSpec();
+    }
+
+    /** What the help says after "(default: ", or null when it names no default. */
+    private static String helpDefault(OptionSpec option) {
+        Matcher m = HELP_DEFAULT.matcher(String.join(" ", option.description()));
+        return m.find() ? m.group(1) : null;
+    }
+
+    @Test
+    void shouldGiveTheServerTheDefaultTheHelpShows(@TempDir Path dir) throws Exception {
+        CommandSpec spec = serveSpec();
+        // TLS on, so that the handshake timeout is in the configuration too; the rest is left to the defaults.
+        ServerConfig c = serve("serve", "--data", dir.toString(), "--tls-listen", "127.0.0.1:0").config();
+        for (Map.Entry<String, Function<ServerConfig, Object>> e : IN_SERVER_CONFIG.entrySet()) {
+            OptionSpec option = spec.findOption("--" + e.getKey());
+            String shown = helpDefault(option);
+            assertThat(shown).as(e.getKey()).isNotNull();
+            assertThat(option.converters()[0].convert(shown)).as("--%s: help says %s", e.getKey(), shown)
+                    .isEqualTo(e.getValue().apply(c));
+        }
+    }
+
+    @Test
+    void shouldPrintTheDefaultTheHelpShowsForEverySettingWithOne(@TempDir Path dir) {
+        ServeCommand serve = serve("serve", "--data", dir.toString(), "--tls-listen", "127.0.0.1:0");
+        ServerConfig c = serve.config();
+        StringWriter out = new StringWriter();
+        serve.printConfig(c, new PrintWriter(out));
+        Map<String, String> printed = new LinkedHashMap<>();
+        for (String line : out.toString().split("\n")) {
+            Matcher m = Pattern.compile("^(#? ?[a-z-]+) = (.*?) +# (.*)$").matcher(line);
+            if (m.matches()) {
+                printed.put(m.group(1), m.group(2));
+            }
+        }
+        CommandSpec spec = serveSpec();
+        int fixed = 0;
+        for (ServeSetting<?> s : ServeSettings.ALL) {
+            String shown = helpDefault(spec.findOption("--" + s.key()));
+            if (s.fallback() instanceof ServeSetting.Default.Fixed<?> && shown != null) {
+                assertThat(printed.get(s.key())).as(s.key()).isEqualTo(shown);
+                fixed++;
+            }
+        }
+        assertThat(fixed).as("settings with a fixed default").isEqualTo(IN_SERVER_CONFIG.size());
+        assertThat(printed).containsEntry("tls-listen", "127.0.0.1:0").containsEntry("# cert", "self-signed")
+                .containsEntry("# retain", "none").containsEntry("no-demo", "false")
+                .containsEntry("cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
+        assertThat(out.toString()).containsPattern("(?m)^idle-timeout = 75s +# default$")
+                .containsPattern("(?m)^listen = 127\\.0\\.0\\.1:8080 +# default$")
+                .containsPattern("(?m)^cores = \\d+ +# default$");
+    }
+
+    @Test
+    void shouldRenderTheDefaultsInTheUsageHelp() {
+        StringWriter out = new StringWriter();
+        CommandLine cmd = AtlasCommand.commandLine();
+        cmd.setOut(new PrintWriter(out, true));
+        assertThat(cmd.execute("serve", "--help")).isZero();
+        String help = out.toString().replaceAll("\\s+", " ");
+        assertThat(help).contains("--idle-timeout=DURATION Close a keep-alive connection idle this long "
+                        + "(default: 75s).")
+                .contains("--listen=HOST:PORT Address to listen on; port 0 picks a free one; IPv6 as [::1]:8080 "
+                        + "(default: 127.0.0.1:8080).")
+                .contains("(default: a quarter of the memory, or of the container's limit, over the cores, within "
+                        + "16m-256m).")
+                .contains("--no-demo Do not seed the demo HLS stream into an empty volume. ");
+    }
+
+    @Test
+    void shouldAcceptEveryFixedDefaultAndListTheSettingsBeforeTheStandardOptions() {
+        for (ServeSetting<?> s : ServeSettings.ALL) {
+            assertThat(acceptsItsDefault(s)).as(s.key()).isTrue();
+        }
+        List<String> names = serveSpec().options().stream().map(OptionSpec::longestName).toList();
+        List<String> expected = new ArrayList<>(List.of("--data", "--config", "--print-config"));
+        ServeSettings.KEYS.forEach(k -> expected.add("--" + k));
+        expected.addAll(List.of("--help", "--version", "--verbose"));
+        assertThat(names).containsExactlyElementsOf(expected);
+    }
+
+    private static <T> boolean acceptsItsDefault(ServeSetting<T> s) {
+        return !(s.fallback() instanceof ServeSetting.Default.Fixed<T> f) || s.accepts(f.value());
+    }
+
+    /**
+     * The README's {@code atlas serve} table has a row per setting, in the order {@code --help} lists them, and
+     * each fixed default is the one {@code --help} shows.
+     */
+    @Test
+    void shouldKeepTheReadmeFlagTableInStepWithTheHelp() throws Exception {
+        String readme = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
+        int start = readme.indexOf("### `atlas serve`");
+        assertThat(start).isNotNegative();
+        List<String> rows = readme.substring(start).lines().dropWhile(l -> !l.startsWith("| Flag"))
+                .takeWhile(l -> l.startsWith("|")).skip(2).toList();
+        CommandSpec spec = serveSpec();
+        int previous = -1;
+        for (ServeSetting<?> s : ServeSettings.ALL) {
+            int row = rowOf(rows, s.key());
+            assertThat(row).as("README row for --%s", s.key()).isNotNegative().isGreaterThanOrEqualTo(previous);
+            previous = row;
+            String shown = helpDefault(spec.findOption("--" + s.key()));
+            if (s.fallback() instanceof ServeSetting.Default.Fixed<?> && shown != null) {
+                String defaultCell = rows.get(row).split(" \\| ")[1];
+                assertThat(defaultCell).as("README default of --%s", s.key()).isEqualTo("`" + shown + "`");
+            }
+        }
+    }
+
+    private static int rowOf(List<String> rows, String key) {
+        for (int i = 0; i < rows.size(); i++) {
+            if (rows.get(i).startsWith("| `--" + key + " ") || rows.get(i).startsWith("| `--" + key + "`")
+                    || rows.get(i).contains(", `--" + key + " ")) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}
