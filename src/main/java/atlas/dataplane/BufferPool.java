@@ -15,7 +15,9 @@ import java.util.ArrayDeque;
  * <p>
  * Memory is bounded: at most {@code maxBuffers} exist, allocated on first need. When all are out, callers queue
  * as {@link Waiter}s and get the next released buffer in arrival order, so a burst of clients slows down instead
- * of growing the heap. Because buffers come into being only when the load needs them, the cap can be generous:
+ * of growing the heap. A released buffer is granted to the first waiter at once but handed to it only when the
+ * loop calls {@link #deliverGranted} at its turn's end — never inside {@link #release}, so one connection's
+ * release cannot run (or be failed by) another connection's code. Because buffers come into being only when the load needs them, the cap can be generous:
  * an idle server holds none, and a server that once needed {@code n} holds {@code n} (they are never given back,
  * so a pinned, registered buffer stays valid).
  * <p>
@@ -24,7 +26,11 @@ import java.util.ArrayDeque;
 public final class BufferPool implements AutoCloseable {
     /** Someone who asked for a buffer when none was free. */
     public interface Waiter {
+        /** The buffer is the waiter's from this call on, even if the call throws. */
         void onBuffer(IoBuffer buffer);
+
+        /** {@link #onBuffer} threw: the waiter's own bug; it should fail its request (and give the buffer back). */
+        void onBufferFailed(RuntimeException failure);
     }
 
     /** Told of each buffer the first time it is handed out, before its owner sees it (the engine registers it). */
@@ -43,6 +49,10 @@ public final class BufferPool implements AutoCloseable {
     private final int maxBuffers;
     private final ArrayDeque<IoBuffer> free;
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+    /** Buffers granted to waiters by {@link #release}, in order, not handed over yet; parallel queues. */
+    private final ArrayDeque<Waiter> grantedTo = new ArrayDeque<>();
+    private final ArrayDeque<IoBuffer> granted = new ArrayDeque<>();
+    private long waiterFailures;
     private int allocated;
     private GrowthListener growthListener;
 
@@ -105,19 +115,71 @@ public final class BufferPool implements AutoCloseable {
         waiters.addLast(waiter);
     }
 
-    /** Withdraws a queued waiter (its connection closed while waiting). */
+    /**
+     * Withdraws a queued waiter (its connection closed or timed out while waiting). A buffer already granted to it
+     * and not delivered yet goes to the next waiter, or back to the free list.
+     */
     public void cancel(Waiter waiter) {
-        waiters.remove(waiter);
+        if (waiters.remove(waiter)) {
+            return;
+        }
+        int n = grantedTo.size();
+        for (int i = 0; i < n; i++) {
+            Waiter w = grantedTo.pollFirst();
+            IoBuffer b = granted.pollFirst();
+            if (w == waiter) {
+                release(b);
+                continue;
+            }
+            grantedTo.addLast(w);
+            granted.addLast(b);
+        }
     }
 
-    /** Returns {@code buffer}; a queued waiter gets it at once, else it becomes the next one handed out. */
+    /**
+     * Returns {@code buffer}; the first queued waiter is granted it (delivered by {@link #deliverGranted}), else it
+     * becomes the next one handed out.
+     */
     public void release(IoBuffer buffer) {
         Waiter w = waiters.pollFirst();
         if (w != null) {
-            w.onBuffer(buffer);
+            grantedTo.addLast(w);
+            granted.addLast(buffer);
         } else {
             free.addLast(buffer);
         }
+    }
+
+    /**
+     * Hands every granted buffer to its waiter, including those granted meanwhile by the waiters' own releases. A
+     * waiter that throws is its own connection's failure: counted and printed here, then told
+     * ({@link Waiter#onBufferFailed}) so it fails its request; the buffer stays with it (its close gives it back).
+     * The others still get theirs.
+     */
+    public void deliverGranted() {
+        while (!grantedTo.isEmpty()) {
+            Waiter w = grantedTo.pollFirst();
+            IoBuffer b = granted.pollFirst();
+            try {
+                w.onBuffer(b);
+            } catch (RuntimeException e) {
+                waiterFailures++;
+                if (waiterFailures <= 10) {
+                    System.err.println("atlas: a connection failed taking its I/O buffer: " + e);
+                    e.printStackTrace();
+                }
+                try {
+                    w.onBufferFailed(e);
+                } catch (RuntimeException again) {
+                    // Its clean-up failed too; nothing more to do for it here.
+                }
+            }
+        }
+    }
+
+    /** Granted buffers not delivered yet. */
+    public int granted() {
+        return granted.size();
     }
 
     public int bufferBytes() {
@@ -147,6 +209,7 @@ public final class BufferPool implements AutoCloseable {
         return offset >= 0 && offset < (long) allocated * bufferBytes ? (int) (offset / bufferBytes) : -1;
     }
 
+    /** Buffers lent out, granted ones included. */
     public int inUse() {
         return allocated - free.size();
     }

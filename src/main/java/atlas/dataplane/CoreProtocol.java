@@ -13,10 +13,10 @@ public interface CoreProtocol {
 
     /**
      * Called once per loop turn after all completions of the turn were delivered: IX's bounded batching point,
-     * where work batched during the turn (journal commits) is submitted to the core's {@link DiskIo}.
-     * {@code nowNs} is the loop's clock, read once per turn. Returns how much work it started.
+     * where work batched during the turn (journal commits) is submitted to the core's {@link DiskIo}. The loop does
+     * not wait for anything it starts here: its next turn submits it and reaps whatever completes first.
      */
-    int onTurnEnd(long nowNs);
+    void onTurnEnd();
 
     /** The core is stopping: no new connections will arrive. */
     void onShutdown();

@@ -35,7 +35,7 @@ public final class NioEngine implements Engine {
             for (int core = 0; core < settings.cores(); core++) {
                 BufferPool pool = new BufferPool(settings.ioBufferBytes(), 4096, settings.maxIoBuffersPerCore());
                 NioDiskIo disk = new NioDiskIo();
-                CoreContext ctx = new CoreContext(core, core % cpus, pool, disk);
+                CoreContext ctx = new CoreContext(core, core % cpus, pool, disk, new LoopClock(), new CoreInbox());
                 NioEventLoop loop = new NioEventLoop(ctx, listen, protocols.apply(ctx), disk,
                         settings.maxConnectionsPerCore());
                 for (int i = 0; i < listen.size(); i++) {

@@ -49,7 +49,8 @@ final class NioEventLoop implements Runnable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean shutdownRequested;
     private volatile long graceDeadlineNs;
-    private long nowNs;
+    private final LoopClock clock;
+    private final CoreInbox inbox;
     private long lastSweepNs;
     private long refusedConnections;
 
@@ -57,12 +58,15 @@ final class NioEventLoop implements Runnable {
                  int maxConnections) throws IOException {
         this.coreIndex = ctx.coreIndex();
         this.connections = new ConnectionTable<>(ctx.coreIndex());
+        this.clock = ctx.clock();
+        this.inbox = ctx.inbox();
         this.cpu = ctx.cpu();
         this.buffers = ctx.buffers();
         this.protocol = protocol;
         this.disk = disk;
         this.maxConnections = maxConnections;
         this.selector = Selector.open();
+        inbox.wakeWith(selector::wakeup);
         this.listeners = new ServerSocketChannel[listen.size()];
         try {
             for (int i = 0; i < listeners.length; i++) {
@@ -99,7 +103,7 @@ final class NioEventLoop implements Runnable {
     }
 
     long nowNs() {
-        return nowNs;
+        return clock.nowNs();
     }
 
     long refusedConnections() {
@@ -110,8 +114,8 @@ final class NioEventLoop implements Runnable {
     public void run() {
         Thread.currentThread().setName("atlas-core-" + coreIndex);
         CpuPinning.pinCurrentThread(cpu);
-        nowNs = System.nanoTime();
-        lastSweepNs = nowNs;
+        clock.tick();
+        lastSweepNs = clock.nowNs();
         boolean draining = false;
         try {
             while (true) {
@@ -119,21 +123,26 @@ final class NioEventLoop implements Runnable {
                     draining = true;
                     beginDrain();
                 }
-                if (draining && disk.inFlight() == 0 && (connections.isEmpty() || nowNs - graceDeadlineNs >= 0)) {
+                if (draining && disk.inFlight() == 0 && (connections.isEmpty() || clock.nowNs() - graceDeadlineNs >= 0)) {
                     break;
                 }
-                int selected = ready.isEmpty() && !disk.hasQueued() ? selector.select(100) : selector.selectNow();
-                nowNs = System.nanoTime();
+                int selected = ready.isEmpty() && !disk.hasQueued() && inbox.isEmpty()
+                        ? selector.select(100) : selector.selectNow();
+                clock.tick();
+                long nowNs = clock.nowNs();
                 if (selected > 0) {
                     handleSelected();
                 }
+                inbox.drain();
                 disk.performQueued();
                 performReady();
-                protocol.onTurnEnd(nowNs);
+                protocol.onTurnEnd();
                 if (nowNs - lastSweepNs >= SWEEP_INTERVAL_NS) {
                     lastSweepNs = nowNs;
                     connections.expireDeadlines(nowNs);
                 }
+                // Buffers released during the turn reach their waiters here, outside the releasing call.
+                buffers.deliverGranted();
             }
         } catch (IOException | RuntimeException e) {
             // A failure of the loop itself (not of one connection) stops this core loudly.

@@ -50,6 +50,8 @@ final class UringEventLoop implements Runnable, CompletionHandler {
     private static final int OP_CANCEL = 6;
     private static final int OP_SEND_ZC = 7;
     private static final int OP_SENDMSG = 9;
+    /** The inbox's eventfd became readable: something was posted to this core. */
+    private static final int OP_WAKE = 10;
 
     private final CoreContext context;
     /** One per {@link EngineSettings#listeners()} entry; an accept's user_data carries the index. */
@@ -68,7 +70,10 @@ final class UringEventLoop implements Runnable, CompletionHandler {
     private volatile long graceDeadlineNs;
     private boolean draining;
     private final boolean[] acceptArmed;
-    private long nowNs;
+    private final LoopClock clock;
+    private final CoreInbox inbox;
+    /** eventfd posters write to wake the ring's wait; -1 until the ring is up. */
+    private int wakeFd = -1;
     private long lastSweepNs;
     private volatile String startupNote = "";
     /** Scratch for getsockopt(TCP_INFO), reused by every connection of this loop: reading it allocates nothing. */
@@ -76,10 +81,14 @@ final class UringEventLoop implements Runnable, CompletionHandler {
     private final MemorySegment tcpInfo = scratch.allocate(Sockets.TCP_INFO_BYTES, 8);
     private final MemorySegment tcpInfoLength = scratch.allocate(ValueLayout.JAVA_INT);
     private final MemorySegment tcpInfoErrno = Downcalls.newCaptureArea(scratch);
+    private final MemorySegment wakeRead = scratch.allocate(8, 8);
+    private final MemorySegment wakeOne = scratch.allocate(ValueLayout.JAVA_LONG, 1L);
 
     UringEventLoop(CoreContext context, int[] listenFds, CoreProtocol protocol, UringDiskIo disk,
                    int maxConnections, EngineSettings.ZeroCopy sendZeroCopy) {
         this.connections = new ConnectionTable<>(context.coreIndex());
+        this.clock = context.clock();
+        this.inbox = context.inbox();
         this.sendZeroCopy = sendZeroCopy;
         this.context = context;
         this.listenFds = listenFds;
@@ -90,7 +99,7 @@ final class UringEventLoop implements Runnable, CompletionHandler {
     }
 
     long nowNs() {
-        return nowNs;
+        return clock.nowNs();
     }
 
     IoUring ring() {
@@ -121,31 +130,43 @@ final class UringEventLoop implements Runnable, CompletionHandler {
         }
         registerBuffers();
         disk.attach(this);
+        try {
+            wakeFd = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
+            inbox.wakeWith(this::wake);
+        } catch (PosixException e) {
+            // Without it a posted task waits for the next turn, at most one wait (100 ms) away.
+            System.err.println("atlas: core " + context.coreIndex() + ": no eventfd for its inbox: " + e.getMessage());
+        }
         started.complete(null);
-        nowNs = System.nanoTime();
-        lastSweepNs = nowNs;
+        clock.tick();
+        lastSweepNs = clock.nowNs();
         try {
             for (int i = 0; i < listenFds.length; i++) {
                 armAccept(i);
             }
+            armWake();
             while (true) {
                 if (shutdownRequested && !draining) {
                     beginDrain();
                 }
-                if (draining && disk.inFlight() == 0 && (connections.isEmpty() || nowNs - graceDeadlineNs >= 0)) {
+                if (draining && disk.inFlight() == 0 && (connections.isEmpty() || clock.nowNs() - graceDeadlineNs >= 0)) {
                     break;
                 }
                 int r = ring.submitAndWait(1, WAIT_NS);
-                nowNs = System.nanoTime();
+                clock.tick();
+                long nowNs = clock.nowNs();
                 if (r < 0 && r != -Errno.ETIME && r != -Errno.EAGAIN && r != -Errno.EBUSY) {
                     throw new IllegalStateException("io_uring_enter failed: " + r);
                 }
                 ring.forEachCompletion(this);
-                protocol.onTurnEnd(nowNs);
+                inbox.drain();
+                protocol.onTurnEnd();
                 if (nowNs - lastSweepNs >= SWEEP_INTERVAL_NS) {
                     lastSweepNs = nowNs;
                     connections.expireDeadlines(nowNs);
                 }
+                // Buffers released during the turn reach their waiters here, outside the releasing call.
+                context.buffers().deliverGranted();
             }
         } catch (IoUringException | RuntimeException e) {
             System.err.println("atlas: core " + context.coreIndex() + " stopped: " + e);
@@ -184,6 +205,22 @@ final class UringEventLoop implements Runnable, CompletionHandler {
 
     private static long userData(int op, UringConnection c) {
         return UserData.pack(op, c.id, c.generation);
+    }
+
+    /** Keeps a read of the inbox's eventfd on the ring, so a post ends the ring's wait at once. */
+    private void armWake() {
+        if (wakeFd >= 0 && !draining) {
+            ring.prepRead(sqe(), wakeFd, wakeRead.address(), 8, 0, UserData.pack(OP_WAKE, 0, 0));
+        }
+    }
+
+    /** Called by posting threads: one eventfd increment (a failure means the loop is gone: nothing to wake). */
+    private void wake() {
+        try {
+            Libc.write(wakeFd, wakeOne, 8);
+        } catch (PosixException e) {
+            // The loop closed its eventfd while stopping.
+        }
     }
 
     private void armAccept(int listener) {
@@ -273,6 +310,10 @@ final class UringEventLoop implements Runnable, CompletionHandler {
         }
         if (op == OP_CANCEL) {
             return; // the cancelled operations report themselves
+        }
+        if (op == OP_WAKE) {
+            armWake(); // the inbox is drained once this turn's completions are in
+            return;
         }
         if (op == OP_DISK) {
             disk.onCompletion(id, generation, res);
@@ -386,6 +427,10 @@ final class UringEventLoop implements Runnable, CompletionHandler {
             System.err.println("atlas: core " + context.coreIndex() + ": while closing: " + e.getMessage());
         }
         closeListeners();
+        inbox.wakeWith(() -> { });
+        if (wakeFd >= 0) {
+            closeQuietly(wakeFd);
+        }
         ring.close();
         if (connections.isEmpty() && disk.inFlight() == 0) {
             context.buffers().close();

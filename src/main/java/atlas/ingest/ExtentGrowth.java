@@ -6,6 +6,7 @@ import atlas.dataplane.IoBuffer;
 import atlas.store.Extent;
 import atlas.store.Volume;
 import atlas.store.VolumeFullException;
+import atlas.store.Volume.AllocationListener;
 
 /**
  * Moves a growing chunked upload to a larger extent when its reserve is exhausted. Objects are contiguous (one
@@ -21,7 +22,7 @@ import atlas.store.VolumeFullException;
  * {@link Listener#onGrown} hands it over. Abandoned mid-copy, it waits for the request in flight before releasing
  * both. Thread: the core's.
  */
-final class ExtentGrowth implements DiskCompletion, BufferPool.Waiter {
+final class ExtentGrowth implements DiskCompletion, BufferPool.Waiter, AllocationListener {
     /** The upload waiting for the bigger extent. */
     interface Listener {
         /** The first bytes are in {@code grown} now; {@code old} was released. */
@@ -45,6 +46,8 @@ final class ExtentGrowth implements DiskCompletion, BufferPool.Waiter {
     private boolean active;
     private boolean waitingForBuffer;
     private boolean requestInFlight;
+    /** Waiting for the volume's grower to find (or make) room for the new extent. */
+    private boolean allocating;
     private boolean abandoned;
 
     ExtentGrowth(UploadResources core, Listener listener) {
@@ -64,17 +67,43 @@ final class ExtentGrowth implements DiskCompletion, BufferPool.Waiter {
     /** Starts moving the first {@code writtenBytes} of {@code from} to a new extent of at least {@code neededBytes}. */
     void grow(Extent from, long writtenBytes, long neededBytes) {
         long capacity = Math.max(from.capacityBytes() * 2, neededBytes);
-        try {
-            to = core.volume().allocate(capacity);
-        } catch (VolumeFullException e) {
-            listener.onGrowthFailed(507, e.getMessage());
-            return;
-        }
         this.from = from;
         this.copyBytes = (writtenBytes + Volume.BLOCK_SIZE - 1) & -Volume.BLOCK_SIZE;
         this.done = 0;
         active = true;
         abandoned = false;
+        to = core.volume().tryAllocate(capacity);
+        if (to == null) {
+            allocating = true; // the data file must grow first: off the core, answered through its inbox
+            core.volume().allocateLater(capacity, core.inbox(), this);
+            return;
+        }
+        startCopy();
+    }
+
+    @Override
+    public void onAllocated(Extent extent) {
+        allocating = false;
+        to = extent;
+        if (abandoned) {
+            finish();
+            core.volume().release(to);
+            to = null;
+            return;
+        }
+        startCopy();
+    }
+
+    @Override
+    public void onVolumeFull(VolumeFullException e) {
+        allocating = false;
+        active = false;
+        if (!abandoned) {
+            listener.onGrowthFailed(507, e.getMessage());
+        }
+    }
+
+    private void startCopy() {
         IoBuffer b = core.buffers().acquire();
         if (b == null) {
             // Bounded by the upload's own deadline, like every other wait for a buffer.
@@ -90,6 +119,14 @@ final class ExtentGrowth implements DiskCompletion, BufferPool.Waiter {
         waitingForBuffer = false;
         buffer = b;
         next();
+    }
+
+    @Override
+    public void onBufferFailed(RuntimeException failure) {
+        finish();
+        core.volume().release(to);
+        to = null;
+        listener.onGrowthFailed(500, "moving the body to a larger extent failed: " + failure);
     }
 
     private void next() {
@@ -147,7 +184,7 @@ final class ExtentGrowth implements DiskCompletion, BufferPool.Waiter {
             core.buffers().cancel(this);
             waitingForBuffer = false;
         }
-        if (requestInFlight) {
+        if (requestInFlight || allocating) {
             abandoned = true;
             return;
         }

@@ -2,6 +2,7 @@ package atlas.ingest;
 
 import atlas.dataplane.DiskCompletion;
 import atlas.dataplane.DiskIo;
+import atlas.dataplane.LoopClock;
 import atlas.store.Extent;
 import atlas.store.Journal;
 import atlas.store.ObjectKey;
@@ -47,6 +48,7 @@ public final class GroupCommit {
     /** The data file's descriptor without O_DSYNC, whose writes (inline bodies' extents) a data sync makes durable. */
     private final int dataSyncFd;
     private final IngestMetrics metrics;
+    private final LoopClock clock;
     /** Waiters whose entry is staged in the journal's open group, with their body handle (null: none in flight). */
     private ArrayList<CommitWaiter> staged = new ArrayList<>();
     private ArrayList<Journal.PendingPut> stagedBodies = new ArrayList<>();
@@ -59,14 +61,13 @@ public final class GroupCommit {
     private long dataSyncEpoch;
     private long dataSyncStartNs;
     private long journalWriteStartNs;
-    /** The loop's clock at the last turn end: when writes submitted since count as started. */
-    private long nowNs;
     /** Outcome of the flushing group's journal write (valid once it reported). */
     private boolean journalDurable;
     private String journalFailure;
 
-    public GroupCommit(Journal journal, int dataSyncFd, DiskIo disk, IngestMetrics metrics) {
+    public GroupCommit(Journal journal, int dataSyncFd, DiskIo disk, IngestMetrics metrics, LoopClock clock) {
         this.journal = journal;
+        this.clock = clock;
         this.dataSyncFd = dataSyncFd;
         this.disk = disk;
         this.metrics = metrics;
@@ -137,8 +138,7 @@ public final class GroupCommit {
      * completes (pipelined group commit: one group in flight per core, the next filling meanwhile). Returns the
      * requests it started committing.
      */
-    public int onTurnEnd(long nowNs) {
-        this.nowNs = nowNs;
+    public int onTurnEnd() {
         maybeSyncData();
         int started = 0;
         // Loops only when the journal could not even be written (beginFlush failed): that group is answered now.
@@ -179,7 +179,7 @@ public final class GroupCommit {
                 journalDurable = journal.writeThroughMapping();
                 journalFailure = journalDurable ? null : "write-back of the journal mapping failed";
             } else {
-                journalWriteStartNs = nowNs;
+                journalWriteStartNs = clock.nowNs();
                 disk.writeDurable(journal.fd(), group, 0, (int) group.byteSize(), journal.flushOffset(),
                         journalWritten, 0);
             }
@@ -211,19 +211,19 @@ public final class GroupCommit {
     private void maybeSyncData() {
         int waiting = journal.inlineAwaitingSync();
         if (dataSyncInFlight || waiting == 0 || (waiting < DATA_SYNC_BATCH
-                && nowNs - journal.inlineAwaitingSyncSinceNs() < DATA_SYNC_MAX_AGE_NS)) {
+                && clock.nowNs() - journal.inlineAwaitingSyncSinceNs() < DATA_SYNC_MAX_AGE_NS)) {
             return;
         }
         dataSyncInFlight = true;
         dataSyncEpoch = journal.beginDataSync();
         metrics.dataSyncStarted();
-        dataSyncStartNs = nowNs;
+        dataSyncStartNs = clock.nowNs();
         disk.syncData(dataSyncFd, dataSynced, 0);
     }
 
     private void onDataSynced(int result) {
         dataSyncInFlight = false;
-        metrics.diskWritten(IngestMetrics.DiskWrite.DATA_SYNC, System.nanoTime() - dataSyncStartNs);
+        metrics.diskWritten(IngestMetrics.DiskWrite.DATA_SYNC, clock.nowNs() - dataSyncStartNs);
         if (result < 0) {
             // Nothing is lost (the entries hold the bodies), but the disk is failing: say so, count it.
             metrics.diskError();
@@ -233,7 +233,7 @@ public final class GroupCommit {
     }
 
     private void onJournalWritten(int result) {
-        metrics.diskWritten(IngestMetrics.DiskWrite.JOURNAL, System.nanoTime() - journalWriteStartNs);
+        metrics.diskWritten(IngestMetrics.DiskWrite.JOURNAL, clock.nowNs() - journalWriteStartNs);
         journalDurable = result >= 0;
         journalFailure = journalDurable ? null : "errno " + -result;
         journal.journalWritten(journalDurable);

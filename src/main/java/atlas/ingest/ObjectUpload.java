@@ -14,6 +14,7 @@ import atlas.store.Extent;
 import atlas.store.Journal;
 import atlas.store.ObjectKey;
 import atlas.store.ObjectRecord;
+import atlas.store.Volume;
 import atlas.store.VolumeFullException;
 
 import java.nio.ByteBuffer;
@@ -55,7 +56,7 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
     private static final int BLOCK = 4096;
 
     /** Where the upload is; IDLE between requests. */
-    enum Phase { IDLE, CONTINUE, WAIT_BUFFER, RECEIVE, GROW, WRITE, AWAIT_COMMIT, DELETE }
+    enum Phase { IDLE, ALLOCATE, CONTINUE, WAIT_BUFFER, RECEIVE, GROW, WRITE, AWAIT_COMMIT, DELETE }
 
     private final UploadExchange exchange;
     private final UploadResources core;
@@ -71,6 +72,26 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
     private String lastDeclaredType;
     private boolean existed;
     private boolean isChunked;
+    private boolean expectsContinue;
+    /** Answers an allocation that had to wait for the data file to grow (on the core's thread, via its inbox). */
+    private final Volume.AllocationListener allocated = new Volume.AllocationListener() {
+        @Override
+        public void onAllocated(Extent e) {
+            if (abandoned) {
+                core.volume().release(e);
+                return;
+            }
+            extent = e;
+            receiveBody();
+        }
+
+        @Override
+        public void onVolumeFull(VolumeFullException e) {
+            if (!abandoned) {
+                answerFailure(507, e.getMessage());
+            }
+        }
+    };
     private long declaredLength;
     private Extent extent;
     private IoBuffer io;
@@ -119,21 +140,28 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
         declaredLength = head.contentLength();
         name = key;
         contentType = contentTypeFor(name.toString(), head);
-        long maxBody = core.maxBodyBytes();
-        try {
-            extent = core.volume().allocate(isChunked ? Math.min(CHUNKED_RESERVE_BYTES, maxBody)
-                    : Math.max(declaredLength, 1));
-        } catch (VolumeFullException e) {
-            answerFailure(507, e.getMessage());
-            return;
-        }
+        expectsContinue = head.expectsContinue();
         crc.reset();
         chunked.reset();
         writeStartNs = 0;
         fill = 0;
         written = 0;
         bodyComplete = false;
-        if (head.expectsContinue()) {
+        long size = isChunked ? Math.min(CHUNKED_RESERVE_BYTES, core.maxBodyBytes()) : Math.max(declaredLength, 1);
+        extent = core.volume().tryAllocate(size);
+        if (extent == null) {
+            // No free extent that big: the data file must grow first, which waits on the disk. The volume's grower
+            // does that and answers through this core's inbox; the core goes on serving meanwhile.
+            phase = Phase.ALLOCATE;
+            core.volume().allocateLater(size, core.inbox(), allocated);
+            return;
+        }
+        receiveBody();
+    }
+
+    /** The extent is ours: ask for the body (100 Continue) or take it. */
+    private void receiveBody() {
+        if (expectsContinue) {
             // curl and others wait for this before sending a large body (RFC 9110 §10.1.1).
             phase = Phase.CONTINUE;
             exchange.sendContinue();
@@ -195,6 +223,12 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
         io = buffer;
         phase = Phase.RECEIVE;
         takeBuffered(); // body bytes that arrived with the head are already in the receive buffer
+    }
+
+    @Override
+    public void onBufferFailed(RuntimeException failure) {
+        abandon();
+        exchange.close();
     }
 
     /** Moves body bytes already in the receive buffer into the I/O buffer, then continues the pump. */
@@ -339,7 +373,7 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
         if (isChunked) {
             extent = core.volume().trim(extent, Math.max(written, 1));
         }
-        long mtimeMillis = System.currentTimeMillis();
+        long mtimeMillis = core.clock().epochMillis();
         if (inline) {
             staged = core.commit().stagePutInline(this, pending, name, extent, io.segment(), IoBuffer.HEADROOM,
                     bodyInBuffer, contentType, (int) crc.getValue(), mtimeMillis);
@@ -392,7 +426,7 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
         }
         // The body is durable already: stage its entry; the extent now belongs to the journal.
         staged = core.commit().stagePut(this, name, extent, written, contentType, (int) crc.getValue(),
-                System.currentTimeMillis());
+                core.clock().epochMillis());
         extent = null;
         phase = Phase.AWAIT_COMMIT;
     }

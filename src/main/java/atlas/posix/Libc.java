@@ -50,6 +50,8 @@ public final class Libc {
 
     // --- fallocate(2) modes, linux/falloc.h ---
     /** 0: allocate and extend the file size when the range passes the end. */
+    public static final int EFD_CLOEXEC = 02000000;
+    public static final int EFD_NONBLOCK = 04000;
     public static final int FALLOC_DEFAULT = 0;
     public static final int FALLOC_FL_KEEP_SIZE = 0x01;
 
@@ -74,6 +76,8 @@ public final class Libc {
     private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(INT, INT));
     private static final MethodHandle PREAD = bind("pread", FunctionDescriptor.of(LONG, INT, PTR, LONG, LONG));
     private static final MethodHandle PWRITE = bind("pwrite", FunctionDescriptor.of(LONG, INT, PTR, LONG, LONG));
+    private static final MethodHandle WRITE = bind("write", FunctionDescriptor.of(LONG, INT, PTR, LONG));
+    private static final MethodHandle EVENTFD = bind("eventfd", FunctionDescriptor.of(INT, INT, INT));
     private static final MethodHandle FALLOCATE = bind("fallocate", FunctionDescriptor.of(INT, INT, INT, LONG, LONG));
     private static final MethodHandle FDATASYNC = bind("fdatasync", FunctionDescriptor.of(INT, INT));
     private static final MethodHandle FSYNC = bind("fsync", FunctionDescriptor.of(INT, INT));
@@ -158,6 +162,33 @@ public final class Libc {
             throw Downcalls.invocationFailure(t);
         }
         return Downcalls.check(res, "pwrite", fd);
+    }
+
+    /** write(2) of up to {@code count} bytes from {@code src} (a native segment) at the file position. */
+    public static long write(int fd, MemorySegment src, long count) throws PosixException {
+        checkNative(src, count);
+        MemorySegment capture = Downcalls.threadCaptureArea();
+        long res;
+        try {
+            do {
+                res = Downcalls.result((long) WRITE.invokeExact(capture, fd, src, count), capture);
+            } while (res == -Errno.EINTR);
+        } catch (Throwable t) {
+            throw Downcalls.invocationFailure(t);
+        }
+        return Downcalls.check(res, "write", fd);
+    }
+
+    /** eventfd(2): a counter descriptor another thread can write to wake a loop reading it. */
+    public static int eventfd(int initialValue, int flags) throws PosixException {
+        MemorySegment capture = Downcalls.threadCaptureArea();
+        int res;
+        try {
+            res = Downcalls.result((int) EVENTFD.invokeExact(capture, initialValue, flags), capture);
+        } catch (Throwable t) {
+            throw Downcalls.invocationFailure(t);
+        }
+        return (int) Downcalls.check(res, "eventfd", "counter");
     }
 
     /** fallocate(2): reserve blocks for {@code [offset, offset + len)}; mode 0 also extends the file size. */

@@ -1,5 +1,6 @@
 package atlas.server;
 
+import atlas.dataplane.LoopClock;
 import atlas.http.Method;
 import atlas.http.RequestHead;
 import atlas.http.RequestHead.Field;
@@ -70,10 +71,12 @@ final class AccessLogFormat {
     private final byte[] line = new byte[16 * 1024];
     private final byte[] time = new byte[28];
     private long timeSecond = -1;
+    private final LoopClock clock;
 
     /** {@code ring} null: the log is off, but requests are still staged for the dashboard's recent errors. */
-    AccessLogFormat(AccessLogRing ring, String engine) {
+    AccessLogFormat(AccessLogRing ring, String engine, LoopClock clock) {
         this.ring = ring;
+        this.clock = clock;
         this.engine = (" " + engine + " ").getBytes(StandardCharsets.US_ASCII);
     }
 
@@ -200,7 +203,7 @@ final class AccessLogFormat {
             }
         }
         n = putAscii(dst, n, " - - ");
-        long second = System.currentTimeMillis() / 1000;
+        long second = clock.epochMillis() / 1000;
         if (second != timeSecond) {
             formatTime(second);
         }

@@ -386,7 +386,7 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         out.clear();
         writer.begin(out, status)
                 .field("Server", "atlas")
-                .field("Date", core.date(System.currentTimeMillis() / 1000));
+                .field("Date", core.date(core.clock().epochMillis() / 1000));
         if (headValid && hasOrigin) {
             // Browser players (hls.js, dash.js) read segments cross-origin and need these to see lengths and ranges.
             writer.field("Access-Control-Allow-Origin", "*")

@@ -3,6 +3,7 @@ package atlas.server;
 import atlas.dataplane.ByteBufferStock;
 import atlas.dataplane.CoreContext;
 import atlas.dataplane.CoreProtocol;
+import atlas.dataplane.LoopClock;
 import atlas.dataplane.SocketTransport;
 import atlas.dataplane.TransportHandler;
 import atlas.http.HttpDate;
@@ -50,6 +51,7 @@ final class HttpCore implements CoreProtocol {
     final MetricsCore metrics;
     final ExchangeObserver observer;
     private final GroupCommit commit;
+    private final LoopClock clock;
     private final TransmitResources transmitResources;
     private final UploadResources uploadResources;
     /** This core's TLS state (record protection context, handshakes); null without an HTTPS listener. */
@@ -77,11 +79,12 @@ final class HttpCore implements CoreProtocol {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        this.commit = new GroupCommit(journal, volume.lazyWriteFd(), context.disk(), metrics);
+        this.clock = context.clock();
+        this.commit = new GroupCommit(journal, volume.lazyWriteFd(), context.disk(), metrics, clock);
         this.transmitResources = new TransmitResources(context.disk(), volume.readFd(), context.buffers(), metrics,
                 config.sendStallTimeout().toNanos());
         this.uploadResources = new UploadResources(volume, commit, context.disk(), context.buffers(), metrics,
-                config.limits().maxBodyBytes(), config.headerTimeout().toNanos());
+                clock, context.inbox(), config.limits().maxBodyBytes(), config.headerTimeout().toNanos());
         // Uploads land in space already written with zeros, so their O_DSYNC writes carry no file-system metadata.
         volume.startZeroAhead();
         // Journals are sealed and checkpointed away while serving, so they do not grow without bound.
@@ -96,8 +99,13 @@ final class HttpCore implements CoreProtocol {
     }
 
     @Override
-    public int onTurnEnd(long nowNs) {
-        return commit.onTurnEnd(nowNs);
+    public void onTurnEnd() {
+        commit.onTurnEnd();
+    }
+
+    /** The core's loop clock: read once per turn, for every request of the turn. */
+    LoopClock clock() {
+        return clock;
     }
 
     @Override

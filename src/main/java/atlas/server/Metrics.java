@@ -224,7 +224,8 @@ final class Metrics {
 
     /** The metrics of one more core (called once per core, possibly from the cores' threads). */
     MetricsCore newCore(CoreContext context, TlsCore tls) {
-        AccessLogFormat format = new AccessLogFormat(accessLog == null ? null : accessLog.newRing(), engine);
+        AccessLogFormat format = new AccessLogFormat(accessLog == null ? null : accessLog.newRing(), engine,
+                context.clock());
         MetricsCore core = new MetricsCore(this, context.coreIndex(), context.buffers(), format,
                 tls == null ? null : tls.counters);
         cores.add(core);

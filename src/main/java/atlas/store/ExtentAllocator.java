@@ -71,6 +71,24 @@ final class ExtentAllocator {
         addFree(cursor, sizeBytes - cursor);
     }
 
+    /**
+     * A free extent of at least {@code lengthBytes} if one exists now, else null — never grows the file, so it never
+     * waits for the disk (what a core's thread may call).
+     */
+    synchronized Extent tryAllocate(long lengthBytes) {
+        if (lengthBytes < 0) {
+            throw new IllegalArgumentException("negative length " + lengthBytes);
+        }
+        long need = Math.max(Layouts.roundUpToBlock(lengthBytes), Volume.BLOCK_SIZE);
+        Extent fit = bySize.ceiling(new Extent(0, need));
+        if (fit == null) {
+            return null;
+        }
+        removeFree(fit);
+        addFree(fit.offsetBytes() + need, fit.capacityBytes() - need);
+        return new Extent(fit.offsetBytes(), need);
+    }
+
     Extent allocate(long lengthBytes) throws VolumeFullException {
         if (lengthBytes < 0) {
             throw new IllegalArgumentException("negative length " + lengthBytes);

@@ -23,6 +23,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.zip.CRC32C;
@@ -101,6 +104,8 @@ public final class Volume implements AutoCloseable {
      */
     private FileChannel.MapMode journalMapMode;
     private boolean journalModeDecided;
+    /** Runs {@link #allocateLater}'s growth off the cores; made on first need. */
+    private ExecutorService grower;
     /** The zero-ahead thread ({@link #startZeroAhead}), or null. */
     private volatile Thread zeroAhead;
     /** Checkpoints while serving ({@link #startCheckpoints}). */
@@ -605,7 +610,61 @@ public final class Volume implements AutoCloseable {
         data.writeDurable(src, offsetBytes);
     }
 
-    /** A free extent of at least {@code lengthBytes} rounded up to blocks; grows the data file if needed. */
+    /**
+     * A free extent of at least {@code lengthBytes} rounded up to blocks if one is free now, else null: never grows
+     * the data file, never waits on the disk or on the growth lock — the call for a core's thread. On null, ask
+     * {@link #allocateLater}.
+     */
+    public Extent tryAllocate(long lengthBytes) {
+        Extent e = allocator.tryAllocate(lengthBytes);
+        Thread z = zeroAhead;
+        if (z != null && (e == null || allocator.freeBytes() < config.growStepBytes())) {
+            LockSupport.unpark(z);
+        }
+        return e;
+    }
+
+    /** What {@link #allocateLater} reports: an extent, or why there is none. */
+    public interface AllocationListener {
+        void onAllocated(Extent extent);
+
+        void onVolumeFull(VolumeFullException e);
+    }
+
+    /**
+     * Allocates on the volume's grower thread — growing the data file (fallocate + fsync, or waiting for the
+     * zero-ahead's step) if that is what it takes — and reports through {@code replyTo}, the caller's core inbox,
+     * so the caller's thread never waits. A volume closed meanwhile reports full.
+     */
+    public void allocateLater(long lengthBytes, Executor replyTo, AllocationListener listener) {
+        grower().execute(() -> {
+            Extent e;
+            try {
+                e = allocate(lengthBytes);
+            } catch (VolumeFullException full) {
+                replyTo.execute(() -> listener.onVolumeFull(full));
+                return;
+            } catch (RuntimeException failure) {
+                VolumeFullException full = new VolumeFullException("volume " + directory + ": " + failure);
+                replyTo.execute(() -> listener.onVolumeFull(full));
+                return;
+            }
+            replyTo.execute(() -> listener.onAllocated(e));
+        });
+    }
+
+    private synchronized ExecutorService grower() {
+        if (grower == null) {
+            grower = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "atlas-volume-grower");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return grower;
+    }
+
+    /** A free extent of at least {@code lengthBytes} rounded up to blocks; grows the data file if needed (blocks). */
     public Extent allocate(long lengthBytes) throws VolumeFullException {
         Extent e = allocator.allocate(lengthBytes);
         Thread z = zeroAhead;
@@ -961,6 +1020,9 @@ public final class Volume implements AutoCloseable {
         closed = true;
         stopZeroAhead();
         checkpoints.stop();
+        if (grower != null) {
+            grower.shutdownNow(); // a growth in progress finishes or fails on its own; nobody waits for its answer
+        }
         IOException failure = null;
         for (Journal j : new ArrayList<>(openJournals.values())) {
             try {

@@ -135,6 +135,11 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
         issueRead(0);
     }
 
+    @Override
+    public void onBufferFailed(RuntimeException failure) {
+        fail();
+    }
+
     private void startPart() {
         if (ranges != null) {
             position = ranges.first(part);

@@ -11,8 +11,8 @@ import java.nio.ByteBuffer;
 public final class FakeTransport implements Transport {
     private TransportHandler<? super Transport> handler;
     private final ByteArrayOutputStream wire = new ByteArrayOutputStream();
-    /** The loop's clock, advanced by the test. */
-    public long nowNs = 1_000_000_000L;
+    /** The loop's clock, advanced by the test (shared with the core under test). */
+    private final LoopClock clock;
     public long congestionWindowBytes = -1;
     private long deadlineNs;
     private boolean closed;
@@ -21,6 +21,21 @@ public final class FakeTransport implements Transport {
     private ByteBuffer receiveBuffer;
     private int receiveOffset;
     private int receiveLength;
+
+    public FakeTransport(LoopClock clock) {
+        this.clock = clock;
+    }
+
+    /** A transport on a clock of its own, starting at 1 s. */
+    public FakeTransport() {
+        this(new LoopClock());
+        clock.set(1_000_000_000L, 1_700_000_000_000L);
+    }
+
+    /** Moves the clock on by {@code ns} (the wall clock with it). */
+    public void advance(long ns) {
+        clock.set(clock.nowNs() + ns, clock.epochMillis() + ns / 1_000_000);
+    }
 
     /** Hands this transport to {@code h} (its onOpen) and routes completions to it. */
     public void open(TransportHandler<? super Transport> h) {
@@ -65,7 +80,7 @@ public final class FakeTransport implements Transport {
 
     @Override
     public long nowNs() {
-        return nowNs;
+        return clock.nowNs();
     }
 
     @Override
@@ -155,7 +170,9 @@ public final class FakeTransport implements Transport {
         if (deadlineNs == 0) {
             throw new AssertionError("no deadline armed");
         }
-        nowNs = Math.max(nowNs, deadlineNs);
+        if (clock.nowNs() < deadlineNs) {
+            advance(deadlineNs - clock.nowNs());
+        }
         deadlineNs = 0;
         handler.onTimeout();
     }

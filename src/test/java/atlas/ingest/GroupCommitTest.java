@@ -1,6 +1,7 @@
 package atlas.ingest;
 
 import atlas.dataplane.FakeDisk;
+import atlas.dataplane.LoopClock;
 import atlas.posix.Errno;
 import atlas.store.Extent;
 import atlas.store.Journal;
@@ -37,13 +38,13 @@ class GroupCommitTest {
     private final FakeDisk disk = new FakeDisk();
     private final Counting metrics = new Counting();
     private GroupCommit commit;
-    private long nowNs = 5_000_000_000L;
+    private final LoopClock clock = new LoopClock();
 
     @BeforeEach
     void setUp() throws Exception {
         volume = Volume.open(new VolumeConfig(dir, 64 * B, 64 * B, 4096 * B));
         journal = volume.journal(1);
-        commit = new GroupCommit(journal, DATA_SYNC_FD, disk, metrics);
+        commit = new GroupCommit(journal, DATA_SYNC_FD, disk, metrics, clock);
     }
 
     @AfterEach
@@ -58,7 +59,7 @@ class GroupCommitTest {
     }
 
     private int turn() {
-        return commit.onTurnEnd(nowNs);
+        return commit.onTurnEnd();
     }
 
     @Test
@@ -203,10 +204,10 @@ class GroupCommitTest {
             assertThat(w.outcomes).containsExactly(CommitOutcome.DURABLE);
             assertThat(metrics.inline).isEqualTo(1);
             // Published now, confirmed by a data sync once old enough; the test's clock decides when.
-            nowNs = System.nanoTime();
+            clock.tick();
             turn();
             assertThat(disk.inFlight()).as("too young for a data sync").isZero();
-            nowNs += GroupCommit.DATA_SYNC_MAX_AGE_NS + 1;
+            clock.set(clock.nowNs() + GroupCommit.DATA_SYNC_MAX_AGE_NS + 1, clock.epochMillis());
             turn();
             assertThat(disk.next().kind()).isEqualTo(FakeDisk.Kind.SYNC);
             assertThat(disk.next().fd()).isEqualTo(DATA_SYNC_FD);

@@ -5,6 +5,7 @@ import atlas.dataplane.CoreContext;
 import atlas.dataplane.FakeDisk;
 import atlas.dataplane.FakeTransport;
 import atlas.dataplane.IoBuffer;
+import atlas.dataplane.LoopClock;
 import atlas.http.HttpLimits;
 import atlas.store.Volume;
 import atlas.store.VolumeConfig;
@@ -36,6 +37,7 @@ class HttpConnectionTest {
     private BufferPool pool;
     private HttpCore core;
     private FakeTransport socket;
+    private final LoopClock clock = new LoopClock();
 
     @BeforeEach
     void setUp() throws Exception {
@@ -44,7 +46,7 @@ class HttpConnectionTest {
                 ServerConfig.EngineKind.NIO, HttpLimits.DEFAULTS, HEADER_TIMEOUT, IDLE_TIMEOUT,
                 Duration.ofSeconds(30), 4L << 20, false);
         pool = new BufferPool(64 * 1024 + 4096, 4096, 8);
-        CoreContext context = new CoreContext(0, 0, pool, disk);
+        CoreContext context = new CoreContext(0, 0, pool, disk, clock, new atlas.dataplane.CoreInbox());
         Metrics metrics = new Metrics("nio", "off", volume, null);
         core = new HttpCore(config, volume, context, metrics.newCore(context, null), null);
         socket = connect();
@@ -56,7 +58,7 @@ class HttpConnectionTest {
     }
 
     private FakeTransport connect() {
-        FakeTransport t = new FakeTransport();
+        FakeTransport t = new FakeTransport(clock);
         t.open(new HttpConnection(core));
         return t;
     }
@@ -72,8 +74,12 @@ class HttpConnectionTest {
                 disk.complete();
             } else if (t.sendPending()) {
                 t.completeSend();
-            } else if (core.onTurnEnd(t.nowNs) == 0 && disk.inFlight() == 0 && !t.sendPending()) {
-                return;
+            } else {
+                core.onTurnEnd();
+                pool.deliverGranted();
+                if (disk.inFlight() == 0 && !t.sendPending()) {
+                    return;
+                }
             }
         }
         throw new AssertionError("did not settle");
@@ -91,13 +97,13 @@ class HttpConnectionTest {
     void shouldAnswerAPutOnlyOnceTheCommitIsDurableThenServeItFromTheDisk() {
         socket.deliver(ascii("PUT /vod/a.ts HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello"));
         assertThat(disk.next().kind()).as("the inline body's extent copy").isEqualTo(FakeDisk.Kind.WRITE_LAZY);
-        core.onTurnEnd(socket.nowNs);
+        core.onTurnEnd();
         disk.complete();
         assertThat(socket.wireText()).as("not before the journal write").isEmpty();
         assertThat(disk.next().kind()).as("the group's journal write").isEqualTo(FakeDisk.Kind.WRITE_DURABLE);
         disk.complete();
         assertThat(socket.wireText()).isEmpty();
-        core.onTurnEnd(socket.nowNs);
+        core.onTurnEnd();
         assertThat(socket.wireText()).startsWith("HTTP/1.1 201 Created\r\n").contains("ETag: \"");
         socket.completeSend();
         assertThat(socket.receivePending()).as("keep-alive: next request").isTrue();
@@ -136,7 +142,7 @@ class HttpConnectionTest {
 
     @Test
     void shouldCloseAnIdleConnectionSilentlyAndTimeOutAStalledHead() {
-        assertThat(socket.deadlineNs()).isEqualTo(socket.nowNs + IDLE_TIMEOUT.toNanos());
+        assertThat(socket.deadlineNs()).isEqualTo(socket.nowNs() + IDLE_TIMEOUT.toNanos());
         socket.expireDeadline();
         assertThat(socket.isClosed()).isTrue();
         assertThat(socket.wireText()).isEmpty();
@@ -144,11 +150,11 @@ class HttpConnectionTest {
         FakeTransport slow = connect();
         slow.deliver(ascii("GET /a HTTP/1.1\r\nHo"));
         assertThat(slow.deadlineNs()).as("the head's clock starts at its first byte")
-                .isEqualTo(slow.nowNs + HEADER_TIMEOUT.toNanos());
-        slow.nowNs += HEADER_TIMEOUT.toNanos() / 2;
+                .isEqualTo(slow.nowNs() + HEADER_TIMEOUT.toNanos());
+        slow.advance(HEADER_TIMEOUT.toNanos() / 2);
         slow.deliver(ascii("st: t\r\n"));
         assertThat(slow.deadlineNs()).as("and is not extended by later bytes (slowloris)")
-                .isEqualTo(slow.nowNs - HEADER_TIMEOUT.toNanos() / 2 + HEADER_TIMEOUT.toNanos());
+                .isEqualTo(slow.nowNs() - HEADER_TIMEOUT.toNanos() / 2 + HEADER_TIMEOUT.toNanos());
         slow.expireDeadline();
         assertThat(slow.wireText()).startsWith("HTTP/1.1 408 Request Timeout\r\n");
     }

@@ -143,7 +143,7 @@ class ObjectTransmitterTest {
         transmitter = new ObjectTransmitter(endings, new TransmitResources(disk, 3, tiny, metrics, STALL_NS));
         startWholeObject(pinnedRecord());
         assertThat(tiny.waiting()).isEqualTo(1);
-        assertThat(socket.deadlineNs()).isEqualTo(socket.nowNs + STALL_NS);
+        assertThat(socket.deadlineNs()).isEqualTo(socket.nowNs() + STALL_NS);
         socket.expireDeadline();
         assertThat(endings.refused).isEqualTo(1);
         assertThat(tiny.waiting()).as("no longer queued for a buffer").isZero();
@@ -160,6 +160,8 @@ class ObjectTransmitterTest {
         startWholeObject(pinnedRecord());
         assertThat(disk.inFlight()).isZero();
         tiny.release(taken);
+        assertThat(disk.inFlight()).as("granted, not handed over inside the release").isZero();
+        tiny.deliverGranted();
         assertThat(disk.inFlight()).as("the released buffer went to the waiting body").isEqualTo(1);
         assertThat(socket.deadlineNs()).as("no longer waiting").isZero();
     }
@@ -191,8 +193,8 @@ class ObjectTransmitterTest {
     void shouldDropAClientThatAcceptsNothingForTheSendTimeout() {
         startWholeObject(pinnedRecord());
         disk.complete();
-        assertThat(socket.deadlineNs()).isEqualTo(socket.nowNs + STALL_NS);
-        socket.nowNs += STALL_NS / 2;
+        assertThat(socket.deadlineNs()).isEqualTo(socket.nowNs() + STALL_NS);
+        socket.advance(STALL_NS / 2);
         disk.complete();
         socket.expireDeadline();
         assertThat(endings.failed).isEqualTo(1);

@@ -1,0 +1,276 @@
+package atlas.ingest;
+
+import atlas.dataplane.BufferPool;
+import atlas.dataplane.ByteBufferStock;
+import atlas.dataplane.CoreInbox;
+import atlas.dataplane.FakeDisk;
+import atlas.dataplane.FakeTransport;
+import atlas.dataplane.IoBuffer;
+import atlas.dataplane.LoopClock;
+import atlas.dataplane.Transport;
+import atlas.http.ReceiveBuffer;
+import atlas.http.RequestHead;
+import atlas.http.RequestParser;
+import atlas.store.Journal;
+import atlas.store.ObjectKey;
+import atlas.store.ObjectRecord;
+import atlas.store.Volume;
+import atlas.store.VolumeConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * One upload driven against a fake socket and a fake disk, with the group commit's turn ends in the test's hand:
+ * where the body lands, when the client is answered, and what the upload still holds when it is abandoned.
+ */
+class ObjectUploadTest {
+    private static final long B = Volume.BLOCK_SIZE;
+
+    @TempDir
+    Path dir;
+    private Volume volume;
+    private Journal journal;
+    private final FakeDisk disk = new FakeDisk();
+    private final LoopClock clock = new LoopClock();
+    private final CoreInbox inbox = new CoreInbox();
+    private final Exchange exchange = new Exchange();
+    private BufferPool pool;
+    private GroupCommit commit;
+    private ObjectUpload upload;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        // 64 blocks now, growing in 64-block steps: a body larger than that must wait for the data file to grow.
+        volume = Volume.open(new VolumeConfig(dir, 64 * B, 64 * B, 4096 * B));
+        journal = volume.journal(0);
+        pool = new BufferPool(64 * 1024 + IoBuffer.HEADROOM, 4096, 4);
+        commit = new GroupCommit(journal, volume.lazyWriteFd(), disk, new NoMetrics(), clock);
+        upload = new ObjectUpload(exchange, new UploadResources(volume, commit, disk, pool, new NoMetrics(), clock,
+                inbox, 1L << 30, 10_000_000_000L));
+        exchange.socket.open(new atlas.dataplane.TransportHandler<Transport>() {
+            @Override
+            public void onOpen(Transport t) {
+            }
+
+            @Override
+            public void onReceived(int bytes) {
+                upload.onReceived(bytes);
+            }
+
+            @Override
+            public void onSent(int bytes) {
+            }
+
+            @Override
+            public void onTimeout() {
+                upload.onTimeout();
+            }
+
+            @Override
+            public void onDrain() {
+            }
+
+            @Override
+            public void onClosed() {
+                upload.abandon();
+            }
+        });
+        exchange.received.open();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        journal.close();
+        volume.close();
+    }
+
+    /** Parses {@code headText} as if it had just arrived, with {@code bodyStart} right behind it. */
+    private RequestHead head(String headText, byte[] bodyStart) {
+        byte[] head = headText.getBytes(StandardCharsets.ISO_8859_1);
+        ByteBuffer buffer = exchange.received.buffer();
+        buffer.put(0, head).put(head.length, bodyStart);
+        exchange.received.received(head.length + bodyStart.length);
+        RequestHead h = new RequestHead();
+        int consumed = new RequestParser(atlas.http.HttpLimits.DEFAULTS).parse(buffer, 0, head.length + bodyStart.length, h);
+        assertThat(consumed).isEqualTo(head.length);
+        exchange.received.consume(consumed);
+        return h;
+    }
+
+    private static byte[] body(int length) {
+        byte[] b = new byte[length];
+        for (int i = 0; i < length; i++) {
+            b[i] = (byte) (i * 13 + 5);
+        }
+        return b;
+    }
+
+    private void commitTurns() {
+        for (int i = 0; i < 100 && exchange.stored == null && exchange.failedStatus == 0; i++) {
+            commit.onTurnEnd();
+            if (disk.inFlight() > 0) {
+                disk.complete();
+            }
+        }
+    }
+
+    @Test
+    void shouldLandTheBodyInItsExtentAndAnswerOnceDurable() {
+        byte[] content = body(150_000);
+        RequestHead h = head("PUT /vod/x.ts HTTP/1.1\r\nHost: t\r\nContent-Length: 150000\r\n\r\n",
+                Arrays.copyOf(content, 1000));
+        upload.begin(h, ObjectKey.of("vod/x.ts"), false);
+        int at = 1000;
+        while (at < content.length) {
+            if (exchange.socket.receivePending()) {
+                at += exchange.socket.deliver(Arrays.copyOfRange(content, at, content.length));
+            } else {
+                disk.complete(); // a full buffer's durable write; the next receive follows it
+            }
+        }
+        assertThat(exchange.stored).as("not before the commit").isNull();
+        assertThat(exchange.bodyConsumed).isTrue();
+        commitTurns();
+        assertThat(exchange.stored).isNotNull();
+        assertThat(exchange.created).isTrue();
+        ObjectRecord r = volume.lookup("vod/x.ts");
+        assertThat(r).isNotNull();
+        assertThat(r.length()).isEqualTo(content.length);
+        byte[] landed = Arrays.copyOfRange(disk.file(), (int) r.offsetBytes(), (int) r.offsetBytes() + content.length);
+        assertThat(landed).as("the bytes written to the extent").isEqualTo(content);
+        assertThat(pool.inUse()).isZero();
+    }
+
+    @Test
+    void shouldWaitForTheDataFileToGrowWithoutBlockingTheCore() throws Exception {
+        byte[] content = body(100);
+        long big = 200 * B; // more than is free: growth needed
+        RequestHead h = head("PUT /big HTTP/1.1\r\nHost: t\r\nContent-Length: " + big + "\r\n\r\n", content);
+        upload.begin(h, ObjectKey.of("big"), false);
+        assertThat(exchange.socket.receivePending()).as("nothing received before the extent exists").isFalse();
+        assertThat(pool.inUse()).isZero();
+        // The grower thread grows the file and posts the answer to the core's inbox; wait for that post.
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (inbox.drain() == 0) {
+            assertThat(System.nanoTime()).as("the grower answers").isLessThan(until);
+            Thread.onSpinWait();
+        }
+        assertThat(exchange.failedStatus).isZero();
+        assertThat(pool.inUse()).as("the body is being taken now").isEqualTo(1);
+    }
+
+    @Test
+    void shouldGiveBackTheBufferAndExtentOnlyWhenAnAbandonedWriteCompletes() {
+        byte[] content = body(70_000);
+        long free = volume.freeBytes();
+        RequestHead h = head("PUT /slow HTTP/1.1\r\nHost: t\r\nContent-Length: 70000\r\n\r\n", new byte[0]);
+        upload.begin(h, ObjectKey.of("slow"), false);
+        exchange.socket.deliver(Arrays.copyOf(content, 64 * 1024));
+        assertThat(disk.next().kind()).isEqualTo(FakeDisk.Kind.WRITE_DURABLE);
+        exchange.socket.close();
+        exchange.socket.finishClose();
+        assertThat(pool.inUse()).as("the disk still reads the buffer").isEqualTo(1);
+        assertThat(volume.freeBytes()).as("nor is the extent free while written").isLessThan(free);
+        disk.complete();
+        assertThat(pool.inUse()).isZero();
+        assertThat(volume.freeBytes()).isEqualTo(free);
+        assertThat(exchange.stored).isNull();
+    }
+
+    @Test
+    void shouldAnswerStalledBodiesWith408AndKeepTheBufferForTheClose() {
+        RequestHead h = head("PUT /stall HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n", new byte[10]);
+        upload.begin(h, ObjectKey.of("stall"), false);
+        exchange.socket.expireDeadline();
+        assertThat(exchange.failedStatus).isEqualTo(408);
+        assertThat(pool.inUse()).as("a receive may still be in the kernel").isEqualTo(1);
+        exchange.socket.finishClose();
+        assertThat(pool.inUse()).isZero();
+    }
+
+    private final class Exchange implements UploadExchange {
+        final FakeTransport socket = new FakeTransport(clock);
+        final ReceiveBuffer received = new ReceiveBuffer(new ByteBufferStock(16 * 1024, 4),
+                new ByteBufferStock(32 * 1024, 4));
+        ObjectRecord stored;
+        boolean created;
+        boolean bodyConsumed;
+        int failedStatus;
+
+        @Override
+        public Transport transport() {
+            return socket;
+        }
+
+        @Override
+        public ReceiveBuffer received() {
+            return received;
+        }
+
+        @Override
+        public void sendContinue() {
+            throw new AssertionError("no 100 Continue expected");
+        }
+
+        @Override
+        public void onBodyConsumed() {
+            bodyConsumed = true;
+        }
+
+        @Override
+        public void onStored(boolean created, ObjectRecord record) {
+            this.created = created;
+            this.stored = record;
+        }
+
+        @Override
+        public void onDeleted() {
+        }
+
+        @Override
+        public void onUploadFailed(int status, String detail) {
+            failedStatus = status;
+        }
+
+        @Override
+        public void close() {
+            socket.close();
+        }
+    }
+
+    private static final class NoMetrics implements IngestMetrics {
+        @Override
+        public void groupCommitted(int entries) {
+        }
+
+        @Override
+        public void commitFailed() {
+        }
+
+        @Override
+        public void inlineCommitted() {
+        }
+
+        @Override
+        public void dataSyncStarted() {
+        }
+
+        @Override
+        public void diskError() {
+        }
+
+        @Override
+        public void diskWritten(DiskWrite kind, long durationNs) {
+        }
+    }
+}
