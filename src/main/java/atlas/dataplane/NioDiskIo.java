@@ -17,7 +17,6 @@ import java.util.ArrayDeque;
 final class NioDiskIo implements DiskIo {
     private final DiskRequests requests = new DiskRequests();
     private final ArrayDeque<DiskRequests.Request> queued = new ArrayDeque<>();
-    private long errors;
 
     @Override
     public void read(int fd, MemorySegment buffer, long offset, int length, long fileOffset,
@@ -53,11 +52,6 @@ final class NioDiskIo implements DiskIo {
         return !queued.isEmpty();
     }
 
-    /** Disk requests that failed (a completion with -errno). */
-    long errors() {
-        return errors;
-    }
-
     /**
      * Performs the requests queued before this call and delivers their completions; requests those completions
      * submit wait for the next turn, so one turn's disk work stays bounded.
@@ -65,11 +59,7 @@ final class NioDiskIo implements DiskIo {
     void performQueued() {
         for (int n = queued.size(); n > 0; n--) {
             DiskRequests.Request r = queued.pollFirst();
-            int result = perform(r);
-            if (result < 0) {
-                errors++;
-            }
-            requests.complete(r, result);
+            requests.complete(r, perform(r));
         }
     }
 

@@ -132,6 +132,18 @@ public final class Libc {
     }
 
     /**
+     * close(2) where nothing useful can be done about a failure (tear-down, a refused connection): the descriptor
+     * is released by the kernel either way.
+     */
+    public static void closeQuietly(int fd) {
+        try {
+            close(fd);
+        } catch (PosixException ignored) {
+            // Nothing to act on.
+        }
+    }
+
+    /**
      * pread(2) of up to {@code count} bytes into {@code dst} (a native segment). Returns the bytes read, which is
      * short at end of file (0 at or past it) and may be short otherwise; callers loop.
      */

@@ -199,7 +199,7 @@ public final class IoUring implements AutoCloseable {
         } catch (IoUringException | RuntimeException | Error e) {
             arena.close(); // unmaps whatever was mapped
             if (fd >= 0) {
-                closeQuietly(fd);
+                Libc.closeQuietly(fd);
             }
             throw e;
         }
@@ -729,7 +729,7 @@ public final class IoUring implements AutoCloseable {
         try {
             arena.close(); // munmaps the rings and SQEs, frees the wait argument
         } finally {
-            closeQuietly(ringFd);
+            Libc.closeQuietly(ringFd);
         }
     }
 
@@ -739,13 +739,6 @@ public final class IoUring implements AutoCloseable {
      * failure anyway: Linux releases the descriptor even when close reports an error (EINTR, EIO), and the ring's
      * memory is already unmapped.
      */
-    private static void closeQuietly(int fd) {
-        try {
-            Libc.close(fd);
-        } catch (PosixException ignored) {
-            // see above
-        }
-    }
 
     @Override
     public String toString() {
