@@ -29,7 +29,13 @@ public final class UringEngine implements Engine {
         this.note = note;
     }
 
-    /** Binds every core's listener, starts the loops and waits until every ring is up. */
+    /**
+     * Binds every core's listener, starts the loops and waits until every ring is up. The listeners listen only
+     * once every core's loop exists (the volume was recovered before the engine started): a connection the kernel
+     * accepts finds a server that answers it, and is not reset because a later core failed to start. The rings
+     * open on their core threads, which arm their accepts at once, so the sockets listen just before those threads
+     * start; a connection that arrives meanwhile waits in the backlog for its ring.
+     */
     public static UringEngine start(EngineSettings settings, BlockStore disk,
                                     Function<CoreContext, CoreProtocol> protocols) throws IOException {
         int cpus = Runtime.getRuntime().availableProcessors();
@@ -47,7 +53,7 @@ public final class UringEngine implements Engine {
                     String host = settings.listeners().get(i).getAddress().getHostAddress();
                     int fd;
                     try {
-                        fd = Sockets.listenTcp(host, ports[i], 4096, true);
+                        fd = Sockets.bindTcp(host, ports[i], true);
                     } catch (PosixException e) {
                         if (e.errno() == Errno.EADDRINUSE) {
                             throw new BindException(host + ":" + ports[i] + ": address already in use");
@@ -64,6 +70,9 @@ public final class UringEngine implements Engine {
                 CoreContext ctx = new CoreContext(core, core % cpus, pool);
                 loops.add(new UringEventLoop(ctx, fds, protocols.apply(ctx), disk, settings.maxConnectionsPerCore(),
                         settings.sendZeroCopy()));
+            }
+            for (int fd : listeners) {
+                Sockets.listen(fd, 4096);
             }
         } catch (IOException | RuntimeException e) {
             for (int fd : listeners) {

@@ -24,8 +24,9 @@ import java.net.BindException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.net.UnknownHostException;
-import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -245,12 +246,19 @@ public final class AtlasServer implements AutoCloseable {
     /**
      * Our listeners use SO_REUSEPORT (one per core), which would also let a second server bind the same port and
      * silently take half the connections. A plain bind first fails if anyone listens there already.
+     * <p>
+     * The probe is a client socket, bound and never listening: a listening probe would accept the connections that
+     * arrive during its moment of life and reset them when it closes, and a restarted server would look up for that
+     * moment and then refuse connections until the volume has recovered. A bind without listen still fails with
+     * EADDRINUSE against a listener; SO_REUSEADDR (on by default for a ServerSocketChannel, not for this) lets it
+     * pass the TIME_WAIT connections of a predecessor, as the listeners themselves will.
      */
     private static void refuseSharedPort(InetSocketAddress listen) throws IOException {
         if (listen.getPort() == 0) {
             return;
         }
-        try (ServerSocketChannel probe = ServerSocketChannel.open()) {
+        try (SocketChannel probe = SocketChannel.open()) {
+            probe.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             probe.bind(listen);
         } catch (BindException e) {
             throw new IOException("cannot listen on " + listen.getAddress().getHostAddress() + ":" + listen.getPort()

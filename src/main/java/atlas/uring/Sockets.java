@@ -103,6 +103,21 @@ public final class Sockets {
      * with SO_REUSEADDR and, when {@code reusePort}, SO_REUSEPORT so that each core can have its own listener.
      */
     public static int listenTcp(String host, int port, int backlog, boolean reusePort) throws PosixException {
+        int fd = bindTcp(host, port, reusePort);
+        try {
+            listen(fd, backlog);
+            return fd;
+        } catch (PosixException e) {
+            closeAfterFailure(fd, e);
+            throw e;
+        }
+    }
+
+    /**
+     * As {@link #listenTcp} without the listen(2): the address is taken (a conflicting bind fails here with
+     * EADDRINUSE, port 0 is resolved) but connections are still refused until {@link #listen}.
+     */
+    public static int bindTcp(String host, int port, boolean reusePort) throws PosixException {
         int fd = tcpSocket(true);
         try {
             setIntOption(fd, SOL_SOCKET, SO_REUSEADDR, 1);
@@ -114,8 +129,6 @@ public final class Sockets {
                 MemorySegment addr = sockaddrIn(arena, host, port);
                 int rc = (int) BIND.invokeExact(capture, fd, addr.address(), SOCKADDR_IN_SIZE);
                 check(rc, capture, "bind", host + ':' + port);
-                rc = (int) LISTEN.invokeExact(capture, fd, backlog);
-                check(rc, capture, "listen", host + ':' + port);
             }
             return fd;
         } catch (Throwable t) {
@@ -123,6 +136,19 @@ public final class Sockets {
             if (t instanceof PosixException p) {
                 throw p;
             }
+            throw linkageFailure(t);
+        }
+    }
+
+    /** listen(2) on a bound socket: from here on the kernel completes handshakes and queues them for accept. */
+    public static void listen(int fd, int backlog) throws PosixException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = Downcalls.newCaptureArea(arena);
+            int rc = (int) LISTEN.invokeExact(capture, fd, backlog);
+            check(rc, capture, "listen", "fd " + fd);
+        } catch (PosixException e) {
+            throw e;
+        } catch (Throwable t) {
             throw linkageFailure(t);
         }
     }

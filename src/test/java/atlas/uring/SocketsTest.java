@@ -1,6 +1,8 @@
 package atlas.uring;
 
 import atlas.posix.Downcalls;
+import atlas.posix.Errno;
+import atlas.posix.PosixException;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -8,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class SocketsTest {
     @Test
@@ -24,6 +27,21 @@ class SocketsTest {
                 Sockets.close(client);
             }
             Sockets.close(listener);
+        }
+    }
+
+    @Test
+    void shouldRefuseConnectionsToABoundSocketUntilItListens() throws Exception {
+        int bound = Sockets.bindTcp("127.0.0.1", 0, true);
+        try {
+            int port = Sockets.localPort(bound);
+            assertThat(port).isPositive();
+            assertThatThrownBy(() -> Sockets.connectTcp("127.0.0.1", port)).isInstanceOf(PosixException.class)
+                    .satisfies(e -> assertThat(((PosixException) e).errno()).isEqualTo(Errno.ECONNREFUSED));
+            Sockets.listen(bound, 16);
+            Sockets.close(Sockets.connectTcp("127.0.0.1", port));
+        } finally {
+            Sockets.close(bound);
         }
     }
 
