@@ -1,5 +1,7 @@
 package atlas.it;
 
+import atlas.testing.Await;
+
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -27,6 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * A real {@code atlas serve} in a child JVM, for integration tests:
@@ -325,21 +328,25 @@ public final class ServerProcess implements AutoCloseable {
     }
 
     /**
-     * Scrapes {@code /metrics} (plain HTTP) every 100 ms until {@code done} holds for the exposition or
-     * {@code timeout} has passed; returns the last exposition either way.
+     * Scrapes {@code /metrics} (plain HTTP) until {@code done} holds for the exposition and returns that one; fails
+     * with {@code what} and the last exposition once {@code timeout} has passed.
      */
-    public String awaitMetrics(Predicate<String> done, Duration timeout) throws IOException, InterruptedException {
+    public String awaitMetrics(String what, Predicate<String> done, Duration timeout) throws Exception {
         HttpRequest scrape = HttpRequest.newBuilder(URI.create(url("_atlas/metrics"))).timeout(Duration.ofSeconds(2))
                 .build();
-        long deadline = System.nanoTime() + timeout.toNanos();
         try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
-            while (true) {
-                String exposition = client.send(scrape, HttpResponse.BodyHandlers.ofString()).body();
-                if (done.test(exposition) || System.nanoTime() > deadline) {
-                    return exposition;
-                }
-                Thread.sleep(100);
-            }
+            return Await.until(what + " (server log " + logFile + ")", timeout,
+                    () -> new Exposition(client.send(scrape, HttpResponse.BodyHandlers.ofString()).body()),
+                    e -> done.test(e.text())).text();
+        }
+    }
+
+    /** A scrape as a failure message shows it: without the help lines and histogram buckets that drown the rest. */
+    private record Exposition(String text) {
+        @Override
+        public String toString() {
+            return text.lines().filter(l -> !l.startsWith("#") && !l.contains("_bucket{"))
+                    .collect(Collectors.joining("\n"));
         }
     }
 
@@ -355,17 +362,16 @@ public final class ServerProcess implements AutoCloseable {
      */
     private String lentBuffersOnceIdle() {
         try {
-            String exposition = awaitMetrics(e -> clientsConnected(e) || noBufferLent(e), Duration.ofSeconds(5));
-            if (clientsConnected(exposition) || noBufferLent(exposition)) {
-                return null; // settled, or a test left connections open on purpose
-            }
-            return "I/O buffers still lent out with no client connected: "
-                    + OperatorIT.sum(exposition, "atlas_io_buffers_in_use", "") + " (log " + logFile + ")";
-        } catch (IOException | RuntimeException e) {
-            return null; // no metrics to judge by (HTTPS only, or the server is going down): not this check's business
+            awaitMetrics("every I/O buffer back in the pool once no client is connected",
+                    e -> clientsConnected(e) || noBufferLent(e), Duration.ofSeconds(5));
+            return null; // settled, or a test left connections open on purpose
+        } catch (AssertionError e) {
+            return e.getMessage();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return null;
+        } catch (Exception e) {
+            return null; // no metrics to judge by (HTTPS only, or the server is going down): not this check's business
         }
     }
 
