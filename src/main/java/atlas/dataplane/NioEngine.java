@@ -23,8 +23,10 @@ public final class NioEngine implements Engine {
     }
 
     /**
-     * Binds every core's listener and starts the loops. {@code protocols} is called once per core, on the
-     * caller's thread, with the core's {@link CoreContext}.
+     * Creates every core, then opens every core's listener and starts the loops. {@code protocols} is called once
+     * per core, on the caller's thread, with the core's {@link CoreContext}. Listening comes last: a connection the
+     * kernel accepts finds every core ready (the volume was recovered before the engine started), and none is
+     * accepted only to be reset because a later core failed to start.
      */
     public static NioEngine start(EngineSettings settings, Function<CoreContext, CoreProtocol> protocols)
             throws IOException {
@@ -36,17 +38,19 @@ public final class NioEngine implements Engine {
                 BufferPool pool = new BufferPool(settings.ioBufferBytes(), 4096, settings.maxIoBuffersPerCore());
                 NioDiskIo disk = new NioDiskIo();
                 CoreContext ctx = new CoreContext(core, core % cpus, pool, disk, new LoopClock(), new CoreInbox());
-                NioEventLoop loop = new NioEventLoop(ctx, listen, protocols.apply(ctx), disk,
-                        settings.maxConnectionsPerCore());
+                loops.add(new NioEventLoop(ctx, listen.size(), protocols.apply(ctx), disk,
+                        settings.maxConnectionsPerCore()));
+            }
+            for (NioEventLoop loop : loops) {
+                loop.listen(listen);
                 for (int i = 0; i < listen.size(); i++) {
                     if (listen.get(i).getPort() == 0) {
                         // Port 0: the first core picks the port, the others join it with SO_REUSEPORT.
                         listen.set(i, new InetSocketAddress(listen.get(i).getAddress(), loop.port(i)));
                     }
                 }
-                loops.add(loop);
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             for (NioEventLoop l : loops) {
                 l.abandon();
             }

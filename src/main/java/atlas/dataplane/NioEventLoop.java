@@ -54,8 +54,9 @@ final class NioEventLoop implements Runnable {
     private long lastSweepNs;
     private long refusedConnections;
 
-    NioEventLoop(CoreContext ctx, List<InetSocketAddress> listen, CoreProtocol protocol, NioDiskIo disk,
-                 int maxConnections) throws IOException {
+    /** {@code listenerCount}: how many listeners {@link #listen} will open. */
+    NioEventLoop(CoreContext ctx, int listenerCount, CoreProtocol protocol, NioDiskIo disk, int maxConnections)
+            throws IOException {
         this.coreIndex = ctx.coreIndex();
         this.connections = new ConnectionTable<>(ctx.coreIndex());
         this.clock = ctx.clock();
@@ -67,21 +68,23 @@ final class NioEventLoop implements Runnable {
         this.maxConnections = maxConnections;
         this.selector = Selector.open();
         inbox.wakeWith(selector::wakeup);
-        this.listeners = new ServerSocketChannel[listen.size()];
-        try {
-            for (int i = 0; i < listeners.length; i++) {
-                ServerSocketChannel l = ServerSocketChannel.open();
-                listeners[i] = l;
-                l.setOption(StandardSocketOptions.SO_REUSEPORT, true);
-                l.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-                l.bind(listen.get(i), 4096);
-                l.configureBlocking(false);
-                l.register(selector, SelectionKey.OP_ACCEPT, i);
-            }
-        } catch (IOException e) {
-            closeListeners();
-            selector.close();
-            throw e;
+        this.listeners = new ServerSocketChannel[listenerCount];
+    }
+
+    /**
+     * Opens this core's listener on each address and registers it for accepts, before the loop runs. A JDK channel
+     * binds and listens in one call, so from here on the kernel accepts connections for this core: the engine calls
+     * it last, once every core exists. A failure leaves what was opened to {@link #abandon}.
+     */
+    void listen(List<InetSocketAddress> listen) throws IOException {
+        for (int i = 0; i < listeners.length; i++) {
+            ServerSocketChannel l = ServerSocketChannel.open();
+            listeners[i] = l;
+            l.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+            l.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            l.bind(listen.get(i), 4096);
+            l.configureBlocking(false);
+            l.register(selector, SelectionKey.OP_ACCEPT, i);
         }
     }
 

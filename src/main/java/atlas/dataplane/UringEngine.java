@@ -29,7 +29,11 @@ public final class UringEngine implements Engine {
         this.note = note;
     }
 
-    /** Binds every core's listener, starts the loops and waits until every ring is up. */
+    /**
+     * Binds every core's listener, starts the loops, waits until every ring is up, and only then listens and lets
+     * the cores accept (the volume was recovered before the engine started): a connection the kernel accepts finds
+     * a server that answers it, and none is reset because a core failed to start.
+     */
     public static UringEngine start(EngineSettings settings, Function<CoreContext, CoreProtocol> protocols)
             throws IOException {
         int cpus = Runtime.getRuntime().availableProcessors();
@@ -47,7 +51,7 @@ public final class UringEngine implements Engine {
                     String host = settings.listeners().get(i).getAddress().getHostAddress();
                     int fd;
                     try {
-                        fd = Sockets.listenTcp(host, ports[i], 4096, true);
+                        fd = Sockets.bindTcp(host, ports[i], true);
                     } catch (PosixException e) {
                         if (e.errno() == Errno.EADDRINUSE) {
                             throw new BindException(host + ":" + ports[i] + ": address already in use");
@@ -68,11 +72,7 @@ public final class UringEngine implements Engine {
             }
         } catch (IOException | RuntimeException e) {
             for (int fd : listeners) {
-                try {
-                    Libc.close(fd);
-                } catch (PosixException ignored) {
-                    // Start-up failed already; report that.
-                }
+                Libc.closeQuietly(fd); // start-up failed already; report that
             }
             throw e;
         }
@@ -95,9 +95,21 @@ public final class UringEngine implements Engine {
             failure = "interrupted while starting";
         }
         UringEngine engine = new UringEngine(loops, threads, ports, note);
+        if (failure == null) {
+            try {
+                for (int fd : listeners) {
+                    Sockets.listen(fd, 4096);
+                }
+            } catch (PosixException e) {
+                failure = e.getMessage();
+            }
+        }
         if (failure != null) {
             engine.close();
             throw new IOException("io_uring engine: " + failure);
+        }
+        for (UringEventLoop loop : loops) {
+            loop.startAccepting();
         }
         return engine;
     }

@@ -61,6 +61,8 @@ final class UringEventLoop implements Runnable, CompletionHandler {
     private final int maxConnections;
     private final EngineSettings.ZeroCopy sendZeroCopy;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    /** Released by the engine once every core's ring is up and the listeners listen (or at shutdown). */
+    private final CountDownLatch accepting = new CountDownLatch(1);
     /** Completed by the loop thread once its ring exists: null, or why it could not be set up. */
     private final CompletableFuture<String> started = new CompletableFuture<>();
     private final ConnectionTable<UringConnection> connections;
@@ -141,8 +143,12 @@ final class UringEventLoop implements Runnable, CompletionHandler {
         clock.tick();
         lastSweepNs = clock.nowNs();
         try {
-            for (int i = 0; i < listenFds.length; i++) {
-                armAccept(i);
+            accepting.await(); // start-up only: until every core is up, this one has nothing to accept
+            clock.tick();
+            if (!shutdownRequested) {
+                for (int i = 0; i < listenFds.length; i++) {
+                    armAccept(i);
+                }
             }
             armWake();
             while (true) {
@@ -166,6 +172,8 @@ final class UringEventLoop implements Runnable, CompletionHandler {
                 // Buffers released during the turn reach their waiters here, outside the releasing call.
                 context.buffers().deliverGranted();
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (IoUringException | RuntimeException e) {
             System.err.println("atlas: core " + context.coreIndex() + " stopped: " + e);
             e.printStackTrace();
@@ -448,9 +456,15 @@ final class UringEventLoop implements Runnable, CompletionHandler {
     }
 
 
+    /** Every core is up and the listeners listen: arm the accepts. */
+    void startAccepting() {
+        accepting.countDown();
+    }
+
     void requestShutdown(long graceNs) {
         graceDeadlineNs = System.nanoTime() + graceNs;
         shutdownRequested = true;
+        accepting.countDown();
     }
 
     /** Null once the ring is up, else the reason it is not (the thread has then ended). */

@@ -23,8 +23,9 @@ import java.net.BindException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.net.UnknownHostException;
-import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -99,6 +100,8 @@ public final class AtlasServer implements AutoCloseable {
         Volume volume = Volume.open(config.volume());
         AccessLogWriter accessLog = null;
         TlsIdentitySource identities = null;
+        // Set once the cores run: a failure after that must stop them before the volume they use is closed.
+        Engine engine = null;
         try {
             if (config.tls() != null) {
                 identities = openIdentities(config.tls(), volume);
@@ -116,7 +119,6 @@ public final class AtlasServer implements AutoCloseable {
             List<InetSocketAddress> listeners = tlsListen == null ? List.of(listen) : List.of(listen, tlsListen);
             EngineSettings settings = new EngineSettings(listeners, config.cores(), IO_BUFFER_BYTES, maxBuffers,
                     MAX_CONNECTIONS_PER_CORE, sendZeroCopyPolicy());
-            Engine engine;
             try {
                 TlsIdentitySource tlsIdentities = identities;
                 Duration handshakeTimeout = config.tls() == null ? null : config.tls().handshakeTimeout();
@@ -203,6 +205,13 @@ public final class AtlasServer implements AutoCloseable {
             return new AtlasServer(volume, engine, baseUrl, tlsBaseUrl, metrics, accessLog, config.drainDelay(),
                     retention, identities);
         } catch (IOException | RuntimeException e) {
+            if (engine != null) {
+                try {
+                    engine.shutdown(0); // the cores stop (and let go of their buffers) before the volume closes
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             if (accessLog != null) {
                 accessLog.close();
             }
@@ -243,12 +252,19 @@ public final class AtlasServer implements AutoCloseable {
     /**
      * Our listeners use SO_REUSEPORT (one per core), which would also let a second server bind the same port and
      * silently take half the connections. A plain bind first fails if anyone listens there already.
+     * <p>
+     * The probe is a client socket, bound and never listening: a listening probe would accept the connections that
+     * arrive during its moment of life and reset them when it closes, and a restarted server would look up for that
+     * moment and then refuse connections until the volume has recovered. A bind without listen still fails with
+     * EADDRINUSE against a listener; SO_REUSEADDR (on by default for a ServerSocketChannel, not for this) lets it
+     * pass the TIME_WAIT connections of a predecessor, as the listeners themselves will.
      */
     private static void refuseSharedPort(InetSocketAddress listen) throws IOException {
         if (listen.getPort() == 0) {
             return;
         }
-        try (ServerSocketChannel probe = ServerSocketChannel.open()) {
+        try (SocketChannel probe = SocketChannel.open()) {
+            probe.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             probe.bind(listen);
         } catch (BindException e) {
             throw new IOException("cannot listen on " + listen.getAddress().getHostAddress() + ":" + listen.getPort()

@@ -107,6 +107,7 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
     @Override
     public void onOpen(Transport t) {
         this.transport = t;
+        core.connectionOpened();
         received.open();
         this.out = core.takeOutBuffer();
         startRequest();

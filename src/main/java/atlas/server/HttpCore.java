@@ -93,7 +93,6 @@ final class HttpCore implements CoreProtocol {
 
     @Override
     public TransportHandler<? super SocketTransport> newConnection(int listener) {
-        counters.connectionsOpened.increment();
         HttpConnection http = new HttpConnection(this);
         return listener == TLS_LISTENER ? tls.wrap(http) : http;
     }
@@ -149,6 +148,14 @@ final class HttpCore implements CoreProtocol {
 
     int outBufferBytes() {
         return OUT_BUFFER_BYTES;
+    }
+
+    /**
+     * Once per connection, from its onOpen: an HTTPS connection counts from its finished handshake, so that it is
+     * counted closed too (a handshake that fails never reaches HTTP).
+     */
+    void connectionOpened() {
+        counters.connectionsOpened.increment();
     }
 
     /** Once per connection, from its onClosed. */

@@ -117,7 +117,7 @@ final class Metrics {
         perCore("atlas_requests", "Requests whose head was read (valid or not)", c -> c.requests);
         perCore("atlas_sent_bytes", "Response bytes handed to sockets, heads included", c -> c.bytesSent);
         perCore("atlas_received_bytes", "Bytes received from sockets", c -> c.bytesReceived);
-        perCore("atlas_connections_opened", "Connections accepted", c -> c.connectionsOpened);
+        perCore("atlas_connections_opened", "HTTP connections opened (HTTPS: once the handshake finished)", c -> c.connectionsOpened);
         perCore("atlas_commits", "Group commits: durable journal writes", c -> c.commits);
         perCore("atlas_commit_entries", "Journal entries (PUTs and DELETEs) made durable by group commits; "
                 + "divided by atlas_commits_total it is the mean group size", c -> c.commitEntries);

@@ -100,6 +100,21 @@ public final class Sockets {
      * with SO_REUSEADDR and, when {@code reusePort}, SO_REUSEPORT so that each core can have its own listener.
      */
     public static int listenTcp(String host, int port, int backlog, boolean reusePort) throws PosixException {
+        int fd = bindTcp(host, port, reusePort);
+        try {
+            listen(fd, backlog);
+            return fd;
+        } catch (PosixException | RuntimeException | Error e) {
+            closeAfterFailure(fd, e);
+            throw e;
+        }
+    }
+
+    /**
+     * As {@link #listenTcp} without the listen(2): the address is taken (a conflicting bind fails here with
+     * EADDRINUSE, port 0 is resolved) but connections are still refused until {@link #listen}.
+     */
+    public static int bindTcp(String host, int port, boolean reusePort) throws PosixException {
         int fd = tcpSocket(true);
         try {
             setIntOption(fd, SOL_SOCKET, SO_REUSEADDR, 1);
@@ -108,24 +123,31 @@ public final class Sockets {
             }
             MemorySegment capture = Downcalls.threadCaptureArea();
             int bound;
-            int listening = 0;
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment addr = sockaddrIn(arena, host, port);
                 bound = Downcalls.result((int) BIND.invokeExact(capture, fd, addr.address(), SOCKADDR_IN_SIZE),
                         capture);
-                if (bound == 0) {
-                    listening = Downcalls.result((int) LISTEN.invokeExact(capture, fd, backlog), capture);
-                }
             } catch (Throwable t) {
                 throw Downcalls.invocationFailure(t);
             }
             Downcalls.check(bound, "bind", host + ':' + port);
-            Downcalls.check(listening, "listen", host + ':' + port);
             return fd;
         } catch (PosixException | RuntimeException | Error e) {
             closeAfterFailure(fd, e);
             throw e;
         }
+    }
+
+    /** listen(2) on a bound socket: from here on the kernel completes handshakes and queues them for accept. */
+    public static void listen(int fd, int backlog) throws PosixException {
+        MemorySegment capture = Downcalls.threadCaptureArea();
+        int res;
+        try {
+            res = Downcalls.result((int) LISTEN.invokeExact(capture, fd, backlog), capture);
+        } catch (Throwable t) {
+            throw Downcalls.invocationFailure(t);
+        }
+        Downcalls.check(res, "listen", fd);
     }
 
     /** A blocking client socket connected to {@code host:port} (EINTR retried). */

@@ -147,9 +147,11 @@ class CliIT {
             assertThat(put.exit()).as(put.toString()).isZero();
             assertThat(put.err()).contains("put 5 files");
 
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            HttpResponse<byte[]> got = http.send(HttpRequest.newBuilder(URI.create(server.url("vod/title/seg2.ts")))
-                    .build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> got;
+            try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+                got = http.send(HttpRequest.newBuilder(URI.create(server.url("vod/title/seg2.ts"))).build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+            }
             assertThat(got.statusCode()).isEqualTo(200);
             assertThat(got.body()).isEqualTo(Files.readAllBytes(catalogue.resolve("vod/title/seg2.ts")));
 
@@ -212,8 +214,9 @@ class CliIT {
 
     @Test
     void shouldServeTheDemoOnAnEmptyVolume() throws Exception {
-        try (ServerProcess server = ServerProcess.start(tmp.resolve("data"))) {
-            HttpResponse<String> playlist = HttpClient.newHttpClient().send(
+        try (ServerProcess server = ServerProcess.start(tmp.resolve("data"));
+             HttpClient http = HttpClient.newHttpClient()) {
+            HttpResponse<String> playlist = http.send(
                     HttpRequest.newBuilder(URI.create(server.url("demo/index.m3u8"))).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(playlist.statusCode()).isEqualTo(200);

@@ -57,6 +57,7 @@ class DiskFullIT {
 
     @AfterAll
     static void stopAndUnmount() throws Exception {
+        HTTP.close(); // first: its pooled connection would keep the server's leak check from judging
         if (server != null) {
             server.close();
         }

@@ -102,6 +102,7 @@ class ExtentReadErrorIT {
 
     @AfterAll
     static void unmount() throws Exception {
+        HTTP.close();
         if (server != null) {
             server.close();
         }

@@ -1,5 +1,6 @@
 package atlas.it;
 
+import atlas.testing.Await;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -55,57 +56,57 @@ class LiveIngestIT {
                 "-method", "PUT", playlistUrl)
                 .redirectErrorStream(true).start();
 
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
-        int playlistsSeen = 0;
-        int segmentsChecked = 0;
-        List<String> problems = new ArrayList<>();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
-        while (encoder.isAlive() && System.nanoTime() < deadline) {
-            HttpResponse<String> playlist = client.send(HttpRequest.newBuilder(URI.create(playlistUrl))
-                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-            if (playlist.statusCode() == 404) {
-                Thread.sleep(50); // the encoder has not written its first playlist yet
-                continue;
-            }
-            playlistsSeen++;
-            String body = playlist.body();
-            if (!body.startsWith("#EXTM3U\n") || !body.endsWith("\n")) {
-                problems.add("torn playlist: " + body);
-            }
-            for (String line : body.split("\n")) {
-                if (line.isEmpty() || line.startsWith("#")) {
-                    continue;
+        try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).build()) {
+            ReadCounts counts = new ReadCounts();
+            List<String> problems = new ArrayList<>();
+            String previous = null;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+            while (encoder.isAlive() && System.nanoTime() < deadline) {
+                // Like a player: read the playlist until the encoder has rewritten it, each read checked whole.
+                String seen = previous;
+                String playlist = Await.until("the encoder to publish a new playlist", Duration.ofSeconds(20),
+                        () -> readPlaylist(client, playlistUrl, counts, problems),
+                        body -> body != null && !body.equals(seen) || !encoder.isAlive());
+                if (playlist == null || playlist.equals(previous)) {
+                    break; // the encoder finished
                 }
-                HttpResponse<byte[]> segment = client.send(HttpRequest.newBuilder(
-                        URI.create(playlistUrl).resolve(line)).timeout(Duration.ofSeconds(5)).build(),
-                        HttpResponse.BodyHandlers.ofByteArray());
-                // A segment may leave the window (DELETE) between our playlist read and this GET; anything else
-                // but a whole MPEG-TS is a fault.
-                if (segment.statusCode() == 404) {
-                    continue;
-                }
-                segmentsChecked++;
-                byte[] ts = segment.body();
-                if (segment.statusCode() != 200 || ts.length == 0 || ts.length % 188 != 0 || ts[0] != 0x47
-                        || !segment.headers().firstValue("Content-Type").orElse("").equals("video/mp2t")) {
-                    problems.add(line + ": status " + segment.statusCode() + ", " + ts.length + " bytes");
+                previous = playlist;
+                counts.versions++;
+                for (String line : playlist.split("\n")) {
+                    if (line.isEmpty() || line.startsWith("#")) {
+                        continue;
+                    }
+                    HttpResponse<byte[]> segment = client.send(HttpRequest.newBuilder(
+                            URI.create(playlistUrl).resolve(line)).timeout(Duration.ofSeconds(5)).build(),
+                            HttpResponse.BodyHandlers.ofByteArray());
+                    // A segment may leave the window (DELETE) between our playlist read and this GET; anything
+                    // else but a whole MPEG-TS is a fault.
+                    if (segment.statusCode() == 404) {
+                        continue;
+                    }
+                    counts.segments++;
+                    byte[] ts = segment.body();
+                    if (segment.statusCode() != 200 || ts.length == 0 || ts.length % 188 != 0 || ts[0] != 0x47
+                            || !segment.headers().firstValue("Content-Type").orElse("").equals("video/mp2t")) {
+                        problems.add(line + ": status " + segment.statusCode() + ", " + ts.length + " bytes");
+                    }
                 }
             }
-            Thread.sleep(100);
-        }
-        assertThat(encoder.waitFor(30, TimeUnit.SECONDS)).as("encoder finished").isTrue();
-        String encoderOutput = new String(encoder.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(encoder.exitValue()).as("ffmpeg publishing: %s", encoderOutput).isZero();
-        assertThat(problems).isEmpty();
-        assertThat(playlistsSeen).as("playlists read while live").isGreaterThan(10);
-        assertThat(segmentsChecked).as("segments fetched while live").isGreaterThan(5);
+            assertThat(encoder.waitFor(30, TimeUnit.SECONDS)).as("encoder finished").isTrue();
+            String encoderOutput = new String(encoder.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(encoder.exitValue()).as("ffmpeg publishing: %s", encoderOutput).isZero();
+            assertThat(problems).isEmpty();
+            assertThat(counts.reads).as("playlists read while live").isGreaterThan(10);
+            assertThat(counts.versions).as("playlist versions seen while live").isGreaterThanOrEqualTo(3);
+            assertThat(counts.segments).as("segments fetched while live").isGreaterThan(5);
 
-        String listing = client.send(HttpRequest.newBuilder(URI.create(server.url("_atlas/list?prefix=live/cam1/")))
-                .build(), HttpResponse.BodyHandlers.ofString()).body();
-        long segmentsStored = listing.lines().filter(l -> l.contains(".ts\t")).count();
-        assertThat(segmentsStored).as("segments left after the encoder deleted old ones:\n%s", listing)
-                .isBetween(1L, 4L);
+            String listing = client.send(HttpRequest.newBuilder(URI.create(server.url("_atlas/list?prefix=live/cam1/")))
+                    .build(), HttpResponse.BodyHandlers.ofString()).body();
+            long segmentsStored = listing.lines().filter(l -> l.contains(".ts\t")).count();
+            assertThat(segmentsStored).as("segments left after the encoder deleted old ones:\n%s", listing)
+                    .isBetween(1L, 4L);
+        }
 
         Process player = new ProcessBuilder("ffmpeg", "-v", "error", "-i", playlistUrl, "-f", "null", "-")
                 .redirectErrorStream(true).start();
@@ -113,6 +114,29 @@ class LiveIngestIT {
         String playerOutput = new String(player.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(player.exitValue()).as("ffmpeg decoding the published stream: %s", playerOutput).isZero();
         assertThat(playerOutput).isEmpty();
+    }
+
+    /** What the reader did while the stream was live. */
+    private static final class ReadCounts {
+        int reads;
+        int versions;
+        int segments;
+    }
+
+    /** The playlist as it is now (null before the encoder's first one), checked to be whole. */
+    private static String readPlaylist(HttpClient client, String url, ReadCounts counts, List<String> problems)
+            throws Exception {
+        HttpResponse<String> playlist = client.send(HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        if (playlist.statusCode() == 404) {
+            return null;
+        }
+        counts.reads++;
+        String body = playlist.body();
+        if (!body.startsWith("#EXTM3U\n") || !body.endsWith("\n")) {
+            problems.add("torn playlist: " + body);
+        }
+        return body;
     }
 
     private static boolean onPath(String tool) {

@@ -1,5 +1,6 @@
 package atlas.it;
 
+import atlas.testing.Await;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -168,10 +169,7 @@ class OperatorIT {
         Files.move(accessLog, rotated);
         // SIGUSR1 asks for the reopen at once; without it the writer notices the move within a second.
         new ProcessBuilder("kill", "-USR1", Long.toString(server.pid())).start().waitFor(10, TimeUnit.SECONDS);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!Files.exists(accessLog) && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
+        Await.until("the access log reopened after SIGUSR1", Duration.ofSeconds(10), () -> Files.exists(accessLog));
         curl.run(server.url("demo/index.m3u8?after-rotation"));
         String line = awaitLine(accessLog, "after-rotation");
         assertThat(line).contains("\"GET /demo/index.m3u8?after-rotation HTTP/1.1\" 200");
@@ -197,17 +195,9 @@ class OperatorIT {
         try (ServerProcess s = HttpTestServers.start(dir, "--drain-delay", "3s", "--access-log", "off")) {
             assertThat(curl.run(s.url("_atlas/health")).status()).isEqualTo(200);
             new ProcessBuilder("kill", "-TERM", Long.toString(s.pid())).start().waitFor(10, TimeUnit.SECONDS);
-            HttpCurl.Response health = null;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-            while (System.nanoTime() < deadline) {
-                health = curl.run(s.url("_atlas/health"));
-                if (health.status() == 503) {
-                    break;
-                }
-                Thread.sleep(50);
-            }
-            assertThat(health).isNotNull();
-            assertThat(health.status()).as(health.toString()).isEqualTo(503);
+            // Within the 3 s drain delay: after it the listeners close.
+            HttpCurl.Response health = Await.until("health to answer 503 once SIGTERM arrived",
+                    Duration.ofSeconds(3), () -> curl.run(s.url("_atlas/health")), h -> h.status() == 503);
             assertThat(health.bodyText()).isEqualTo("draining\n");
             // Everything else is still served during the delay.
             assertThat(curl.run(s.url("demo/index.m3u8")).status()).isEqualTo(200);
@@ -248,18 +238,9 @@ class OperatorIT {
 
     /** Waits (the writer flushes every 100 ms) for a line of {@code log} containing {@code text}. */
     static String awaitLine(Path log, String text) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(log)) {
-                for (String line : Files.readAllLines(log, StandardCharsets.ISO_8859_1)) {
-                    if (line.contains(text)) {
-                        return line;
-                    }
-                }
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no line with '" + text + "' in " + log + ": "
-                + (Files.exists(log) ? Files.readString(log, StandardCharsets.ISO_8859_1) : "(no file)"));
+        String content = Await.until("a line with '" + text + "' in " + log, Duration.ofSeconds(10),
+                () -> Files.exists(log) ? Files.readString(log, StandardCharsets.ISO_8859_1) : "(no file)",
+                c -> c.lines().anyMatch(line -> line.contains(text)));
+        return content.lines().filter(line -> line.contains(text)).findFirst().orElseThrow();
     }
 }

@@ -1,5 +1,6 @@
 package atlas.it;
 
+import atlas.testing.Await;
 import org.junit.jupiter.api.Test;
 
 import java.io.File;
@@ -31,13 +32,21 @@ class OperatorPrometheusIT {
     private static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");
     private static final Pattern VALUE = Pattern.compile("\"value\":\\[[0-9.]+,\"([^\"]+)\"]");
 
+    /** What the query API says: {@code up{job="atlas"}} and the summed request counter (null while absent). */
+    record Scraped(String up, String requests) {
+        boolean counted() {
+            return "1".equals(up) && requests != null && Double.parseDouble(requests) > 0;
+        }
+    }
+
     @Test
     void shouldBeScrapedByARealPrometheus() throws Exception {
         assumeTrue(Files.isExecutable(PROMETHEUS), "prometheus is not installed");
         Path dir = HttpTestServers.workDir(OperatorPrometheusIT.class);
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        Process prometheus = null;
-        try (ServerProcess server = HttpTestServers.start(dir)) {
+        // Closed in reverse order: the client, then the server, whose leak check needs every client gone
+        // (Prometheus, which keeps its scrape connection open, is stopped in the finally below).
+        try (ServerProcess server = HttpTestServers.start(dir);
+             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
             for (int i = 0; i < 3; i++) {
                 http.send(HttpRequest.newBuilder(URI.create(server.url("demo/index.m3u8"))).build(),
                         HttpResponse.BodyHandlers.discarding());
@@ -54,31 +63,26 @@ class OperatorPrometheusIT {
                           - targets: ['127.0.0.1:%d']
                     """.formatted(server.port()));
             Path log = dir.resolve("prometheus.log");
-            prometheus = new ProcessBuilder(List.of(PROMETHEUS.toString(), "--config.file=" + config,
+            Process prometheus = new ProcessBuilder(List.of(PROMETHEUS.toString(), "--config.file=" + config,
                     "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + port))
                     .redirectErrorStream(true).redirectOutput(log.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-            String api = "http://127.0.0.1:" + port + "/api/v1/query?query=";
-            String up = null;
-            String requests = null;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (System.nanoTime() < deadline && prometheus.isAlive()) {
-                up = query(http, api, "up{job=\"atlas\"}");
-                requests = query(http, api, "sum(atlas_requests_total{job=\"atlas\"})");
-                if ("1".equals(up) && requests != null && Double.parseDouble(requests) > 0) {
-                    break;
-                }
-                Thread.sleep(500);
-            }
-            assertThat(up).as("up{job=\"atlas\"}; prometheus log:\n" + readQuietly(log)).isEqualTo("1");
-            assertThat(Double.parseDouble(requests)).as("sum(atlas_requests_total)").isGreaterThan(0);
-        } finally {
-            if (prometheus != null) {
+            try {
+                String api = "http://127.0.0.1:" + port + "/api/v1/query?query=";
+                Scraped seen = Await.until("Prometheus to scrape atlas and count its requests (or to exit; log "
+                                + log + ")", Duration.ofSeconds(60),
+                        () -> new Scraped(query(http, api, "up{job=\"atlas\"}"),
+                                query(http, api, "sum(atlas_requests_total{job=\"atlas\"})")),
+                        q -> q.counted() || !prometheus.isAlive());
+                assertThat(seen.up()).as("up{job=\"atlas\"}; prometheus log:\n" + readQuietly(log)).isEqualTo("1");
+                assertThat(seen.counted()).as("sum(atlas_requests_total) above zero: " + seen).isTrue();
+            } finally {
                 prometheus.destroy();
                 if (!prometheus.waitFor(20, TimeUnit.SECONDS)) {
                     prometheus.destroyForcibly();
                 }
             }
+        } finally {
             HttpTestServers.deleteTree(dir);
         }
     }

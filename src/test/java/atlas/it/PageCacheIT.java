@@ -49,9 +49,10 @@ class PageCacheIT {
         List<byte[]> objects = new ArrayList<>();
         long requests = 0, bytesChecked = 0;
 
-        try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
-             ServerProcess server = ServerProcess.start(data, "--no-demo", "--engine", ENGINE)) {
+        // The client is closed first (reverse order): the server's stop-time leak check needs no client left.
+        try (ServerProcess server = ServerProcess.start(data, "--no-demo", "--engine", ENGINE);
+             HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                     .connectTimeout(Duration.ofSeconds(5)).build()) {
             for (int i = 0; i < OBJECTS; i++) {
                 byte[] b = new byte[SIZE];
                 random.nextBytes(b);

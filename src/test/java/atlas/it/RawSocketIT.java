@@ -351,7 +351,9 @@ class RawSocketIT {
                 c.send(get("/fx/big.bin"));
                 stalled.add(c);
             }
-            Thread.sleep(500);
+            // Each of the six responses holds a buffer until its socket drains, which it never does.
+            server.awaitMetrics("six responses stuck on receivers that stopped reading",
+                    e -> OperatorIT.sum(e, "atlas_io_buffers_in_use", "") >= stalled.size(), Duration.ofSeconds(10));
             for (int i = 0; i < 8; i++) {
                 try (RawConnection c = connect()) {
                     assertOk(c.send(get("/fx/c.bin")).read(), C);
@@ -365,7 +367,9 @@ class RawSocketIT {
                 c.abort();
             }
         }
-        Thread.sleep(200);
+        server.awaitMetrics("the reset receivers' connections closed and their buffers back in the pool",
+                e -> OperatorIT.sum(e, "atlas_connections_active", "") <= 1 && ServerProcess.noBufferLent(e),
+                Duration.ofSeconds(10));
         for (int i = 0; i < 8; i++) {
             assertStillServes();
         }

@@ -1,5 +1,7 @@
 package atlas.it;
 
+import atlas.testing.Await;
+
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -12,13 +14,17 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +33,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * A real {@code atlas serve} in a child JVM, for integration tests:
@@ -49,6 +56,15 @@ import java.util.regex.Pattern;
 public final class ServerProcess implements AutoCloseable {
     public static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * How long {@link #close()} waits for the test's connections to close: a closed client's FIN reaches the server
+     * at once, an idle one left open is dropped only by the idle timeout (75 s by default): too long to wait for.
+     */
+    private static final Duration CLIENTS_CLOSE_TIMEOUT = Duration.ofSeconds(10);
+    /** TCP states as /proc/net/tcp numbers them (include/net/tcp_states.h), from 1. */
+    private static final String[] TCP_STATES = {"?", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",
+            "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING"};
+    private static final int TCP_LISTEN = 10;
     /** The base URL the server announces, e.g. "http://127.0.0.1:40123/"; IPv4, localhost or [IPv6]. */
     private static final Pattern BASE_URL =
             Pattern.compile("(http://(?:\\d{1,3}(?:\\.\\d{1,3}){3}|localhost|\\[[0-9a-fA-F:.]+]):(\\d{1,5})/)");
@@ -301,7 +317,11 @@ public final class ServerProcess implements AutoCloseable {
         awaitDrains();
     }
 
-    /** Graceful stop if still running (SIGKILL if that hangs); never throws, so it cannot hide a test failure. */
+    /**
+     * Graceful stop if still running (SIGKILL if that hangs). Throws only the leak check's failure (see
+     * {@link #lentBuffersOnceIdle}), after the server is gone; in try-with-resources a test's own failure comes
+     * first and this one is added to it as suppressed, so it cannot hide one.
+     */
     @Override
     public void close() {
         if (process == null || !process.isAlive()) {
@@ -325,21 +345,25 @@ public final class ServerProcess implements AutoCloseable {
     }
 
     /**
-     * Scrapes {@code /metrics} (plain HTTP) every 100 ms until {@code done} holds for the exposition or
-     * {@code timeout} has passed; returns the last exposition either way.
+     * Scrapes {@code /metrics} (plain HTTP) until {@code done} holds for the exposition and returns that one; fails
+     * with {@code what} and the last exposition once {@code timeout} has passed.
      */
-    public String awaitMetrics(Predicate<String> done, Duration timeout) throws IOException, InterruptedException {
+    public String awaitMetrics(String what, Predicate<String> done, Duration timeout) throws Exception {
         HttpRequest scrape = HttpRequest.newBuilder(URI.create(url("_atlas/metrics"))).timeout(Duration.ofSeconds(2))
                 .build();
-        long deadline = System.nanoTime() + timeout.toNanos();
         try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
-            while (true) {
-                String exposition = client.send(scrape, HttpResponse.BodyHandlers.ofString()).body();
-                if (done.test(exposition) || System.nanoTime() > deadline) {
-                    return exposition;
-                }
-                Thread.sleep(100);
-            }
+            return Await.until(what + " (server log " + logFile + ")", timeout,
+                    () -> new Exposition(client.send(scrape, HttpResponse.BodyHandlers.ofString()).body()),
+                    e -> done.test(e.text())).text();
+        }
+    }
+
+    /** A scrape as a failure message shows it: without the help lines and histogram buckets that drown the rest. */
+    private record Exposition(String text) {
+        @Override
+        public String toString() {
+            return text.lines().filter(l -> !l.startsWith("#") && !l.contains("_bucket{"))
+                    .collect(Collectors.joining("\n"));
         }
     }
 
@@ -350,27 +374,64 @@ public final class ServerProcess implements AutoCloseable {
 
     /**
      * Every test's traffic must leave the I/O buffer pool whole: once no client connection is open, no buffer may
-     * still be lent out (a buffer kept past its exchange is lost to the pool for good). Returns why not, or null;
-     * null too when clients still hold connections (then buffers may rightly be in use) or metrics do not answer.
+     * still be lent out (a buffer kept past its exchange is lost to the pool for good). Waits for the server to hold
+     * no connection, then for the buffers to come back; returns why not, or null. A test that leaves a connection
+     * open (an HttpClient's pool, a browser, a scraper still running) fails here too: otherwise the check could not
+     * tell a lent-out buffer from a rightly used one, and would quietly check nothing.
      */
     private String lentBuffersOnceIdle() {
         try {
-            String exposition = awaitMetrics(e -> clientsConnected(e) || noBufferLent(e), Duration.ofSeconds(5));
-            if (clientsConnected(exposition) || noBufferLent(exposition)) {
-                return null; // settled, or a test left connections open on purpose
-            }
-            return "I/O buffers still lent out with no client connected: "
-                    + OperatorIT.sum(exposition, "atlas_io_buffers_in_use", "") + " (log " + logFile + ")";
-        } catch (IOException | RuntimeException e) {
-            return null; // no metrics to judge by (HTTPS only, or the server is going down): not this check's business
+            Await.until("the server to hold no connection before the leak check (close HttpClients, stop scrapers "
+                    + "and browsers before the server; server log " + logFile + ")", CLIENTS_CLOSE_TIMEOUT,
+                    this::connectionsHeld, Map::isEmpty);
+            awaitMetrics("every I/O buffer back in the pool once no client is connected", ServerProcess::noBufferLent,
+                    Duration.ofSeconds(5));
+            return null;
+        } catch (AssertionError e) {
+            return e.getMessage();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return null;
+            return "interrupted during the leak check";
+        } catch (Exception e) {
+            return "leak check failed: " + e + " (server log " + logFile + ")";
         }
     }
 
-    /** More connections than the scrape's own. */
-    private static boolean clientsConnected(String exposition) {
-        return OperatorIT.sum(exposition, "atlas_connections_active", "") > 1;
+    /**
+     * The TCP connections the server process holds a descriptor of, counted by state, as the kernel sees them: its
+     * socket descriptors ({@code /proc/PID/fd} links {@code socket:[inode]}) found in {@code /proc/PID/net/tcp} and
+     * {@code tcp6}, listeners left out. Not the server's {@code atlas_connections_active}: that gauge also counts
+     * TLS connections closed before their handshake finished (they never reach HTTP's close), so it only grows.
+     * A connection the client closed and the server did not shows up too, as CLOSE_WAIT.
+     */
+    private Map<String, Integer> connectionsHeld() throws IOException {
+        Path proc = Path.of("/proc", Long.toString(process.pid()));
+        Set<String> sockets = new HashSet<>();
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(proc.resolve("fd"))) {
+            for (Path fd : fds) {
+                try {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    if (target.startsWith("socket:[")) {
+                        sockets.add(target.substring("socket:[".length(), target.length() - 1));
+                    }
+                } catch (IOException closedMeanwhile) {
+                    // The descriptor went away between listing and reading it.
+                }
+            }
+        }
+        Map<String, Integer> held = new TreeMap<>();
+        for (String table : List.of("tcp", "tcp6")) {
+            // "sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode ..."
+            for (String line : Files.readAllLines(proc.resolve("net").resolve(table))) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length > 9 && f[3].matches("[0-9A-F]{2}") && sockets.contains(f[9])) {
+                    int state = Integer.parseInt(f[3], 16);
+                    if (state != TCP_LISTEN) {
+                        held.merge(state < TCP_STATES.length ? TCP_STATES[state] : f[3], 1, Integer::sum);
+                    }
+                }
+            }
+        }
+        return held;
     }
 }

@@ -1,5 +1,6 @@
 package atlas.it;
 
+import atlas.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -13,6 +14,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +34,8 @@ class StalledReceiverIT {
     private static final int STALLED = 5;
     private static final Pattern ACTIVE = Pattern.compile("(?m)^atlas_connections_active\\{core=\"\\d+\"} (\\d+)");
     private static final Pattern IN_USE = Pattern.compile("(?m)^atlas_io_buffers_in_use\\{core=\"\\d+\"} (\\d+)");
+    private static final Pattern TIMEOUTS =
+            Pattern.compile("(?m)^atlas_errors_total\\{core=\"\\d+\",kind=\"timeout\"} (\\S+)");
     private Path work;
     private ServerProcess server;
 
@@ -59,45 +63,46 @@ class StalledReceiverIT {
                 HttpTestServers.engine(), "--no-demo", "--send-timeout", "2s");
         byte[] big = new byte[16 << 20];
         new Random(7).nextBytes(big);
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        assertThat(client.send(HttpRequest.newBuilder(URI.create(server.url("stall/big.bin")))
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(big)).build(),
-                HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(201);
+        try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+            assertThat(client.send(HttpRequest.newBuilder(URI.create(server.url("stall/big.bin")))
+                    .PUT(HttpRequest.BodyPublishers.ofByteArray(big)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(201);
+            // Scraped through this client: its connection, kept from the PUT, is the one the scrapes count.
+            long timeoutsBefore = sum(TIMEOUTS, metrics(client));
 
-        List<Socket> stalled = new ArrayList<>();
-        try {
-            for (int i = 0; i < STALLED; i++) {
-                Socket s = new Socket();
-                s.setReceiveBufferSize(4096);
-                s.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
-                s.getOutputStream().write("GET /stall/big.bin HTTP/1.1\r\nHost: t\r\n\r\n"
-                        .getBytes(StandardCharsets.US_ASCII));
-                stalled.add(s);
-            }
-            Thread.sleep(500);
-            assertThat(sum(ACTIVE, metrics(client))).as("stalled connections while they are stalled")
-                    .isGreaterThanOrEqualTo(STALLED);
+            List<Socket> stalled = new ArrayList<>();
+            try {
+                for (int i = 0; i < STALLED; i++) {
+                    Socket s = new Socket();
+                    s.setReceiveBufferSize(4096);
+                    s.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
+                    s.getOutputStream().write("GET /stall/big.bin HTTP/1.1\r\nHost: t\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
+                    stalled.add(s);
+                }
+                // Every response begun: each holds a buffer until its socket drains, which it never does.
+                Await.until(STALLED + " responses stuck on receivers that stopped reading", Duration.ofSeconds(10),
+                        () -> metrics(client), m -> sum(ACTIVE, m) > STALLED && sum(IN_USE, m) >= STALLED);
 
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            String m = metrics(client);
-            while ((sum(ACTIVE, m) > 1 || sum(IN_USE, m) > 0) && System.nanoTime() < deadline) {
-                Thread.sleep(200);
-                m = metrics(client);
+                // The send timeout fires for each and closes it; the buffers come back. Only the scrape's own
+                // connection is left.
+                Await.until("the send timeout to drop the stalled receivers and free their buffers",
+                        Duration.ofSeconds(15), () -> metrics(client),
+                        m -> sum(TIMEOUTS, m) - timeoutsBefore >= STALLED && sum(ACTIVE, m) <= 1 && sum(IN_USE, m) == 0);
+                for (Socket s : stalled) {
+                    assertThat(readToEnd(s)).as("a dropped receiver gets part of the body, then the end")
+                            .isLessThan(big.length);
+                }
+            } finally {
+                for (Socket s : stalled) {
+                    s.close();
+                }
             }
-            assertThat(sum(ACTIVE, m)).as("connections left (the scrape itself is one):\n%s", m).isLessThanOrEqualTo(1);
-            assertThat(sum(IN_USE, m)).as("I/O buffers still lent out:\n%s", m).isZero();
-            for (Socket s : stalled) {
-                assertThat(readToEnd(s)).as("a dropped receiver gets part of the body, then the end").isLessThan(big.length);
-            }
-        } finally {
-            for (Socket s : stalled) {
-                s.close();
-            }
+            HttpResponse<byte[]> get = client.send(HttpRequest.newBuilder(URI.create(server.url("stall/big.bin")))
+                    .build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(get.statusCode()).isEqualTo(200);
+            assertThat(get.body()).isEqualTo(big);
         }
-        HttpResponse<byte[]> get = client.send(HttpRequest.newBuilder(URI.create(server.url("stall/big.bin"))).build(),
-                HttpResponse.BodyHandlers.ofByteArray());
-        assertThat(get.statusCode()).isEqualTo(200);
-        assertThat(get.body()).isEqualTo(big);
     }
 
     private String metrics(HttpClient client) throws Exception {

@@ -1,5 +1,6 @@
 package atlas.it;
 
+import atlas.testing.Await;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -56,12 +58,10 @@ class TlsIT {
         server = HttpTestServers.start(workDir, "--tls-listen", "127.0.0.1:0", "--handshake-timeout", "2s");
         curl = new HttpCurl(workDir);
         // The server is up once it printed its first http:// URL; the https one is on the last start-up line.
-        Matcher m = HTTPS_URL.matcher(server.output());
-        for (int i = 0; i < 100 && !m.find(); i++) {
-            Thread.sleep(100);
-            m = HTTPS_URL.matcher(server.output());
-        }
-        assertThat(m.find(0)).as("https URL in the start-up output:\n" + server.output()).isTrue();
+        String output = Await.until("the https URL in the start-up output", Duration.ofSeconds(10), server::output,
+                o -> HTTPS_URL.matcher(o).find());
+        Matcher m = HTTPS_URL.matcher(output);
+        assertThat(m.find()).isTrue();
         https = m.group(1);
         tlsPort = Integer.parseInt(m.group(2));
         cert = server.dataDir().resolve("tls").resolve("selfsigned-cert.pem");
@@ -132,14 +132,10 @@ class TlsIT {
         curlTls("--tlsv1.3", https + "tls/o1?log13");
         curl.run(server.url("tls/o1?logplain"));
         Path log = server.dataDir().resolve("access.log");
-        String text = "";
-        for (int i = 0; i < 50; i++) { // the writer thread appends every 100 ms
-            text = Files.exists(log) ? Files.readString(log) : "";
-            if (text.contains("log12") && text.contains("log13") && text.contains("logplain")) {
-                break;
-            }
-            Thread.sleep(100);
-        }
+        // The writer thread appends every 100 ms.
+        String text = Await.until("the three exchanges in " + log, Duration.ofSeconds(10),
+                () -> Files.exists(log) ? Files.readString(log) : "",
+                t -> t.contains("log12") && t.contains("log13") && t.contains("logplain"));
         assertThat(text.lines().filter(l -> l.contains("?log12 ")).findFirst()).get().asString()
                 .endsWith(" TLSv1.2 ok");
         assertThat(text.lines().filter(l -> l.contains("?log13 ")).findFirst()).get().asString()

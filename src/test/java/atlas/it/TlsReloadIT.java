@@ -1,5 +1,6 @@
 package atlas.it;
 
+import atlas.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -7,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -21,6 +23,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class TlsReloadIT {
     private static final Pattern HTTPS_URL = Pattern.compile("https://localhost:(\\d+)/");
+    /** Bounds a wait for the server's 2 s file check; only a failure takes this long. */
+    private static final Duration RELOAD_WITHIN = Duration.ofSeconds(10);
 
     private Path workDir;
     private ServerProcess server;
@@ -39,12 +43,10 @@ class TlsReloadIT {
         makeCertificate("first", cert, key);
         server = HttpTestServers.start(workDir, "--no-demo", "--tls-listen", "127.0.0.1:0", "--cert", cert.toString(),
                 "--key", key.toString());
-        Matcher m = HTTPS_URL.matcher(server.output());
-        for (int i = 0; i < 100 && !m.find(); i++) {
-            Thread.sleep(100);
-            m = HTTPS_URL.matcher(server.output());
-        }
-        assertThat(m.find(0)).as(server.output()).isTrue();
+        String output = Await.until("the https URL in the start-up output", Duration.ofSeconds(10), server::output,
+                o -> HTTPS_URL.matcher(o).find());
+        Matcher m = HTTPS_URL.matcher(output);
+        assertThat(m.find()).isTrue();
         tlsPort = Integer.parseInt(m.group(1));
     }
 
@@ -64,24 +66,27 @@ class TlsReloadIT {
         Path otherKey = workDir.resolve("other-key.pem");
         makeCertificate("second", otherCert, otherKey);
         replace(otherCert, cert);
-        Thread.sleep(3000);
+        Await.until("the file check to refuse the mismatched pair", RELOAD_WITHIN,
+                () -> server.output().contains("does not match"));
         assertThat(servedSubject()).isEqualTo("first");
-        assertThat(server.output()).contains("does not match");
         // Now the matching key arrives: picked up by the file check.
         replace(otherKey, key);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!servedSubject().equals("second") && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-        }
-        assertThat(servedSubject()).isEqualTo("second");
-        // And SIGHUP reloads at once.
+        Await.until("the renewal served", RELOAD_WITHIN, this::servedSubject, "second"::equals);
+        // And SIGHUP reloads at once. It reloads unconditionally, so it adds a line even if the file check was
+        // first (that could only fool this test in the few milliseconds between counting and the signal).
         makeCertificate("third", otherCert, otherKey);
         replace(otherKey, key);
         replace(otherCert, cert);
+        long reloadsBefore = reloads("third");
         new ProcessBuilder("kill", "-HUP", Long.toString(server.pid())).start().waitFor();
-        Thread.sleep(300);
+        Await.until("SIGHUP to reload the certificate", RELOAD_WITHIN, () -> reloads("third") > reloadsBefore);
         assertThat(servedSubject()).isEqualTo("third");
         assertThat(server.isAlive()).isTrue();
+    }
+
+    /** The server's "certificate reloaded" lines for the certificate with common name {@code cn}. */
+    private long reloads(String cn) {
+        return server.output().lines().filter(l -> l.contains("TLS certificate reloaded: CN=" + cn + ",")).count();
     }
 
     /** The CN of the certificate a fresh connection is served. */

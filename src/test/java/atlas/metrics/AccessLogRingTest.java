@@ -1,5 +1,6 @@
 package atlas.metrics;
 
+import atlas.testing.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -8,11 +9,14 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class AccessLogRingTest {
+    /** Bounds a wait for the writer thread (it flushes every 100 ms); only a failure takes this long. */
+    private static final Duration WITHIN = Duration.ofSeconds(10);
+
     private static byte[] line(String s) {
         return (s + "\n").getBytes(StandardCharsets.US_ASCII);
     }
@@ -75,12 +79,13 @@ class AccessLogRingTest {
             writer.start();
             byte[] first = line("first");
             ring.offer(first, first.length);
-            await(() -> Files.readString(log).contains("first"));
+            Await.until("the first line written", WITHIN, () -> Files.readString(log).contains("first"));
             Files.move(log, dir.resolve("access.log.1"));
-            await(() -> Files.exists(log)); // noticed within a second, without any signal
+            // Noticed within a second, without any signal.
+            Await.until("the moved log reopened", WITHIN, () -> Files.exists(log));
             byte[] second = line("second");
             ring.offer(second, second.length);
-            await(() -> Files.readString(log).contains("second"));
+            Await.until("the second line written", WITHIN, () -> Files.readString(log).contains("second"));
             assertThat(Files.readString(dir.resolve("access.log.1"))).isEqualTo("first\n");
         }
     }
@@ -91,17 +96,5 @@ class AccessLogRingTest {
         Files.writeString(file, "x");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new AccessLogWriter(file.resolve("access.log")))
                 .hasMessageStartingWith("cannot open the access log " + file.resolve("access.log"));
-    }
-
-    interface Check {
-        boolean holds() throws Exception;
-    }
-
-    private static void await(Check check) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!check.holds()) {
-            assertThat(System.nanoTime()).as("condition not met in 10 s").isLessThan(deadline);
-            Thread.sleep(20);
-        }
     }
 }

@@ -8,6 +8,7 @@ import static atlas.store.StoreTestSupport.smallConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import atlas.testing.Await;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -17,6 +18,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Assumptions;
@@ -348,20 +350,14 @@ class VolumeTest {
             }
             assertThat(v.freeBytes()).isLessThan(step);
             v.startZeroAhead();
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (v.freeBytes() < step && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            assertThat(v.freeBytes()).isGreaterThanOrEqualTo(step);
+            Await.until("a grow step of free space zeroed ahead", Duration.ofSeconds(10),
+                    () -> v.freeBytes() >= step);
             assertThat(v.sizeBytes()).isLessThanOrEqualTo(300 * B);
             // The maximum bounds it: take almost everything, the zero-ahead stops at 300 blocks.
             for (int i = 0; i < 200; i++) {
                 taken.add(v.allocate(B));
             }
-            deadline = System.nanoTime() + 10_000_000_000L;
-            while (v.sizeBytes() < 300 * B && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            Await.until("the data file grown to its maximum", Duration.ofSeconds(10), () -> v.sizeBytes() >= 300 * B);
             assertThat(v.sizeBytes()).isEqualTo(300 * B);
             assertThat(v.freeBytes()).isEqualTo(300 * B - B - taken.size() * B);
         }

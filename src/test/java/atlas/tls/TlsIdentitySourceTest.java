@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import atlas.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -110,12 +111,8 @@ class TlsIdentitySourceTest {
             install(dir.resolve("b/key.pem"), key());
             install(dir.resolve("b/cert.pem"), cert());
 
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (!source.current().fingerprintSha256().equals(b.fingerprintSha256())
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            assertThat(source.current().fingerprintSha256()).isEqualTo(b.fingerprintSha256());
+            Await.until("the watcher thread to pick up the renewal", Duration.ofSeconds(10),
+                    () -> source.current().fingerprintSha256().equals(b.fingerprintSha256()));
         }
         assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("atlas-tls-reload"));
     }
@@ -132,12 +129,8 @@ class TlsIdentitySourceTest {
             Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(ProcessHandle.current().pid())).start();
             assertThat(kill.waitFor()).isZero();
 
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (!source.current().fingerprintSha256().equals(b.fingerprintSha256())
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            assertThat(source.current().fingerprintSha256()).isEqualTo(b.fingerprintSha256());
+            Await.until("SIGHUP to reload the renewal", Duration.ofSeconds(10),
+                    () -> source.current().fingerprintSha256().equals(b.fingerprintSha256()));
         }
     }
 

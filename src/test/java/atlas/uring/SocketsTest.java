@@ -31,6 +31,21 @@ class SocketsTest {
     }
 
     @Test
+    void shouldRefuseConnectionsToABoundSocketUntilItListens() throws Exception {
+        int bound = Sockets.bindTcp("127.0.0.1", 0, true);
+        try {
+            int port = Sockets.localPort(bound);
+            assertThat(port).isPositive();
+            assertThatThrownBy(() -> Sockets.connectTcp("127.0.0.1", port)).isInstanceOf(PosixException.class)
+                    .satisfies(e -> assertThat(((PosixException) e).errno()).isEqualTo(Errno.ECONNREFUSED));
+            Sockets.listen(bound, 16);
+            Sockets.close(Sockets.connectTcp("127.0.0.1", port));
+        } finally {
+            Sockets.close(bound);
+        }
+    }
+
+    @Test
     void shouldReadTheCongestionWindowOfAConnectedSocketAndFailSoftlyOnAnyOtherFd() throws Exception {
         int listener = Sockets.listenTcp("127.0.0.1", 0, 16, false);
         int client = -1;
