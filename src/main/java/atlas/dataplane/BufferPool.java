@@ -151,13 +151,15 @@ public final class BufferPool implements AutoCloseable {
     }
 
     /**
-     * Hands every granted buffer to its waiter, including those granted meanwhile by the waiters' own releases. A
-     * waiter that throws is its own connection's failure: counted and printed here, then told
+     * Hands every granted buffer to its waiter, including those granted meanwhile by the waiters' own releases, and
+     * returns how many. A waiter that throws is its own connection's failure: counted and printed here, then told
      * ({@link Waiter#onBufferFailed}) so it fails its request; the buffer stays with it (its close gives it back).
      * The others still get theirs.
      */
-    public void deliverGranted() {
+    public int deliverGranted() {
+        int delivered = 0;
         while (!grantedTo.isEmpty()) {
+            delivered++;
             Waiter w = grantedTo.pollFirst();
             IoBuffer b = granted.pollFirst();
             try {
@@ -175,6 +177,7 @@ public final class BufferPool implements AutoCloseable {
                 }
             }
         }
+        return delivered;
     }
 
     /** Granted buffers not delivered yet. */

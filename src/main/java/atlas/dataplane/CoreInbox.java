@@ -15,19 +15,39 @@ import java.util.concurrent.Executor;
 public final class CoreInbox implements Executor {
     private static final int FAILURES_PRINTED = 10;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    private volatile Runnable wake = () -> { };
+    /** Guards {@link #wake} against the loop closing what it writes to (an eventfd) while a poster uses it. */
+    private final Object wakeLock = new Object();
+    private Runnable wake = () -> { };
     private long failures;
 
     /** Installs how posters wake the loop; the loop sets it before it starts taking work. */
     void wakeWith(Runnable wakeUp) {
-        this.wake = wakeUp;
+        synchronized (wakeLock) {
+            this.wake = wakeUp;
+        }
     }
 
-    /** Queues {@code task} to run on the core's thread and wakes the loop. */
+    /**
+     * The loop is stopping: no poster wakes it any more, and {@code release} (closing the eventfd) runs when no
+     * poster is inside the old wake-up, so none writes to a descriptor number that may have been reused.
+     */
+    void stopWaking(Runnable release) {
+        synchronized (wakeLock) {
+            wake = () -> { };
+            release.run();
+        }
+    }
+
+    /**
+     * Queues {@code task} to run on the core's thread and wakes the loop. Posters are helper threads on rare events;
+     * the lock they take is never taken by the core while it serves.
+     */
     @Override
     public void execute(Runnable task) {
         tasks.add(task);
-        wake.run();
+        synchronized (wakeLock) {
+            wake.run();
+        }
     }
 
     public boolean isEmpty() {

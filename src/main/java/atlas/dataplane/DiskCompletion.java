@@ -7,4 +7,11 @@ package atlas.dataplane;
 @FunctionalInterface
 public interface DiskCompletion {
     void onDiskComplete(long tag, int result);
+
+    /**
+     * {@link #onDiskComplete} threw: the owner's own bug, reported here (after it was counted and printed) so the
+     * owner fails its one request instead of the core stopping. The disk is done with the buffer by now.
+     */
+    default void onCompletionFailed(long tag, RuntimeException failure) {
+    }
 }

@@ -52,6 +52,8 @@ final class DiskRequests {
     private int freeCount;
     private int created;
     private int inFlight;
+    private long completionFailures;
+    private static final int FAILURES_PRINTED = 10;
 
     /** A slot holding the request; the caller submits it. Bounds are checked here, once, for both engines. */
     Request take(int kind, int fd, MemorySegment buffer, long offset, int length, long fileOffset,
@@ -105,7 +107,21 @@ final class DiskRequests {
         r.generation = (r.generation + 1) & GENERATION_MASK;
         free[freeCount++] = r.slot;
         inFlight--;
-        completion.onDiskComplete(tag, result);
+        try {
+            completion.onDiskComplete(tag, result);
+        } catch (RuntimeException e) {
+            // One request's bug fails that request, never the core (whose loop called us).
+            completionFailures++;
+            if (completionFailures <= FAILURES_PRINTED) {
+                System.err.println("atlas: a disk completion failed: " + e);
+                e.printStackTrace();
+            }
+            try {
+                completion.onCompletionFailed(tag, e);
+            } catch (RuntimeException again) {
+                // Its clean-up failed too; nothing more can be done for it here.
+            }
+        }
     }
 
     int inFlight() {

@@ -109,7 +109,11 @@ final class NioConnection extends EngineConnection {
             // Nothing to do: the descriptor is released either way.
         }
         loop.unregister(this);
-        handler.onClosed();
+        try {
+            handler.onClosed();
+        } catch (RuntimeException e) {
+            loop.closeFailed(this, e); // the socket is closed regardless; the loop's clean-up must still run
+        }
     }
 
     boolean isClosed() {

@@ -139,13 +139,17 @@ final class NioEventLoop implements Runnable {
                 inbox.drain();
                 disk.performQueued();
                 performReady();
+                // Buffers released during the turn reach their waiters here, outside the releasing call, and
+                // before the turn end, so what they stage is committed with the rest of the turn.
+                buffers.deliverGranted();
                 protocol.onTurnEnd();
                 if (nowNs - lastSweepNs >= SWEEP_INTERVAL_NS) {
                     lastSweepNs = nowNs;
                     connections.expireDeadlines(nowNs);
                 }
-                // Buffers released during the turn reach their waiters here, outside the releasing call.
-                buffers.deliverGranted();
+                if (buffers.deliverGranted() > 0) {
+                    protocol.onTurnEnd(); // released by the turn end or a timeout: do not leave it for 100 ms
+                }
             }
         } catch (IOException | RuntimeException e) {
             // A failure of the loop itself (not of one connection) stops this core loudly.
@@ -226,6 +230,11 @@ final class NioEventLoop implements Runnable {
 
     void unregister(NioConnection c) {
         connections.remove(c);
+    }
+
+    /** A handler's onClosed threw: reported like any handler failure (the connection is gone already). */
+    void closeFailed(NioConnection c, RuntimeException e) {
+        connections.failed(c, e);
     }
 
     private void beginDrain() {

@@ -164,13 +164,17 @@ final class UringEventLoop implements Runnable, CompletionHandler {
                 long nowNs = clock.nowNs();
                 ring.forEachCompletion(this);
                 inbox.drain();
+                // Buffers released during the turn reach their waiters here, outside the releasing call, and
+                // before the turn end, so what they stage is committed with the rest of the turn.
+                context.buffers().deliverGranted();
                 protocol.onTurnEnd();
                 if (nowNs - lastSweepNs >= SWEEP_INTERVAL_NS) {
                     lastSweepNs = nowNs;
                     connections.expireDeadlines(nowNs);
                 }
-                // Buffers released during the turn reach their waiters here, outside the releasing call.
-                context.buffers().deliverGranted();
+                if (context.buffers().deliverGranted() > 0) {
+                    protocol.onTurnEnd(); // released by the turn end or a timeout: do not leave it for 100 ms
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -433,10 +437,11 @@ final class UringEventLoop implements Runnable, CompletionHandler {
             System.err.println("atlas: core " + context.coreIndex() + ": while closing: " + e.getMessage());
         }
         closeListeners();
-        inbox.wakeWith(() -> { });
-        if (wakeFd >= 0) {
-            Libc.closeQuietly(wakeFd);
-        }
+        inbox.stopWaking(() -> {
+            if (wakeFd >= 0) {
+                Libc.closeQuietly(wakeFd);
+            }
+        });
         ring.close();
         if (connections.isEmpty() && disk.inFlight() == 0) {
             context.buffers().close();

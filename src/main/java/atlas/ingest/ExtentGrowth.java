@@ -30,6 +30,9 @@ final class ExtentGrowth implements DiskCompletion, BufferPool.Waiter, Allocatio
 
         /** Growth failed with {@code status} (507 when the volume is full); the old extent is still the caller's. */
         void onGrowthFailed(int status, String detail);
+
+        /** The copy got its buffer and runs: from here on it is disk work, not a wait for the client or memory. */
+        void onCopyStarted();
     }
 
     private static final int READ = 0;
@@ -91,7 +94,15 @@ final class ExtentGrowth implements DiskCompletion, BufferPool.Waiter, Allocatio
             to = null;
             return;
         }
-        startCopy();
+        try {
+            startCopy();
+        } catch (RuntimeException failure) {
+            // Run from the core's inbox: fail the growth here, the upload answers its client.
+            finish();
+            core.volume().release(to);
+            to = null;
+            listener.onGrowthFailed(500, "moving the body to a larger extent failed: " + failure);
+        }
     }
 
     @Override
@@ -116,9 +127,26 @@ final class ExtentGrowth implements DiskCompletion, BufferPool.Waiter, Allocatio
 
     @Override
     public void onBuffer(IoBuffer b) {
+        boolean waited = waitingForBuffer;
         waitingForBuffer = false;
         buffer = b;
+        if (waited) {
+            listener.onCopyStarted();
+        }
         next();
+    }
+
+    @Override
+    public void onCompletionFailed(long tag, RuntimeException failure) {
+        requestInFlight = false;
+        finish();
+        if (to != null) {
+            core.volume().release(to);
+            to = null;
+        }
+        if (!abandoned) {
+            listener.onGrowthFailed(500, "moving the body to a larger extent failed: " + failure);
+        }
     }
 
     @Override

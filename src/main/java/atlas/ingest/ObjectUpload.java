@@ -82,7 +82,14 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
                 return;
             }
             extent = e;
-            receiveBody();
+            try {
+                receiveBody();
+            } catch (RuntimeException failure) {
+                // Run from the core's inbox, where nobody would close this connection for us.
+                System.err.println("atlas: an upload failed after its extent was allocated: " + failure);
+                abandon();
+                exchange.close();
+            }
         }
 
         @Override
@@ -229,6 +236,17 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
     public void onBufferFailed(RuntimeException failure) {
         abandon();
         exchange.close();
+    }
+
+    @Override
+    public void onCompletionFailed(long tag, RuntimeException failure) {
+        abandon();
+        exchange.close();
+    }
+
+    @Override
+    public void onCopyStarted() {
+        exchange.transport().deadline(0); // the copy is our own disk work: no client timeout runs meanwhile
     }
 
     /** Moves body bytes already in the receive buffer into the I/O buffer, then continues the pump. */

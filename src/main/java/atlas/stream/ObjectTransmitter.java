@@ -140,6 +140,13 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
         fail();
     }
 
+    @Override
+    public void onCompletionFailed(long tag, RuntimeException failure) {
+        if (active) {
+            fail();
+        }
+    }
+
     private void startPart() {
         if (ranges != null) {
             position = ranges.first(part);

@@ -50,6 +50,30 @@ class DiskRequestsTest {
     }
 
     @Test
+    void shouldFailOnlyTheRequestWhoseCompletionThrowsNeverTheLoop() {
+        DiskRequests requests = new DiskRequests();
+        List<String> failed = new ArrayList<>();
+        DiskCompletion buggy = new DiskCompletion() {
+            @Override
+            public void onDiskComplete(long tag, int result) {
+                throw new IllegalStateException("owner bug");
+            }
+
+            @Override
+            public void onCompletionFailed(long tag, RuntimeException failure) {
+                failed.add(tag + ": " + failure.getMessage());
+            }
+        };
+        DiskRequests.Request bad = requests.take(DiskRequests.READ, 3, null, 0, 0, 0, buggy, 7);
+        DiskRequests.Request good = requests.take(DiskRequests.READ, 3, null, 0, 0, 0, record, 8);
+        requests.complete(bad, 4096); // must not throw into the loop
+        requests.complete(good, 4096);
+        assertThat(failed).containsExactly("7: owner bug");
+        assertThat(told).hasSize(1);
+        assertThat(requests.inFlight()).isZero();
+    }
+
+    @Test
     void shouldCheckBoundsOnceForBothEngines() {
         DiskRequests requests = new DiskRequests();
         try (Arena arena = Arena.ofConfined()) {
