@@ -51,7 +51,7 @@ class ObjectUploadTest {
     @BeforeEach
     void setUp() throws Exception {
         // 64 blocks now, growing in 64-block steps: a body larger than that must wait for the data file to grow.
-        volume = Volume.open(new VolumeConfig(dir, 64 * B, 64 * B, 4096 * B));
+        volume = Volume.open(new VolumeConfig(dir, 64 * B, 64 * B, 16384 * B));
         journal = volume.journal(0);
         pool = new BufferPool(64 * 1024 + IoBuffer.HEADROOM, 4096, 4);
         commit = new GroupCommit(journal, volume.lazyWriteFd(), disk, new NoMetrics(), clock);
@@ -167,6 +167,47 @@ class ObjectUploadTest {
         }
         assertThat(exchange.failedStatus).isZero();
         assertThat(pool.inUse()).as("the body is being taken now").isEqualTo(1);
+    }
+
+    @Test
+    void shouldMoveAChunkedBodyThatOutgrowsItsReserveToALargerExtentWithRingWork() throws Exception {
+        byte[] content = body((int) ObjectUpload.CHUNKED_RESERVE_BYTES + 100_000);
+        java.io.ByteArrayOutputStream framed = new java.io.ByteArrayOutputStream();
+        for (int at = 0; at < content.length; at += 30_000) {
+            int n = Math.min(30_000, content.length - at);
+            framed.writeBytes((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            framed.write(content, at, n);
+            framed.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        framed.writeBytes("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        byte[] wire = framed.toByteArray();
+        RequestHead h = head("PUT /live/long.mp4 HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n",
+                new byte[0]);
+        upload.begin(h, ObjectKey.of("live/long.mp4"), false);
+        int at = 0;
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        int copies = 0;
+        while (exchange.stored == null && exchange.failedStatus == 0) {
+            assertThat(System.nanoTime()).as("the upload finishes").isLessThan(until);
+            if (exchange.socket.receivePending() && at < wire.length) {
+                at += exchange.socket.deliver(Arrays.copyOfRange(wire, at, Math.min(wire.length, at + 65536)));
+            } else if (disk.inFlight() > 0) {
+                if (disk.next().kind() == FakeDisk.Kind.READ) {
+                    copies++; // the growth reads what was written so far back from the old extent
+                }
+                disk.complete();
+            } else if (inbox.drain() == 0) {
+                commit.onTurnEnd(); // and let the volume's grower answer an allocation meanwhile
+                Thread.onSpinWait();
+            }
+        }
+        assertThat(exchange.failedStatus).isZero();
+        assertThat(copies).as("the first 16 MiB were copied by disk reads, not on the core thread").isPositive();
+        ObjectRecord r = volume.lookup("live/long.mp4");
+        assertThat(r.length()).isEqualTo(content.length);
+        byte[] landed = Arrays.copyOfRange(disk.file(), (int) r.offsetBytes(), (int) r.offsetBytes() + content.length);
+        assertThat(landed).as("every byte in the grown extent, in order").isEqualTo(content);
+        assertThat(pool.inUse()).isZero();
     }
 
     @Test
