@@ -1,5 +1,7 @@
 package atlas.store;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -22,6 +24,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ObjectRecord implements ObjectIndex.Entry {
     private static final int RETIRED = 1 << 31;
+    private static final VarHandle ATTACHMENT;
+
+    static {
+        try {
+            ATTACHMENT = MethodHandles.lookup()
+                    .findVarHandle(ObjectRecord.class, "attachment", Object.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final ObjectKey key;
     private final Extent extent;
@@ -32,6 +44,8 @@ public final class ObjectRecord implements ObjectIndex.Entry {
     private final long sequence;
     private final byte[] etag;
     private final AtomicInteger state = new AtomicInteger();
+    /** What a cache keeps for this version of the object (the hot tier's chunk table); set once, by CAS. */
+    private volatile Object attachment;
     private final ExtentReclaimer reclaimer;
 
     ObjectRecord(ObjectKey key, Extent extent, long length, String contentType, int crc32c, long mtimeMillis,
@@ -128,8 +142,19 @@ public final class ObjectRecord implements ObjectIndex.Entry {
         }
     }
 
-    boolean isRetired() {
+    /** True once a newer write or a delete replaced this record: nothing new should be built on it. */
+    public boolean isRetired() {
         return (state.get() & RETIRED) != 0;
+    }
+
+    /** What a cache hung on this record ({@link #attach}), or null. */
+    public Object attachment() {
+        return attachment;
+    }
+
+    /** Hangs {@code value} on this record if its attachment is still {@code expected}; true when it was set. */
+    public boolean attach(Object expected, Object value) {
+        return ATTACHMENT.compareAndSet(this, expected, value);
     }
 
     @Override

@@ -11,4 +11,9 @@ public final class TestRecords {
         return new ObjectRecord(ObjectKey.of(name), new Extent(offsetBytes, capacity), length, contentType, 0, 0L, 1,
                 extent -> { });
     }
+
+    /** What the index does when a newer write or a delete replaces {@code record}. */
+    public static void retire(ObjectRecord record) {
+        record.retire();
+    }
 }

@@ -1,0 +1,200 @@
+package atlas.hot;
+
+import atlas.store.ObjectRecord;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * One core's part of the {@link HotTier}: the memory it admits into, its popularity sketch, its CLOCK of the chunks
+ * it owns — and its view of every other core's chunks, which it may send from but never changes.
+ * <p>
+ * Admission is TinyLFU's: every access a core serves counts in its sketch, and a chunk read from flash enters only
+ * when it has been asked for before ({@value #ADMIT_MIN_FREQUENCY} or more accesses lately) and, when memory is
+ * full, only when it has been asked for more often than the chunk it would push out. A scan of the catalogue or
+ * the cold tail is seen once per object, so it never enters and never evicts the head — and those reads stay
+ * exactly the O_DIRECT, no-page-cache path they were. Eviction is CLOCK over the chunks this core admitted,
+ * referenced bits read from the chunks' per-core hit counters (see {@link HotChunk}); docs/hot-tier-admission.md
+ * has the trace measurements this policy was chosen by.
+ * <p>
+ * Thread: the owning core, for everything here; other cores only pin and unpin chunks.
+ */
+public final class HotShard {
+    /** Accesses (this one included) a chunk needs before it may enter: once is a scan or the tail. */
+    static final int ADMIT_MIN_FREQUENCY = 2;
+    /** Bounded work per admission: victims looked at before giving up on making room. */
+    static final int MAX_VICTIMS_PER_ADMISSION = 8;
+
+    private final int core;
+    private final int cores;
+    private final MemorySegment memory;
+    private final BuddyArena arena;
+    private final FrequencySketch sketch;
+    /** This core's chunks, oldest admitted (or last passed by the hand) first. */
+    private final ArrayDeque<HotChunk> clock = new ArrayDeque<>();
+    /** Evicted chunks some core still had pinned: their memory is freed once every pin is gone. */
+    private final ArrayList<HotChunk> retiring = new ArrayList<>();
+
+    final LongAdder hits = new LongAdder();
+    final LongAdder misses = new LongAdder();
+    final LongAdder admissions = new LongAdder();
+    final LongAdder rejections = new LongAdder();
+    final LongAdder evictions = new LongAdder();
+    private volatile long bytesHeld;
+    private volatile int chunksHeld;
+
+    HotShard(int core, int cores, MemorySegment memory) {
+        this.core = core;
+        this.cores = cores;
+        this.memory = memory;
+        this.arena = new BuddyArena(memory.byteSize());
+        this.sketch = new FrequencySketch((int) Math.min(Integer.MAX_VALUE, memory.byteSize() / 8192));
+    }
+
+    public int core() {
+        return core;
+    }
+
+    /**
+     * Counts an access to chunk {@code index} of {@code record} and pins it if the tier holds it (whichever core
+     * admitted it): the caller sends from {@link HotChunk#bytes} and then calls {@link #unpin}. Null on a miss.
+     */
+    public HotChunk pin(ObjectRecord record, int index) {
+        sketch.increment(keyOf(record, index));
+        HotChunk chunk = HotObject.lookup(record, index);
+        if (chunk != null && chunk.pin(core)) {
+            hits.increment();
+            return chunk;
+        }
+        misses.increment();
+        return null;
+    }
+
+    /** Ends this core's pin of {@code chunk}: its send completed, or its connection let go of it. */
+    public void unpin(HotChunk chunk) {
+        chunk.unpin(core);
+    }
+
+    /**
+     * True when chunk {@code index} of {@code record}, just missed, is popular enough to be admitted: the caller
+     * should read the whole chunk (not only the range it needs) and {@link #offer} it.
+     */
+    public boolean admissible(ObjectRecord record, int index) {
+        return sketch.estimate(keyOf(record, index)) >= ADMIT_MIN_FREQUENCY;
+    }
+
+    /**
+     * Offers the bytes of chunk {@code index} of {@code record}, just read from flash into {@code src} at
+     * {@code offset}: copied into this core's memory and published to every core if admitted. The caller keeps
+     * {@code src}. The chunk must be complete: {@link HotTier#chunkLength} bytes.
+     */
+    public void offer(ObjectRecord record, int index, MemorySegment src, long offset) {
+        int length = HotTier.chunkLength(record.length(), index);
+        if (record.isRetired() || HotObject.lookup(record, index) != null) {
+            return;
+        }
+        long key = keyOf(record, index);
+        int frequency = sketch.estimate(key);
+        if (frequency < ADMIT_MIN_FREQUENCY) {
+            return;
+        }
+        int order = BuddyArena.orderFor(length);
+        long at = arena.allocate(order);
+        for (int looked = 0; at < 0 && looked < MAX_VICTIMS_PER_ADMISSION && !clock.isEmpty(); looked++) {
+            HotChunk victim = clock.peekFirst();
+            if (!victim.record().isRetired()) {
+                long seen = victim.hits();
+                if (seen != victim.hitsSeen) { // referenced since the hand last passed: a second chance
+                    victim.hitsSeen = seen;
+                    clock.addLast(clock.pollFirst());
+                    continue;
+                }
+                if (sketch.estimate(victim.key()) >= frequency) {
+                    rejections.increment(); // the resident chunk is at least as popular: keep it
+                    return;
+                }
+            }
+            clock.pollFirst();
+            evict(victim);
+            at = arena.allocate(order);
+        }
+        if (at < 0) {
+            rejections.increment();
+            return;
+        }
+        MemorySegment bytes = memory.asSlice(at, length);
+        MemorySegment.copy(src, offset, bytes, 0, length);
+        HotChunk chunk = new HotChunk(record, index, bytes, at, order, key, cores);
+        HotObject table = HotObject.of(record);
+        if (!table.publish(chunk)) {
+            arena.free(at, order); // another core admitted it first; nobody has seen this copy
+            return;
+        }
+        chunk.hitsSeen = 0;
+        clock.addLast(chunk);
+        bytesHeld = bytesHeld + length;
+        chunksHeld = chunksHeld + 1;
+        admissions.increment();
+    }
+
+    /** Withdraws {@code chunk} from every core's view; its memory comes back once nobody has it pinned. */
+    private void evict(HotChunk chunk) {
+        HotObject.withdraw(chunk);
+        chunk.retire();
+        bytesHeld = bytesHeld - chunk.length();
+        chunksHeld = chunksHeld - 1;
+        evictions.increment();
+        if (chunk.unpinnedEverywhere()) {
+            arena.free(chunk.arenaOffset(), chunk.order());
+        } else {
+            retiring.add(chunk);
+        }
+    }
+
+    /** Once per loop turn: frees the memory of evicted chunks whose last pin went away. */
+    public void onTurnEnd() {
+        for (int i = retiring.size() - 1; i >= 0; i--) {
+            HotChunk c = retiring.get(i);
+            if (c.unpinnedEverywhere()) {
+                arena.free(c.arenaOffset(), c.order());
+                int last = retiring.size() - 1;
+                retiring.set(i, retiring.get(last));
+                retiring.remove(last);
+            }
+        }
+    }
+
+    /** Evicts everything (the server stops); memory under pins is freed by later {@link #onTurnEnd}s. */
+    void evictAll() {
+        while (!clock.isEmpty()) {
+            evict(clock.pollFirst());
+        }
+    }
+
+    public long bytesHeld() {
+        return bytesHeld;
+    }
+
+    public int chunksHeld() {
+        return chunksHeld;
+    }
+
+    public long capacityBytes() {
+        return arena.capacityBytes();
+    }
+
+    /** Chunks evicted but still pinned by a send somewhere. */
+    public int retiringChunks() {
+        return retiring.size();
+    }
+
+    long freeBytes() {
+        return arena.freeBytes();
+    }
+
+    private static long keyOf(ObjectRecord record, int index) {
+        return FrequencySketch.key(record.key().hashCode(), index);
+    }
+}

@@ -1,0 +1,162 @@
+package atlas.hot;
+
+import atlas.posix.Libc;
+import atlas.posix.PosixException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Hot content in memory, the long tail from flash: a bounded amount of memory holding the objects — whole when
+ * small, in {@link #CHUNK_BYTES} chunks when large — that have proven popular, so a live event's segments, its
+ * playlists and the head of a catalogue are sent from RAM while everything else keeps the O_DIRECT path with no
+ * page cache (Atlas §2.2: the case for no cache is a low hit ratio; a live event has a high one).
+ * <p>
+ * One copy for all cores: memory is split into one {@link HotShard} per core; a core admits into its own shard
+ * only (no lock, no shared allocator), and every core can send from every shard's chunks, which are read-only once
+ * published ({@link HotChunk} says how they are pinned and reclaimed). Chunks hang off the index's records
+ * ({@link HotObject}), so a write that replaces a record also replaces what the tier can serve for its name.
+ * <p>
+ * The memory is one anonymous mapping reserved at start-up and touched as chunks fill it: an idle tier costs
+ * address space, not RAM.
+ */
+public final class HotTier implements AutoCloseable {
+    /** The tier's unit for large objects: a chunk is this many object bytes (the last one fewer). */
+    public static final int CHUNK_BYTES = BuddyArena.MAX_BLOCK;
+    /** With no --hot-memory: this fraction of the memory the server may use (the machine's, or its cgroup's). */
+    private static final int DEFAULT_SHARE_OF_MEMORY = 8;
+
+    private final Arena arena;
+    private final HotShard[] shards;
+    private final List<String> livePrefixes;
+
+    private HotTier(Arena arena, HotShard[] shards, List<String> livePrefixes) {
+        this.arena = arena;
+        this.shards = shards;
+        this.livePrefixes = List.copyOf(livePrefixes);
+    }
+
+    /**
+     * A tier of {@code bytes} over {@code cores} cores ({@code bytes / cores} each, whole chunks), or null when
+     * {@code bytes} is 0 (the tier is off) — a start-up error when the memory cannot be reserved.
+     */
+    public static HotTier create(long bytes, int cores, List<String> livePrefixes) {
+        long perShard = bytes / cores / CHUNK_BYTES * CHUNK_BYTES;
+        if (bytes == 0) {
+            return null;
+        }
+        if (perShard == 0) {
+            throw new IllegalArgumentException("--hot-memory " + bytes + " is below one " + (CHUNK_BYTES >> 10)
+                    + " KiB chunk per core (" + cores + " cores); use 0 to turn the tier off");
+        }
+        Arena arena = Arena.ofShared();
+        MemorySegment memory;
+        try {
+            memory = Libc.mapReserved(perShard * cores, arena);
+        } catch (PosixException e) {
+            arena.close();
+            throw new UncheckedIOException("cannot reserve " + (perShard * cores >> 20) + " MiB for the hot tier",
+                    new IOException(e.getMessage(), e));
+        }
+        HotShard[] shards = new HotShard[cores];
+        for (int c = 0; c < cores; c++) {
+            shards[c] = new HotShard(c, cores, memory.asSlice(c * perShard, perShard));
+        }
+        return new HotTier(arena, shards, livePrefixes);
+    }
+
+    /** Number of chunks of an object of {@code length} bytes (an empty object has none). */
+    public static int chunkCount(long length) {
+        return (int) ((length + CHUNK_BYTES - 1) / CHUNK_BYTES);
+    }
+
+    /** Bytes of chunk {@code index} of an object of {@code length} bytes. */
+    public static int chunkLength(long length, int index) {
+        return (int) Math.min(CHUNK_BYTES, length - (long) index * CHUNK_BYTES);
+    }
+
+    public HotShard shard(int core) {
+        return shards[core];
+    }
+
+    public int shards() {
+        return shards.length;
+    }
+
+    /** True when {@code name} is under a live rule (--hot-prefix): its uploads enter the tier as they commit. */
+    public boolean isLive(String name) {
+        for (int i = 0; i < livePrefixes.size(); i++) {
+            if (name.startsWith(livePrefixes.get(i))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public List<String> livePrefixes() {
+        return livePrefixes;
+    }
+
+    public long capacityBytes() {
+        long sum = 0;
+        for (HotShard s : shards) {
+            sum += s.capacityBytes();
+        }
+        return sum;
+    }
+
+    public long bytesHeld() {
+        long sum = 0;
+        for (HotShard s : shards) {
+            sum += s.bytesHeld();
+        }
+        return sum;
+    }
+
+    /**
+     * The default --hot-memory: an eighth of the memory this server may use — the machine's, or its cgroup's limit
+     * when lower — so a box dedicated to serving keeps most of its RAM for connections and buffers.
+     */
+    public static long defaultBytes() {
+        long memory = Math.min(physicalMemory(), cgroupLimit());
+        return Math.max(0, memory / DEFAULT_SHARE_OF_MEMORY / CHUNK_BYTES * CHUNK_BYTES);
+    }
+
+    private static long physicalMemory() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // fall through: a fixed, modest default
+        }
+        return 2L << 30;
+    }
+
+    private static long cgroupLimit() {
+        for (String file : new String[] {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
+            try {
+                String v = Files.readString(Path.of(file)).trim();
+                if (!v.equals("max")) {
+                    return Long.parseLong(v);
+                }
+            } catch (IOException | NumberFormatException e) {
+                // not this cgroup version
+            }
+        }
+        return Long.MAX_VALUE;
+    }
+
+    /** After every core stopped: nothing can be sending from the memory any more. */
+    @Override
+    public void close() {
+        arena.close();
+    }
+}
