@@ -20,9 +20,16 @@ final class FrequencySketch {
     private final int sampleSize;
     private int additions;
 
-    /** A sketch with about {@code counters} counters per row (rounded up to a power of two, at least 1024). */
+    /**
+     * Fewest counters per row: the sketch must tell the head from a tail much wider than what memory holds (a
+     * catalogue scan), so even a small tier gets a sketch that 16 K distinct chunks per sample do not saturate
+     * (32 KiB of counters).
+     */
+    static final int MIN_WIDTH = 1 << 14;
+
+    /** A sketch with about {@code counters} counters per row (a power of two, at least {@link #MIN_WIDTH}). */
     FrequencySketch(int counters) {
-        int width = Integer.highestOneBit(Math.max(1024, Math.min(1 << 26, counters)) - 1) << 1;
+        int width = Integer.highestOneBit(Math.max(MIN_WIDTH, Math.min(1 << 26, counters)) - 1) << 1;
         this.table = new long[ROWS * width / 16];
         this.rowMask = width - 1;
         this.sampleSize = 10 * width;

@@ -29,12 +29,13 @@ class FrequencySketchTest {
 
     @Test
     void agingHalvesSoOldPopularityFades() {
-        FrequencySketch sketch = new FrequencySketch(1024); // sample: 10 240 accesses
+        FrequencySketch sketch = new FrequencySketch(FrequencySketch.MIN_WIDTH);
+        int sample = 10 * FrequencySketch.MIN_WIDTH;
         long old = FrequencySketch.key(1, 0);
         for (int i = 0; i < 12; i++) {
             sketch.increment(old);
         }
-        for (int i = 0; i < 10_240 * 3; i++) { // a new working set, three samples long
+        for (int i = 0; i < sample * 3; i++) { // a new working set, three samples long
             sketch.increment(FrequencySketch.key(1000 + i % 100, 0));
         }
         assertTrue(sketch.estimate(old) <= 2, "after three halvings 12 is 1 (plus a rare collision): "
