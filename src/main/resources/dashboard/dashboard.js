@@ -71,6 +71,17 @@
     const e = s.errors;
     $('errors').textContent = e.client + e.server + e.timeout + e.disk + e.commit;
     $('errorKinds').textContent = `4xx ${e.client} · 5xx ${e.server} · timeout ${e.timeout} · disk ${e.disk} · commit ${e.commit}`;
+    if (s.hot) {
+      const h = s.hot;
+      const dAccess = previous && previous.hot ? h.accesses - previous.hot.accesses : h.accesses;
+      const dHits = previous && previous.hot ? h.hits - previous.hot.hits : h.hits;
+      $('hotHits').textContent = dAccess ? (100 * dHits / dAccess).toFixed(1) + ' % hits' : 'idle';
+      $('hotHeld').textContent = `${human(h.bytes)} of ${human(h.capacity)} · ${h.chunks} chunks · `
+        + `${h.admissions} admitted · ${h.evictions} evicted`;
+    } else {
+      $('hotHits').textContent = 'off';
+      $('hotHeld').textContent = '--hot-memory 0';
+    }
     $('commits').textContent = s.commits;
     $('groupSize').textContent = s.commits ? (s.commitEntries / s.commits).toFixed(1) + ' entries per group' : 'no group yet';
     if (previous) {

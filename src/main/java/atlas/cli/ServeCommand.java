@@ -1,5 +1,6 @@
 package atlas.cli;
 
+import atlas.hot.HotTier;
 import atlas.http.HttpLimits;
 import atlas.server.AtlasServer;
 import atlas.server.RetentionRule;
@@ -30,6 +31,8 @@ import static atlas.cli.ServeSettings.DRAIN_DELAY;
 import static atlas.cli.ServeSettings.ENGINE;
 import static atlas.cli.ServeSettings.HANDSHAKE_TIMEOUT;
 import static atlas.cli.ServeSettings.HEADER_TIMEOUT;
+import static atlas.cli.ServeSettings.HOT_MEMORY;
+import static atlas.cli.ServeSettings.HOT_PREFIX;
 import static atlas.cli.ServeSettings.IDLE_TIMEOUT;
 import static atlas.cli.ServeSettings.PRIVATE_KEY;
 import static atlas.cli.ServeSettings.LISTEN;
@@ -118,7 +121,31 @@ final class ServeCommand implements Callable<Integer> {
         ListenAddress listen = get(LISTEN);
         return new ServerConfig(volume, listen.host(), listen.port(), cores, get(ENGINE), limits,
                 get(HEADER_TIMEOUT), get(IDLE_TIMEOUT), get(SEND_TIMEOUT), bufferMemory(cores), !get(NO_DEMO),
-                log.equals(ServeSettings.AccessLogConverter.OFF) ? null : Path.of(log), get(DRAIN_DELAY), tls());
+                log.equals(ServeSettings.AccessLogConverter.OFF) ? null : Path.of(log), get(DRAIN_DELAY), tls(),
+                hot(cores));
+    }
+
+    /** The hot tier, or null when --hot-memory is 0; a live prefix without a tier to put it in is refused. */
+    private ServerConfig.Hot hot(int cores) {
+        long bytes = HOT_MEMORY.orDerived(spec, HotTier::defaultBytes);
+        List<String> prefixes = get(HOT_PREFIX) == null ? List.of()
+                : get(HOT_PREFIX).stream().map(String::strip).toList();
+        for (String p : prefixes) {
+            if (p.isEmpty() || p.startsWith("/")) {
+                throw sources.invalid(HOT_PREFIX.key(), "'" + p + "' must be an object name prefix such as live/");
+            }
+        }
+        if (bytes == 0) {
+            if (!prefixes.isEmpty()) {
+                throw sources.invalid(HOT_PREFIX.key(), "needs the hot tier, which --hot-memory 0 turns off");
+            }
+            return null;
+        }
+        if (bytes / cores < HotTier.CHUNK_BYTES) {
+            throw sources.invalid(HOT_MEMORY.key(), "must be 0 (off) or at least " + SizeConverter.format(
+                    (long) HotTier.CHUNK_BYTES * cores) + ": one 128 KiB chunk per core (" + cores + " cores)");
+        }
+        return new ServerConfig.Hot(bytes, prefixes);
     }
 
     private <T> T get(ServeSetting<T> setting) {

@@ -106,9 +106,21 @@ final class ServeSettings {
             "Delete objects under PREFIX whose mtime is older than DURATION, playlists (.m3u8, .mpd) excepted, "
                     + "e.g. live/=10m; repeatable (config file: comma-separated)");
 
+    static final ServeSetting<Long> HOT_MEMORY = ServeSetting.size("hot-memory",
+            derived("an eighth of the memory, or of the container's limit"),
+            "Memory for the hot tier: objects (whole, or 128 KiB chunks of large ones) that were asked for more "
+                    + "than once are kept and sent from RAM; a scan or the cold tail never enters. Split over the "
+                    + "cores; 0 turns it off")
+            .check(new ServeSetting.Check<>(n -> n >= 0 && n <= 1L << 40, "must be between 0 and 1T"));
+    static final ServeSetting<List<String>> HOT_PREFIX = ServeSetting.list("hot-prefix", "PREFIX",
+            specs -> String.join(", ", specs), off("none", "none"),
+            "Live rule: objects under PREFIX (e.g. live/) enter the hot tier when their upload commits, so a "
+                    + "fresh segment is served from memory from its first viewer; repeatable (config file: "
+                    + "comma-separated)");
+
     static final List<ServeSetting<?>> ALL = List.of(LISTEN, CORES, ENGINE, VOLUME_SIZE, NO_DEMO, MAX_BODY,
-            HEADER_TIMEOUT, IDLE_TIMEOUT, SEND_TIMEOUT, ACCESS_LOG, DRAIN_DELAY, BUFFER_MEMORY, CHECKPOINT_JOURNAL,
-            TLS_LISTEN, CERT, PRIVATE_KEY, HANDSHAKE_TIMEOUT, RETAIN);
+            HEADER_TIMEOUT, IDLE_TIMEOUT, SEND_TIMEOUT, ACCESS_LOG, DRAIN_DELAY, BUFFER_MEMORY, HOT_MEMORY,
+            HOT_PREFIX, CHECKPOINT_JOURNAL, TLS_LISTEN, CERT, PRIVATE_KEY, HANDSHAKE_TIMEOUT, RETAIN);
     /** The config file's keys, the long flag names without {@code --}. */
     static final List<String> KEYS = ALL.stream().map(ServeSetting::key).toList();
 

@@ -3,6 +3,7 @@ package atlas.dataplane;
 import atlas.posix.Errno;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -39,6 +40,9 @@ final class NioConnection extends EngineConnection {
     private IoBuffer gatherBuffer;
     private GatherList gatherPieces;
     private long gatherTotal;
+    /** A {@link #sendShared} in progress: the prefix view and the body view. */
+    private ByteBuffer[] sharedViews;
+    private int sharedTotal;
 
     NioConnection(NioEventLoop loop, SocketChannel channel, SelectionKey key,
                   TransportHandler<? super SocketTransport> handler, String remote) {
@@ -76,6 +80,21 @@ final class NioConnection extends EngineConnection {
         loop.ready(this);
     }
 
+    /**
+     * A shared-memory send: views of the prefix and the body (made per send: this engine is the portable one, not
+     * the fast one), written by one gathering write.
+     */
+    @Override
+    public void sendShared(ByteBuffer prefix, int prefixLength, MemorySegment body, long offset, int length) {
+        if (sendBuffer != null || gatherBuffer != null || sharedViews != null) {
+            throw new IllegalStateException("send already pending");
+        }
+        sharedViews = new ByteBuffer[] {prefix.duplicate().clear().limit(prefixLength),
+                body.asSlice(offset, length).asByteBuffer()};
+        sharedTotal = prefixLength + length;
+        loop.ready(this);
+    }
+
     @Override
     public void sendGather(IoBuffer buffer, GatherList pieces) {
         if (sendBuffer != null || gatherBuffer != null) {
@@ -102,6 +121,7 @@ final class NioConnection extends EngineConnection {
         sendBuffer = null;
         gatherBuffer = null;
         gatherPieces = null;
+        sharedViews = null;
         key.cancel();
         try {
             channel.close();
@@ -127,6 +147,9 @@ final class NioConnection extends EngineConnection {
         }
         if (gatherBuffer != null && !closed) {
             performGather();
+        }
+        if (sharedViews != null && !closed) {
+            performShared();
         }
         if (recvBuffer != null && !closed) {
             performReceive();
@@ -202,6 +225,27 @@ final class NioConnection extends EngineConnection {
         handler.onSent((int) gatherTotal);
     }
 
+    private void performShared() {
+        if (sendWaiting) {
+            return;
+        }
+        ByteBuffer[] views = sharedViews;
+        try {
+            while (views[1].hasRemaining()) {
+                if (channel.write(views) <= 0) {
+                    sendWaiting = true;
+                    return;
+                }
+            }
+        } catch (IOException e) {
+            sharedViews = null;
+            handler.onSent(-ECONNRESET);
+            return;
+        }
+        sharedViews = null;
+        handler.onSent(sharedTotal);
+    }
+
     private void performReceive() {
         if (recvWaiting) {
             return;
@@ -228,7 +272,7 @@ final class NioConnection extends EngineConnection {
             return;
         }
         int ops = (recvBuffer != null && recvWaiting ? SelectionKey.OP_READ : 0)
-                | ((sendBuffer != null || gatherBuffer != null) && sendWaiting ? SelectionKey.OP_WRITE : 0);
+                | ((sendBuffer != null || gatherBuffer != null || sharedViews != null) && sendWaiting ? SelectionKey.OP_WRITE : 0);
         if (key.interestOps() != ops) {
             key.interestOps(ops);
         }

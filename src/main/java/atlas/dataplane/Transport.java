@@ -1,5 +1,6 @@
 package atlas.dataplane;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 
 /**
@@ -29,6 +30,15 @@ public interface Transport {
     default void sendBody(IoBuffer buffer, int offset, int length) {
         send(buffer.byteBuffer(), offset, length);
     }
+
+    /**
+     * Sends {@code prefix[0, prefixLength)} (a response head or part header; may be empty) and then
+     * {@code body[offset, offset + length)} as one stream, in one system call where the engine can →
+     * {@link TransportHandler#onSent} with {@code prefixLength + length}. {@code body} is memory other cores may be
+     * sending at the same moment (the hot tier's): no transport writes it, not even in place — a TLS transport seals
+     * it into its own buffer. Both stay the caller's, untouched, until the completion.
+     */
+    void sendShared(ByteBuffer prefix, int prefixLength, MemorySegment body, long offset, int length);
 
     /** Arms the connection's single timer: {@link TransportHandler#onTimeout} at {@code deadlineNs}; 0 disarms. */
     void deadline(long deadlineNs);

@@ -3,6 +3,7 @@ package atlas.dataplane;
 import atlas.posix.Errno;
 import atlas.uring.IoUringConstants;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -49,6 +50,18 @@ final class UringConnection extends EngineConnection {
     private GatherList gatherPieces;
     private int gatherTotal;
 
+    /**
+     * A {@link #sendShared} with a prefix: msghdr and two iovecs in memory of this connection's own (the body is
+     * shared and the prefix buffer the caller's, so neither can hold them); made on the first such send.
+     */
+    private MemorySegment sharedMsg;
+    private boolean sharedSending;
+    private long sharedPrefixAddress;
+    private int sharedPrefixLeft;
+    private long sharedBodyAddress;
+    private int sharedBodyLeft;
+    private int sharedTotal;
+
     UringConnection(UringEventLoop loop, int fd, TransportHandler<? super SocketTransport> handler, String peer,
                     boolean zeroCopy) {
         super(handler, peer);
@@ -87,6 +100,76 @@ final class UringConnection extends EngineConnection {
         sendRemaining = length;
         sendTotal = length;
         submitSendRest();
+    }
+
+    /**
+     * Head and shared body in one SENDMSG of two iovecs; a body with no head is a plain send from it. Shared memory
+     * is not in this ring's registered table, so it never goes out as a fixed-buffer SEND_ZC.
+     */
+    @Override
+    public void sendShared(ByteBuffer prefix, int prefixLength, MemorySegment body, long offset, int length) {
+        if (closing) {
+            return;
+        }
+        if (prefixLength == 0) {
+            sendAddress = body.address() + offset;
+            sendRemaining = length;
+            sendTotal = length;
+            loop.submitSend(this, sendAddress, sendRemaining);
+            return;
+        }
+        if (prefix != sendCacheBuffer) {
+            sendCacheBuffer = prefix;
+            sendCacheAddress = baseAddress(prefix);
+        }
+        if (sharedMsg == null) {
+            sharedMsg = Arena.ofAuto().allocate(MSGHDR_AREA + 2L * IoUringConstants.IOVEC_SIZE, 8);
+        }
+        sharedSending = true;
+        sharedPrefixAddress = sendCacheAddress;
+        sharedPrefixLeft = prefixLength;
+        sharedBodyAddress = body.address() + offset;
+        sharedBodyLeft = length;
+        sharedTotal = prefixLength + length;
+        submitSharedRest();
+    }
+
+    private void submitSharedRest() {
+        MemorySegment m = sharedMsg;
+        int n = 0;
+        if (sharedPrefixLeft > 0) {
+            m.set(ValueLayout.JAVA_LONG, MSGHDR_AREA + IoUringConstants.IOVEC_BASE, sharedPrefixAddress);
+            m.set(ValueLayout.JAVA_LONG, MSGHDR_AREA + IoUringConstants.IOVEC_LEN, sharedPrefixLeft);
+            n++;
+        }
+        long iov = MSGHDR_AREA + (long) n * IoUringConstants.IOVEC_SIZE;
+        m.set(ValueLayout.JAVA_LONG, iov + IoUringConstants.IOVEC_BASE, sharedBodyAddress);
+        m.set(ValueLayout.JAVA_LONG, iov + IoUringConstants.IOVEC_LEN, sharedBodyLeft);
+        n++;
+        m.asSlice(0, IoUringConstants.MSGHDR_SIZE).fill((byte) 0);
+        m.set(ValueLayout.JAVA_LONG, IoUringConstants.MSGHDR_IOV, m.address() + MSGHDR_AREA);
+        m.set(ValueLayout.JAVA_LONG, IoUringConstants.MSGHDR_IOVLEN, n);
+        loop.submitSendmsg(this, m.address());
+    }
+
+    /** A SENDMSG CQE of a shared send: drops what went out, resubmits the rest. */
+    private void onSharedCompleted(int res) {
+        if (res < 0) {
+            sharedSending = false;
+            handler.onSent(res);
+            return;
+        }
+        int fromPrefix = Math.min(res, sharedPrefixLeft);
+        sharedPrefixLeft -= fromPrefix;
+        sharedPrefixAddress += fromPrefix;
+        sharedBodyLeft -= res - fromPrefix;
+        sharedBodyAddress += res - fromPrefix;
+        if (sharedBodyLeft > 0 && res > 0) {
+            submitSharedRest();
+            return;
+        }
+        sharedSending = false;
+        handler.onSent(sharedBodyLeft == 0 ? sharedTotal : -Errno.EPIPE);
     }
 
     private void submitSendRest() {
@@ -162,6 +245,10 @@ final class UringConnection extends EngineConnection {
 
     /** A SENDMSG CQE: a short send drops what went out and resubmits the rest. */
     void onGatherCompleted(int res) {
+        if (sharedSending) {
+            onSharedCompleted(res);
+            return;
+        }
         if (res < 0) {
             gatherBuffer = null;
             gatherPieces = null;

@@ -37,8 +37,9 @@ public final class HotShard {
     /** Evicted chunks some core still had pinned: their memory is freed once every pin is gone. */
     private final ArrayList<HotChunk> retiring = new ArrayList<>();
 
+    /** Chunk accesses this core served, from memory or from flash. */
+    final LongAdder accesses = new LongAdder();
     final LongAdder hits = new LongAdder();
-    final LongAdder misses = new LongAdder();
     final LongAdder admissions = new LongAdder();
     final LongAdder rejections = new LongAdder();
     final LongAdder evictions = new LongAdder();
@@ -57,19 +58,34 @@ public final class HotShard {
         return core;
     }
 
-    /**
-     * Counts an access to chunk {@code index} of {@code record} and pins it if the tier holds it (whichever core
-     * admitted it): the caller sends from {@link HotChunk#bytes} and then calls {@link #unpin}. Null on a miss.
-     */
-    public HotChunk pin(ObjectRecord record, int index) {
+    /** Counts an access to chunk {@code index} of {@code record} (served from flash or not): popularity. */
+    public void count(ObjectRecord record, int index) {
         sketch.increment(keyOf(record, index));
+        accesses.increment();
+    }
+
+    /**
+     * Pins chunk {@code index} of {@code record} if the tier holds it (whichever core admitted it): the caller sends
+     * from {@link HotChunk#bytes} and then calls {@link #unpin}. Null on a miss. With {@code newAccess} it also
+     * {@link #count}s the access (false: the same response already counted this chunk).
+     */
+    public HotChunk pin(ObjectRecord record, int index, boolean newAccess) {
+        if (newAccess) {
+            count(record, index);
+        }
         HotChunk chunk = HotObject.lookup(record, index);
         if (chunk != null && chunk.pin(core)) {
-            hits.increment();
+            if (newAccess) {
+                hits.increment();
+            }
             return chunk;
         }
-        misses.increment();
         return null;
+    }
+
+    /** True when the tier holds chunk {@code index} of {@code record} now (it may be gone by the time it is pinned). */
+    public boolean holds(ObjectRecord record, int index) {
+        return HotObject.lookup(record, index) != null;
     }
 
     /** Ends this core's pin of {@code chunk}: its send completed, or its connection let go of it. */
@@ -171,6 +187,26 @@ public final class HotShard {
         while (!clock.isEmpty()) {
             evict(clock.pollFirst());
         }
+    }
+
+    public long accesses() {
+        return accesses.sum();
+    }
+
+    public long hits() {
+        return hits.sum();
+    }
+
+    public long admissions() {
+        return admissions.sum();
+    }
+
+    public long rejections() {
+        return rejections.sum();
+    }
+
+    public long evictions() {
+        return evictions.sum();
     }
 
     public long bytesHeld() {

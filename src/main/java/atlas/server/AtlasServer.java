@@ -1,6 +1,7 @@
 package atlas.server;
 
 import atlas.dataplane.CoreContext;
+import atlas.hot.HotTier;
 import atlas.dataplane.CoreProtocol;
 import atlas.dataplane.Engine;
 import atlas.dataplane.EngineSettings;
@@ -52,12 +53,15 @@ public final class AtlasServer implements AutoCloseable {
     private final RetentionSweeper retention;
     private final String tlsBaseUrl;
     private final TlsIdentitySource tlsIdentities;
+    /** Closed after the cores stopped: only then is nobody sending from its memory. */
+    private final HotTier hot;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private boolean closed;
 
     private AtlasServer(Volume volume, Engine engine, String baseUrl, String tlsBaseUrl, Metrics metrics,
                         AccessLogWriter accessLog, Duration drainDelay, RetentionSweeper retention,
-                        TlsIdentitySource tlsIdentities) {
+                        TlsIdentitySource tlsIdentities, HotTier hot) {
+        this.hot = hot;
         this.tlsBaseUrl = tlsBaseUrl;
         this.tlsIdentities = tlsIdentities;
         this.volume = volume;
@@ -98,6 +102,7 @@ public final class AtlasServer implements AutoCloseable {
             refuseSharedPort(tlsListen);
         }
         Volume volume = Volume.open(config.volume());
+        HotTier hot = null;
         AccessLogWriter accessLog = null;
         TlsIdentitySource identities = null;
         // Set once the cores run: a failure after that must stop them before the volume they use is closed.
@@ -112,8 +117,12 @@ public final class AtlasServer implements AutoCloseable {
             if (config.accessLog() != null) {
                 accessLog = new AccessLogWriter(config.accessLog());
             }
+            if (config.hot() != null) {
+                hot = HotTier.create(config.hot().bytes(), config.cores(), config.hot().livePrefixes());
+            }
+            HotTier hotTier = hot;
             Metrics metrics = new Metrics(uring ? "io_uring" : "nio", identities == null ? "off" : "TLSv1.3,TLSv1.2",
-                    volume, accessLog);
+                    volume, accessLog, hot);
             int maxBuffers = (int) Math.max(4, config.bufferBytesPerCore() / IO_BUFFER_BYTES);
             // Listener 0 speaks HTTP; listener 1 (HttpCore.TLS_LISTENER), when configured, HTTPS.
             List<InetSocketAddress> listeners = tlsListen == null ? List.of(listen) : List.of(listen, tlsListen);
@@ -124,7 +133,8 @@ public final class AtlasServer implements AutoCloseable {
                 Duration handshakeTimeout = config.tls() == null ? null : config.tls().handshakeTimeout();
                 Function<CoreContext, CoreProtocol> protocols = ctx -> {
                     TlsCore tls = tlsIdentities == null ? null : new TlsCore(tlsIdentities, handshakeTimeout);
-                    return new HttpCore(config, volume, ctx, metrics.newCore(ctx, tls), tls);
+                    return new HttpCore(config, volume, ctx, metrics.newCore(ctx, tls), tls,
+                            hotTier == null ? null : hotTier.shard(ctx.coreIndex()));
                 };
                 if (uring) {
                     UringEngine u = UringEngine.start(settings, protocols);
@@ -160,6 +170,10 @@ public final class AtlasServer implements AutoCloseable {
                     engine.name(), config.cores(), (IO_BUFFER_BYTES - IoBuffer.HEADROOM) >> 10, Volume.BLOCK_SIZE,
                     ((long) maxBuffers * IO_BUFFER_BYTES) >> 20);
             log.println("atlas: DAX: " + DaxSupport.detect(volume.directory()).summary());
+            log.println(hot == null ? "atlas: hot tier: off (--hot-memory SIZE keeps popular objects in memory)"
+                    : "atlas: hot tier: " + (hot.capacityBytes() >> 20) + " MiB over " + hot.shards()
+                    + (hot.shards() == 1 ? " core" : " cores") + ", objects admitted on their second access"
+                    + (hot.livePrefixes().isEmpty() ? "" : "; live prefixes " + hot.livePrefixes()));
             log.printf("atlas: memlock: %s%n", HealthProbes.memlock());
             if (identities != null) {
                 TlsIdentity id = identities.current();
@@ -203,7 +217,7 @@ public final class AtlasServer implements AutoCloseable {
                 retention.start();
             }
             return new AtlasServer(volume, engine, baseUrl, tlsBaseUrl, metrics, accessLog, config.drainDelay(),
-                    retention, identities);
+                    retention, identities, hot);
         } catch (IOException | RuntimeException e) {
             if (engine != null) {
                 try {
@@ -217,6 +231,9 @@ public final class AtlasServer implements AutoCloseable {
             }
             if (identities != null) {
                 identities.close();
+            }
+            if (hot != null) {
+                hot.close(); // after the cores stopped (above): nobody sends from its memory any more
             }
             volume.close();
             throw e;
@@ -374,6 +391,9 @@ public final class AtlasServer implements AutoCloseable {
                 } catch (IOException e) {
                     System.err.println("atlas: stopping retention failed: " + e.getMessage());
                 }
+            }
+            if (hot != null) {
+                hot.close();
             }
             try {
                 volume.close();

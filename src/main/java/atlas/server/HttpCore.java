@@ -6,6 +6,7 @@ import atlas.dataplane.CoreProtocol;
 import atlas.dataplane.LoopClock;
 import atlas.dataplane.SocketTransport;
 import atlas.dataplane.TransportHandler;
+import atlas.hot.HotShard;
 import atlas.http.HttpDate;
 import atlas.http.ReceiveBuffer;
 import atlas.ingest.GroupCommit;
@@ -63,8 +64,12 @@ final class HttpCore implements CoreProtocol {
     private final byte[] date = new byte[HttpDate.LENGTH];
     private long dateSecond = -1;
     private boolean draining;
+    /** This core's shard of the hot tier; null when it is off. */
+    private final HotShard hot;
 
-    HttpCore(ServerConfig config, Volume volume, CoreContext context, MetricsCore metrics, TlsCore tls) {
+    HttpCore(ServerConfig config, Volume volume, CoreContext context, MetricsCore metrics, TlsCore tls,
+             HotShard hot) {
+        this.hot = hot;
         this.config = config;
         this.tls = tls;
         this.volume = volume;
@@ -82,7 +87,7 @@ final class HttpCore implements CoreProtocol {
         this.clock = context.clock();
         this.commit = new GroupCommit(journal, volume.lazyWriteFd(), context.disk(), metrics, clock);
         this.transmitResources = new TransmitResources(context.disk(), volume.readFd(), context.buffers(), metrics,
-                config.sendStallTimeout().toNanos());
+                config.sendStallTimeout().toNanos(), hot);
         this.uploadResources = new UploadResources(volume, commit, context.disk(), context.buffers(), metrics,
                 clock, context.inbox(), config.limits().maxBodyBytes(), config.headerTimeout().toNanos());
         // Uploads land in space already written with zeros, so their O_DSYNC writes carry no file-system metadata.
@@ -100,6 +105,9 @@ final class HttpCore implements CoreProtocol {
     @Override
     public void onTurnEnd() {
         commit.onTurnEnd();
+        if (hot != null) {
+            hot.onTurnEnd();
+        }
     }
 
     /** The core's loop clock: read once per turn, for every request of the turn. */

@@ -4,6 +4,8 @@ import atlas.dataplane.CoreContext;
 import atlas.metrics.AccessLogWriter;
 import atlas.store.Volume;
 import atlas.tls.TlsCore;
+import atlas.hot.HotShard;
+import atlas.hot.HotTier;
 import atlas.tls.TlsCounters;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
@@ -55,11 +57,14 @@ final class Metrics {
     private final String tls;
     private final Volume volume;
     private final AccessLogWriter accessLog;
+    /** Null when the tier is off. */
+    private final HotTier hot;
     private final long startMillis = System.currentTimeMillis();
     private volatile boolean draining;
 
     /** {@code accessLog} null when the access log is off. */
-    Metrics(String engine, String tls, Volume volume, AccessLogWriter accessLog) {
+    Metrics(String engine, String tls, Volume volume, AccessLogWriter accessLog, HotTier hot) {
+        this.hot = hot;
         this.engine = engine;
         this.tls = tls;
         this.volume = volume;
@@ -193,11 +198,48 @@ final class Metrics {
         CounterWithCallback.builder().name("atlas_checkpoints").help("Checkpoints written while serving; each "
                         + "deletes the sealed journal files it covers")
                 .callback(cb -> cb.call(volume.onlineCheckpoints())).register(registry);
+        if (hot != null) {
+            registerHotTier(hot);
+        }
         if (accessLog != null) {
             CounterWithCallback.builder().name("atlas_access_log_dropped_lines")
                     .help("Access-log lines dropped because a core's ring was full")
                     .callback(cb -> cb.call(accessLog.dropped())).register(registry);
         }
+    }
+
+    /** The hot tier's families, per core shard: its hit ratio is hits / accesses. */
+    private void registerHotTier(HotTier tier) {
+        hotCounter(tier, "atlas_hot_accesses", "Chunk accesses served (from memory or flash); a small object is one "
+                + "chunk", HotShard::accesses);
+        hotCounter(tier, "atlas_hot_hits", "Chunk accesses sent from the hot tier's memory", HotShard::hits);
+        hotCounter(tier, "atlas_hot_admissions", "Chunks copied into the hot tier after proving popular",
+                HotShard::admissions);
+        hotCounter(tier, "atlas_hot_rejections", "Popular chunks not admitted: what they would evict was at least "
+                + "as popular", HotShard::rejections);
+        hotCounter(tier, "atlas_hot_evictions", "Chunks evicted from the hot tier", HotShard::evictions);
+        GaugeWithCallback.builder().name("atlas_hot_bytes").help("Object bytes the hot tier holds, by owning core")
+                .labelNames("core").callback(cb -> {
+                    for (int c = 0; c < tier.shards(); c++) {
+                        cb.call(tier.shard(c).bytesHeld(), Integer.toString(c));
+                    }
+                }).register(registry);
+        GaugeWithCallback.builder().name("atlas_hot_chunks").help("Chunks the hot tier holds, by owning core")
+                .labelNames("core").callback(cb -> {
+                    for (int c = 0; c < tier.shards(); c++) {
+                        cb.call(tier.shard(c).chunksHeld(), Integer.toString(c));
+                    }
+                }).register(registry);
+        GaugeWithCallback.builder().name("atlas_hot_capacity_bytes").help("The hot tier's memory (--hot-memory)")
+                .callback(cb -> cb.call(tier.capacityBytes())).register(registry);
+    }
+
+    private void hotCounter(HotTier tier, String name, String help, java.util.function.ToLongFunction<HotShard> f) {
+        CounterWithCallback.builder().name(name).help(help).labelNames("core").callback(cb -> {
+            for (int c = 0; c < tier.shards(); c++) {
+                cb.call(f.applyAsLong(tier.shard(c)), Integer.toString(c));
+            }
+        }).register(registry);
     }
 
     private static double[] withInfinity(double[] bounds) {
@@ -249,6 +291,25 @@ final class Metrics {
             throw new UncheckedIOException(e);
         }
         return out.toByteArray();
+    }
+
+    /** The hot tier's totals for the dashboard, or null when it is off. */
+    private String hotJson() {
+        if (hot == null) {
+            return "null";
+        }
+        long accesses = 0, hits = 0, admissions = 0, evictions = 0, chunks = 0;
+        for (int c = 0; c < hot.shards(); c++) {
+            HotShard s = hot.shard(c);
+            accesses += s.accesses();
+            hits += s.hits();
+            admissions += s.admissions();
+            evictions += s.evictions();
+            chunks += s.chunksHeld();
+        }
+        return "{\"capacity\":" + hot.capacityBytes() + ",\"bytes\":" + hot.bytesHeld() + ",\"chunks\":" + chunks
+                + ",\"accesses\":" + accesses + ",\"hits\":" + hits + ",\"admissions\":" + admissions
+                + ",\"evictions\":" + evictions + "}";
     }
 
     static String textContentType() {
@@ -314,6 +375,7 @@ final class Metrics {
                 .append(",\"commits\":").append(commits).append(",\"commitEntries\":").append(entries)
                 .append(",\"objects\":").append(volume.objectCount())
                 .append(",\"liveBytes\":").append(volume.liveBytes())
+                .append(",\"hot\":").append(hotJson())
                 .append(",\"cores\":[").append(perCore).append(']')
                 .append(",\"recentErrors\":[");
         List<RecentErrors.Entry> errors = recentErrors.snapshot();

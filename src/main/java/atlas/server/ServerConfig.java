@@ -24,18 +24,19 @@ import java.time.Duration;
  * @param drainDelay       on SIGTERM, how long health answers 503 while everything else is still served, so load
  *                         balancers stop sending before the listeners close
  * @param tls              the HTTPS listener; null: plain HTTP only
+ * @param hot              the hot tier; null: off
  */
 public record ServerConfig(VolumeConfig volume, String listenHost, int listenPort, int cores, EngineKind engine,
                            HttpLimits limits, Duration headerTimeout, Duration idleTimeout,
                            Duration sendStallTimeout, long bufferBytesPerCore, boolean seedDemo, Path accessLog,
-                           Duration drainDelay, Tls tls) {
+                           Duration drainDelay, Tls tls, Hot hot) {
 
     /** Without HTTPS. */
     public ServerConfig(VolumeConfig volume, String listenHost, int listenPort, int cores, EngineKind engine,
                         HttpLimits limits, Duration headerTimeout, Duration idleTimeout, Duration sendStallTimeout,
                         long bufferBytesPerCore, boolean seedDemo, Path accessLog, Duration drainDelay) {
         this(volume, listenHost, listenPort, cores, engine, limits, headerTimeout, idleTimeout, sendStallTimeout,
-                bufferBytesPerCore, seedDemo, accessLog, drainDelay, null);
+                bufferBytesPerCore, seedDemo, accessLog, drainDelay, null, null);
     }
 
     /** Without an access log and without a drain delay. */
@@ -43,13 +44,31 @@ public record ServerConfig(VolumeConfig volume, String listenHost, int listenPor
                         HttpLimits limits, Duration headerTimeout, Duration idleTimeout, Duration sendStallTimeout,
                         long bufferBytesPerCore, boolean seedDemo) {
         this(volume, listenHost, listenPort, cores, engine, limits, headerTimeout, idleTimeout, sendStallTimeout,
-                bufferBytesPerCore, seedDemo, null, Duration.ZERO, null);
+                bufferBytesPerCore, seedDemo, null, Duration.ZERO, null, null);
     }
 
     /** This configuration with the HTTPS listener {@code tls} (null: none). */
     public ServerConfig withTls(Tls tls) {
         return new ServerConfig(volume, listenHost, listenPort, cores, engine, limits, headerTimeout, idleTimeout,
-                sendStallTimeout, bufferBytesPerCore, seedDemo, accessLog, drainDelay, tls);
+                sendStallTimeout, bufferBytesPerCore, seedDemo, accessLog, drainDelay, tls, hot);
+    }
+
+    /** This configuration with the hot tier {@code hot} (null: off). */
+    public ServerConfig withHot(Hot hot) {
+        return new ServerConfig(volume, listenHost, listenPort, cores, engine, limits, headerTimeout, idleTimeout,
+                sendStallTimeout, bufferBytesPerCore, seedDemo, accessLog, drainDelay, tls, hot);
+    }
+
+    /**
+     * The hot tier: popular objects served from memory.
+     *
+     * @param bytes        memory for all cores together (split evenly); 0 turns the tier off
+     * @param livePrefixes names under these prefixes are live: their uploads enter the tier as they commit
+     */
+    public record Hot(long bytes, java.util.List<String> livePrefixes) {
+        public Hot {
+            livePrefixes = java.util.List.copyOf(livePrefixes);
+        }
     }
 
     /**

@@ -4,6 +4,9 @@ import atlas.dataplane.BufferPool;
 import atlas.dataplane.DiskCompletion;
 import atlas.dataplane.IoBuffer;
 import atlas.dataplane.Transport;
+import atlas.hot.HotChunk;
+import atlas.hot.HotShard;
+import atlas.hot.HotTier;
 import atlas.http.RangeSet;
 import atlas.store.ObjectRecord;
 import atlas.store.Volume;
@@ -38,6 +41,15 @@ import java.nio.ByteBuffer;
  *        --> [multipart: closing delimiter] --> onBodySent
  *  a failed read or a stalled client --> onBodyFailed;   the connection closing --> abandon
  * </pre>
+ * Hot tier ({@link HotShard}, when on): each chunk of the object is looked up before it is read. A chunk the tier
+ * holds is sent straight from the tier's memory, head in front of it in the same send ({@link Transport#sendShared}),
+ * with no buffer, no disk read and no copy — one such send at a time, after whatever the disk window still had to
+ * send, so bytes leave in order. A chunk it does not hold is read as before; when the tier would admit it (it has
+ * been asked for before), the read covers the whole chunk and the tier is offered a copy of it before it is sent.
+ * <pre>
+ *  per chunk at the cursor:  tier holds it?  -> pin, sendShared(head, chunk bytes) -> unpin when sent
+ *                            no              -> disk window (whole chunk when admissible -> offer to the tier)
+ * </pre>
  * Ownership: the record's read pin and the connection's out buffer are this transmitter's from {@link #start} to
  * the ending it reports ({@link BodyExchange}); each window buffer is the disk's while its read is in flight, the
  * socket's while its send is, and goes back to the pool the moment neither needs it. Disk reads are never
@@ -64,6 +76,16 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
     private final int[] slotSendStart = new int[2];
     private final int[] slotSendLength = new int[2];
     private int reading = -1;
+    /** The tier (null when off) and the chunk being sent from it, pinned until its send completes. */
+    private final HotShard hot;
+    private HotChunk sendingHot;
+    private int hotSendLength;
+    /** Highest chunk of the current part whose access was counted (each chunk counts once per part). */
+    private int lastCountedChunk;
+    /** The chunk the read in flight covers whole, to offer to the tier; -1 when it is a plain read. */
+    private int readAdmitChunk = -1;
+    /** Bytes of this body handed to the socket so far: after the first, a 503 can no longer be sent. */
+    private boolean sentAny;
     private int sending = -1;
     private int ready = -1;
     private boolean active;
@@ -87,6 +109,7 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
     public ObjectTransmitter(BodyExchange exchange, TransmitResources core) {
         this.exchange = exchange;
         this.core = core;
+        this.hot = core.hot();
     }
 
     /** True from {@link #start} until the body's ending was reported (or it was abandoned). */
@@ -113,9 +136,22 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
         part = 0;
         readsDone = false;
         delimiterSent = false;
+        sentAny = false;
         out.position(headLength);
         startPart();
         prefixLength = out.position();
+        if (!sendHotIfHeld()) {
+            readNext();
+        }
+    }
+
+    /** Nothing is being read or sent: reads the next chunk into a window buffer, waiting for one if need be. */
+    private void readNext() {
+        int f = slots[0] != null ? 0 : slots[1] != null ? 1 : -1;
+        if (f >= 0) {
+            issueRead(f);
+            return;
+        }
         IoBuffer first = core.buffers().acquire();
         if (first == null) {
             waitingForBuffer = true;
@@ -131,8 +167,49 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
     public void onBuffer(IoBuffer buffer) {
         waitingForBuffer = false;
         transport.deadline(0);
-        slots[0] = buffer;
-        issueRead(0);
+        int f = slots[0] == null ? 0 : 1;
+        slots[f] = buffer;
+        issueRead(f);
+    }
+
+    // ---------------------------------------------------------------- the hot tier
+
+    /**
+     * When nothing is in flight and the tier holds the chunk at the cursor: sends the pending prefix and that
+     * chunk's wanted bytes from the tier in one send, and returns true.
+     */
+    private boolean sendHotIfHeld() {
+        if (hot == null) {
+            return false;
+        }
+        int index = (int) (position / HotTier.CHUNK_BYTES);
+        boolean fresh = index > lastCountedChunk;
+        if (fresh) {
+            lastCountedChunk = index;
+        }
+        HotChunk chunk = hot.pin(record, index, fresh);
+        if (chunk == null) {
+            return false;
+        }
+        releaseIdleSlots(); // nothing of the disk window is in flight: let other connections have its buffers
+        int skip = (int) (position - (long) index * HotTier.CHUNK_BYTES);
+        int n = (int) Math.min(partLast + 1 - position, chunk.length() - skip);
+        sendingHot = chunk;
+        hotSendLength = n;
+        int prefix = prefixLength;
+        prefixLength = 0;
+        sentAny = true;
+        exchange.countSent(prefix + n);
+        transport.deadline(transport.nowNs() + core.sendStallTimeoutNs());
+        transport.sendShared(out, prefix, chunk.bytes(), skip, n);
+        return true;
+    }
+
+    /** Counts, once per part, the accesses to the chunks up to {@code lastIndex}: the tier's popularity input. */
+    private void countChunksUpTo(int lastIndex) {
+        while (lastCountedChunk < lastIndex) {
+            hot.count(record, ++lastCountedChunk);
+        }
     }
 
     @Override
@@ -155,6 +232,7 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
             position = 0;
             partLast = record.length() - 1;
         }
+        lastCountedChunk = (int) (position / HotTier.CHUNK_BYTES) - 1;
         if (multipart) {
             MultipartFraming.writePartHeader(out, ranges, part, record.contentType(), record.length());
         }
@@ -165,15 +243,36 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
     /** Reads the next chunk into slot {@code s}: from the block holding the next wanted byte, up to a buffer. */
     private void issueRead(int s) {
         IoBuffer io = slots[s];
-        long fileOffset = record.offsetBytes() + position;
-        long alignedOffset = fileOffset & -Volume.BLOCK_SIZE;
-        int skip = (int) (fileOffset - alignedOffset);
         long wanted = partLast + 1 - position;
-        int cap = readSize(io);
-        long span = Math.min(skip + wanted, cap);
-        int readLength = (int) Math.min((span + Volume.BLOCK_SIZE - 1) & -Volume.BLOCK_SIZE, cap);
+        int index = (int) (position / HotTier.CHUNK_BYTES);
+        long alignedOffset;
+        int skip;
+        int readLength;
+        readAdmitChunk = -1;
+        if (hot != null) {
+            countChunksUpTo(index);
+        }
+        if (hot != null && HotTier.CHUNK_BYTES <= io.dataCapacity() && hot.admissible(record, index)) {
+            // Read the whole chunk, whatever part of it is wanted, so the tier can take a copy of it.
+            long chunkStart = (long) index * HotTier.CHUNK_BYTES;
+            int chunkLength = HotTier.chunkLength(record.length(), index);
+            alignedOffset = record.offsetBytes() + chunkStart;
+            skip = (int) (position - chunkStart);
+            readLength = (chunkLength + Volume.BLOCK_SIZE - 1) & -Volume.BLOCK_SIZE;
+            readAdmitChunk = index;
+        } else {
+            long fileOffset = record.offsetBytes() + position;
+            alignedOffset = fileOffset & -Volume.BLOCK_SIZE;
+            skip = (int) (fileOffset - alignedOffset);
+            int cap = skip + wanted <= MIN_READ_BYTES ? io.dataCapacity() : readSize(io);
+            long span = Math.min(skip + wanted, cap);
+            readLength = (int) Math.min((span + Volume.BLOCK_SIZE - 1) & -Volume.BLOCK_SIZE, cap);
+        }
         readSkip = skip;
         readChunkLength = (int) Math.min(wanted, readLength - skip);
+        if (hot != null) {
+            countChunksUpTo((int) ((position + readChunkLength - 1) / HotTier.CHUNK_BYTES));
+        }
         readPrefixLength = prefixLength;
         prefixLength = 0;
         reading = s;
@@ -185,7 +284,8 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
     /**
      * How much to read next: what the connection can send in about one round trip (its congestion window), so
      * storage follows the TCP window (Atlas §3) — from {@link #MIN_READ_BYTES} (a cold or slow connection) up to
-     * the whole buffer (a window this device's largest reads cannot outrun; always the case on loopback).
+     * the whole buffer (a window this device's largest reads cannot outrun; always the case on loopback). Not
+     * asked at all when what is left fits one minimum read: a small object costs no TCP_INFO system call.
      */
     private int readSize(IoBuffer io) {
         long window = transport.congestionWindowBytes();
@@ -213,6 +313,11 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
             System.err.println("atlas: read of " + record.name() + " failed (" + bytes + ")");
             fail();
             return;
+        }
+        if (readAdmitChunk >= 0) {
+            // Before the prefix is copied over the chunk's first bytes and before TLS seals them in place.
+            hot.offer(record, readAdmitChunk, slots[s].segment(), IoBuffer.HEADROOM);
+            readAdmitChunk = -1;
         }
         int sendStart = IoBuffer.HEADROOM + readSkip - readPrefixLength;
         if (sendStart < IoBuffer.BODY_SEND_MIN) {
@@ -280,6 +385,9 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
         if (readsDone || reading >= 0) {
             return;
         }
+        if (hot != null && hot.holds(record, (int) (position / HotTier.CHUNK_BYTES))) {
+            return; // sent from the tier once the window has drained (sends leave in order)
+        }
         int f = sending != 0 && ready != 0 ? 0 : sending != 1 && ready != 1 ? 1 : -1;
         if (f < 0) {
             return;
@@ -301,6 +409,7 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
 
     private void startSend(int s) {
         sending = s;
+        sentAny = true;
         exchange.countSent(slotSendLength[s]);
         transport.deadline(transport.nowNs() + core.sendStallTimeoutNs());
         // sendBody, not send: a TLS transport seals the chunk in place, right where the disk read put it.
@@ -317,14 +426,26 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
             exchange.onBodySent();
             return;
         }
-        sending = -1;
-        if (ready >= 0) {
-            int r = ready;
-            ready = -1;
-            startSend(r);
+        if (sendingHot != null) {
+            hot.unpin(sendingHot);
+            sendingHot = null;
+            advance(hotSendLength);
+        } else {
+            sending = -1;
+            if (ready >= 0) {
+                int r = ready;
+                ready = -1;
+                startSend(r);
+            }
         }
         if (!readsDone) {
-            readAhead();
+            if (reading < 0 && sending < 0 && ready < 0) {
+                if (!sendHotIfHeld()) {
+                    readNext();
+                }
+            } else {
+                readAhead();
+            }
             return;
         }
         // Nothing left to read: give the buffer back now (LIFO: the next reader gets it while it is cache-hot).
@@ -350,12 +471,16 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
      * sent, so the client can be told 503); otherwise the client accepted nothing for the send timeout.
      */
     public void onTimeout() {
-        if (waitingForBuffer) {
+        if (waitingForBuffer && !sentAny) {
             core.buffers().cancel(this);
             waitingForBuffer = false;
             end(false);
             exchange.onBodyRefused();
             return;
+        }
+        if (waitingForBuffer) {
+            core.buffers().cancel(this); // part of the body is out: only closing is honest
+            waitingForBuffer = false;
         }
         fail();
     }
@@ -398,6 +523,10 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
         orphanedRead = reading >= 0;
         if (socketDone) {
             sending = -1;
+            if (sendingHot != null) {
+                hot.unpin(sendingHot);
+                sendingHot = null;
+            }
         }
         ready = -1;
         if (record != null) {

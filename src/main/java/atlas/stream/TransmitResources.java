@@ -2,11 +2,13 @@ package atlas.stream;
 
 import atlas.dataplane.BufferPool;
 import atlas.dataplane.DiskIo;
+import atlas.hot.HotShard;
 
 /**
  * What one core lends every {@link ObjectTransmitter} of its connections: its disk, its I/O buffers, its metrics,
- * the descriptor object bytes are read from, and how long a client may accept nothing before it is dropped.
+ * the descriptor object bytes are read from, how long a client may accept nothing before it is dropped, and its
+ * shard of the hot tier ({@code hot}: null when the tier is off).
  */
 public record TransmitResources(DiskIo disk, int readFd, BufferPool buffers, StreamMetrics metrics,
-                                long sendStallTimeoutNs) {
+                                long sendStallTimeoutNs, HotShard hot) {
 }

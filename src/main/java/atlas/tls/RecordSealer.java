@@ -118,6 +118,36 @@ public final class RecordSealer implements AutoCloseable {
     }
 
     /**
+     * Seals one application-data record at {@code buf[recordStart]} whose data is the {@code inPlace} bytes already
+     * at {@code recordStart + headerLength()} followed by {@code fromSrc} bytes read from {@code src[srcOffset]}
+     * (shared memory, never written: encrypted straight into {@code buf}). Returns the record length.
+     */
+    public int sealFrom(MemorySegment buf, long recordStart, int inPlace, MemorySegment src, long srcOffset,
+                        int fromSrc) {
+        int dataLength = inPlace + fromSrc;
+        if (inPlace < 0 || fromSrc < 0 || dataLength > RecordLayout.MAX_PLAINTEXT) {
+            throw new IllegalArgumentException("record data " + inPlace + " + " + fromSrc);
+        }
+        if (sequence == -1L) {
+            throw new IllegalStateException("TLS sequence number exhausted");
+        }
+        long seq = sequence;
+        if (tls13) {
+            long dataStart = recordStart + RecordLayout.HEADER;
+            buf.set(ValueLayout.JAVA_BYTE, dataStart + dataLength, RecordLayout.APPLICATION_DATA);
+            prepare13(buf, recordStart, dataLength + 1, seq);
+            gcm.sealFrom(keys.key, keys.nonce, keys.aad5, buf, dataStart, inPlace, src, srcOffset, fromSrc, 1);
+            sequence = seq + 1;
+            return RecordLayout.HEADER + dataLength + 1 + RecordLayout.TAG;
+        }
+        long dataStart = recordStart + RecordLayout.HEADER + RecordLayout.EXPLICIT_NONCE_12;
+        prepare12(buf, recordStart, RecordLayout.APPLICATION_DATA, dataLength, seq);
+        gcm.sealFrom(keys.key, keys.nonce, keys.aad13, buf, dataStart, inPlace, src, srcOffset, fromSrc, 0);
+        sequence = seq + 1;
+        return RecordLayout.HEADER + RecordLayout.EXPLICIT_NONCE_12 + dataLength + RecordLayout.TAG;
+    }
+
+    /**
      * Seals one application-data record whose {@code dataLength} bytes stay where they are, at {@code buf[data]},
      * encrypted in place; the header ({@link #headerLength()} bytes) goes to {@code buf[header]} and the trailer
      * ({@link #trailerLength()}: TLS 1.3 content type + tag, or the tag) to {@code buf[trailer]}. On the wire the

@@ -88,6 +88,16 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
     private int appSrcLeft;
     private int appSrcTotal;
     private int chunkLength;
+    /** A sendShared() in progress: the prefix still to frame, then the shared body, sealed out of place. */
+    private boolean sharedSending;
+    private ByteBuffer sharedPrefix;
+    private int sharedPrefixPos;
+    private int sharedPrefixLeft;
+    private MemorySegment sharedBody;
+    private long sharedBodyPos;
+    private int sharedBodyLeft;
+    private int sharedTotal;
+    private int sharedChunkPrefix;
     /** A sendBody() in progress. */
     private boolean bodySending;
     private int bodyLength;
@@ -159,8 +169,10 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
             }
             case OPEN -> {
                 if (bytes < 0) {
-                    boolean appWaits = copySending || bodySending;
-                    copySending = bodySending = false;
+                    boolean appWaits = copySending || bodySending || sharedSending;
+                    copySending = bodySending = sharedSending = false;
+                    sharedPrefix = null;
+                    sharedBody = null;
                     if (appWaits) {
                         enter();
                         app.onSent(bytes);
@@ -181,6 +193,21 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
                     appSrc = null;
                     enter();
                     app.onSent(appSrcTotal);
+                    leave();
+                } else if (sharedSending) {
+                    sharedPrefixPos += sharedChunkPrefix;
+                    sharedPrefixLeft -= sharedChunkPrefix;
+                    sharedBodyPos += chunkLength - sharedChunkPrefix;
+                    sharedBodyLeft -= chunkLength - sharedChunkPrefix;
+                    if (sharedPrefixLeft + sharedBodyLeft > 0) {
+                        sendSharedRecord();
+                        return;
+                    }
+                    sharedSending = false;
+                    sharedPrefix = null;
+                    sharedBody = null;
+                    enter();
+                    app.onSent(sharedTotal);
                     leave();
                 } else if (bodySending) {
                     bodySending = false;
@@ -503,6 +530,45 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
         out.put(pos + header, appSrc, appSrcPos, n);
         pos += sealer.seal(outSegment, pos, n);
         chunkLength = n;
+        rawSending = true;
+        raw.send(out, 0, pos);
+    }
+
+    /**
+     * Frames the prefix and the shared body as records in the out buffer: the prefix is copied in, the body is
+     * encrypted straight from the shared memory into the record (one pass; the tier never holds ciphertext).
+     */
+    @Override
+    public void sendShared(ByteBuffer prefix, int prefixLength, MemorySegment body, long offset, int length) {
+        if (phase != Phase.OPEN) {
+            return;
+        }
+        sharedSending = true;
+        sharedPrefix = prefix;
+        sharedPrefixPos = 0;
+        sharedPrefixLeft = prefixLength;
+        sharedBody = body;
+        sharedBodyPos = offset;
+        sharedBodyLeft = length;
+        sharedTotal = prefixLength + length;
+        sendSharedRecord();
+    }
+
+    private void sendSharedRecord() {
+        int pos = 0;
+        if (keyUpdateDueNow()) {
+            pos += sealer.sealKeyUpdate(outSegment, 0, false);
+        }
+        int header = sealer.headerLength();
+        int room = Math.min(RecordLayout.MAX_PLAINTEXT, out.capacity() - pos - header - sealer.trailerLength());
+        int fromPrefix = Math.min(sharedPrefixLeft, room);
+        int fromBody = Math.min(sharedBodyLeft, room - fromPrefix);
+        if (fromPrefix > 0) {
+            out.put(pos + header, sharedPrefix, sharedPrefixPos, fromPrefix);
+        }
+        pos += sealer.sealFrom(outSegment, pos, fromPrefix, sharedBody, sharedBodyPos, fromBody);
+        sharedChunkPrefix = fromPrefix;
+        chunkLength = fromPrefix + fromBody;
         rawSending = true;
         raw.send(out, 0, pos);
     }

@@ -84,6 +84,11 @@ class ConnectionTableTest {
         }
 
         @Override
+        public void sendShared(ByteBuffer prefix, int prefixLength, java.lang.foreign.MemorySegment body, long offset,
+                               int length) {
+        }
+
+        @Override
         public void sendGather(IoBuffer buffer, GatherList pieces) {
         }
 

@@ -1,6 +1,8 @@
 package atlas.dataplane;
 
 import java.io.ByteArrayOutputStream;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 
 /**
@@ -18,6 +20,7 @@ public final class FakeTransport implements Transport {
     private boolean closed;
     private int sendPending = -1;
     private int sends;
+    private int sharedSends;
     private ByteBuffer receiveBuffer;
     private int receiveOffset;
     private int receiveLength;
@@ -73,6 +76,21 @@ public final class FakeTransport implements Transport {
         send(buffer.byteBuffer(), offset, length);
     }
 
+    /** Sends from shared memory, recorded as such: {@link #sharedSends} counts them. */
+    @Override
+    public void sendShared(ByteBuffer prefix, int prefixLength, MemorySegment body, long offset, int length) {
+        if (sendPending >= 0) {
+            throw new AssertionError("a send is already pending");
+        }
+        byte[] bytes = new byte[prefixLength + length];
+        prefix.get(0, bytes, 0, prefixLength);
+        MemorySegment.copy(body, ValueLayout.JAVA_BYTE, offset, bytes, prefixLength, length);
+        wire.writeBytes(bytes);
+        sendPending = bytes.length;
+        sends++;
+        sharedSends++;
+    }
+
     @Override
     public void deadline(long deadlineNs) {
         this.deadlineNs = deadlineNs;
@@ -114,6 +132,11 @@ public final class FakeTransport implements Transport {
 
     public boolean receivePending() {
         return receiveBuffer != null;
+    }
+
+    /** Sends from shared memory (the hot tier) so far. */
+    public int sharedSends() {
+        return sharedSends;
     }
 
     /** Sends submitted so far. */

@@ -46,7 +46,7 @@ class HotShardTest {
 
     /** What the transmitter does for one chunk: pin on a hit, else "read" it and offer it when admissible. */
     private static HotChunk serve(HotShard shard, ObjectRecord r, int index, MemorySegment flash) {
-        HotChunk hit = shard.pin(r, index);
+        HotChunk hit = shard.pin(r, index, true);
         if (hit != null) {
             shard.unpin(hit);
             return hit;
@@ -77,7 +77,7 @@ class HotShardTest {
         ObjectRecord r = TestRecords.record("v/a.ts", 0, 3L * CHUNK - 100, "video/mp2t");
         serve(t.shard(0), r, 2, flash);
         serve(t.shard(0), r, 2, flash);
-        HotChunk onCore1 = t.shard(1).pin(r, 2);
+        HotChunk onCore1 = t.shard(1).pin(r, 2, true);
         assertNotNull(onCore1, "core 1 hits what core 0 admitted");
         assertEquals(CHUNK - 100, onCore1.length(), "the last chunk is the object's tail");
         t.shard(1).unpin(onCore1);
@@ -94,7 +94,7 @@ class HotShardTest {
         assertNotNull(serve(core0, v1, 0, flash));
         ObjectRecord v2 = TestRecords.record("live/index.m3u8", CHUNK, 600, "application/vnd.apple.mpegurl");
         TestRecords.retire(v1); // what the index does when the PUT of v2 commits
-        HotChunk h = core0.pin(v2, 0);
+        HotChunk h = core0.pin(v2, 0, true);
         assertNull(h, "the new version is not in the tier: the old bytes are unreachable through it");
         core0.offer(v2, 0, flash, CHUNK);
         assertEquals(2, core0.chunksHeld());
@@ -115,7 +115,7 @@ class HotShardTest {
         ObjectRecord b = TestRecords.record("b", CHUNK, CHUNK, "video/mp4");
         serve(core0, a, 0, flash);
         serve(core0, a, 0, flash);
-        HotChunk sending = t.shard(1).pin(a, 0); // core 1 starts a send from it
+        HotChunk sending = t.shard(1).pin(a, 0, true); // core 1 starts a send from it
         assertNotNull(sending);
         TestRecords.retire(a);
         for (int i = 0; i < 3; i++) {
@@ -175,7 +175,7 @@ class HotShardTest {
             ObjectRecord r = objects[random.nextInt(1 + step % objects.length)];
             int index = random.nextInt(HotTier.chunkCount(r.length()));
             HotShard shard = t.shard(step & 1);
-            HotChunk hit = shard.pin(r, index);
+            HotChunk hit = shard.pin(r, index, true);
             if (hit != null) {
                 assertSame(r, hit.record());
                 assertEquals(HotTier.chunkLength(r.length(), index), hit.length());

@@ -47,8 +47,8 @@ class HttpConnectionTest {
                 Duration.ofSeconds(30), 4L << 20, false);
         pool = new BufferPool(64 * 1024 + 4096, 4096, 8);
         CoreContext context = new CoreContext(0, 0, pool, disk, clock, new atlas.dataplane.CoreInbox());
-        Metrics metrics = new Metrics("nio", "off", volume, null);
-        core = new HttpCore(config, volume, context, metrics.newCore(context, null), null);
+        Metrics metrics = new Metrics("nio", "off", volume, null, null);
+        core = new HttpCore(config, volume, context, metrics.newCore(context, null), null, null);
         socket = connect();
     }
 

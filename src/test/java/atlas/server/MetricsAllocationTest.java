@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class MetricsAllocationTest {
     @Test
     void shouldCountAndObserveWithoutAllocating() {
-        Metrics metrics = new Metrics("nio", "off", null, null);
+        Metrics metrics = new Metrics("nio", "off", null, null, null);
         MetricsCore core = metrics.newCore(new CoreContext(0, 0, new BufferPool(8192, 4096, 4), null, new atlas.dataplane.LoopClock(), new atlas.dataplane.CoreInbox()), null);
         CounterDataPoint ok = metrics.responses.labelValues("0", "2xx", "200");
         Runnable exchange = () -> {

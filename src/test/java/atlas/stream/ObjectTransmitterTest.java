@@ -6,6 +6,7 @@ import atlas.dataplane.FakeTransport;
 import atlas.dataplane.IoBuffer;
 import atlas.dataplane.Transport;
 import atlas.dataplane.TransportHandler;
+import atlas.hot.HotTier;
 import atlas.http.RangeSet;
 import atlas.posix.Errno;
 import atlas.store.ObjectRecord;
@@ -50,7 +51,7 @@ class ObjectTransmitterTest {
         byte[] file = new byte[(int) OBJECT_OFFSET + 160 * 1024];
         System.arraycopy(object, 0, file, (int) OBJECT_OFFSET, object.length);
         disk.file(file);
-        transmitter = new ObjectTransmitter(endings, new TransmitResources(disk, 3, pool, metrics, STALL_NS));
+        transmitter = new ObjectTransmitter(endings, new TransmitResources(disk, 3, pool, metrics, STALL_NS, null));
         socket.open(new SocketSide());
     }
 
@@ -140,7 +141,7 @@ class ObjectTransmitterTest {
     void shouldAnswerBusyWhenNoBufferFreesBeforeTheDeadline() {
         BufferPool tiny = new BufferPool(BUFFER_BYTES, 4096, 1);
         IoBuffer taken = tiny.acquire();
-        transmitter = new ObjectTransmitter(endings, new TransmitResources(disk, 3, tiny, metrics, STALL_NS));
+        transmitter = new ObjectTransmitter(endings, new TransmitResources(disk, 3, tiny, metrics, STALL_NS, null));
         startWholeObject(pinnedRecord());
         assertThat(tiny.waiting()).isEqualTo(1);
         assertThat(socket.deadlineNs()).isEqualTo(socket.nowNs() + STALL_NS);
@@ -156,7 +157,7 @@ class ObjectTransmitterTest {
     void shouldStartOnceABufferComesBack() {
         BufferPool tiny = new BufferPool(BUFFER_BYTES, 4096, 1);
         IoBuffer taken = tiny.acquire();
-        transmitter = new ObjectTransmitter(endings, new TransmitResources(disk, 3, tiny, metrics, STALL_NS));
+        transmitter = new ObjectTransmitter(endings, new TransmitResources(disk, 3, tiny, metrics, STALL_NS, null));
         startWholeObject(pinnedRecord());
         assertThat(disk.inFlight()).isZero();
         tiny.release(taken);
@@ -202,6 +203,127 @@ class ObjectTransmitterTest {
                 .isEqualTo(1);
         transmitter.abandon(); // the engine's close completed: the send is over
         assertThat(pool.inUse()).isZero();
+    }
+
+    // ---------------------------------------------------------------- with the hot tier
+
+    /** A transmitter over 256 KiB buffers (a whole chunk fits one read) and a two-core tier; core 0's shard. */
+    private HotTier hotTransmitter() {
+        HotTier tier = HotTier.create(8L * HotTier.CHUNK_BYTES, 2, java.util.List.of());
+        pool = new BufferPool(256 * 1024 + IoBuffer.HEADROOM, 4096, 8);
+        transmitter = new ObjectTransmitter(endings, new TransmitResources(disk, 3, pool, metrics, STALL_NS,
+                tier.shard(0)));
+        return tier;
+    }
+
+    /** One whole GET (or of {@code ranges}) run to its end; returns the body bytes on the wire. */
+    private byte[] get(ObjectRecord record, RangeSet ranges) {
+        int before = socket.wireBytes().length;
+        assertThat(record.pin()).isTrue();
+        out.clear().put(HEAD);
+        transmitter.start(socket, out, HEAD.length, record, ranges);
+        while (disk.inFlight() > 0 || socket.sendPending()) {
+            if (disk.inFlight() > 0) {
+                disk.complete();
+            } else {
+                socket.completeSend();
+            }
+        }
+        byte[] wire = socket.wireBytes();
+        assertThat(Arrays.copyOfRange(wire, before, before + HEAD.length)).isEqualTo(HEAD);
+        return Arrays.copyOfRange(wire, before + HEAD.length, wire.length);
+    }
+
+    private static RangeSet ranges(String spec) {
+        RangeSet ranges = new RangeSet(ObjectTransmitter.MAX_RANGES);
+        ByteBuffer header = ByteBuffer.wrap(spec.getBytes(StandardCharsets.US_ASCII));
+        assertThat(ranges.parse(header, 0, header.limit(), OBJECT_LENGTH)).isEqualTo(RangeSet.SATISFIABLE);
+        return ranges;
+    }
+
+    @Test
+    void aSecondGetReadsWholeChunksForTheTierAndTheThirdIsSentFromMemoryWithNoRead() {
+        try (HotTier tier = hotTransmitter()) {
+            ObjectRecord record = TestRecords.record("live/seg1.m4s", OBJECT_OFFSET, OBJECT_LENGTH, "video/mp4");
+            assertThat(get(record, null)).isEqualTo(object);
+            assertThat(tier.bytesHeld()).as("asked for once: not admitted").isZero();
+            int readsBefore = disk.submitted().size();
+            assertThat(get(record, null)).isEqualTo(object);
+            assertThat(disk.submitted().subList(readsBefore, disk.submitted().size()))
+                    .extracting(FakeDisk.Request::length).as("each chunk read whole, block-rounded")
+                    .containsExactly(HotTier.CHUNK_BYTES, 20 * 1024); // 150 000 - 131 072 = 18 928 bytes
+            assertThat(tier.bytesHeld()).isEqualTo(OBJECT_LENGTH);
+            int reads = disk.submitted().size();
+            int shared = socket.sharedSends();
+            assertThat(get(record, null)).isEqualTo(object);
+            assertThat(disk.submitted()).as("a hit reads nothing").hasSize(reads);
+            assertThat(socket.sharedSends() - shared).as("head + chunk 0, then chunk 1, from the tier").isEqualTo(2);
+            assertThat(endings.sent).isEqualTo(3);
+            assertThat(pool.inUse()).as("a hit takes no window buffer").isZero();
+        }
+    }
+
+    @Test
+    void rangesAndMultipartFromTheTierAreByteExact() {
+        try (HotTier tier = hotTransmitter()) {
+            ObjectRecord record = TestRecords.record("live/seg2.m4s", OBJECT_OFFSET, OBJECT_LENGTH, "video/mp4");
+            get(record, null);
+            get(record, null);
+            int reads = disk.submitted().size();
+            assertThat(get(record, ranges("bytes=100000-100099")))
+                    .isEqualTo(Arrays.copyOfRange(object, 100000, 100100));
+            String body = new String(get(record, ranges("bytes=0-9,131000-131099")), StandardCharsets.ISO_8859_1);
+            assertThat(body).contains("Content-Range: bytes 0-9/150000\r\n\r\n"
+                            + new String(object, 0, 10, StandardCharsets.ISO_8859_1) + "\r\n--atlas")
+                    .contains("Content-Range: bytes 131000-131099/150000\r\n\r\n"
+                            + new String(object, 131000, 100, StandardCharsets.ISO_8859_1))
+                    .endsWith("--\r\n");
+            assertThat(disk.submitted()).as("all from memory").hasSize(reads);
+            assertThat(tier.bytesHeld()).isEqualTo(OBJECT_LENGTH);
+        }
+    }
+
+    @Test
+    void aHotChunkThenAColdOneLeaveInOrder() {
+        try (HotTier tier = hotTransmitter()) {
+            ObjectRecord record = TestRecords.record("vod/seg3.ts", OBJECT_OFFSET, OBJECT_LENGTH, "video/mp2t");
+            get(record, ranges("bytes=0-99"));
+            get(record, ranges("bytes=0-99")); // chunk 0 is now popular and admitted; chunk 1 never asked for
+            assertThat(tier.bytesHeld()).isEqualTo(HotTier.CHUNK_BYTES);
+            int reads = disk.submitted().size();
+            assertThat(get(record, null)).isEqualTo(object);
+            assertThat(disk.submitted()).as("only chunk 1 from flash").hasSize(reads + 1);
+            assertThat(disk.submitted().get(reads).fileOffset()).isEqualTo(OBJECT_OFFSET + HotTier.CHUNK_BYTES);
+            assertThat(pool.inUse()).isZero();
+        }
+    }
+
+    @Test
+    void aClientGoneDuringAHotSendGivesThePinBack() {
+        try (HotTier tier = hotTransmitter()) {
+            ObjectRecord record = TestRecords.record("live/seg4.m4s", OBJECT_OFFSET, OBJECT_LENGTH, "video/mp4");
+            get(record, null);
+            get(record, null);
+            assertThat(record.pin()).isTrue();
+            out.clear().put(HEAD);
+            transmitter.start(socket, out, HEAD.length, record, null);
+            assertThat(socket.sendPending()).isTrue();
+            socket.expireDeadline(); // the client accepts nothing: the body fails, the send is still the kernel's
+            assertThat(endings.failed).isEqualTo(1);
+            transmitter.abandon(); // the engine closed the connection
+            socket.finishClose();
+            // With every pin gone, replacing the record lets its chunks go: nothing stays retiring.
+            atlas.store.TestRecords.retire(record);
+            for (int f = 0; f < 3; f++) { // 6 chunks into a shard of 4: the replaced record's 2 are evicted
+                ObjectRecord filler = TestRecords.record("filler" + f, OBJECT_OFFSET, OBJECT_LENGTH, "video/mp4");
+                for (int i = 0; i < 3; i++) {
+                    get(filler, null);
+                }
+            }
+            tier.shard(0).onTurnEnd();
+            assertThat(tier.shard(0).evictions()).isGreaterThanOrEqualTo(2);
+            assertThat(tier.shard(0).retiringChunks()).as("no pin left behind").isZero();
+        }
     }
 
     /** The engine side of the fake socket: routes completions as HttpConnection does in TRANSMIT. */
