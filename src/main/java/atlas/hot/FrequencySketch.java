@@ -7,7 +7,8 @@ package atlas.hot;
  * halved, so popularity fades: what was hot an hour ago does not keep out what is hot now.
  * <p>
  * Keyed by a name's hash and chunk number, not by record: a live playlist's popularity carries over from one
- * version to the next. Thread: one core's; each core keeps its own, which sees its share of the traffic.
+ * version to the next. Thread: one core's; each core keeps its own, which sees its share of the traffic, and other
+ * cores may {@link #estimate} from it (plain reads of whole longs: at worst a slightly stale count).
  */
 final class FrequencySketch {
     private static final int ROWS = 4;

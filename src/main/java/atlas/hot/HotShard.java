@@ -11,8 +11,9 @@ import java.util.concurrent.atomic.LongAdder;
  * One core's part of the {@link HotTier}: the memory it admits into, its popularity sketch, its CLOCK of the chunks
  * it owns — and its view of every other core's chunks, which it may send from but never changes.
  * <p>
- * Admission is TinyLFU's: every access a core serves counts in its sketch, and a chunk read from flash enters only
- * when it has been asked for before ({@value #ADMIT_MIN_FREQUENCY} or more accesses lately) and, when memory is
+ * Admission is TinyLFU's: every access a core serves counts in its own sketch, and a chunk read from flash enters
+ * only when it has been asked for before — on any core: the popularity of a chunk is the sum of every core's
+ * estimate, read (never written) across cores, since a client's connections land on any core ({@value #ADMIT_MIN_FREQUENCY} or more accesses lately) and, when memory is
  * full, only when it has been asked for more often than the chunk it would push out. A scan of the catalogue or
  * the cold tail is seen once per object, so it never enters and never evicts the head — and those reads stay
  * exactly the O_DIRECT, no-page-cache path they were. Eviction is CLOCK over the chunks this core admitted,
@@ -32,6 +33,8 @@ public final class HotShard {
     private final MemorySegment memory;
     private final BuddyArena arena;
     private final FrequencySketch sketch;
+    /** Every core's sketch, this one's included: read to judge popularity, written only by their owners. */
+    private FrequencySketch[] allSketches;
     /** This core's chunks, oldest admitted (or last passed by the hand) first. */
     private final ArrayDeque<HotChunk> clock = new ArrayDeque<>();
     /** Evicted chunks some core still had pinned: their memory is freed once every pin is gone. */
@@ -52,6 +55,25 @@ public final class HotShard {
         this.memory = memory;
         this.arena = new BuddyArena(memory.byteSize());
         this.sketch = new FrequencySketch((int) Math.min(Integer.MAX_VALUE, memory.byteSize() / 8192));
+        this.allSketches = new FrequencySketch[] {sketch};
+    }
+
+    FrequencySketch sketch() {
+        return sketch;
+    }
+
+    /** Lets this shard read every core's sketch (set once by the tier, before any core runs). */
+    void readSketches(FrequencySketch[] sketches) {
+        this.allSketches = sketches;
+    }
+
+    /** How often {@code key} was asked for lately, over all cores (racy reads of the others: an estimate). */
+    private int popularity(long key) {
+        int sum = 0;
+        for (FrequencySketch s : allSketches) {
+            sum += s.estimate(key);
+        }
+        return sum;
     }
 
     public int core() {
@@ -98,7 +120,7 @@ public final class HotShard {
      * should read the whole chunk (not only the range it needs) and {@link #offer} it.
      */
     public boolean admissible(ObjectRecord record, int index) {
-        return sketch.estimate(keyOf(record, index)) >= ADMIT_MIN_FREQUENCY;
+        return popularity(keyOf(record, index)) >= ADMIT_MIN_FREQUENCY;
     }
 
     /**
@@ -112,7 +134,7 @@ public final class HotShard {
             return;
         }
         long key = keyOf(record, index);
-        int frequency = sketch.estimate(key);
+        int frequency = popularity(key);
         if (frequency < ADMIT_MIN_FREQUENCY) {
             return;
         }
@@ -127,7 +149,7 @@ public final class HotShard {
                     clock.addLast(clock.pollFirst());
                     continue;
                 }
-                if (sketch.estimate(victim.key()) >= frequency) {
+                if (popularity(victim.key()) >= frequency) {
                     rejections.increment(); // the resident chunk is at least as popular: keep it
                     return;
                 }

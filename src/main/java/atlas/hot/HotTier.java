@@ -67,6 +67,13 @@ public final class HotTier implements AutoCloseable {
         for (int c = 0; c < cores; c++) {
             shards[c] = new HotShard(c, cores, memory.asSlice(c * perShard, perShard));
         }
+        FrequencySketch[] sketches = new FrequencySketch[cores];
+        for (int c = 0; c < cores; c++) {
+            sketches[c] = shards[c].sketch();
+        }
+        for (HotShard shard : shards) {
+            shard.readSketches(sketches);
+        }
         return new HotTier(arena, shards, livePrefixes);
     }
 

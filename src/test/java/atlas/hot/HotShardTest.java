@@ -193,6 +193,16 @@ class HotShardTest {
     }
 
     @Test
+    void popularityIsCountedOverEveryCore() {
+        HotTier t = tier(8L * CHUNK);
+        ObjectRecord r = TestRecords.record("live/seg9.m4s", 0, 1000, "video/mp4");
+        assertNull(serve(t.shard(0), r, 0, flash)); // one client's first request lands on core 0
+        assertNull(serve(t.shard(1), r, 0, flash)); // its next, on a new connection, on core 1: admitted there
+        assertNotNull(serve(t.shard(0), r, 0, flash), "asked for twice in all: a hit on either core");
+        assertEquals(1, t.shard(1).chunksHeld());
+    }
+
+    @Test
     void zeroTurnsTheTierOff() {
         assertNull(HotTier.create(0, 2, List.of()));
     }
