@@ -5,6 +5,7 @@ import atlas.store.ObjectRecord;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -31,6 +32,7 @@ public final class HotShard {
     private final int core;
     private final int cores;
     private final MemorySegment memory;
+    private final List<String> livePrefixes;
     private final BuddyArena arena;
     private final FrequencySketch sketch;
     /** Every core's sketch, this one's included: read to judge popularity, written only by their owners. */
@@ -49,7 +51,8 @@ public final class HotShard {
     private volatile long bytesHeld;
     private volatile int chunksHeld;
 
-    HotShard(int core, int cores, MemorySegment memory) {
+    HotShard(int core, int cores, MemorySegment memory, List<String> livePrefixes) {
+        this.livePrefixes = List.copyOf(livePrefixes);
         this.core = core;
         this.cores = cores;
         this.memory = memory;
@@ -139,6 +142,21 @@ public final class HotShard {
             return;
         }
         int order = BuddyArena.orderFor(length);
+        long at = makeRoom(order, frequency);
+        if (at < 0) {
+            rejections.increment();
+            return;
+        }
+        MemorySegment.copy(src, offset, memory, at, length);
+        publishAt(record, index, at, order, length, key);
+    }
+
+    /**
+     * A free block of {@code order}, evicting CLOCK victims for it — only those less popular than
+     * {@code frequency} (any unreferenced one when it is -1: a live rule), at most
+     * {@value #MAX_VICTIMS_PER_ADMISSION} looked at. -1 when no room was made.
+     */
+    private long makeRoom(int order, int frequency) {
         long at = arena.allocate(order);
         for (int looked = 0; at < 0 && looked < MAX_VICTIMS_PER_ADMISSION && !clock.isEmpty(); looked++) {
             HotChunk victim = clock.peekFirst();
@@ -149,24 +167,21 @@ public final class HotShard {
                     clock.addLast(clock.pollFirst());
                     continue;
                 }
-                if (popularity(victim.key()) >= frequency) {
-                    rejections.increment(); // the resident chunk is at least as popular: keep it
-                    return;
+                if (frequency >= 0 && popularity(victim.key()) >= frequency) {
+                    return -1; // the resident chunk is at least as popular: keep it
                 }
             }
             clock.pollFirst();
             evict(victim);
             at = arena.allocate(order);
         }
-        if (at < 0) {
-            rejections.increment();
-            return;
-        }
-        MemorySegment bytes = memory.asSlice(at, length);
-        MemorySegment.copy(src, offset, bytes, 0, length);
-        HotChunk chunk = new HotChunk(record, index, bytes, at, order, key, cores);
-        HotObject table = HotObject.of(record);
-        if (!table.publish(chunk)) {
+        return at;
+    }
+
+    /** Makes the chunk whose bytes are at {@code at} every core's; frees them if another core got there first. */
+    private void publishAt(ObjectRecord record, int index, long at, int order, int length, long key) {
+        HotChunk chunk = new HotChunk(record, index, memory.asSlice(at, length), at, order, key, cores);
+        if (!HotObject.of(record).publish(chunk)) {
             arena.free(at, order); // another core admitted it first; nobody has seen this copy
             return;
         }
@@ -175,6 +190,39 @@ public final class HotShard {
         bytesHeld = bytesHeld + length;
         chunksHeld = chunksHeld + 1;
         admissions.increment();
+    }
+
+    // ---------------------------------------------------------------- live rule (LiveCapture)
+
+    /** True when {@code name} is under a live rule: its uploads enter the tier as they are received. */
+    public boolean isLive(String name) {
+        for (int i = 0; i < livePrefixes.size(); i++) {
+            if (name.startsWith(livePrefixes.get(i))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A capture for one upload connection of this core (reused across its uploads). */
+    public LiveCapture newLiveCapture() {
+        return new LiveCapture(this);
+    }
+
+    MemorySegment memory() {
+        return memory;
+    }
+
+    long allocateForLive(int order) {
+        return makeRoom(order, -1);
+    }
+
+    void freeLive(long at, int order) {
+        arena.free(at, order);
+    }
+
+    void publishLive(ObjectRecord record, int index, long at, int order, int length) {
+        publishAt(record, index, at, order, length, keyOf(record, index));
     }
 
     /** Withdraws {@code chunk} from every core's view; its memory comes back once nobody has it pinned. */

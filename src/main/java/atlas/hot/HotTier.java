@@ -65,7 +65,7 @@ public final class HotTier implements AutoCloseable {
         }
         HotShard[] shards = new HotShard[cores];
         for (int c = 0; c < cores; c++) {
-            shards[c] = new HotShard(c, cores, memory.asSlice(c * perShard, perShard));
+            shards[c] = new HotShard(c, cores, memory.asSlice(c * perShard, perShard), livePrefixes);
         }
         FrequencySketch[] sketches = new FrequencySketch[cores];
         for (int c = 0; c < cores; c++) {
@@ -93,16 +93,6 @@ public final class HotTier implements AutoCloseable {
 
     public int shards() {
         return shards.length;
-    }
-
-    /** True when {@code name} is under a live rule (--hot-prefix): its uploads enter the tier as they commit. */
-    public boolean isLive(String name) {
-        for (int i = 0; i < livePrefixes.size(); i++) {
-            if (name.startsWith(livePrefixes.get(i))) {
-                return true;
-            }
-        }
-        return false;
     }
 
     public List<String> livePrefixes() {

@@ -13,6 +13,7 @@ import atlas.posix.Errno;
 import atlas.store.Extent;
 import atlas.store.Journal;
 import atlas.store.ObjectKey;
+import atlas.hot.LiveCapture;
 import atlas.store.ObjectRecord;
 import atlas.store.Volume;
 import atlas.store.VolumeFullException;
@@ -119,11 +120,14 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
     private boolean writeInFlight;
     /** The connection closed: nothing is answered any more; a write in flight releases what it held. */
     private boolean abandoned;
+    /** Copies each buffer of a live-rule body into the hot tier as it goes to disk; null when the tier is off. */
+    private final LiveCapture live;
 
     public ObjectUpload(UploadExchange exchange, UploadResources core) {
         this.exchange = exchange;
         this.core = core;
         this.growth = new ExtentGrowth(core, this);
+        this.live = core.hot() == null ? null : core.hot().newLiveCapture();
     }
 
     /** True from {@link #begin} or {@link #beginDelete} until the request was answered. */
@@ -147,6 +151,9 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
         declaredLength = head.contentLength();
         name = key;
         contentType = contentTypeFor(name.toString(), head);
+        if (live != null) {
+            live.begin(name.toString(), isChunked ? -1 : declaredLength);
+        }
         expectsContinue = head.expectsContinue();
         crc.reset();
         chunked.reset();
@@ -338,6 +345,9 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
         data.limit(IoBuffer.HEADROOM + fill).position(IoBuffer.HEADROOM);
         crc.update(data);
         data.clear();
+        if (live != null) {
+            live.capture(written, io.segment(), IoBuffer.HEADROOM, fill); // the bytes are final: about to be written
+        }
         // The tail of the last block is zeroed so no stale bytes of an earlier object sit in the extent.
         io.segment().asSlice(IoBuffer.HEADROOM + fill, padded - fill).fill((byte) 0);
         long fileOffset = extent.offsetBytes() + written;
@@ -482,6 +492,13 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
         ObjectRecord record = staged;
         staged = null;
         phase = Phase.IDLE;
+        if (live != null && !wasDelete) {
+            if (outcome == CommitOutcome.DURABLE) {
+                live.publish(record); // acknowledged below: from here every core's GET of it is a hit
+            } else {
+                live.discard();
+            }
+        }
         if (abandoned) {
             return; // the client left while we committed; the object is stored (or not) all the same
         }
@@ -575,6 +592,9 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
     }
 
     private void releaseHeld() {
+        if (live != null && staged == null) {
+            live.discard(); // not staged: this upload will never publish (a staged one hears from the commit)
+        }
         if (io != null) {
             core.buffers().release(io);
             io = null;

@@ -3,6 +3,7 @@ package atlas.ingest;
 import atlas.dataplane.BufferPool;
 import atlas.dataplane.DiskIo;
 import atlas.dataplane.LoopClock;
+import atlas.hot.HotShard;
 import atlas.store.Volume;
 
 import java.util.concurrent.Executor;
@@ -13,8 +14,9 @@ import java.util.concurrent.Executor;
  * answers an allocation that had to wait for the data file to grow), and the limits a body is held to.
  *
  * @param bodyGapTimeoutNs a body must keep arriving like a head does: a gap longer than this ends the request
+ * @param hot              the core's hot-tier shard, for uploads under a live rule; null when the tier is off
  */
 public record UploadResources(Volume volume, GroupCommit commit, DiskIo disk, BufferPool buffers,
                               IngestMetrics metrics, LoopClock clock, Executor inbox, long maxBodyBytes,
-                              long bodyGapTimeoutNs) {
+                              long bodyGapTimeoutNs, HotShard hot) {
 }

@@ -89,7 +89,7 @@ final class HttpCore implements CoreProtocol {
         this.transmitResources = new TransmitResources(context.disk(), volume.readFd(), context.buffers(), metrics,
                 config.sendStallTimeout().toNanos(), hot);
         this.uploadResources = new UploadResources(volume, commit, context.disk(), context.buffers(), metrics,
-                clock, context.inbox(), config.limits().maxBodyBytes(), config.headerTimeout().toNanos());
+                clock, context.inbox(), config.limits().maxBodyBytes(), config.headerTimeout().toNanos(), hot);
         // Uploads land in space already written with zeros, so their O_DSYNC writes carry no file-system metadata.
         volume.startZeroAhead();
         // Journals are sealed and checkpointed away while serving, so they do not grow without bound.

@@ -8,11 +8,17 @@ import atlas.dataplane.FakeTransport;
 import atlas.dataplane.IoBuffer;
 import atlas.dataplane.LoopClock;
 import atlas.dataplane.Transport;
+import atlas.hot.HotChunk;
+import atlas.hot.HotShard;
+import atlas.hot.HotTier;
 import atlas.http.ReceiveBuffer;
 import atlas.http.RequestHead;
 import atlas.http.RequestParser;
 import atlas.store.Journal;
 import atlas.store.ObjectKey;
+import atlas.hot.HotChunk;
+import atlas.hot.HotShard;
+import atlas.hot.HotTier;
 import atlas.store.ObjectRecord;
 import atlas.store.Volume;
 import atlas.store.VolumeConfig;
@@ -56,7 +62,7 @@ class ObjectUploadTest {
         pool = new BufferPool(64 * 1024 + IoBuffer.HEADROOM, 4096, 4);
         commit = new GroupCommit(journal, volume.lazyWriteFd(), disk, new NoMetrics(), clock);
         upload = new ObjectUpload(exchange, new UploadResources(volume, commit, disk, pool, new NoMetrics(), clock,
-                inbox, 1L << 30, 10_000_000_000L));
+                inbox, 1L << 30, 10_000_000_000L, null));
         exchange.socket.open(new atlas.dataplane.TransportHandler<Transport>() {
             @Override
             public void onOpen(Transport t) {
@@ -149,6 +155,55 @@ class ObjectUploadTest {
         byte[] landed = Arrays.copyOfRange(disk.file(), (int) r.offsetBytes(), (int) r.offsetBytes() + content.length);
         assertThat(landed).as("the bytes written to the extent").isEqualTo(content);
         assertThat(pool.inUse()).isZero();
+    }
+
+    /** The same upload with a hot tier whose live rule covers {@code live/}: the body is in memory at the ack. */
+    @Test
+    void aLiveRuleBodyIsInTheHotTierFromItsAcknowledgementOn() {
+        uploadWithLiveRule("live/ch1/seg7.m4s");
+    }
+
+    @Test
+    void aBodyOutsideTheLiveRuleStaysOutOfTheTier() {
+        uploadWithLiveRule("vod/y.ts");
+    }
+
+    private void uploadWithLiveRule(String name) {
+        try (HotTier tier = HotTier.create(8L * HotTier.CHUNK_BYTES, 1, java.util.List.of("live/"))) {
+            upload = new ObjectUpload(exchange, new UploadResources(volume, commit, disk, pool, new NoMetrics(),
+                    clock, inbox, 1L << 30, 10_000_000_000L, tier.shard(0)));
+            byte[] content = body(150_000);
+            RequestHead h = head("PUT /" + name + " HTTP/1.1\r\nHost: t\r\nContent-Length: 150000\r\n\r\n",
+                    Arrays.copyOf(content, 1000));
+            upload.begin(h, ObjectKey.of(name), false);
+            int at = 1000;
+            while (at < content.length) {
+                if (exchange.socket.receivePending()) {
+                    at += exchange.socket.deliver(Arrays.copyOfRange(content, at, content.length));
+                } else {
+                    disk.complete();
+                }
+            }
+            commitTurns();
+            ObjectRecord r = exchange.stored;
+            assertThat(r).isNotNull();
+            boolean live = name.startsWith("live/");
+            HotShard shard = tier.shard(0);
+            assertThat(shard.holds(r, 0)).as(name + " chunk 0 in memory").isEqualTo(live);
+            assertThat(shard.holds(r, 1)).as(name + " chunk 1 in memory").isEqualTo(live);
+            assertThat(tier.bytesHeld()).isEqualTo(live ? 150_000 : 0);
+            if (live) {
+                byte[] fromTier = new byte[content.length];
+                for (int c = 0; c < 2; c++) {
+                    HotChunk chunk = shard.pin(r, c, true);
+                    java.lang.foreign.MemorySegment.copy(chunk.bytes(), java.lang.foreign.ValueLayout.JAVA_BYTE,
+                            0, fromTier, c * HotTier.CHUNK_BYTES, chunk.length());
+                    shard.unpin(chunk);
+                }
+                assertThat(fromTier).as("the received bytes, not a re-read").isEqualTo(content);
+            }
+            assertThat(pool.inUse()).isZero();
+        }
     }
 
     @Test

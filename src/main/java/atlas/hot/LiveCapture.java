@@ -1,0 +1,121 @@
+package atlas.hot;
+
+import atlas.store.ObjectRecord;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One upload's way into the hot tier under a live rule ({@code --hot-prefix}): each buffer of body bytes, as it is
+ * handed to the disk, is also copied from that same receive buffer into tier memory of the uploading core. The
+ * bytes land once from the network, and the buffer then goes to flash for durability and to memory for the viewers
+ * (PASTE), so a fresh live segment is a hit from its first viewer and is never read back from flash.
+ * <p>
+ * The chunks are built aside and become visible only through the committed record ({@link #publish}), the way any
+ * upload does; if the upload fails or its client goes, they are freed ({@link #discard}). If the tier cannot make
+ * room (everything resident is in use), the capture gives up and the object is served from flash until popularity
+ * admits it. Thread: the uploading core.
+ */
+public final class LiveCapture {
+    private static final int MAX_CHUNKS = 1 << 16;
+
+    private final HotShard shard;
+    private long[] offsets = new long[16];
+    private int[] orders = new int[16];
+    private int[] lengths = new int[16];
+    private int chunks;
+    private long declaredLength;
+    private boolean capturing;
+
+    LiveCapture(HotShard shard) {
+        this.shard = shard;
+    }
+
+    /** A new upload of {@code name}: captures it when a live rule covers it. Declared length, or -1 (chunked). */
+    public void begin(String name, long declaredLength) {
+        discard();
+        this.capturing = shard.isLive(name);
+        this.declaredLength = declaredLength;
+    }
+
+    /** Copies {@code length} body bytes at object offset {@code objectOffset} from {@code src[srcOffset]}. */
+    public void capture(long objectOffset, MemorySegment src, long srcOffset, int length) {
+        if (!capturing) {
+            return;
+        }
+        while (length > 0) {
+            int index = (int) (objectOffset / HotTier.CHUNK_BYTES);
+            int within = (int) (objectOffset - (long) index * HotTier.CHUNK_BYTES);
+            if (index != chunks - (within == 0 ? 0 : 1) || index >= MAX_CHUNKS) {
+                discard(); // not the next bytes in order (never expected): do not guess
+                return;
+            }
+            if (within == 0 && !startChunk(index)) {
+                discard();
+                return;
+            }
+            int room = BuddyArena.blockBytes(orders[index]) - within;
+            int n = Math.min(length, room);
+            if (n <= 0) {
+                discard();
+                return;
+            }
+            MemorySegment.copy(src, srcOffset, shard.memory(), offsets[index] + within, n);
+            lengths[index] += n;
+            objectOffset += n;
+            srcOffset += n;
+            length -= n;
+        }
+    }
+
+    private boolean startChunk(int index) {
+        if (index == offsets.length) {
+            offsets = java.util.Arrays.copyOf(offsets, index * 2);
+            orders = java.util.Arrays.copyOf(orders, index * 2);
+            lengths = java.util.Arrays.copyOf(lengths, index * 2);
+        }
+        int size = declaredLength >= 0 ? HotTier.chunkLength(declaredLength, index) : HotTier.CHUNK_BYTES;
+        int order = BuddyArena.orderFor(Math.max(1, size));
+        long at = shard.allocateForLive(order);
+        if (at < 0) {
+            return false;
+        }
+        offsets[index] = at;
+        orders[index] = order;
+        lengths[index] = 0;
+        chunks = index + 1;
+        return true;
+    }
+
+    /** The upload committed as {@code record}: its captured chunks become every core's hits. */
+    public void publish(ObjectRecord record) {
+        if (!capturing) {
+            return;
+        }
+        long total = 0;
+        for (int i = 0; i < chunks; i++) {
+            if (lengths[i] != HotTier.chunkLength(record.length(), i)) {
+                discard(); // what was captured is not what was stored
+                return;
+            }
+            total += lengths[i];
+        }
+        if (total != record.length() || record.length() == 0) {
+            discard();
+            return;
+        }
+        for (int i = 0; i < chunks; i++) {
+            shard.publishLive(record, i, offsets[i], orders[i], lengths[i]);
+        }
+        chunks = 0;
+        capturing = false;
+    }
+
+    /** The upload failed or was abandoned: frees what was captured. */
+    public void discard() {
+        for (int i = 0; i < chunks; i++) {
+            shard.freeLive(offsets[i], orders[i]);
+        }
+        chunks = 0;
+        capturing = false;
+    }
+}
