@@ -82,8 +82,9 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
     private int hotSendLength;
     /** Highest chunk of the current part whose access was counted (each chunk counts once per part). */
     private int lastCountedChunk;
-    /** The chunk the read in flight covers whole, to offer to the tier; -1 when it is a plain read. */
-    private int readAdmitChunk = -1;
+    /** Object offset of the first byte the read in flight reads (block aligned; a chunk start when admissible). */
+    private long readObjectStart;
+    private int readLength;
     /** Bytes of this body handed to the socket so far: after the first, a 503 can no longer be sent. */
     private boolean sentAny;
     private int sending = -1;
@@ -244,32 +245,29 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
     private void issueRead(int s) {
         IoBuffer io = slots[s];
         long wanted = partLast + 1 - position;
-        int index = (int) (position / HotTier.CHUNK_BYTES);
-        long alignedOffset;
-        int skip;
-        int readLength;
-        readAdmitChunk = -1;
+        long fileOffset = record.offsetBytes() + position;
+        long alignedOffset = fileOffset & -Volume.BLOCK_SIZE;
+        int skip = (int) (fileOffset - alignedOffset);
+        int cap = skip + wanted <= MIN_READ_BYTES ? io.dataCapacity() : readSize(io);
+        int atLeast = 0;
         if (hot != null) {
+            int index = (int) (position / HotTier.CHUNK_BYTES);
             countChunksUpTo(index);
+            if (HotTier.CHUNK_BYTES <= io.dataCapacity() && hot.admissible(record, index)) {
+                // Start at the chunk and read at least all of it, whatever part of it is wanted, so the tier can
+                // take a copy; a read at a chunk start (every whole-object GET) needs nothing extra.
+                long chunkStart = (long) index * HotTier.CHUNK_BYTES;
+                alignedOffset = record.offsetBytes() + chunkStart;
+                skip = (int) (position - chunkStart);
+                atLeast = (HotTier.chunkLength(record.length(), index) + Volume.BLOCK_SIZE - 1) & -Volume.BLOCK_SIZE;
+                cap = Math.max(cap, atLeast);
+            }
         }
-        if (hot != null && HotTier.CHUNK_BYTES <= io.dataCapacity() && hot.admissible(record, index)) {
-            // Read the whole chunk, whatever part of it is wanted, so the tier can take a copy of it.
-            long chunkStart = (long) index * HotTier.CHUNK_BYTES;
-            int chunkLength = HotTier.chunkLength(record.length(), index);
-            alignedOffset = record.offsetBytes() + chunkStart;
-            skip = (int) (position - chunkStart);
-            readLength = (chunkLength + Volume.BLOCK_SIZE - 1) & -Volume.BLOCK_SIZE;
-            readAdmitChunk = index;
-        } else {
-            long fileOffset = record.offsetBytes() + position;
-            alignedOffset = fileOffset & -Volume.BLOCK_SIZE;
-            skip = (int) (fileOffset - alignedOffset);
-            int cap = skip + wanted <= MIN_READ_BYTES ? io.dataCapacity() : readSize(io);
-            long span = Math.min(skip + wanted, cap);
-            readLength = (int) Math.min((span + Volume.BLOCK_SIZE - 1) & -Volume.BLOCK_SIZE, cap);
-        }
+        long span = Math.min(skip + wanted, cap);
+        readLength = Math.max(atLeast, (int) Math.min((span + Volume.BLOCK_SIZE - 1) & -Volume.BLOCK_SIZE, cap));
         readSkip = skip;
         readChunkLength = (int) Math.min(wanted, readLength - skip);
+        readObjectStart = alignedOffset - record.offsetBytes();
         if (hot != null) {
             countChunksUpTo((int) ((position + readChunkLength - 1) / HotTier.CHUNK_BYTES));
         }
@@ -314,10 +312,9 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
             fail();
             return;
         }
-        if (readAdmitChunk >= 0) {
+        if (hot != null) {
             // Before the prefix is copied over the chunk's first bytes and before TLS seals them in place.
-            hot.offer(record, readAdmitChunk, slots[s].segment(), IoBuffer.HEADROOM);
-            readAdmitChunk = -1;
+            offerCompleteChunks(slots[s], bytes);
         }
         int sendStart = IoBuffer.HEADROOM + readSkip - readPrefixLength;
         if (sendStart < IoBuffer.BODY_SEND_MIN) {
@@ -342,6 +339,22 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
             releaseIdleSlots(); // the other buffer, if it already went out, has nothing left to carry
         } else {
             readAhead();
+        }
+    }
+
+    /**
+     * Offers the tier every chunk this read holds whole and this response asked for (the tier decides whether to
+     * take a copy): reads keep the size the congestion window gives them, so admission costs no extra I/O.
+     */
+    private void offerCompleteChunks(IoBuffer io, int bytes) {
+        long end = Math.min(readObjectStart + Math.min(bytes, readLength), record.length());
+        int first = (int) ((readObjectStart + HotTier.CHUNK_BYTES - 1) / HotTier.CHUNK_BYTES);
+        for (int k = first; k <= lastCountedChunk; k++) {
+            long chunkStart = (long) k * HotTier.CHUNK_BYTES;
+            if (chunkStart + HotTier.chunkLength(record.length(), k) > end) {
+                break;
+            }
+            hot.offer(record, k, io.segment(), IoBuffer.HEADROOM + (chunkStart - readObjectStart));
         }
     }
 

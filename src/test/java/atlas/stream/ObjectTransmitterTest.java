@@ -242,7 +242,7 @@ class ObjectTransmitterTest {
     }
 
     @Test
-    void aSecondGetReadsWholeChunksForTheTierAndTheThirdIsSentFromMemoryWithNoRead() {
+    void aSecondGetOffersTheChunksItReadAndTheThirdIsSentFromMemoryWithNoRead() {
         try (HotTier tier = hotTransmitter()) {
             ObjectRecord record = TestRecords.record("live/seg1.m4s", OBJECT_OFFSET, OBJECT_LENGTH, "video/mp4");
             assertThat(get(record, null)).isEqualTo(object);
@@ -250,8 +250,8 @@ class ObjectTransmitterTest {
             int readsBefore = disk.submitted().size();
             assertThat(get(record, null)).isEqualTo(object);
             assertThat(disk.submitted().subList(readsBefore, disk.submitted().size()))
-                    .extracting(FakeDisk.Request::length).as("each chunk read whole, block-rounded")
-                    .containsExactly(HotTier.CHUNK_BYTES, 20 * 1024); // 150 000 - 131 072 = 18 928 bytes
+                    .extracting(FakeDisk.Request::length).as("one read as without the tier; both chunks offered")
+                    .containsExactly(151_552); // 150 000 bytes, block-rounded
             assertThat(tier.bytesHeld()).isEqualTo(OBJECT_LENGTH);
             int reads = disk.submitted().size();
             int shared = socket.sharedSends();
@@ -260,6 +260,23 @@ class ObjectTransmitterTest {
             assertThat(socket.sharedSends() - shared).as("head + chunk 0, then chunk 1, from the tier").isEqualTo(2);
             assertThat(endings.sent).isEqualTo(3);
             assertThat(pool.inUse()).as("a hit takes no window buffer").isZero();
+        }
+    }
+
+    @Test
+    void aPopularRangeInsideAChunkIsReadFromTheChunkStartSoTheChunkCanBeKept() {
+        try (HotTier tier = hotTransmitter()) {
+            ObjectRecord record = TestRecords.record("vod/seg5.ts", OBJECT_OFFSET, OBJECT_LENGTH, "video/mp2t");
+            get(record, ranges("bytes=140000-140099"));
+            int reads = disk.submitted().size();
+            assertThat(get(record, ranges("bytes=140000-140099")))
+                    .isEqualTo(Arrays.copyOfRange(object, 140000, 140100));
+            FakeDisk.Request read = disk.submitted().get(reads);
+            assertThat(read.fileOffset()).as("from chunk 1's start").isEqualTo(OBJECT_OFFSET + HotTier.CHUNK_BYTES);
+            assertThat(tier.bytesHeld()).isEqualTo(OBJECT_LENGTH - HotTier.CHUNK_BYTES);
+            assertThat(get(record, ranges("bytes=140000-140099")))
+                    .isEqualTo(Arrays.copyOfRange(object, 140000, 140100));
+            assertThat(disk.submitted()).hasSize(reads + 1);
         }
     }
 
