@@ -37,7 +37,7 @@ public final class NioEngine implements Engine {
             for (int core = 0; core < settings.cores(); core++) {
                 BufferPool pool = new BufferPool(settings.ioBufferBytes(), 4096, settings.maxIoBuffersPerCore());
                 NioDiskIo disk = new NioDiskIo();
-                CoreContext ctx = new CoreContext(core, core % cpus, pool, disk, new LoopClock(), new CoreInbox());
+                CoreContext ctx = new CoreContext(core, core % cpus, pool, CoreContext.newSmallBufferPool(), disk, new LoopClock(), new CoreInbox());
                 loops.add(new NioEventLoop(ctx, listen.size(), protocols.apply(ctx), disk,
                         settings.maxConnectionsPerCore()));
             }

@@ -42,6 +42,7 @@ final class NioEventLoop implements Runnable {
     private final ServerSocketChannel[] listeners;
     private final CoreProtocol protocol;
     private final BufferPool buffers;
+    private final CoreContext context;
     private final NioDiskIo disk;
     private final int maxConnections;
     private final ArrayDeque<NioConnection> ready = new ArrayDeque<>();
@@ -63,6 +64,7 @@ final class NioEventLoop implements Runnable {
         this.inbox = ctx.inbox();
         this.cpu = ctx.cpu();
         this.buffers = ctx.buffers();
+        this.context = ctx;
         this.protocol = protocol;
         this.disk = disk;
         this.maxConnections = maxConnections;
@@ -157,7 +159,7 @@ final class NioEventLoop implements Runnable {
             e.printStackTrace();
         } finally {
             closeAll();
-            buffers.close();
+            context.closeBuffers();
             stopped.countDown();
         }
     }
@@ -260,7 +262,7 @@ final class NioEventLoop implements Runnable {
     /** Releases the listener and selector of a loop that never ran (start-up failed on another core). */
     void abandon() {
         closeAll();
-        buffers.close();
+        context.closeBuffers();
     }
 
     void requestShutdown(long graceNs) {

@@ -66,7 +66,7 @@ public final class UringEngine implements Engine {
                 }
                 BufferPool pool = new BufferPool(settings.ioBufferBytes(), 4096, settings.maxIoBuffersPerCore(), true);
                 UringDiskIo disk = new UringDiskIo();
-                CoreContext ctx = new CoreContext(core, core % cpus, pool, disk, new LoopClock(), new CoreInbox());
+                CoreContext ctx = new CoreContext(core, core % cpus, pool, CoreContext.newSmallBufferPool(), disk, new LoopClock(), new CoreInbox());
                 loops.add(new UringEventLoop(ctx, fds, protocols.apply(ctx), disk, settings.maxConnectionsPerCore(),
                         settings.sendZeroCopy()));
             }

@@ -126,7 +126,7 @@ final class UringEventLoop implements Runnable, CompletionHandler {
         } catch (IoUringException e) {
             started.complete("core " + context.coreIndex() + ": " + e.getMessage());
             closeListeners();
-            context.buffers().close();
+            context.closeBuffers();
             stopped.countDown();
             return;
         }
@@ -444,7 +444,7 @@ final class UringEventLoop implements Runnable, CompletionHandler {
         });
         ring.close();
         if (connections.isEmpty() && disk.inFlight() == 0) {
-            context.buffers().close();
+            context.closeBuffers();
         }
         // else: the kernel may still write into buffers of operations that never completed; leak, don't corrupt.
     }

@@ -86,7 +86,8 @@ final class HttpCore implements CoreProtocol {
         }
         this.clock = context.clock();
         this.commit = new GroupCommit(journal, volume.lazyWriteFd(), context.disk(), metrics, clock);
-        this.transmitResources = new TransmitResources(context.disk(), volume.readFd(), context.buffers(), metrics,
+        this.transmitResources = new TransmitResources(context.disk(), volume.readFd(), context.buffers(),
+                context.smallBuffers(), metrics,
                 config.sendStallTimeout().toNanos(), hot);
         this.uploadResources = new UploadResources(volume, commit, context.disk(), context.buffers(), metrics,
                 clock, context.inbox(), config.limits().maxBodyBytes(), config.headerTimeout().toNanos(), hot);

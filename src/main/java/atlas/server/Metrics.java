@@ -268,7 +268,7 @@ final class Metrics {
     MetricsCore newCore(CoreContext context, TlsCore tls) {
         AccessLogFormat format = new AccessLogFormat(accessLog == null ? null : accessLog.newRing(), engine,
                 context.clock());
-        MetricsCore core = new MetricsCore(this, context.coreIndex(), context.buffers(), format,
+        MetricsCore core = new MetricsCore(this, context.coreIndex(), context.buffers(), context.smallBuffers(), format,
                 tls == null ? null : tls.counters);
         cores.add(core);
         return core;

@@ -21,6 +21,8 @@ final class MetricsCore implements ExchangeObserver, StreamMetrics, IngestMetric
     final String coreLabel;
     final ServerCounters counters = new ServerCounters();
     final BufferPool buffers;
+    /** The core's small buffers: counted with the others as lent out, so the stop-time leak check covers them. */
+    private final BufferPool smallBuffers;
     /** This core's TLS counters; null without an HTTPS listener. */
     final TlsCounters tls;
     private final Metrics metrics;
@@ -32,7 +34,9 @@ final class MetricsCore implements ExchangeObserver, StreamMetrics, IngestMetric
     /** Disk writes by {@link DiskWrite} kind, submission to completion. */
     final MetricsHistogram[] diskWrites = new MetricsHistogram[DiskWrite.values().length];
 
-    MetricsCore(Metrics metrics, int coreIndex, BufferPool buffers, AccessLogFormat accessLog, TlsCounters tls) {
+    MetricsCore(Metrics metrics, int coreIndex, BufferPool buffers, BufferPool smallBuffers, AccessLogFormat accessLog,
+                TlsCounters tls) {
+        this.smallBuffers = smallBuffers;
         this.metrics = metrics;
         this.tls = tls;
         this.coreIndex = coreIndex;
@@ -136,7 +140,7 @@ final class MetricsCore implements ExchangeObserver, StreamMetrics, IngestMetric
      * a racy but harmless snapshot (at worst one loop turn old), clamped to sane bounds.
      */
     int buffersInUse() {
-        return Math.max(0, buffers.inUse());
+        return Math.max(0, buffers.inUse()) + Math.max(0, smallBuffers.inUse());
     }
 
     int buffersAllocated() {

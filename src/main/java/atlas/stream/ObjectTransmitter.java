@@ -1,6 +1,7 @@
 package atlas.stream;
 
 import atlas.dataplane.BufferPool;
+import atlas.dataplane.CoreContext;
 import atlas.dataplane.DiskCompletion;
 import atlas.dataplane.IoBuffer;
 import atlas.dataplane.Transport;
@@ -73,6 +74,8 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
     private RangeSet ranges;
     /** The window: two I/O buffers; at most one being read, one being sent, one read and waiting to be sent. */
     private final IoBuffer[] slots = new IoBuffer[2];
+    /** Which window buffers came from the core's small pool (and go back there). */
+    private final boolean[] slotSmall = new boolean[2];
     private final int[] slotSendStart = new int[2];
     private final int[] slotSendLength = new int[2];
     private int reading = -1;
@@ -153,6 +156,15 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
             issueRead(f);
             return;
         }
+        if (fitsSmallBuffer()) {
+            IoBuffer small = core.smallBuffers().acquire();
+            if (small != null) {
+                slots[0] = small;
+                slotSmall[0] = true;
+                issueRead(0);
+                return;
+            }
+        }
         IoBuffer first = core.buffers().acquire();
         if (first == null) {
             waitingForBuffer = true;
@@ -170,7 +182,32 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
         transport.deadline(0);
         int f = slots[0] == null ? 0 : 1;
         slots[f] = buffer;
+        slotSmall[f] = false;
         issueRead(f);
+    }
+
+    /**
+     * True when the rest of this body is one read that fits a small buffer (a playlist, a small object, a short
+     * range): it then takes one of those, not a 256 KiB buffer, if one is free.
+     */
+    private boolean fitsSmallBuffer() {
+        if (multipart) {
+            return false;
+        }
+        int small = CoreContext.SMALL_BUFFER_BYTES - IoBuffer.HEADROOM;
+        int index = (int) (position / HotTier.CHUNK_BYTES);
+        if (hot != null && HotTier.chunkLength(record.length(), index) > small && hot.admissible(record, index)) {
+            return false; // the tier wants the whole chunk: it is read into a buffer that holds it
+        }
+        long skip = (record.offsetBytes() + position) & (Volume.BLOCK_SIZE - 1);
+        return skip + (partLast + 1 - position) <= small;
+    }
+
+    /** Gives window buffer {@code s} back to the pool it came from. */
+    private void releaseSlot(int s) {
+        (slotSmall[s] ? core.smallBuffers() : core.buffers()).release(slots[s]);
+        slots[s] = null;
+        slotSmall[s] = false;
     }
 
     // ---------------------------------------------------------------- the hot tier
@@ -301,8 +338,7 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
         core.metrics().diskReadEnded(transport.nowNs() - readStartNs);
         if (orphanedRead) {
             orphanedRead = false;
-            core.buffers().release(slots[s]); // the disk is done with it; nobody is left to send it
-            slots[s] = null;
+            releaseSlot(s); // the disk is done with it; nobody is left to send it
             return;
         }
         if (bytes < readSkip + readChunkLength) {
@@ -367,8 +403,7 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
     private void releaseIdleSlots() {
         for (int i = 0; i < slots.length; i++) {
             if (slots[i] != null && i != reading && i != sending && i != ready) {
-                core.buffers().release(slots[i]);
-                slots[i] = null;
+                releaseSlot(i);
             }
         }
     }
@@ -413,6 +448,7 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
                 return;
             }
             slots[f] = pool.acquire();
+            slotSmall[f] = false;
             if (slots[f] == null) {
                 return;
             }
@@ -529,8 +565,7 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
         active = false;
         for (int i = 0; i < slots.length; i++) {
             if (slots[i] != null && i != reading && (socketDone || i != sending)) {
-                core.buffers().release(slots[i]);
-                slots[i] = null;
+                releaseSlot(i);
             }
         }
         orphanedRead = reading >= 0;

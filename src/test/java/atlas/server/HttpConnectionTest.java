@@ -35,6 +35,7 @@ class HttpConnectionTest {
     private Volume volume;
     private final FakeDisk disk = new FakeDisk();
     private BufferPool pool;
+    private final BufferPool small = CoreContext.newSmallBufferPool();
     private HttpCore core;
     private FakeTransport socket;
     private final LoopClock clock = new LoopClock();
@@ -46,7 +47,7 @@ class HttpConnectionTest {
                 ServerConfig.EngineKind.NIO, HttpLimits.DEFAULTS, HEADER_TIMEOUT, IDLE_TIMEOUT,
                 Duration.ofSeconds(30), 4L << 20, false);
         pool = new BufferPool(64 * 1024 + 4096, 4096, 8);
-        CoreContext context = new CoreContext(0, 0, pool, disk, clock, new atlas.dataplane.CoreInbox());
+        CoreContext context = new CoreContext(0, 0, pool, small, disk, clock, new atlas.dataplane.CoreInbox());
         Metrics metrics = new Metrics("nio", "off", volume, null, null);
         core = new HttpCore(config, volume, context, metrics.newCore(context, null), null, null);
         socket = connect();
@@ -186,6 +187,10 @@ class HttpConnectionTest {
         for (int i = 0; i < all.length; i++) {
             all[i] = pool.acquire();
         }
+        IoBuffer[] allSmall = new IoBuffer[small.capacity()]; // a small body would take one of these first
+        for (int i = 0; i < allSmall.length; i++) {
+            allSmall[i] = small.acquire();
+        }
         int before = socket.wireText().length();
         socket.deliver(ascii("GET /a HTTP/1.1\r\nHost: t\r\n\r\n"));
         assertThat(socket.wireText().length()).as("waiting for a buffer: nothing sent").isEqualTo(before);
@@ -193,6 +198,9 @@ class HttpConnectionTest {
         assertThat(socket.wireText().substring(before)).startsWith("HTTP/1.1 503 Service Unavailable\r\n");
         for (IoBuffer b : all) {
             pool.release(b);
+        }
+        for (IoBuffer b : allSmall) {
+            small.release(b);
         }
         assertThat(pool.inUse()).isZero();
     }

@@ -14,7 +14,7 @@ class MetricsAllocationTest {
     @Test
     void shouldCountAndObserveWithoutAllocating() {
         Metrics metrics = new Metrics("nio", "off", null, null, null);
-        MetricsCore core = metrics.newCore(new CoreContext(0, 0, new BufferPool(8192, 4096, 4), null, new atlas.dataplane.LoopClock(), new atlas.dataplane.CoreInbox()), null);
+        MetricsCore core = metrics.newCore(new CoreContext(0, 0, new BufferPool(8192, 4096, 4), new BufferPool(8192, 4096, 4), null, new atlas.dataplane.LoopClock(), new atlas.dataplane.CoreInbox()), null);
         CounterDataPoint ok = metrics.responses.labelValues("0", "2xx", "200");
         Runnable exchange = () -> {
             ok.inc();

@@ -37,6 +37,7 @@ class ObjectTransmitterTest {
     private final Endings endings = new Endings();
     private final CountingMetrics metrics = new CountingMetrics();
     private BufferPool pool;
+    private final BufferPool small = new BufferPool(atlas.dataplane.CoreContext.SMALL_BUFFER_BYTES, 4096, 2);
     private ObjectTransmitter transmitter;
     private byte[] object;
     private final ByteBuffer out = ByteBuffer.allocateDirect(4096);
@@ -51,7 +52,7 @@ class ObjectTransmitterTest {
         byte[] file = new byte[(int) OBJECT_OFFSET + 160 * 1024];
         System.arraycopy(object, 0, file, (int) OBJECT_OFFSET, object.length);
         disk.file(file);
-        transmitter = new ObjectTransmitter(endings, new TransmitResources(disk, 3, pool, metrics, STALL_NS, null));
+        transmitter = new ObjectTransmitter(endings, new TransmitResources(disk, 3, pool, small, metrics, STALL_NS, null));
         socket.open(new SocketSide());
     }
 
@@ -141,7 +142,7 @@ class ObjectTransmitterTest {
     void shouldAnswerBusyWhenNoBufferFreesBeforeTheDeadline() {
         BufferPool tiny = new BufferPool(BUFFER_BYTES, 4096, 1);
         IoBuffer taken = tiny.acquire();
-        transmitter = new ObjectTransmitter(endings, new TransmitResources(disk, 3, tiny, metrics, STALL_NS, null));
+        transmitter = new ObjectTransmitter(endings, new TransmitResources(disk, 3, tiny, small, metrics, STALL_NS, null));
         startWholeObject(pinnedRecord());
         assertThat(tiny.waiting()).isEqualTo(1);
         assertThat(socket.deadlineNs()).isEqualTo(socket.nowNs() + STALL_NS);
@@ -157,7 +158,7 @@ class ObjectTransmitterTest {
     void shouldStartOnceABufferComesBack() {
         BufferPool tiny = new BufferPool(BUFFER_BYTES, 4096, 1);
         IoBuffer taken = tiny.acquire();
-        transmitter = new ObjectTransmitter(endings, new TransmitResources(disk, 3, tiny, metrics, STALL_NS, null));
+        transmitter = new ObjectTransmitter(endings, new TransmitResources(disk, 3, tiny, small, metrics, STALL_NS, null));
         startWholeObject(pinnedRecord());
         assertThat(disk.inFlight()).isZero();
         tiny.release(taken);
@@ -205,13 +206,46 @@ class ObjectTransmitterTest {
         assertThat(pool.inUse()).isZero();
     }
 
+    @Test
+    void aSmallBodyTakesASmallBufferNotAWindowBuffer() {
+        ObjectRecord playlist = TestRecords.record("live/index.m3u8", OBJECT_OFFSET, 1000, "application/vnd.apple.mpegurl");
+        assertThat(playlist.pin()).isTrue();
+        out.clear().put(HEAD);
+        transmitter.start(socket, out, HEAD.length, playlist, null);
+        assertThat(small.inUse()).isEqualTo(1);
+        assertThat(pool.inUse()).as("no 256 KiB-class buffer for 1000 bytes").isZero();
+        assertThat(disk.next().length()).isEqualTo(4096);
+        disk.complete();
+        socket.completeSend();
+        assertThat(endings.sent).isEqualTo(1);
+        assertThat(small.inUse()).isZero();
+        byte[] wire = socket.wireBytes();
+        assertThat(Arrays.copyOfRange(wire, HEAD.length, wire.length)).isEqualTo(Arrays.copyOf(object, 1000));
+    }
+
+    @Test
+    void withNoSmallBufferFreeASmallBodyUsesTheWindowPool() {
+        IoBuffer a = small.acquire();
+        IoBuffer b = small.acquire();
+        ObjectRecord playlist = TestRecords.record("live/index.m3u8", OBJECT_OFFSET, 1000, "application/vnd.apple.mpegurl");
+        assertThat(playlist.pin()).isTrue();
+        out.clear().put(HEAD);
+        transmitter.start(socket, out, HEAD.length, playlist, null);
+        assertThat(pool.inUse()).isEqualTo(1);
+        disk.complete();
+        socket.completeSend();
+        assertThat(pool.inUse()).isZero();
+        small.release(a);
+        small.release(b);
+    }
+
     // ---------------------------------------------------------------- with the hot tier
 
     /** A transmitter over 256 KiB buffers (a whole chunk fits one read) and a two-core tier; core 0's shard. */
     private HotTier hotTransmitter() {
         HotTier tier = HotTier.create(8L * HotTier.CHUNK_BYTES, 2, java.util.List.of());
         pool = new BufferPool(256 * 1024 + IoBuffer.HEADROOM, 4096, 8);
-        transmitter = new ObjectTransmitter(endings, new TransmitResources(disk, 3, pool, metrics, STALL_NS,
+        transmitter = new ObjectTransmitter(endings, new TransmitResources(disk, 3, pool, small, metrics, STALL_NS,
                 tier.shard(0)));
         return tier;
     }
