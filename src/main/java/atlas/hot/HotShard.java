@@ -50,6 +50,8 @@ public final class HotShard {
     final LongAdder evictions = new LongAdder();
     private volatile long bytesHeld;
     private volatile int chunksHeld;
+    /** Written by this core only (single writer); volatile so a scrape sees it. */
+    private volatile int pinsHeld;
 
     HotShard(int core, int cores, MemorySegment memory, List<String> livePrefixes) {
         this.livePrefixes = List.copyOf(livePrefixes);
@@ -103,6 +105,7 @@ public final class HotShard {
             if (newAccess) {
                 hits.increment();
             }
+            pinsHeld = pinsHeld + 1;
             return chunk;
         }
         return null;
@@ -116,6 +119,12 @@ public final class HotShard {
     /** Ends this core's pin of {@code chunk}: its send completed, or its connection let go of it. */
     public void unpin(HotChunk chunk) {
         chunk.unpin(core);
+        pinsHeld = pinsHeld - 1;
+    }
+
+    /** Chunks this core is sending from now (pinned, send not complete): 0 when idle, or a pin leaked. */
+    public int pinsHeld() {
+        return pinsHeld;
     }
 
     /**

@@ -230,6 +230,12 @@ final class Metrics {
                         cb.call(tier.shard(c).chunksHeld(), Integer.toString(c));
                     }
                 }).register(registry);
+        GaugeWithCallback.builder().name("atlas_hot_pins").help("Hot chunks a core is sending from now (pinned until "
+                        + "the send completes); 0 on an idle server").labelNames("core").callback(cb -> {
+                    for (int c = 0; c < tier.shards(); c++) {
+                        cb.call(tier.shard(c).pinsHeld(), Integer.toString(c));
+                    }
+                }).register(registry);
         GaugeWithCallback.builder().name("atlas_hot_capacity_bytes").help("The hot tier's memory (--hot-memory)")
                 .callback(cb -> cb.call(tier.capacityBytes())).register(registry);
     }

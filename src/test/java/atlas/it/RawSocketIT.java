@@ -351,9 +351,11 @@ class RawSocketIT {
                 c.send(get("/fx/big.bin"));
                 stalled.add(c);
             }
-            // Each of the six responses holds a buffer until its socket drains, which it never does.
+            // Each of the six responses holds a buffer, or a pin on a hot chunk, until its socket drains, which it
+            // never does.
             server.awaitMetrics("six responses stuck on receivers that stopped reading",
-                    e -> OperatorIT.sum(e, "atlas_io_buffers_in_use", "") >= stalled.size(), Duration.ofSeconds(10));
+                    e -> OperatorIT.sum(e, "atlas_io_buffers_in_use", "") + OperatorIT.sum(e, "atlas_hot_pins", "")
+                            >= stalled.size(), Duration.ofSeconds(10));
             for (int i = 0; i < 8; i++) {
                 try (RawConnection c = connect()) {
                     assertOk(c.send(get("/fx/c.bin")).read(), C);

@@ -369,7 +369,8 @@ public final class ServerProcess implements AutoCloseable {
 
     /** Metrics have settled once every I/O buffer is back in the pool. */
     public static boolean noBufferLent(String exposition) {
-        return OperatorIT.sum(exposition, "atlas_io_buffers_in_use", "") == 0;
+        return OperatorIT.sum(exposition, "atlas_io_buffers_in_use", "") == 0
+                && OperatorIT.sum(exposition, "atlas_hot_pins", "") == 0;
     }
 
     /**
