@@ -4,6 +4,10 @@ import atlas.loadgen.BenchReport;
 import atlas.loadgen.LoadGenerator;
 import atlas.loadgen.Playlists;
 import atlas.loadgen.ProgressLine;
+import atlas.loadgen.RateSearch;
+import atlas.loadgen.SearchResult;
+import atlas.loadgen.Slo;
+import atlas.loadgen.SloSearch;
 import atlas.loadgen.TargetList;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
@@ -29,8 +33,10 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code atlas bench}: a load generator for sizing a box. N persistent HTTP/1.1 connections each request a random
- * object from the targets as soon as the previous response is complete (like wrk), or at a target rate; a live
- * line every second on stderr, a report on stdout at the end. See {@link LoadGenerator}.
+ * object from the targets as soon as the previous response is complete (like wrk), or on an open-loop schedule at a
+ * target rate; a live line every second on stderr, a report on stdout at the end. With {@code --slo} it searches
+ * for the highest rate meeting a latency objective instead, one line per step on stderr. See {@link LoadGenerator}
+ * and {@link RateSearch}.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Load a server with random GETs over persistent connections and report throughput and latency.",
@@ -40,6 +46,11 @@ final class BenchCommand implements Callable<Integer> {
     private static final int MAX_CONNECTIONS = 100_000;
     private static final int MAX_THREADS = 256;
     private static final Duration MIN_DURATION = Duration.ofSeconds(1);
+    /** A shorter step has too few responses for a p99.9 at the start rate (1000/s x 0.1 s = 100). */
+    private static final Duration MIN_STEP_DURATION = Duration.ofMillis(100);
+    /** The first step of a search without --rate: low enough for any server, a few doublings from most limits. */
+    static final long DEFAULT_SEARCH_START_RATE = 1000;
+    private static final int MAX_STEPS = 50;
 
     @Spec
     CommandSpec spec;
@@ -62,9 +73,25 @@ final class BenchCommand implements Callable<Integer> {
     int threads;
 
     @Option(names = "--rate", paramLabel = "R/s", converter = RateConverter.class,
-            description = "Target rate over all connections, e.g. 5000/s; latency is then corrected for coordinated "
-                    + "omission (default: as fast as responses come back).")
+            description = "Target rate over all connections, e.g. 5000/s: Poisson arrivals (open loop), each queued "
+                    + "for a free connection if all are busy, latency from its intended time (default: as fast as "
+                    + "responses come back; with --slo, the first step's rate, default " + DEFAULT_SEARCH_START_RATE
+                    + "/s).")
     Long rate;
+
+    @Option(names = "--slo", paramLabel = "LATENCY[@P]", converter = SloConverter.class,
+            description = "Search for the highest rate whose P-th percentile latency (default 99) stays within "
+                    + "LATENCY, e.g. 500us or 1ms@99.9: steps at rising rates, doubling from --rate, then bisecting.")
+    Slo slo;
+
+    @Option(names = "--step-duration", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "With --slo: the measured part of each step, after its --warmup (default: 3s).")
+    Duration stepDuration;
+
+    @Option(names = "--max-steps", paramLabel = "N",
+            description = "With --slo: at most this many steps, 1-" + MAX_STEPS + " (default: "
+                    + SloSearch.DEFAULT_MAX_STEPS + ").")
+    Integer maxSteps;
 
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
             description = "A response (or connect) slower than this counts as a timeout error (default: ${DEFAULT-VALUE}).")
@@ -93,6 +120,9 @@ final class BenchCommand implements Callable<Integer> {
         validate();
         TargetList targets = targets();
         LoadGenerator.probe(targets);
+        if (slo != null) {
+            return search(targets);
+        }
         LoadGenerator generator = new LoadGenerator(new LoadGenerator.Settings(targets, connections, threads, warmup, duration,
                 rate == null ? 0 : rate, timeout));
         PrintStream err = System.err;
@@ -124,6 +154,64 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** {@code --slo}: steps at rising rates, one line each on stderr, the search's report on stdout. */
+    private int search(TargetList targets) throws IOException, InterruptedException {
+        Duration step = stepDuration == null ? Duration.ofSeconds(3) : stepDuration;
+        int steps = maxSteps == null ? SloSearch.DEFAULT_MAX_STEPS : maxSteps;
+        long start = rate == null ? DEFAULT_SEARCH_START_RATE : rate;
+        PrintStream err = System.err;
+        err.println("atlas bench: " + targets.origin() + ", " + targets.size()
+                + (targets.size() == 1 ? " object, " : " objects, ") + connections + " connections, "
+                + threads + (threads == 1 ? " thread" : " threads") + "; highest rate with "
+                + slo.describe(canShow(err)) + ", from " + start + " req/s: up to " + steps + " steps of "
+                + seconds(warmup) + " warm-up + " + seconds(step) + ", at most " + seconds(
+                        RateSearch.longest(steps, warmup, step)));
+        err.flush();
+        boolean terminal = Progress.stderrIsTerminal();
+        // On a terminal each second of a step shows in place; in a log only the step lines, or 3 s steps would
+        // bury them under per-second lines.
+        ProgressLine live = terminal ? new ProgressLine(err, true) : null;
+        LoadGenerator.Settings template = new LoadGenerator.Settings(targets, connections, threads, warmup, step, start,
+                timeout);
+        RateSearch search = new RateSearch(slo, start, steps,
+                RateSearch.loadSteps(template, live == null ? sample -> { } : live));
+        SearchResult result;
+        try {
+            result = search.run(s -> {
+                if (live != null) {
+                    live.finish();
+                }
+                err.println(s.line(slo, steps));
+                err.flush();
+            });
+        } finally {
+            if (live != null) {
+                live.finish();
+            }
+        }
+        if (json) {
+            err.print(result.text(canShow(err)));
+            err.flush();
+            System.out.println(result.json());
+        } else {
+            System.out.print(result.text(canShow(System.out)));
+        }
+        System.out.flush();
+        if (result.highestRate() == 0) {
+            throw new IOException("no rate met " + slo.describe(false) + "; " + result.noRateReason());
+        }
+        return 0;
+    }
+
+    /** Whether {@code out} can print ≤ and µ; where it cannot (a C locale), they would come out as '?'. */
+    private static boolean canShow(PrintStream out) {
+        return out.charset().newEncoder().canEncode("≤µ");
+    }
+
+    private static String seconds(Duration d) {
+        return String.format(Locale.ROOT, d.toMillis() % 1000 == 0 ? "%.0f s" : "%.1f s", d.toMillis() / 1e3);
+    }
+
     private void validate() {
         if (connections < 1 || connections > MAX_CONNECTIONS) {
             throw invalid("--connections", Integer.toString(connections), "must be 1-" + MAX_CONNECTIONS);
@@ -137,6 +225,24 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (duration.compareTo(MIN_DURATION) < 0) {
             throw invalid("--duration", duration.toMillis() + "ms", "must be at least 1s");
+        }
+        if (slo == null) {
+            for (String option : new String[] {"--step-duration", "--max-steps"}) {
+                if (given(option)) {
+                    throw new ParameterException(spec.commandLine(), option + " only applies with --slo");
+                }
+            }
+        } else {
+            if (given("--duration")) {
+                throw new ParameterException(spec.commandLine(),
+                        "--duration does not apply with --slo: each step runs --warmup, then --step-duration");
+            }
+            if (stepDuration != null && stepDuration.compareTo(MIN_STEP_DURATION) < 0) {
+                throw invalid("--step-duration", stepDuration.toMillis() + "ms", "must be at least 100ms");
+            }
+            if (maxSteps != null && (maxSteps < 1 || maxSteps > MAX_STEPS)) {
+                throw invalid("--max-steps", Integer.toString(maxSteps), "must be 1-" + MAX_STEPS);
+            }
         }
         if (timeout.isZero()) {
             throw invalid("--timeout", "0", "must be more than 0");
@@ -153,6 +259,11 @@ final class BenchCommand implements Callable<Integer> {
         if (server != null && urlsFile == null) {
             throw new ParameterException(spec.commandLine(), "--server only applies to paths in --urls FILE");
         }
+    }
+
+    private boolean given(String option) {
+        return spec.commandLine().getParseResult() != null
+                && spec.commandLine().getParseResult().hasMatchedOption(option);
     }
 
     private ParameterException invalid(String option, String value, String why) {
@@ -210,6 +321,18 @@ final class BenchCommand implements Callable<Integer> {
             return uri;
         } catch (URISyntaxException e) {
             throw invalid(label, value, "not a URL: " + e.getReason());
+        }
+    }
+
+    /** {@code 500us}, {@code 1ms@99.9}: see {@link Slo#parse}. */
+    static final class SloConverter implements ITypeConverter<Slo> {
+        @Override
+        public Slo convert(String value) {
+            try {
+                return Slo.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
         }
     }
 

@@ -23,9 +23,18 @@ public final class BenchReport {
     private final long durationNs;
     private final long[] counters;
     private final Histogram latencyUs;
+    private final Histogram sendDelayUs;
+    private final double clientBusy;
+    private final long backlogAtEnd;
 
+    /**
+     * @param sendDelayUs  with a target rate, per send the delay the client added (see {@link LoadWorker})
+     * @param clientBusy   the busiest worker thread's busy fraction of the measured time, 0-1
+     * @param backlogAtEnd with a target rate, arrivals due by the end and never sent
+     */
     BenchReport(String origin, int targets, int connections, int threads, long ratePerSecond, long warmupNs,
-                long durationNs, long[] counters, Histogram latencyUs) {
+                long durationNs, long[] counters, Histogram latencyUs, Histogram sendDelayUs, double clientBusy,
+                long backlogAtEnd) {
         this.origin = origin;
         this.targets = targets;
         this.connections = connections;
@@ -35,6 +44,48 @@ public final class BenchReport {
         this.durationNs = durationNs;
         this.counters = counters.clone();
         this.latencyUs = latencyUs.copy();
+        this.sendDelayUs = sendDelayUs.copy();
+        this.clientBusy = clientBusy;
+        this.backlogAtEnd = backlogAtEnd;
+    }
+
+    int connections() {
+        return connections;
+    }
+
+    /** The target rate, 0 for a closed loop. */
+    public long ratePerSecond() {
+        return ratePerSecond;
+    }
+
+    /** Requests started in the measured time. */
+    public long sent() {
+        return counters[LoadCounters.SENT];
+    }
+
+    /** With a target rate: arrivals whose intended time fell in the measured time (sent or not). */
+    public long arrivalsDue() {
+        return counters[LoadCounters.ARRIVALS];
+    }
+
+    /** With a target rate: arrivals that found every connection busy and waited for one. */
+    public long waitedForConnection() {
+        return counters[LoadCounters.WAITED];
+    }
+
+    /** With a target rate: arrivals due by the end and never sent (the client queue left over). */
+    public long backlogAtEnd() {
+        return backlogAtEnd;
+    }
+
+    /** How busy the busiest client thread was, 0-1: near 1, the client is what limits the rate. */
+    public double clientBusy() {
+        return clientBusy;
+    }
+
+    /** With a target rate: the delay the client itself added to sends, at {@code percentile} (µs). */
+    public long sendDelayUs(double percentile) {
+        return sendDelayUs.getTotalCount() == 0 ? 0 : sendDelayUs.getValueAtPercentile(percentile);
     }
 
     public long requests() {
@@ -83,7 +134,7 @@ public final class BenchReport {
         return latencyUs.getTotalCount() == 0 ? 0 : latencyUs.getValueAtPercentile(percentile);
     }
 
-    /** Latencies recorded: one per response, plus those filled in for coordinated omission with a target rate. */
+    /** Latencies recorded: one per response. */
     public long latencySamples() {
         return latencyUs.getTotalCount();
     }
@@ -98,7 +149,7 @@ public final class BenchReport {
         s.append(String.format(Locale.ROOT, "target    %s, %d %s%n", origin, targets, targets == 1 ? "object" : "objects"));
         s.append(String.format(Locale.ROOT, "load      %d connections on %d %s, %s%n", connections, threads,
                 threads == 1 ? "thread" : "threads", ratePerSecond > 0
-                        ? "target rate " + ratePerSecond + " req/s (latency corrected for coordinated omission)"
+                        ? "open loop, Poisson arrivals at " + ratePerSecond + " req/s (latency from each arrival's time)"
                         : "closed loop"));
         s.append(String.format(Locale.ROOT, "duration  %.2f s%s%n", durationSeconds(), warmupNs == 0 ? ""
                 : String.format(Locale.ROOT, " (after a %.1f s warm-up, not counted)", warmupNs / 1e9)));
@@ -110,6 +161,12 @@ public final class BenchReport {
             s.append(i == 0 ? " " : ", ").append(PERCENTILE_NAMES[i]).append(' ').append(micros(latencyUs(PERCENTILES[i])));
         }
         s.append(", max ").append(micros(maxLatencyUs())).append(System.lineSeparator());
+        if (ratePerSecond > 0) {
+            s.append(String.format(Locale.ROOT, "arrivals  %d due, %d sent (%d waited for a free connection), "
+                    + "%d left unsent at the end%n", arrivalsDue(), sent(), waitedForConnection(), backlogAtEnd));
+        }
+        s.append(String.format(Locale.ROOT, "client    busiest thread %.0f%% busy%s%n", clientBusy * 100,
+                ratePerSecond > 0 ? ", send delay p99 " + micros(sendDelayUs(99)) + " (due requests held back by it)" : ""));
         s.append("errors    ");
         if (errorsTotal() == 0) {
             s.append("none");
@@ -128,6 +185,12 @@ public final class BenchReport {
     /** The same report as one JSON object (no trailing newline). */
     public String json() {
         StringBuilder s = new StringBuilder("{");
+        appendJsonFields(s);
+        return s.append('}').toString();
+    }
+
+    /** The members of {@link #json()} without the braces, for a larger object that embeds them. */
+    void appendJsonFields(StringBuilder s) {
         s.append("\"target\":\"").append(jsonEscape(origin)).append('"');
         s.append(",\"objects\":").append(targets);
         s.append(",\"connections\":").append(connections);
@@ -151,8 +214,17 @@ public final class BenchReport {
         for (ErrorKind kind : ErrorKind.values()) {
             s.append('"').append(kind.label()).append("\":").append(errors(kind)).append(',');
         }
-        s.append("\"total\":").append(errorsTotal()).append("}}");
-        return s.toString();
+        s.append("\"total\":").append(errorsTotal()).append('}');
+        if (ratePerSecond > 0) {
+            s.append(",\"arrivals\":{\"process\":\"poisson\",\"due\":").append(arrivalsDue())
+                    .append(",\"sent\":").append(sent())
+                    .append(",\"waitedForConnection\":").append(waitedForConnection())
+                    .append(",\"unsentAtEnd\":").append(backlogAtEnd).append('}');
+            s.append(",\"sendDelayMicros\":{\"p99\":").append(sendDelayUs(99))
+                    .append(",\"max\":").append(sendDelayUs.getTotalCount() == 0 ? 0 : sendDelayUs.getMaxValue())
+                    .append('}');
+        }
+        s.append(",\"clientBusy\":").append(number(clientBusy));
     }
 
     /** 812 us, 1.02 ms, 1.20 s: three significant figures, as the histogram records them. */
@@ -177,11 +249,11 @@ public final class BenchReport {
         return u == 0 ? n + " B" : String.format(Locale.ROOT, "%.1f %s", v, units[u]);
     }
 
-    private static String number(double v) {
+    static String number(double v) {
         return String.format(Locale.ROOT, "%.3f", v);
     }
 
-    private static String jsonEscape(String s) {
+    static String jsonEscape(String s) {
         StringBuilder out = new StringBuilder(s.length());
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

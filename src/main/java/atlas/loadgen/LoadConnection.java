@@ -9,8 +9,8 @@ import java.nio.channels.SocketChannel;
  * <pre>
  *            open ──────────────▶ CONNECTING ──finishConnect──┐
  *              ▲                       │ fails                ▼
- *              │                       ▼              ┌──▶ WAITING (rate given: until dueNs)
- *           BACKOFF ◀── connect error ─┘              │        │
+ *              │                       ▼              ┌──▶ IDLE ── closed loop: at once;
+ *           BACKOFF ◀── connect error ─┘              │        │   with a rate: when an arrival is due
  *   (retry after RECONNECT_BACKOFF)                   │        ▼ send a random target
  *                                                     │    WRITING ──all written──▶ READING
  *                                                     │                               │ response complete
@@ -19,7 +19,7 @@ import java.nio.channels.SocketChannel;
  * </pre>
  */
 final class LoadConnection {
-    enum State { CONNECTING, WAITING, WRITING, READING, BACKOFF }
+    enum State { CONNECTING, IDLE, WRITING, READING, BACKOFF }
 
     final ResponseParser parser = new ResponseParser();
     /** The current request's bytes; direct so the write is one copy into the socket. */
@@ -28,14 +28,19 @@ final class LoadConnection {
     SocketChannel channel;
     SelectionKey key;
     State state;
-    /** When the state began (connect start, backoff start). */
+    /** When the state began (connect start, backoff start, idle start). */
     long stateSinceNs;
-    /** When the current request's first byte was written: latency runs from here to the response's last byte. */
+    /** When the current request's first byte was written: the timeout runs from here. */
     long sentNs;
-    /** With a target rate: when the next request is due. */
-    long dueNs;
+    /**
+     * When the current request was meant to be sent: its arrival's time with a target rate (latency runs from here,
+     * so time spent waiting for the client or for a free connection counts), else the same as {@link #sentNs}.
+     */
+    long intendedNs;
     /** Responses completed on this socket (an idle close after some is not a torn response). */
     long responsesOnSocket;
+    /** Whether an entry for it is in its worker's {@link IdleConnections}. */
+    boolean inIdleQueue;
 
     LoadConnection(int maxRequestBytes) {
         this.request = ByteBuffer.allocateDirect(maxRequestBytes);

@@ -4,7 +4,8 @@ import java.io.PrintStream;
 import java.util.Locale;
 
 /**
- * The live line, once a second: {@code bench 12s  8812 req/s  15.40 Gbit/s  p50 1.02 ms  p99 4.87 ms  errors 0}.
+ * The live line, once a second: {@code bench 12s  8812 req/s  15.40 Gbit/s  p50 1.02 ms  p99 4.87 ms  errors 0}, plus
+ * {@code backlog N} with a target rate while N arrivals are due and not sent yet.
  * On a terminal it rewrites itself in place ({@code \r} + erase-to-end) and is erased before the report; anywhere
  * else (CI logs, pipes) each second gets its own line, because a log full of carriage returns is unreadable.
  */
@@ -42,8 +43,9 @@ public final class ProgressLine implements LoadGenerator.IntervalListener {
     }
 
     static String format(LoadGenerator.IntervalSample s) {
-        return String.format(Locale.ROOT, "%s %3ds  %8.0f req/s  %7.3f Gbit/s  p50 %s  p99 %s  errors %d",
+        return String.format(Locale.ROOT, "%s %3ds  %8.0f req/s  %7.3f Gbit/s  p50 %s  p99 %s  errors %d%s",
                 s.warmup() ? "warmup" : "bench ", Math.round(s.elapsedNs() / 1e9), s.requestsPerSecond(), s.gigabitsPerSecond(),
-                BenchReport.micros(s.p50Us()), BenchReport.micros(s.p99Us()), s.errorsTotal());
+                BenchReport.micros(s.p50Us()), BenchReport.micros(s.p99Us()), s.errorsTotal(),
+                s.backlog() > 0 ? "  backlog " + s.backlog() : "");
     }
 }
