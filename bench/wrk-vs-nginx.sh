@@ -486,7 +486,8 @@ peak_rss_kb() { # sum of VmHWM of the server's processes
   done
   echo "$total"
 }
-cached_kb() { awk '/^Cached:/ {print $2}' /proc/meminfo; }
+# Page cache of files: Cached minus Shmem, so that shared memory (Atlas's hot tier is a memfd) does not count.
+cached_kb() { awk '/^Cached:/ {c = $2} /^Shmem:/ {s = $2} END {print c - s}' /proc/meminfo; }
 # Bytes the server has read from the disk so far: the Read bytes of the blkio cgroup it sits in when --disk-mbps made
 # one (every thread and kernel worker of the server, whatever it started), else the sum of read_bytes in
 # /proc/PID/io over its processes (bytes the storage layer fetched for them: O_DIRECT reads, page-cache misses and
@@ -787,7 +788,7 @@ for e in "${!ATLAS_LINE[@]}"; do [[ -n "${ATLAS_LINE[$e]}" ]] && echo "  --engin
 [[ -z "$HOT_LINE" ]] || echo "  hot tier: $HOT_LINE"
 echo "nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///') worker_processes $NGINX_WORKERS; $(fio --version) ioengine=io_uring direct=1 fixedbufs randread bs=$FIO_BS_B over volume.dat's first $(( FIO_SIZE / 1048576 )) MiB; $(wrk --version 2>&1 | head -n 1 | awk '{print $1, $2}')"
 echo "MB = 10^6 B; fio: req/s = IOPS, p50/p99 = completion latency; errors = wrk non-2xx/socket errors (fio: its error code)"
-echo "Cached = /proc/meminfo growth during the pass (machine-wide); files = page cache of the served files after it"
+echo "Cached = /proc/meminfo Cached - Shmem growth during the pass (machine-wide; the hot tier's memfd is Shmem); files = page cache of the served files after it"
 echo "disk/sent = bytes the server read from the disk during the measured window / bytes wrk received, in %; disk = $DISK_SRC"
 # The pass column: 18 characters as before --rounds, or as wide as the longest label ("r2 4. nginx-directio").
 PASS_W=18

@@ -127,7 +127,11 @@ final class ServeCommand implements Callable<Integer> {
 
     /** The hot tier, or null when --hot-memory is 0; a live prefix without a tier to put it in is refused. */
     private ServerConfig.Hot hot(int cores) {
-        long bytes = HOT_MEMORY.orDerived(spec, HotTier::defaultBytes);
+        long memory = physicalMemory();
+        if (get(HOT_MEMORY) == null) {
+            sources.derived(HOT_MEMORY.key(), "an eighth of " + HumanUnits.bytes(memory) + " of memory");
+        }
+        long bytes = HOT_MEMORY.orDerived(spec, () -> HotTier.defaultBytes(memory));
         List<String> prefixes = get(HOT_PREFIX) == null ? List.of()
                 : get(HOT_PREFIX).stream().map(String::strip).toList();
         for (String p : prefixes) {

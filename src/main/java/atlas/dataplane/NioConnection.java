@@ -85,7 +85,8 @@ final class NioConnection extends EngineConnection {
      * the fast one), written by one gathering write.
      */
     @Override
-    public void sendShared(ByteBuffer prefix, int prefixLength, MemorySegment body, long offset, int length) {
+    public void sendShared(ByteBuffer prefix, int prefixLength, MemorySegment body, long offset, int length,
+                           int fileFd, long fileOffset) {
         if (sendBuffer != null || gatherBuffer != null || sharedViews != null) {
             throw new IllegalStateException("send already pending");
         }

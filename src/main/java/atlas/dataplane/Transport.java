@@ -36,9 +36,12 @@ public interface Transport {
      * {@code body[offset, offset + length)} as one stream, in one system call where the engine can →
      * {@link TransportHandler#onSent} with {@code prefixLength + length}. {@code body} is memory other cores may be
      * sending at the same moment (the hot tier's): no transport writes it, not even in place — a TLS transport seals
-     * it into its own buffer. Both stay the caller's, untouched, until the completion.
+     * it into its own buffer. Both stay the caller's, untouched, until the completion. When the same bytes are also
+     * at {@code fileOffset} of file {@code fileFd} (the tier's memory file; -1: not file-backed), a socket transport
+     * may send them from there with sendfile, which hands the kernel references to the pages instead of a copy.
      */
-    void sendShared(ByteBuffer prefix, int prefixLength, MemorySegment body, long offset, int length);
+    void sendShared(ByteBuffer prefix, int prefixLength, MemorySegment body, long offset, int length, int fileFd,
+                    long fileOffset);
 
     /** Arms the connection's single timer: {@link TransportHandler#onTimeout} at {@code deadlineNs}; 0 disarms. */
     void deadline(long deadlineNs);

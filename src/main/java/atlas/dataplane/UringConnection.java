@@ -19,6 +19,8 @@ import java.nio.ByteBuffer;
 final class UringConnection extends EngineConnection {
     /** Below this a zero-copy send costs more (page pinning, a second CQE) than the copy it saves. */
     private static final int ZERO_COPY_MIN_BYTES = 16 * 1024;
+    /** Below this a file send's extra system call and wake-up cost more than the copy they save. */
+    private static final int FILE_SEND_MIN_BYTES = 16 * 1024;
     /** Where a gathered send's iovecs start in its buffer: after the msghdr, inside {@link IoBuffer#GATHER_AREA}. */
     private static final int MSGHDR_AREA = 64;
     final UringEventLoop loop;
@@ -55,6 +57,14 @@ final class UringConnection extends EngineConnection {
      * shared and the prefix buffer the caller's, so neither can hold them); made on the first such send.
      */
     private MemorySegment sharedMsg;
+    /** A file send in progress (sendfile from the hot tier's memory file): what is left and the head before it. */
+    private boolean fileSending;
+    private boolean filePrefixSending;
+    private int fileFd;
+    private long fileOffset;
+    private int fileLeft;
+    private int fileTotal;
+    private int fileError;
     private boolean sharedSending;
     private long sharedPrefixAddress;
     private int sharedPrefixLeft;
@@ -103,19 +113,49 @@ final class UringConnection extends EngineConnection {
     }
 
     /**
-     * Head and shared body in one SENDMSG of two iovecs; a body with no head is a plain send from it. Shared memory
-     * is not in this ring's registered table, so it never goes out as a fixed-buffer SEND_ZC.
+     * A large file-backed body (a hot chunk) goes out with sendfile, which gives the socket references to the memory
+     * file's pages: no copy, as nginx's sendfile from the page cache (the head first, with MSG_MORE). Otherwise head
+     * and shared body in one SENDMSG of two iovecs, or a body with no head in one send from it: SEND_ZC (not from a
+     * fixed buffer: shared memory is not in this ring's table) when this peer gets zero-copy sends and the body is
+     * large enough — the send completes, and the caller unpins the chunk, only with the notification that the kernel
+     * let go of the pages — else a plain SEND.
      */
     @Override
-    public void sendShared(ByteBuffer prefix, int prefixLength, MemorySegment body, long offset, int length) {
+    public void sendShared(ByteBuffer prefix, int prefixLength, MemorySegment body, long offset, int length,
+                           int fileFd, long fileOffset) {
         if (closing) {
+            return;
+        }
+        if (fileFd >= 0 && length >= FILE_SEND_MIN_BYTES) {
+            fileSending = true;
+            this.fileFd = fileFd;
+            this.fileOffset = fileOffset;
+            fileLeft = length;
+            fileTotal = prefixLength + length;
+            fileError = 0;
+            if (prefixLength > 0) {
+                if (prefix != sendCacheBuffer) {
+                    sendCacheBuffer = prefix;
+                    sendCacheAddress = baseAddress(prefix);
+                }
+                filePrefixSending = true;
+                sendAddress = sendCacheAddress;
+                sendRemaining = prefixLength;
+                loop.submitSendMore(this, sendAddress, sendRemaining);
+            } else {
+                continueFileSend();
+            }
             return;
         }
         if (prefixLength == 0) {
             sendAddress = body.address() + offset;
             sendRemaining = length;
             sendTotal = length;
-            loop.submitSend(this, sendAddress, sendRemaining);
+            if (zeroCopy && length >= ZERO_COPY_MIN_BYTES) {
+                loop.submitSendZeroCopy(this, sendAddress, sendRemaining, RegisteredBuffers.NOT_REGISTERED);
+            } else {
+                loop.submitSend(this, sendAddress, sendRemaining);
+            }
             return;
         }
         if (prefix != sendCacheBuffer) {
@@ -201,8 +241,47 @@ final class UringConnection extends EngineConnection {
         return zeroCopyResult;
     }
 
+    /** Sends what the socket takes now of the file send; then waits for room, or completes next turn. */
+    private void continueFileSend() {
+        long n = loop.sendfile(this, fileFd, fileOffset, fileLeft);
+        if (n > 0) {
+            fileOffset += n;
+            fileLeft -= (int) n;
+        }
+        if (fileLeft == 0) {
+            loop.submitFileSendWake(this, false); // completions are never delivered inside the call that asked
+            return;
+        }
+        if (n > 0 || n == -Errno.EAGAIN) {
+            loop.submitFileSendWake(this, true); // the socket is full: go on when it has room (the TCP window)
+            return;
+        }
+        fileError = n == 0 ? -Errno.EPIPE : (int) n;
+        loop.submitFileSendWake(this, false);
+    }
+
+    /** The file send's wake-up CQE: the socket has room (or the send is over, or failed). */
+    void onFileSendWake(int res) {
+        if (!fileSending) {
+            return;
+        }
+        if (fileError == 0 && fileLeft > 0 && res < 0) {
+            fileError = res;
+        }
+        if (fileError != 0 || fileLeft == 0) {
+            fileSending = false;
+            handler.onSent(fileError != 0 ? fileError : fileTotal);
+            return;
+        }
+        continueFileSend();
+    }
+
     /** A send CQE: resubmit the rest after a short send, complete otherwise. */
     void onSendCompleted(int res) {
+        if (filePrefixSending) {
+            onFilePrefixSent(res);
+            return;
+        }
         if (res < 0) {
             handler.onSent(res);
             return;
@@ -214,6 +293,24 @@ final class UringConnection extends EngineConnection {
             return;
         }
         handler.onSent(sendRemaining == 0 ? sendTotal : -Errno.EPIPE);
+    }
+
+    /** The head in front of a file send went (partly) out. */
+    private void onFilePrefixSent(int res) {
+        if (res <= 0) {
+            filePrefixSending = false;
+            fileSending = false;
+            handler.onSent(res < 0 ? res : -Errno.EPIPE);
+            return;
+        }
+        sendAddress += res;
+        sendRemaining -= res;
+        if (sendRemaining > 0) {
+            loop.submitSendMore(this, sendAddress, sendRemaining);
+            return;
+        }
+        filePrefixSending = false;
+        continueFileSend();
     }
 
     @Override

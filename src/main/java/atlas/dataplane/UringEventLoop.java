@@ -52,6 +52,8 @@ final class UringEventLoop implements Runnable, CompletionHandler {
     private static final int OP_SENDMSG = 9;
     /** The inbox's eventfd became readable: something was posted to this core. */
     private static final int OP_WAKE = 10;
+    /** A file send (sendfile on the core thread) may go on: its socket has room (POLL_ADD), or it is done (NOP). */
+    private static final int OP_FILE_SEND = 11;
 
     private final CoreContext context;
     /** One per {@link EngineSettings#listeners()} entry; an accept's user_data carries the index. */
@@ -84,6 +86,8 @@ final class UringEventLoop implements Runnable, CompletionHandler {
     private final MemorySegment tcpInfoLength = scratch.allocate(ValueLayout.JAVA_INT);
     private final MemorySegment tcpInfoErrno = Downcalls.newCaptureArea(scratch);
     private final MemorySegment wakeRead = scratch.allocate(8, 8);
+    /** sendfile's off_t argument, reused by every file send of this loop. */
+    private final MemorySegment sendfileOffset = scratch.allocate(8, 8);
     private final MemorySegment wakeOne = scratch.allocate(ValueLayout.JAVA_LONG, 1L);
 
     UringEventLoop(CoreContext context, int[] listenFds, CoreProtocol protocol, UringDiskIo disk,
@@ -249,6 +253,31 @@ final class UringEventLoop implements Runnable, CompletionHandler {
         ring.prepSend(sqe(), c.fd, address, length, IoUringConstants.MSG_NOSIGNAL, userData(OP_SEND, c));
     }
 
+    /** A send of a head that a file send follows at once (MSG_MORE: no partial segment pushed in between). */
+    void submitSendMore(UringConnection c, long address, int length) {
+        c.inflight++;
+        ring.prepSend(sqe(), c.fd, address, length, IoUringConstants.MSG_NOSIGNAL | IoUringConstants.MSG_MORE,
+                userData(OP_SEND, c));
+    }
+
+    /**
+     * One sendfile(2) from {@code fileFd} to the connection's non-blocking socket, on this thread: it never waits,
+     * it only takes references to the file's pages (no copy). Returns the bytes taken or -errno (-EAGAIN: no room).
+     */
+    long sendfile(UringConnection c, int fileFd, long fileOffset, int count) {
+        return Libc.sendfile(c.fd, fileFd, sendfileOffset, fileOffset, count);
+    }
+
+    /** Wakes the connection's file send when its socket has room ({@code whenWritable}) or next turn (a NOP). */
+    void submitFileSendWake(UringConnection c, boolean whenWritable) {
+        c.inflight++;
+        if (whenWritable) {
+            ring.prepPollAdd(sqe(), c.fd, IoUringConstants.POLLOUT, userData(OP_FILE_SEND, c));
+        } else {
+            ring.prepNop(sqe(), userData(OP_FILE_SEND, c));
+        }
+    }
+
     /** A gathered send (TLS records around in-place payloads); the msghdr is at {@code msghdrAddress}. */
     void submitSendmsg(UringConnection c, long msghdrAddress) {
         c.inflight++;
@@ -349,6 +378,7 @@ final class UringEventLoop implements Runnable, CompletionHandler {
                 case OP_SEND -> c.onSendCompleted(res);
                 case OP_SEND_ZC -> c.onSendCompleted(c.zeroCopyResult());
                 case OP_SENDMSG -> c.onGatherCompleted(res);
+                case OP_FILE_SEND -> c.onFileSendWake(res);
                 default -> throw new IllegalStateException("unknown op " + op);
             }
         } catch (RuntimeException e) {

@@ -39,11 +39,16 @@ public final class HotChunk {
     private final int order;
     private final long key;
     private final long[] perCore;
+    private final int fileFd;
+    private final long fileOffset;
     private volatile boolean retired;
     /** Owner only: the summed hits when the owner's CLOCK hand last passed (or at admission). */
     long hitsSeen;
 
-    HotChunk(ObjectRecord record, int index, MemorySegment bytes, long arenaOffset, int order, long key, int cores) {
+    HotChunk(ObjectRecord record, int index, MemorySegment bytes, long arenaOffset, int order, long key, int cores,
+             int fileFd, long fileOffset) {
+        this.fileFd = fileFd;
+        this.fileOffset = fileOffset;
         this.record = record;
         this.index = index;
         this.bytes = bytes;
@@ -56,6 +61,15 @@ public final class HotChunk {
     /** The chunk's bytes: read-only for everyone once published. */
     public MemorySegment bytes() {
         return bytes;
+    }
+
+    /** The tier's memory file, which holds these bytes at {@link #fileOffset} (for sendfile); -1: do not. */
+    public int fileFd() {
+        return fileFd;
+    }
+
+    public long fileOffset() {
+        return fileOffset;
     }
 
     public int length() {

@@ -1,5 +1,7 @@
 package atlas.hot;
 
+import atlas.posix.Libc;
+import atlas.posix.PosixException;
 import atlas.store.ObjectRecord;
 
 import java.lang.foreign.MemorySegment;
@@ -13,9 +15,10 @@ import java.util.concurrent.atomic.LongAdder;
  * it owns — and its view of every other core's chunks, which it may send from but never changes.
  * <p>
  * Admission is TinyLFU's: every access a core serves counts in its own sketch, and a chunk read from flash enters
- * only when it has been asked for before — on any core: the popularity of a chunk is the sum of every core's
- * estimate, read (never written) across cores, since a client's connections land on any core ({@value #ADMIT_MIN_FREQUENCY} or more accesses lately) and, when memory is
- * full, only when it has been asked for more often than the chunk it would push out. A scan of the catalogue or
+ * only when it has been asked for before ({@value #ADMIT_MIN_FREQUENCY} or more accesses lately, on any core: a
+ * chunk's popularity is the sum of every core's estimate, read but never written across cores, since a client's
+ * connections land on any core) and, when memory is full, only when it has been asked for more often than the
+ * chunk it would push out. A scan of the catalogue or
  * the cold tail is seen once per object, so it never enters and never evicts the head — and those reads stay
  * exactly the O_DIRECT, no-page-cache path they were. Eviction is CLOCK over the chunks this core admitted,
  * referenced bits read from the chunks' per-core hit counters (see {@link HotChunk}); docs/hot-tier-admission.md
@@ -28,10 +31,21 @@ public final class HotShard {
     static final int ADMIT_MIN_FREQUENCY = 2;
     /** Bounded work per admission: victims looked at before giving up on making room. */
     static final int MAX_VICTIMS_PER_ADMISSION = 8;
+    /** A chunk read from flash earns 1/this of its size in replacement credit. */
+    static final int REPLACE_CREDIT_DIVISOR = 10;
+    /** Unspent credit saved up at most: a burst of a few chunks' worth. */
+    static final long MAX_REPLACE_CREDIT = 16L * HotTier.CHUNK_BYTES;
 
     private final int core;
     private final int cores;
     private final MemorySegment memory;
+    /** The tier's memory file and where this shard's memory starts in it. */
+    private final int memfd;
+    private final long fileBase;
+    /** Bytes of admissions that may still evict (see {@link #offer}). */
+    private long replaceCredit;
+    /** False once punching a hole failed: chunks are then no longer offered for sendfile (see {@link #release}). */
+    private boolean fileSends = true;
     private final List<String> livePrefixes;
     private final BuddyArena arena;
     private final FrequencySketch sketch;
@@ -53,7 +67,9 @@ public final class HotShard {
     /** Written by this core only (single writer); volatile so a scrape sees it. */
     private volatile int pinsHeld;
 
-    HotShard(int core, int cores, MemorySegment memory, List<String> livePrefixes) {
+    HotShard(int core, int cores, MemorySegment memory, List<String> livePrefixes, int memfd, long fileBase) {
+        this.memfd = memfd;
+        this.fileBase = fileBase;
         this.livePrefixes = List.copyOf(livePrefixes);
         this.core = core;
         this.cores = cores;
@@ -151,6 +167,11 @@ public final class HotShard {
             return;
         }
         int order = BuddyArena.orderFor(length);
+        // Replacing resident chunks is paid for by reads from flash: each chunk read earns a tenth of its size.
+        // On a uniform catalogue every chunk is about as popular as its victim and a comparison of two noisy
+        // counts says "admit" half the time; the budget keeps that churn (a copy in, an eviction out) to a tenth
+        // of the flash traffic, while a stable head, once in, costs nothing.
+        replaceCredit = Math.min(MAX_REPLACE_CREDIT, replaceCredit + length / REPLACE_CREDIT_DIVISOR);
         long at = makeRoom(order, frequency);
         if (at < 0) {
             rejections.increment();
@@ -162,7 +183,8 @@ public final class HotShard {
 
     /**
      * A free block of {@code order}, evicting CLOCK victims for it — only those less popular than
-     * {@code frequency} (any unreferenced one when it is -1: a live rule), at most
+     * {@code frequency}, and a live one only while the replacement credit lasts (any unreferenced one when
+     * {@code frequency} is -1: a live rule); chunks of replaced records always go. At most
      * {@value #MAX_VICTIMS_PER_ADMISSION} looked at. -1 when no room was made.
      */
     private long makeRoom(int order, int frequency) {
@@ -176,8 +198,11 @@ public final class HotShard {
                     clock.addLast(clock.pollFirst());
                     continue;
                 }
-                if (frequency >= 0 && popularity(victim.key()) >= frequency) {
-                    return -1; // the resident chunk is at least as popular: keep it
+                if (frequency >= 0 && (popularity(victim.key()) >= frequency || replaceCredit < victim.length())) {
+                    return -1; // the resident chunk is at least as popular, or churn is over budget: keep it
+                }
+                if (frequency >= 0) {
+                    replaceCredit -= victim.length();
                 }
             }
             clock.pollFirst();
@@ -189,9 +214,10 @@ public final class HotShard {
 
     /** Makes the chunk whose bytes are at {@code at} every core's; frees them if another core got there first. */
     private void publishAt(ObjectRecord record, int index, long at, int order, int length, long key) {
-        HotChunk chunk = new HotChunk(record, index, memory.asSlice(at, length), at, order, key, cores);
+        HotChunk chunk = new HotChunk(record, index, memory.asSlice(at, length), at, order, key, cores,
+                fileSends ? memfd : -1, fileBase + at);
         if (!HotObject.of(record).publish(chunk)) {
-            arena.free(at, order); // another core admitted it first; nobody has seen this copy
+            release(at, order); // another core admitted it first; nobody has seen this copy
             return;
         }
         chunk.hitsSeen = 0;
@@ -227,6 +253,25 @@ public final class HotShard {
     }
 
     void freeLive(long at, int order) {
+        release(at, order);
+    }
+
+    /**
+     * Frees a block: first punched out of the memory file, because sockets may still hold references to its pages
+     * from a sendfile (they keep those pages, unchanged); the block's next chunk is written into fresh pages.
+     */
+    private void release(long at, int order) {
+        if (fileSends) {
+            try {
+                Libc.fallocate(memfd, Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE, fileBase + at,
+                        BuddyArena.blockBytes(order));
+            } catch (PosixException e) {
+                // Without the punch, reusing the block could change bytes a socket still sends: stop file sends.
+                fileSends = false;
+                System.err.println("atlas: hot tier: cannot punch freed memory out of its file (" + e.getMessage()
+                        + "); hits are sent by copy from now on");
+            }
+        }
         arena.free(at, order);
     }
 
@@ -242,7 +287,7 @@ public final class HotShard {
         chunksHeld = chunksHeld - 1;
         evictions.increment();
         if (chunk.unpinnedEverywhere()) {
-            arena.free(chunk.arenaOffset(), chunk.order());
+            release(chunk.arenaOffset(), chunk.order());
         } else {
             retiring.add(chunk);
         }
@@ -253,18 +298,11 @@ public final class HotShard {
         for (int i = retiring.size() - 1; i >= 0; i--) {
             HotChunk c = retiring.get(i);
             if (c.unpinnedEverywhere()) {
-                arena.free(c.arenaOffset(), c.order());
+                release(c.arenaOffset(), c.order());
                 int last = retiring.size() - 1;
                 retiring.set(i, retiring.get(last));
                 retiring.remove(last);
             }
-        }
-    }
-
-    /** Evicts everything (the server stops); memory under pins is freed by later {@link #onTurnEnd}s. */
-    void evictAll() {
-        while (!clock.isEmpty()) {
-            evict(clock.pollFirst());
         }
     }
 

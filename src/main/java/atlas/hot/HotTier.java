@@ -7,8 +7,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -22,8 +20,11 @@ import java.util.List;
  * published ({@link HotChunk} says how they are pinned and reclaimed). Chunks hang off the index's records
  * ({@link HotObject}), so a write that replaces a record also replaces what the tier can serve for its name.
  * <p>
- * The memory is one anonymous mapping reserved at start-up and touched as chunks fill it: an idle tier costs
- * address space, not RAM.
+ * The memory is one memory file (memfd, shmem) of --hot-memory bytes, mapped shared at start-up and touched as
+ * chunks fill it: an idle tier costs address space, not RAM. Being a file, a hit can be sent from it the way nginx
+ * sends from the page cache — sendfile hands the socket references to its pages, no copy. So that a page the
+ * socket still references never changes, memory freed by an eviction is punched out of the file
+ * (FALLOC_FL_PUNCH_HOLE): the socket keeps the old page, the next chunk gets a fresh one.
  */
 public final class HotTier implements AutoCloseable {
     /** The tier's unit for large objects: a chunk is this many object bytes (the last one fewer). */
@@ -32,11 +33,14 @@ public final class HotTier implements AutoCloseable {
     private static final int DEFAULT_SHARE_OF_MEMORY = 8;
 
     private final Arena arena;
+    /** The memory is this memory file (shmem), mapped shared: hits can be sent from it with sendfile. */
+    private final int memfd;
     private final HotShard[] shards;
     private final List<String> livePrefixes;
 
-    private HotTier(Arena arena, HotShard[] shards, List<String> livePrefixes) {
+    private HotTier(Arena arena, int memfd, HotShard[] shards, List<String> livePrefixes) {
         this.arena = arena;
+        this.memfd = memfd;
         this.shards = shards;
         this.livePrefixes = List.copyOf(livePrefixes);
     }
@@ -56,16 +60,24 @@ public final class HotTier implements AutoCloseable {
         }
         Arena arena = Arena.ofShared();
         MemorySegment memory;
+        int memfd = -1;
         try {
-            memory = Libc.mapReserved(perShard * cores, arena);
+            memfd = Libc.memfdCreate("atlas-hot-tier", Libc.MFD_CLOEXEC);
+            Libc.ftruncate(memfd, perShard * cores);
+            memory = Libc.map(perShard * cores, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, memfd, 0, arena,
+                    "the hot tier's memory file");
         } catch (PosixException e) {
             arena.close();
-            throw new UncheckedIOException("cannot reserve " + (perShard * cores >> 20) + " MiB for the hot tier",
+            if (memfd >= 0) {
+                Libc.closeQuietly(memfd);
+            }
+            throw new UncheckedIOException("cannot set up " + (perShard * cores >> 20) + " MiB for the hot tier",
                     new IOException(e.getMessage(), e));
         }
         HotShard[] shards = new HotShard[cores];
         for (int c = 0; c < cores; c++) {
-            shards[c] = new HotShard(c, cores, memory.asSlice(c * perShard, perShard), livePrefixes);
+            shards[c] = new HotShard(c, cores, memory.asSlice(c * perShard, perShard), livePrefixes, memfd,
+                    c * perShard);
         }
         FrequencySketch[] sketches = new FrequencySketch[cores];
         for (int c = 0; c < cores; c++) {
@@ -74,7 +86,7 @@ public final class HotTier implements AutoCloseable {
         for (HotShard shard : shards) {
             shard.readSketches(sketches);
         }
-        return new HotTier(arena, shards, livePrefixes);
+        return new HotTier(arena, memfd, shards, livePrefixes);
     }
 
     /** Number of chunks of an object of {@code length} bytes (an empty object has none). */
@@ -116,44 +128,17 @@ public final class HotTier implements AutoCloseable {
     }
 
     /**
-     * The default --hot-memory: an eighth of the memory this server may use — the machine's, or its cgroup's limit
-     * when lower — so a box dedicated to serving keeps most of its RAM for connections and buffers.
+     * The default --hot-memory for a server that may use {@code memoryBytes} (the machine's RAM, or its container's
+     * limit): an eighth of it, so a box dedicated to serving keeps most of its RAM for connections and buffers.
      */
-    public static long defaultBytes() {
-        long memory = Math.min(physicalMemory(), cgroupLimit());
-        return Math.max(0, memory / DEFAULT_SHARE_OF_MEMORY / CHUNK_BYTES * CHUNK_BYTES);
-    }
-
-    private static long physicalMemory() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (line.startsWith("MemTotal:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            // fall through: a fixed, modest default
-        }
-        return 2L << 30;
-    }
-
-    private static long cgroupLimit() {
-        for (String file : new String[] {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
-            try {
-                String v = Files.readString(Path.of(file)).trim();
-                if (!v.equals("max")) {
-                    return Long.parseLong(v);
-                }
-            } catch (IOException | NumberFormatException e) {
-                // not this cgroup version
-            }
-        }
-        return Long.MAX_VALUE;
+    public static long defaultBytes(long memoryBytes) {
+        return Math.max(0, memoryBytes / DEFAULT_SHARE_OF_MEMORY / CHUNK_BYTES * CHUNK_BYTES);
     }
 
     /** After every core stopped: nothing can be sending from the memory any more. */
     @Override
     public void close() {
         arena.close();
+        Libc.closeQuietly(memfd);
     }
 }

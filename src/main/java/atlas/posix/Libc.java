@@ -54,6 +54,8 @@ public final class Libc {
     public static final int EFD_NONBLOCK = 04000;
     public static final int FALLOC_DEFAULT = 0;
     public static final int FALLOC_FL_KEEP_SIZE = 0x01;
+    public static final int FALLOC_FL_PUNCH_HOLE = 0x02;
+    public static final int MFD_CLOEXEC = 0x0001;
 
     // --- getrlimit(2), asm-generic/resource.h ---
     public static final int RLIMIT_MEMLOCK = 8;
@@ -79,6 +81,9 @@ public final class Libc {
     private static final MethodHandle WRITE = bind("write", FunctionDescriptor.of(LONG, INT, PTR, LONG));
     private static final MethodHandle EVENTFD = bind("eventfd", FunctionDescriptor.of(INT, INT, INT));
     private static final MethodHandle FALLOCATE = bind("fallocate", FunctionDescriptor.of(INT, INT, INT, LONG, LONG));
+    private static final MethodHandle MEMFD_CREATE = bind("memfd_create", FunctionDescriptor.of(INT, PTR, INT));
+    // ssize_t sendfile(int out_fd, int in_fd, off_t *offset, size_t count)
+    private static final MethodHandle SENDFILE = bind("sendfile", FunctionDescriptor.of(LONG, INT, INT, PTR, LONG));
     private static final MethodHandle FDATASYNC = bind("fdatasync", FunctionDescriptor.of(INT, INT));
     private static final MethodHandle FSYNC = bind("fsync", FunctionDescriptor.of(INT, INT));
     private static final MethodHandle FTRUNCATE = bind("ftruncate", FunctionDescriptor.of(INT, INT, LONG));
@@ -216,6 +221,38 @@ public final class Libc {
             throw Downcalls.invocationFailure(t);
         }
         Downcalls.check(res, "fallocate", fd);
+    }
+
+    /** memfd_create(2): an anonymous memory file (shmem), named {@code name} in /proc/PID/fd. Control path. */
+    public static int memfdCreate(String name, int flags) throws PosixException {
+        MemorySegment capture = Downcalls.threadCaptureArea();
+        int res;
+        try (Arena arena = Arena.ofConfined()) {
+            res = Downcalls.result((int) MEMFD_CREATE.invokeExact(capture, arena.allocateFrom(name), flags), capture);
+        } catch (Throwable t) {
+            throw Downcalls.invocationFailure(t);
+        }
+        return (int) Downcalls.check(res, "memfd_create", name);
+    }
+
+    /**
+     * sendfile(2) of up to {@code count} bytes of {@code inFd} at {@code offsetBytes} to socket {@code outFd}: the
+     * bytes sent (the socket takes references to the file's pages, no copy), or -errno — -EAGAIN when a non-blocking
+     * socket has no room. {@code offsetSlot} is 8 bytes of the caller's native memory (sendfile's off_t argument).
+     * Data path: allocates nothing.
+     */
+    public static long sendfile(int outFd, int inFd, MemorySegment offsetSlot, long offsetBytes, long count) {
+        MemorySegment capture = Downcalls.threadCaptureArea();
+        offsetSlot.set(LONG, 0, offsetBytes);
+        try {
+            long res;
+            do {
+                res = Downcalls.result((long) SENDFILE.invokeExact(capture, outFd, inFd, offsetSlot, count), capture);
+            } while (res == -Errno.EINTR);
+            return res;
+        } catch (Throwable t) {
+            throw Downcalls.invocationFailure(t);
+        }
     }
 
     public static void fdatasync(int fd) throws PosixException {

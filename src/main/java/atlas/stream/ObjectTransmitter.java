@@ -239,7 +239,7 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
         sentAny = true;
         exchange.countSent(prefix + n);
         transport.deadline(transport.nowNs() + core.sendStallTimeoutNs());
-        transport.sendShared(out, prefix, chunk.bytes(), skip, n);
+        transport.sendShared(out, prefix, chunk.bytes(), skip, n, chunk.fileFd(), chunk.fileOffset() + skip);
         return true;
     }
 

@@ -539,7 +539,8 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
      * encrypted straight from the shared memory into the record (one pass; the tier never holds ciphertext).
      */
     @Override
-    public void sendShared(ByteBuffer prefix, int prefixLength, MemorySegment body, long offset, int length) {
+    public void sendShared(ByteBuffer prefix, int prefixLength, MemorySegment body, long offset, int length,
+                           int fileFd, long fileOffset) {
         if (phase != Phase.OPEN) {
             return;
         }

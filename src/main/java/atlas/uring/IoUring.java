@@ -494,6 +494,12 @@ public final class IoUring implements AutoCloseable {
         prepRw(sqe, IORING_OP_NOP, -1, 0L, 0, 0L, userData);
     }
 
+    /** IORING_OP_POLL_ADD, one shot: completes with the ready events once {@code fd} has one of {@code events}. */
+    public void prepPollAdd(long sqe, int fd, int events, long userData) {
+        prepRw(sqe, IORING_OP_POLL_ADD, fd, 0L, 0, 0L, userData);
+        sqes.set(INT, sqe + SQE_OP_FLAGS, events);
+    }
+
     /** IORING_OP_READ of {@code buffer.byteSize()} bytes at {@code fileOffset} (-1: the file position). */
     public void prepRead(long sqe, int fd, MemorySegment buffer, long fileOffset, long userData) {
         prepRw(sqe, IORING_OP_READ, fd, buffer.address(), length(buffer), fileOffset, userData);

@@ -176,6 +176,8 @@ public final class IoUringConstants {
     public static final int IORING_OP_WRITE_FIXED = 5;
     public static final int IORING_OP_POLL_ADD = 6;
     public static final int IORING_OP_POLL_REMOVE = 7;
+    /** poll(2) events for POLL_ADD (asm-generic/poll.h). */
+    public static final int POLLOUT = 0x0004;
     public static final int IORING_OP_SYNC_FILE_RANGE = 8;
     public static final int IORING_OP_SENDMSG = 9;
     public static final int IORING_OP_RECVMSG = 10;

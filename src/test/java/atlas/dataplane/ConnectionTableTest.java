@@ -85,7 +85,7 @@ class ConnectionTableTest {
 
         @Override
         public void sendShared(ByteBuffer prefix, int prefixLength, java.lang.foreign.MemorySegment body, long offset,
-                               int length) {
+                               int length, int fileFd, long fileOffset) {
         }
 
         @Override

@@ -78,7 +78,8 @@ public final class FakeTransport implements Transport {
 
     /** Sends from shared memory, recorded as such: {@link #sharedSends} counts them. */
     @Override
-    public void sendShared(ByteBuffer prefix, int prefixLength, MemorySegment body, long offset, int length) {
+    public void sendShared(ByteBuffer prefix, int prefixLength, MemorySegment body, long offset, int length,
+                           int fileFd, long fileOffset) {
         if (sendPending >= 0) {
             throw new AssertionError("a send is already pending");
         }

@@ -203,6 +203,26 @@ class HotShardTest {
     }
 
     @Test
+    void onAUniformCatalogueReplacementsCostAtMostATenthOfTheFlashReads() {
+        HotShard core0 = tier(16L * CHUNK).shard(0); // 8 chunks
+        ObjectRecord[] catalogue = new ObjectRecord[200];
+        for (int i = 0; i < catalogue.length; i++) {
+            catalogue[i] = TestRecords.record("u/" + i, 0, CHUNK, "video/mp4");
+        }
+        Random random = new Random(3);
+        long readBytes = 0;
+        for (int step = 0; step < 20_000; step++) {
+            if (serve(core0, catalogue[random.nextInt(catalogue.length)], 0, flash) == null) {
+                readBytes += CHUNK;
+            }
+        }
+        long replacedBytes = (core0.admissions() - 8) * CHUNK; // the first 8 filled free memory
+        assertTrue(replacedBytes <= readBytes / HotShard.REPLACE_CREDIT_DIVISOR + HotShard.MAX_REPLACE_CREDIT,
+                "replaced " + replacedBytes + " bytes for " + readBytes + " read from flash");
+        assertEquals(8, core0.chunksHeld(), "the tier stays full");
+    }
+
+    @Test
     void zeroTurnsTheTierOff() {
         assertNull(HotTier.create(0, 2, List.of()));
     }
