@@ -261,11 +261,20 @@ final class UringEventLoop implements Runnable, CompletionHandler {
     }
 
     /**
-     * One sendfile(2) from {@code fileFd} to the connection's non-blocking socket, on this thread: it never waits,
-     * it only takes references to the file's pages (no copy). Returns the bytes taken or -errno (-EAGAIN: no room).
+     * One sendfile(2) from {@code fileFd} to the connection's socket, on this thread: it takes references to the
+     * file's pages (no copy) and never waits — the socket is made non-blocking for the call only. Its io_uring
+     * operations are prepared by the kernel at this turn's submit, after the flag is cleared again, so they keep
+     * waiting in the ring as before rather than failing with EAGAIN. Returns the bytes taken or -errno (-EAGAIN:
+     * no room).
      */
     long sendfile(UringConnection c, int fileFd, long fileOffset, int count) {
-        return Libc.sendfile(c.fd, fileFd, sendfileOffset, fileOffset, count);
+        int set = Libc.setStatusFlags(c.fd, Libc.O_NONBLOCK);
+        if (set < 0) {
+            return set;
+        }
+        long n = Libc.sendfile(c.fd, fileFd, sendfileOffset, fileOffset, count);
+        int cleared = Libc.setStatusFlags(c.fd, 0);
+        return cleared < 0 ? cleared : n;
     }
 
     /** Wakes the connection's file send when its socket has room ({@code whenWritable}) or next turn (a NOP). */

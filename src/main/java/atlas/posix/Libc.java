@@ -38,6 +38,8 @@ public final class Libc {
     public static final int O_DIRECT = 040000;
     public static final int O_DIRECTORY = 0200000;
     public static final int O_CLOEXEC = 02000000;
+    public static final int O_NONBLOCK = 04000;
+    public static final int F_SETFL = 4;
 
     // --- mmap(2) protections and flags, asm-generic/mman-common.h, mman.h (x86-64 values) ---
     public static final int PROT_READ = 0x1;
@@ -81,6 +83,9 @@ public final class Libc {
     private static final MethodHandle WRITE = bind("write", FunctionDescriptor.of(LONG, INT, PTR, LONG));
     private static final MethodHandle EVENTFD = bind("eventfd", FunctionDescriptor.of(INT, INT, INT));
     private static final MethodHandle FALLOCATE = bind("fallocate", FunctionDescriptor.of(INT, INT, INT, LONG, LONG));
+    // fcntl is variadic: the argument is the first variadic one (index 2), an int for F_SETFL.
+    private static final MethodHandle FCNTL = Downcalls.bind("fcntl", FunctionDescriptor.of(INT, INT, INT, INT),
+            Downcalls.CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
     private static final MethodHandle MEMFD_CREATE = bind("memfd_create", FunctionDescriptor.of(INT, PTR, INT));
     // ssize_t sendfile(int out_fd, int in_fd, off_t *offset, size_t count)
     private static final MethodHandle SENDFILE = bind("sendfile", FunctionDescriptor.of(LONG, INT, INT, PTR, LONG));
@@ -233,6 +238,19 @@ public final class Libc {
             throw Downcalls.invocationFailure(t);
         }
         return (int) Downcalls.check(res, "memfd_create", name);
+    }
+
+    /**
+     * fcntl(F_SETFL): sets the status flags {@code flags} (O_NONBLOCK, O_APPEND, ...; those not given are cleared).
+     * Returns 0 or -errno. Allocates nothing.
+     */
+    public static int setStatusFlags(int fd, int flags) {
+        MemorySegment capture = Downcalls.threadCaptureArea();
+        try {
+            return Downcalls.result((int) FCNTL.invokeExact(capture, fd, F_SETFL, flags), capture);
+        } catch (Throwable t) {
+            throw Downcalls.invocationFailure(t);
+        }
     }
 
     /**
