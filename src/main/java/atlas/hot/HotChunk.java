@@ -124,10 +124,6 @@ public final class HotChunk {
         retired = true;
     }
 
-    boolean isRetired() {
-        return retired;
-    }
-
     /** Owner: true when no core holds a pin (after {@link #retire}, once true it stays true). */
     boolean unpinnedEverywhere() {
         for (int slot = SLOT_LONGS; slot < perCore.length; slot += SLOT_LONGS) {

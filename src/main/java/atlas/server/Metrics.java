@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
 
 /**
  * The server's metrics: one Prometheus registry holding every family, the per-core {@link MetricsCore}s that feed
@@ -240,7 +241,7 @@ final class Metrics {
                 .callback(cb -> cb.call(tier.capacityBytes())).register(registry);
     }
 
-    private void hotCounter(HotTier tier, String name, String help, java.util.function.ToLongFunction<HotShard> f) {
+    private void hotCounter(HotTier tier, String name, String help, ToLongFunction<HotShard> f) {
         CounterWithCallback.builder().name(name).help(help).labelNames("core").callback(cb -> {
             for (int c = 0; c < tier.shards(); c++) {
                 cb.call(f.applyAsLong(tier.shard(c)), Integer.toString(c));

@@ -5,6 +5,7 @@ import atlas.store.VolumeConfig;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Everything {@link AtlasServer} needs to run, validated by whoever builds it (the CLI).
@@ -65,9 +66,9 @@ public record ServerConfig(VolumeConfig volume, String listenHost, int listenPor
      * @param bytes        memory for all cores together (split evenly); 0 turns the tier off
      * @param livePrefixes names under these prefixes are live: their uploads enter the tier as they commit
      */
-    public record Hot(long bytes, java.util.List<String> livePrefixes) {
+    public record Hot(long bytes, List<String> livePrefixes) {
         public Hot {
-            livePrefixes = java.util.List.copyOf(livePrefixes);
+            livePrefixes = List.copyOf(livePrefixes);
         }
     }
 

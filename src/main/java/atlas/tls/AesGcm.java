@@ -151,17 +151,9 @@ public final class AesGcm implements AutoCloseable {
         try {
             init(key, nonce, 1);
             feed(aad);
-            if (dataLength > 0) {
-                MemorySegment data = buf.asSlice(dataOffset, dataLength);
-                check((int) CIPHER_UPDATE.invokeExact(ctx, data, outLength, data, dataLength), "EVP_CipherUpdate");
-            }
-            if (tailLength > 0) {
-                MemorySegment tail = buf.asSlice(tailOffset, tailLength);
-                check((int) CIPHER_UPDATE.invokeExact(ctx, tail, outLength, tail, tailLength), "EVP_CipherUpdate");
-            }
-            MemorySegment tag = buf.asSlice(tagOffset, TAG_LENGTH);
-            check((int) CIPHER_FINAL.invokeExact(ctx, tag, outLength), "EVP_CipherFinal_ex");
-            check((int) CTX_CTRL.invokeExact(ctx, EVP_CTRL_GCM_GET_TAG, TAG_LENGTH, tag), "EVP_CTRL_GCM_GET_TAG");
+            encrypt(buf, dataOffset, buf, dataOffset, dataLength);
+            encrypt(buf, tailOffset, buf, tailOffset, tailLength);
+            writeTag(buf.asSlice(tagOffset, TAG_LENGTH));
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -180,23 +172,11 @@ public final class AesGcm implements AutoCloseable {
         try {
             init(key, nonce, 1);
             feed(aad);
-            if (inPlace > 0) {
-                MemorySegment head = buf.asSlice(offset, inPlace);
-                check((int) CIPHER_UPDATE.invokeExact(ctx, head, outLength, head, inPlace), "EVP_CipherUpdate");
-            }
-            if (fromSrc > 0) {
-                MemorySegment from = src.asSlice(srcOffset, fromSrc);
-                MemorySegment to = buf.asSlice(offset + inPlace, fromSrc);
-                check((int) CIPHER_UPDATE.invokeExact(ctx, to, outLength, from, fromSrc), "EVP_CipherUpdate");
-            }
+            encrypt(buf, offset, buf, offset, inPlace);
+            encrypt(buf, offset + inPlace, src, srcOffset, fromSrc);
             long tailOffset = offset + inPlace + fromSrc;
-            if (tailLength > 0) {
-                MemorySegment tail = buf.asSlice(tailOffset, tailLength);
-                check((int) CIPHER_UPDATE.invokeExact(ctx, tail, outLength, tail, tailLength), "EVP_CipherUpdate");
-            }
-            MemorySegment tag = buf.asSlice(tailOffset + tailLength, TAG_LENGTH);
-            check((int) CIPHER_FINAL.invokeExact(ctx, tag, outLength), "EVP_CipherFinal_ex");
-            check((int) CTX_CTRL.invokeExact(ctx, EVP_CTRL_GCM_GET_TAG, TAG_LENGTH, tag), "EVP_CTRL_GCM_GET_TAG");
+            encrypt(buf, tailOffset, buf, tailOffset, tailLength);
+            writeTag(buf.asSlice(tailOffset + tailLength, TAG_LENGTH));
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -249,6 +229,21 @@ public final class AesGcm implements AutoCloseable {
             check((int) CIPHER_INIT.invokeExact(ctx, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL,
                     nonce, enc), "EVP_CipherInit_ex(iv)");
         }
+    }
+
+    /** Encrypts {@code length} bytes of {@code from[fromOffset]} into {@code to[toOffset]} (the same place: in place). */
+    private void encrypt(MemorySegment to, long toOffset, MemorySegment from, long fromOffset, int length)
+            throws Throwable {
+        if (length > 0) {
+            check((int) CIPHER_UPDATE.invokeExact(ctx, to.asSlice(toOffset, length), outLength,
+                    from.asSlice(fromOffset, length), length), "EVP_CipherUpdate");
+        }
+    }
+
+    /** Ends an encryption and writes its 16-byte tag to {@code tag}. */
+    private void writeTag(MemorySegment tag) throws Throwable {
+        check((int) CIPHER_FINAL.invokeExact(ctx, tag, outLength), "EVP_CipherFinal_ex");
+        check((int) CTX_CTRL.invokeExact(ctx, EVP_CTRL_GCM_GET_TAG, TAG_LENGTH, tag), "EVP_CTRL_GCM_GET_TAG");
     }
 
     private void feed(MemorySegment aad) throws Throwable {

@@ -6,17 +6,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -56,7 +51,8 @@ class HotTierIT {
         https = m.group(1);
         assertThat(output).contains("hot tier: 8 MiB");
         http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        tls = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(trusting()).build();
+        tls = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(HttpTestServers.trusting(
+                server.dataDir().resolve("tls").resolve("selfsigned-cert.pem"))).build();
     }
 
     @AfterAll
@@ -69,19 +65,6 @@ class HotTierIT {
             server.close();
         }
         HttpTestServers.deleteTree(work);
-    }
-
-    private static SSLContext trusting() throws Exception {
-        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-        trust.load(null, null);
-        try (InputStream in = Files.newInputStream(server.dataDir().resolve("tls").resolve("selfsigned-cert.pem"))) {
-            trust.setCertificateEntry("atlas", CertificateFactory.getInstance("X.509").generateCertificate(in));
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, tmf.getTrustManagers(), null);
-        return context;
     }
 
     private static void put(String name, byte[] body) throws Exception {
