@@ -494,7 +494,7 @@ sampler() { # $1 out file
   while kill -0 "$SERVER_PID" 2>/dev/null; do
     local rss m
     rss="$(awk '/^VmRSS:/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || echo 0)"
-    m="$(curl -fs --max-time 1 "$URL/metrics" 2>/dev/null | awk '
+    m="$(curl -fs --max-time 1 "$METRICS_URL/metrics" 2>/dev/null | awk '
           /^atlas_connections_active[{ ]/ { c += $NF } /^atlas_io_buffers_in_use[{ ]/ { b += $NF }
           /^atlas_io_buffer_bytes_in_use[{ ]/ { y += $NF } /^atlas_io_buffer_bytes_limit[{ ]/ { l += $NF }
           END { printf "%d %d %d", c, b, y; if (l > 0) printf "%d\n", l > "/dev/stderr" }' 2>"$WORK/buffer-limit.tmp")" || m=""
@@ -552,7 +552,9 @@ connect_ms() { # min-max TCP connect time (ms) of 8 fresh connections from the n
 FAIL_WHY=""
 start_server() { # → SERVER_PID, URL, LOG; 1 with FAIL_WHY on failure
   LOG="$WORK/$PASS_TAG-server.log"
-  setsid "${JAVA[@]}" serve --data "$VOL" --listen "$SRV_IP:0" --no-demo --cores "$ATLAS_CORES" --engine "$ENGINE" \
+  local admin_args=()
+  "${JAVA[@]}" serve --help 2>/dev/null | grep -q -- --admin-listen && admin_args=(--admin-listen 127.0.0.1:0)
+  setsid "${JAVA[@]}" serve --data "$VOL" --listen "$SRV_IP:0" --no-demo --cores "$ATLAS_CORES" --engine "$ENGINE" "${admin_args[@]}" \
     ${BUF_CAP_MIB:+--buffer-memory "${BUF_CAP_MIB}m"} >"$LOG" 2>&1 </dev/null &
   SERVER_PID=$!
   URL=""
@@ -564,6 +566,16 @@ start_server() { # → SERVER_PID, URL, LOG; 1 with FAIL_WHY on failure
   done
   [[ -n "$URL" ]] || { FAIL_WHY="atlas printed no URL within 30 s"; return 1; }
   URL="${URL%/}"
+  # /metrics lives on the admin listener (issue 15) when the jar has one; it prints it right after the public URL.
+  METRICS_URL="$URL"
+  if (( ${#admin_args[@]} )); then
+    for _ in $(seq 1 50); do
+      METRICS_URL="$(grep -o '^atlas: admin http://[0-9.]*:[0-9]*/' "$LOG" | grep -o 'http://.*' | head -n 1 || true)"
+      [[ -n "$METRICS_URL" ]] && break
+      sleep 0.1
+    done
+    METRICS_URL="${METRICS_URL%/}"
+  fi
   disk_throttle_add "$SERVER_PID"   # (--disk-mbps) the JVM's threads, and the io-wq workers it starts later
   [[ -n "${CAP_LINE:-}" ]] || CAP_LINE="$(grep -m1 'engine' "$LOG" | sed 's/^atlas: //' || true)"
   # The catalogue's bytes, fetched from the namespace through the pair (and the delay, when on).

@@ -346,6 +346,8 @@ prepare_jar
 "${JAVA[@]}" serve --help >"$WORK/serve-help.txt" 2>&1 || true
 JAR_HOT=0; grep -q -- --hot-memory "$WORK/serve-help.txt" && JAR_HOT=1
 NO_HOT_WHY="this jar has no --hot-memory (issue 14)"
+# Issue 15's admin listener (default 127.0.0.1:9180): a free port each start, so back-to-back servers never collide.
+ADMIN_ARGS=(); grep -q -- --admin-listen "$WORK/serve-help.txt" && ADMIN_ARGS=(--admin-listen 127.0.0.1:0)
 if (( HOT_PASSES && ! JAR_HOT )); then
   note "$NO_HOT_WHY: the atlas-*-hot passes will be flagged as not started"
 fi
@@ -561,7 +563,7 @@ start_server() { # $1 pass, $2 connections → SERVER_PID, URL, LOG; returns 1 (
         hot_args=(--hot-memory 0)   # against hot passes the plain one is the tier off, whatever the jar's default
       fi
       setsid "${SRV_PIN[@]}" "${JAVA[@]}" serve --data "$VOL" --listen 127.0.0.1:0 --no-demo --cores "$ATLAS_CORES" \
-        "${ATLAS_BUF_ARGS[@]}" --engine "$engine" "${tls_args[@]}" "${hot_args[@]}" "${ATLAS_EXTRA[@]}" \
+        "${ATLAS_BUF_ARGS[@]}" --engine "$engine" "${tls_args[@]}" "${hot_args[@]}" "${ADMIN_ARGS[@]}" "${ATLAS_EXTRA[@]}" \
         >"$LOG" 2>&1 </dev/null &
       SERVER_PID=$!
       URL=""

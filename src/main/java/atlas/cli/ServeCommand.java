@@ -31,7 +31,14 @@ import static atlas.cli.ServeSettings.DRAIN_DELAY;
 import static atlas.cli.ServeSettings.ENGINE;
 import static atlas.cli.ServeSettings.HANDSHAKE_TIMEOUT;
 import static atlas.cli.ServeSettings.HEADER_TIMEOUT;
+import static atlas.cli.ServeSettings.ADMIN_LISTEN;
+import static atlas.cli.ServeSettings.AUTH_FILE;
 import static atlas.cli.ServeSettings.HOT_MEMORY;
+import static atlas.cli.ServeSettings.MAX_CONNECTIONS_PER_CLIENT;
+import static atlas.cli.ServeSettings.MAX_UPLOADS_PER_CREDENTIAL;
+import static atlas.cli.ServeSettings.PUBLIC_LISTING;
+import static atlas.cli.ServeSettings.RATE_BURST;
+import static atlas.cli.ServeSettings.RATE_LIMIT;
 import static atlas.cli.ServeSettings.HOT_PREFIX;
 import static atlas.cli.ServeSettings.IDLE_TIMEOUT;
 import static atlas.cli.ServeSettings.PRIVATE_KEY;
@@ -122,7 +129,25 @@ final class ServeCommand implements Callable<Integer> {
         return new ServerConfig(volume, listen.host(), listen.port(), cores, get(ENGINE), limits,
                 get(HEADER_TIMEOUT), get(IDLE_TIMEOUT), get(SEND_TIMEOUT), bufferMemory(cores), !get(NO_DEMO),
                 log.equals(ServeSettings.AccessLogConverter.OFF) ? null : Path.of(log), get(DRAIN_DELAY), tls(),
-                hot(cores));
+                hot(cores), access(listen));
+    }
+
+    /** Who may write, the admin listener, per-client limits. */
+    private ServerConfig.Access access(ListenAddress listen) {
+        Path authFile = get(AUTH_FILE);
+        if (authFile != null && !Files.isReadable(authFile)) {
+            throw sources.invalid(AUTH_FILE.key(), "no readable file there");
+        }
+        ListenAddress admin = get(ADMIN_LISTEN);
+        if (admin.equals(listen) && admin.port() != 0) {
+            throw sources.invalid(ADMIN_LISTEN.key(), "is the same address as --listen; the admin surface needs "
+                    + "its own port");
+        }
+        int rate = get(RATE_LIMIT) == null ? 0 : get(RATE_LIMIT);
+        int burst = RATE_BURST.orDerived(spec, () -> rate);
+        return new ServerConfig.Access(authFile == null ? null : authFile.toAbsolutePath(), admin.host(),
+                admin.port(), get(PUBLIC_LISTING), get(MAX_CONNECTIONS_PER_CLIENT), rate, burst,
+                get(MAX_UPLOADS_PER_CREDENTIAL));
     }
 
     /** The hot tier, or null when --hot-memory is 0; a live prefix without a tier to put it in is refused. */

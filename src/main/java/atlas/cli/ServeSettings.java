@@ -32,7 +32,7 @@ final class ServeSettings {
     private static final ServeSetting.Check<Duration> POSITIVE =
             new ServeSetting.Check<>(d -> !d.isZero(), "must be greater than zero");
 
-    // Loopback: ingest (PUT, DELETE) has no authentication yet, so serving beyond the host must be asked for.
+    // Loopback: serving beyond the host must be asked for (and then writes need an --auth-file).
     static final ServeSetting<ListenAddress> LISTEN = ServeSetting.address("listen",
             fixed(new ListenAddress("127.0.0.1", 8080)),
             "Address to listen on; port 0 picks a free one; IPv6 as [::1]:8080");
@@ -118,9 +118,42 @@ final class ServeSettings {
                     + "fresh segment is served from memory from its first viewer; repeatable (config file: "
                     + "comma-separated)");
 
+    static final ServeSetting<Path> AUTH_FILE = ServeSetting.file("auth-file",
+            off("none: writes only from loopback peers", "none"),
+            "Credentials for PUT, POST and DELETE: htpasswd -B lines (HTTP Basic), NAME:{SHA256}HEX bearer tokens "
+                    + "and 'scope NAME METHODS PREFIXES' lines; reloaded on SIGHUP or when the file changes");
+    static final ServeSetting<ListenAddress> ADMIN_LISTEN = ServeSetting.address("admin-listen",
+            fixed(new ListenAddress("127.0.0.1", 9180)),
+            "Address of the admin surface: metrics, stats, dashboard, listings and everything the public "
+                    + "listener serves; the public listener serves content and health only");
+    static final ServeSetting<Boolean> PUBLIC_LISTING = ServeSetting.flag("public-listing",
+            "Serve directory listings (GET /prefix/) on the public listener too, not only on the admin one");
+    static final ServeSetting<Integer> MAX_CONNECTIONS_PER_CLIENT = ServeSetting.of("max-connections-per-client",
+            "N", Integer.class, null, n -> Integer.toString(n), fixed(ServerConfig.Access.DEFAULT_MAX_CONNECTIONS_PER_CLIENT),
+            "Open connections one client address may hold (IPv6: one /64); more are closed at accept; loopback "
+                    + "peers are exempt; 0: no limit")
+            .check(new ServeSetting.Check<>(n -> n >= 0, "must be 0 (no limit) or more"));
+    static final ServeSetting<Integer> RATE_LIMIT = ServeSetting.of("rate-limit", "N", Integer.class, null,
+            n -> Integer.toString(n), off("no limit", "0"),
+            "Requests per second one client address may make (a token bucket refilled at N/s); above it 429 with "
+                    + "Retry-After; loopback peers are exempt")
+            .check(new ServeSetting.Check<>(n -> n >= 0 && n <= 10_000_000, "must be between 0 (off) and 10000000"));
+    static final ServeSetting<Integer> RATE_BURST = ServeSetting.of("rate-burst", "N", Integer.class, null,
+            n -> Integer.toString(n), derived("the --rate-limit, one second's worth"),
+            "Requests a client may make at once above --rate-limit")
+            .check(new ServeSetting.Check<>(n -> n >= 0, "must be 0 or more"))
+            .onlyWith(RATE_LIMIT);
+    static final ServeSetting<Integer> MAX_UPLOADS_PER_CREDENTIAL = ServeSetting.of("max-uploads-per-credential",
+            "N", Integer.class, null, n -> Integer.toString(n),
+            fixed(ServerConfig.Access.DEFAULT_MAX_UPLOADS_PER_CREDENTIAL),
+            "Uploads one credential may have in flight at once; more get 429; 0: no limit")
+            .check(new ServeSetting.Check<>(n -> n >= 0, "must be 0 (no limit) or more"));
+
     static final List<ServeSetting<?>> ALL = List.of(LISTEN, CORES, ENGINE, VOLUME_SIZE, NO_DEMO, MAX_BODY,
             HEADER_TIMEOUT, IDLE_TIMEOUT, SEND_TIMEOUT, ACCESS_LOG, DRAIN_DELAY, BUFFER_MEMORY, HOT_MEMORY,
-            HOT_PREFIX, CHECKPOINT_JOURNAL, TLS_LISTEN, CERT, PRIVATE_KEY, HANDSHAKE_TIMEOUT, RETAIN);
+            HOT_PREFIX, CHECKPOINT_JOURNAL, TLS_LISTEN, CERT, PRIVATE_KEY, HANDSHAKE_TIMEOUT, RETAIN, AUTH_FILE,
+            ADMIN_LISTEN, PUBLIC_LISTING, MAX_CONNECTIONS_PER_CLIENT, RATE_LIMIT, RATE_BURST,
+            MAX_UPLOADS_PER_CREDENTIAL);
     /** The config file's keys, the long flag names without {@code --}. */
     static final List<String> KEYS = ALL.stream().map(ServeSetting::key).toList();
 

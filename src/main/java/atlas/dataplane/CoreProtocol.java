@@ -7,9 +7,11 @@ package atlas.dataplane;
 public interface CoreProtocol {
     /**
      * A handler for a connection freshly accepted on listener {@code listener} (an index into
-     * {@link EngineSettings#listeners()}: the server decides what each one speaks, e.g. HTTP or HTTPS).
+     * {@link EngineSettings#listeners()}: the server decides what each one speaks, e.g. HTTP or HTTPS) from
+     * {@code peer} ("203.0.113.9:53412"); null refuses it: the engine closes the socket before anything was read
+     * (a client over its connection limit costs no buffer and no handshake).
      */
-    TransportHandler<? super SocketTransport> newConnection(int listener);
+    TransportHandler<? super SocketTransport> newConnection(int listener, String peer);
 
     /**
      * Called once per loop turn after all completions of the turn were delivered: IX's bounded batching point,

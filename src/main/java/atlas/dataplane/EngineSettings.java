@@ -7,7 +7,7 @@ import java.util.List;
  * How to run a dataplane.
  *
  * @param listeners              addresses every core listens on (SO_REUSEPORT spreads connections); a
- *                               connection's listener index goes to {@link CoreProtocol#newConnection(int)}
+ *                               connection's listener index goes to {@link CoreProtocol#newConnection(int, String)}
  * @param cores                  event loops, one pinned thread each
  * @param ioBufferBytes          size of one aligned I/O buffer, headroom included
  * @param maxIoBuffersPerCore    cap on a core's I/O buffers: its share of the memory bound

@@ -194,8 +194,13 @@ final class NioEventLoop implements Runnable {
             ch.configureBlocking(false);
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
             String remote = String.valueOf(ch.getRemoteAddress()).replace("/", "");
+            TransportHandler<? super SocketTransport> handler = protocol.newConnection(listener, remote);
+            if (handler == null) {
+                ch.close();
+                continue;
+            }
             SelectionKey key = ch.register(selector, 0);
-            NioConnection c = new NioConnection(this, ch, key, protocol.newConnection(listener), remote);
+            NioConnection c = new NioConnection(this, ch, key, handler, remote);
             key.attach(c);
             connections.add(c);
             try {

@@ -436,7 +436,12 @@ final class UringEventLoop implements Runnable, CompletionHandler {
             // 0.7x of plain SEND here). Remote peers are spared one copy per byte.
             case AUTO -> !peer.startsWith("127.");
         };
-        UringConnection c = new UringConnection(this, fd, protocol.newConnection(listener), peer, zeroCopy);
+        TransportHandler<? super SocketTransport> handler = protocol.newConnection(listener, peer);
+        if (handler == null) {
+            Libc.closeQuietly(fd);
+            return;
+        }
+        UringConnection c = new UringConnection(this, fd, handler, peer, zeroCopy);
         connections.add(c);
         try {
             c.handler.onOpen(c);

@@ -19,7 +19,7 @@ public final class RequestHead {
     public enum Field {
         HOST, CONTENT_LENGTH, TRANSFER_ENCODING, CONNECTION, EXPECT, RANGE, IF_RANGE, IF_MATCH, IF_NONE_MATCH,
         IF_MODIFIED_SINCE, IF_UNMODIFIED_SINCE, CONTENT_TYPE, ORIGIN, ACCESS_CONTROL_REQUEST_METHOD, USER_AGENT,
-        REFERER;
+        REFERER, AUTHORIZATION, COOKIE;
 
         /** Lower-case wire name, e.g. "content-length". */
         final byte[] wireName = name().toLowerCase(Locale.ROOT).replace('_', '-')

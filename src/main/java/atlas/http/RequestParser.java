@@ -409,6 +409,10 @@ public final class RequestParser {
             case HOST -> {
                 return first && isValidHost(buf, from, to) ? NEED_MORE : -400;
             }
+            case AUTHORIZATION -> {
+                // One credential per request: two would leave it open which one a proxy and we each checked.
+                return first ? NEED_MORE : -400;
+            }
             case CONTENT_LENGTH -> {
                 long length = parseContentLength(buf, from, to);
                 if (length < 0 || head.contentLength >= 0 && head.contentLength != length) {

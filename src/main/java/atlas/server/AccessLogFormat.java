@@ -150,7 +150,10 @@ final class AccessLogFormat {
     void write(HttpConnection c, Pending p, boolean completed, long durationNs) {
         if (ring != null) {
             int n;
-            if (p != null) {
+            String user = c.credentialName();
+            if (p != null && user != null) {
+                n = withUser(p, user);
+            } else if (p != null) {
                 System.arraycopy(p.head, 0, line, 0, p.headLength);
                 n = p.headLength;
             } else {
@@ -188,6 +191,20 @@ final class AccessLogFormat {
         if (p != null && free.size() < 4096) {
             free.addLast(p);
         }
+    }
+
+    /** The staged head with the combined format's user field filled: {@code host - NAME [time] "…"}. */
+    private int withUser(Pending p, String user) {
+        int dash = 0;
+        while (dash < p.headLength && p.head[dash] != ' ') {
+            dash++; // the host never holds a space
+        }
+        System.arraycopy(p.head, 0, line, 0, dash);
+        int n = putAscii(line, dash, " - ");
+        n = putEscaped(line, n, user, 64);
+        int rest = dash + 4; // past " - -"
+        System.arraycopy(p.head, rest, line, n, p.headLength - rest);
+        return n + p.headLength - rest;
     }
 
     private int writeHostAndTime(HttpConnection c, byte[] dst) {

@@ -48,6 +48,22 @@ final class AdminEndpoints {
         c.sendBody(200, Metrics.textContentType(), "no-store", c.core().metrics.server().scrape());
     }
 
+    private static final byte[] HEALTH = "_atlas/health".getBytes(StandardCharsets.US_ASCII);
+
+    /** {@code /_atlas/health}: the one admin endpoint the public listener serves, for load balancers. */
+    static boolean isHealth(atlas.http.RequestHead head) {
+        if (head.pathLength() != HEALTH.length) {
+            return false;
+        }
+        byte[] path = head.pathBytes();
+        for (int i = 0; i < HEALTH.length; i++) {
+            if (path[i] != HEALTH[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     static void handle(HttpConnection c) {
         String rest = new String(c.head().pathBytes(), PREFIX.length, c.head().pathLength() - PREFIX.length,
                 StandardCharsets.UTF_8);

@@ -1,5 +1,9 @@
 package atlas.server;
 
+import atlas.access.AccessControl;
+import atlas.access.ClientTable;
+import atlas.access.CredentialSource;
+import atlas.access.UploadSlots;
 import atlas.dataplane.CoreContext;
 import atlas.hot.HotTier;
 import atlas.dataplane.CoreProtocol;
@@ -28,6 +32,7 @@ import java.net.StandardSocketOptions;
 import java.net.UnknownHostException;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -55,13 +60,18 @@ public final class AtlasServer implements AutoCloseable {
     private final TlsIdentitySource tlsIdentities;
     /** Closed after the cores stopped: only then is nobody sending from its memory. */
     private final HotTier hot;
+    /** Closed after the cores stopped: its verifier thread answers into their inboxes. */
+    private final AccessControl access;
+    private final String adminBaseUrl;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private boolean closed;
 
     private AtlasServer(Volume volume, Engine engine, String baseUrl, String tlsBaseUrl, Metrics metrics,
                         AccessLogWriter accessLog, Duration drainDelay, RetentionSweeper retention,
-                        TlsIdentitySource tlsIdentities, HotTier hot) {
+                        TlsIdentitySource tlsIdentities, HotTier hot, AccessControl access, String adminBaseUrl) {
         this.hot = hot;
+        this.access = access;
+        this.adminBaseUrl = adminBaseUrl;
         this.tlsBaseUrl = tlsBaseUrl;
         this.tlsIdentities = tlsIdentities;
         this.volume = volume;
@@ -91,9 +101,28 @@ public final class AtlasServer implements AutoCloseable {
         InetSocketAddress listen = resolve(config.listenHost(), config.listenPort());
         InetSocketAddress tlsListen = config.tls() == null ? null
                 : resolve(config.tls().listenHost(), config.tls().listenPort());
-        boolean uring = chooseUring(config.engine(), tlsListen == null ? List.of(listen) : List.of(listen, tlsListen),
-                log);
+        ServerConfig.Access rules = config.access();
+        InetSocketAddress adminListen = rules.hasAdminListener()
+                ? resolve(rules.adminListenHost(), rules.adminListenPort()) : null;
+        // Listener 0 speaks HTTP; then HTTPS (HttpCore.TLS_LISTENER) when configured; then the admin surface.
+        List<InetSocketAddress> listeners = new ArrayList<>(List.of(listen));
+        if (tlsListen != null) {
+            listeners.add(tlsListen);
+        }
+        int adminIndex = -1;
+        if (adminListen != null) {
+            if (listeners.contains(adminListen) && adminListen.getPort() != 0) {
+                throw new IOException("--admin-listen " + rules.adminListenHost() + ":" + rules.adminListenPort()
+                        + " is the address of another listener; the admin surface needs its own port");
+            }
+            adminIndex = listeners.size();
+            listeners.add(adminListen);
+        }
+        boolean uring = chooseUring(config.engine(), listeners, log);
         refuseSharedPort(listen);
+        if (adminListen != null) {
+            refuseSharedPort(adminListen);
+        }
         if (tlsListen != null) {
             if (tlsListen.equals(listen) && listen.getPort() != 0) {
                 throw new IOException("--tls-listen " + config.tls().listenHost() + ":" + config.tls().listenPort()
@@ -105,6 +134,7 @@ public final class AtlasServer implements AutoCloseable {
         HotTier hot = null;
         AccessLogWriter accessLog = null;
         TlsIdentitySource identities = null;
+        AccessControl access = null;
         // Set once the cores run: a failure after that must stop them before the volume they use is closed.
         Engine engine = null;
         try {
@@ -120,21 +150,23 @@ public final class AtlasServer implements AutoCloseable {
             if (config.hot() != null) {
                 hot = HotTier.create(config.hot().bytes(), config.cores(), config.hot().livePrefixes());
             }
+            access = openAccess(rules, log);
+            AccessControl accessControl = access;
             HotTier hotTier = hot;
             Metrics metrics = new Metrics(uring ? "io_uring" : "nio", identities == null ? "off" : "TLSv1.3,TLSv1.2",
                     volume, accessLog, hot);
+            metrics.registerAccess(access);
             int maxBuffers = (int) Math.max(4, config.bufferBytesPerCore() / IO_BUFFER_BYTES);
-            // Listener 0 speaks HTTP; listener 1 (HttpCore.TLS_LISTENER), when configured, HTTPS.
-            List<InetSocketAddress> listeners = tlsListen == null ? List.of(listen) : List.of(listen, tlsListen);
             EngineSettings settings = new EngineSettings(listeners, config.cores(), IO_BUFFER_BYTES, maxBuffers,
                     MAX_CONNECTIONS_PER_CORE, sendZeroCopyPolicy());
             try {
+                int adminListener = adminIndex;
                 TlsIdentitySource tlsIdentities = identities;
                 Duration handshakeTimeout = config.tls() == null ? null : config.tls().handshakeTimeout();
                 Function<CoreContext, CoreProtocol> protocols = ctx -> {
                     TlsCore tls = tlsIdentities == null ? null : new TlsCore(tlsIdentities, handshakeTimeout);
                     return new HttpCore(config, volume, ctx, metrics.newCore(ctx, tls), tls,
-                            hotTier == null ? null : hotTier.shard(ctx.coreIndex()));
+                            hotTier == null ? null : hotTier.shard(ctx.coreIndex()), accessControl, adminListener);
                 };
                 if (uring) {
                     UringEngine u = UringEngine.start(settings, protocols);
@@ -162,7 +194,10 @@ public final class AtlasServer implements AutoCloseable {
                 }
                 tlsBaseUrl = "https://" + tlsHost + ":" + engine.port(HttpCore.TLS_LISTENER) + "/";
             }
-            volume.advertise(baseUrl);
+            String adminBaseUrl = adminIndex < 0 ? baseUrl
+                    : "http://" + urlHost(adminListen, "127.0.0.1") + ":" + engine.port(adminIndex) + "/";
+            // Commands given only --data (atlas ls, put, rm) find the server here: the admin surface serves all.
+            volume.advertise(adminBaseUrl);
             log.printf("atlas: volume %s: %d objects, %d MiB used of %d MiB%n", volume.directory(),
                     volume.objectCount(), volume.liveBytes() >> 20, volume.sizeBytes() >> 20);
             log.printf("atlas: engine %s, %d cores, O_DIRECT reads of up to %d KiB (%d-byte alignment), "
@@ -200,8 +235,7 @@ public final class AtlasServer implements AutoCloseable {
             } else {
                 log.println("atlas: access log off");
             }
-            log.println("atlas: metrics " + baseUrl + "_atlas/metrics, health " + baseUrl + "_atlas/health, "
-                    + "dashboard " + baseUrl + "_atlas/");
+            logAccess(config, rules, access, listen, tlsListen, log);
             if (volume.lookup("demo/index.m3u8") != null) {
                 log.println("atlas: demo stream: " + baseUrl + "demo/index.m3u8");
             }
@@ -212,12 +246,16 @@ public final class AtlasServer implements AutoCloseable {
                         + retention.intervalMs() + " ms");
             }
             log.println("atlas: listening on " + baseUrl + (tlsBaseUrl != null ? " and " + tlsBaseUrl : ""));
+            // After the public URL, so that scripts taking the first URL of the output get the public one.
+            log.println("atlas: admin " + adminBaseUrl + (adminIndex < 0 ? " (no separate admin listener)" : "")
+                    + ": metrics " + adminBaseUrl + "_atlas/metrics, dashboard " + adminBaseUrl + "_atlas/"
+                    + "; health " + baseUrl + "_atlas/health");
             log.flush();
             if (retention != null) {
                 retention.start();
             }
             return new AtlasServer(volume, engine, baseUrl, tlsBaseUrl, metrics, accessLog, config.drainDelay(),
-                    retention, identities, hot);
+                    retention, identities, hot, access, adminBaseUrl);
         } catch (IOException | RuntimeException e) {
             if (engine != null) {
                 try {
@@ -234,6 +272,9 @@ public final class AtlasServer implements AutoCloseable {
             }
             if (hot != null) {
                 hot.close(); // after the cores stopped (above): nobody sends from its memory any more
+            }
+            if (access != null) {
+                access.close();
             }
             volume.close();
             throw e;
@@ -354,6 +395,63 @@ public final class AtlasServer implements AutoCloseable {
         terminated.await();
     }
 
+    /** Credentials (watched and reloaded on SIGHUP), the per-client table and the upload slots. */
+    private static AccessControl openAccess(ServerConfig.Access rules, PrintStream log) throws IOException {
+        CredentialSource credentials;
+        if (rules.authFile() == null) {
+            credentials = CredentialSource.none();
+        } else {
+            try {
+                credentials = CredentialSource.watching(rules.authFile(), line -> {
+                    log.println(line);
+                    log.flush();
+                });
+            } catch (IllegalArgumentException e) {
+                throw new IOException("--auth-file: " + e.getMessage());
+            }
+            credentials.startWatching(AccessControl.FILE_CHECK_INTERVAL);
+            credentials.installHangupHandler();
+        }
+        AccessControl access = new AccessControl(credentials,
+                new ClientTable(rules.maxConnectionsPerClient(), rules.rateLimit(), rules.rateBurst()),
+                new UploadSlots(rules.maxUploadsPerCredential()), rules.publicListing());
+        access.startSweeping();
+        return access;
+    }
+
+    private static void logAccess(ServerConfig config, ServerConfig.Access rules, AccessControl access,
+                                  InetSocketAddress listen, InetSocketAddress tlsListen, PrintStream log) {
+        CredentialSource c = access.credentials();
+        boolean exposed = !listen.getAddress().isLoopbackAddress()
+                || (tlsListen != null && !tlsListen.getAddress().isLoopbackAddress());
+        if (c.file() == null) {
+            log.println("atlas: writes (PUT, POST, DELETE): loopback peers only; --auth-file FILE lets encoders "
+                    + "write with credentials");
+            if (exposed) {
+                log.println("atlas: WARNING: listening beyond loopback without --auth-file: anyone may read, "
+                        + "nobody but this host may write");
+            }
+        } else {
+            log.println("atlas: writes need credentials from " + c.summary() + ", reloaded on SIGHUP or when the "
+                    + "file changes");
+        }
+        log.println("atlas: limits per client address: " + (rules.maxConnectionsPerClient() == 0 ? "no connection limit"
+                : rules.maxConnectionsPerClient() + " connections") + ", " + (rules.rateLimit() == 0 ? "no rate limit"
+                : rules.rateLimit() + " requests/s (burst " + rules.rateBurst() + ")") + "; "
+                + (rules.maxUploadsPerCredential() == 0 ? "no upload limit" : rules.maxUploadsPerCredential()
+                + " uploads in flight per credential") + "; loopback exempt");
+    }
+
+    private static String urlHost(InetSocketAddress address, String anyLocal) {
+        String host = address.getAddress().isAnyLocalAddress() ? anyLocal : address.getAddress().getHostAddress();
+        return host.contains(":") ? "[" + host + "]" : host;
+    }
+
+    /** The admin surface's base URL (the public one when there is no separate admin listener). */
+    public String adminBaseUrl() {
+        return adminBaseUrl;
+    }
+
     /** Stops accepting, lets in-flight responses finish for a grace period, closes the volume. Idempotent. */
     @Override
     public void close() {
@@ -395,6 +493,7 @@ public final class AtlasServer implements AutoCloseable {
             if (hot != null) {
                 hot.close();
             }
+            access.close();
             try {
                 volume.close();
             } catch (IOException e) {

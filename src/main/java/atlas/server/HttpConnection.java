@@ -1,7 +1,11 @@
 package atlas.server;
 
+import atlas.access.ClientTable;
+import atlas.access.Credential;
+import atlas.access.WriteAuthorizer;
 import atlas.dataplane.Transport;
 import atlas.dataplane.TransportHandler;
+import atlas.http.BodyDiscard;
 import atlas.http.HttpDate;
 import atlas.http.HttpStatus;
 import atlas.http.Method;
@@ -53,7 +57,7 @@ import java.nio.charset.StandardCharsets;
  * while a body moves.
  */
 final class HttpConnection implements TransportHandler<Transport>, BodyExchange, UploadExchange {
-    enum State { READ_HEAD, SEND_SIMPLE, TRANSMIT, UPLOAD, CLOSED }
+    enum State { READ_HEAD, SEND_SIMPLE, TRANSMIT, AUTHORIZE, DISCARD, UPLOAD, CLOSED }
 
     private static final byte[] METRICS_PATH = "metrics".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -69,6 +73,12 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
     private final ReceiveBuffer received;
     private final ObjectTransmitter transmitter;
     private final ObjectUpload upload;
+    /** This connection's client in the per-address limits; null when not counted (loopback, no limits). */
+    private final ClientTable.Client client;
+    private final boolean loopbackPeer;
+    /** Accepted on the admin listener (or there is none): metrics, dashboard and listings are served. */
+    private final boolean adminSurface;
+    private final BodyDiscard discard = new BodyDiscard();
     private final byte[] dateScratch = new byte[HttpDate.LENGTH];
     private Transport transport;
     private ByteBuffer out;
@@ -93,9 +103,23 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
     private boolean bodyUnread;
     private long exchangeStartNs;
     private long exchangeBytesSent;
+    /** Who this write was allowed for (the access log's user), null for reads and refused writes. */
+    private Credential credential;
+    /** The write holds one of its credential's upload slots until the exchange ends. */
+    private boolean holdsUploadSlot;
+    /** A refused write answered once its body has been read past (DISCARD). */
+    private int refusedStatus;
+    private String refusedDetail;
 
     HttpConnection(HttpCore core) {
+        this(core, null, true, true);
+    }
+
+    HttpConnection(HttpCore core, ClientTable.Client client, boolean loopbackPeer, boolean adminSurface) {
         this.core = core;
+        this.client = client;
+        this.loopbackPeer = loopbackPeer;
+        this.adminSurface = adminSurface;
         this.head = new RequestHead(core.config.limits());
         this.parser = new RequestParser(core.config.limits());
         this.ranges = new RangeSet(ObjectTransmitter.MAX_RANGES);
@@ -185,6 +209,7 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         hasOrigin = head.has(Field.ORIGIN);
         keepAlive = head.keepAlive() && !draining && !core.draining();
         core.observer.onRequest(this);
+        credential = null;
         boolean bodyFollows = head.hasBody();
         bodyUnread = bodyFollows;
         boolean takesBody = method == Method.PUT || method == Method.POST;
@@ -196,6 +221,13 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
             respondError(501, "method not implemented");
             return;
         }
+        if (client != null) {
+            long waitNs = core.access.clients().admitRequest(client, exchangeStartNs);
+            if (waitNs > 0) {
+                respondTooManyRequests(waitNs, "request rate limit of this client address exceeded");
+                return;
+            }
+        }
         if (head.isAsteriskTarget()) {
             respondOptions("OPTIONS");
             return;
@@ -203,14 +235,26 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         byte[] path = head.pathBytes();
         int pathLength = head.pathLength();
         if (startsWith(path, pathLength, AdminEndpoints.PREFIX)) {
-            AdminEndpoints.handle(this);
+            if (adminSurface || AdminEndpoints.isHealth(head)) {
+                AdminEndpoints.handle(this);
+            } else {
+                respondError(404, "not served on this listener (the admin surface is on --admin-listen)");
+            }
             return;
         }
         if (pathLength == METRICS_PATH.length && startsWith(path, pathLength, METRICS_PATH)) {
-            AdminEndpoints.metrics(this);
+            if (adminSurface) {
+                AdminEndpoints.metrics(this);
+            } else {
+                respondError(404, "not served on this listener (the admin surface is on --admin-listen)");
+            }
             return;
         }
         if (head.pathIsDirectory()) {
+            if (!adminSurface && !core.access.publicListing()) {
+                respondError(404, "listings are served on the admin listener only (or with --public-listing)");
+                return;
+            }
             String prefixProblem = pathLength > 1 ? ObjectNames.problem(path, pathLength - 1) : null;
             if (prefixProblem != null || pathLength == 1) {
                 respondError(400, "invalid prefix: " + (prefixProblem != null ? prefixProblem : "empty segment"));
@@ -231,8 +275,7 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         }
         switch (method) {
             case GET, HEAD -> ObjectGet.respond(this);
-            case PUT, POST -> beginUpload();
-            case DELETE -> beginDelete();
+            case PUT, POST, DELETE -> authorizeWrite();
             case OPTIONS -> respondOptions("GET, HEAD, PUT, POST, DELETE, OPTIONS");
             default -> respondError(501, "method not implemented");
         }
@@ -263,6 +306,126 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
                 return r;
             }
         }
+    }
+
+    // ---------------------------------------------------------------- PUT, POST, DELETE: who may write
+
+    /** Asks the core's {@link WriteAuthorizer}; a bcrypt check answers later, through the core's inbox. */
+    private void authorizeWrite() {
+        int outcome = core.writes.authorize(head.value(Field.AUTHORIZATION), loopbackPeer, method, head.pathBytes(),
+                head.pathLength(), this::onCredentialChecked);
+        if (outcome == WriteAuthorizer.PENDING) {
+            state = State.AUTHORIZE;
+            // Bounded like a head: a verifier that never answers must not hold the connection forever.
+            transport.deadline(transport.nowNs() + core.config.headerTimeout().toNanos());
+            return;
+        }
+        onWriteDecided(outcome);
+    }
+
+    /** The verifier's answer, on this core's thread; the connection may have closed meanwhile. */
+    private void onCredentialChecked(Credential verified) {
+        if (state != State.AUTHORIZE) {
+            return;
+        }
+        transport.deadline(0);
+        onWriteDecided(core.writes.decide(verified, method, head.pathBytes(), head.pathLength()));
+    }
+
+    private void onWriteDecided(int outcome) {
+        if (outcome != WriteAuthorizer.ALLOWED) {
+            core.metrics.accessRefused(outcome);
+            refuseWrite(outcome, core.writes.problem());
+            return;
+        }
+        Credential allowed = core.writes.granted();
+        if (!core.access.uploads().tryBegin(allowed)) {
+            refuseWrite(429, "credential '" + allowed.name() + "' has " + core.access.uploads().max()
+                    + " uploads in flight already");
+            return;
+        }
+        credential = allowed;
+        holdsUploadSlot = true;
+        if (method == Method.DELETE) {
+            beginDelete();
+        } else {
+            beginUpload();
+        }
+    }
+
+    /**
+     * Refuses a write without storing a byte of it. A body the client is sending anyway (no {@code Expect:
+     * 100-continue}) and of a bounded size is read past first, so the answer leaves the connection usable.
+     */
+    private void refuseWrite(int status, String detail) {
+        if (bodyUnread && !head.expectsContinue() && BodyDiscard.worthReading(head)) {
+            refusedStatus = status;
+            refusedDetail = detail;
+            state = State.DISCARD;
+            discard.begin(head);
+            discardBody();
+            return;
+        }
+        respondRefused(status, detail);
+    }
+
+    private void discardBody() {
+        int r = discard.consume(received);
+        if (r == BodyDiscard.DONE) {
+            bodyUnread = false;
+            transport.deadline(0);
+            respondRefused(refusedStatus, refusedDetail);
+            return;
+        }
+        if (r == BodyDiscard.MALFORMED) {
+            respondRefused(refusedStatus, refusedDetail); // bodyUnread: answered, then closed
+            return;
+        }
+        transport.deadline(transport.nowNs() + core.config.headerTimeout().toNanos());
+        received.compact();
+        received.receiveMore(transport);
+    }
+
+    private void respondRefused(int status, String detail) {
+        switch (status) {
+            case 401 -> {
+                core.counters.clientErrors.increment();
+                if (!headValid || bodyUnread) {
+                    keepAlive = false;
+                }
+                byte[] body = errorBody(401, detail);
+                beginHead(401).field("WWW-Authenticate", WriteAuthorizer.CHALLENGE)
+                        .field("Content-Type", "text/plain; charset=utf-8").field("Content-Length", body.length)
+                        .field("Cache-Control", "no-store").end();
+                if (method != Method.HEAD) {
+                    out.put(body);
+                }
+                sendOut();
+            }
+            case 429 -> respondTooManyRequests(1_000_000_000L, detail);
+            default -> respondError(status, detail);
+        }
+    }
+
+    /** 429 with the seconds until the client may try again (at least 1, RFC 9110 §10.2.3 counts whole seconds). */
+    private void respondTooManyRequests(long waitNs, String detail) {
+        core.counters.clientErrors.increment();
+        if (bodyUnread) {
+            keepAlive = false;
+        }
+        byte[] body = errorBody(429, detail);
+        beginHead(429).field("Retry-After", Math.max(1, (waitNs + 999_999_999L) / 1_000_000_000L))
+                .field("Content-Type", "text/plain; charset=utf-8").field("Content-Length", body.length)
+                .field("Cache-Control", "no-store").end();
+        if (method != Method.HEAD) {
+            out.put(body);
+        }
+        sendOut();
+    }
+
+    /** Who wrote: the credential's name for an allowed write, else null (the access log's user field). */
+    String credentialName() {
+        return credential == null ? null : credential.name();
     }
 
     // ---------------------------------------------------------------- PUT, POST, DELETE: HTTP's part
@@ -502,6 +665,10 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
     }
 
     private void endExchange(boolean completed) {
+        if (holdsUploadSlot) {
+            holdsUploadSlot = false;
+            core.access.uploads().end(credential);
+        }
         if (inExchange) {
             inExchange = false;
             core.observer.onExchangeEnd(this, completed);
@@ -532,6 +699,14 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
                 parseHead();
             }
             case UPLOAD -> upload.onReceived(bytes);
+            case DISCARD -> {
+                if (bytes <= 0) {
+                    close();
+                    return;
+                }
+                received.received(bytes);
+                discardBody();
+            }
             default -> close();
         }
     }
@@ -568,6 +743,8 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
             }
             case UPLOAD -> upload.onTimeout();
             case TRANSMIT -> transmitter.onTimeout();
+            case AUTHORIZE -> respondError(503, "credential check did not finish in time");
+            case DISCARD -> close(); // the refused body stopped coming
             default -> close(); // a receiver that stopped reading: give its buffers to someone else
         }
     }

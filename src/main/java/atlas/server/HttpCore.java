@@ -1,5 +1,8 @@
 package atlas.server;
 
+import atlas.access.AccessControl;
+import atlas.access.ClientTable;
+import atlas.access.WriteAuthorizer;
 import atlas.dataplane.ByteBufferStock;
 import atlas.dataplane.CoreContext;
 import atlas.dataplane.CoreProtocol;
@@ -66,10 +69,19 @@ final class HttpCore implements CoreProtocol {
     private boolean draining;
     /** This core's shard of the hot tier; null when it is off. */
     private final HotShard hot;
+    /** Credentials, client limits and upload slots, shared by the cores. */
+    final AccessControl access;
+    /** This core's write decisions (bcrypt off the core, results cached here). */
+    final WriteAuthorizer writes;
+    /** The listener that serves the admin surface, or -1 when every listener does (no separate admin listener). */
+    private final int adminListener;
 
     HttpCore(ServerConfig config, Volume volume, CoreContext context, MetricsCore metrics, TlsCore tls,
-             HotShard hot) {
+             HotShard hot, AccessControl access, int adminListener) {
         this.hot = hot;
+        this.access = access;
+        this.writes = access.newWriteAuthorizer(context.inbox());
+        this.adminListener = adminListener;
         this.config = config;
         this.tls = tls;
         this.volume = volume;
@@ -97,10 +109,26 @@ final class HttpCore implements CoreProtocol {
         volume.startCheckpoints();
     }
 
+    /**
+     * A connection from {@code peer}: refused (null) when its client holds all the connections it may. Loopback
+     * peers are neither counted nor limited.
+     */
     @Override
-    public TransportHandler<? super SocketTransport> newConnection(int listener) {
-        HttpConnection http = new HttpConnection(this);
-        return listener == TLS_LISTENER ? tls.wrap(http) : http;
+    public TransportHandler<? super SocketTransport> newConnection(int listener, String peer) {
+        String address = ClientTable.clientKey(peer);
+        boolean loopback = ClientTable.isLoopback(address);
+        ClientTable clients = access.clients();
+        ClientTable.Client client = null;
+        if (!loopback && clients.counts()) {
+            client = clients.open(address);
+            if (client == null) {
+                return null;
+            }
+        }
+        boolean admin = adminListener < 0 || listener == adminListener;
+        HttpConnection http = new HttpConnection(this, client, loopback, admin);
+        TransportHandler<? super SocketTransport> handler = listener == TLS_LISTENER && tls != null ? tls.wrap(http) : http;
+        return client == null ? handler : new ClientCountedHandler(handler, clients, client);
     }
 
     @Override

@@ -209,6 +209,33 @@ final class Metrics {
         }
     }
 
+    /**
+     * Access control: writes refused (401 unauthorized, 403 forbidden), clients refused at accept, requests over the
+     * rate limit, uploads over a credential's limit.
+     */
+    void registerAccess(atlas.access.AccessControl access) {
+        CounterWithCallback.builder().name("atlas_access_refused").help("Requests and connections refused by "
+                        + "access control: unauthorized (401: no or wrong credentials), forbidden (403: out of "
+                        + "scope, or a non-loopback writer without an auth file), rate_limited (429), "
+                        + "uploads (429: a credential's uploads in flight), connections (closed at accept: the "
+                        + "client's connection limit)")
+                .labelNames("reason").callback(cb -> {
+                    long unauthorized = 0, forbidden = 0;
+                    for (MetricsCore c : cores) {
+                        unauthorized += c.counters.unauthorized.sum();
+                        forbidden += c.counters.forbidden.sum();
+                    }
+                    cb.call(unauthorized, "unauthorized");
+                    cb.call(forbidden, "forbidden");
+                    cb.call(access.clients().requestsLimited.sum(), "rate_limited");
+                    cb.call(access.uploads().refused.sum(), "uploads");
+                    cb.call(access.clients().connectionsRefused.sum(), "connections");
+                }).register(registry);
+        GaugeWithCallback.builder().name("atlas_access_clients").help("Client addresses tracked by the "
+                        + "per-client limits (those with connections, or whose rate bucket is still refilling)")
+                .callback(cb -> cb.call(access.clients().size())).register(registry);
+    }
+
     /** The hot tier's families, per core shard: its hit ratio is hits / accesses. */
     private void registerHotTier(HotTier tier) {
         hotCounter(tier, "atlas_hot_accesses", "Chunk accesses served (from memory or flash); a small object is one "

@@ -84,6 +84,15 @@ final class MetricsCore implements ExchangeObserver, StreamMetrics, IngestMetric
         return metrics;
     }
 
+    /** A write refused by access control: 401, 403 or 503 (verifier overloaded). */
+    void accessRefused(int status) {
+        switch (status) {
+            case 401 -> counters.unauthorized.increment();
+            case 403 -> counters.forbidden.increment();
+            default -> { }
+        }
+    }
+
     @Override
     public void onRequest(HttpConnection connection) {
         accessLog.onRequest(connection);

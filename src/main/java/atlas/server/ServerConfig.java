@@ -11,7 +11,7 @@ import java.util.List;
  * Everything {@link AtlasServer} needs to run, validated by whoever builds it (the CLI).
  *
  * @param volume           where and how big the volume is
- * @param listenHost       address to bind (loopback by default: ingest has no authentication yet)
+ * @param listenHost       address to bind (loopback by default: serving beyond the host must be asked for)
  * @param listenPort       TCP port; 0 picks a free one (tests)
  * @param cores            event loops to run, each pinned to one CPU
  * @param engine           which dataplane drives sockets and disk
@@ -26,18 +26,25 @@ import java.util.List;
  *                         balancers stop sending before the listeners close
  * @param tls              the HTTPS listener; null: plain HTTP only
  * @param hot              the hot tier; null: off
+ * @param access           who may write, the admin listener, per-client limits
  */
 public record ServerConfig(VolumeConfig volume, String listenHost, int listenPort, int cores, EngineKind engine,
                            HttpLimits limits, Duration headerTimeout, Duration idleTimeout,
                            Duration sendStallTimeout, long bufferBytesPerCore, boolean seedDemo, Path accessLog,
-                           Duration drainDelay, Tls tls, Hot hot) {
+                           Duration drainDelay, Tls tls, Hot hot, Access access) {
+
+    public ServerConfig {
+        if (access == null) {
+            access = Access.DEFAULTS;
+        }
+    }
 
     /** Without HTTPS. */
     public ServerConfig(VolumeConfig volume, String listenHost, int listenPort, int cores, EngineKind engine,
                         HttpLimits limits, Duration headerTimeout, Duration idleTimeout, Duration sendStallTimeout,
                         long bufferBytesPerCore, boolean seedDemo, Path accessLog, Duration drainDelay) {
         this(volume, listenHost, listenPort, cores, engine, limits, headerTimeout, idleTimeout, sendStallTimeout,
-                bufferBytesPerCore, seedDemo, accessLog, drainDelay, null, null);
+                bufferBytesPerCore, seedDemo, accessLog, drainDelay, null, null, null);
     }
 
     /** Without an access log and without a drain delay. */
@@ -45,19 +52,52 @@ public record ServerConfig(VolumeConfig volume, String listenHost, int listenPor
                         HttpLimits limits, Duration headerTimeout, Duration idleTimeout, Duration sendStallTimeout,
                         long bufferBytesPerCore, boolean seedDemo) {
         this(volume, listenHost, listenPort, cores, engine, limits, headerTimeout, idleTimeout, sendStallTimeout,
-                bufferBytesPerCore, seedDemo, null, Duration.ZERO, null, null);
+                bufferBytesPerCore, seedDemo, null, Duration.ZERO, null, null, null);
     }
 
     /** This configuration with the HTTPS listener {@code tls} (null: none). */
     public ServerConfig withTls(Tls tls) {
         return new ServerConfig(volume, listenHost, listenPort, cores, engine, limits, headerTimeout, idleTimeout,
-                sendStallTimeout, bufferBytesPerCore, seedDemo, accessLog, drainDelay, tls, hot);
+                sendStallTimeout, bufferBytesPerCore, seedDemo, accessLog, drainDelay, tls, hot, access);
     }
 
     /** This configuration with the hot tier {@code hot} (null: off). */
     public ServerConfig withHot(Hot hot) {
         return new ServerConfig(volume, listenHost, listenPort, cores, engine, limits, headerTimeout, idleTimeout,
-                sendStallTimeout, bufferBytesPerCore, seedDemo, accessLog, drainDelay, tls, hot);
+                sendStallTimeout, bufferBytesPerCore, seedDemo, accessLog, drainDelay, tls, hot, access);
+    }
+
+    /** This configuration with the access rules {@code access} (null: {@link Access#DEFAULTS}). */
+    public ServerConfig withAccess(Access access) {
+        return new ServerConfig(volume, listenHost, listenPort, cores, engine, limits, headerTimeout, idleTimeout,
+                sendStallTimeout, bufferBytesPerCore, seedDemo, accessLog, drainDelay, tls, hot, access);
+    }
+
+    /**
+     * Who may do what, and how much one client may take.
+     *
+     * @param authFile                credentials for writes; null: writes from loopback peers only
+     * @param adminListenHost         address of the admin listener (metrics, dashboard, listings and all the
+     *                                public listener serves); null: no separate admin listener, the public
+     *                                listeners serve the admin surface too (in-process servers, tests)
+     * @param adminListenPort         its port; 0 picks a free one
+     * @param publicListing           directory listings on the public listeners too
+     * @param maxConnectionsPerClient per client address; 0: no limit
+     * @param rateLimit               requests per second per client address; 0: no limit
+     * @param rateBurst               requests above the rate a client may make at once
+     * @param maxUploadsPerCredential uploads in flight per credential; 0: no limit
+     */
+    public record Access(Path authFile, String adminListenHost, int adminListenPort, boolean publicListing,
+                         int maxConnectionsPerClient, int rateLimit, int rateBurst, int maxUploadsPerCredential) {
+        public static final int DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 1000;
+        public static final int DEFAULT_MAX_UPLOADS_PER_CREDENTIAL = 64;
+        /** What a configuration built without access rules gets: one listener for everything (tests). */
+        public static final Access DEFAULTS = new Access(null, null, 0, true, DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
+                0, 0, DEFAULT_MAX_UPLOADS_PER_CREDENTIAL);
+
+        public boolean hasAdminListener() {
+            return adminListenHost != null;
+        }
     }
 
     /**

@@ -29,4 +29,8 @@ final class ServerCounters {
     final LongAdder diskReadsStarted = new LongAdder();
     final LongAdder diskReadsEnded = new LongAdder();
     final LongAdder diskReadBytes = new LongAdder();
+    /** Writes refused for missing or wrong credentials (401). */
+    final LongAdder unauthorized = new LongAdder();
+    /** Writes refused as out of scope, or from a non-loopback peer without an auth file (403). */
+    final LongAdder forbidden = new LongAdder();
 }

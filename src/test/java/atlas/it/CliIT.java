@@ -158,7 +158,7 @@ class CliIT {
             Run ls = atlas("ls", "--data", data.toString());
             assertThat(ls.exit()).as(ls.toString()).isZero();
             assertThat(names(ls)).containsExactlyElementsOf(CATALOGUE_NAMES);
-            assertThat(names(atlas("ls", "--server", server.baseUrl(), "vod/"))).hasSize(4);
+            assertThat(names(atlas("ls", "--server", server.adminBaseUrl(), "vod/"))).hasSize(4);
 
             Run busy = atlas("import", "--data", data.toString(), catalogue.toString());
             assertThat(busy.exit()).isEqualTo(1);
@@ -193,7 +193,7 @@ class CliIT {
 
             server.restart();
             assertThat(server.pid()).isNotEqualTo(firstPid);
-            assertThat(names(atlas("ls", "--server", server.baseUrl()))).containsExactlyElementsOf(CATALOGUE_NAMES);
+            assertThat(names(atlas("ls", "--server", server.adminBaseUrl()))).containsExactlyElementsOf(CATALOGUE_NAMES);
             server.terminate();
         }
         Run verify = atlas("verify", "--data", data.toString());

@@ -32,7 +32,7 @@ class DashboardIT {
         Path shots = repo.resolve("target").resolve("screenshots").resolve(HttpTestServers.engine());
         try (ServerProcess server = HttpTestServers.start(dir)) {
             Process p = new ProcessBuilder(List.of("node", repo.resolve("web/test/dashboard-check.mjs").toString(),
-                    server.baseUrl(), shots.toString()))
+                    server.adminBaseUrl(), shots.toString()))
                     .directory(repo.resolve("web").toFile()).redirectErrorStream(true)
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
             byte[] output = p.getInputStream().readAllBytes();

@@ -159,7 +159,7 @@ class ExtentReadErrorIT {
     }
 
     private static long diskErrors() throws Exception {
-        String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(server.url("/_atlas/metrics"))).GET().build(),
+        String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(server.adminUrl("_atlas/metrics"))).GET().build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         Matcher m = Pattern.compile("atlas_errors_total\\{core=\"\\d+\",kind=\"disk\"} (\\d+)").matcher(metrics);
         long sum = 0;

@@ -84,7 +84,7 @@ class HotTierIT {
 
     /** The sum over cores of a counter family, e.g. atlas_hot_hits_total. */
     private static long metric(String family) throws Exception {
-        String text = new String(get(http, server.baseUrl(), "_atlas/metrics", null).body(), StandardCharsets.UTF_8);
+        String text = new String(get(http, server.adminBaseUrl(), "_atlas/metrics", null).body(), StandardCharsets.UTF_8);
         long sum = 0;
         for (String line : text.split("\n")) {
             if (line.startsWith(family + "{") || line.startsWith(family + " ")) {

@@ -100,7 +100,7 @@ class HotTierReuseIT {
     }
 
     private long metric(HttpClient client, String family) throws Exception {
-        String text = client.send(HttpRequest.newBuilder(URI.create(server.url("_atlas/metrics"))).build(),
+        String text = client.send(HttpRequest.newBuilder(URI.create(server.adminUrl("_atlas/metrics"))).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         long sum = 0;
         for (String line : text.split("\n")) {

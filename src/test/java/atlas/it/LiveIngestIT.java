@@ -101,7 +101,7 @@ class LiveIngestIT {
             assertThat(counts.versions).as("playlist versions seen while live").isGreaterThanOrEqualTo(3);
             assertThat(counts.segments).as("segments fetched while live").isGreaterThan(5);
 
-            String listing = client.send(HttpRequest.newBuilder(URI.create(server.url("_atlas/list?prefix=live/cam1/")))
+            String listing = client.send(HttpRequest.newBuilder(URI.create(server.adminUrl("_atlas/list?prefix=live/cam1/")))
                     .build(), HttpResponse.BodyHandlers.ofString()).body();
             long segmentsStored = listing.lines().filter(l -> l.contains(".ts\t")).count();
             assertThat(segmentsStored).as("segments left after the encoder deleted old ones:\n%s", listing)

@@ -58,7 +58,7 @@ class OperatorIT {
     }
 
     private String scrape() throws Exception {
-        HttpCurl.Response r = curl.run(server.url("_atlas/metrics"));
+        HttpCurl.Response r = curl.run(server.adminUrl("_atlas/metrics"));
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
         assertThat(r.header("Content-Type")).startsWith("text/plain; version=0.0.4");
         return r.bodyText();
@@ -127,7 +127,7 @@ class OperatorIT {
     @Test
     void shouldServeStatsAsJson() throws Exception {
         curl.run(server.url("missing/for-stats"));
-        HttpCurl.Response r = curl.run(server.url("_atlas/stats"));
+        HttpCurl.Response r = curl.run(server.adminUrl("_atlas/stats"));
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.header("Content-Type")).isEqualTo("application/json");
         assertThat(r.bodyText()).startsWith("{\"timeMillis\":").contains("\"engine\":", "\"cores\":[",

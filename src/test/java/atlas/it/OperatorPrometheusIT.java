@@ -61,7 +61,7 @@ class OperatorPrometheusIT {
                       - job_name: atlas
                         static_configs:
                           - targets: ['127.0.0.1:%d']
-                    """.formatted(server.port()));
+                    """.formatted(URI.create(server.adminBaseUrl()).getPort()));
             Path log = dir.resolve("prometheus.log");
             Process prometheus = new ProcessBuilder(List.of(PROMETHEUS.toString(), "--config.file=" + config,
                     "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + port))

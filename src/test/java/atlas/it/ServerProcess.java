@@ -78,6 +78,9 @@ public final class ServerProcess implements AutoCloseable {
     private Process process;
     private List<Thread> drains = List.of();
     private String baseUrl;
+    /** The admin listener's base URL, printed right after the public one. */
+    private volatile CompletableFuture<String> adminAnnounced = new CompletableFuture<>();
+    private static final String ADMIN_LINE = "atlas: admin ";
     private int port;
 
     /** Extra environment variables of the server process (e.g. ATLAS_SEND_ZC). */
@@ -147,6 +150,9 @@ public final class ServerProcess implements AutoCloseable {
         if (!extraArgs.contains("--listen") && extraArgs.stream().noneMatch(a -> a.startsWith("--listen="))) {
             args.addAll(List.of("--listen", "127.0.0.1:0"));
         }
+        if (!extraArgs.contains("--admin-listen") && extraArgs.stream().noneMatch(a -> a.startsWith("--admin-listen="))) {
+            args.addAll(List.of("--admin-listen", "127.0.0.1:0")); // servers of parallel tests never collide
+        }
         args.addAll(extraArgs);
         List<String> cmd = atlasCommand(args);
         appendLog("=== " + String.join(" ", cmd) + "\n");
@@ -156,6 +162,7 @@ public final class ServerProcess implements AutoCloseable {
         Process started = builder.start();
         process = started;
         CompletableFuture<String> announced = new CompletableFuture<>();
+        adminAnnounced = new CompletableFuture<>();
         drains = List.of(drain(process.getInputStream(), "out", announced),
                 drain(process.getErrorStream(), "err", announced));
         // If the process dies first, stop waiting at once instead of after the full timeout.
@@ -194,6 +201,11 @@ public final class ServerProcess implements AutoCloseable {
                         if (m.find()) {
                             announced.complete(m.group(1));
                         }
+                    } else if (line.startsWith(ADMIN_LINE)) {
+                        Matcher m = BASE_URL.matcher(line);
+                        if (m.find()) {
+                            adminAnnounced.complete(m.group(1));
+                        }
                     }
                 }
             } catch (IOException e) {
@@ -223,6 +235,26 @@ public final class ServerProcess implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /**
+     * Base URL of the admin surface (metrics, stats, dashboard, listings), e.g. {@code http://127.0.0.1:40124/}:
+     * the line after the public URL's; waits for it.
+     */
+    public String adminBaseUrl() {
+        try {
+            return adminAnnounced.get(STARTUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the admin URL", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("the server printed no '" + ADMIN_LINE + "URL' line; output:\n" + output, e);
+        }
+    }
+
+    /** {@link #adminBaseUrl()} + {@code path}. */
+    public String adminUrl(String path) {
+        return adminBaseUrl() + (path.startsWith("/") ? path.substring(1) : path);
     }
 
     public long pid() {
@@ -349,7 +381,7 @@ public final class ServerProcess implements AutoCloseable {
      * with {@code what} and the last exposition once {@code timeout} has passed.
      */
     public String awaitMetrics(String what, Predicate<String> done, Duration timeout) throws Exception {
-        HttpRequest scrape = HttpRequest.newBuilder(URI.create(url("_atlas/metrics"))).timeout(Duration.ofSeconds(2))
+        HttpRequest scrape = HttpRequest.newBuilder(URI.create(adminUrl("_atlas/metrics"))).timeout(Duration.ofSeconds(2))
                 .build();
         try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
             return Await.until(what + " (server log " + logFile + ")", timeout,

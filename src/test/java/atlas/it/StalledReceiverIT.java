@@ -111,7 +111,7 @@ class StalledReceiverIT {
     }
 
     private String metrics(HttpClient client) throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create(server.url("metrics"))).build(),
+        return client.send(HttpRequest.newBuilder(URI.create(server.adminUrl("metrics"))).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
     }
 

@@ -310,7 +310,7 @@ class TlsIT {
     }
 
     private static long metric(String name, String label) throws Exception {
-        HttpCurl.Response r = curl.run(server.url("metrics"));
+        HttpCurl.Response r = curl.run(server.adminUrl("metrics"));
         long sum = 0;
         for (String line : r.bodyText().lines().toList()) {
             if (line.startsWith(name + "{") && line.contains("\"" + label + "\"")) {

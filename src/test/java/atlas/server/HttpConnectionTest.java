@@ -1,5 +1,9 @@
 package atlas.server;
 
+import atlas.access.AccessControl;
+import atlas.access.ClientTable;
+import atlas.access.CredentialSource;
+import atlas.access.UploadSlots;
 import atlas.dataplane.BufferPool;
 import atlas.dataplane.CoreContext;
 import atlas.dataplane.FakeDisk;
@@ -49,7 +53,8 @@ class HttpConnectionTest {
         pool = new BufferPool(64 * 1024 + 4096, 4096, 8);
         CoreContext context = new CoreContext(0, 0, pool, small, disk, clock, new atlas.dataplane.CoreInbox());
         Metrics metrics = new Metrics("nio", "off", volume, null, null);
-        core = new HttpCore(config, volume, context, metrics.newCore(context, null), null, null);
+        core = new HttpCore(config, volume, context, metrics.newCore(context, null), null, null,
+                new AccessControl(CredentialSource.none(), new ClientTable(0, 0, 0), new UploadSlots(0), true), -1);
         socket = connect();
     }
 
