@@ -16,8 +16,11 @@ public final class HttpStatus {
             case 301 -> "Moved Permanently";
             case 304 -> "Not Modified";
             case 400 -> "Bad Request";
+            case 401 -> "Unauthorized";
             case 403 -> "Forbidden";
             case 404 -> "Not Found";
+            case 410 -> "Gone";
+            case 429 -> "Too Many Requests";
             case 405 -> "Method Not Allowed";
             case 408 -> "Request Timeout";
             case 411 -> "Length Required";

@@ -43,16 +43,21 @@ class HttpConnectionTest {
     private HttpCore core;
     private FakeTransport socket;
     private final LoopClock clock = new LoopClock();
+    private ServerConfig config;
+    private CoreContext context;
+    private Metrics metrics;
+    private Volume remoteVolume;
+    private int remotes;
 
     @BeforeEach
     void setUp() throws Exception {
         volume = Volume.open(new VolumeConfig(dir, 256 * B, 256 * B, 4096 * B));
-        ServerConfig config = new ServerConfig(new VolumeConfig(dir, 256 * B, 256 * B, 4096 * B), "127.0.0.1", 0, 1,
+        config = new ServerConfig(new VolumeConfig(dir, 256 * B, 256 * B, 4096 * B), "127.0.0.1", 0, 1,
                 ServerConfig.EngineKind.NIO, HttpLimits.DEFAULTS, HEADER_TIMEOUT, IDLE_TIMEOUT,
                 Duration.ofSeconds(30), 4L << 20, false);
         pool = new BufferPool(64 * 1024 + 4096, 4096, 8);
-        CoreContext context = new CoreContext(0, 0, pool, small, disk, clock, new atlas.dataplane.CoreInbox());
-        Metrics metrics = new Metrics("nio", "off", volume, null, null);
+        context = new CoreContext(0, 0, pool, small, disk, clock, new atlas.dataplane.CoreInbox());
+        metrics = new Metrics("nio", "off", volume, null, null);
         core = new HttpCore(config, volume, context, metrics.newCore(context, null), null, null,
                 new AccessControl(CredentialSource.none(), new ClientTable(0, 0, 0), new UploadSlots(0), true), -1);
         socket = connect();
@@ -61,6 +66,9 @@ class HttpConnectionTest {
     @AfterEach
     void tearDown() throws Exception {
         volume.close();
+        if (remoteVolume != null) {
+            remoteVolume.close();
+        }
     }
 
     private FakeTransport connect() {
@@ -208,5 +216,94 @@ class HttpConnectionTest {
             small.release(b);
         }
         assertThat(pool.inUse()).isZero();
+    }
+
+    // ---------------------------------------------------------------- access control
+
+    /** A core whose writes need the credentials of {@code authLines}, and a connection from a remote peer to it. */
+    private FakeTransport remotePeer(int rateLimit, String... authLines) {
+        AccessControl access = new AccessControl(
+                CredentialSource.fixed(atlas.access.CredentialFileTestSupport.parse(authLines)),
+                new ClientTable(0, rateLimit, 0), new UploadSlots(1), false);
+        try {
+            // A core of its own needs a volume of its own (a volume's journal belongs to one core).
+            if (remoteVolume != null) {
+                remoteVolume.close();
+            }
+            remoteVolume = Volume.open(new VolumeConfig(dir.resolve("remote" + remotes++), 256 * B, 256 * B, 4096 * B));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        core = new HttpCore(config, remoteVolume, context, metrics.newCore(context, null), null, null, access, 1);
+        ClientTable.Client client = rateLimit > 0 ? access.clients().open("203.0.113.9") : null;
+        FakeTransport t = new FakeTransport(clock);
+        t.open(new HttpConnection(core, client, false, false));
+        return t;
+    }
+
+    private String exchange(FakeTransport t, String request) {
+        int before = t.wireText().length();
+        t.deliver(ascii(request));
+        settle(t);
+        return t.wireText().substring(before);
+    }
+
+    @Test
+    void shouldRefuseAWriteWithoutCredentialsStoreNothingAndKeepTheConnectionOnceTheBodyIsRead() {
+        FakeTransport t = remotePeer(0, "ci:{SHA256}" + atlas.access.CredentialFileTestSupport.sha256Hex("tok"),
+                "scope ci PUT live/ch1/");
+        String refused = exchange(t, "PUT /live/ch1/a.ts HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhel");
+        assertThat(refused).as("not before the body was read past").isEmpty();
+        refused = exchange(t, "lo");
+        assertThat(refused).startsWith("HTTP/1.1 401 Unauthorized\r\n")
+                .contains("WWW-Authenticate: Basic realm=\"atlas\"").doesNotContain("Connection: close");
+        assertThat(remoteVolume.lookup("live/ch1/a.ts")).isNull();
+
+        String chunked = exchange(t, "PUT /live/ch2/a.ts HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer tok\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+        assertThat(chunked).as("out of scope").startsWith("HTTP/1.1 403 Forbidden\r\n")
+                .doesNotContain("Connection: close");
+        assertThat(remoteVolume.lookup("live/ch2/a.ts")).isNull();
+
+        String stored = exchange(t, "PUT /live/ch1/a.ts HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer tok\r\n"
+                + "Content-Length: 5\r\n\r\nhello");
+        assertThat(stored).startsWith("HTTP/1.1 201 Created\r\n");
+        assertThat(remoteVolume.lookup("live/ch1/a.ts")).isNotNull();
+        assertThat(t.isClosed()).isFalse();
+    }
+
+    @Test
+    void shouldCloseRatherThanReadAHugeRefusedBodyOrOneBehindExpectContinue() {
+        FakeTransport t = remotePeer(0, "ci:{SHA256}" + atlas.access.CredentialFileTestSupport.sha256Hex("tok"));
+        String big = exchange(t, "PUT /a HTTP/1.1\r\nHost: t\r\nContent-Length: 100000000\r\n\r\nxx");
+        assertThat(big).startsWith("HTTP/1.1 401 Unauthorized\r\n").contains("Connection: close");
+        assertThat(t.isClosed()).isTrue();
+
+        FakeTransport e = remotePeer(0, "ci:{SHA256}" + atlas.access.CredentialFileTestSupport.sha256Hex("tok"));
+        String expect = exchange(e, "PUT /a HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n"
+                + "Expect: 100-continue\r\n\r\n");
+        assertThat(expect).as("no 100 Continue for a refused body").startsWith("HTTP/1.1 401 Unauthorized\r\n")
+                .doesNotContain("100 Continue");
+    }
+
+    @Test
+    void shouldNotServeTheAdminSurfaceOnThePublicListenerButHealth() {
+        FakeTransport t = remotePeer(0, "ci:{SHA256}" + atlas.access.CredentialFileTestSupport.sha256Hex("tok"));
+        assertThat(exchange(t, "GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n")).startsWith("HTTP/1.1 404 ");
+        assertThat(exchange(t, "GET /_atlas/stats HTTP/1.1\r\nHost: t\r\n\r\n")).startsWith("HTTP/1.1 404 ");
+        assertThat(exchange(t, "GET /live/ HTTP/1.1\r\nHost: t\r\n\r\n")).as("listings")
+                .startsWith("HTTP/1.1 404 ");
+        assertThat(exchange(t, "GET /_atlas/health HTTP/1.1\r\nHost: t\r\n\r\n")).startsWith("HTTP/1.1 200 ");
+    }
+
+    @Test
+    void shouldAnswer429WithRetryAfterAboveTheRateLimit() {
+        FakeTransport t = remotePeer(1, "ci:{SHA256}" + atlas.access.CredentialFileTestSupport.sha256Hex("tok"));
+        assertThat(exchange(t, "GET /_atlas/health HTTP/1.1\r\nHost: t\r\n\r\n")).startsWith("HTTP/1.1 200 ");
+        String limited = exchange(t, "GET /_atlas/health HTTP/1.1\r\nHost: t\r\n\r\n");
+        assertThat(limited).startsWith("HTTP/1.1 429 Too Many Requests\r\n").contains("Retry-After: 1\r\n");
+        t.advance(1_000_000_000L);
+        assertThat(exchange(t, "GET /_atlas/health HTTP/1.1\r\nHost: t\r\n\r\n")).as("a second later")
+                .startsWith("HTTP/1.1 200 ");
     }
 }
