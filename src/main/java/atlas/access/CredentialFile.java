@@ -22,17 +22,21 @@ import java.util.Map;
  *   # bearer tokens: the SHA-256 of the secret (printf %s "$SECRET" | sha256sum)
  *   ci-bot:{SHA256}9f86d081884c7d65...
  *   # what each may write; a name without scope lines may write everything
- *   scope encoder1 PUT,POST,DELETE live/ch1/
- *   scope ci-bot PUT vod/,trailers/
+ *   scope:encoder1 PUT,POST,DELETE live/ch1/
+ *   scope:ci-bot PUT vod/,trailers/
  * </pre>
  * Scopes are lines of their own so that {@code htpasswd -B FILE NAME} (which rewrites only the line of that user and
- * copies every other line verbatim) can change a password without dropping its scope.
+ * copies every other line verbatim) can change a password without dropping its scope. They carry a colon because
+ * htpasswd refuses a file with a line without one; to htpasswd they are the lines of a user named "scope", which
+ * is therefore not a valid user name here.
  * <p>
  * Every problem is an {@link IllegalArgumentException} naming the file and the line: at start-up the server refuses
  * to start; on a reload it keeps the previous credentials.
  */
 public final class CredentialFile {
     private static final String TOKEN_MARK = "{SHA256}";
+    /** A scope line: htpasswd sees a user named "scope" (so none may have that name) and copies it verbatim. */
+    private static final String SCOPE_MARK = "scope:";
     private static final Map<String, Method> WRITE_METHODS = Map.of("PUT", Method.PUT, "POST", Method.POST,
             "DELETE", Method.DELETE);
 
@@ -55,22 +59,22 @@ public final class CredentialFile {
             if (line.isEmpty() || line.startsWith("#")) {
                 continue;
             }
-            if (line.startsWith("scope ") || line.startsWith("scope\t")) {
-                String[] parts = line.split("\\s+");
-                if (parts.length != 4) {
-                    throw new IllegalArgumentException(where + "expected 'scope NAME METHODS PREFIXES', e.g. "
-                            + "'scope encoder1 PUT,DELETE live/ch1/'");
+            if (line.startsWith(SCOPE_MARK)) {
+                String[] parts = line.substring(SCOPE_MARK.length()).strip().split("\\s+");
+                if (parts.length != 3) {
+                    throw new IllegalArgumentException(where + "expected 'scope:NAME METHODS PREFIXES', e.g. "
+                            + "'scope:encoder1 PUT,DELETE live/ch1/'");
                 }
-                WriteScope s = WriteScope.of(methods(where, parts[2]), prefixes(where, parts[3]));
-                scopes.merge(parts[1], s, WriteScope::union);
+                WriteScope s = WriteScope.of(methods(where, parts[1]), prefixes(where, parts[2]));
+                scopes.merge(parts[0], s, WriteScope::union);
                 scopeLines.add(i + 1);
-                scopeNames.add(parts[1]);
+                scopeNames.add(parts[0]);
                 continue;
             }
             int colon = line.indexOf(':');
             if (colon <= 0) {
                 throw new IllegalArgumentException(where + "expected 'NAME:HASH' (htpasswd -B), 'NAME:{SHA256}HEX' "
-                        + "(a bearer token) or 'scope NAME METHODS PREFIXES'");
+                        + "(a bearer token) or 'scope:NAME METHODS PREFIXES'");
             }
             String name = line.substring(0, colon);
             String secret = line.substring(colon + 1);

@@ -121,7 +121,7 @@ final class ServeSettings {
     static final ServeSetting<Path> AUTH_FILE = ServeSetting.file("auth-file",
             off("none: writes only from loopback peers", "none"),
             "Credentials for PUT, POST and DELETE: htpasswd -B lines (HTTP Basic), NAME:{SHA256}HEX bearer tokens "
-                    + "and 'scope NAME METHODS PREFIXES' lines; reloaded on SIGHUP or when the file changes");
+                    + "and 'scope:NAME METHODS PREFIXES' lines; reloaded on SIGHUP or when the file changes");
     static final ServeSetting<ListenAddress> ADMIN_LISTEN = ServeSetting.address("admin-listen",
             fixed(new ListenAddress("127.0.0.1", 9180)),
             "Address of the admin surface: metrics, stats, dashboard, listings and everything the public "

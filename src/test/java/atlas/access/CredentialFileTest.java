@@ -32,8 +32,8 @@ class CredentialFileTest {
                 "enc1:" + HASH,
                 "",
                 "ci:{SHA256}" + sha256Hex("tok-123"),
-                "scope enc1 PUT,POST live/ch1/",
-                "scope enc1 DELETE live/ch1/old/",
+                "scope:enc1 PUT,POST live/ch1/",
+                "scope:enc1 DELETE live/ch1/old/",
                 "admin:" + HASH));
         assertThat(c.configured()).isTrue();
         assertThat(c.userCount()).isEqualTo(2);
@@ -57,11 +57,11 @@ class CredentialFileTest {
     void shouldSayWhichLineIsWrong() {
         assertThatThrownBy(() -> CredentialFile.parse("/etc/atlas/auth", List.of("a:" + HASH, "b:$apr1$xyz$abc")))
                 .hasMessageStartingWith("/etc/atlas/auth line 2: user 'b': only bcrypt hashes");
-        assertThatThrownBy(() -> CredentialFile.parse("f", List.of("a:" + HASH, "scope a PUT")))
-                .hasMessageStartingWith("f line 2: expected 'scope NAME METHODS PREFIXES'");
-        assertThatThrownBy(() -> CredentialFile.parse("f", List.of("a:" + HASH, "scope a GET live/")))
+        assertThatThrownBy(() -> CredentialFile.parse("f", List.of("a:" + HASH, "scope:a PUT")))
+                .hasMessageStartingWith("f line 2: expected 'scope:NAME METHODS PREFIXES'");
+        assertThatThrownBy(() -> CredentialFile.parse("f", List.of("a:" + HASH, "scope:a GET live/")))
                 .hasMessageContaining("line 2: unknown method 'GET'");
-        assertThatThrownBy(() -> CredentialFile.parse("f", List.of("scope ghost PUT live/")))
+        assertThatThrownBy(() -> CredentialFile.parse("f", List.of("scope:ghost PUT live/")))
                 .hasMessageContaining("line 1: scope for 'ghost', which is neither a user nor a token");
         assertThatThrownBy(() -> CredentialFile.parse("f", List.of("a:" + HASH, "a:" + HASH)))
                 .hasMessageContaining("line 2: 'a' is defined twice");
@@ -73,7 +73,7 @@ class CredentialFileTest {
 
     @Test
     void shouldTreatStarAsEveryMethodAndEveryName() {
-        Credentials c = CredentialFile.parse("f", List.of("a:" + HASH, "scope a * *"));
+        Credentials c = CredentialFile.parse("f", List.of("a:" + HASH, "scope:a * *"));
         WriteScope s = c.user("a").credential().scope();
         assertThat(permits(s, Method.DELETE, "x/y")).isTrue();
         assertThat(permits(s, Method.GET, "x/y")).as("scopes are about writes only").isFalse();

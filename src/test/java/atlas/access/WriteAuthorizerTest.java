@@ -62,7 +62,7 @@ class WriteAuthorizerTest {
 
     @Test
     void shouldVerifyBasicOffTheCoreOnceThenFromTheCache() throws Exception {
-        WriteAuthorizer w = authorizer("enc:" + CredentialFileTest.HASH, "scope enc PUT live/ch1/");
+        WriteAuthorizer w = authorizer("enc:" + CredentialFileTest.HASH, "scope:enc PUT live/ch1/");
         String good = basic("enc", "s3cret");
         assertThat(authorize(w, good, Method.PUT, "live/ch1/a.ts")).isEqualTo(WriteAuthorizer.PENDING);
         assertThat(answer(w, Method.PUT, "live/ch1/a.ts")).isEqualTo(WriteAuthorizer.ALLOWED);
@@ -93,7 +93,7 @@ class WriteAuthorizerTest {
 
     @Test
     void shouldTakeBearerTokensByTheirDigest() throws Exception {
-        WriteAuthorizer w = authorizer("ci:{SHA256}" + CredentialFileTest.sha256Hex("tok-1"), "scope ci PUT vod/");
+        WriteAuthorizer w = authorizer("ci:{SHA256}" + CredentialFileTest.sha256Hex("tok-1"), "scope:ci PUT vod/");
         assertThat(authorize(w, "Bearer tok-1", Method.PUT, "vod/x.mp4")).isEqualTo(WriteAuthorizer.ALLOWED);
         assertThat(w.granted().name()).isEqualTo("ci");
         assertThat(authorize(w, "bearer  tok-1", Method.PUT, "vod/x.mp4")).as("scheme is case-insensitive")

@@ -45,7 +45,7 @@ class HlsPlaybackIT {
 
     @Test
     void shouldReportTheDemoDurationToFfprobe() throws Exception {
-        assumeTrue(onPath("ffprobe"), "ffprobe is not installed");
+        assumeTrue(HttpTestServers.onPath("ffprobe"), "ffprobe is not installed");
         Run probe = run("ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
                 server.url(PLAYLIST));
         assertThat(probe.exit()).as(probe.toString()).isZero();
@@ -56,7 +56,7 @@ class HlsPlaybackIT {
 
     @Test
     void shouldDecodeEverySegmentWithFfmpeg() throws Exception {
-        assumeTrue(onPath("ffmpeg"), "ffmpeg is not installed");
+        assumeTrue(HttpTestServers.onPath("ffmpeg"), "ffmpeg is not installed");
         Run decode = run("ffmpeg", "-nostdin", "-v", "error", "-i", server.url(PLAYLIST), "-f", "null", "-");
         assertThat(decode.exit()).as(decode.toString()).isZero();
         assertThat(decode.err()).as("ffmpeg errors").isEmpty();
@@ -81,15 +81,6 @@ class HlsPlaybackIT {
         }
     }
 
-    private static boolean onPath(String tool) {
-        String path = System.getenv().getOrDefault("PATH", "");
-        for (String dir : path.split(":")) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     private static Run run(String... cmd) throws IOException, InterruptedException {
         Path out = Files.createTempFile(workDir, "out", ".txt");

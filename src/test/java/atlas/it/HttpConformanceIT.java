@@ -346,12 +346,13 @@ class HttpConformanceIT {
     // ---------------------------------------------------------------- listing, admin, names
 
     @Test
-    void shouldListObjectsAsHtml() throws Exception {
-        HttpCurl.Response r = get("");
+    void shouldListObjectsAsHtmlOnTheAdminListenerOnly() throws Exception {
+        assertThat(get("").status()).as("listings are not public by default").isEqualTo(404);
+        HttpCurl.Response r = curl.run(server.adminUrl(""));
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
         assertThat(mediaType(r.header("Content-Type"))).isEqualTo("text/html");
         assertThat(r.bodyText()).contains("demo/index.m3u8").contains(BIG);
-        HttpCurl.Response delete = curl.run("-X", "DELETE", server.url(""));
+        HttpCurl.Response delete = curl.run("-X", "DELETE", server.adminUrl(""));
         assertThat(delete.status()).as("DELETE /: " + delete).isEqualTo(405);
         assertThat(delete.header("Allow")).as("Allow on a 405").isNotBlank();
     }

@@ -76,4 +76,15 @@ final class HttpTestServers {
         context.init(null, tmf.getTrustManagers(), null);
         return context;
     }
+
+    /** True when {@code tool} is an executable on the PATH (a test that needs it is skipped otherwise). */
+    static boolean onPath(String tool) {
+        String path = System.getenv().getOrDefault("PATH", "");
+        for (String dir : path.split(":")) {
+            if (!dir.isEmpty() && java.nio.file.Files.isExecutable(java.nio.file.Path.of(dir, tool))) {
+                return true;
+            }
+        }
+        return false;
+    }
 }

@@ -33,7 +33,7 @@ class LiveIngestIT {
 
     @BeforeAll
     static void start() throws IOException {
-        assumeTrue(onPath("ffmpeg"), "ffmpeg not installed (./atlas test installs it)");
+        assumeTrue(HttpTestServers.onPath("ffmpeg"), "ffmpeg not installed (./atlas test installs it)");
         work = HttpTestServers.workDir(LiveIngestIT.class);
         server = HttpTestServers.start(work, "--no-demo");
     }
@@ -139,11 +139,4 @@ class LiveIngestIT {
         return body;
     }
 
-    private static boolean onPath(String tool) {
-        try {
-            return new ProcessBuilder(tool, "-version").redirectErrorStream(true).start().waitFor(10, TimeUnit.SECONDS);
-        } catch (IOException | InterruptedException e) {
-            return false;
-        }
-    }
 }

@@ -184,7 +184,7 @@ class TlsIT {
 
     @Test
     void shouldNegotiateWithOpensslSClient() throws Exception {
-        assumeTrue(onPath("openssl"), "openssl is not installed");
+        assumeTrue(HttpTestServers.onPath("openssl"), "openssl is not installed");
         Process p = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + tlsPort, "-servername",
                 "localhost", "-alpn", "http/1.1", "-CAfile", cert.toString(), "-verify_return_error")
                 .redirectErrorStream(true).start();
@@ -199,7 +199,7 @@ class TlsIT {
 
     @Test
     void shouldPlayTheDemoStreamOverHttpsWithFfmpeg() throws Exception {
-        assumeTrue(onPath("ffmpeg"), "ffmpeg is not installed");
+        assumeTrue(HttpTestServers.onPath("ffmpeg"), "ffmpeg is not installed");
         Process p = new ProcessBuilder("ffmpeg", "-nostdin", "-v", "error", "-i", https + "demo/index.m3u8",
                 "-f", "null", "-").redirectErrorStream(true).start();
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
@@ -210,7 +210,7 @@ class TlsIT {
 
     @Test
     void shouldServeWrkOverHttps() throws Exception {
-        assumeTrue(onPath("wrk"), "wrk is not installed");
+        assumeTrue(HttpTestServers.onPath("wrk"), "wrk is not installed");
         Process p = new ProcessBuilder("wrk", "-t", "1", "-c", "8", "-d", "2s", https + "tls/o16385")
                 .redirectErrorStream(true).start();
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -356,12 +356,4 @@ class TlsIT {
         return in.readNBytes(Integer.parseInt(m.group(1)));
     }
 
-    private static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return false;
-    }
 }

@@ -251,7 +251,7 @@ class HttpConnectionTest {
     @Test
     void shouldRefuseAWriteWithoutCredentialsStoreNothingAndKeepTheConnectionOnceTheBodyIsRead() {
         FakeTransport t = remotePeer(0, "ci:{SHA256}" + atlas.access.CredentialFileTestSupport.sha256Hex("tok"),
-                "scope ci PUT live/ch1/");
+                "scope:ci PUT live/ch1/");
         String refused = exchange(t, "PUT /live/ch1/a.ts HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhel");
         assertThat(refused).as("not before the body was read past").isEmpty();
         refused = exchange(t, "lo");
