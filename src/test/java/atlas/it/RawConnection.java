@@ -54,12 +54,18 @@ final class RawConnection implements AutoCloseable {
 
     /** {@code receiveBufferBytes} > 0 shrinks SO_RCVBUF before connecting (to stall a sender sooner). */
     RawConnection(int port, int receiveBufferBytes) throws IOException {
+        this(java.net.InetAddress.getLoopbackAddress(), port, receiveBufferBytes);
+    }
+
+    /** To {@code host}, from the same address (so a non-loopback host makes a non-loopback peer). */
+    RawConnection(java.net.InetAddress host, int port, int receiveBufferBytes) throws IOException {
         socket = new Socket();
         if (receiveBufferBytes > 0) {
             socket.setReceiveBufferSize(receiveBufferBytes);
         }
         socket.setSoTimeout((int) READ_TIMEOUT.toMillis());
-        socket.connect(new InetSocketAddress("127.0.0.1", port), (int) READ_TIMEOUT.toMillis());
+        socket.bind(new InetSocketAddress(host, 0));
+        socket.connect(new InetSocketAddress(host, port), (int) READ_TIMEOUT.toMillis());
         in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
         out = socket.getOutputStream();
     }
