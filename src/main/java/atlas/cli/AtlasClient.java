@@ -23,9 +23,16 @@ final class AtlasClient {
 
     private final URI base;
     private final HttpClient http;
+    /** Sent with writes; null: none (a server without an auth file takes writes from loopback peers). */
+    private final String authorization;
 
     AtlasClient(URI base) {
+        this(base, null);
+    }
+
+    AtlasClient(URI base, String authorization) {
         this.base = base;
+        this.authorization = authorization;
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(CONNECT_TIMEOUT)
@@ -50,15 +57,15 @@ final class AtlasClient {
     }
 
     Reply put(String name, Path file, String contentType) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(ObjectUrls.of(base, name))
+        HttpRequest.Builder request = HttpRequest.newBuilder(ObjectUrls.of(base, name))
                 .header("Content-Type", contentType)
-                .PUT(HttpRequest.BodyPublishers.ofFile(file))
-                .build();
-        return send(request);
+                .PUT(HttpRequest.BodyPublishers.ofFile(file));
+        return send(authorized(request).build());
     }
 
     Reply delete(String name) throws IOException, InterruptedException {
-        return send(HttpRequest.newBuilder(ObjectUrls.of(base, name)).timeout(CONTROL_TIMEOUT).DELETE().build());
+        return send(authorized(HttpRequest.newBuilder(ObjectUrls.of(base, name)).timeout(CONTROL_TIMEOUT).DELETE())
+                .build());
     }
 
     /** Every object whose name starts with {@code prefix}, from the server's tab-separated listing. */
@@ -78,6 +85,10 @@ final class AtlasClient {
             }
         }
         return out;
+    }
+
+    private HttpRequest.Builder authorized(HttpRequest.Builder request) {
+        return authorization == null ? request : request.header("Authorization", authorization);
     }
 
     private Reply send(HttpRequest request) throws IOException, InterruptedException {

@@ -35,6 +35,9 @@ final class PutCommand implements Callable<Integer> {
     @Mixin
     DataDirOption data;
 
+    @Mixin
+    CredentialOptions credentials;
+
     @Option(names = "--server", paramLabel = "URL",
             description = "Server URL (default: the server holding the --data volume, else "
                     + ServerLocator.DEFAULT_URL + ").")
@@ -63,7 +66,7 @@ final class PutCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--name needs exactly one file argument");
         }
         SourceFiles sources = SourceFiles.collect(paths, prefix, name);
-        AtlasClient client = new AtlasClient(ServerLocator.forUpload(server, data.dir()));
+        AtlasClient client = new AtlasClient(ServerLocator.forUpload(server, data.dir()), credentials.authorization());
         Progress progress = Progress.onStderr("put", sources.count(), sources.totalBytes(), true);
         AtomicReference<IOException> fatal = new AtomicReference<>();
         try (ExecutorService pool = Executors.newFixedThreadPool(parallel,

@@ -29,6 +29,9 @@ final class RmCommand implements Callable<Integer> {
     @Mixin
     DataDirOption data;
 
+    @Mixin
+    CredentialOptions credentials;
+
     @Option(names = "--server", paramLabel = "URL",
             description = "Delete through this server (default: the server holding the --data volume; none = offline).")
     String server;
@@ -41,7 +44,8 @@ final class RmCommand implements Callable<Integer> {
         // A name given twice is deleted once, not reported missing the second time.
         List<String> unique = new ArrayList<>(new LinkedHashSet<>(names));
         URI remote = ServerLocator.ifRunning(server, data.dir());
-        int failures = remote != null ? viaServer(new AtlasClient(remote), unique) : offline(unique);
+        int failures = remote != null ? viaServer(new AtlasClient(remote, credentials.authorization()), unique)
+                : offline(unique);
         return failures == 0 ? 0 : FailureHandler.EXIT_FAILURE;
     }
 

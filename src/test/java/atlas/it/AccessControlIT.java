@@ -155,6 +155,26 @@ class AccessControlIT {
     }
 
     @Test
+    void shouldLetAtlasPutWriteWithCredentialsFromItsEnvironment() throws Exception {
+        Path file = work.resolve("clip.ts");
+        Files.writeString(file, "clip");
+        Process refused = new ProcessBuilder(ServerProcess.atlasCommand(List.of("put", "--server", server.baseUrl(),
+                "--name", "live/ch1/clip.ts", file.toString()))).redirectErrorStream(true).start();
+        String out = new String(refused.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(refused.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(refused.exitValue()).as(out).isNotZero();
+        assertThat(out).contains("401");
+        ProcessBuilder withUser = new ProcessBuilder(ServerProcess.atlasCommand(List.of("put", "--server",
+                server.baseUrl(), "--name", "live/ch1/clip.ts", file.toString()))).redirectErrorStream(true);
+        withUser.environment().put("ATLAS_USER", "enc1:pass-1");
+        Process stored = withUser.start();
+        out = new String(stored.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(stored.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(stored.exitValue()).as(out).isZero();
+        assertThat(curl.run(server.url("live/ch1/clip.ts")).bodyText()).isEqualTo("clip");
+    }
+
+    @Test
     void shouldApplyAnEditedAuthFileWithoutARestart() throws Exception {
         htpasswd("late", "pass-late");
         Await.until("the new user is accepted", Duration.ofSeconds(20),
