@@ -142,8 +142,8 @@ public final class EdgeAuthToken {
             }
             int fieldEnd = indexOf(token, FIELD_DELIMITER, fieldStart, length);
             int equals = indexOf(token, (byte) '=', fieldStart, fieldEnd);
-            if (equals <= fieldStart) {
-                return false;
+            if (equals <= fieldStart || equals == fieldEnd) {
+                return false; // no name, or no '='
             }
             int valueStart = equals + 1;
             int field = Field.of(token, fieldStart, equals);
@@ -217,20 +217,31 @@ public final class EdgeAuthToken {
         return true;
     }
 
-    /** True when the token names no address or exactly {@code clientIp} (textual comparison). */
-    boolean allows(String clientIp) {
+    /**
+     * True when the token names no address, or the client's: the same text, or the same address written
+     * another way ({@link IpAddressText}).
+     *
+     * @param client        the client's address as 16 bytes, or null when its text did not parse
+     * @param scratchAddress 16 bytes to parse the token's address into
+     */
+    boolean allows(String clientIp, byte[] client, byte[] scratchAddress) {
         if (ipStart < 0) {
             return true;
         }
-        if (clientIp == null || clientIp.length() != ipEnd - ipStart) {
+        if (clientIp == null) {
             return false;
         }
-        for (int i = 0; i < clientIp.length(); i++) {
-            if (token[ipStart + i] != clientIp.charAt(i)) {
-                return false;
+        if (clientIp.length() == ipEnd - ipStart) {
+            boolean same = true;
+            for (int i = 0; i < clientIp.length() && same; i++) {
+                same = token[ipStart + i] == clientIp.charAt(i);
+            }
+            if (same) {
+                return true;
             }
         }
-        return true;
+        return client != null && IpAddressText.parse(token, ipStart, ipEnd, scratchAddress)
+                && Arrays.equals(client, scratchAddress);
     }
 
     /** The {@code st} field, or -1 when absent. */

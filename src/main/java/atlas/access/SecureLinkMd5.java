@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 
@@ -100,7 +101,8 @@ public final class SecureLinkMd5 {
 
     /**
      * @param uri        the decoded path with its leading '/', as the server will see it
-     * @param remoteAddr the client address, or null when the template does not use {@code $remote_addr}
+     * @param remoteAddr the client address (written as nginx writes it, e.g. {@code ::1} for {@code 0:0:0:0:0:0:0:1}),
+     *                   or null when the template does not use {@code $remote_addr}
      * @return {@code md5=HASH&expires=EPOCH_S}
      */
     public String sign(String uri, long expiresEpochSec, String remoteAddr) {
@@ -112,11 +114,21 @@ public final class SecureLinkMd5 {
         }
         byte[] expires = Long.toString(expiresEpochSec).getBytes(StandardCharsets.US_ASCII);
         byte[] path = uri.getBytes(StandardCharsets.UTF_8);
-        byte[] addr = remoteAddr == null ? new byte[0] : remoteAddr.getBytes(StandardCharsets.UTF_8);
+        byte[] addr = remoteAddr == null ? new byte[0] : canonical(remoteAddr.getBytes(StandardCharsets.UTF_8));
         MessageDigest md5 = newMd5();
         update(md5, expires, expires.length, path, path.length, addr, addr.length);
         String hash = Base64.getUrlEncoder().withoutPadding().encodeToString(md5.digest());
         return "md5=" + hash + "&expires=" + expiresEpochSec;
+    }
+
+    /** An address literal as nginx's $remote_addr prints it (what the verifier hashes), other text as it is. */
+    private static byte[] canonical(byte[] addr) {
+        byte[] address = new byte[IpAddressText.ADDRESS_BYTES];
+        if (!IpAddressText.parse(addr, 0, addr.length, address)) {
+            return addr;
+        }
+        byte[] text = new byte[64];
+        return Arrays.copyOf(text, IpAddressText.formatCanonical(address, text));
     }
 
     public boolean usesRemoteAddr() {

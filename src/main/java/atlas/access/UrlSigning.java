@@ -28,8 +28,10 @@ public record UrlSigning(SigningKeys edgeAuthKeys, SecureLinkMd5 secureLink, Str
     /**
      * The name must read the same as a query argument, cookie name, header name and path segment without
      * escaping, so: letters, digits, '-' and '_'; and it must not be {@code md5} or {@code expires}, the secure link's.
+     *
+     * @return null when {@code name} will do, else why not
      */
-    static String tokenNameProblem(String name) {
+    public static String tokenNameProblem(String name) {
         if (name.isEmpty()) {
             return "empty";
         }

@@ -38,7 +38,12 @@ public final class UrlTokenVerifier {
     private final ByteScratch token = new ByteScratch(MAX_TOKEN_BYTES);
     private final ByteScratch path = new ByteScratch(256);
     private final ByteScratch expires = new ByteScratch(MAX_EXPIRES_DIGITS);
-    private final ByteScratch clientAddr = new ByteScratch(64);
+    private final ByteScratch clientText = new ByteScratch(64);
+    private final byte[] clientAddress = new byte[IpAddressText.ADDRESS_BYTES];
+    private final byte[] tokenAddress = new byte[IpAddressText.ADDRESS_BYTES];
+    /** The client's address in the canonical text nginx's $remote_addr has (45 bytes is the longest IPv6 text). */
+    private final byte[] canonicalClient = new byte[64];
+    private boolean clientParsed;
     private final byte[] givenMd5 = new byte[SecureLinkMd5.MD5_BYTES];
     private final byte[] computedMd5 = new byte[SecureLinkMd5.MD5_BYTES];
 
@@ -65,6 +70,11 @@ public final class UrlTokenVerifier {
     public TokenVerdict verify(String path, String rawQuery, String cookieHeader, String tokenHeader, String pathToken,
                                String clientIp, long nowEpochSeconds) {
         this.path.clear().appendUtf8(path, 0, path.length());
+        clientText.clear();
+        if (clientIp != null) {
+            clientText.appendUtf8(clientIp, 0, clientIp.length());
+        }
+        clientParsed = IpAddressText.parse(clientText.array(), 0, clientText.length(), clientAddress);
         TokenVerdict first = null;
         if (macs.length > 0) {
             if (pathToken != null) {
@@ -108,7 +118,7 @@ public final class UrlTokenVerifier {
         }
         int md5Arg = secureLink == null || rawQuery == null ? -1 : NamedValues.queryValue(rawQuery, "md5");
         if (md5Arg >= 0) {
-            TokenVerdict v = verifySecureLink(rawQuery, md5Arg, clientIp, nowEpochSeconds);
+            TokenVerdict v = verifySecureLink(rawQuery, md5Arg, nowEpochSeconds);
             if (v == TokenVerdict.VALID) {
                 return v;
             }
@@ -143,7 +153,7 @@ public final class UrlTokenVerifier {
         if (bytes == null || !edgeAuth.wrap(bytes.array(), bytes.length())
                 || !edgeAuth.isSignedBy(macs, path.array(), path.length())
                 || !edgeAuth.covers(path.array(), path.length())
-                || !edgeAuth.allows(clientIp)
+                || !edgeAuth.allows(clientIp, clientParsed ? clientAddress : null, tokenAddress)
                 || edgeAuth.startEpochSec() > nowEpochSeconds) {
             return TokenVerdict.INVALID;
         }
@@ -152,7 +162,7 @@ public final class UrlTokenVerifier {
     }
 
     /** As nginx's {@code ngx_http_secure_link_variable}: hash first, then expiry (expired when before now). */
-    private TokenVerdict verifySecureLink(String query, int md5Start, String clientIp, long nowEpochSeconds) {
+    private TokenVerdict verifySecureLink(String query, int md5Start, long nowEpochSeconds) {
         int md5End = NamedValues.queryValueEnd(query, md5Start);
         int expiresStart = NamedValues.queryValue(query, "expires");
         if (expiresStart < 0 || !Base64Url.decode(query, md5Start, md5End, MAX_MD5_ARG_CHARS, givenMd5)) {
@@ -164,13 +174,15 @@ public final class UrlTokenVerifier {
             return TokenVerdict.INVALID;
         }
         expires.clear().appendUtf8(query, expiresStart, expiresEnd);
-        clientAddr.clear();
-        if (clientIp != null) {
-            clientAddr.appendUtf8(clientIp, 0, clientIp.length());
+        // $remote_addr as nginx prints it, whichever way the server wrote the peer (0:0:0:0:0:0:0:1 becomes ::1).
+        byte[] remoteAddr = clientText.array();
+        int remoteAddrLength = clientText.length();
+        if (clientParsed) {
+            remoteAddr = canonicalClient;
+            remoteAddrLength = IpAddressText.formatCanonical(clientAddress, canonicalClient);
         }
         md5.reset();
-        secureLink.update(md5, expires.array(), expires.length(), path.array(), path.length(),
-                clientAddr.array(), clientAddr.length());
+        secureLink.update(md5, expires.array(), expires.length(), path.array(), path.length(), remoteAddr, remoteAddrLength);
         try {
             md5.digest(computedMd5, 0, computedMd5.length);
         } catch (DigestException e) {

@@ -78,9 +78,9 @@ class EdgeAuthTokenTest {
         assertThat(parsed.wrap(bytes, bytes.length)).isTrue();
         assertThat(parsed.startEpochSec()).isEqualTo(5);
         assertThat(parsed.expiryEpochSec()).isEqualTo(100);
-        assertThat(parsed.allows("::1")).isTrue();
-        assertThat(parsed.allows("127.0.0.1")).isFalse();
-        assertThat(parsed.allows(null)).isFalse();
+        assertThat(parsed.allows("::1", null, new byte[16])).isTrue();
+        assertThat(parsed.allows("127.0.0.1", null, new byte[16])).isFalse();
+        assertThat(parsed.allows(null, null, new byte[16])).isFalse();
     }
 
     @Test

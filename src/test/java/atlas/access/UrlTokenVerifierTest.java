@@ -106,6 +106,28 @@ class UrlTokenVerifierTest {
     }
 
     @Test
+    void shouldCompareAddressesByValueNotSpelling() {
+        String v6 = EdgeAuthToken.sign(KEYS, -1, NOW + 60, "/live/*", "::1");
+        assertThat(verifier.verify(PATH, null, null, null, v6, "0:0:0:0:0:0:0:1", NOW)).isEqualTo(VALID);
+        String v4 = EdgeAuthToken.sign(KEYS, -1, NOW + 60, "/live/*", "192.0.2.1");
+        assertThat(verifier.verify(PATH, null, null, null, v4, "::ffff:192.0.2.1", NOW)).as("dual-stack").isEqualTo(VALID);
+        String junk = EdgeAuthToken.sign(KEYS, -1, NOW + 60, "/live/*", "not-an-ip");
+        assertThat(verifier.verify(PATH, null, null, null, junk, "not-an-ip", NOW)).as("same text").isEqualTo(VALID);
+        assertThat(verifier.verify(PATH, null, null, null, junk, "192.0.2.1", NOW)).isEqualTo(INVALID);
+    }
+
+    @Test
+    void shouldHashTheClientAddressAsNginxPrintsItInSecureLinks() {
+        SecureLinkMd5 link = SecureLinkMd5.parse(SecureLinkMd5Test.NGINX_TEMPLATE);
+        UrlTokenVerifier linkOnly = new UrlTokenVerifier(new UrlSigning(null, link));
+        String query = link.sign(PATH, NOW + 60, "::1");
+        assertThat(query).isEqualTo(link.sign(PATH, NOW + 60, "0:0:0:0:0:0:0:1"));
+        assertThat(linkOnly.verify(PATH, query, null, null, null, "0:0:0:0:0:0:0:1", NOW)).isEqualTo(VALID);
+        assertThat(linkOnly.verify(PATH, query, null, null, null, "::1", NOW)).isEqualTo(VALID);
+        assertThat(linkOnly.verify(PATH, query, null, null, null, "::2", NOW)).isEqualTo(INVALID);
+    }
+
+    @Test
     void shouldAcceptTokensOfEveryListedKeyAndNoneAfterRemoval() {
         String oldToken = EdgeAuthToken.sign(OLD_KEY_FIRST, -1, NOW + 60, "/live/*", null);
         assertThat(new UrlTokenVerifier(new UrlSigning(KEYS, null))
