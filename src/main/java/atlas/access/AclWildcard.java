@@ -28,7 +28,8 @@ final class AclWildcard {
 
     /**
      * Glob match with one backtrack point: on a mismatch, the most recent star absorbs one more byte. That is
-     * enough for '*'-only patterns and costs at most pattern × path steps, which the 4 KiB token bound caps.
+     * enough for '*'-only patterns and costs at most pattern × path steps; the pattern is at most 4 KiB and only an
+     * authentic token's is matched (the verifier checks the MAC first), so a client cannot choose a costly one.
      */
     static boolean matches(byte[] pattern, int from, int to, byte[] text, int textLength) {
         int p = from;

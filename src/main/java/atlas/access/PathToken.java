@@ -73,25 +73,10 @@ public final class PathToken {
     }
 
     /**
-     * The segment to put before an object's path: {@code /NAME=TOKEN} with everything but RFC 3986 unreserved
-     * characters and {@code ! * = : , @} percent-encoded ('/' among them, so the segment ends where it should).
+     * The segment to put before an object's path: {@code /NAME=TOKEN}, the token encoded by
+     * {@link TokenEncoding#pathSegment} ('/' among what is encoded, so the segment ends where it should).
      */
     public static String pathForm(String token, String tokenName) {
-        StringBuilder sb = new StringBuilder(token.length() + tokenName.length() + 32).append('/').append(tokenName).append('=');
-        for (byte b : token.getBytes(StandardCharsets.UTF_8)) {
-            int c = b & 0xFF;
-            if (isUnreserved(c) || c == '!' || c == '*' || c == '=' || c == ':' || c == ',' || c == '@') {
-                sb.append((char) c);
-            } else {
-                sb.append('%').append(Character.toUpperCase(Character.forDigit(c >>> 4, 16)))
-                        .append(Character.toUpperCase(Character.forDigit(c & 0xF, 16)));
-            }
-        }
-        return sb.toString();
-    }
-
-    static boolean isUnreserved(int c) {
-        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-                || c == '-' || c == '.' || c == '_' || c == '~';
+        return "/" + tokenName + "=" + TokenEncoding.pathSegment(token);
     }
 }

@@ -4,6 +4,7 @@ import atlas.access.EdgeAuthToken;
 import atlas.access.PathToken;
 import atlas.access.SecureLinkMd5;
 import atlas.access.SigningKeys;
+import atlas.access.TokenEncoding;
 import atlas.access.UrlSigning;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -111,7 +112,7 @@ final class SignCommand implements Callable<Integer> {
             case "edgeauth" -> {
                 String token = edgeAuthToken(path, expiry, address);
                 out.println(token);
-                out.println(objectUrl + "?" + tokenName + "=" + queryForm(token));
+                out.println(objectUrl + "?" + tokenName + "=" + TokenEncoding.queryValue(token));
                 out.println(baseUrl + PathToken.pathForm(token, tokenName).substring(1) + "/" + ObjectUrls.encodePath(name));
             }
             case "secure-link" -> {
@@ -250,25 +251,6 @@ final class SignCommand implements Callable<Integer> {
     /** The folder of {@code /live/ch1/index.m3u8} and everything below it: {@code /live/ch1/*}. */
     static String defaultAcl(String path) {
         return path.substring(0, path.lastIndexOf('/') + 1) + "*";
-    }
-
-    /**
-     * The token as a query value: readable like Akamai's ({@code acl=/live/ch1/*} stays as it is), with only what
-     * would end or change the argument percent-encoded ('&amp;', '#', '+', '%', spaces, non-ASCII).
-     */
-    static String queryForm(String token) {
-        StringBuilder sb = new StringBuilder(token.length() + 16);
-        for (byte b : token.getBytes(StandardCharsets.UTF_8)) {
-            int c = b & 0xFF;
-            if (c > ' ' && c < 0x7F && c != '&' && c != '#' && c != '+' && c != '%' && c != '"' && c != '<'
-                    && c != '>' && c != '\\' && c != '^' && c != '`' && c != '{' && c != '|' && c != '}') {
-                sb.append((char) c);
-            } else {
-                sb.append('%').append(Character.toUpperCase(Character.forDigit(c >>> 4, 16)))
-                        .append(Character.toUpperCase(Character.forDigit(c & 0xF, 16)));
-            }
-        }
-        return sb.toString();
     }
 
     private ParameterException usage(String message) {
