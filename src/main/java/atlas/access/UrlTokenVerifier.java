@@ -44,6 +44,7 @@ public final class UrlTokenVerifier {
     /** The client's address in the canonical text nginx's $remote_addr has (45 bytes is the longest IPv6 text). */
     private final byte[] canonicalClient = new byte[64];
     private boolean clientParsed;
+    private TokenVerdict firstVerdict;
     private final byte[] givenMd5 = new byte[SecureLinkMd5.MD5_BYTES];
     private final byte[] computedMd5 = new byte[SecureLinkMd5.MD5_BYTES];
 
@@ -75,56 +76,52 @@ public final class UrlTokenVerifier {
             clientText.appendUtf8(clientIp, 0, clientIp.length());
         }
         clientParsed = IpAddressText.parse(clientText.array(), 0, clientText.length(), clientAddress);
-        TokenVerdict first = null;
+        firstVerdict = null;
         if (macs.length > 0) {
-            if (pathToken != null) {
-                TokenVerdict v = verifyEdgeAuth(loadAsSent(pathToken, 0, pathToken.length()), clientIp, nowEpochSeconds);
-                if (v == TokenVerdict.VALID) {
-                    return v;
-                }
-                first = v;
+            if (pathToken != null
+                    && isValid(verifyEdgeAuth(loadAsSent(pathToken, 0, pathToken.length()), clientIp, nowEpochSeconds))) {
+                return TokenVerdict.VALID;
             }
             int arg = rawQuery == null ? -1 : NamedValues.queryValue(rawQuery, tokenName);
             if (arg >= 0) {
                 int end = NamedValues.queryValueEnd(rawQuery, arg);
-                TokenVerdict v = verifyEdgeAuth(loadPercentDecoded(rawQuery, arg, end), clientIp, nowEpochSeconds);
-                if (v == TokenVerdict.VALID) {
-                    return v;
+                if (isValid(verifyEdgeAuth(loadPercentDecoded(rawQuery, arg, end), clientIp, nowEpochSeconds))) {
+                    return TokenVerdict.VALID;
                 }
-                first = first == null ? v : first;
             }
             if (tokenHeader != null) {
                 int from = skipSpace(tokenHeader, 0, tokenHeader.length());
                 int to = trimSpace(tokenHeader, from, tokenHeader.length());
-                TokenVerdict v = verifyEdgeAuth(loadAsSent(tokenHeader, from, to), clientIp, nowEpochSeconds);
-                if (v == TokenVerdict.VALID) {
-                    return v;
+                if (isValid(verifyEdgeAuth(loadAsSent(tokenHeader, from, to), clientIp, nowEpochSeconds))) {
+                    return TokenVerdict.VALID;
                 }
-                first = first == null ? v : first;
             }
             int cookie = cookieHeader == null ? -1 : NamedValues.cookieValue(cookieHeader, tokenName);
             if (cookie >= 0) {
                 int end = NamedValues.cookieValueEnd(cookieHeader, cookie);
+                // RFC 6265 allows a cookie value in double quotes; they are not part of it.
                 boolean quoted = end - cookie >= 2 && cookieHeader.charAt(cookie) == '"'
                         && cookieHeader.charAt(end - 1) == '"';
                 int from = quoted ? cookie + 1 : cookie;
                 int to = quoted ? end - 1 : end;
-                TokenVerdict v = verifyEdgeAuth(loadAsSent(cookieHeader, from, to), clientIp, nowEpochSeconds);
-                if (v == TokenVerdict.VALID) {
-                    return v;
+                if (isValid(verifyEdgeAuth(loadAsSent(cookieHeader, from, to), clientIp, nowEpochSeconds))) {
+                    return TokenVerdict.VALID;
                 }
-                first = first == null ? v : first;
             }
         }
         int md5Arg = secureLink == null || rawQuery == null ? -1 : NamedValues.queryValue(rawQuery, "md5");
-        if (md5Arg >= 0) {
-            TokenVerdict v = verifySecureLink(rawQuery, md5Arg, nowEpochSeconds);
-            if (v == TokenVerdict.VALID) {
-                return v;
-            }
-            first = first == null ? v : first;
+        if (md5Arg >= 0 && isValid(verifySecureLink(rawQuery, md5Arg, nowEpochSeconds))) {
+            return TokenVerdict.VALID;
         }
-        return first == null ? TokenVerdict.MISSING : first;
+        return firstVerdict == null ? TokenVerdict.MISSING : firstVerdict;
+    }
+
+    /** Records the verdict of the first token found (the answer when none is valid). */
+    private boolean isValid(TokenVerdict verdict) {
+        if (firstVerdict == null) {
+            firstVerdict = verdict;
+        }
+        return verdict == TokenVerdict.VALID;
     }
 
     /** The token's bytes, or null when it is over the bound. */
