@@ -103,6 +103,9 @@ final class SignCommand implements Callable<Integer> {
         if (expires != null && expiryEpoch != null) {
             throw usage("--expires and --expiry-epoch are exclusive");
         }
+        if (expiryEpoch != null && expiryEpoch <= 0) {
+            throw invalid("--expiry-epoch", expiryEpoch.toString(), "must be a positive Unix time");
+        }
         long expiry = expiryEpoch != null ? expiryEpoch : expiryFromNow();
         String address = ip == null ? null : address(ip);
         String path = "/" + name;
@@ -163,7 +166,7 @@ final class SignCommand implements Callable<Integer> {
         try {
             link = SecureLinkMd5.parse(secureLinkTemplate);
         } catch (IllegalArgumentException e) {
-            throw invalid("--secure-link-template", secureLinkTemplate, e.getMessage());
+            throw usage("invalid --secure-link-template: " + e.getMessage()); // not echoed: it holds the secret
         }
         if (address == null && link.usesRemoteAddr()) {
             throw usage("the secure link template uses $remote_addr: give the client's address with --ip");

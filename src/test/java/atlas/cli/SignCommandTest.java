@@ -170,6 +170,7 @@ class SignCommandTest {
             {"invalid value for --expires: '0s' (must be at least 1s)", "--key", KEY, "--expires", "0s", "x.ts"},
             {"invalid value for --expires: '1d' (expected DURATION, e.g. 500ms, 10s, 2m or 1h)", "--key", KEY, "--expires", "1d", "x.ts"},
             {"invalid value for --start: 'soon' (expected a Unix time in seconds or 'now')", "--key", KEY, "--start", "soon", "x.ts"},
+            {"invalid value for --expiry-epoch: '0' (must be a positive Unix time)", "--key", KEY, "--acl", "/a/*", "--expiry-epoch", "0", "x.ts"},
             {"the expiry (5) is not after --start (10)", "--key", KEY, "--start", "10", "--expiry-epoch", "5", "x.ts"},
             {"invalid value for --ip: 'example.com' (expected an IPv4 or IPv6 address, e.g. 203.0.113.7 or 2001:db8::1)",
                 "--key", KEY, "--ip", "example.com", "x.ts"},
@@ -183,8 +184,8 @@ class SignCommandTest {
             {"--secure-link-template only applies with --format secure-link", "--key", KEY, "--secure-link-template", TEMPLATE, "x.ts"},
             {"the secure link template uses $remote_addr: give the client's address with --ip",
                 "--format", "secure-link", "--secure-link-template", TEMPLATE, "x.ts"},
-            {"invalid value for --secure-link-template: '$uri$args s' (secure link template: unknown variable $args at index 4 "
-                + "(known: $secure_link_expires, $uri, $remote_addr))", "--format", "secure-link", "--secure-link-template", "$uri$args s", "x.ts"},
+            {"invalid --secure-link-template: secure link template: unknown variable $args at index 4 "
+                + "(known: $secure_link_expires, $uri, $remote_addr)", "--format", "secure-link", "--secure-link-template", "$uri$args s", "x.ts"},
             {"missing required parameter: 'NAME'", "--key", KEY},
         };
         for (String[] c : cases) {
