@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
         versionProvider = AtlasCommand.Version.class,
         description = "Video-segment server that reads from flash with O_DIRECT straight into socket buffers.",
         subcommands = {ServeCommand.class, PutCommand.class, ImportCommand.class, LsCommand.class,
-                RmCommand.class, VerifyCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                RmCommand.class, VerifyCommand.class, BenchCommand.class, SignCommand.class, CommandLine.HelpCommand.class})
 public final class AtlasCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -46,7 +46,7 @@ public final class AtlasCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "missing command (serve, put, import, ls, rm, verify)");
+                "missing command (serve, put, import, ls, rm, verify, bench, sign)");
     }
 
     /** True when {@code --verbose} was given anywhere on the command line. */
