@@ -129,6 +129,19 @@ public final class ClientTable {
         return intervalNs > 0;
     }
 
+    /** The address of {@code peer} ("203.0.113.9:53412", "[2001:db8::1]:443") without its port or brackets. */
+    public static String hostOf(String peer) {
+        if (peer == null || peer.isEmpty()) {
+            return "";
+        }
+        if (peer.startsWith("[")) {
+            int end = peer.indexOf(']');
+            return end < 0 ? peer.substring(1) : peer.substring(1, end);
+        }
+        int colon = peer.lastIndexOf(':');
+        return colon < 0 ? peer : peer.substring(0, colon);
+    }
+
     /** The address of {@code peer} without its port; IPv6 cut to its /64. */
     public static String clientKey(String peer) {
         if (peer == null || peer.isEmpty()) {

@@ -1,5 +1,8 @@
 package atlas.cli;
 
+import atlas.access.SecureLinkMd5;
+import atlas.access.SigningKeys;
+import atlas.access.UrlSigning;
 import atlas.hot.HotTier;
 import atlas.http.HttpLimits;
 import atlas.server.AtlasServer;
@@ -16,8 +19,10 @@ import picocli.CommandLine.TypeConversionException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -36,7 +41,10 @@ import static atlas.cli.ServeSettings.AUTH_FILE;
 import static atlas.cli.ServeSettings.HOT_MEMORY;
 import static atlas.cli.ServeSettings.MAX_CONNECTIONS_PER_CLIENT;
 import static atlas.cli.ServeSettings.MAX_UPLOADS_PER_CREDENTIAL;
+import static atlas.cli.ServeSettings.PROTECT;
 import static atlas.cli.ServeSettings.PUBLIC_LISTING;
+import static atlas.cli.ServeSettings.SECURE_LINK_MD5;
+import static atlas.cli.ServeSettings.TOKEN_KEYS;
 import static atlas.cli.ServeSettings.RATE_BURST;
 import static atlas.cli.ServeSettings.RATE_LIMIT;
 import static atlas.cli.ServeSettings.HOT_PREFIX;
@@ -145,9 +153,62 @@ final class ServeCommand implements Callable<Integer> {
         }
         int rate = get(RATE_LIMIT) == null ? 0 : get(RATE_LIMIT);
         int burst = RATE_BURST.orDerived(spec, () -> rate);
+        List<String> protect = get(PROTECT) == null ? List.of() : get(PROTECT).stream().map(String::strip)
+                .map(p -> p.startsWith("/") ? p.substring(1) : p).toList();
         return new ServerConfig.Access(authFile == null ? null : authFile.toAbsolutePath(), admin.host(),
                 admin.port(), get(PUBLIC_LISTING), get(MAX_CONNECTIONS_PER_CLIENT), rate, burst,
-                get(MAX_UPLOADS_PER_CREDENTIAL));
+                get(MAX_UPLOADS_PER_CREDENTIAL), protect, signing(protect));
+    }
+
+    /** Keys and formats of signed URLs; refused when given without --protect, or --protect without them. */
+    private UrlSigning signing(List<String> protect) {
+        Path keyFile = get(TOKEN_KEYS);
+        String template = get(SECURE_LINK_MD5);
+        if (protect.isEmpty()) {
+            if (keyFile != null || template != null) {
+                throw sources.invalid((keyFile != null ? TOKEN_KEYS : SECURE_LINK_MD5).key(),
+                        "needs --protect PREFIX (what the signed URLs are for)");
+            }
+            return null;
+        }
+        if (keyFile == null && template == null) {
+            throw sources.invalid(PROTECT.key(), "needs --token-keys FILE or --secure-link-md5 TEMPLATE to check "
+                    + "signed URLs with");
+        }
+        SigningKeys keys = SigningKeys.none();
+        if (keyFile != null) {
+            List<String> lines;
+            try {
+                lines = Files.readAllLines(keyFile, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw sources.invalid(TOKEN_KEYS.key(), "cannot read it: " + FailureHandler.message(e));
+            }
+            List<String> hex = new ArrayList<>();
+            for (int i = 0; i < lines.size(); i++) {
+                String line = lines.get(i).strip();
+                if (line.isEmpty() || line.startsWith("#")) {
+                    continue;
+                }
+                String problem = SigningKeys.problem(line);
+                if (problem != null) {
+                    throw sources.invalid(TOKEN_KEYS.key(), "line " + (i + 1) + ": " + problem);
+                }
+                hex.add(line);
+            }
+            if (hex.isEmpty()) {
+                throw sources.invalid(TOKEN_KEYS.key(), "holds no key");
+            }
+            keys = SigningKeys.parse(hex);
+        }
+        SecureLinkMd5 secureLink = null;
+        if (template != null) {
+            try {
+                secureLink = SecureLinkMd5.parse(template);
+            } catch (IllegalArgumentException e) {
+                throw sources.invalid(SECURE_LINK_MD5.key(), e.getMessage());
+            }
+        }
+        return new UrlSigning(keys, secureLink);
     }
 
     /** The hot tier, or null when --hot-memory is 0; a live prefix without a tier to put it in is refused. */

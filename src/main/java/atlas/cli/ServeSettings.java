@@ -149,11 +149,26 @@ final class ServeSettings {
             "Uploads one credential may have in flight at once; more get 429; 0: no limit")
             .check(new ServeSetting.Check<>(n -> n >= 0, "must be 0 (no limit) or more"));
 
+    static final ServeSetting<List<String>> PROTECT = ServeSetting.list("protect", "PREFIX",
+            specs -> String.join(", ", specs), off("nothing", "none"),
+            "GETs of names under PREFIX need a signed URL (EdgeAuth token in the path, query, cookie or hdnts "
+                    + "header, or a secure_link_md5 link): missing or bad 403, expired 410; repeatable (config "
+                    + "file: comma-separated)");
+    static final ServeSetting<Path> TOKEN_KEYS = ServeSetting.file("token-keys", off(null, "none"),
+            "File of EdgeAuth HMAC-SHA256 keys, one hex key per line: the first signs (atlas sign), all verify, so "
+                    + "keys rotate without a gap")
+            .onlyWith(PROTECT);
+    static final ServeSetting<String> SECURE_LINK_MD5 = ServeSetting.of("secure-link-md5", "TEMPLATE", String.class,
+            null, t -> "(set)", off("none", "none"),
+            "nginx secure_link_md5 expression, e.g. '$secure_link_expires$uri$remote_addr secret', checked "
+                    + "against ?md5=…&expires=… for migrated links")
+            .onlyWith(PROTECT);
+
     static final List<ServeSetting<?>> ALL = List.of(LISTEN, CORES, ENGINE, VOLUME_SIZE, NO_DEMO, MAX_BODY,
             HEADER_TIMEOUT, IDLE_TIMEOUT, SEND_TIMEOUT, ACCESS_LOG, DRAIN_DELAY, BUFFER_MEMORY, HOT_MEMORY,
             HOT_PREFIX, CHECKPOINT_JOURNAL, TLS_LISTEN, CERT, PRIVATE_KEY, HANDSHAKE_TIMEOUT, RETAIN, AUTH_FILE,
             ADMIN_LISTEN, PUBLIC_LISTING, MAX_CONNECTIONS_PER_CLIENT, RATE_LIMIT, RATE_BURST,
-            MAX_UPLOADS_PER_CREDENTIAL);
+            MAX_UPLOADS_PER_CREDENTIAL, PROTECT, TOKEN_KEYS, SECURE_LINK_MD5);
     /** The config file's keys, the long flag names without {@code --}. */
     static final List<String> KEYS = ALL.stream().map(ServeSetting::key).toList();
 

@@ -19,7 +19,9 @@ public final class RequestHead {
     public enum Field {
         HOST, CONTENT_LENGTH, TRANSFER_ENCODING, CONNECTION, EXPECT, RANGE, IF_RANGE, IF_MATCH, IF_NONE_MATCH,
         IF_MODIFIED_SINCE, IF_UNMODIFIED_SINCE, CONTENT_TYPE, ORIGIN, ACCESS_CONTROL_REQUEST_METHOD, USER_AGENT,
-        REFERER, AUTHORIZATION, COOKIE;
+        REFERER, AUTHORIZATION, COOKIE,
+        /** A signed-URL token in a header of its own, named as Akamai's default token. */
+        HDNTS;
 
         /** Lower-case wire name, e.g. "content-length". */
         final byte[] wireName = name().toLowerCase(Locale.ROOT).replace('_', '-')
@@ -38,6 +40,9 @@ public final class RequestHead {
     int targetLength;
     int queryOffset = -1;
     int queryLength;
+    /** A signed-URL token carried as the target's first segment ({@code /hdnts=…}): raw offset, or -1. */
+    int pathTokenOffset = -1;
+    int pathTokenLength;
     final int[] valueOffsets = new int[FIELDS.length];
     final int[] valueLengths = new int[FIELDS.length];
     long contentLength = -1;
@@ -71,6 +76,8 @@ public final class RequestHead {
         targetLength = 0;
         queryOffset = -1;
         queryLength = 0;
+        pathTokenOffset = -1;
+        pathTokenLength = 0;
         Arrays.fill(valueOffsets, -1);
         Arrays.fill(valueLengths, 0);
         contentLength = -1;
@@ -125,6 +132,19 @@ public final class RequestHead {
     /** Raw request-target as sent (for the access log). Allocates. */
     public String target() {
         return buffer == null ? null : string(targetOffset, targetLength);
+    }
+
+    /**
+     * The raw first segment of the target when it carried a signed-URL token ({@code /hdnts=…}, see
+     * {@link RequestParser#RequestParser(HttpLimits, String)}), copied; null without one. The path excludes it.
+     */
+    public byte[] pathTokenSegment() {
+        if (pathTokenOffset < 0) {
+            return null;
+        }
+        byte[] raw = new byte[pathTokenLength];
+        buffer.get(pathTokenOffset, raw);
+        return raw;
     }
 
     public boolean has(Field f) {

@@ -90,8 +90,23 @@ public final class RequestParser {
     private int elementEnd;
     private int listPos;
 
+    /** {@code /NAME=} of a path token, or null when signed URLs are off. */
+    private final byte[] pathTokenPrefix;
+
     public RequestParser(HttpLimits limits) {
+        this(limits, null);
+    }
+
+    /**
+     * A parser that also takes a signed-URL token as the target's first segment, {@code /tokenName=…/rest}: that
+     * raw segment (whose '/' are written %2F, which a path may not hold) is set aside for the access check and the
+     * path is the rest. Players resolve relative segment URLs against the playlist's path, so the token reaches every
+     * segment with no player code.
+     */
+    public RequestParser(HttpLimits limits, String tokenName) {
         this.limits = limits;
+        this.pathTokenPrefix = tokenName == null ? null
+                : ("/" + tokenName + "=").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
 
     /** Forgets any partial scan; call before parsing a new request. */
@@ -248,7 +263,7 @@ public final class RequestParser {
         head.targetLength = to - from;
         byte first = buf.get(from);
         if (first == '/') {
-            return decodePath(buf, from, to, head);
+            return decodePath(buf, skipPathToken(buf, from, to, head), to, head);
         }
         if (first == '*' && to - from == 1) {
             if (head.method != Method.OPTIONS) {
@@ -276,6 +291,31 @@ public final class RequestParser {
             return -400; // http URIs need a host (RFC 9110 §4.2.1)
         }
         return decodePath(buf, i, to, head);
+    }
+
+    /** Sets aside a leading {@code /NAME=…} segment followed by a path; returns where the path starts. */
+    private int skipPathToken(ByteBuffer buf, int from, int to, RequestHead head) {
+        byte[] prefix = pathTokenPrefix;
+        if (prefix == null || to - from <= prefix.length) {
+            return from;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (buf.get(from + i) != prefix[i]) {
+                return from;
+            }
+        }
+        for (int i = from + prefix.length; i < to; i++) {
+            byte b = buf.get(i);
+            if (b == '/') {
+                head.pathTokenOffset = from;
+                head.pathTokenLength = i - from;
+                return i;
+            }
+            if (b == '?' || isRawInvalid(b)) {
+                return from;
+            }
+        }
+        return from;
     }
 
     /** Index after "http://" or "https://" (scheme case-insensitive, RFC 3986 §3.1), else -1. */

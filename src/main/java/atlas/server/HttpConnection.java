@@ -121,7 +121,7 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         this.loopbackPeer = loopbackPeer;
         this.adminSurface = adminSurface;
         this.head = new RequestHead(core.config.limits());
-        this.parser = new RequestParser(core.config.limits());
+        this.parser = new RequestParser(core.config.limits(), core.pathTokenName());
         this.ranges = new RangeSet(ObjectTransmitter.MAX_RANGES);
         this.received = core.newReceiveBuffer();
         this.transmitter = new ObjectTransmitter(this, core.transmitResources());
@@ -273,6 +273,10 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
             respondError(400, "invalid object name: " + problem);
             return;
         }
+        if ((method == Method.GET || method == Method.HEAD) && core.urlTokens != null
+                && core.isProtected(path, pathLength) && !signedUrlValid()) {
+            return;
+        }
         switch (method) {
             case GET, HEAD -> ObjectGet.respond(this);
             case PUT, POST, DELETE -> authorizeWrite();
@@ -421,6 +425,30 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
             out.put(body);
         }
         sendOut();
+    }
+
+    /**
+     * Checks the signed URL of a protected GET; answers 403 (missing or bad) or 410 (expired, as nginx's
+     * secure_link) and returns false when it does not hold. Strings are made here: protected reads only.
+     */
+    private boolean signedUrlValid() {
+        String tokenName = core.pathTokenName();
+        byte[] segment = head.pathTokenSegment();
+        String pathToken = segment == null ? null : atlas.access.PathToken.decode(segment, 0, segment.length, tokenName);
+        String remote = transport.remoteAddress();
+        String clientIp = ClientTable.hostOf(remote);
+        String path = "/" + new String(head.pathBytes(), 0, head.pathLength(), java.nio.charset.StandardCharsets.UTF_8);
+        atlas.access.TokenVerdict verdict = core.urlTokens.verify(path, head.query(), head.value(Field.COOKIE),
+                head.value(Field.HDNTS), pathToken, clientIp, core.clock().epochMillis() / 1000);
+        switch (verdict) {
+            case VALID -> {
+                return true;
+            }
+            case EXPIRED -> respondError(410, "signed URL expired");
+            case MISSING -> respondError(403, "this name needs a signed URL");
+            default -> respondError(403, "signed URL not valid for this name");
+        }
+        return false;
     }
 
     /** Who wrote: the credential's name for an allowed write, else null (the access log's user field). */

@@ -2,6 +2,7 @@ package atlas.server;
 
 import atlas.access.AccessControl;
 import atlas.access.ClientTable;
+import atlas.access.UrlTokenVerifier;
 import atlas.access.WriteAuthorizer;
 import atlas.dataplane.ByteBufferStock;
 import atlas.dataplane.CoreContext;
@@ -23,6 +24,8 @@ import atlas.tls.TlsCore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * The HTTP side of one core: what its connections share, all of it touched by that core's thread only — the
@@ -73,6 +76,10 @@ final class HttpCore implements CoreProtocol {
     final AccessControl access;
     /** This core's write decisions (bcrypt off the core, results cached here). */
     final WriteAuthorizer writes;
+    /** This core's signed-URL checks (its own MAC and scratch); null when nothing is protected. */
+    final UrlTokenVerifier urlTokens;
+    /** Name prefixes whose GETs need a signed URL. */
+    private final byte[][] protectedPrefixes;
     /** The listener that serves the admin surface, or -1 when every listener does (no separate admin listener). */
     private final int adminListener;
 
@@ -81,6 +88,10 @@ final class HttpCore implements CoreProtocol {
         this.hot = hot;
         this.access = access;
         this.writes = access.newWriteAuthorizer(context.inbox());
+        ServerConfig.Access rules = config.access();
+        this.urlTokens = rules.signing() == null ? null : new UrlTokenVerifier(rules.signing());
+        this.protectedPrefixes = rules.protect().stream()
+                .map(p -> p.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
         this.adminListener = adminListener;
         this.config = config;
         this.tls = tls;
@@ -137,6 +148,21 @@ final class HttpCore implements CoreProtocol {
         if (hot != null) {
             hot.onTurnEnd();
         }
+    }
+
+    /** The token name the request parser looks for as a path's first segment; null when nothing is protected. */
+    String pathTokenName() {
+        return urlTokens == null ? null : config.access().signing().tokenName();
+    }
+
+    /** True when a GET of the name {@code path[0, length)} needs a signed URL. */
+    boolean isProtected(byte[] path, int length) {
+        for (byte[] prefix : protectedPrefixes) {
+            if (length >= prefix.length && Arrays.equals(path, 0, prefix.length, prefix, 0, prefix.length)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The core's loop clock: read once per turn, for every request of the turn. */

@@ -86,14 +86,24 @@ public record ServerConfig(VolumeConfig volume, String listenHost, int listenPor
      * @param rateLimit               requests per second per client address; 0: no limit
      * @param rateBurst               requests above the rate a client may make at once
      * @param maxUploadsPerCredential uploads in flight per credential; 0: no limit
+     * @param protect                 GETs of names under these prefixes need a signed URL
+     * @param signing                 the keys and formats of signed URLs; null when nothing is protected
      */
     public record Access(Path authFile, String adminListenHost, int adminListenPort, boolean publicListing,
-                         int maxConnectionsPerClient, int rateLimit, int rateBurst, int maxUploadsPerCredential) {
+                         int maxConnectionsPerClient, int rateLimit, int rateBurst, int maxUploadsPerCredential,
+                         List<String> protect, atlas.access.UrlSigning signing) {
+        public Access {
+            protect = List.copyOf(protect);
+            if (!protect.isEmpty() && signing == null) {
+                throw new IllegalArgumentException("--protect needs signing keys (--token-keys) or --secure-link-md5");
+            }
+        }
+
         public static final int DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 1000;
         public static final int DEFAULT_MAX_UPLOADS_PER_CREDENTIAL = 64;
         /** What a configuration built without access rules gets: one listener for everything (tests). */
         public static final Access DEFAULTS = new Access(null, null, 0, true, DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
-                0, 0, DEFAULT_MAX_UPLOADS_PER_CREDENTIAL);
+                0, 0, DEFAULT_MAX_UPLOADS_PER_CREDENTIAL, List.of(), null);
 
         public boolean hasAdminListener() {
             return adminListenHost != null;

@@ -1,0 +1,106 @@
+package atlas.it;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Signed URLs for a protected prefix with the tools an operator uses: {@code atlas sign} makes the links (with the
+ * first of two rotated keys, and with the old one), curl fetches them. The playlist's path-form link makes its
+ * relative segment URLs carry the token as a player resolves them (RFC 3986, as hls.js and dash.js do); ffmpeg,
+ * a real HLS client, plays the protected stream from that link and fails with an expired one.
+ */
+class SignedUrlIT {
+    private static final String OLD_KEY = "00112233445566778899aabbccddeeff";
+    private static final String NEW_KEY = "ffeeddccbbaa99887766554433221100";
+    private static Path work;
+    private static ServerProcess server;
+    private static HttpCurl curl;
+
+    @BeforeAll
+    static void start() throws Exception {
+        work = HttpTestServers.workDir(SignedUrlIT.class);
+        Path keys = work.resolve("keys");
+        Files.writeString(keys, "# newest first: it signs; both verify\n" + NEW_KEY + "\n" + OLD_KEY + "\n");
+        server = HttpTestServers.start(work, "--protect", "demo/", "--token-keys", keys.toString());
+        curl = new HttpCurl(work);
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        if (server != null) {
+            server.close();
+        }
+        HttpTestServers.deleteTree(work);
+    }
+
+    /** {@code atlas sign … NAME}: its three lines (token, query-form URL, path-form URL). */
+    private static List<String> sign(String key, String expiry, String name) throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of("sign", "--key", key, "--base", server.baseUrl()));
+        args.addAll(List.of(expiry.split(" ")));
+        args.add(name);
+        Process p = new ProcessBuilder(ServerProcess.atlasCommand(args)).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(err).isZero();
+        return out.lines().toList();
+    }
+
+    @Test
+    void shouldRefuseAProtectedNameWithoutAValidSignedUrl() throws Exception {
+        assertThat(curl.run(server.url("demo/index.m3u8")).status()).as("no token").isEqualTo(403);
+        List<String> signed = sign(NEW_KEY, "--expires 1h", "demo/index.m3u8");
+        String tampered = signed.get(1).replace("hmac=", "hmac=0");
+        assertThat(curl.run(tampered).status()).as("tampered").isEqualTo(403);
+        List<String> expired = sign(NEW_KEY, "--expiry-epoch 1000000000", "demo/index.m3u8");
+        assertThat(curl.run(expired.get(1)).status()).as("expired, as nginx: 410").isEqualTo(410);
+        List<String> foreign = sign("0123456789abcdef0123456789abcdef", "--expires 1h", "demo/index.m3u8");
+        assertThat(curl.run(foreign.get(1)).status()).as("another key").isEqualTo(403);
+        assertThat(curl.run(server.url("_atlas/health")).status()).as("unprotected names are unaffected").isEqualTo(200);
+    }
+
+    @Test
+    void shouldServeWithATokenInTheQueryTheHeaderTheCookieOrThePath() throws Exception {
+        List<String> signed = sign(NEW_KEY, "--expires 1h", "demo/index.m3u8");
+        String token = signed.get(0);
+        assertThat(curl.run(signed.get(1)).status()).as("query " + signed.get(1)).isEqualTo(200);
+        assertThat(curl.run("-H", "hdnts: " + token, server.url("demo/index.m3u8")).status()).isEqualTo(200);
+        assertThat(curl.run("-b", "hdnts=" + token, server.url("demo/index.m3u8")).status()).isEqualTo(200);
+        HttpCurl.Response playlist = curl.run(signed.get(2));
+        assertThat(playlist.status()).as("path " + signed.get(2)).isEqualTo(200);
+        String segment = playlist.bodyText().lines().filter(l -> !l.startsWith("#") && !l.isBlank()).findFirst()
+                .orElseThrow();
+        String segmentUrl = URI.create(signed.get(2)).resolve(segment).toString();
+        assertThat(curl.run(segmentUrl).status()).as("a relative segment resolved against the path form: " + segmentUrl)
+                .isEqualTo(200);
+        List<String> old = sign(OLD_KEY, "--expires 1h", "demo/index.m3u8");
+        assertThat(curl.run(old.get(1)).status()).as("signed with the previous key, still listed").isEqualTo(200);
+    }
+
+    @Test
+    void shouldLetFfmpegPlayTheProtectedStreamFromItsSignedPlaylistOnly() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(HttpTestServers.onPath("ffmpeg"), "ffmpeg not installed");
+        assertThat(play(sign(NEW_KEY, "--expires 1h", "demo/index.m3u8").get(2))).as("signed").isZero();
+        assertThat(play(sign(NEW_KEY, "--expiry-epoch 1000000000", "demo/index.m3u8").get(2))).as("expired")
+                .isNotZero();
+    }
+
+    private static int play(String url) throws Exception {
+        Process p = new ProcessBuilder("ffmpeg", "-nostdin", "-v", "error", "-i", url, "-f", "null", "-")
+                .redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        return p.exitValue();
+    }
+}
