@@ -6,7 +6,6 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -44,17 +43,8 @@ class SignedUrlIT {
         HttpTestServers.deleteTree(work);
     }
 
-    /** {@code atlas sign … NAME}: its three lines (token, query-form URL, path-form URL). */
     private static List<String> sign(String key, String expiry, String name) throws Exception {
-        List<String> args = new java.util.ArrayList<>(List.of("sign", "--key", key, "--base", server.baseUrl()));
-        args.addAll(List.of(expiry.split(" ")));
-        args.add(name);
-        Process p = new ProcessBuilder(ServerProcess.atlasCommand(args)).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(err).isZero();
-        return out.lines().toList();
+        return AtlasSign.sign(server, key, expiry, name);
     }
 
     @Test
