@@ -153,15 +153,6 @@ NAIVE="$WORK/naive-put-server"
 gcc -O2 -pthread -o "$NAIVE" "$ROOT/bench/naive-put-server.c" 2>"$WORK/naive-build.log" \
   || { cat "$WORK/naive-build.log" >&2; die "compiling bench/naive-put-server.c failed"; }
 
-free_port() {
-  local port
-  for _ in $(seq 1 200); do
-    port=$((20000 + RANDOM % 20000))
-    if ! ss -Htln "sport = :$port" 2>/dev/null | grep -q .; then echo "$port"; return 0; fi
-  done
-  die "no free port found"
-}
-
 threads_for() { if (( $1 >= 500 )); then echo 2; else echo 1; fi; }
 
 # ---- wrk Lua script (one per cell: size and connection count are baked in) -----------------------------------------

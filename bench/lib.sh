@@ -6,6 +6,9 @@
 #   disk_throttle_setup      --disk-mbps: cgroup v1 blkio group capping reads on the device of a directory (THROTTLE_CG)
 #   disk_throttle_add        put processes into that group; disk_throttle_remove deletes it (cleanup, servers stopped)
 #   median_range, fmt_median median and min–max of per-round values (--rounds), and their printed form
+#   free_port                a TCP port nothing listens on
+#   atlas_start, atlas_stop  an atlas serve in the background (optionally pinned), its public and admin URLs
+#   metric_sum               the sum of a metric's samples on an admin URL's /_atlas/metrics
 
 die() { echo "$PROG: $*" >&2; exit 2; }
 note() { echo "$PROG: $*" >&2; }
@@ -106,4 +109,43 @@ fmt_median() { # "median min max count" (or empty), rounds asked for, printf for
   if [[ -n "$short" && "$n" == "$rounds" ]]; then printf "$fm ($fr–$fr)" "$med" "$lo" "$hi"; return 0; fi
   # shellcheck disable=SC2059
   printf "$fm ($fr–$fr, %d round%s)" "$med" "$lo" "$hi" "$n" "$([[ "$n" == 1 ]] || echo s)"
+}
+
+# ---- servers: a free port; an atlas serve in the background, its URLs once it listens; stopping it -----------------------
+free_port() {
+  local port
+  for _ in $(seq 1 200); do
+    port=$((20000 + RANDOM % 20000))
+    if ! ss -Htln "sport = :$port" 2>/dev/null | grep -q .; then echo "$port"; return 0; fi
+  done
+  die "no free port found"
+}
+
+ATLAS_PID=""; ATLAS_URL=""; ATLAS_ADMIN_URL=""
+atlas_start() { # $1 log, $2 CPU list for taskset (or ""), serve args… → ATLAS_PID, ATLAS_URL, ATLAS_ADMIN_URL (no slash)
+  local log="$1" cpus="$2"; shift 2
+  local pin=(); [[ -n "$cpus" ]] && pin=(taskset -c "$cpus")
+  "${pin[@]}" "${JAVA[@]}" serve "$@" >"$log" 2>&1 &
+  ATLAS_PID=$!; ATLAS_URL=""; ATLAS_ADMIN_URL=""
+  for _ in $(seq 1 300); do
+    ATLAS_URL="$(sed -n 's|^atlas: listening on \(http://[^ ]*/\).*|\1|p' "$log" | head -n 1)"
+    ATLAS_ADMIN_URL="$(sed -n 's|^atlas: admin \(http://[^ ]*/\).*|\1|p' "$log" | head -n 1)"
+    [[ -n "$ATLAS_URL" && -n "$ATLAS_ADMIN_URL" ]] && break
+    kill -0 "$ATLAS_PID" 2>/dev/null || { tail -n 20 "$log" >&2; die "atlas serve exited (see $log)"; }
+    sleep 0.1
+  done
+  [[ -n "$ATLAS_URL" ]] || die "atlas printed no URL within 30 s (see $log)"
+  ATLAS_URL="${ATLAS_URL%/}"; ATLAS_ADMIN_URL="${ATLAS_ADMIN_URL%/}"
+}
+atlas_stop() { # SIGTERM (a graceful stop), SIGKILL after 15 s
+  [[ -n "$ATLAS_PID" ]] || return 0
+  kill "$ATLAS_PID" 2>/dev/null || true
+  for _ in $(seq 1 150); do kill -0 "$ATLAS_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$ATLAS_PID" 2>/dev/null || true
+  wait "$ATLAS_PID" 2>/dev/null || true
+  ATLAS_PID=""
+}
+metric_sum() { # $1 admin URL, $2 metric name, [$3 label filter, e.g. reason="rate_limited"] → the sum of its samples
+  curl -fs "$1/_atlas/metrics" | awk -v m="$2" -v f="${3:-}" '
+    $1 ~ "^" m "({|$)" && (f == "" || index($1, f) > 0) { s += $NF } END { printf "%.0f\n", s }'
 }

@@ -408,15 +408,6 @@ FIO_SIZE=$(( (OBJECTS * SIZE_B) / FIO_BS_B * FIO_BS_B ))
 (( $(stat -c %s "$VOL/volume.dat") >= FIO_SIZE )) || die "volume.dat is smaller than the catalogue?"
 
 # ---- nginx configs -------------------------------------------------------------------------------------------------
-free_port() {
-  local port
-  for _ in $(seq 1 200); do
-    port=$((20000 + RANDOM % 20000))
-    if ! ss -Htln "sport = :$port" 2>/dev/null | grep -q .; then echo "$port"; return 0; fi
-  done
-  die "no free port found"
-}
-
 nginx_conf() { # $1 variant, $2 port, $3 connections → path of the config
   local dir="$WORK/$1" user_line="" serving
   mkdir -p "$dir/tmp"

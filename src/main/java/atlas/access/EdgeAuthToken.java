@@ -185,6 +185,11 @@ public final class EdgeAuthToken {
         return signedLength >= 0 && expiryEpochSec >= 0 && timesParse && (aclStart < 0 || urlStart < 0);
     }
 
+    /** True when the MAC covers the token's bytes alone (an acl or url token), not the request path as well. */
+    boolean isSignedIndependentOfPath() {
+        return aclStart >= 0 || urlStart >= 0;
+    }
+
     /**
      * True when one of {@code macs} signed this token (after {@link #wrap} returned true). Every candidate is
      * compared in constant time, so the time taken says nothing about how many leading bytes were right.

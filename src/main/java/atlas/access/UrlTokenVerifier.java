@@ -7,8 +7,9 @@ import java.security.MessageDigest;
 
 /**
  * Decides whether a read of a protected path carries a valid signed-URL token. One instance per core, not
- * thread-safe: it owns one HMAC per EdgeAuth key (keyed once, reset by each MAC), an MD5 digest and scratch
- * buffers, all reused, so a verification allocates nothing.
+ * thread-safe: it owns one HMAC per EdgeAuth key (keyed once, reset by each MAC), the tokens it found authentic
+ * ({@link AuthenticTokens}: one MAC per token, not per request), an MD5 digest and scratch buffers, all reused, so a
+ * verification allocates nothing.
  *
  * <p>Where a token may be, in the order they are tried:
  * <ol>
@@ -35,6 +36,7 @@ public final class UrlTokenVerifier {
     private final MessageDigest md5;
     private final String tokenName;
     private final EdgeAuthToken edgeAuth = new EdgeAuthToken();
+    private final AuthenticTokens authentic = new AuthenticTokens();
     private final ByteScratch token = new ByteScratch(MAX_TOKEN_BYTES);
     private final ByteScratch path = new ByteScratch(256);
     private final ByteScratch expires = new ByteScratch(MAX_EXPIRES_DIGITS);
@@ -147,8 +149,7 @@ public final class UrlTokenVerifier {
      * {@link TokenVerdict#INVALID} whether or not it has expired.
      */
     private TokenVerdict verifyEdgeAuth(ByteScratch bytes, String clientIp, long nowEpochSeconds) {
-        if (bytes == null || !edgeAuth.wrap(bytes.array(), bytes.length())
-                || !edgeAuth.isSignedBy(macs, path.array(), path.length())
+        if (bytes == null || !edgeAuth.wrap(bytes.array(), bytes.length()) || !isAuthentic(bytes)
                 || !edgeAuth.covers(path.array(), path.length())
                 || !edgeAuth.allows(clientIp, clientParsed ? clientAddress : null, tokenAddress)
                 || edgeAuth.startEpochSec() > nowEpochSeconds) {
@@ -156,6 +157,21 @@ public final class UrlTokenVerifier {
         }
         // Inclusive: exp is the last valid second, as nginx's secure_link treats its expires.
         return nowEpochSeconds > edgeAuth.expiryEpochSec() ? TokenVerdict.EXPIRED : TokenVerdict.VALID;
+    }
+
+    /** The MAC check of the token {@link EdgeAuthToken#wrap wrapped} from {@code bytes}, remembered when it can be. */
+    private boolean isAuthentic(ByteScratch bytes) {
+        boolean pathFree = edgeAuth.isSignedIndependentOfPath();
+        if (pathFree && authentic.isKnown(bytes.array(), bytes.length())) {
+            return true;
+        }
+        if (!edgeAuth.isSignedBy(macs, path.array(), path.length())) {
+            return false;
+        }
+        if (pathFree) {
+            authentic.remember(bytes.array(), bytes.length());
+        }
+        return true;
     }
 
     /** As nginx's {@code ngx_http_secure_link_variable}: hash first, then expiry (expired when before now). */

@@ -316,4 +316,41 @@ class UrlTokenVerifierTest {
         assertThat(valid).isEqualTo(2000);
         assertThat(allocated).as("bytes for 2000 verifications").isLessThan(2000);
     }
+
+    /** A token found authentic once skips its MAC after that, but nothing else: it still expires and stays in its ACL. */
+    @Test
+    void shouldStillCheckPathAddressAndTimesOfATokenWhoseMacItRemembers() {
+        String token = EdgeAuthToken.sign(KEYS, NOW - 10, NOW + 60, "/live/ch1/*", IP);
+        assertThat(inQuery(token, PATH)).as("first use: the MAC is checked").isEqualTo(VALID);
+        assertThat(inQuery(token, PATH)).as("remembered").isEqualTo(VALID);
+        assertThat(inQuery(token, "/live/ch2/seg1.ts")).as("outside its acl").isEqualTo(INVALID);
+        assertThat(verifier.verify(PATH, "hdnts=" + encoded(token), null, null, null, "203.0.113.8", NOW))
+                .as("another client").isEqualTo(INVALID);
+        assertThat(verifier.verify(PATH, "hdnts=" + encoded(token), null, null, null, IP, NOW + 61))
+                .as("after its expiry").isEqualTo(EXPIRED);
+        assertThat(verifier.verify(PATH, "hdnts=" + encoded(token), null, null, null, IP, NOW - 11))
+                .as("before its start").isEqualTo(INVALID);
+        String forged = token.substring(0, token.length() - 1) + (token.endsWith("0") ? "1" : "0");
+        assertThat(inQuery(forged, PATH)).as("one MAC digit off a remembered token").isEqualTo(INVALID);
+        String widened = token.replace("acl=/live/ch1/*", "acl=/*");
+        assertThat(inQuery(widened, "/other/x.ts")).as("its MAC under another acl").isEqualTo(INVALID);
+    }
+
+    @Test
+    void shouldCheckTheMacOfATokenHashedWithItsPathOnEveryRequest() {
+        String token = EdgeAuthToken.signUrl(KEYS, -1, NOW + 60, PATH, null);
+        assertThat(inQuery(token, PATH)).isEqualTo(VALID);
+        assertThat(inQuery(token, PATH)).isEqualTo(VALID);
+        assertThat(inQuery(token, "/live/ch1/seg2.ts")).as("a url token is only good for its own path").isEqualTo(INVALID);
+    }
+
+    @Test
+    void shouldKeepServingEveryTokenWhenMoreAreInUseThanItRemembers() {
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < AuthenticTokens.SLOTS * 3; i++) {
+                String token = EdgeAuthToken.sign(KEYS, -1, NOW + 60 + i, "/live/ch1/*", null);
+                assertThat(inQuery(token, PATH)).as("token %d", i).isEqualTo(VALID);
+            }
+        }
+    }
 }
