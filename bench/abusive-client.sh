@@ -28,7 +28,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PROG=abusive-client
 
 DURATION=10s
-RATE=2000
+RATE=500
 RATE_LIMIT=1000
 MAX_CONNS=1000
 FLOOD_REQUESTS_CONNS=200
@@ -88,7 +88,7 @@ for v in RATE RATE_LIMIT MAX_CONNS FLOOD_CONNS NAMES; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "--$(tr '_A-Z' '-a-z' <<<"$v") must be a positive integer"
 done
 case "$ENGINE" in uring|nio|auto) ;; *) die "--engine is uring, nio or auto" ;; esac
-[[ "$(id -u)" == 0 ]] || die "run as root: the two client addresses are added to lo, and wrk needs ulimit -n $((FLOOD_CONNS + 1000))"
+[[ "$(id -u)" == 0 ]] || die "run as root: the two client addresses are added to lo"
 
 missing=()
 for t in wrk:wrk curl:curl jq:jq ip:iproute2 taskset:util-linux; do
@@ -99,7 +99,10 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   for m in "${missing[@]}"; do echo "$PROG: missing: $m" >&2; done
   exit 2
 fi
-ulimit -n $((FLOOD_CONNS * 2 + 4096)) 2>/dev/null || die "cannot raise ulimit -n to $((FLOOD_CONNS * 2 + 4096))"
+# Each process needs its own fds: wrk one per connection, the server (without limits) one per accepted connection.
+NEED_FDS=$((FLOOD_CONNS + 2048))
+ulimit -n "$NEED_FDS" 2>/dev/null || (( $(ulimit -n) >= NEED_FDS )) \
+  || die "ulimit -n is $(ulimit -n) (hard $(ulimit -Hn)); $NEED_FDS are needed for --flood-connections $FLOOD_CONNS"
 
 mkdir -p "$WORKDIR_PARENT"
 WORK="$(mktemp -d "$WORKDIR_PARENT/atlas-abuse.XXXXXX")"

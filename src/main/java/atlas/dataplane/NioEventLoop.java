@@ -191,14 +191,15 @@ final class NioEventLoop implements Runnable {
                 ch.close();
                 continue;
             }
-            ch.configureBlocking(false);
-            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
             String remote = String.valueOf(ch.getRemoteAddress()).replace("/", "");
+            // The protocol decides first: a refused connection (a client over its limit) costs nothing more.
             TransportHandler<? super SocketTransport> handler = protocol.newConnection(listener, remote);
             if (handler == null) {
                 ch.close();
                 continue;
             }
+            ch.configureBlocking(false);
+            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
             SelectionKey key = ch.register(selector, 0);
             NioConnection c = new NioConnection(this, ch, key, handler, remote);
             key.attach(c);

@@ -414,20 +414,26 @@ final class UringEventLoop implements Runnable, CompletionHandler {
             Libc.closeQuietly(fd);
             return;
         }
+        String peer = "fd " + fd;
+        try {
+            peer = Sockets.peerAddress(fd);
+        } catch (PosixException e) {
+            // Keep the fd as its name; the connection itself is fine.
+        }
+        // The protocol decides first: a connection it refuses (a client over its limit, in a flood) costs one
+        // getpeername and one close, nothing more.
+        TransportHandler<? super SocketTransport> handler = protocol.newConnection(listener, peer);
+        if (handler == null) {
+            Libc.closeQuietly(fd);
+            return;
+        }
         try {
             Sockets.setIntOption(fd, Sockets.IPPROTO_TCP, Sockets.TCP_NODELAY, 1);
             // Keep little unsent data in the socket: a send completes (and frees its buffer for the next disk
             // read) only as the peer acknowledges, so reads follow the TCP window instead of filling the kernel.
             Sockets.setIntOption(fd, Sockets.IPPROTO_TCP, Sockets.TCP_NOTSENT_LOWAT, NOTSENT_LOWAT_BYTES);
         } catch (PosixException e) {
-            Libc.closeQuietly(fd);
-            return;
-        }
-        String peer = "fd " + fd;
-        try {
-            peer = Sockets.peerAddress(fd);
-        } catch (PosixException e) {
-            // Keep the fd as its name; the connection itself is fine.
+            // Options of a socket accepted a moment ago; if the kernel refuses them, the connection works anyway.
         }
         boolean zeroCopy = switch (sendZeroCopy) {
             case ALWAYS -> true;
@@ -436,11 +442,6 @@ final class UringEventLoop implements Runnable, CompletionHandler {
             // 0.7x of plain SEND here). Remote peers are spared one copy per byte.
             case AUTO -> !peer.startsWith("127.");
         };
-        TransportHandler<? super SocketTransport> handler = protocol.newConnection(listener, peer);
-        if (handler == null) {
-            Libc.closeQuietly(fd);
-            return;
-        }
         UringConnection c = new UringConnection(this, fd, handler, peer, zeroCopy);
         connections.add(c);
         try {

@@ -124,6 +124,11 @@ public final class RequestHead {
         return queryOffset < 0 ? -1 : queryLength;
     }
 
+    /** Where the raw query starts in {@link #buffer()} (after '?'), or -1 without one. */
+    public int queryOffset() {
+        return queryOffset;
+    }
+
     /** Raw query string (after '?', not decoded) or null. Allocates. */
     public String query() {
         return queryOffset < 0 ? null : string(queryOffset, queryLength);

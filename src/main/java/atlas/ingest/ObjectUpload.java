@@ -14,6 +14,7 @@ import atlas.store.Extent;
 import atlas.store.Journal;
 import atlas.store.ObjectKey;
 import atlas.hot.LiveCapture;
+import atlas.live.PlaylistScanner;
 import atlas.store.ObjectRecord;
 import atlas.store.Volume;
 import atlas.store.VolumeFullException;
@@ -122,6 +123,8 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
     private boolean abandoned;
     /** Copies each buffer of a live-rule body into the hot tier as it goes to disk; null when the tier is off. */
     private final LiveCapture live;
+    /** Reads an HLS playlist's body as it goes to disk, for blocking reload; its position is announced at commit. */
+    private final PlaylistScanner playlist = new PlaylistScanner();
 
     public ObjectUpload(UploadExchange exchange, UploadResources core) {
         this.exchange = exchange;
@@ -154,6 +157,7 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
         if (live != null) {
             live.begin(name.toString(), isChunked ? -1 : declaredLength);
         }
+        playlist.begin(core.playlists() != null && PlaylistScanner.isPlaylist(name.toString()));
         expectsContinue = head.expectsContinue();
         crc.reset();
         chunked.reset();
@@ -348,6 +352,7 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
         if (live != null) {
             live.capture(written, io.segment(), IoBuffer.HEADROOM, fill); // the bytes are final: about to be written
         }
+        playlist.scan(io.segment(), IoBuffer.HEADROOM, fill);
         // The tail of the last block is zeroed so no stale bytes of an earlier object sit in the extent.
         io.segment().asSlice(IoBuffer.HEADROOM + fill, padded - fill).fill((byte) 0);
         long fileOffset = extent.offsetBytes() + written;
@@ -499,6 +504,15 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
                 live.discard();
             }
         }
+        if (outcome == CommitOutcome.DURABLE && core.playlists() != null) {
+            if (wasDelete) {
+                core.playlists().remove(name.toString());
+            } else if (playlist.isActive()) {
+                // Durable and in the index: the requests held for it, on every core, may be answered from it now.
+                core.playlists().publish(name.toString(), playlist.position());
+            }
+        }
+        playlist.begin(false);
         if (abandoned) {
             return; // the client left while we committed; the object is stored (or not) all the same
         }
@@ -533,6 +547,7 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
             throw new IllegalStateException("an upload is already in progress: " + phase);
         }
         abandoned = false;
+        name = key;
         phase = Phase.DELETE;
         core.commit().stageDelete(this, key);
     }

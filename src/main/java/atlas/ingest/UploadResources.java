@@ -4,6 +4,7 @@ import atlas.dataplane.BufferPool;
 import atlas.dataplane.DiskIo;
 import atlas.dataplane.LoopClock;
 import atlas.hot.HotShard;
+import atlas.live.PlaylistBoard;
 import atlas.store.Volume;
 
 import java.util.concurrent.Executor;
@@ -15,8 +16,10 @@ import java.util.concurrent.Executor;
  *
  * @param bodyGapTimeoutNs a body must keep arriving like a head does: a gap longer than this ends the request
  * @param hot              the core's hot-tier shard, for uploads under a live rule; null when the tier is off
+ * @param playlists        where committed HLS playlists are announced (blocking playlist reload); null: not at all
  */
 public record UploadResources(Volume volume, GroupCommit commit, DiskIo disk, BufferPool buffers,
                               IngestMetrics metrics, LoopClock clock, Executor inbox, long maxBodyBytes,
-                              long bodyGapTimeoutNs, HotShard hot) {
+                              long bodyGapTimeoutNs, HotShard hot,
+                              PlaylistBoard playlists) {
 }

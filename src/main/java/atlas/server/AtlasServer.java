@@ -6,6 +6,7 @@ import atlas.access.CredentialSource;
 import atlas.access.UploadSlots;
 import atlas.dataplane.CoreContext;
 import atlas.hot.HotTier;
+import atlas.live.PlaylistBoard;
 import atlas.dataplane.CoreProtocol;
 import atlas.dataplane.Engine;
 import atlas.dataplane.EngineSettings;
@@ -163,10 +164,12 @@ public final class AtlasServer implements AutoCloseable {
                 int adminListener = adminIndex;
                 TlsIdentitySource tlsIdentities = identities;
                 Duration handshakeTimeout = config.tls() == null ? null : config.tls().handshakeTimeout();
+                PlaylistBoard playlists = new PlaylistBoard();
                 Function<CoreContext, CoreProtocol> protocols = ctx -> {
                     TlsCore tls = tlsIdentities == null ? null : new TlsCore(tlsIdentities, handshakeTimeout);
                     return new HttpCore(config, volume, ctx, metrics.newCore(ctx, tls), tls,
-                            hotTier == null ? null : hotTier.shard(ctx.coreIndex()), accessControl, adminListener);
+                            hotTier == null ? null : hotTier.shard(ctx.coreIndex()), accessControl, adminListener,
+                            playlists);
                 };
                 if (uring) {
                     UringEngine u = UringEngine.start(settings, protocols);

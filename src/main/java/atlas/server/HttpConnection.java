@@ -49,6 +49,8 @@ import java.nio.charset.StandardCharsets;
  *              |   |                        v             v             v
  *              +---+--------------- exchange finished: keep-alive ? READ_HEAD : close
  *
+ *   READ_HEAD --(GET of a live playlist with _HLS_msn it does not have yet)--> HOLD --(a commit of the playlist
+ *               that has it: PlaylistHold)--> as a GET of the object; three target durations: 503
  *   any state --(peer gone, failure, timeout, drain)--> close() ... engine's onClosed --> CLOSED
  * </pre>
  * Buffers: the receive buffer and the small out buffer are this connection's for its lifetime (back to the core's
@@ -57,7 +59,7 @@ import java.nio.charset.StandardCharsets;
  * while a body moves.
  */
 final class HttpConnection implements TransportHandler<Transport>, BodyExchange, UploadExchange {
-    enum State { READ_HEAD, SEND_SIMPLE, TRANSMIT, AUTHORIZE, DISCARD, UPLOAD, CLOSED }
+    enum State { READ_HEAD, HOLD, SEND_SIMPLE, TRANSMIT, AUTHORIZE, DISCARD, UPLOAD, CLOSED }
 
     private static final byte[] METRICS_PATH = "metrics".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -73,6 +75,8 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
     private final ReceiveBuffer received;
     private final ObjectTransmitter transmitter;
     private final ObjectUpload upload;
+    /** Blocking playlist reload: holds a live playlist GET until the playlist has what it asks for. */
+    private final PlaylistHold playlistHold = new PlaylistHold(this);
     /** This connection's client in the per-address limits; null when not counted (loopback, no limits). */
     private final ClientTable.Client client;
     private final boolean loopbackPeer;
@@ -278,7 +282,11 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
             return;
         }
         switch (method) {
-            case GET, HEAD -> ObjectGet.respond(this);
+            case GET, HEAD -> {
+                if (method == Method.HEAD || !playlistHold.takes(head)) {
+                    ObjectGet.respond(this);
+                }
+            }
             case PUT, POST, DELETE -> authorizeWrite();
             case OPTIONS -> respondOptions("GET, HEAD, PUT, POST, DELETE, OPTIONS");
             default -> respondError(501, "method not implemented");
@@ -325,6 +333,22 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
             return;
         }
         onWriteDecided(outcome);
+    }
+
+    /** A live playlist request waits for a later version ({@link PlaylistHold}): no receive, a deadline. */
+    void enterHold(long limitNs) {
+        state = State.HOLD;
+        transport.deadline(transport.nowNs() + limitNs);
+    }
+
+    /** The held playlist request is answered now, from the version committed last. */
+    void leaveHold() {
+        if (state != State.HOLD) {
+            return;
+        }
+        transport.deadline(0);
+        state = State.READ_HEAD;
+        ObjectGet.respond(this);
     }
 
     /** The verifier's answer, on this core's thread; the connection may have closed meanwhile. */
@@ -772,6 +796,7 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
             case UPLOAD -> upload.onTimeout();
             case TRANSMIT -> transmitter.onTimeout();
             case AUTHORIZE -> respondError(503, "credential check did not finish in time");
+            case HOLD -> playlistHold.onTimeout();
             case DISCARD -> close(); // the refused body stopped coming
             default -> close(); // a receiver that stopped reading: give its buffers to someone else
         }
@@ -783,12 +808,16 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         keepAlive = false;
         if (state == State.READ_HEAD) {
             close();
+        } else if (state == State.HOLD) {
+            playlistHold.cancel(); // answered now with what there is, then closed
+            leaveHold();
         }
     }
 
     @Override
     public void onClosed() {
         endExchange(false);
+        playlistHold.cancel();
         state = State.CLOSED;
         transmitter.abandon();
         upload.abandon();

@@ -15,6 +15,8 @@ import atlas.http.HttpDate;
 import atlas.http.ReceiveBuffer;
 import atlas.ingest.GroupCommit;
 import atlas.ingest.UploadResources;
+import atlas.live.PlaylistBoard;
+import atlas.live.PlaylistHolds;
 import atlas.store.Journal;
 import atlas.store.ObjectKey;
 import atlas.store.Volume;
@@ -80,12 +82,19 @@ final class HttpCore implements CoreProtocol {
     final UrlTokenVerifier urlTokens;
     /** Name prefixes whose GETs need a signed URL. */
     private final byte[][] protectedPrefixes;
+    /** Where every core hears of committed playlists; shared. */
+    final PlaylistBoard playlists;
+    /** This core's requests held for a later playlist (blocking reload). */
+    final PlaylistHolds playlistHolds;
     /** The listener that serves the admin surface, or -1 when every listener does (no separate admin listener). */
     private final int adminListener;
 
     HttpCore(ServerConfig config, Volume volume, CoreContext context, MetricsCore metrics, TlsCore tls,
-             HotShard hot, AccessControl access, int adminListener) {
+             HotShard hot, AccessControl access, int adminListener, PlaylistBoard playlists) {
         this.hot = hot;
+        this.playlists = playlists;
+        this.playlistHolds = new PlaylistHolds(playlists);
+        playlists.register(context.inbox(), playlistHolds::onChanged);
         this.access = access;
         this.writes = access.newWriteAuthorizer(context.inbox());
         ServerConfig.Access rules = config.access();
@@ -113,7 +122,8 @@ final class HttpCore implements CoreProtocol {
                 context.smallBuffers(), metrics,
                 config.sendStallTimeout().toNanos(), hot);
         this.uploadResources = new UploadResources(volume, commit, context.disk(), context.buffers(), metrics,
-                clock, context.inbox(), config.limits().maxBodyBytes(), config.headerTimeout().toNanos(), hot);
+                clock, context.inbox(), config.limits().maxBodyBytes(), config.headerTimeout().toNanos(), hot,
+                playlists);
         // Uploads land in space already written with zeros, so their O_DSYNC writes carry no file-system metadata.
         volume.startZeroAhead();
         // Journals are sealed and checkpointed away while serving, so they do not grow without bound.

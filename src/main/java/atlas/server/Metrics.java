@@ -143,6 +143,12 @@ final class Metrics {
                         cb.call(s.commitFailures.sum(), c.coreLabel, "commit");
                     }
                 }).register(registry);
+        perCore("atlas_playlist_holds", "Live playlist requests held for a later version (_HLS_msn blocking "
+                + "reload); each is answered by the commit that satisfies it or, 3 target durations on, 503",
+                c -> c.playlistHolds);
+        perCore("atlas_playlist_hold_timeouts", "Held playlist requests answered 503: the playlist did not reach "
+                + "the segment asked for in 3 target durations", c -> c.playlistHoldsExpired);
+        gaugePerCore("atlas_playlist_requests_held", "Playlist requests held now", c -> (double) c.playlistsHeld());
         gaugePerCore("atlas_connections_active", "Open connections", c -> (double) c.activeConnections());
         gaugePerCore("atlas_io_buffers_in_use", "I/O buffers lent to connections", c -> (double) c.buffersInUse());
         gaugePerCore("atlas_io_buffers_waiting", "Connections queued for an I/O buffer",

@@ -140,6 +140,21 @@ final class MetricsCore implements ExchangeObserver, StreamMetrics, IngestMetric
         counters.diskErrors.increment();
     }
 
+    void playlistHeld() {
+        counters.playlistHolds.increment();
+    }
+
+    void playlistHoldEnded(boolean expired) {
+        counters.playlistHoldsEnded.increment();
+        if (expired) {
+            counters.playlistHoldsExpired.increment();
+        }
+    }
+
+    long playlistsHeld() {
+        return Math.max(0, counters.playlistHolds.sum() - counters.playlistHoldsEnded.sum());
+    }
+
     long activeConnections() {
         return Math.max(0, counters.connectionsOpened.sum() - counters.connectionsClosed.sum());
     }

@@ -33,4 +33,9 @@ final class ServerCounters {
     final LongAdder unauthorized = new LongAdder();
     /** Writes refused as out of scope, or from a non-loopback peer without an auth file (403). */
     final LongAdder forbidden = new LongAdder();
+    /** Playlist requests held for a later version (blocking reload), and those that gave up after 3 targets. */
+    final LongAdder playlistHolds = new LongAdder();
+    final LongAdder playlistHoldsExpired = new LongAdder();
+    /** Held playlist requests no longer held (answered, expired or closed): holds minus this are held now. */
+    final LongAdder playlistHoldsEnded = new LongAdder();
 }

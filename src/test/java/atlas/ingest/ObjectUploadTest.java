@@ -49,6 +49,7 @@ class ObjectUploadTest {
     private final FakeDisk disk = new FakeDisk();
     private final LoopClock clock = new LoopClock();
     private final CoreInbox inbox = new CoreInbox();
+    private final atlas.live.PlaylistBoard playlists = new atlas.live.PlaylistBoard();
     private final Exchange exchange = new Exchange();
     private BufferPool pool;
     private GroupCommit commit;
@@ -62,7 +63,7 @@ class ObjectUploadTest {
         pool = new BufferPool(64 * 1024 + IoBuffer.HEADROOM, 4096, 4);
         commit = new GroupCommit(journal, volume.lazyWriteFd(), disk, new NoMetrics(), clock);
         upload = new ObjectUpload(exchange, new UploadResources(volume, commit, disk, pool, new NoMetrics(), clock,
-                inbox, 1L << 30, 10_000_000_000L, null));
+                inbox, 1L << 30, 10_000_000_000L, null, playlists));
         exchange.socket.open(new atlas.dataplane.TransportHandler<Transport>() {
             @Override
             public void onOpen(Transport t) {
@@ -171,7 +172,7 @@ class ObjectUploadTest {
     private void uploadWithLiveRule(String name) {
         try (HotTier tier = HotTier.create(8L * HotTier.CHUNK_BYTES, 1, java.util.List.of("live/"))) {
             upload = new ObjectUpload(exchange, new UploadResources(volume, commit, disk, pool, new NoMetrics(),
-                    clock, inbox, 1L << 30, 10_000_000_000L, tier.shard(0)));
+                    clock, inbox, 1L << 30, 10_000_000_000L, tier.shard(0), playlists));
             byte[] content = body(150_000);
             RequestHead h = head("PUT /" + name + " HTTP/1.1\r\nHost: t\r\nContent-Length: 150000\r\n\r\n",
                     Arrays.copyOf(content, 1000));

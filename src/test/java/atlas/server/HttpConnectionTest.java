@@ -59,7 +59,8 @@ class HttpConnectionTest {
         context = new CoreContext(0, 0, pool, small, disk, clock, new atlas.dataplane.CoreInbox());
         metrics = new Metrics("nio", "off", volume, null, null);
         core = new HttpCore(config, volume, context, metrics.newCore(context, null), null, null,
-                new AccessControl(CredentialSource.none(), new ClientTable(0, 0, 0), new UploadSlots(0), true), -1);
+                new AccessControl(CredentialSource.none(), new ClientTable(0, 0, 0), new UploadSlots(0), true), -1,
+                new atlas.live.PlaylistBoard());
         socket = connect();
     }
 
@@ -234,7 +235,8 @@ class HttpConnectionTest {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        core = new HttpCore(config, remoteVolume, context, metrics.newCore(context, null), null, null, access, 1);
+        core = new HttpCore(config, remoteVolume, context, metrics.newCore(context, null), null, null, access, 1,
+                new atlas.live.PlaylistBoard());
         ClientTable.Client client = rateLimit > 0 ? access.clients().open("203.0.113.9") : null;
         FakeTransport t = new FakeTransport(clock);
         t.open(new HttpConnection(core, client, false, false));
