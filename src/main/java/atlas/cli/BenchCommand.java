@@ -1,6 +1,8 @@
 package atlas.cli;
 
 import atlas.loadgen.BenchReport;
+import atlas.loadgen.FollowReport;
+import atlas.loadgen.LiveFollow;
 import atlas.loadgen.LoadGenerator;
 import atlas.loadgen.Playlists;
 import atlas.loadgen.ProgressLine;
@@ -105,6 +107,13 @@ final class BenchCommand implements Callable<Integer> {
             description = "An HLS playlist whose segments are the targets (a master playlist's first variant).")
     String playlist;
 
+    @Option(names = "--follow", paramLabel = "URL",
+            description = "Live viewers instead of random GETs: --connections viewers each follow this live HLS "
+                    + "playlist as a player does (join 3 segments behind the edge, fetch each new segment once, "
+                    + "reload with _HLS_msn when the playlist allows blocking reload, else every target duration) "
+                    + "and report segments, stalls and the delay from a segment's listing to its first byte.")
+    String follow;
+
     @Option(names = "--server", paramLabel = "URL",
             description = "Server for paths in --urls (default: " + ServerLocator.DEFAULT_URL + ").")
     String server;
@@ -118,6 +127,9 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         validate();
+        if (follow != null) {
+            return follow();
+        }
         TargetList targets = targets();
         LoadGenerator.probe(targets);
         if (slo != null) {
@@ -150,6 +162,26 @@ final class BenchCommand implements Callable<Integer> {
         if (report.successes() == 0) {
             throw new IOException("no successful (2xx) response from " + targets.origin() + " in "
                     + String.format(Locale.ROOT, "%.1f s", report.durationSeconds()));
+        }
+        return 0;
+    }
+
+    /** {@code --follow}: live viewers of one stream, a line a second on stderr, the report on stdout. */
+    private int follow() throws IOException, InterruptedException {
+        URI uri = parseUrl("--follow", follow);
+        PrintStream err = System.err;
+        err.println("atlas bench: following " + uri + " with " + connections + " viewers for " + seconds(duration));
+        FollowReport report = new LiveFollow(new LiveFollow.Settings(uri, connections, duration, timeout)).run(err);
+        if (json) {
+            err.print(report.text());
+            err.flush();
+            System.out.println(report.json());
+        } else {
+            System.out.print(report.text());
+        }
+        System.out.flush();
+        if (report.segments() == 0) {
+            throw new IOException("no segment delivered from " + uri + ": is it a live playlist that is being updated?");
         }
         return 0;
     }
@@ -248,6 +280,13 @@ final class BenchCommand implements Callable<Integer> {
             throw invalid("--timeout", "0", "must be more than 0");
         }
         int sources = (urls.isEmpty() ? 0 : 1) + (urlsFile == null ? 0 : 1) + (playlist == null ? 0 : 1);
+        if (follow != null) {
+            if (sources > 0 || rate != null || slo != null || given("--threads")) {
+                throw new ParameterException(spec.commandLine(),
+                        "--follow takes no other targets, --rate, --slo or --threads: its viewers pace themselves");
+            }
+            return;
+        }
         if (sources == 0) {
             throw new ParameterException(spec.commandLine(),
                     "missing targets: give URLs, --urls FILE or --playlist URL");

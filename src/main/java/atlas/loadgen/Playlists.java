@@ -94,6 +94,21 @@ public final class Playlists {
         throw new IOException(playlist + ": more than " + MAX_HOPS + " nested master playlists");
     }
 
+    /** The media playlist {@code playlist} leads to: itself, or a master playlist's first variant (followed). */
+    public static URI mediaPlaylist(URI playlist) throws IOException, InterruptedException {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(TIMEOUT)
+                .followRedirects(HttpClient.Redirect.NORMAL).build();
+        URI current = playlist;
+        for (int hop = 0; hop <= MAX_HOPS; hop++) {
+            Parsed parsed = parse(current, fetch(http, current));
+            if (!parsed.isMaster()) {
+                return current;
+            }
+            current = parsed.variant();
+        }
+        throw new IOException(playlist + ": more than " + MAX_HOPS + " nested master playlists");
+    }
+
     private static String fetch(HttpClient http, URI uri) throws IOException, InterruptedException {
         HttpResponse<String> response;
         try {

@@ -59,4 +59,14 @@ class BenchOptionsTest {
         assertThat(out.toString()).contains("--slo=LATENCY[@P]").contains("--step-duration=DURATION")
                 .contains("Poisson arrivals");
     }
+
+    @Test
+    void shouldRefuseFollowWithTargetsOrAPaceOfItsOwn() {
+        assertThat(run("bench", "--follow", "http://127.0.0.1:9/live.m3u8", URL)).isEqualTo(2);
+        assertThat(onlyErrorLine()).contains("--follow takes no other targets, --rate, --slo or --threads");
+        assertThat(run("bench", "--follow", "http://127.0.0.1:9/live.m3u8", "--rate", "10/s")).isEqualTo(2);
+        assertThat(onlyErrorLine()).contains("--follow takes no other targets");
+        assertThat(run("bench", "--follow", "live.m3u8")).isEqualTo(2);
+        assertThat(onlyErrorLine()).contains("invalid value for --follow: 'live.m3u8' (expected an absolute URL");
+    }
 }
