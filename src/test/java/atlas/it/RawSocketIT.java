@@ -193,6 +193,15 @@ class RawSocketIT {
                 Arguments.of("unknown method", "BREW /x HTTP/1.1\r\n" + host + "\r\n", 501),
                 Arguments.of("missing Host in HTTP/1.1", "GET /fx/a.bin HTTP/1.1\r\n\r\n", 400),
                 Arguments.of("two Host fields", "GET /fx/a.bin HTTP/1.1\r\n" + host + host + "\r\n", 400),
+                // RFC 9112 §3.2: a Host field with an invalid value (RFC 3986 authority syntax) MUST get 400.
+                Arguments.of("Host t:abc", "GET /fx/a.bin HTTP/1.1\r\nHost: t:abc\r\n\r\n", 400),
+                Arguments.of("Host t:80x", "GET /fx/a.bin HTTP/1.1\r\nHost: t:80x\r\n\r\n", 400),
+                Arguments.of("Host [::1", "GET /fx/a.bin HTTP/1.1\r\nHost: [::1\r\n\r\n", 400),
+                Arguments.of("Host [::1]x", "GET /fx/a.bin HTTP/1.1\r\nHost: [::1]x\r\n\r\n", 400),
+                Arguments.of("Host port 65536", "GET /fx/a.bin HTTP/1.1\r\nHost: t:65536\r\n\r\n", 400),
+                Arguments.of("Host with a space", "GET /fx/a.bin HTTP/1.1\r\nHost: t u\r\n\r\n", 400),
+                Arguments.of("absolute-form authority t:80x",
+                        "GET http://t:80x/fx/a.bin HTTP/1.1\r\n" + host + "\r\n", 400),
                 Arguments.of("Content-Length and Transfer-Encoding",
                         "PUT /raw/smuggle.bin HTTP/1.1\r\n" + host
                                 + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
@@ -238,6 +247,18 @@ class RawSocketIT {
         if (request.startsWith("PUT ")) {
             String target = request.substring(4, request.indexOf(' ', 4));
             assertStatus(get(target), 404);
+        }
+    }
+
+    /** Valid Host values, the empty port of RFC 3986 §3.2.3 included, are served on one kept-alive connection. */
+    @Test
+    void shouldServeEveryValidHostFormOnOneConnection() throws Exception {
+        try (RawConnection c = connect()) {
+            for (String host : List.of("example.com", "example.com:8080", "[::1]:8080", "127.0.0.1", "t:", "")) {
+                RawConnection.Response r = c.send("GET /fx/a.bin HTTP/1.1\r\nHost: " + host + "\r\n\r\n").read();
+                assertThat(r.closes()).as("Host: " + host + ": " + r).isFalse();
+                assertOk(r, A);
+            }
         }
     }
 

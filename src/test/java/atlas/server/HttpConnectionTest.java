@@ -154,6 +154,19 @@ class HttpConnectionTest {
         assertThat(socket.isClosed()).isTrue();
     }
 
+    /** RFC 9112 §3.2: 400 for an invalid Host, then close like any 400, so a pipelined request is never read. */
+    @Test
+    void shouldAnswer400ToAnInvalidHostAndCloseWithoutReadingThePipelinedRequest() {
+        put("a", "first");
+        int before = socket.wireText().length();
+        socket.deliver(ascii("GET /a HTTP/1.1\r\nHost: t:80x\r\n\r\nGET /a HTTP/1.1\r\nHost: t\r\n\r\n"));
+        settle(socket);
+        String answers = socket.wireText().substring(before);
+        assertThat(answers).startsWith("HTTP/1.1 400 Bad Request\r\n").contains("Connection: close\r\n")
+                .doesNotContain("200 OK");
+        assertThat(socket.isClosed()).isTrue();
+    }
+
     @Test
     void shouldCloseAnIdleConnectionSilentlyAndTimeOutAStalledHead() {
         assertThat(socket.deadlineNs()).isEqualTo(socket.nowNs() + IDLE_TIMEOUT.toNanos());
