@@ -167,6 +167,67 @@ class HttpConnectionTest {
         assertThat(socket.isClosed()).isTrue();
     }
 
+    /** Delivers a whole PUT however much the fake socket takes per receive, and returns its answer. */
+    private String putAll(String name, String body) {
+        int before = socket.wireText().length();
+        byte[] request = ascii("PUT /" + name + " HTTP/1.1\r\nHost: t\r\nContent-Length: " + body.length()
+                + "\r\n\r\n" + body);
+        int at = 0;
+        while (at < request.length) {
+            at += socket.deliver(java.util.Arrays.copyOfRange(request, at, request.length));
+            settle(socket);
+        }
+        settle(socket);
+        return socket.wireText().substring(before);
+    }
+
+    private String get(String request) {
+        int before = socket.wireText().length();
+        socket.deliver(ascii(request));
+        settle(socket);
+        return socket.wireText().substring(before);
+    }
+
+    /** RFC 9110 §14.2/§17.15: sixteen overlapping ranges are coalesced into one, answered as a plain 206. */
+    @Test
+    void shouldAnswerSixteenOverlappingRangesWithOnePlain206() {
+        String body = "0123456789abcdef".repeat(1250); // 20000 bytes
+        assertThat(putAll("r/whole.bin", body)).startsWith("HTTP/1.1 201 ");
+        String range = String.join(",", java.util.Collections.nCopies(16, "0-"));
+        String answer = get("GET /r/whole.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=" + range + "\r\n\r\n");
+        assertThat(answer).startsWith("HTTP/1.1 206 Partial Content\r\n")
+                .contains("Content-Range: bytes 0-19999/20000\r\n").contains("Content-Length: 20000\r\n")
+                .doesNotContain("multipart");
+        assertThat(answer.length() - answer.indexOf("\r\n\r\n") - 4).as("the body, once").isEqualTo(20000);
+        assertThat(answer).endsWith(body);
+
+        String overlapping = get("GET /r/whole.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=100-199,150-299,300-309\r\n\r\n");
+        assertThat(overlapping).startsWith("HTTP/1.1 206 ").contains("Content-Range: bytes 100-309/20000\r\n")
+                .contains("Content-Length: 210\r\n").endsWith(body.substring(100, 310));
+        assertThat(socket.isClosed()).isFalse();
+    }
+
+    @Test
+    void shouldServeTheWholeObjectForTooManyRangesOrPartsCostingMoreThanIt() {
+        String body = "0123456789abcdef".repeat(1250);
+        putAll("r/capped.bin", body);
+        StringBuilder seventeen = new StringBuilder("bytes=");
+        for (int i = 0; i < 17; i++) {
+            seventeen.append(i == 0 ? "" : ",").append(i * 1000).append('-').append(i * 1000 + 9);
+        }
+        String capped = get("GET /r/capped.bin HTTP/1.1\r\nHost: t\r\nRange: " + seventeen + "\r\n\r\n");
+        assertThat(capped).as("over the cap: Range ignored").startsWith("HTTP/1.1 200 OK\r\n")
+                .contains("Content-Length: 20000\r\n").endsWith(body);
+
+        String disjoint = get("GET /r/capped.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=0-9,1000-1009\r\n\r\n");
+        assertThat(disjoint).startsWith("HTTP/1.1 206 ").contains("multipart/byteranges");
+
+        put("r/tiny.txt", "0123456789");
+        String tiny = get("GET /r/tiny.txt HTTP/1.1\r\nHost: t\r\nRange: bytes=0-0,2-2,4-4\r\n\r\n");
+        assertThat(tiny).as("three part headers would outweigh ten bytes").startsWith("HTTP/1.1 200 OK\r\n")
+                .contains("Content-Length: 10\r\n").endsWith("\r\n\r\n0123456789");
+    }
+
     @Test
     void shouldCloseAnIdleConnectionSilentlyAndTimeOutAStalledHead() {
         assertThat(socket.deadlineNs()).isEqualTo(socket.nowNs() + IDLE_TIMEOUT.toNanos());
