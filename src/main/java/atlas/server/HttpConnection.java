@@ -64,6 +64,10 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
     /** Bodies of the errors a busy server sends all the time (live players polling for the next segment). */
     static final byte[] NO_SUCH_OBJECT = errorBody(404, "no such object");
     static final byte[] PRECONDITION_FAILED = errorBody(412, "precondition failed");
+    /** What a cross-origin script may read besides the CORS-safelisted fields (Content-Length is one already). */
+    private static final String CORS_EXPOSED = "Content-Length, Content-Range, ETag, Last-Modified, Accept-Ranges";
+    /** Request fields a cross-origin player may send: ranges, revalidation, and the signed-URL token header. */
+    private static final String CORS_ALLOWED_HEADERS = "Range, If-None-Match, If-Modified-Since, If-Range, hdnts";
 
     private final HttpCore core;
     private final ResponseHeadWriter writer = new ResponseHeadWriter();
@@ -579,10 +583,13 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         writer.begin(out, status)
                 .field("Server", "atlas")
                 .field("Date", core.date(core.clock().epochMillis() / 1000));
-        if (headValid && hasOrigin) {
+        if (headValid && (method == Method.GET || method == Method.HEAD || method == Method.OPTIONS)) {
             // Browser players (hls.js, dash.js) read segments cross-origin and need these to see lengths and ranges.
+            // Sent whether or not the request has Origin: a shared cache (our edges, a CDN) stores one copy and gives
+            // it to players and curl alike, so the copy must carry them. The value never depends on Origin, hence no
+            // "Vary: Origin", which would split that one copy per site embedding the player.
             writer.field("Access-Control-Allow-Origin", "*")
-                    .field("Access-Control-Expose-Headers", "Content-Length, Content-Range, ETag, Last-Modified, Accept-Ranges");
+                    .field("Access-Control-Expose-Headers", CORS_EXPOSED);
         }
         if (!keepAlive) {
             writer.field("Connection", "close");
@@ -663,7 +670,7 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         if (hasOrigin && head.has(Field.ACCESS_CONTROL_REQUEST_METHOD)) {
             // CORS preflight: browsers may read, never write, from any origin (ingest is not for web pages).
             w.field("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
-                    .field("Access-Control-Allow-Headers", "Range, If-None-Match, If-Modified-Since, If-Range")
+                    .field("Access-Control-Allow-Headers", CORS_ALLOWED_HEADERS)
                     .field("Access-Control-Max-Age", 86400);
         }
         w.end();

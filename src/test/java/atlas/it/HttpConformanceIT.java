@@ -349,6 +349,28 @@ class HttpConformanceIT {
                 .contains("content-range", "content-length");
     }
 
+    /**
+     * Issue 16: a shared cache filled by a request without Origin serves that copy to browser players too, so the
+     * CORS fields are on every read response, and constant (no {@code Vary: Origin}, which would split the copy).
+     */
+    @Test
+    void shouldSendCorsFieldsOnEveryReadResponseEvenWithoutOrigin() throws Exception {
+        String name = "cors/seg.ts";
+        put(name, random(4000, 32));
+        String etag = get(name).header("ETag");
+        List<HttpCurl.Response> answers = List.of(get(name), curl.run("-I", server.url(name)),
+                curl.run("-r", "0-9", server.url(name)), curl.run("-H", "If-None-Match: " + etag, server.url(name)),
+                curl.run(server.url("cors/missing.ts")), curl.run("-r", "9000-", server.url(name)));
+        assertThat(answers.stream().map(HttpCurl.Response::status).toList())
+                .containsExactly(200, 200, 206, 304, 404, 416);
+        for (HttpCurl.Response r : answers) {
+            assertThat(r.header("Access-Control-Allow-Origin")).as(r.statusLine()).isEqualTo("*");
+            assertThat(tokens(r.header("Access-Control-Expose-Headers"))).as(r.statusLine())
+                    .contains("content-range", "content-length");
+            assertThat(r.header("Vary")).as(r.statusLine()).isNull();
+        }
+    }
+
     @Test
     void shouldAnswerACorsPreflight() throws Exception {
         HttpCurl.Response r = curl.run("-X", "OPTIONS", "-H", "Origin: https://player.example",

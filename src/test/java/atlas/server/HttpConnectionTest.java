@@ -228,6 +228,48 @@ class HttpConnectionTest {
                 .contains("Content-Length: 10\r\n").endsWith("\r\n\r\n0123456789");
     }
 
+    /**
+     * A shared cache stores one copy per URL and serves it to every client, so the CORS fields must be on the
+     * response whether or not the request that filled the cache had Origin: on 200, 206, 304, 404 alike.
+     */
+    @Test
+    void shouldSendCorsFieldsOnEveryReadResponseWithOrWithoutOrigin() {
+        put("c/seg.ts", "0123456789");
+        String etag = get("GET /c/seg.ts HTTP/1.1\r\nHost: t\r\n\r\n").lines()
+                .filter(l -> l.startsWith("ETag: ")).findFirst().orElseThrow().substring(6);
+        for (String origin : new String[] {"", "Origin: https://player.example\r\n"}) {
+            for (String request : new String[] {
+                "GET /c/seg.ts HTTP/1.1\r\nHost: t\r\n", "HEAD /c/seg.ts HTTP/1.1\r\nHost: t\r\n",
+                "GET /c/seg.ts HTTP/1.1\r\nHost: t\r\nRange: bytes=2-5\r\n",
+                "GET /c/seg.ts HTTP/1.1\r\nHost: t\r\nIf-None-Match: " + etag + "\r\n",
+                "GET /c/none.ts HTTP/1.1\r\nHost: t\r\n",
+                "GET /c/seg.ts HTTP/1.1\r\nHost: t\r\nRange: bytes=99-\r\n"}) {
+                String answer = get(request + origin + "\r\n");
+                String head = answer.substring(0, answer.indexOf("\r\n\r\n") + 2);
+                assertThat(head).as(request + origin).contains("\r\nAccess-Control-Allow-Origin: *\r\n")
+                        .contains("\r\nAccess-Control-Expose-Headers: Content-Length, Content-Range, ETag, ")
+                        .doesNotContain("Vary");
+            }
+        }
+        String statuses = socket.wireText();
+        assertThat(statuses).contains("HTTP/1.1 206 ").contains("HTTP/1.1 304 ").contains("HTTP/1.1 404 ")
+                .contains("HTTP/1.1 416 ");
+    }
+
+    @Test
+    void shouldAnswerACorsPreflightForReadsOnly() {
+        String preflight = get("OPTIONS /c/seg.ts HTTP/1.1\r\nHost: t\r\nOrigin: https://player.example\r\n"
+                + "Access-Control-Request-Method: GET\r\nAccess-Control-Request-Headers: range\r\n\r\n");
+        assertThat(preflight).startsWith("HTTP/1.1 204 ").contains("Access-Control-Allow-Origin: *\r\n")
+                .contains("Access-Control-Allow-Methods: GET, HEAD, OPTIONS\r\n")
+                .contains("Access-Control-Allow-Headers: Range, If-None-Match, If-Modified-Since, If-Range, hdnts\r\n")
+                .contains("Access-Control-Max-Age: ");
+        String plain = get("OPTIONS /c/seg.ts HTTP/1.1\r\nHost: t\r\n\r\n");
+        assertThat(plain).as("not a preflight").startsWith("HTTP/1.1 204 ").contains("Allow: ")
+                .doesNotContain("Access-Control-Allow-Methods");
+        assertThat(socket.isClosed()).isFalse();
+    }
+
     @Test
     void shouldCloseAnIdleConnectionSilentlyAndTimeOutAStalledHead() {
         assertThat(socket.deadlineNs()).isEqualTo(socket.nowNs() + IDLE_TIMEOUT.toNanos());
