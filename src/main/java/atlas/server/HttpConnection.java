@@ -83,6 +83,8 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
     /** Accepted on the admin listener (or there is none): metrics, dashboard and listings are served. */
     private final boolean adminSurface;
     private final BodyDiscard discard = new BodyDiscard();
+    /** The HSTS field value on an HTTPS connection with --hsts; null otherwise (RFC 6797 §7.2: never over HTTP). */
+    private final byte[] strictTransportSecurity;
     private final byte[] dateScratch = new byte[HttpDate.LENGTH];
     private Transport transport;
     private ByteBuffer out;
@@ -116,11 +118,14 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
     private String refusedDetail;
 
     HttpConnection(HttpCore core) {
-        this(core, null, true, true);
+        this(core, null, true, true, false);
     }
 
-    HttpConnection(HttpCore core, ClientTable.Client client, boolean loopbackPeer, boolean adminSurface) {
+    /** {@code secure}: accepted on the HTTPS listener, so its responses may carry Strict-Transport-Security. */
+    HttpConnection(HttpCore core, ClientTable.Client client, boolean loopbackPeer, boolean adminSurface,
+                   boolean secure) {
         this.core = core;
+        this.strictTransportSecurity = secure ? core.strictTransportSecurity() : null;
         this.client = client;
         this.loopbackPeer = loopbackPeer;
         this.adminSurface = adminSurface;
@@ -583,6 +588,11 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         writer.begin(out, status)
                 .field("Server", "atlas")
                 .field("Date", core.date(core.clock().epochMillis() / 1000));
+        if (strictTransportSecurity != null) {
+            // On every response over TLS, errors included (RFC 6797 §7.1 "in its response message"); no
+            // includeSubDomains: this host cannot know that every subdomain serves HTTPS.
+            writer.field("Strict-Transport-Security", strictTransportSecurity);
+        }
         if (headValid && (method == Method.GET || method == Method.HEAD || method == Method.OPTIONS)) {
             // Browser players (hls.js, dash.js) read segments cross-origin and need these to see lengths and ranges.
             // Sent whether or not the request has Origin: a shared cache (our edges, a CDN) stores one copy and gives

@@ -353,8 +353,48 @@ class HttpConnectionTest {
         core = new HttpCore(config, remoteVolume, context, metrics.newCore(context, null), null, null, access, 1);
         ClientTable.Client client = rateLimit > 0 ? access.clients().open("203.0.113.9") : null;
         FakeTransport t = new FakeTransport(clock);
-        t.open(new HttpConnection(core, client, false, false));
+        t.open(new HttpConnection(core, client, false, false, false));
         return t;
+    }
+
+    // ---------------------------------------------------------------- HSTS
+
+    /** A core configured with {@code --tls-listen … --hsts 365d}, and a connection to it, HTTPS or plain. */
+    private FakeTransport hstsPeer(boolean secure) {
+        ServerConfig withHsts = config.withTls(new ServerConfig.Tls("127.0.0.1", 0, null, null,
+                Duration.ofSeconds(10), Duration.ofDays(365)));
+        try {
+            if (remoteVolume != null) {
+                remoteVolume.close();
+            }
+            remoteVolume = Volume.open(new VolumeConfig(dir.resolve("hsts" + remotes++), 256 * B, 256 * B, 4096 * B));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        core = new HttpCore(withHsts, remoteVolume, context, metrics.newCore(context, null), null, null,
+                new AccessControl(CredentialSource.none(), new ClientTable(0, 0, 0), new UploadSlots(0), true), -1);
+        FakeTransport t = new FakeTransport(clock);
+        t.open(new HttpConnection(core, null, true, true, secure));
+        return t;
+    }
+
+    /** RFC 6797 §7.1/§7.2: on every response over HTTPS, errors included; never on one over plain HTTP. */
+    @Test
+    void shouldSendStrictTransportSecurityOverHttpsOnly() {
+        FakeTransport https = hstsPeer(true);
+        for (String request : new String[] {"GET /_atlas/health HTTP/1.1\r\nHost: t\r\n\r\n",
+            "GET /none.ts HTTP/1.1\r\nHost: t\r\n\r\n", "PUT /h.ts HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n\r\nx",
+            "GET /h.ts HTTP/1.1\r\nHost: t\r\n\r\n", "GET /a HTTP/1.1\r\nHost: t:x\r\n\r\n"}) {
+            assertThat(exchange(https, request)).as(request)
+                    .contains("\r\nStrict-Transport-Security: max-age=31536000\r\n");
+        }
+        assertThat(https.isClosed()).as("after the 400").isTrue();
+
+        FakeTransport http = hstsPeer(false);
+        String plain = exchange(http, "GET /_atlas/health HTTP/1.1\r\nHost: t\r\n\r\n");
+        assertThat(plain).startsWith("HTTP/1.1 200 ").doesNotContain("Strict-Transport-Security");
+        assertThat(exchange(socket, "GET /_atlas/health HTTP/1.1\r\nHost: t\r\n\r\n")).as("without --hsts")
+                .doesNotContain("Strict-Transport-Security");
     }
 
     private String exchange(FakeTransport t, String request) {
