@@ -231,7 +231,31 @@ class RawSocketIT {
                 Arguments.of("whitespace before colon",
                         "GET /fx/a.bin HTTP/1.1\r\n" + host + "X-Space : v\r\n\r\n", 400),
                 Arguments.of("bare LF inside a field value",
-                        "GET /fx/a.bin HTTP/1.1\r\n" + host + "X-A: a\nb\r\n\r\n", 400));
+                        "GET /fx/a.bin HTTP/1.1\r\n" + host + "X-A: a\nb\r\n\r\n", 400),
+                // Framing holes a smuggling proxy would use (RFC 9112 §2.2, §5, §6, §7.1; RFC 9110 §5.5, §8.6).
+                Arguments.of("bare CR inside a field value",
+                        "GET /fx/a.bin HTTP/1.1\r\n" + host + "X-A: a\rb\r\n\r\n", 400),
+                Arguments.of("invalid field name", "GET /fx/a.bin HTTP/1.1\r\n" + host + "X(A): 1\r\n\r\n", 400),
+                Arguments.of("non-ASCII field name", "GET /fx/a.bin HTTP/1.1\r\n" + host + "X\u00ffA: 1\r\n\r\n", 400),
+                Arguments.of("Transfer-Encoding before Content-Length",
+                        "PUT /raw/smuggle-te.bin HTTP/1.1\r\n" + host
+                                + "Transfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n", 400),
+                Arguments.of("Transfer-Encoding in HTTP/1.0",
+                        "PUT /raw/te10.bin HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+                Arguments.of("Content-Length: 1,1",
+                        "PUT /raw/list.bin HTTP/1.1\r\n" + host + "Content-Length: 1,1\r\n\r\nx", 400),
+                Arguments.of("chunk size overflowing 64 bits",
+                        "PUT /raw/overflow.bin HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n"
+                                + "10000000000000003\r\nabc\r\n0\r\n\r\n", 400),
+                Arguments.of("bare LF ending a chunk size",
+                        "PUT /raw/chunk-lf.bin HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n"
+                                + "3\nabc\r\n0\r\n\r\n", 400),
+                Arguments.of("bare LF in a chunk extension",
+                        "PUT /raw/chunk-ext-lf.bin HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n"
+                                + "2;\nxx\r\n0\r\n\r\n", 400),
+                Arguments.of("bare LF after chunk data",
+                        "PUT /raw/data-lf.bin HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n"
+                                + "3\r\nabc\n0\r\n\r\n", 400));
     }
 
     @ParameterizedTest(name = "{0} -> {2}")
