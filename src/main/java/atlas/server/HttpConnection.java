@@ -47,7 +47,8 @@ import java.nio.charset.StandardCharsets;
  *              |   |                        |  503: no    | answer:     |
  *              |   |                        |  buffer ----+-------------+
  *              |   |                        v             v             v
- *              +---+--------------- exchange finished: keep-alive ? READ_HEAD : close
+ *              +---+--------------- exchange finished: keep-alive ? READ_HEAD : close, or LINGER when request
+ *                                     bytes may still come (half-close, drop input until EOF or LINGER_NS) -> close
  *
  *   any state --(peer gone, failure, timeout, drain)--> close() ... engine's onClosed --> CLOSED
  * </pre>
@@ -57,7 +58,16 @@ import java.nio.charset.StandardCharsets;
  * while a body moves.
  */
 final class HttpConnection implements TransportHandler<Transport>, BodyExchange, UploadExchange {
-    enum State { READ_HEAD, SEND_SIMPLE, TRANSMIT, AUTHORIZE, DISCARD, UPLOAD, CLOSED }
+    enum State { READ_HEAD, SEND_SIMPLE, TRANSMIT, AUTHORIZE, DISCARD, UPLOAD, LINGER, CLOSED }
+
+    /**
+     * How long a connection closed with request bytes still coming reads and drops them after its last response
+     * (RFC 9112 §9.6 lingering close): closing with unread input makes the kernel send a reset, and a reset can
+     * destroy that response in the client's receive buffer before the client read it (a 413 lost in a curl
+     * upload). A client that reads the answer sees our FIN and closes at once; this only bounds one that keeps
+     * sending, as nginx's lingering_time does (30 s there; a refused upload's next second is plenty here).
+     */
+    static final long LINGER_NS = 2_000_000_000L;
 
     private static final byte[] METRICS_PATH = "metrics".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -695,18 +705,45 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
 
     // ---------------------------------------------------------------- exchange end
 
-    /** The response is fully sent: next request or close. */
+    /** The response is fully sent: next request, close, or a lingering close. */
     private void finishExchange() {
         transport.deadline(0);
         endExchange(true);
         if (!keepAlive) {
-            close();
+            // Not after a 408: that client stopped sending, and the receive that waited for it is still out.
+            if (status != 408 && mayHaveUnreadInput() && !draining && !core.draining()) {
+                linger();
+            } else {
+                close();
+            }
             return;
         }
         if (out.capacity() != core.outBufferBytes()) {
             out = core.takeOutBuffer(); // drop a one-off big buffer
         }
         startRequest();
+    }
+
+    /**
+     * After a refused or unread body, a malformed head, or bytes pipelined behind the answered request, more input
+     * may be on its way; an HTTP/1.0 or "Connection: close" exchange that read everything closes at once.
+     */
+    private boolean mayHaveUnreadInput() {
+        return bodyUnread || !headValid || received.available() > 0;
+    }
+
+    /** Half-closes and drops whatever still arrives until the peer closes or {@link #LINGER_NS} passes. */
+    private void linger() {
+        state = State.LINGER;
+        transport.shutdownOutput();
+        transport.deadline(transport.nowNs() + LINGER_NS);
+        dropReceived();
+    }
+
+    private void dropReceived() {
+        received.consume(received.available());
+        received.compact();
+        received.receiveMore(transport);
     }
 
     private void endExchange(boolean completed) {
@@ -752,6 +789,14 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
                 received.received(bytes);
                 discardBody();
             }
+            case LINGER -> {
+                if (bytes <= 0) {
+                    close(); // the peer read our answer and closed: the end a lingering close waits for
+                    return;
+                }
+                received.received(bytes);
+                dropReceived();
+            }
             default -> close();
         }
     }
@@ -777,6 +822,10 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
 
     @Override
     public void onTimeout() {
+        if (state == State.LINGER) {
+            close(); // the lingering close's bound, not a client timing out
+            return;
+        }
         core.counters.timeouts.increment();
         switch (state) {
             case READ_HEAD -> {
@@ -798,7 +847,7 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
     public void onDrain() {
         draining = true;
         keepAlive = false;
-        if (state == State.READ_HEAD) {
+        if (state == State.READ_HEAD || state == State.LINGER) {
             close();
         }
     }

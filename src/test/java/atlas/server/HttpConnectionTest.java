@@ -146,12 +146,53 @@ class HttpConnectionTest {
         assertThat(answers).doesNotContain("second");
     }
 
+    /**
+     * RFC 9112 §9.6: after a 400 more bytes may be on their way, and closing with unread input resets the connection,
+     * which can destroy the 400 before the client read it: half-close, drop what comes, close at the peer's EOF.
+     */
     @Test
-    void shouldCloseAfterAnsweringAMalformedRequest() {
+    void shouldCloseAfterAnsweringAMalformedRequestOnceThePeerClosesItsSide() {
         socket.deliver(ascii("GET /a HTTP/1.1\r\nHost t\r\n\r\n"));
         assertThat(socket.wireText()).startsWith("HTTP/1.1 400 Bad Request\r\n").contains("Connection: close\r\n");
+        int answered = socket.wireText().length();
         socket.completeSend();
+        assertThat(socket.isOutputShut()).as("FIN after the 400").isTrue();
+        assertThat(socket.isClosed()).isFalse();
+        socket.deliver(ascii("GET /b HTTP/1.1\r\nHost: t\r\n\r\n" + "x".repeat(3000)));
+        assertThat(socket.wireText()).as("input after the 400 is dropped, not parsed").hasSize(answered);
+        assertThat(socket.deadlineNs()).isEqualTo(socket.nowNs() + HttpConnection.LINGER_NS);
+        socket.deliverEof();
         assertThat(socket.isClosed()).isTrue();
+    }
+
+    @Test
+    void shouldEndALingeringCloseAfterItsBoundIfThePeerKeepsSending() {
+        long timeoutsBefore = core.counters.timeouts.sum();
+        socket.deliver(ascii("GET /a HTTP/1.1\r\nHost t\r\n\r\n"));
+        socket.completeSend();
+        socket.deliver(ascii("y".repeat(4000)));
+        socket.deliver(ascii("y".repeat(4000)));
+        assertThat(socket.isClosed()).isFalse();
+        socket.expireDeadline();
+        assertThat(socket.isClosed()).isTrue();
+        assertThat(core.counters.timeouts.sum()).as("not a client timeout").isEqualTo(timeoutsBefore);
+    }
+
+    @Test
+    void shouldCloseAtOnceWhenNothingIsLeftUnread() {
+        put("a", "first");
+        socket.deliver(ascii("GET /a HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"));
+        settle(socket);
+        assertThat(socket.wireText()).endsWith("first");
+        assertThat(socket.isClosed()).isTrue();
+        assertThat(socket.isOutputShut()).isFalse();
+
+        FakeTransport stalled = connect();
+        stalled.deliver(ascii("GET /a HTTP/1.1\r\nHo"));
+        stalled.expireDeadline();
+        assertThat(stalled.wireText()).startsWith("HTTP/1.1 408 ");
+        stalled.completeSend();
+        assertThat(stalled.isClosed()).as("a 408's client stopped sending: no lingering").isTrue();
     }
 
     /** RFC 9112 §3.2: 400 for an invalid Host, then close like any 400, so a pipelined request is never read. */
@@ -164,6 +205,8 @@ class HttpConnectionTest {
         String answers = socket.wireText().substring(before);
         assertThat(answers).startsWith("HTTP/1.1 400 Bad Request\r\n").contains("Connection: close\r\n")
                 .doesNotContain("200 OK");
+        assertThat(socket.isOutputShut()).as("lingering close: FIN sent, the rest dropped").isTrue();
+        socket.deliverEof();
         assertThat(socket.isClosed()).isTrue();
     }
 
@@ -388,7 +431,7 @@ class HttpConnectionTest {
             assertThat(exchange(https, request)).as(request)
                     .contains("\r\nStrict-Transport-Security: max-age=31536000\r\n");
         }
-        assertThat(https.isClosed()).as("after the 400").isTrue();
+        assertThat(https.isOutputShut()).as("closing after the 400").isTrue();
 
         FakeTransport http = hstsPeer(false);
         String plain = exchange(http, "GET /_atlas/health HTTP/1.1\r\nHost: t\r\n\r\n");
@@ -433,7 +476,7 @@ class HttpConnectionTest {
         FakeTransport t = remotePeer(0, "ci:{SHA256}" + atlas.access.CredentialFileTestSupport.sha256Hex("tok"));
         String big = exchange(t, "PUT /a HTTP/1.1\r\nHost: t\r\nContent-Length: 100000000\r\n\r\nxx");
         assertThat(big).startsWith("HTTP/1.1 401 Unauthorized\r\n").contains("Connection: close");
-        assertThat(t.isClosed()).isTrue();
+        assertThat(t.isOutputShut()).as("the body is not read for use, only dropped until the peer stops").isTrue();
 
         FakeTransport e = remotePeer(0, "ci:{SHA256}" + atlas.access.CredentialFileTestSupport.sha256Hex("tok"));
         String expect = exchange(e, "PUT /a HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n"
