@@ -20,6 +20,8 @@ public final class RequestHead {
         HOST, CONTENT_LENGTH, TRANSFER_ENCODING, CONNECTION, EXPECT, RANGE, IF_RANGE, IF_MATCH, IF_NONE_MATCH,
         IF_MODIFIED_SINCE, IF_UNMODIFIED_SINCE, CONTENT_TYPE, ORIGIN, ACCESS_CONTROL_REQUEST_METHOD, USER_AGENT,
         REFERER, AUTHORIZATION, COOKIE,
+        /** Only to refuse it: a PUT with Content-Range is partial content sent as a whole (RFC 9110 §9.3.4). */
+        CONTENT_RANGE,
         /** A signed-URL token in a header of its own, named as Akamai's default token. */
         HDNTS;
 

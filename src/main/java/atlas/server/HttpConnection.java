@@ -483,6 +483,12 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
             respondError(411, "Content-Length or chunked Transfer-Encoding required");
             return;
         }
+        if (head.has(Field.CONTENT_RANGE)) {
+            // RFC 9110 §9.3.4 MUST: the body is likely one part mistaken for the whole; storing it would truncate
+            // the object. Partial PUT is not supported, so nothing is stored.
+            respondError(400, "Content-Range in a PUT or POST: partial uploads are not supported");
+            return;
+        }
         long maxBody = core.config.limits().maxBodyBytes();
         if (head.contentLength() > maxBody) {
             respondError(413, "body larger than " + maxBody + " bytes");

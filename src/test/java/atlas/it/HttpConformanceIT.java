@@ -290,6 +290,17 @@ class HttpConformanceIT {
         assertSameBytes(get(name).body(), original);
     }
 
+    /** RFC 9110 §9.3.4: an origin server MUST answer 400 to a PUT with Content-Range (partial content as a whole). */
+    @Test
+    void shouldRefuseAPutWithContentRangeAndKeepTheObject() throws Exception {
+        String name = "cond/partial-put.ts";
+        byte[] original = random(1000, 33);
+        put(name, original);
+        HttpCurl.Response partial = put(name, random(100, 34), "-H", "Content-Range: bytes 0-99/1000");
+        assertThat(partial.status()).as(partial.toString()).isEqualTo(400);
+        assertSameBytes(get(name).body(), original);
+    }
+
     // ---------------------------------------------------------------- DELETE
 
     @Test

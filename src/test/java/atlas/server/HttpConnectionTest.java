@@ -210,6 +210,19 @@ class HttpConnectionTest {
         assertThat(socket.isClosed()).isTrue();
     }
 
+    /** RFC 9110 §9.3.4: a PUT with Content-Range MUST get 400; storing it would replace the object with a part. */
+    @Test
+    void shouldRefuseAPutWithContentRangeAndKeepTheObject() {
+        put("p/whole.ts", "0123456789");
+        String refused = get("PUT /p/whole.ts HTTP/1.1\r\nHost: t\r\nContent-Range: bytes 0-2/10\r\n"
+                + "Content-Length: 3\r\n\r\nabc");
+        assertThat(refused).startsWith("HTTP/1.1 400 Bad Request\r\n").contains("partial uploads");
+        assertThat(socket.isOutputShut()).as("the body was not read: closed after the answer").isTrue();
+        socket.deliverEof();
+        socket = connect();
+        assertThat(get("GET /p/whole.ts HTTP/1.1\r\nHost: t\r\n\r\n")).endsWith("\r\n\r\n0123456789");
+    }
+
     /** Delivers a whole PUT however much the fake socket takes per receive, and returns its answer. */
     private String putAll(String name, String body) {
         int before = socket.wireText().length();
