@@ -22,6 +22,8 @@ public final class RequestHead {
         REFERER, AUTHORIZATION, COOKIE,
         /** Only to refuse it: a PUT with Content-Range is partial content sent as a whole (RFC 9110 §9.3.4). */
         CONTENT_RANGE,
+        /** Only to refuse a coded PUT body: objects are stored and served as sent, with no coding recorded. */
+        CONTENT_ENCODING,
         /** A signed-URL token in a header of its own, named as Akamai's default token. */
         HDNTS;
 

@@ -489,6 +489,12 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
             respondError(400, "Content-Range in a PUT or POST: partial uploads are not supported");
             return;
         }
+        if (head.has(Field.CONTENT_ENCODING) && !head.valueIs(Field.CONTENT_ENCODING, "identity")) {
+            // The store keeps no Content-Encoding, so a gzip body would later be served as if it were the
+            // segment itself. RFC 9110 §15.5.16: 415, with Accept-Encoding saying what would be accepted.
+            respondUnsupportedCoding();
+            return;
+        }
         long maxBody = core.config.limits().maxBodyBytes();
         if (head.contentLength() > maxBody) {
             respondError(413, "body larger than " + maxBody + " bytes");
@@ -678,6 +684,16 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
             keepAlive = false;
         }
         sendBody(status, "text/plain; charset=utf-8", "no-store", body);
+    }
+
+    private void respondUnsupportedCoding() {
+        core.counters.clientErrors.increment();
+        keepAlive = keepAlive && !bodyUnread;
+        byte[] body = errorBody(415, "Content-Encoding is not supported: send the object's bytes as they are");
+        beginHead(415).field("Accept-Encoding", "identity").field("Content-Type", "text/plain; charset=utf-8")
+                .field("Content-Length", body.length).field("Cache-Control", "no-store").end();
+        out.put(body);
+        sendOut();
     }
 
     void respondMethodNotAllowed(String allow) {

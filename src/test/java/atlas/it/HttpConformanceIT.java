@@ -301,6 +301,15 @@ class HttpConformanceIT {
         assertSameBytes(get(name).body(), original);
     }
 
+    @Test
+    void shouldRefuseAPutWithAContentCodingWith415() throws Exception {
+        String name = "cond/gzip-put.ts";
+        HttpCurl.Response coded = put(name, random(100, 35), "-H", "Content-Encoding: gzip");
+        assertThat(coded.status()).as(coded.toString()).isEqualTo(415);
+        assertThat(coded.header("Accept-Encoding")).isEqualTo("identity");
+        assertThat(curl.run(server.url(name)).status()).as("nothing stored").isEqualTo(404);
+    }
+
     // ---------------------------------------------------------------- DELETE
 
     @Test

@@ -223,6 +223,22 @@ class HttpConnectionTest {
         assertThat(get("GET /p/whole.ts HTTP/1.1\r\nHost: t\r\n\r\n")).endsWith("\r\n\r\n0123456789");
     }
 
+    /** A coded body would be served later as if it were the object (no coding is stored): 415, nothing stored. */
+    @Test
+    void shouldRefuseAPutWithAContentCodingButTakeIdentity() {
+        String refused = get("PUT /p/gz.ts HTTP/1.1\r\nHost: t\r\nContent-Encoding: gzip\r\n"
+                + "Content-Length: 3\r\n\r\nabc");
+        assertThat(refused).startsWith("HTTP/1.1 415 Unsupported Media Type\r\n")
+                .contains("Accept-Encoding: identity\r\n").contains("Connection: close\r\n");
+        assertThat(volume.lookup("p/gz.ts")).isNull();
+        socket.deliverEof();
+        socket = connect();
+        assertThat(put("p/id.ts", "abc")).startsWith("HTTP/1.1 201 ");
+        String identity = get("PUT /p/id.ts HTTP/1.1\r\nHost: t\r\nContent-Encoding: identity\r\n"
+                + "Content-Length: 3\r\n\r\nxyz");
+        assertThat(identity).startsWith("HTTP/1.1 204 ");
+    }
+
     /** Delivers a whole PUT however much the fake socket takes per receive, and returns its answer. */
     private String putAll(String name, String body) {
         int before = socket.wireText().length();
