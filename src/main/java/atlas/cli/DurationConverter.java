@@ -7,23 +7,26 @@ import java.time.Duration;
 import java.util.Locale;
 
 /**
- * DURATION values such as {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h}: a non-negative integer and a
- * mandatory unit. The unit is mandatory because a bare "30" is ambiguous between the seconds people mean and
+ * DURATION values such as {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h}, {@code 365d}: a non-negative integer
+ * and a mandatory unit. The unit is mandatory because a bare "30" is ambiguous between the seconds people mean and
  * the milliseconds some tools use.
  */
 final class DurationConverter implements ITypeConverter<Duration> {
-    static final String EXPECTED = "expected DURATION, e.g. 500ms, 10s, 2m or 1h";
+    static final String EXPECTED = "expected DURATION, e.g. 500ms, 10s, 2m, 1h or 365d";
 
     @Override
     public Duration convert(String value) {
         return parse(value);
     }
 
-    /** The inverse of {@link #parse} to the millisecond: the largest exact unit, so 2m, 75s, 500ms, 0s. */
+    /** The inverse of {@link #parse} to the millisecond: the largest exact unit, so 365d, 2m, 75s, 500ms, 0s. */
     static String format(Duration d) {
         long ms = d.toMillis();
         if (ms == 0) {
             return "0s";
+        }
+        if (ms % 86_400_000 == 0) {
+            return ms / 86_400_000 + "d";
         }
         if (ms % 3_600_000 == 0) {
             return ms / 3_600_000 + "h";
@@ -58,6 +61,7 @@ final class DurationConverter implements ITypeConverter<Duration> {
                 case "s" -> Duration.ofSeconds(number);
                 case "m", "min" -> Duration.ofMinutes(number);
                 case "h" -> Duration.ofHours(number);
+                case "d" -> Duration.ofDays(number); // 24 h: what HSTS max-age and retention mean by a day
                 default -> throw new TypeConversionException(EXPECTED);
             };
         } catch (ArithmeticException e) {

@@ -36,6 +36,7 @@ import static atlas.cli.ServeSettings.DRAIN_DELAY;
 import static atlas.cli.ServeSettings.ENGINE;
 import static atlas.cli.ServeSettings.HANDSHAKE_TIMEOUT;
 import static atlas.cli.ServeSettings.HEADER_TIMEOUT;
+import static atlas.cli.ServeSettings.HSTS;
 import static atlas.cli.ServeSettings.ADMIN_LISTEN;
 import static atlas.cli.ServeSettings.AUTH_FILE;
 import static atlas.cli.ServeSettings.HOT_MEMORY;
@@ -270,6 +271,9 @@ final class ServeCommand implements Callable<Integer> {
                 throw sources.invalid((cert != null ? CERT : PRIVATE_KEY).key(),
                         "needs --tls-listen HOST:PORT to serve HTTPS");
             }
+            if (get(HSTS) != null) {
+                throw sources.invalid(HSTS.key(), "needs --tls-listen HOST:PORT: it is sent over HTTPS only");
+            }
             return null;
         }
         if ((cert == null) != (key == null)) {
@@ -283,7 +287,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         return new ServerConfig.Tls(tlsListen.host(), tlsListen.port(),
                 cert == null ? null : cert.toAbsolutePath(), key == null ? null : key.toAbsolutePath(),
-                get(HANDSHAKE_TIMEOUT));
+                get(HANDSHAKE_TIMEOUT), get(HSTS));
     }
 
     /** The {@code --retain} rules, validated ({@link #config()} must have resolved the sources). */

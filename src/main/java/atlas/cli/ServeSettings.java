@@ -100,6 +100,12 @@ final class ServeSettings {
             "Drop a TLS handshake not finished in this long")
             .check(POSITIVE)
             .onlyWith(TLS_LISTEN);
+    // max-age=0 is allowed on purpose: it is how a site tells browsers to forget an HSTS policy (RFC 6797 §6.1.1).
+    static final ServeSetting<Duration> HSTS = ServeSetting.duration("hsts", off("off", "off"),
+            "Send Strict-Transport-Security: max-age=SECONDS on every HTTPS response, never over plain HTTP "
+                    + "(RFC 6797 §7.2), e.g. 365d; browsers then use only HTTPS for this host that long")
+            .check(new ServeSetting.Check<>(d -> d.toMillis() % 1000 == 0, "must be whole seconds"))
+            .onlyWith(TLS_LISTEN);
     static final ServeSetting<List<String>> RETAIN = ServeSetting.list("retain", "PREFIX=DURATION",
             specs -> String.join(", ", retentionRules(specs).stream().map(RetentionRule::toString).toList()),
             off("keep all", "none"),
@@ -166,7 +172,7 @@ final class ServeSettings {
 
     static final List<ServeSetting<?>> ALL = List.of(LISTEN, CORES, ENGINE, VOLUME_SIZE, NO_DEMO, MAX_BODY,
             HEADER_TIMEOUT, IDLE_TIMEOUT, SEND_TIMEOUT, ACCESS_LOG, DRAIN_DELAY, BUFFER_MEMORY, HOT_MEMORY,
-            HOT_PREFIX, CHECKPOINT_JOURNAL, TLS_LISTEN, CERT, PRIVATE_KEY, HANDSHAKE_TIMEOUT, RETAIN, AUTH_FILE,
+            HOT_PREFIX, CHECKPOINT_JOURNAL, TLS_LISTEN, CERT, PRIVATE_KEY, HANDSHAKE_TIMEOUT, HSTS, RETAIN, AUTH_FILE,
             ADMIN_LISTEN, PUBLIC_LISTING, MAX_CONNECTIONS_PER_CLIENT, RATE_LIMIT, RATE_BURST,
             MAX_UPLOADS_PER_CREDENTIAL, PROTECT, TOKEN_KEYS, SECURE_LINK_MD5);
     /** The config file's keys, the long flag names without {@code --}. */

@@ -113,6 +113,18 @@ final class NioConnection extends EngineConnection {
     }
 
     @Override
+    public void shutdownOutput() {
+        if (closed) {
+            return;
+        }
+        try {
+            channel.shutdownOutput(); // the sends before this one completed: every byte is in the socket already
+        } catch (IOException e) {
+            // The peer is gone already; the next receive reports it.
+        }
+    }
+
+    @Override
     public void close() {
         if (closed) {
             return;

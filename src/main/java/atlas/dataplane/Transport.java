@@ -66,6 +66,16 @@ public interface Transport {
     /** Peer address for logs, e.g. "127.0.0.1:53412". */
     String remoteAddress();
 
+    /**
+     * Half-closes: the peer reads end of stream after the bytes already sent, while receives go on (TCP FIN,
+     * {@code shutdown(SHUT_WR)}). Call with no send outstanding. For the lingering close of RFC 9112 §9.6: closing
+     * outright with request bytes still unread makes the kernel answer with a reset, which can destroy the response
+     * before the client has read it. The default does nothing (a transport that cannot; the peer then sees the end
+     * only at {@link #close}), which leaves lingering correct, only slower to end.
+     */
+    default void shutdownOutput() {
+    }
+
     /** Closes the connection; pending operations are dropped and {@link TransportHandler#onClosed} follows. */
     void close();
 }

@@ -1,7 +1,9 @@
 package atlas.dataplane;
 
 import atlas.posix.Errno;
+import atlas.posix.PosixException;
 import atlas.uring.IoUringConstants;
+import atlas.uring.Sockets;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -376,6 +378,19 @@ final class UringConnection extends EngineConnection {
     @Override
     public long congestionWindowBytes() {
         return closing ? -1 : loop.congestionWindowBytes(fd);
+    }
+
+    @Override
+    public void shutdownOutput() {
+        if (closing) {
+            return;
+        }
+        try {
+            // A plain syscall, not a ring op: it only queues a FIN behind the bytes the socket already holds.
+            Sockets.shutdown(fd, Sockets.SHUT_WR);
+        } catch (PosixException e) {
+            // ENOTCONN: the peer is gone already; the next receive reports it.
+        }
     }
 
     @Override

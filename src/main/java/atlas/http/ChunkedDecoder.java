@@ -13,15 +13,20 @@ import java.nio.ByteBuffer;
  *
  *         hex digit                       CR       LF (size &gt; 0)
  *   SIZE ----------&gt; SIZE ---;---&gt; EXT ----&gt; SIZE_LF ----------&gt; DATA --n bytes--&gt; DATA_CR --CR--&gt; DATA_LF
- *     ^   SP/HT: SIZE_WS (then ';' only)         | LF (size 0)                         |LF           |LF
- *     +------------------------------------------|-------------------------------------+-------------+
+ *     ^   SP/HT: SIZE_WS (then ';' only)         | LF (size 0)                                       |LF
+ *     +------------------------------------------|---------------------------------------------------+
  *                                                v
- *   TRAILER_START --CR--&gt; TRAILER_END_LF --LF--&gt; COMPLETE      (an LF at TRAILER_START completes too)
+ *   TRAILER_START --CR--&gt; TRAILER_END_LF --LF--&gt; COMPLETE
  *         | other                      ^
  *         v                            |
- *   TRAILER_LINE --LF (or CRLF)--&gt; TRAILER_START
+ *   TRAILER_LINE --CR--&gt; TRAILER_LINE_LF --LF--&gt; TRAILER_START
  * </pre>
- * Bare LF is accepted wherever CRLF is required (RFC 9112 §2.2); a CR not followed by LF is malformed.
+ * Every line of the framing must end in CRLF: a bare LF, or a CR not followed by LF, is malformed. RFC 9112 §2.2
+ * lets a recipient take a bare LF as a line end in the start-line and header fields (the request parser does), but
+ * the chunked grammar (§7.1) says CRLF, and here leniency is a smuggling vector: a proxy in front that reads
+ * {@code "2;x
+ab"} as one extension up to the next CRLF and a server that ends the size line at the LF disagree on
+ * where the body ends, and the bytes between become a request only one of them saw ("funky chunks").
  * Each source byte yields at most one output byte and output never runs ahead of input, so with
  * {@code dst == src} and {@code dstPos <= from} the write index stays at or below the read index: the
  * overlapping copy is a memmove towards lower addresses, which {@link ByteBuffer#put(int, ByteBuffer, int, int)}
@@ -136,7 +141,6 @@ public final class ChunkedDecoder {
                     case ';' -> enter(EXT);
                     case ' ', '\t' -> enter(SIZE_WS); // BWS before ';' (§7.1.1)
                     case '\r' -> enter(SIZE_LF);
-                    case '\n' -> endSizeLine();
                     default -> false;
                 };
             }
@@ -148,7 +152,7 @@ public final class ChunkedDecoder {
                     return enter(SIZE_LF);
                 }
                 if (b == '\n') {
-                    return endSizeLine();
+                    return false; // a bare LF: see the class comment
                 }
                 // Extension content is ignored, but control bytes in it are never legitimate.
                 return ++extensionBytes <= MAX_EXTENSION_BYTES && (b >= 0x20 || b < 0 || b == '\t') && b != 0x7F;
@@ -157,7 +161,7 @@ public final class ChunkedDecoder {
                 return b == '\n' && endSizeLine();
             }
             case DATA_CR -> {
-                return b == '\r' ? enter(DATA_LF) : b == '\n' && enter(SIZE);
+                return b == '\r' && enter(DATA_LF);
             }
             case DATA_LF -> {
                 return b == '\n' && enter(SIZE);
@@ -166,16 +170,13 @@ public final class ChunkedDecoder {
                 if (b == '\r') {
                     return enter(TRAILER_END_LF);
                 }
-                if (b == '\n') {
-                    return enter(COMPLETE);
-                }
-                return countTrailer() && enter(TRAILER_LINE);
+                return b != '\n' && countTrailer() && enter(TRAILER_LINE);
             }
             case TRAILER_LINE -> {
                 if (!countTrailer()) {
                     return false;
                 }
-                return b == '\r' ? enter(TRAILER_LINE_LF) : b != '\n' || enter(TRAILER_START);
+                return b == '\r' ? enter(TRAILER_LINE_LF) : b != '\n';
             }
             case TRAILER_LINE_LF -> {
                 return b == '\n' && countTrailer() && enter(TRAILER_START);

@@ -27,6 +27,7 @@ public final class HttpStatus {
             case 412 -> "Precondition Failed";
             case 413 -> "Content Too Large";
             case 414 -> "URI Too Long";
+            case 415 -> "Unsupported Media Type";
             case 416 -> "Range Not Satisfiable";
             case 417 -> "Expectation Failed";
             case 431 -> "Request Header Fields Too Large";

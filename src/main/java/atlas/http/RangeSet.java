@@ -13,9 +13,17 @@ import java.nio.ByteBuffer;
  * a first position at or past the end is unsatisfiable and dropped. Numbers too large for a long saturate, which
  * resolves the same way (a huge first is unsatisfiable, a huge last or suffix is clamped).
  * <p>
- * Ranges are kept in request order and overlapping ranges are NOT merged. §14.2 allows a server to coalesce or
- * refuse such sets; the cap on the number of ranges bounds the amplification a client can get by repeating one
- * range, and keeping the order lets the multipart writer answer exactly what was asked.
+ * Overlapping and adjacent ranges are coalesced (§14.2 allows it "regardless of the order" they were asked in), so
+ * {@code bytes=0-,0-,…} selects the representation once, not once per repetition: after {@link #parse} the ranges
+ * are disjoint and never adjacent, and together select at most the whole representation (§17.15: a request must not
+ * make the server send many copies). What remains keeps request order, each coalesced range at the place of its
+ * earliest part, as §15.3.7.2 asks of a multipart answer:
+ * <pre>
+ *   asked     0-99   500-599   50-149   150-159   0-0          (sorted by first, merged, then back in order)
+ *   kept      0-159            500-599
+ * </pre>
+ * A set with more range-specs than the cap is ignored (the whole representation is served): §14.2 lets a server
+ * ignore a Range it finds abusive, and the cap bounds this per-connection object and a multipart answer's parts.
  */
 public final class RangeSet {
     /** No usable Range header (absent, not "bytes", syntactically invalid, or over the cap): serve 200 in full. */
@@ -30,6 +38,8 @@ public final class RangeSet {
     private final int maxRanges;
     private final long[] firsts;
     private final long[] lasts;
+    /** Request position of each range while coalescing: the earliest one of its parts once merged. */
+    private final int[] order;
     private int count;
 
     // Scratch results of the element scanner, kept in fields so parsing allocates nothing.
@@ -45,12 +55,13 @@ public final class RangeSet {
         this.maxRanges = maxRanges;
         this.firsts = new long[maxRanges];
         this.lasts = new long[maxRanges];
+        this.order = new int[maxRanges];
     }
 
     /**
      * Parses the Range value at {@code buf[offset, offset+length)} for a representation of {@code
-     * representationLength} bytes. Unsatisfiable ranges in a set that has satisfiable ones are dropped; more than
-     * maxRanges ranges yields IGNORE. Returns one of the constants above.
+     * representationLength} bytes. Unsatisfiable ranges in a set that has satisfiable ones are dropped, overlapping
+     * and adjacent ones coalesced; more than maxRanges range-specs yields IGNORE. Returns one of the constants above.
      */
     public int parse(ByteBuffer buf, int offset, int length, long representationLength) {
         count = 0;
@@ -82,7 +93,11 @@ public final class RangeSet {
         if (elements == 0) {
             return IGNORE; // "bytes=" or "bytes=, ,": 1#range-spec needs one element
         }
-        return count > 0 ? SATISFIABLE : UNSATISFIABLE;
+        if (count == 0) {
+            return UNSATISFIABLE;
+        }
+        coalesce();
+        return SATISFIABLE;
     }
 
     public int count() {
@@ -99,7 +114,7 @@ public final class RangeSet {
         return lasts[checkIndex(i)];
     }
 
-    /** Total bytes selected by all ranges (overlaps counted twice). */
+    /** Total bytes selected by all ranges: at most the representation's length, since they are disjoint. */
     public long totalLength() {
         long total = 0;
         for (int i = 0; i < count; i++) {
@@ -113,6 +128,60 @@ public final class RangeSet {
             throw new IndexOutOfBoundsException("range " + i + " of " + count);
         }
         return i;
+    }
+
+    /**
+     * Merges overlapping and adjacent ranges in place: sort by first byte, merge runs, then restore request order.
+     * Insertion sorts, because there are at most maxRanges (16) ranges and nothing may be allocated.
+     */
+    private void coalesce() {
+        if (count == 1) {
+            return;
+        }
+        for (int i = 1; i < count; i++) {
+            long first = firsts[i];
+            long last = lasts[i];
+            int position = order[i];
+            int j = i - 1;
+            while (j >= 0 && firsts[j] > first) {
+                move(j, j + 1);
+                j--;
+            }
+            set(j + 1, first, last, position);
+        }
+        int kept = 0;
+        for (int i = 1; i < count; i++) {
+            // Adjacent ranges touch: "0-9,10-19" is one. lasts[kept] < length <= Long.MAX_VALUE: +1 cannot overflow.
+            if (firsts[i] <= lasts[kept] + 1) {
+                lasts[kept] = Math.max(lasts[kept], lasts[i]);
+                order[kept] = Math.min(order[kept], order[i]);
+            } else {
+                kept++;
+                move(i, kept);
+            }
+        }
+        count = kept + 1;
+        for (int i = 1; i < count; i++) {
+            long first = firsts[i];
+            long last = lasts[i];
+            int position = order[i];
+            int j = i - 1;
+            while (j >= 0 && order[j] > position) {
+                move(j, j + 1);
+                j--;
+            }
+            set(j + 1, first, last, position);
+        }
+    }
+
+    private void move(int from, int to) {
+        set(to, firsts[from], lasts[from], order[from]);
+    }
+
+    private void set(int i, long first, long last, int position) {
+        firsts[i] = first;
+        lasts[i] = last;
+        order[i] = position;
     }
 
     /** Resolves the scanned element (§14.1.2) and keeps it when satisfiable. */
@@ -132,8 +201,7 @@ public final class RangeSet {
             first = scannedFirst;
             last = scannedLast == NONE ? length - 1 : Math.min(scannedLast, length - 1);
         }
-        firsts[count] = first;
-        lasts[count] = last;
+        set(count, first, last, count);
         count++;
     }
 

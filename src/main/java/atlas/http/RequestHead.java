@@ -20,6 +20,10 @@ public final class RequestHead {
         HOST, CONTENT_LENGTH, TRANSFER_ENCODING, CONNECTION, EXPECT, RANGE, IF_RANGE, IF_MATCH, IF_NONE_MATCH,
         IF_MODIFIED_SINCE, IF_UNMODIFIED_SINCE, CONTENT_TYPE, ORIGIN, ACCESS_CONTROL_REQUEST_METHOD, USER_AGENT,
         REFERER, AUTHORIZATION, COOKIE,
+        /** Only to refuse it: a PUT with Content-Range is partial content sent as a whole (RFC 9110 §9.3.4). */
+        CONTENT_RANGE,
+        /** Only to refuse a coded PUT body: objects are stored and served as sent, with no coding recorded. */
+        CONTENT_ENCODING,
         /** A signed-URL token in a header of its own, named as Akamai's default token. */
         HDNTS;
 

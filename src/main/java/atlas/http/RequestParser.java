@@ -23,8 +23,9 @@ import java.nio.charset.StandardCharsets;
  *   <li>The path may not contain "." or ".." segments (raw or percent-encoded) nor decode to a control
  *       character: clients remove dot-segments before sending (RFC 3986 §5.2.4), so these only come from probes.
  *       The leading '/' is removed; empty segments are kept (and refused as names by the store).
- *   <li>In absolute-form only the http and https schemes are accepted, and userinfo ('@') is refused
- *       (RFC 9110 §4.2.4). Host is still required in HTTP/1.1 (RFC 9112 §3.2); the target's authority wins
+ *   <li>In absolute-form only the http and https schemes are accepted, userinfo ('@') is refused (RFC 9110
+ *       §4.2.4) and the authority must be a valid {@code uri-host [":" port]} ({@link HostSyntax}). Host is still
+ *       required in HTTP/1.1, once, with a valid value (RFC 9112 §3.2, same syntax); the target's authority wins
  *       (§3.2.2), and since the path is all the server routes on, the authority is simply dropped.
  * </ul>
  */
@@ -50,25 +51,17 @@ public final class RequestParser {
 
     /** tchar (RFC 9110 §5.6.2), indexed by byte value 0-127. */
     private static final boolean[] TCHAR = new boolean[128];
-    /** Host field value bytes: uri-host [ ":" port ] (RFC 3986 §3.2.2 reg-name, IP-literal, pct-encoded). */
-    private static final boolean[] HOST_CHAR = new boolean[128];
 
     static {
         for (int c = '0'; c <= '9'; c++) {
             TCHAR[c] = true;
-            HOST_CHAR[c] = true;
         }
         for (int c = 'a'; c <= 'z'; c++) {
             TCHAR[c] = true;
             TCHAR[c - 32] = true;
-            HOST_CHAR[c] = true;
-            HOST_CHAR[c - 32] = true;
         }
         for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
             TCHAR[c] = true;
-        }
-        for (char c : "-._~%!$&'()*+,;=:[]".toCharArray()) {
-            HOST_CHAR[c] = true;
         }
     }
 
@@ -282,13 +275,11 @@ public final class RequestParser {
             if (b == '/' || b == '?') {
                 break;
             }
-            if (b == '@' || isRawInvalid(b)) {
-                return -400;
-            }
             i++;
         }
-        if (i == authority) {
-            return -400; // http URIs need a host (RFC 9110 §4.2.1)
+        // Userinfo ('@') fails this too; so does an empty host, which http URIs may not have (RFC 9110 §4.2.1).
+        if (!HostSyntax.isValidAuthority(buf, authority, i)) {
+            return -400;
         }
         return decodePath(buf, i, to, head);
     }
@@ -447,7 +438,8 @@ public final class RequestParser {
         }
         switch (field) {
             case HOST -> {
-                return first && isValidHost(buf, from, to) ? NEED_MORE : -400;
+                // RFC 9112 §3.2: several Host lines, or one with an invalid value, MUST get 400.
+                return first && HostSyntax.isValidHostField(buf, from, to) ? NEED_MORE : -400;
             }
             case AUTHORIZATION -> {
                 // One credential per request: two would leave it open which one a proxy and we each checked.
@@ -563,16 +555,6 @@ public final class RequestParser {
             value = value * 10 + d;
         }
         return value;
-    }
-
-    private static boolean isValidHost(ByteBuffer buf, int from, int to) {
-        for (int i = from; i < to; i++) {
-            byte b = buf.get(i);
-            if (b < 0 || !HOST_CHAR[b]) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static boolean isTchar(byte b) {

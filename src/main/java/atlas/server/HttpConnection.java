@@ -47,7 +47,8 @@ import java.nio.charset.StandardCharsets;
  *              |   |                        |  503: no    | answer:     |
  *              |   |                        |  buffer ----+-------------+
  *              |   |                        v             v             v
- *              +---+--------------- exchange finished: keep-alive ? READ_HEAD : close
+ *              +---+--------------- exchange finished: keep-alive ? READ_HEAD : close, or LINGER when request
+ *                                     bytes may still come (half-close, drop input until EOF or LINGER_NS) -> close
  *
  *   READ_HEAD --(GET of a live playlist with _HLS_msn it does not have yet)--> HOLD --(a commit of the playlist
  *               that has it: PlaylistHold)--> as a GET of the object; three target durations: 503
@@ -59,13 +60,26 @@ import java.nio.charset.StandardCharsets;
  * while a body moves.
  */
 final class HttpConnection implements TransportHandler<Transport>, BodyExchange, UploadExchange {
-    enum State { READ_HEAD, HOLD, SEND_SIMPLE, TRANSMIT, AUTHORIZE, DISCARD, UPLOAD, CLOSED }
+    enum State { READ_HEAD, HOLD, SEND_SIMPLE, TRANSMIT, AUTHORIZE, DISCARD, UPLOAD, LINGER, CLOSED }
+
+    /**
+     * How long a connection closed with request bytes still coming reads and drops them after its last response
+     * (RFC 9112 §9.6 lingering close): closing with unread input makes the kernel send a reset, and a reset can
+     * destroy that response in the client's receive buffer before the client read it (a 413 lost in a curl
+     * upload). A client that reads the answer sees our FIN and closes at once; this only bounds one that keeps
+     * sending, as nginx's lingering_time does (30 s there; a refused upload's next second is plenty here).
+     */
+    static final long LINGER_NS = 2_000_000_000L;
 
     private static final byte[] METRICS_PATH = "metrics".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     /** Bodies of the errors a busy server sends all the time (live players polling for the next segment). */
     static final byte[] NO_SUCH_OBJECT = errorBody(404, "no such object");
     static final byte[] PRECONDITION_FAILED = errorBody(412, "precondition failed");
+    /** What a cross-origin script may read besides the CORS-safelisted fields (Content-Length is one already). */
+    private static final String CORS_EXPOSED = "Content-Length, Content-Range, ETag, Last-Modified, Accept-Ranges";
+    /** Request fields a cross-origin player may send: ranges, revalidation, and the signed-URL token header. */
+    private static final String CORS_ALLOWED_HEADERS = "Range, If-None-Match, If-Modified-Since, If-Range, hdnts";
 
     private final HttpCore core;
     private final ResponseHeadWriter writer = new ResponseHeadWriter();
@@ -83,6 +97,8 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
     /** Accepted on the admin listener (or there is none): metrics, dashboard and listings are served. */
     private final boolean adminSurface;
     private final BodyDiscard discard = new BodyDiscard();
+    /** The HSTS field value on an HTTPS connection with --hsts; null otherwise (RFC 6797 §7.2: never over HTTP). */
+    private final byte[] strictTransportSecurity;
     private final byte[] dateScratch = new byte[HttpDate.LENGTH];
     private Transport transport;
     private ByteBuffer out;
@@ -116,11 +132,14 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
     private String refusedDetail;
 
     HttpConnection(HttpCore core) {
-        this(core, null, true, true);
+        this(core, null, true, true, false);
     }
 
-    HttpConnection(HttpCore core, ClientTable.Client client, boolean loopbackPeer, boolean adminSurface) {
+    /** {@code secure}: accepted on the HTTPS listener, so its responses may carry Strict-Transport-Security. */
+    HttpConnection(HttpCore core, ClientTable.Client client, boolean loopbackPeer, boolean adminSurface,
+                   boolean secure) {
         this.core = core;
+        this.strictTransportSecurity = secure ? core.strictTransportSecurity() : null;
         this.client = client;
         this.loopbackPeer = loopbackPeer;
         this.adminSurface = adminSurface;
@@ -488,6 +507,18 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
             respondError(411, "Content-Length or chunked Transfer-Encoding required");
             return;
         }
+        if (head.has(Field.CONTENT_RANGE)) {
+            // RFC 9110 §9.3.4 MUST: the body is likely one part mistaken for the whole; storing it would truncate
+            // the object. Partial PUT is not supported, so nothing is stored.
+            respondError(400, "Content-Range in a PUT or POST: partial uploads are not supported");
+            return;
+        }
+        if (head.has(Field.CONTENT_ENCODING) && !head.valueIs(Field.CONTENT_ENCODING, "identity")) {
+            // The store keeps no Content-Encoding, so a gzip body would later be served as if it were the
+            // segment itself. RFC 9110 §15.5.16: 415, with Accept-Encoding saying what would be accepted.
+            respondUnsupportedCoding();
+            return;
+        }
         long maxBody = core.config.limits().maxBodyBytes();
         if (head.contentLength() > maxBody) {
             respondError(413, "body larger than " + maxBody + " bytes");
@@ -603,10 +634,18 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         writer.begin(out, status)
                 .field("Server", "atlas")
                 .field("Date", core.date(core.clock().epochMillis() / 1000));
-        if (headValid && hasOrigin) {
+        if (strictTransportSecurity != null) {
+            // On every response over TLS, errors included (RFC 6797 §7.1 "in its response message"); no
+            // includeSubDomains: this host cannot know that every subdomain serves HTTPS.
+            writer.field("Strict-Transport-Security", strictTransportSecurity);
+        }
+        if (headValid && (method == Method.GET || method == Method.HEAD || method == Method.OPTIONS)) {
             // Browser players (hls.js, dash.js) read segments cross-origin and need these to see lengths and ranges.
+            // Sent whether or not the request has Origin: a shared cache (our edges, a CDN) stores one copy and gives
+            // it to players and curl alike, so the copy must carry them. The value never depends on Origin, hence no
+            // "Vary: Origin", which would split that one copy per site embedding the player.
             writer.field("Access-Control-Allow-Origin", "*")
-                    .field("Access-Control-Expose-Headers", "Content-Length, Content-Range, ETag, Last-Modified, Accept-Ranges");
+                    .field("Access-Control-Expose-Headers", CORS_EXPOSED);
         }
         if (!keepAlive) {
             writer.field("Connection", "close");
@@ -671,6 +710,16 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         sendBody(status, "text/plain; charset=utf-8", "no-store", body);
     }
 
+    private void respondUnsupportedCoding() {
+        core.counters.clientErrors.increment();
+        keepAlive = keepAlive && !bodyUnread;
+        byte[] body = errorBody(415, "Content-Encoding is not supported: send the object's bytes as they are");
+        beginHead(415).field("Accept-Encoding", "identity").field("Content-Type", "text/plain; charset=utf-8")
+                .field("Content-Length", body.length).field("Cache-Control", "no-store").end();
+        out.put(body);
+        sendOut();
+    }
+
     void respondMethodNotAllowed(String allow) {
         core.counters.clientErrors.increment();
         byte[] body = ("405 Method Not Allowed: use " + allow + "\n").getBytes(StandardCharsets.US_ASCII);
@@ -687,7 +736,7 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         if (hasOrigin && head.has(Field.ACCESS_CONTROL_REQUEST_METHOD)) {
             // CORS preflight: browsers may read, never write, from any origin (ingest is not for web pages).
             w.field("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
-                    .field("Access-Control-Allow-Headers", "Range, If-None-Match, If-Modified-Since, If-Range")
+                    .field("Access-Control-Allow-Headers", CORS_ALLOWED_HEADERS)
                     .field("Access-Control-Max-Age", 86400);
         }
         w.end();
@@ -702,18 +751,45 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
 
     // ---------------------------------------------------------------- exchange end
 
-    /** The response is fully sent: next request or close. */
+    /** The response is fully sent: next request, close, or a lingering close. */
     private void finishExchange() {
         transport.deadline(0);
         endExchange(true);
         if (!keepAlive) {
-            close();
+            // Not after a 408: that client stopped sending, and the receive that waited for it is still out.
+            if (status != 408 && mayHaveUnreadInput() && !draining && !core.draining()) {
+                linger();
+            } else {
+                close();
+            }
             return;
         }
         if (out.capacity() != core.outBufferBytes()) {
             out = core.takeOutBuffer(); // drop a one-off big buffer
         }
         startRequest();
+    }
+
+    /**
+     * After a refused or unread body, a malformed head, or bytes pipelined behind the answered request, more input
+     * may be on its way; an HTTP/1.0 or "Connection: close" exchange that read everything closes at once.
+     */
+    private boolean mayHaveUnreadInput() {
+        return bodyUnread || !headValid || received.available() > 0;
+    }
+
+    /** Half-closes and drops whatever still arrives until the peer closes or {@link #LINGER_NS} passes. */
+    private void linger() {
+        state = State.LINGER;
+        transport.shutdownOutput();
+        transport.deadline(transport.nowNs() + LINGER_NS);
+        dropReceived();
+    }
+
+    private void dropReceived() {
+        received.consume(received.available());
+        received.compact();
+        received.receiveMore(transport);
     }
 
     private void endExchange(boolean completed) {
@@ -759,6 +835,14 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
                 received.received(bytes);
                 discardBody();
             }
+            case LINGER -> {
+                if (bytes <= 0) {
+                    close(); // the peer read our answer and closed: the end a lingering close waits for
+                    return;
+                }
+                received.received(bytes);
+                dropReceived();
+            }
             default -> close();
         }
     }
@@ -784,6 +868,14 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
 
     @Override
     public void onTimeout() {
+        if (state == State.LINGER) {
+            close(); // the lingering close's bound, not a client timing out
+            return;
+        }
+        if (state == State.HOLD) {
+            playlistHold.onTimeout(); // the playlist's lateness, counted as such, not the client's
+            return;
+        }
         core.counters.timeouts.increment();
         switch (state) {
             case READ_HEAD -> {
@@ -796,7 +888,6 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
             case UPLOAD -> upload.onTimeout();
             case TRANSMIT -> transmitter.onTimeout();
             case AUTHORIZE -> respondError(503, "credential check did not finish in time");
-            case HOLD -> playlistHold.onTimeout();
             case DISCARD -> close(); // the refused body stopped coming
             default -> close(); // a receiver that stopped reading: give its buffers to someone else
         }
@@ -806,7 +897,7 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
     public void onDrain() {
         draining = true;
         keepAlive = false;
-        if (state == State.READ_HEAD) {
+        if (state == State.READ_HEAD || state == State.LINGER) {
             close();
         } else if (state == State.HOLD) {
             playlistHold.cancel(); // answered now with what there is, then closed

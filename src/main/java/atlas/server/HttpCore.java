@@ -88,6 +88,8 @@ final class HttpCore implements CoreProtocol {
     final PlaylistHolds playlistHolds;
     /** The listener that serves the admin surface, or -1 when every listener does (no separate admin listener). */
     private final int adminListener;
+    /** "max-age=N" of the Strict-Transport-Security field for HTTPS responses; null without --hsts. */
+    private final byte[] strictTransportSecurity;
 
     HttpCore(ServerConfig config, Volume volume, CoreContext context, MetricsCore metrics, TlsCore tls,
              HotShard hot, AccessControl access, int adminListener, PlaylistBoard playlists) {
@@ -102,6 +104,8 @@ final class HttpCore implements CoreProtocol {
         this.protectedPrefixes = rules.protect().stream()
                 .map(p -> p.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
         this.adminListener = adminListener;
+        this.strictTransportSecurity = config.tls() == null || config.tls().hsts() == null ? null
+                : ("max-age=" + config.tls().hsts().toSeconds()).getBytes(StandardCharsets.US_ASCII);
         this.config = config;
         this.tls = tls;
         this.volume = volume;
@@ -147,8 +151,9 @@ final class HttpCore implements CoreProtocol {
             }
         }
         boolean admin = adminListener < 0 || listener == adminListener;
-        HttpConnection http = new HttpConnection(this, client, loopback, admin);
-        TransportHandler<? super SocketTransport> handler = listener == TLS_LISTENER && tls != null ? tls.wrap(http) : http;
+        boolean secure = listener == TLS_LISTENER && tls != null;
+        HttpConnection http = new HttpConnection(this, client, loopback, admin, secure);
+        TransportHandler<? super SocketTransport> handler = secure ? tls.wrap(http) : http;
         return client == null ? handler : new ClientCountedHandler(handler, clients, client);
     }
 
@@ -173,6 +178,14 @@ final class HttpCore implements CoreProtocol {
             }
         }
         return false;
+    }
+
+    /**
+     * The Strict-Transport-Security value for a response over HTTPS, or null without --hsts. Shared bytes: the
+     * connections write them, never change them. RFC 6797 §7.2: the caller must not send it over plain HTTP.
+     */
+    byte[] strictTransportSecurity() {
+        return strictTransportSecurity;
     }
 
     /** The core's loop clock: read once per turn, for every request of the turn. */

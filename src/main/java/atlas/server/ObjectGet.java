@@ -68,6 +68,13 @@ final class ObjectGet {
         boolean ranged = rangeResult == RangeSet.SATISFIABLE;
         boolean multipart = ranged && ranges.count() > 1;
         String contentType = record.contentType();
+        long multipartLength = multipart ? MultipartFraming.bodyLength(ranges, contentType, length) : 0;
+        if (multipart && multipartLength >= length) {
+            // The ranges are disjoint (RangeSet coalesces them), but many small parts of a small object still cost
+            // more in part headers than the object itself: serve it whole instead (RFC 9110 §14.2 MAY ignore).
+            ranged = false;
+            multipart = false;
+        }
         ResponseHeadWriter w;
         long bodyLength;
         if (ranged && !multipart) {
@@ -76,7 +83,7 @@ final class ObjectGet {
             bodyLength = ranges.last(0) - ranges.first(0) + 1;
         } else if (multipart) {
             w = c.beginHead(206).field("Content-Type", MultipartFraming.CONTENT_TYPE);
-            bodyLength = MultipartFraming.bodyLength(ranges, contentType, length);
+            bodyLength = multipartLength;
         } else {
             w = c.beginHead(200).field("Content-Type", contentType);
             bodyLength = length;

@@ -131,13 +131,24 @@ public record ServerConfig(VolumeConfig volume, String listenHost, int listenPor
      *                         certificate for localhost, made on first start and kept in the volume directory
      * @param privateKey       PEM file of the leaf's key
      * @param handshakeTimeout a handshake not finished within this is dropped
+     * @param hsts             the max-age of the Strict-Transport-Security field sent on every HTTPS response, in
+     *                         whole seconds; null: none (RFC 6797: never sent over plain HTTP)
      */
     public record Tls(String listenHost, int listenPort, Path certificateChain, Path privateKey,
-                      Duration handshakeTimeout) {
+                      Duration handshakeTimeout, Duration hsts) {
         public Tls {
             if ((certificateChain == null) != (privateKey == null)) {
                 throw new IllegalArgumentException("--cert and --key go together");
             }
+            if (hsts != null && (hsts.isNegative() || hsts.toMillis() % 1000 != 0)) {
+                throw new IllegalArgumentException("HSTS max-age must be whole seconds, not negative: " + hsts);
+            }
+        }
+
+        /** Without HSTS. */
+        public Tls(String listenHost, int listenPort, Path certificateChain, Path privateKey,
+                   Duration handshakeTimeout) {
+            this(listenHost, listenPort, certificateChain, privateKey, handshakeTimeout, null);
         }
 
         public boolean selfSigned() {

@@ -91,6 +91,27 @@ class ConfigSourcesTest {
     }
 
     @Test
+    void shouldTakeHstsOnlyWithTheHttpsListener(@TempDir Path dir) throws Exception {
+        assertThat(parse(Map.of(), "--data", dir.toString(), "--tls-listen", "127.0.0.1:0").config().tls().hsts())
+                .as("off by default").isNull();
+        ServeCommand serve = parse(Map.of("ATLAS_HSTS", "365d"), "--data", dir.toString(), "--tls-listen",
+                "127.0.0.1:0");
+        ServerConfig c = serve.config();
+        assertThat(c.tls().hsts()).isEqualTo(java.time.Duration.ofDays(365));
+        StringWriter out = new StringWriter();
+        serve.printConfig(c, new PrintWriter(out));
+        assertThat(out.toString()).containsPattern("(?m)^hsts = 365d +# environment ATLAS_HSTS$");
+        assertThat(parse(Map.of(), "--data", dir.toString(), "--tls-listen", "127.0.0.1:0", "--hsts", "0s")
+                .config().tls().hsts()).as("max-age=0 tells browsers to forget the policy").isZero();
+        assertThatThrownBy(() -> parse(Map.of(), "--data", dir.toString(), "--hsts", "365d").config())
+                .isInstanceOf(CommandLine.ParameterException.class)
+                .hasMessageContaining("invalid value for --hsts").hasMessageContaining("needs --tls-listen");
+        assertThatThrownBy(() -> parse(Map.of(), "--data", dir.toString(), "--tls-listen", "127.0.0.1:0",
+                "--hsts", "1500ms").config())
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("whole seconds");
+    }
+
+    @Test
     void shouldDefaultTheAccessLogIntoTheDataDirectory(@TempDir Path dir) {
         ServerConfig c = parse(Map.of(), "--data", dir.toString()).config();
         assertThat(c.accessLog()).isEqualTo(dir.resolve("access.log"));

@@ -46,6 +46,8 @@ class ConvertersTest {
         assertThat(DurationConverter.format(Duration.ofSeconds(75))).isEqualTo("75s");
         assertThat(DurationConverter.format(Duration.ofMinutes(2))).isEqualTo("2m");
         assertThat(DurationConverter.format(Duration.ofMillis(1500))).isEqualTo("1500ms");
+        assertThat(DurationConverter.format(Duration.ofDays(365))).isEqualTo("365d");
+        assertThat(DurationConverter.format(Duration.ofHours(36))).isEqualTo("36h");
         for (Duration d : new Duration[] {Duration.ZERO, Duration.ofMillis(1), Duration.ofHours(3),
                 Duration.ofSeconds(90)}) {
             assertThat(DurationConverter.parse(DurationConverter.format(d))).as("%s", d).isEqualTo(d);
@@ -58,7 +60,8 @@ class ConvertersTest {
         assertThat(DurationConverter.parse("10s")).isEqualTo(Duration.ofSeconds(10));
         assertThat(DurationConverter.parse("2m")).isEqualTo(Duration.ofMinutes(2));
         assertThat(DurationConverter.parse("1H")).isEqualTo(Duration.ofHours(1));
-        for (String bad : new String[] {"10", "s", "", "1.5s", "10d", "-1s"}) {
+        assertThat(DurationConverter.parse("365d")).isEqualTo(Duration.ofDays(365));
+        for (String bad : new String[] {"10", "s", "", "1.5s", "10w", "-1s"}) {
             assertThatThrownBy(() -> DurationConverter.parse(bad)).as(bad)
                     .hasMessageStartingWith("expected DURATION");
         }

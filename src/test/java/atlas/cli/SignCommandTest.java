@@ -168,7 +168,7 @@ class SignCommandTest {
                 "--key-file", dir.resolve("none").toString(), "x.ts"},
             {"--expires and --expiry-epoch are exclusive", "--key", KEY, "--expires", "1h", "--expiry-epoch", "5", "x.ts"},
             {"invalid value for --expires: '0s' (must be at least 1s)", "--key", KEY, "--expires", "0s", "x.ts"},
-            {"invalid value for --expires: '1d' (expected DURATION, e.g. 500ms, 10s, 2m or 1h)", "--key", KEY, "--expires", "1d", "x.ts"},
+            {"invalid value for --expires: '1w' (expected DURATION, e.g. 500ms, 10s, 2m, 1h or 365d)", "--key", KEY, "--expires", "1w", "x.ts"},
             {"invalid value for --start: 'soon' (expected a Unix time in seconds or 'now')", "--key", KEY, "--start", "soon", "x.ts"},
             {"invalid value for --expiry-epoch: '0' (must be a positive Unix time)", "--key", KEY, "--acl", "/a/*", "--expiry-epoch", "0", "x.ts"},
             {"the expiry (5) is not after --start (10)", "--key", KEY, "--start", "10", "--expiry-epoch", "5", "x.ts"},

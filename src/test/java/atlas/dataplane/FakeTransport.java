@@ -16,6 +16,7 @@ public final class FakeTransport implements Transport {
     /** The loop's clock, advanced by the test (shared with the core under test). */
     private final LoopClock clock;
     public long congestionWindowBytes = -1;
+    private boolean outputShut;
     private long deadlineNs;
     private boolean closed;
     private int sendPending = -1;
@@ -113,6 +114,14 @@ public final class FakeTransport implements Transport {
     }
 
     @Override
+    public void shutdownOutput() {
+        if (sendPending()) {
+            throw new IllegalStateException("shutdownOutput with a send outstanding");
+        }
+        outputShut = true;
+    }
+
+    @Override
     public void close() {
         closed = true;
     }
@@ -121,6 +130,11 @@ public final class FakeTransport implements Transport {
 
     public boolean isClosed() {
         return closed;
+    }
+
+    /** True once the handler half-closed (the peer would read end of stream). */
+    public boolean isOutputShut() {
+        return outputShut;
     }
 
     public long deadlineNs() {

@@ -42,10 +42,16 @@ class ChunkedDecoderTest {
         assertThat(decoder.isComplete()).isTrue();
     }
 
-    @Test
-    void shouldAcceptBareLineFeeds() {
-        assertThat(decodeAll("3\nabc\n0\nX-T: 1\n\n")).isEqualTo("abc");
-        assertThat(decoder.isComplete()).isTrue();
+    /**
+     * RFC 9112 §7.1 frames chunks with CRLF; §2.2's bare-LF leniency is for the start-line and header fields. A bare
+     * LF anywhere in the framing is refused: a proxy that does not end a line there would see another body.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"3\nabc\r\n0\r\n\r\n", "3;x\nabc\r\n0\r\n\r\n", "3\r\nabc\n0\r\n\r\n",
+        "3\r\nabc\r\n0\n\r\n", "3\r\nabc\r\n0\r\n\n", "3\r\nabc\r\n0\r\nX-T: 1\n\r\n",
+        "2;\nxx\r\n0\r\n\r\n"})
+    void shouldRefuseBareLineFeedsInTheFraming(String body) {
+        assertThat(decodeAll(body)).as(body).isNull();
     }
 
     @Test
@@ -128,7 +134,7 @@ class ChunkedDecoderTest {
     }
 
     /**
-     * Encodes random data with random chunk sizes (some with extensions, some with bare LF) at an offset in a
+     * Encodes random data with random chunk sizes (some with extensions) at an offset in a
      * buffer, then decodes it onto itself while the "received" region grows by random amounts and the
      * destination limit varies, and compares the result with the original data.
      */
@@ -144,7 +150,7 @@ class ChunkedDecoderTest {
                 if (random.nextInt(4) == 0) {
                     wire.append(";ext=").append(round);
                 }
-                String eol = random.nextInt(5) == 0 ? "\n" : "\r\n";
+                String eol = "\r\n";
                 wire.append(eol);
                 for (int i = 0; i < size; i++) {
                     wire.append((char) (data[at + i] & 0xFF));

@@ -56,10 +56,78 @@ class RangeSetTest {
     }
 
     @Test
-    void shouldNotMergeOverlappingRanges() {
+    void shouldCoalesceOverlappingAndAdjacentRanges() {
         assertThat(parse("bytes=0-10,5-15", 100)).isEqualTo(RangeSet.SATISFIABLE);
-        assertRanges(0, 10, 5, 15);
-        assertThat(ranges.totalLength()).isEqualTo(22);
+        assertRanges(0, 15);
+        assertThat(ranges.totalLength()).isEqualTo(16);
+        assertThat(parse("bytes=10-19,0-9", 100)).as("adjacent, out of order").isEqualTo(RangeSet.SATISFIABLE);
+        assertRanges(0, 19);
+        assertThat(parse("bytes=0-9,11-19", 100)).as("a one-byte gap stays").isEqualTo(RangeSet.SATISFIABLE);
+        assertRanges(0, 9, 11, 19);
+        assertThat(parse("bytes=-10,0-,50-60", 100)).as("suffix and open ranges").isEqualTo(RangeSet.SATISFIABLE);
+        assertRanges(0, 99);
+    }
+
+    /** RFC 9110 §15.3.7.2: parts in request order, a coalesced range where its earliest part was asked. */
+    @Test
+    void shouldKeepRequestOrderOfWhatRemainsAfterCoalescing() {
+        RangeSet five = new RangeSet(5);
+        String value = "bytes=0-99,500-599,50-149,150-159,0-0";
+        assertThat(five.parse(Bytes.direct(value), 0, value.length(), 1000)).isEqualTo(RangeSet.SATISFIABLE);
+        assertThat(five.count()).isEqualTo(2);
+        assertThat(new long[] {five.first(0), five.last(0), five.first(1), five.last(1)})
+            .containsExactly(0, 159, 500, 599);
+        value = "bytes=900-999,500-599,0-9,550-560";
+        assertThat(five.parse(Bytes.direct(value), 0, value.length(), 1000)).isEqualTo(RangeSet.SATISFIABLE);
+        assertThat(five.count()).isEqualTo(3);
+        assertThat(new long[] {five.first(0), five.last(0), five.first(1), five.last(1), five.first(2), five.last(2)})
+            .containsExactly(900, 999, 500, 599, 0, 9);
+    }
+
+    /** RFC 9110 §17.15: sixteen copies of "0-" select the representation once, as a plain 206. */
+    @Test
+    void shouldSelectARepeatedWholeRangeOnce() {
+        RangeSet sixteen = new RangeSet(16);
+        String value = "bytes=" + String.join(",", java.util.Collections.nCopies(16, "0-"));
+        assertThat(sixteen.parse(Bytes.direct(value), 0, value.length(), 1 << 20)).isEqualTo(RangeSet.SATISFIABLE);
+        assertThat(sixteen.count()).isEqualTo(1);
+        assertThat(sixteen.totalLength()).isEqualTo(1 << 20);
+        String seventeen = value + ",0-";
+        assertThat(sixteen.parse(Bytes.direct(seventeen), 0, seventeen.length(), 1 << 20))
+            .as("over the cap: ignored").isEqualTo(RangeSet.IGNORE);
+    }
+
+    @Test
+    void shouldNeverSelectMoreThanTheRepresentation() {
+        RangeSet sixteen = new RangeSet(16);
+        java.util.Random random = new java.util.Random(16);
+        for (int round = 0; round < 2000; round++) {
+            StringBuilder value = new StringBuilder("bytes=");
+            int n = 1 + random.nextInt(16);
+            boolean[] covered = new boolean[1000];
+            for (int i = 0; i < n; i++) {
+                int first = random.nextInt(1000);
+                int last = first + random.nextInt(200);
+                value.append(i == 0 ? "" : ",").append(first).append('-').append(last);
+                for (int b = first; b <= Math.min(last, 999); b++) {
+                    covered[b] = true;
+                }
+            }
+            String v = value.toString();
+            assertThat(sixteen.parse(Bytes.direct(v), 0, v.length(), 1000)).isEqualTo(RangeSet.SATISFIABLE);
+            boolean[] selected = new boolean[1000];
+            for (int i = 0; i < sixteen.count(); i++) {
+                for (int j = 0; j < i; j++) {
+                    boolean touch = sixteen.first(i) <= sixteen.last(j) + 1 && sixteen.first(j) <= sixteen.last(i) + 1;
+                    assertThat(touch).as(v + ": ranges " + j + " and " + i + " overlap or touch").isFalse();
+                }
+                for (long b = sixteen.first(i); b <= sixteen.last(i); b++) {
+                    assertThat(selected[(int) b]).as(v + ": byte " + b + " twice").isFalse();
+                    selected[(int) b] = true;
+                }
+            }
+            assertThat(selected).as(v).isEqualTo(covered);
+        }
     }
 
     @Test
@@ -96,11 +164,12 @@ class RangeSetTest {
 
     @Test
     void shouldIgnoreMoreRangesThanTheCap() {
-        assertThat(parse("bytes=0-1,2-3,4-5", 100)).isEqualTo(RangeSet.SATISFIABLE);
+        assertThat(parse("bytes=0-1,3-4,6-7", 100)).isEqualTo(RangeSet.SATISFIABLE);
         assertThat(ranges.count()).isEqualTo(3);
-        assertThat(parse("bytes=0-1,2-3,4-5,6-7", 100)).isEqualTo(RangeSet.IGNORE);
+        assertThat(parse("bytes=0-1,3-4,6-7,9-10", 100)).isEqualTo(RangeSet.IGNORE);
         assertThat(ranges.count()).isZero();
-        assertThat(parse("bytes=0-1,2-3,4-5,9000-", 100)).isEqualTo(RangeSet.IGNORE);
+        assertThat(parse("bytes=0-1,3-4,6-7,9000-", 100)).as("unsatisfiable ones count").isEqualTo(RangeSet.IGNORE);
+        assertThat(parse("bytes=0-1,0-1,0-1,0-1", 100)).as("counted before coalescing").isEqualTo(RangeSet.IGNORE);
     }
 
     @Test

@@ -93,11 +93,15 @@ class RequestParserTest {
         assertThat(parse("GET http://h?q HTTP/1.1\r\nHost: h\r\n\r\n")).isPositive();
         assertThat(path()).isEmpty();
         assertThat(head.query()).isEqualTo("q");
+        assertThat(parse("GET http://[::1]:8080/a HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n")).isPositive();
+        assertThat(path()).isEqualTo("a");
+        assertThat(parse("GET http://h:/a HTTP/1.1\r\nHost: h\r\n\r\n")).as("empty port").isPositive();
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"ftp://h/a", "http:///a", "http://user@h/a", "http:/h/a", "example.com:443", "h/a",
-        "http://", "*x", "?a"})
+        "http://", "*x", "?a", "http://h:abc/a", "http://h:80x/", "http://[::1/a", "http://[::1]x/a", "http://:80/a",
+        "http://h:65536/a", "http://h%zz/a"})
     void shouldRejectOtherTargetForms(String target) {
         assertThat(parse("GET " + target + " HTTP/1.1\r\nHost: h\r\n\r\n")).isEqualTo(-400);
     }
@@ -321,6 +325,21 @@ class RequestParserTest {
         assertThat(parse("GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n")).isPositive();
         assertThat(parse("GET / HTTP/1.1\r\nHost:\r\n\r\n")).isPositive();
         assertThat(parse("GET / HTTP/1.0\r\n\r\n")).isPositive();
+    }
+
+    /** RFC 9112 §3.2: a Host field with an invalid value MUST get 400 (HostSyntaxTest has the grammar's cases). */
+    @ParameterizedTest
+    @ValueSource(strings = {"t:abc", "t:80x", "[::1", "[::1]x", "t:65536", "t:1 2", "[::1]:80x", ":80", "a@b"})
+    void shouldRefuseAnInvalidHostValue(String host) {
+        assertThat(parse("GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n")).as(host).isEqualTo(-400);
+        assertThat(parse("GET / HTTP/1.0\r\nHost: " + host + "\r\n\r\n")).as("HTTP/1.0 " + host).isEqualTo(-400);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"example.com", "example.com:8080", "[::1]:8080", "127.0.0.1", "t:"})
+    void shouldAcceptAValidHostValue(String host) {
+        assertThat(parse("GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n")).as(host).isPositive();
+        assertThat(head.value(RequestHead.Field.HOST)).isEqualTo(host);
     }
 
     @Test

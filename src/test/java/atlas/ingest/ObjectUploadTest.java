@@ -266,6 +266,33 @@ class ObjectUploadTest {
         assertThat(pool.inUse()).isZero();
     }
 
+    /** RFC 9112 §7.1: a chunked body framed with a bare LF is refused (400, the connection then closes). */
+    @Test
+    void shouldRefuseAChunkedBodyFramedWithABareLineFeedAndStoreNothing() {
+        byte[] wire = "3\nabc\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        RequestHead h = head("PUT /live/lf.ts HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n",
+                new byte[0]);
+        upload.begin(h, ObjectKey.of("live/lf.ts"), false);
+        boolean delivered = false;
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (exchange.stored == null && exchange.failedStatus == 0) {
+            assertThat(System.nanoTime()).as("the upload is answered").isLessThan(until);
+            if (exchange.socket.receivePending() && !delivered) {
+                exchange.socket.deliver(wire);
+                delivered = true;
+            } else if (disk.inFlight() > 0) {
+                disk.complete();
+            } else if (inbox.drain() == 0) {
+                commit.onTurnEnd(); // the chunked reserve makes the data file grow first, answered via the inbox
+                Thread.onSpinWait();
+            }
+        }
+        assertThat(exchange.failedStatus).isEqualTo(400);
+        assertThat(exchange.stored).isNull();
+        assertThat(volume.lookup("live/lf.ts")).isNull();
+        assertThat(pool.inUse()).isZero();
+    }
+
     @Test
     void shouldGiveBackTheBufferAndExtentOnlyWhenAnAbandonedWriteCompletes() {
         byte[] content = body(70_000);

@@ -193,6 +193,15 @@ class RawSocketIT {
                 Arguments.of("unknown method", "BREW /x HTTP/1.1\r\n" + host + "\r\n", 501),
                 Arguments.of("missing Host in HTTP/1.1", "GET /fx/a.bin HTTP/1.1\r\n\r\n", 400),
                 Arguments.of("two Host fields", "GET /fx/a.bin HTTP/1.1\r\n" + host + host + "\r\n", 400),
+                // RFC 9112 §3.2: a Host field with an invalid value (RFC 3986 authority syntax) MUST get 400.
+                Arguments.of("Host t:abc", "GET /fx/a.bin HTTP/1.1\r\nHost: t:abc\r\n\r\n", 400),
+                Arguments.of("Host t:80x", "GET /fx/a.bin HTTP/1.1\r\nHost: t:80x\r\n\r\n", 400),
+                Arguments.of("Host [::1", "GET /fx/a.bin HTTP/1.1\r\nHost: [::1\r\n\r\n", 400),
+                Arguments.of("Host [::1]x", "GET /fx/a.bin HTTP/1.1\r\nHost: [::1]x\r\n\r\n", 400),
+                Arguments.of("Host port 65536", "GET /fx/a.bin HTTP/1.1\r\nHost: t:65536\r\n\r\n", 400),
+                Arguments.of("Host with a space", "GET /fx/a.bin HTTP/1.1\r\nHost: t u\r\n\r\n", 400),
+                Arguments.of("absolute-form authority t:80x",
+                        "GET http://t:80x/fx/a.bin HTTP/1.1\r\n" + host + "\r\n", 400),
                 Arguments.of("Content-Length and Transfer-Encoding",
                         "PUT /raw/smuggle.bin HTTP/1.1\r\n" + host
                                 + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
@@ -222,7 +231,31 @@ class RawSocketIT {
                 Arguments.of("whitespace before colon",
                         "GET /fx/a.bin HTTP/1.1\r\n" + host + "X-Space : v\r\n\r\n", 400),
                 Arguments.of("bare LF inside a field value",
-                        "GET /fx/a.bin HTTP/1.1\r\n" + host + "X-A: a\nb\r\n\r\n", 400));
+                        "GET /fx/a.bin HTTP/1.1\r\n" + host + "X-A: a\nb\r\n\r\n", 400),
+                // Framing holes a smuggling proxy would use (RFC 9112 §2.2, §5, §6, §7.1; RFC 9110 §5.5, §8.6).
+                Arguments.of("bare CR inside a field value",
+                        "GET /fx/a.bin HTTP/1.1\r\n" + host + "X-A: a\rb\r\n\r\n", 400),
+                Arguments.of("invalid field name", "GET /fx/a.bin HTTP/1.1\r\n" + host + "X(A): 1\r\n\r\n", 400),
+                Arguments.of("non-ASCII field name", "GET /fx/a.bin HTTP/1.1\r\n" + host + "X\u00ffA: 1\r\n\r\n", 400),
+                Arguments.of("Transfer-Encoding before Content-Length",
+                        "PUT /raw/smuggle-te.bin HTTP/1.1\r\n" + host
+                                + "Transfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n", 400),
+                Arguments.of("Transfer-Encoding in HTTP/1.0",
+                        "PUT /raw/te10.bin HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+                Arguments.of("Content-Length: 1,1",
+                        "PUT /raw/list.bin HTTP/1.1\r\n" + host + "Content-Length: 1,1\r\n\r\nx", 400),
+                Arguments.of("chunk size overflowing 64 bits",
+                        "PUT /raw/overflow.bin HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n"
+                                + "10000000000000003\r\nabc\r\n0\r\n\r\n", 400),
+                Arguments.of("bare LF ending a chunk size",
+                        "PUT /raw/chunk-lf.bin HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n"
+                                + "3\nabc\r\n0\r\n\r\n", 400),
+                Arguments.of("bare LF in a chunk extension",
+                        "PUT /raw/chunk-ext-lf.bin HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n"
+                                + "2;\nxx\r\n0\r\n\r\n", 400),
+                Arguments.of("bare LF after chunk data",
+                        "PUT /raw/data-lf.bin HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n"
+                                + "3\r\nabc\n0\r\n\r\n", 400));
     }
 
     @ParameterizedTest(name = "{0} -> {2}")
@@ -238,6 +271,46 @@ class RawSocketIT {
         if (request.startsWith("PUT ")) {
             String target = request.substring(4, request.indexOf(' ', 4));
             assertStatus(get(target), 404);
+        }
+    }
+
+    /**
+     * RFC 9112 §9.6: a refused upload whose body keeps coming, or a GET with a body, is answered and then closed
+     * lingering (FIN, input dropped), not outright: closing with unread input resets the connection, and the reset
+     * used to destroy the 413 or 404 in the client's buffer before it was read (20 of 20 such clients lost it).
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {
+        "PUT /raw/linger.bin HTTP/1.1\r\nHost: t\r\nContent-Length: 100000000\r\n\r\n",
+        "GET /raw/none.bin HTTP/1.1\r\nHost: t\r\nContent-Length: 100000000\r\n\r\n",
+        "GET /fx/a.bin HTTP/1.1\r\nHost: t:80x\r\n\r\n"})
+    void shouldDeliverTheAnswerToAClientStillSendingWhenTheServerCloses(String head) throws Exception {
+        for (int round = 0; round < 5; round++) {
+            try (RawConnection c = connect()) {
+                c.send(head);
+                byte[] junk = new byte[64 * 1024];
+                Arrays.fill(junk, (byte) 'x');
+                for (int i = 0; i < 32; i++) { // 2 MiB the server will never use, sent before reading anything
+                    c.send(junk);
+                }
+                RawConnection.Response r = c.read();
+                assertThat(r.status()).as(head.lines().findFirst().orElseThrow() + ": " + r).isIn(400, 404, 413);
+                assertThat(r.closes()).isTrue();
+                assertThat(c.readToEof(CLOSE_WITHIN)).as("end of stream right after the answer").isEmpty();
+            }
+        }
+        assertStillServes();
+    }
+
+    /** Valid Host values, the empty port of RFC 3986 §3.2.3 included, are served on one kept-alive connection. */
+    @Test
+    void shouldServeEveryValidHostFormOnOneConnection() throws Exception {
+        try (RawConnection c = connect()) {
+            for (String host : List.of("example.com", "example.com:8080", "[::1]:8080", "127.0.0.1", "t:", "")) {
+                RawConnection.Response r = c.send("GET /fx/a.bin HTTP/1.1\r\nHost: " + host + "\r\n\r\n").read();
+                assertThat(r.closes()).as("Host: " + host + ": " + r).isFalse();
+                assertOk(r, A);
+            }
         }
     }
 

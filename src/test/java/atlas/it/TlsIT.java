@@ -52,7 +52,8 @@ class TlsIT {
     @BeforeAll
     static void startServer() throws Exception {
         workDir = HttpTestServers.workDir(TlsIT.class);
-        server = HttpTestServers.start(workDir, "--tls-listen", "127.0.0.1:0", "--handshake-timeout", "2s");
+        server = HttpTestServers.start(workDir, "--tls-listen", "127.0.0.1:0", "--handshake-timeout", "2s",
+                "--hsts", "365d");
         curl = new HttpCurl(workDir);
         // The server is up once it printed its first http:// URL; the https one is on the last start-up line.
         String output = Await.until("the https URL in the start-up output", Duration.ofSeconds(10), server::output,
@@ -220,6 +221,22 @@ class TlsIT {
         Matcher requests = Pattern.compile("(\\d+) requests in").matcher(output);
         assertThat(requests.find()).as(output).isTrue();
         assertThat(Long.parseLong(requests.group(1))).as("requests over https in 2 s").isGreaterThan(10);
+    }
+
+    /** {@code --hsts 365d}: on every HTTPS response, errors too; never over plain HTTP (RFC 6797 §7.2). */
+    @Test
+    void shouldSendStrictTransportSecurityOverHttpsOnly() throws Exception {
+        for (String target : List.of("tls/o1", "tls/none", "_atlas/health")) {
+            HttpCurl.Response secure = curlTls(https + target);
+            assertThat(secure.status()).as(secure.toString()).isIn(200, 404);
+            assertThat(secure.header("Strict-Transport-Security")).as(target).isEqualTo("max-age=31536000");
+            HttpCurl.Response plain = curl.run(server.url(target));
+            assertThat(plain.status()).as(plain.toString()).isEqualTo(secure.status());
+            assertThat(plain.header("Strict-Transport-Security")).as("plain HTTP " + target).isNull();
+        }
+        HttpCurl.Response badHost = curlTls("-H", "Host: t:80x", https + "tls/o1");
+        assertThat(badHost.status()).as(badHost.toString()).isEqualTo(400);
+        assertThat(badHost.header("Strict-Transport-Security")).isEqualTo("max-age=31536000");
     }
 
     @Test

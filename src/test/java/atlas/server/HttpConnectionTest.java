@@ -147,12 +147,200 @@ class HttpConnectionTest {
         assertThat(answers).doesNotContain("second");
     }
 
+    /**
+     * RFC 9112 §9.6: after a 400 more bytes may be on their way, and closing with unread input resets the connection,
+     * which can destroy the 400 before the client read it: half-close, drop what comes, close at the peer's EOF.
+     */
     @Test
-    void shouldCloseAfterAnsweringAMalformedRequest() {
+    void shouldCloseAfterAnsweringAMalformedRequestOnceThePeerClosesItsSide() {
         socket.deliver(ascii("GET /a HTTP/1.1\r\nHost t\r\n\r\n"));
         assertThat(socket.wireText()).startsWith("HTTP/1.1 400 Bad Request\r\n").contains("Connection: close\r\n");
+        int answered = socket.wireText().length();
         socket.completeSend();
+        assertThat(socket.isOutputShut()).as("FIN after the 400").isTrue();
+        assertThat(socket.isClosed()).isFalse();
+        socket.deliver(ascii("GET /b HTTP/1.1\r\nHost: t\r\n\r\n" + "x".repeat(3000)));
+        assertThat(socket.wireText()).as("input after the 400 is dropped, not parsed").hasSize(answered);
+        assertThat(socket.deadlineNs()).isEqualTo(socket.nowNs() + HttpConnection.LINGER_NS);
+        socket.deliverEof();
         assertThat(socket.isClosed()).isTrue();
+    }
+
+    @Test
+    void shouldEndALingeringCloseAfterItsBoundIfThePeerKeepsSending() {
+        long timeoutsBefore = core.counters.timeouts.sum();
+        socket.deliver(ascii("GET /a HTTP/1.1\r\nHost t\r\n\r\n"));
+        socket.completeSend();
+        socket.deliver(ascii("y".repeat(4000)));
+        socket.deliver(ascii("y".repeat(4000)));
+        assertThat(socket.isClosed()).isFalse();
+        socket.expireDeadline();
+        assertThat(socket.isClosed()).isTrue();
+        assertThat(core.counters.timeouts.sum()).as("not a client timeout").isEqualTo(timeoutsBefore);
+    }
+
+    @Test
+    void shouldCloseAtOnceWhenNothingIsLeftUnread() {
+        put("a", "first");
+        socket.deliver(ascii("GET /a HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"));
+        settle(socket);
+        assertThat(socket.wireText()).endsWith("first");
+        assertThat(socket.isClosed()).isTrue();
+        assertThat(socket.isOutputShut()).isFalse();
+
+        FakeTransport stalled = connect();
+        stalled.deliver(ascii("GET /a HTTP/1.1\r\nHo"));
+        stalled.expireDeadline();
+        assertThat(stalled.wireText()).startsWith("HTTP/1.1 408 ");
+        stalled.completeSend();
+        assertThat(stalled.isClosed()).as("a 408's client stopped sending: no lingering").isTrue();
+    }
+
+    /** RFC 9112 §3.2: 400 for an invalid Host, then close like any 400, so a pipelined request is never read. */
+    @Test
+    void shouldAnswer400ToAnInvalidHostAndCloseWithoutReadingThePipelinedRequest() {
+        put("a", "first");
+        int before = socket.wireText().length();
+        socket.deliver(ascii("GET /a HTTP/1.1\r\nHost: t:80x\r\n\r\nGET /a HTTP/1.1\r\nHost: t\r\n\r\n"));
+        settle(socket);
+        String answers = socket.wireText().substring(before);
+        assertThat(answers).startsWith("HTTP/1.1 400 Bad Request\r\n").contains("Connection: close\r\n")
+                .doesNotContain("200 OK");
+        assertThat(socket.isOutputShut()).as("lingering close: FIN sent, the rest dropped").isTrue();
+        socket.deliverEof();
+        assertThat(socket.isClosed()).isTrue();
+    }
+
+    /** RFC 9110 §9.3.4: a PUT with Content-Range MUST get 400; storing it would replace the object with a part. */
+    @Test
+    void shouldRefuseAPutWithContentRangeAndKeepTheObject() {
+        put("p/whole.ts", "0123456789");
+        String refused = get("PUT /p/whole.ts HTTP/1.1\r\nHost: t\r\nContent-Range: bytes 0-2/10\r\n"
+                + "Content-Length: 3\r\n\r\nabc");
+        assertThat(refused).startsWith("HTTP/1.1 400 Bad Request\r\n").contains("partial uploads");
+        assertThat(socket.isOutputShut()).as("the body was not read: closed after the answer").isTrue();
+        socket.deliverEof();
+        socket = connect();
+        assertThat(get("GET /p/whole.ts HTTP/1.1\r\nHost: t\r\n\r\n")).endsWith("\r\n\r\n0123456789");
+    }
+
+    /** A coded body would be served later as if it were the object (no coding is stored): 415, nothing stored. */
+    @Test
+    void shouldRefuseAPutWithAContentCodingButTakeIdentity() {
+        String refused = get("PUT /p/gz.ts HTTP/1.1\r\nHost: t\r\nContent-Encoding: gzip\r\n"
+                + "Content-Length: 3\r\n\r\nabc");
+        assertThat(refused).startsWith("HTTP/1.1 415 Unsupported Media Type\r\n")
+                .contains("Accept-Encoding: identity\r\n").contains("Connection: close\r\n");
+        assertThat(volume.lookup("p/gz.ts")).isNull();
+        socket.deliverEof();
+        socket = connect();
+        assertThat(put("p/id.ts", "abc")).startsWith("HTTP/1.1 201 ");
+        String identity = get("PUT /p/id.ts HTTP/1.1\r\nHost: t\r\nContent-Encoding: identity\r\n"
+                + "Content-Length: 3\r\n\r\nxyz");
+        assertThat(identity).startsWith("HTTP/1.1 204 ");
+    }
+
+    /** Delivers a whole PUT however much the fake socket takes per receive, and returns its answer. */
+    private String putAll(String name, String body) {
+        int before = socket.wireText().length();
+        byte[] request = ascii("PUT /" + name + " HTTP/1.1\r\nHost: t\r\nContent-Length: " + body.length()
+                + "\r\n\r\n" + body);
+        int at = 0;
+        while (at < request.length) {
+            at += socket.deliver(java.util.Arrays.copyOfRange(request, at, request.length));
+            settle(socket);
+        }
+        settle(socket);
+        return socket.wireText().substring(before);
+    }
+
+    private String get(String request) {
+        int before = socket.wireText().length();
+        socket.deliver(ascii(request));
+        settle(socket);
+        return socket.wireText().substring(before);
+    }
+
+    /** RFC 9110 §14.2/§17.15: sixteen overlapping ranges are coalesced into one, answered as a plain 206. */
+    @Test
+    void shouldAnswerSixteenOverlappingRangesWithOnePlain206() {
+        String body = "0123456789abcdef".repeat(1250); // 20000 bytes
+        assertThat(putAll("r/whole.bin", body)).startsWith("HTTP/1.1 201 ");
+        String range = String.join(",", java.util.Collections.nCopies(16, "0-"));
+        String answer = get("GET /r/whole.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=" + range + "\r\n\r\n");
+        assertThat(answer).startsWith("HTTP/1.1 206 Partial Content\r\n")
+                .contains("Content-Range: bytes 0-19999/20000\r\n").contains("Content-Length: 20000\r\n")
+                .doesNotContain("multipart");
+        assertThat(answer.length() - answer.indexOf("\r\n\r\n") - 4).as("the body, once").isEqualTo(20000);
+        assertThat(answer).endsWith(body);
+
+        String overlapping = get("GET /r/whole.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=100-199,150-299,300-309\r\n\r\n");
+        assertThat(overlapping).startsWith("HTTP/1.1 206 ").contains("Content-Range: bytes 100-309/20000\r\n")
+                .contains("Content-Length: 210\r\n").endsWith(body.substring(100, 310));
+        assertThat(socket.isClosed()).isFalse();
+    }
+
+    @Test
+    void shouldServeTheWholeObjectForTooManyRangesOrPartsCostingMoreThanIt() {
+        String body = "0123456789abcdef".repeat(1250);
+        putAll("r/capped.bin", body);
+        StringBuilder seventeen = new StringBuilder("bytes=");
+        for (int i = 0; i < 17; i++) {
+            seventeen.append(i == 0 ? "" : ",").append(i * 1000).append('-').append(i * 1000 + 9);
+        }
+        String capped = get("GET /r/capped.bin HTTP/1.1\r\nHost: t\r\nRange: " + seventeen + "\r\n\r\n");
+        assertThat(capped).as("over the cap: Range ignored").startsWith("HTTP/1.1 200 OK\r\n")
+                .contains("Content-Length: 20000\r\n").endsWith(body);
+
+        String disjoint = get("GET /r/capped.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=0-9,1000-1009\r\n\r\n");
+        assertThat(disjoint).startsWith("HTTP/1.1 206 ").contains("multipart/byteranges");
+
+        put("r/tiny.txt", "0123456789");
+        String tiny = get("GET /r/tiny.txt HTTP/1.1\r\nHost: t\r\nRange: bytes=0-0,2-2,4-4\r\n\r\n");
+        assertThat(tiny).as("three part headers would outweigh ten bytes").startsWith("HTTP/1.1 200 OK\r\n")
+                .contains("Content-Length: 10\r\n").endsWith("\r\n\r\n0123456789");
+    }
+
+    /**
+     * A shared cache stores one copy per URL and serves it to every client, so the CORS fields must be on the
+     * response whether or not the request that filled the cache had Origin: on 200, 206, 304, 404 alike.
+     */
+    @Test
+    void shouldSendCorsFieldsOnEveryReadResponseWithOrWithoutOrigin() {
+        put("c/seg.ts", "0123456789");
+        String etag = get("GET /c/seg.ts HTTP/1.1\r\nHost: t\r\n\r\n").lines()
+                .filter(l -> l.startsWith("ETag: ")).findFirst().orElseThrow().substring(6);
+        for (String origin : new String[] {"", "Origin: https://player.example\r\n"}) {
+            for (String request : new String[] {
+                "GET /c/seg.ts HTTP/1.1\r\nHost: t\r\n", "HEAD /c/seg.ts HTTP/1.1\r\nHost: t\r\n",
+                "GET /c/seg.ts HTTP/1.1\r\nHost: t\r\nRange: bytes=2-5\r\n",
+                "GET /c/seg.ts HTTP/1.1\r\nHost: t\r\nIf-None-Match: " + etag + "\r\n",
+                "GET /c/none.ts HTTP/1.1\r\nHost: t\r\n",
+                "GET /c/seg.ts HTTP/1.1\r\nHost: t\r\nRange: bytes=99-\r\n"}) {
+                String answer = get(request + origin + "\r\n");
+                String head = answer.substring(0, answer.indexOf("\r\n\r\n") + 2);
+                assertThat(head).as(request + origin).contains("\r\nAccess-Control-Allow-Origin: *\r\n")
+                        .contains("\r\nAccess-Control-Expose-Headers: Content-Length, Content-Range, ETag, ")
+                        .doesNotContain("Vary");
+            }
+        }
+        String statuses = socket.wireText();
+        assertThat(statuses).contains("HTTP/1.1 206 ").contains("HTTP/1.1 304 ").contains("HTTP/1.1 404 ")
+                .contains("HTTP/1.1 416 ");
+    }
+
+    @Test
+    void shouldAnswerACorsPreflightForReadsOnly() {
+        String preflight = get("OPTIONS /c/seg.ts HTTP/1.1\r\nHost: t\r\nOrigin: https://player.example\r\n"
+                + "Access-Control-Request-Method: GET\r\nAccess-Control-Request-Headers: range\r\n\r\n");
+        assertThat(preflight).startsWith("HTTP/1.1 204 ").contains("Access-Control-Allow-Origin: *\r\n")
+                .contains("Access-Control-Allow-Methods: GET, HEAD, OPTIONS\r\n")
+                .contains("Access-Control-Allow-Headers: Range, If-None-Match, If-Modified-Since, If-Range, hdnts\r\n")
+                .contains("Access-Control-Max-Age: ");
+        String plain = get("OPTIONS /c/seg.ts HTTP/1.1\r\nHost: t\r\n\r\n");
+        assertThat(plain).as("not a preflight").startsWith("HTTP/1.1 204 ").contains("Allow: ")
+                .doesNotContain("Access-Control-Allow-Methods");
+        assertThat(socket.isClosed()).isFalse();
     }
 
     @Test
@@ -239,8 +427,48 @@ class HttpConnectionTest {
                 new atlas.live.PlaylistBoard());
         ClientTable.Client client = rateLimit > 0 ? access.clients().open("203.0.113.9") : null;
         FakeTransport t = new FakeTransport(clock);
-        t.open(new HttpConnection(core, client, false, false));
+        t.open(new HttpConnection(core, client, false, false, false));
         return t;
+    }
+
+    // ---------------------------------------------------------------- HSTS
+
+    /** A core configured with {@code --tls-listen … --hsts 365d}, and a connection to it, HTTPS or plain. */
+    private FakeTransport hstsPeer(boolean secure) {
+        ServerConfig withHsts = config.withTls(new ServerConfig.Tls("127.0.0.1", 0, null, null,
+                Duration.ofSeconds(10), Duration.ofDays(365)));
+        try {
+            if (remoteVolume != null) {
+                remoteVolume.close();
+            }
+            remoteVolume = Volume.open(new VolumeConfig(dir.resolve("hsts" + remotes++), 256 * B, 256 * B, 4096 * B));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        core = new HttpCore(withHsts, remoteVolume, context, metrics.newCore(context, null), null, null,
+                new AccessControl(CredentialSource.none(), new ClientTable(0, 0, 0), new UploadSlots(0), true), -1);
+        FakeTransport t = new FakeTransport(clock);
+        t.open(new HttpConnection(core, null, true, true, secure));
+        return t;
+    }
+
+    /** RFC 6797 §7.1/§7.2: on every response over HTTPS, errors included; never on one over plain HTTP. */
+    @Test
+    void shouldSendStrictTransportSecurityOverHttpsOnly() {
+        FakeTransport https = hstsPeer(true);
+        for (String request : new String[] {"GET /_atlas/health HTTP/1.1\r\nHost: t\r\n\r\n",
+            "GET /none.ts HTTP/1.1\r\nHost: t\r\n\r\n", "PUT /h.ts HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n\r\nx",
+            "GET /h.ts HTTP/1.1\r\nHost: t\r\n\r\n", "GET /a HTTP/1.1\r\nHost: t:x\r\n\r\n"}) {
+            assertThat(exchange(https, request)).as(request)
+                    .contains("\r\nStrict-Transport-Security: max-age=31536000\r\n");
+        }
+        assertThat(https.isOutputShut()).as("closing after the 400").isTrue();
+
+        FakeTransport http = hstsPeer(false);
+        String plain = exchange(http, "GET /_atlas/health HTTP/1.1\r\nHost: t\r\n\r\n");
+        assertThat(plain).startsWith("HTTP/1.1 200 ").doesNotContain("Strict-Transport-Security");
+        assertThat(exchange(socket, "GET /_atlas/health HTTP/1.1\r\nHost: t\r\n\r\n")).as("without --hsts")
+                .doesNotContain("Strict-Transport-Security");
     }
 
     private String exchange(FakeTransport t, String request) {
@@ -279,7 +507,7 @@ class HttpConnectionTest {
         FakeTransport t = remotePeer(0, "ci:{SHA256}" + atlas.access.CredentialFileTestSupport.sha256Hex("tok"));
         String big = exchange(t, "PUT /a HTTP/1.1\r\nHost: t\r\nContent-Length: 100000000\r\n\r\nxx");
         assertThat(big).startsWith("HTTP/1.1 401 Unauthorized\r\n").contains("Connection: close");
-        assertThat(t.isClosed()).isTrue();
+        assertThat(t.isOutputShut()).as("the body is not read for use, only dropped until the peer stops").isTrue();
 
         FakeTransport e = remotePeer(0, "ci:{SHA256}" + atlas.access.CredentialFileTestSupport.sha256Hex("tok"));
         String expect = exchange(e, "PUT /a HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n"
