@@ -72,6 +72,14 @@ public final class TlsHandshake {
         CipherSuite.TLS_AES_128_GCM_SHA256, CipherSuite.TLS_AES_256_GCM_SHA384,
         CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384};
     private static final int[] GROUPS = {NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1};
+    /**
+     * The largest ClientHello the syntax allows (RFC 8446 §4.1.2): version 2, random 32, session id 1 + 32,
+     * cipher suites 2 + 65534, compression 1 + 255, extensions 2 + 65535. BC's default limit is 32 KiB, which
+     * refused real clients with many extensions (large post-quantum key shares, padding) with internal_error; the
+     * limit applies to every handshake message from the client, and the handshake timeout bounds how long a
+     * connection may hold that much.
+     */
+    static final int MAX_CLIENT_HANDSHAKE_MESSAGE = 2 + 32 + 1 + 32 + 2 + 65534 + 1 + 255 + 2 + 65535;
 
     /** Signature schemes per key type, in preference order; TLS 1.3 binds the ECDSA curve to the hash. */
     private static final int[] SCHEMES_P256_13 = {SignatureScheme.ecdsa_secp256r1_sha256};
@@ -90,7 +98,7 @@ public final class TlsHandshake {
 
     private final TlsHandshakeFactory factory;
     private final TlsIdentity identity;
-    private final TlsServerProtocol protocol = new TlsServerProtocol(); // no-arg: non-blocking mode
+    private final TlsServerProtocol protocol = new VersionTolerantServerProtocol(); // non-blocking mode
     private final Server server;
     private String failure;
     private boolean complete;
@@ -339,6 +347,21 @@ public final class TlsHandshake {
         @Override
         protected boolean preferLocalCipherSuites() {
             return true;
+        }
+
+        @Override
+        public int getMaxHandshakeMessageSize() {
+            return MAX_CLIENT_HANDSHAKE_MESSAGE;
+        }
+
+        /**
+         * Accepts a TLS 1.2 client that signals neither renegotiation_info nor the SCSV (RFC 5746 §4.4 lets a
+         * server do so). BC refuses it with handshake_failure by default, which hid TLS 1.2 from scanners such as
+         * nmap's. The attack RFC 5746 prevents needs a renegotiation, and we never renegotiate: a ClientHello after
+         * the handshake gets unexpected_message from the record layer ({@code TlsTransport}).
+         */
+        @Override
+        public void notifySecureRenegotiation(boolean secureRenegotiation) {
         }
 
         @Override

@@ -1,0 +1,46 @@
+package atlas.tls;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import org.bouncycastle.tls.AlertDescription;
+import org.bouncycastle.tls.ClientHello;
+import org.bouncycastle.tls.TlsFatalAlert;
+import org.bouncycastle.tls.TlsServerProtocol;
+
+/**
+ * BouncyCastle's non-blocking server protocol, tolerant of future ClientHello versions.
+ * <p>
+ * RFC 5246 Appendix E.1 and RFC 8446 §4.1.2/§D.2: a client may offer any {@code legacy_version} above TLS 1.2 and
+ * the server answers with the highest version it supports. BC refuses a major version other than 3 with
+ * {@code illegal_parameter}, and {@code {0xFE, 0xFE}} even with {@code internal_error} (its version table throws),
+ * so a client probing with 4.1 or 254.254 (tlsfuzzer's {@code test-version-numbers}, version-intolerance scanners)
+ * never gets a ServerHello. We parse such a ClientHello as if it said 3.3; the handshake transcript still hashes
+ * the bytes as received ({@code HandshakeMessageInput.updateHash} reads BC's buffer, not the parsed object), so
+ * both sides' Finished agree. A major version below 3 is no TLS version at all: {@code protocol_version}.
+ */
+final class VersionTolerantServerProtocol extends TlsServerProtocol {
+    /** The version bytes we parse a future ClientHello as: TLS 1.2, the highest legacy_version there is. */
+    private static final byte LEGACY_MAJOR = 3;
+    private static final byte LEGACY_MINOR = 3;
+
+    /** Non-blocking mode, as {@link TlsServerProtocol#TlsServerProtocol()}. */
+    VersionTolerantServerProtocol() {
+    }
+
+    @Override
+    protected ClientHello receiveClientHelloMessage(ByteArrayInputStream buf) throws IOException {
+        byte[] body = buf.readAllBytes();
+        if (body.length >= 2) {
+            int major = body[0] & 0xFF;
+            if (major < LEGACY_MAJOR) {
+                throw new TlsFatalAlert(AlertDescription.protocol_version,
+                        "ClientHello legacy_version " + major + "." + (body[1] & 0xFF));
+            }
+            if (major > LEGACY_MAJOR) {
+                body[0] = LEGACY_MAJOR;
+                body[1] = LEGACY_MINOR;
+            }
+        }
+        return super.receiveClientHelloMessage(new ByteArrayInputStream(body));
+    }
+}

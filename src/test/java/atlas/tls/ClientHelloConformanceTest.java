@@ -1,0 +1,117 @@
+package atlas.tls;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@link TlsHandshake} against ClientHellos built byte by byte ({@link RawClientHello}): the inputs of tlsfuzzer's
+ * {@code test-version-numbers}, {@code test-large-hello}, {@code test-client-hello-max-size}, and a TLS 1.2 client
+ * without renegotiation_info (issue 16).
+ */
+class ClientHelloConformanceTest {
+    @TempDir
+    static Path dir;
+
+    private static TlsIdentity ec256;
+
+    @BeforeAll
+    static void identity() throws Exception {
+        ec256 = TestCertificates.write(dir.resolve("ec256"), "ec256");
+    }
+
+    private static TlsHandshake newServer() {
+        return TlsHandshakeFactory.forCore().newHandshake(ec256);
+    }
+
+    @ParameterizedTest(name = "legacy_version {0}")
+    @ValueSource(ints = {0x0303, 0x0304, 0x0305, 0x03FE, 0x0401, 0x0603, 0xFEFE, 0xFEFF, 0xFFFF})
+    void shouldNegotiateTls12WithAClientOfAFutureVersion(int legacyVersion) {
+        RawClientHello hello = RawClientHello.tls12(0x001D, 0x0017);
+        hello.legacyVersion = legacyVersion;
+
+        RawClientHello.ServerReply reply = hello.sendTo(newServer(), 16384);
+
+        assertThat(reply.alert()).as("alert").isEqualTo(-1);
+        assertThat(reply.isServerHello()).isTrue();
+        assertThat(reply.negotiatedVersion()).isEqualTo(0x0303);
+    }
+
+    @ParameterizedTest(name = "legacy_version {0}")
+    @ValueSource(ints = {0x0401, 0xFEFE})
+    void shouldNegotiateTls13BySupportedVersionsWhateverTheLegacyVersion(int legacyVersion) {
+        RawClientHello hello = RawClientHello.tls13();
+        hello.legacyVersion = legacyVersion;
+
+        RawClientHello.ServerReply reply = hello.sendTo(newServer(), 16384);
+
+        assertThat(reply.isServerHello()).isTrue();
+        assertThat(reply.negotiatedVersion()).isEqualTo(0x0304);
+    }
+
+    @ParameterizedTest(name = "legacy_version {0}")
+    @ValueSource(ints = {0x0000, 0x0200, 0x0300})
+    void shouldRefuseAVersionBelowTls12WithProtocolVersion(int legacyVersion) {
+        RawClientHello hello = RawClientHello.tls12(0x001D);
+        hello.legacyVersion = legacyVersion;
+
+        assertThat(hello.sendTo(newServer(), 16384).alert()).isEqualTo(70); // protocol_version
+    }
+
+    @ParameterizedTest(name = "{0} bytes of extension in records of {1}")
+    @CsvSource({"16000, 16384", "40000, 16384", "65000, 16384", "65000, 1000", "65000, 1"})
+    void shouldAcceptAClientHelloUpToTheLargestTheSyntaxAllows(int padding, int fragment) {
+        RawClientHello hello = RawClientHello.tls12(0x001D);
+        hello.extension(21, new byte[padding]); // padding (RFC 7685)
+
+        RawClientHello.ServerReply reply = hello.sendTo(newServer(), fragment);
+
+        assertThat(reply.alert()).as("alert").isEqualTo(-1);
+        assertThat(reply.isServerHello()).isTrue();
+    }
+
+    @Test
+    void shouldAcceptAClientHelloWithTheMostCipherSuitesAndExtensionsThereAre() {
+        RawClientHello hello = RawClientHello.tls13();
+        int[] suites = new int[32767]; // 2^16 - 2 bytes of suites, ours last
+        for (int i = 0; i < suites.length - 1; i++) {
+            suites[i] = 0x0100 + i; // unassigned code points
+        }
+        suites[suites.length - 1] = 0x1301;
+        hello.suites = suites;
+        hello.extension(21, new byte[65535 - hello.extensionsLength() - 4]); // extensions at their 2^16 - 1 most
+
+        RawClientHello.ServerReply reply = hello.sendTo(newServer(), 16384);
+
+        assertThat(hello.message().length).isGreaterThan(128 * 1024);
+        assertThat(reply.alert()).as("alert").isEqualTo(-1);
+        assertThat(reply.isServerHello()).isTrue();
+        assertThat(reply.negotiatedVersion()).isEqualTo(0x0304);
+    }
+
+    @Test
+    void shouldServeATls12ClientThatSendsNeitherRenegotiationInfoNorTheScsv() {
+        RawClientHello hello = RawClientHello.tls12(0x0017).without(RawClientHello.EXT_RENEGOTIATION_INFO);
+        hello.suites = new int[] {0xC02B};
+
+        RawClientHello.ServerReply reply = hello.sendTo(newServer(), 16384);
+
+        assertThat(reply.alert()).as("alert").isEqualTo(-1);
+        assertThat(reply.isServerHello()).isTrue();
+        assertThat(reply.extension(RawClientHello.EXT_RENEGOTIATION_INFO))
+                .as("no renegotiation_info in the ServerHello of a client that did not signal it").isNull();
+    }
+
+    @Test
+    void shouldAnswerTheScsvWithAnEmptyRenegotiationInfo() {
+        RawClientHello.ServerReply reply = RawClientHello.tls12(0x0017).sendTo(newServer(), 16384);
+
+        assertThat(reply.extension(RawClientHello.EXT_RENEGOTIATION_INFO)).containsExactly(0);
+    }
+}
