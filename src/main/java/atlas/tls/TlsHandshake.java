@@ -102,6 +102,13 @@ public final class TlsHandshake {
     private final Server server;
     private String failure;
     private boolean complete;
+    /**
+     * TLS 1.2: whether the client's ChangeCipherSpec has gone in, and how many records followed it. Each of those
+     * was decrypted by BC under the new keys, so their count is the read sequence number our opener continues at:
+     * 1 for a Finished in one record, more when the client split it (RFC 5246 §6.2.1 allows any fragmentation).
+     */
+    private boolean clientCipherChanged;
+    private long recordsUnderClientKeys;
     /** Whether BC has produced any output yet: before a valid ClientHello it stays silent, even on failure. */
     private boolean bcSpoke;
     /** Our own plaintext fatal alert when BC stayed silent (see fail); sent after BC's output, if any. */
@@ -158,6 +165,11 @@ public final class TlsHandshake {
     }
 
     private void offer(byte[] src, int offset, int length) {
+        if (clientCipherChanged) {
+            recordsUnderClientKeys++;
+        } else if (src[offset] == RecordLayout.CHANGE_CIPHER_SPEC) {
+            clientCipherChanged = true; // in TLS 1.3 the compatibility CCS; the count is unused there
+        }
         try {
             protocol.offerInput(src, offset, length);
         } catch (IOException | RuntimeException e) {
@@ -268,14 +280,17 @@ public final class TlsHandshake {
                 Arrays.copyOfRange(keyBlock, 2 * keyLength + 4, 2 * keyLength + 8), 1);
     }
 
-    /** The read direction after completion; {@code listener} hears TLS 1.3 KeyUpdates (unused in TLS 1.2). */
+    /**
+     * The read direction after completion; {@code listener} hears TLS 1.3 KeyUpdates (unused in TLS 1.2). TLS 1.3
+     * starts at sequence 0; TLS 1.2 after the records the client's Finished took (usually 1).
+     */
     public RecordOpener newOpener(AesGcm gcm, RecordOpener.KeyUpdateListener listener) {
         checkComplete();
         if (isTls13()) {
             return RecordOpener.tls13(gcm, suite13(), clientSecret.clone(), listener);
         }
         return RecordOpener.tls12(gcm, Arrays.copyOfRange(keyBlock, 0, keyLength),
-                Arrays.copyOfRange(keyBlock, 2 * keyLength, 2 * keyLength + 4), 1);
+                Arrays.copyOfRange(keyBlock, 2 * keyLength, 2 * keyLength + 4), recordsUnderClientKeys);
     }
 
     /** Wipes the secrets held here (sealers and openers made earlier hold their own copies). */
