@@ -14,12 +14,14 @@ import java.lang.foreign.ValueLayout;
  *   <li>{@code > 0}: one record consumed; {@link #contentType()}, {@link #plaintextOffset()},
  *       {@link #plaintextLength()} describe its plaintext, now in the clear inside the caller's buffer;</li>
  *   <li>{@link #INCOMPLETE}: not a whole record yet, read more ({@link #bytesNeeded()} says how many in all);</li>
- *   <li>{@link #BAD_RECORD_MAC}, {@link #RECORD_OVERFLOW}, {@link #UNEXPECTED_MESSAGE}, {@link #DECODE_ERROR}:
- *       send that alert and close.</li>
+ *   <li>{@link #BAD_RECORD_MAC}, {@link #RECORD_OVERFLOW}, {@link #UNEXPECTED_MESSAGE}, {@link #DECODE_ERROR},
+ *       {@link #ILLEGAL_PARAMETER}: send that alert and close.</li>
  * </ul>
- * A TLS 1.3 record holding exactly one KeyUpdate message switches this direction to the next traffic secret
- * right after the record and calls the {@link KeyUpdateListener}, which must, if the peer asked for it, send our
- * own KeyUpdate ({@link RecordSealer#sealKeyUpdate} with {@code requestUpdate = false}) before more data.
+ * TLS 1.3 handshake records are read here ({@link PostHandshakeMessages}): a KeyUpdate, in one record or
+ * fragmented over several, switches this direction to the next traffic secret right after the record that ends it
+ * and calls the {@link KeyUpdateListener}, which must, if the peer asked for it, send our own KeyUpdate
+ * ({@link RecordSealer#sealKeyUpdate} with {@code requestUpdate = false}) before more data. The caller drops the
+ * plaintext of a TLS 1.3 handshake record.
  */
 public final class RecordOpener implements AutoCloseable {
     public static final int INCOMPLETE = 0;
@@ -27,6 +29,7 @@ public final class RecordOpener implements AutoCloseable {
     public static final int RECORD_OVERFLOW = -22;
     public static final int UNEXPECTED_MESSAGE = -10;
     public static final int DECODE_ERROR = -50;
+    public static final int ILLEGAL_PARAMETER = -47;
 
     /** Called after a peer's KeyUpdate was applied to the read direction. */
     @FunctionalInterface
@@ -40,6 +43,8 @@ public final class RecordOpener implements AutoCloseable {
     private final boolean tls13;
     private final DirectionKeys keys;
     private final KeyUpdateListener keyUpdates;
+    /** TLS 1.3: the client's post-handshake messages, reassembled across records. */
+    private final PostHandshakeMessages handshake = new PostHandshakeMessages();
     private long sequence;
     private byte contentType;
     private long plaintextOffset;
@@ -120,24 +125,24 @@ public final class RecordOpener implements AutoCloseable {
         contentType = buf.get(ValueLayout.JAVA_BYTE, dataStart + i);
         plaintextOffset = dataStart;
         plaintextLength = i;
-        if (contentType == RecordLayout.HANDSHAKE && isKeyUpdate(buf, dataStart, i)) {
-            boolean requested = buf.get(ValueLayout.JAVA_BYTE, dataStart + 4) == 1;
-            keys.advance();
-            sequence = 0;
-            if (keyUpdates != null) {
-                keyUpdates.onKeyUpdate(requested);
+        if (contentType == RecordLayout.HANDSHAKE) {
+            int message = handshake.read(buf, dataStart, i);
+            if (message < 0) {
+                return message;
             }
+            if (message != PostHandshakeMessages.CONTINUE) {
+                keys.advance();
+                sequence = 0;
+                if (keyUpdates != null) {
+                    keyUpdates.onKeyUpdate(message == PostHandshakeMessages.KEY_UPDATE_REQUESTED);
+                }
+            }
+            return total;
+        }
+        if (handshake.inMessage()) {
+            return UNEXPECTED_MESSAGE; // RFC 8446 §5.1: nothing may come between the fragments of a message
         }
         return total;
-    }
-
-    /** Exactly one KeyUpdate message: type 24, length 1, request_update 0 or 1 (RFC 8446 §4.6.3). */
-    private static boolean isKeyUpdate(MemorySegment buf, long data, int length) {
-        return length == 5
-                && buf.get(ValueLayout.JAVA_BYTE, data) == RecordLayout.KEY_UPDATE
-                && buf.get(ValueLayout.JAVA_BYTE, data + 1) == 0
-                && buf.get(SHORT_BE, data + 2) == 1
-                && (buf.get(ValueLayout.JAVA_BYTE, data + 4) & 0xFE) == 0;
     }
 
     private int open12(MemorySegment buf, long recordStart, byte type, int length, int total) {

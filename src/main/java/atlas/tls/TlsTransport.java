@@ -70,7 +70,6 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
     private boolean rawReceiving;
     private boolean firstByteChecked;
     private boolean peerClosed;
-    private boolean keyUpdateReceived;
 
     /** The application's outstanding receive. */
     private boolean appReceiving;
@@ -363,7 +362,6 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
 
     private void onPeerKeyUpdate(boolean updateRequested) {
         core.counters.keyUpdates.increment();
-        keyUpdateReceived = true;
         if (updateRequested) {
             keyUpdateDue = true;
         }
@@ -456,10 +454,9 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
                 }
             }
             case RecordLayout.HANDSHAKE -> {
-                if (keyUpdateReceived) {
-                    keyUpdateReceived = false; // applied by the opener already
-                } else {
-                    // Renegotiation (TLS 1.2) or post-handshake messages we never asked for (TLS 1.3).
+                // TLS 1.3: a KeyUpdate or part of one, applied by the opener (which refuses any other message).
+                // TLS 1.2: a ClientHello asking for renegotiation, which we do not do.
+                if (!sealer.isTls13()) {
                     core.counters.recordErrors.increment();
                     fatalAlert = UNEXPECTED_MESSAGE;
                     peerClosed = true;
