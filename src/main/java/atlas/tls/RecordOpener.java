@@ -21,7 +21,7 @@ import java.lang.foreign.ValueLayout;
  * fragmented over several, switches this direction to the next traffic secret right after the record that ends it
  * and calls the {@link KeyUpdateListener}, which must, if the peer asked for it, send our own KeyUpdate
  * ({@link RecordSealer#sealKeyUpdate} with {@code requestUpdate = false}) before more data. The caller drops the
- * plaintext of a TLS 1.3 handshake record.
+ * plaintext of a TLS 1.3 handshake record. Alert records must hold exactly one alert.
  */
 public final class RecordOpener implements AutoCloseable {
     public static final int INCOMPLETE = 0;
@@ -142,7 +142,20 @@ public final class RecordOpener implements AutoCloseable {
         if (handshake.inMessage()) {
             return UNEXPECTED_MESSAGE; // RFC 8446 §5.1: nothing may come between the fragments of a message
         }
-        return total;
+        int alert = checkAlert(i);
+        return alert < 0 ? alert : total;
+    }
+
+    /**
+     * An alert record holds exactly one two-byte alert (RFC 8446 §5.1, §6; RFC 5246 §7.2): an empty one is
+     * {@code unexpected_message} (what tlsfuzzer's {@code test-tls13-empty-alert} and OpenSSL expect), any other
+     * length {@code decode_error}. Returns 0 for a record of another type or a well-formed alert.
+     */
+    private int checkAlert(int length) {
+        if (contentType != RecordLayout.ALERT || length == 2) {
+            return 0;
+        }
+        return length == 0 ? UNEXPECTED_MESSAGE : DECODE_ERROR;
     }
 
     private int open12(MemorySegment buf, long recordStart, byte type, int length, int total) {
@@ -166,7 +179,8 @@ public final class RecordOpener implements AutoCloseable {
         contentType = type;
         plaintextOffset = dataStart;
         plaintextLength = dataLength;
-        return total;
+        int alert = checkAlert(dataLength);
+        return alert < 0 ? alert : total;
     }
 
     /** Content type of the last opened record (TLS 1.3: the inner type). */

@@ -445,7 +445,7 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
                 plainEnd = offset + length;
             }
             case RecordLayout.ALERT -> {
-                if (length == 2 && in.get(offset + 1) == CLOSE_NOTIFY) {
+                if (in.get(offset + 1) == CLOSE_NOTIFY) { // two bytes: the opener refuses any other length
                     peerClosed = true;
                 } else {
                     core.counters.alertsReceived.increment();

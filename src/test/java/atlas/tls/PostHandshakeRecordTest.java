@@ -15,7 +15,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * What a client may send after the handshake, record by record, as tlsfuzzer's {@code test-tls13-keyupdate} sends it: the client side is a {@link RecordSealer} on the client's secret that
+ * What a client may send after the handshake, record by record, as tlsfuzzer's {@code test-tls13-keyupdate} and
+ * {@code test-tls13-empty-alert} send it: the client side is a {@link RecordSealer} on the client's secret that
  * seals any content type, the server side the {@link RecordOpener} under test (issue 16).
  */
 class PostHandshakeRecordTest {
@@ -159,5 +160,34 @@ class PostHandshakeRecordTest {
     @Test
     void shouldRefuseAZeroLengthHandshakeRecordWithUnexpectedMessage() {
         assertThat(send(RecordLayout.HANDSHAKE, new byte[0], 3)).isEqualTo(RecordOpener.UNEXPECTED_MESSAGE);
+    }
+
+    @ParameterizedTest(name = "padding {0}")
+    @ValueSource(ints = {0, 2, 5, 30})
+    void shouldRefuseAnEmptyAlertWithUnexpectedMessage(int padding) {
+        assertThat(send(RecordLayout.ALERT, new byte[0], padding)).isEqualTo(RecordOpener.UNEXPECTED_MESSAGE);
+    }
+
+    @ParameterizedTest(name = "{0} bytes")
+    @ValueSource(ints = {1, 3, 4})
+    void shouldRefuseAnAlertOfTheWrongLengthWithDecodeError(int length) {
+        assertThat(send(RecordLayout.ALERT, new byte[length])).isEqualTo(RecordOpener.DECODE_ERROR);
+    }
+
+    @Test
+    void shouldOpenACloseNotify() {
+        assertThat(send(RecordLayout.ALERT, new byte[] {1, 0})).isZero();
+        assertThat(server.contentType()).isEqualTo(RecordLayout.ALERT);
+    }
+
+    @Test
+    void shouldRefuseAnEmptyAlertInTls12WithUnexpectedMessage() {
+        byte[] key = new byte[16];
+        byte[] salt = new byte[4];
+        try (RecordSealer sealer12 = RecordSealer.tls12(gcm, key.clone(), salt.clone(), 1);
+             RecordOpener opener12 = RecordOpener.tls12(gcm, key.clone(), salt.clone(), 1)) {
+            int n = sealer12.seal(wire, 0, 0, RecordLayout.ALERT, 0);
+            assertThat(opener12.open(wire, 0, n)).isEqualTo(RecordOpener.UNEXPECTED_MESSAGE);
+        }
     }
 }
