@@ -163,8 +163,9 @@ public final class AtlasServer implements AutoCloseable {
                 int adminListener = adminIndex;
                 TlsIdentitySource tlsIdentities = identities;
                 Duration handshakeTimeout = config.tls() == null ? null : config.tls().handshakeTimeout();
+                int[] groups = config.tls() == null ? null : config.tls().groupCodes();
                 Function<CoreContext, CoreProtocol> protocols = ctx -> {
-                    TlsCore tls = tlsIdentities == null ? null : new TlsCore(tlsIdentities, handshakeTimeout);
+                    TlsCore tls = tlsIdentities == null ? null : new TlsCore(tlsIdentities, handshakeTimeout, groups);
                     return new HttpCore(config, volume, ctx, metrics.newCore(ctx, tls), tls,
                             hotTier == null ? null : hotTier.shard(ctx.coreIndex()), accessControl, adminListener);
                 };

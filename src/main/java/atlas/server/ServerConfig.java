@@ -2,6 +2,7 @@ package atlas.server;
 
 import atlas.http.HttpLimits;
 import atlas.store.VolumeConfig;
+import atlas.tls.TlsGroups;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -131,13 +132,21 @@ public record ServerConfig(VolumeConfig volume, String listenHost, int listenPor
      *                         certificate for localhost, made on first start and kept in the volume directory
      * @param privateKey       PEM file of the leaf's key
      * @param handshakeTimeout a handshake not finished within this is dropped
+     * @param groups           key exchange groups for TLS 1.3 and 1.2, comma-separated, preferred first
+     *                         ({@link TlsGroups#parse})
      */
     public record Tls(String listenHost, int listenPort, Path certificateChain, Path privateKey,
-                      Duration handshakeTimeout) {
+                      Duration handshakeTimeout, String groups) {
         public Tls {
             if ((certificateChain == null) != (privateKey == null)) {
                 throw new IllegalArgumentException("--cert and --key go together");
             }
+            TlsGroups.parse(groups);
+        }
+
+        /** {@link #groups} as IANA codes. */
+        public int[] groupCodes() {
+            return TlsGroups.parse(groups);
         }
 
         public boolean selfSigned() {

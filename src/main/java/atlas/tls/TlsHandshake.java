@@ -51,8 +51,9 @@ import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
  *       a little faster ({@code openssl speed}, 16 KiB, this machine: 3.49 against 3.34 GB/s) and not weaker in
  *       any practical sense. TLS 1.2 suites follow the key type ({@code ECDHE_ECDSA} for EC, {@code ECDHE_RSA}
  *       for RSA).</li>
- *   <li>Key exchange groups X25519, P-256, P-384. Finite-field groups are left out: a client could pick
- *       ffdhe4096 and make each handshake cost us tens of milliseconds.</li>
+ *   <li>Key exchange groups X25519, P-256, P-384, or the subset {@code --tls-groups} names ({@link TlsGroups}),
+ *       in TLS 1.3 and TLS 1.2 alike. Finite-field groups are left out: a client could pick ffdhe4096 and make
+ *       each handshake cost us tens of milliseconds.</li>
  *   <li>ALPN: {@code http/1.1} only. A client that sends ALPN without {@code http/1.1} (e.g. h2 only) gets the
  *       fatal alert {@code no_application_protocol}, as RFC 7301 §3.2 asks; proceeding without ALPN would hand
  *       an h2-only client an HTTP/1.1 server and a confusing error later. curl and browsers offer
@@ -71,7 +72,6 @@ public final class TlsHandshake {
     private static final int[] SUITES_RSA = {
         CipherSuite.TLS_AES_128_GCM_SHA256, CipherSuite.TLS_AES_256_GCM_SHA384,
         CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384};
-    private static final int[] GROUPS = {NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1};
     /**
      * The largest ClientHello the syntax allows (RFC 8446 §4.1.2): version 2, random 32, session id 1 + 32,
      * cipher suites 2 + 65534, compression 1 + 255, extensions 2 + 65535. BC's default limit is 32 KiB, which
@@ -379,9 +379,48 @@ public final class TlsHandshake {
         public void notifySecureRenegotiation(boolean secureRenegotiation) {
         }
 
+        /** TLS 1.3: the groups of key_share and supported_groups we accept (BC picks in the client's order). */
         @Override
         public int[] getSupportedGroups() {
-            return GROUPS;
+            return factory.groups();
+        }
+
+        /**
+         * TLS 1.2: the strongest curve we could use, counting only the client's groups that are also ours. BC's
+         * default counts every group the client lists, and then {@link #selectECDH} takes any of them: a client
+         * offering only sect163k1 or brainpoolP256r1 got it. 0 leaves no ECDHE suite selectable:
+         * handshake_failure, as in TLS 1.3.
+         */
+        @Override
+        protected int getMaximumNegotiableCurveBits() {
+            int[] offered = context.getSecurityParametersHandshake().getClientSupportedGroups();
+            int bits = 0;
+            for (int group : offered == null ? factory.groups() : offered) {
+                if (TlsGroups.contains(factory.groups(), group)) {
+                    bits = Math.max(bits, NamedGroup.getCurveBits(group));
+                }
+            }
+            return bits;
+        }
+
+        /**
+         * TLS 1.2: the first of the client's groups that is ours, as TLS 1.3 chooses. A client that sends no
+         * supported_groups leaves the choice to us (RFC 8422 §4): P-256 if allowed (every TLS 1.2 ECC client
+         * has it), else our first.
+         */
+        @Override
+        protected int selectECDH(int minimumCurveBits) {
+            int[] offered = context.getSecurityParametersHandshake().getClientSupportedGroups();
+            if (offered == null) {
+                return TlsGroups.contains(factory.groups(), NamedGroup.secp256r1) ? NamedGroup.secp256r1
+                        : factory.groups()[0];
+            }
+            for (int group : offered) {
+                if (TlsGroups.contains(factory.groups(), group) && NamedGroup.getCurveBits(group) >= minimumCurveBits) {
+                    return group;
+                }
+            }
+            return -1;
         }
 
         @Override

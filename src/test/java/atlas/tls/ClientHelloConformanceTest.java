@@ -114,4 +114,42 @@ class ClientHelloConformanceTest {
 
         assertThat(reply.extension(RawClientHello.EXT_RENEGOTIATION_INFO)).containsExactly(0);
     }
+
+    @ParameterizedTest(name = "client groups {0}")
+    @ValueSource(strings = {"1", "15", "26", "30", "1 15 26 27 28 30 256"})
+    void shouldRefuseTls12WithOnlyGroupsThatAreNotOurs(String groups) {
+        // sect163k1, secp160k1, brainpoolP256r1, X448, ffdhe2048: never negotiated
+        int[] offered = java.util.Arrays.stream(groups.split(" ")).mapToInt(Integer::parseInt).toArray();
+
+        assertThat(RawClientHello.tls12(offered).sendTo(newServer(), 16384).alert()).isEqualTo(40);
+    }
+
+    @ParameterizedTest(name = "client groups {0} -> {1}")
+    @CsvSource({"1 29, 29", "26 23, 23", "30 24 23, 24", "29 23 24, 29", "23 29, 23"})
+    void shouldNegotiateTheClientsFirstGroupThatIsOursInTls12(String groups, int expected) {
+        int[] offered = java.util.Arrays.stream(groups.split(" ")).mapToInt(Integer::parseInt).toArray();
+
+        RawClientHello.ServerReply reply = RawClientHello.tls12(offered).sendTo(newServer(), 16384);
+
+        assertThat(reply.isServerHello()).isTrue();
+        assertThat(reply.serverKeyExchangeGroup()).isEqualTo(expected);
+    }
+
+    @Test
+    void shouldChooseP256ForATls12ClientThatSendsNoGroups() {
+        RawClientHello hello = RawClientHello.tls12().without(RawClientHello.EXT_SUPPORTED_GROUPS);
+
+        assertThat(hello.sendTo(newServer(), 16384).serverKeyExchangeGroup()).isEqualTo(23);
+    }
+
+    @Test
+    void shouldOfferOnlyTheConfiguredGroupsInBothVersions() {
+        TlsHandshakeFactory p384Only = TlsHandshakeFactory.forCore().groups(TlsGroups.parse("p384"));
+
+        assertThat(RawClientHello.tls12(29, 23).sendTo(p384Only.newHandshake(ec256), 16384).alert()).isEqualTo(40);
+        assertThat(RawClientHello.tls12(29, 24).sendTo(p384Only.newHandshake(ec256), 16384)
+                .serverKeyExchangeGroup()).isEqualTo(24);
+        // TLS 1.3 from a client that supports X25519 only: no common group
+        assertThat(RawClientHello.tls13().sendTo(p384Only.newHandshake(ec256), 16384).alert()).isEqualTo(40);
+    }
 }
