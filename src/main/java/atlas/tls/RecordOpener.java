@@ -46,6 +46,8 @@ public final class RecordOpener implements AutoCloseable {
     /** TLS 1.3: the client's post-handshake messages, reassembled across records. */
     private final PostHandshakeMessages handshake = new PostHandshakeMessages();
     private long sequence;
+    /** The most plaintext a record may carry: 2^14, or the max_fragment_length we agreed to (RFC 6066 §4). */
+    private int maxPlaintext = RecordLayout.MAX_PLAINTEXT;
     private byte contentType;
     private long plaintextOffset;
     private int plaintextLength;
@@ -69,6 +71,20 @@ public final class RecordOpener implements AutoCloseable {
         RecordOpener o = new RecordOpener(gcm, false, DirectionKeys.tls12(peerWriteKey, salt), null);
         o.sequence = sequence;
         return o;
+    }
+
+    /** The most plaintext a record may carry before it is refused. */
+    public int maxPlaintext() {
+        return maxPlaintext;
+    }
+
+    /** Refuses records of more than {@code limit} bytes of plaintext with {@link #RECORD_OVERFLOW}; returns this. */
+    public RecordOpener maxPlaintext(int limit) {
+        if (limit < 1 || limit > RecordLayout.MAX_PLAINTEXT) {
+            throw new IllegalArgumentException("record size limit " + limit);
+        }
+        this.maxPlaintext = limit;
+        return this;
     }
 
     /**
@@ -119,7 +135,7 @@ public final class RecordOpener implements AutoCloseable {
         if (i < 0) {
             return UNEXPECTED_MESSAGE; // all padding, no content type (RFC 8446 §5.4)
         }
-        if (i > RecordLayout.MAX_PLAINTEXT) {
+        if (i > maxPlaintext) {
             return RECORD_OVERFLOW;
         }
         contentType = buf.get(ValueLayout.JAVA_BYTE, dataStart + i);
@@ -166,7 +182,7 @@ public final class RecordOpener implements AutoCloseable {
         if (dataLength < 0) {
             return DECODE_ERROR;
         }
-        if (dataLength > RecordLayout.MAX_PLAINTEXT) {
+        if (dataLength > maxPlaintext) {
             return RECORD_OVERFLOW;
         }
         long dataStart = recordStart + RecordLayout.HEADER + RecordLayout.EXPLICIT_NONCE_12;

@@ -123,6 +123,8 @@ public final class TlsHandshake {
     private byte[] serverSecret;
     private byte[] keyBlock;     // TLS 1.2: client key, server key, client salt, server salt
     private int keyLength;
+    /** Record plaintext limit both ways: 2^14, or 2^(8+n) when the client negotiated max_fragment_length n. */
+    private int maxPlaintext = RecordLayout.MAX_PLAINTEXT;
 
     TlsHandshake(TlsHandshakeFactory factory, TlsIdentity identity) {
         this.factory = factory;
@@ -262,6 +264,15 @@ public final class TlsHandshake {
         return applicationProtocol;
     }
 
+    /**
+     * The most data a record may carry in either direction after completion: 2^14, or 512/1024/2048/4096 when the
+     * client asked for max_fragment_length (RFC 6066 §4), which BC grants. record_size_limit (RFC 8449) is not
+     * negotiated: BC 1.84 does not implement it, so it never appears in our ServerHello/EncryptedExtensions.
+     */
+    public int maxPlaintext() {
+        return maxPlaintext;
+    }
+
     /** The identity this handshake serves (stays the same if the source reloads meanwhile). */
     public TlsIdentity identity() {
         return identity;
@@ -274,10 +285,10 @@ public final class TlsHandshake {
     public RecordSealer newSealer(AesGcm gcm) {
         checkComplete();
         if (isTls13()) {
-            return RecordSealer.tls13(gcm, suite13(), serverSecret.clone());
+            return RecordSealer.tls13(gcm, suite13(), serverSecret.clone()).maxPlaintext(maxPlaintext);
         }
         return RecordSealer.tls12(gcm, Arrays.copyOfRange(keyBlock, keyLength, 2 * keyLength),
-                Arrays.copyOfRange(keyBlock, 2 * keyLength + 4, 2 * keyLength + 8), 1);
+                Arrays.copyOfRange(keyBlock, 2 * keyLength + 4, 2 * keyLength + 8), 1).maxPlaintext(maxPlaintext);
     }
 
     /**
@@ -287,10 +298,11 @@ public final class TlsHandshake {
     public RecordOpener newOpener(AesGcm gcm, RecordOpener.KeyUpdateListener listener) {
         checkComplete();
         if (isTls13()) {
-            return RecordOpener.tls13(gcm, suite13(), clientSecret.clone(), listener);
+            return RecordOpener.tls13(gcm, suite13(), clientSecret.clone(), listener).maxPlaintext(maxPlaintext);
         }
         return RecordOpener.tls12(gcm, Arrays.copyOfRange(keyBlock, 0, keyLength),
-                Arrays.copyOfRange(keyBlock, 2 * keyLength, 2 * keyLength + 4), recordsUnderClientKeys);
+                Arrays.copyOfRange(keyBlock, 2 * keyLength, 2 * keyLength + 4), recordsUnderClientKeys)
+                .maxPlaintext(maxPlaintext);
     }
 
     /** Wipes the secrets held here (sealers and openers made earlier hold their own copies). */
@@ -469,6 +481,9 @@ public final class TlsHandshake {
             SecurityParameters sp = context.getSecurityParametersConnection();
             cipherSuite = sp.getCipherSuite();
             version = sp.getNegotiatedVersion().getFullVersion();
+            if (sp.getMaxFragmentLength() > 0) {
+                maxPlaintext = 1 << (8 + sp.getMaxFragmentLength()); // MaxFragmentLength 1..4: 2^9..2^12
+            }
             ProtocolName alpn = sp.getApplicationProtocol();
             applicationProtocol = alpn == null ? null : alpn.getUtf8Decoding();
             if (TlsUtils.isTLSv13(context)) {

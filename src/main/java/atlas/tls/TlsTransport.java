@@ -515,18 +515,29 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
         sendCopiedRecord();
     }
 
-    /** Frames the next up to 16 KiB of {@code appSrc} as one record in the out buffer and sends it. */
+    /**
+     * Frames the next records of {@code appSrc} in the out buffer and sends them: one 16 KiB record normally;
+     * under a small max_fragment_length as many full records as the buffer holds, so a 512-byte limit does not
+     * cost one send per 512 bytes.
+     */
     private void sendCopiedRecord() {
         int pos = 0;
         if (keyUpdateDueNow()) {
             pos += sealer.sealKeyUpdate(outSegment, 0, false);
         }
         int header = sealer.headerLength();
-        int n = Math.min(appSrcLeft,
-                Math.min(RecordLayout.MAX_PLAINTEXT, out.capacity() - pos - header - sealer.trailerLength()));
-        out.put(pos + header, appSrc, appSrcPos, n);
-        pos += sealer.seal(outSegment, pos, n);
-        chunkLength = n;
+        int taken = 0;
+        do {
+            int want = Math.min(appSrcLeft - taken, sealer.maxPlaintext());
+            int n = Math.min(want, out.capacity() - pos - header - sealer.trailerLength());
+            if (n < want && taken > 0) {
+                break; // the rest goes in the next send rather than in a short record
+            }
+            out.put(pos + header, appSrc, appSrcPos + taken, n);
+            pos += sealer.seal(outSegment, pos, n);
+            taken += n;
+        } while (taken < appSrcLeft);
+        chunkLength = taken;
         rawSending = true;
         raw.send(out, 0, pos);
     }
@@ -552,21 +563,33 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
         sendSharedRecord();
     }
 
+    /** Frames the next records of the prefix, then the body, as {@link #sendCopiedRecord} does. */
     private void sendSharedRecord() {
         int pos = 0;
         if (keyUpdateDueNow()) {
             pos += sealer.sealKeyUpdate(outSegment, 0, false);
         }
         int header = sealer.headerLength();
-        int room = Math.min(RecordLayout.MAX_PLAINTEXT, out.capacity() - pos - header - sealer.trailerLength());
-        int fromPrefix = Math.min(sharedPrefixLeft, room);
-        int fromBody = Math.min(sharedBodyLeft, room - fromPrefix);
-        if (fromPrefix > 0) {
-            out.put(pos + header, sharedPrefix, sharedPrefixPos, fromPrefix);
-        }
-        pos += sealer.sealFrom(outSegment, pos, fromPrefix, sharedBody, sharedBodyPos, fromBody);
-        sharedChunkPrefix = fromPrefix;
-        chunkLength = fromPrefix + fromBody;
+        int prefixTaken = 0;
+        int bodyTaken = 0;
+        do {
+            int left = sharedPrefixLeft - prefixTaken + sharedBodyLeft - bodyTaken;
+            int want = Math.min(left, sealer.maxPlaintext());
+            int room = Math.min(want, out.capacity() - pos - header - sealer.trailerLength());
+            if (room < want && prefixTaken + bodyTaken > 0) {
+                break;
+            }
+            int fromPrefix = Math.min(sharedPrefixLeft - prefixTaken, room);
+            int fromBody = Math.min(sharedBodyLeft - bodyTaken, room - fromPrefix);
+            if (fromPrefix > 0) {
+                out.put(pos + header, sharedPrefix, sharedPrefixPos + prefixTaken, fromPrefix);
+            }
+            pos += sealer.sealFrom(outSegment, pos, fromPrefix, sharedBody, sharedBodyPos + bodyTaken, fromBody);
+            prefixTaken += fromPrefix;
+            bodyTaken += fromBody;
+        } while (prefixTaken + bodyTaken < sharedPrefixLeft + sharedBodyLeft);
+        sharedChunkPrefix = prefixTaken;
+        chunkLength = prefixTaken + bodyTaken;
         rawSending = true;
         raw.send(out, 0, pos);
     }
@@ -582,6 +605,13 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
     @Override
     public void sendBody(IoBuffer buffer, int offset, int length) {
         if (phase != Phase.OPEN) {
+            return;
+        }
+        if (sealer.maxPlaintext() < RecordLayout.MAX_PLAINTEXT) {
+            // max_fragment_length: the record area has no room for the headers and tags of that many records
+            // (a 256 KiB chunk in 512-byte records needs 11 KiB of them), so these bodies are sealed out of place
+            // into the out buffer, like shared ones. Rare clients (embedded), so the copy does not matter.
+            sendShared(null, 0, buffer.segment(), offset, length, -1, 0);
             return;
         }
         MemorySegment seg = buffer.segment();

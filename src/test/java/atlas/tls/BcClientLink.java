@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Hashtable;
 import java.util.List;
-import java.util.function.Consumer;
 import java.util.function.Function;
 import org.bouncycastle.tls.DefaultTlsClient;
 import org.bouncycastle.tls.ProtocolVersion;
@@ -38,17 +37,23 @@ final class BcClientLink {
     private final ByteArrayOutputStream toServer = new ByteArrayOutputStream();
 
     /** A BC client offering exactly {@code versions}; {@code extensions} may add to its ClientHello extensions. */
-    BcClientLink(TlsHandshake server, ProtocolVersion[] versions, Consumer<Hashtable<Integer, byte[]>> extensions) {
+    BcClientLink(TlsHandshake server, ProtocolVersion[] versions, Extensions extensions) {
         this.server = server;
         this.client = new Client(versions, extensions);
+    }
+
+    /** Adds to the client's ClientHello extensions. */
+    @FunctionalInterface
+    interface Extensions {
+        void addTo(Hashtable<Integer, byte[]> extensions) throws IOException;
     }
 
     /** The BC client: trusts any server certificate (the tests are about the record layer, not PKIX). */
     static final class Client extends DefaultTlsClient {
         private final ProtocolVersion[] versions;
-        private final Consumer<Hashtable<Integer, byte[]>> extensions;
+        private final Extensions extensions;
 
-        Client(ProtocolVersion[] versions, Consumer<Hashtable<Integer, byte[]>> extensions) {
+        Client(ProtocolVersion[] versions, Extensions extensions) {
             super(new BcTlsCrypto(new SecureRandom()));
             this.versions = versions;
             this.extensions = extensions;
@@ -66,7 +71,7 @@ final class BcClientLink {
             if (ext == null) {
                 ext = new Hashtable<>();
             }
-            extensions.accept(ext);
+            extensions.addTo(ext);
             return ext;
         }
 
