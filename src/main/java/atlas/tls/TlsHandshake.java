@@ -3,7 +3,9 @@ package atlas.tls;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.security.GeneralSecurityException;
 import java.util.Arrays;
+import java.util.Hashtable;
 import java.util.Vector;
 import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.CipherSuite;
@@ -16,11 +18,13 @@ import org.bouncycastle.tls.SecurityParameters;
 import org.bouncycastle.tls.SignatureAndHashAlgorithm;
 import org.bouncycastle.tls.SignatureScheme;
 import org.bouncycastle.tls.TlsCredentials;
+import org.bouncycastle.tls.TlsExtensionsUtils;
 import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.TlsFatalAlertReceived;
 import org.bouncycastle.tls.TlsServerProtocol;
 import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.TlsCryptoParameters;
+import org.bouncycastle.tls.crypto.TlsCryptoUtils;
 import org.bouncycastle.tls.crypto.impl.bc.BcDefaultTlsCredentialedSigner;
 import org.bouncycastle.tls.crypto.impl.bc.BcTlsCrypto;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaDefaultTlsCredentialedSigner;
@@ -98,7 +102,7 @@ public final class TlsHandshake {
 
     private final TlsHandshakeFactory factory;
     private final TlsIdentity identity;
-    private final TlsServerProtocol protocol = new VersionTolerantServerProtocol(); // non-blocking mode
+    private final TolerantServerProtocol protocol = new TolerantServerProtocol(); // non-blocking mode
     private final Server server;
     private String failure;
     private boolean complete;
@@ -109,6 +113,9 @@ public final class TlsHandshake {
      */
     private boolean clientCipherChanged;
     private long recordsUnderClientKeys;
+    /** The first ClientHello carried early_data; its 0-RTT records are skipped, not read (RFC 8446 §4.2.10). */
+    private boolean earlyDataOffered;
+    private final RejectedEarlyData earlyData = new RejectedEarlyData();
     /** Whether BC has produced any output yet: before a valid ClientHello it stays silent, even on failure. */
     private boolean bcSpoke;
     /** Our own plaintext fatal alert when BC stayed silent (see fail); sent after BC's output, if any. */
@@ -163,7 +170,39 @@ public final class TlsHandshake {
             throw new IllegalArgumentException("offerRecord takes exactly one record: " + length
                     + " bytes given, the header says " + declared);
         }
+        if (earlyDataOffered && earlyData.isOpen() && src[offset] == RecordLayout.APPLICATION_DATA
+                && skipAsEarlyData(src, offset, length)) {
+            return;
+        }
         offer(src, offset, length);
+    }
+
+    /** True if the record is 0-RTT data we reject and must skip (see {@link RejectedEarlyData}). */
+    private boolean skipAsEarlyData(byte[] src, int offset, int length) {
+        if (protocol.awaitsSecondClientHello()) {
+            return earlyData.skipUnread(length);
+        }
+        SecurityParameters sp = server.handshakeParameters();
+        if (protocol.retryRequested() || sp == null || !TlsUtils.isTLSv13(sp.getNegotiatedVersion())
+                || sp.getTrafficSecretClient() == null) {
+            earlyData.end(); // TLS 1.2, or early data can no longer come (after a second ClientHello)
+            return false;
+        }
+        if (!earlyData.hasHandshakeKeys()) {
+            KeySchedule.Suite suite = KeySchedule.Suite.forCode(sp.getCipherSuite());
+            try {
+                int hash = sp.getPRFCryptoHashAlgorithm();
+                earlyData.handshakeKeys(
+                        TlsCryptoUtils.hkdfExpandLabel(sp.getTrafficSecretClient(), hash, "key",
+                                TlsUtils.EMPTY_BYTES, suite.keyLength).extract(),
+                        TlsCryptoUtils.hkdfExpandLabel(sp.getTrafficSecretClient(), hash, "iv",
+                                TlsUtils.EMPTY_BYTES, 12).extract());
+            } catch (IOException | GeneralSecurityException | RuntimeException e) {
+                earlyData.end(); // BC reads the record then, and fails as it would have
+                return false;
+            }
+        }
+        return earlyData.skipIfUndecryptable(src, offset, length);
     }
 
     private void offer(byte[] src, int offset, int length) {
@@ -374,6 +413,18 @@ public final class TlsHandshake {
         @Override
         protected boolean preferLocalCipherSuites() {
             return true;
+        }
+
+        /** BC's handshake parameters of this connection, null before the ClientHello. */
+        SecurityParameters handshakeParameters() {
+            return context == null ? null : context.getSecurityParametersHandshake();
+        }
+
+        @Override
+        @SuppressWarnings("rawtypes") // BC's signature
+        public void processClientExtensions(Hashtable clientExtensions) throws IOException {
+            super.processClientExtensions(clientExtensions);
+            earlyDataOffered |= TlsExtensionsUtils.hasEarlyDataIndication(clientExtensions);
         }
 
         @Override

@@ -4,11 +4,14 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.ClientHello;
+import org.bouncycastle.tls.ServerHello;
 import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.TlsServerProtocol;
 
 /**
- * BouncyCastle's non-blocking server protocol, tolerant of future ClientHello versions.
+ * BouncyCastle's non-blocking server protocol, tolerant of future ClientHello versions, and telling whether it
+ * sent a HelloRetryRequest (which {@link RejectedEarlyData} needs: early data before the second ClientHello is
+ * skipped unread).
  * <p>
  * RFC 5246 Appendix E.1 and RFC 8446 §4.1.2/§D.2: a client may offer any {@code legacy_version} above TLS 1.2 and
  * the server answers with the highest version it supports. BC refuses a major version other than 3 with
@@ -18,17 +21,37 @@ import org.bouncycastle.tls.TlsServerProtocol;
  * the bytes as received ({@code HandshakeMessageInput.updateHash} reads BC's buffer, not the parsed object), so
  * both sides' Finished agree. A major version below 3 is no TLS version at all: {@code protocol_version}.
  */
-final class VersionTolerantServerProtocol extends TlsServerProtocol {
+final class TolerantServerProtocol extends TlsServerProtocol {
     /** The version bytes we parse a future ClientHello as: TLS 1.2, the highest legacy_version there is. */
     private static final byte LEGACY_MAJOR = 3;
     private static final byte LEGACY_MINOR = 3;
 
     /** Non-blocking mode, as {@link TlsServerProtocol#TlsServerProtocol()}. */
-    VersionTolerantServerProtocol() {
+    TolerantServerProtocol() {
+    }
+
+    private int clientHellos;
+    private boolean retryRequested;
+
+    /** True between our HelloRetryRequest and the client's second ClientHello. */
+    boolean awaitsSecondClientHello() {
+        return retryRequested && clientHellos == 1;
+    }
+
+    /** True once we sent a HelloRetryRequest. */
+    boolean retryRequested() {
+        return retryRequested;
+    }
+
+    @Override
+    protected ServerHello generate13HelloRetryRequest(ClientHello clientHello) throws IOException {
+        retryRequested = true;
+        return super.generate13HelloRetryRequest(clientHello);
     }
 
     @Override
     protected ClientHello receiveClientHelloMessage(ByteArrayInputStream buf) throws IOException {
+        clientHellos++;
         byte[] body = buf.readAllBytes();
         if (body.length >= 2) {
             int major = body[0] & 0xFF;
