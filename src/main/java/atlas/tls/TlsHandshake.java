@@ -116,6 +116,10 @@ public final class TlsHandshake {
     /** The first ClientHello carried early_data; its 0-RTT records are skipped, not read (RFC 8446 §4.2.10). */
     private boolean earlyDataOffered;
     private final RejectedEarlyData earlyData = new RejectedEarlyData();
+    /** The first handshake message's header (type, uint24 length) as it arrives, in records of any size. */
+    private int helloHeaderSeen;
+    private int helloLength;
+    private boolean helloIsClientHello;
     /** Whether BC has produced any output yet: before a valid ClientHello it stays silent, even on failure. */
     private boolean bcSpoke;
     /** Our own plaintext fatal alert when BC stayed silent (see fail); sent after BC's output, if any. */
@@ -170,11 +174,34 @@ public final class TlsHandshake {
             throw new IllegalArgumentException("offerRecord takes exactly one record: " + length
                     + " bytes given, the header says " + declared);
         }
+        if (helloHeaderSeen < 4 && src[offset] == RecordLayout.HANDSHAKE && isOversizedHello(src, offset, length)) {
+            return;
+        }
         if (earlyDataOffered && earlyData.isOpen() && src[offset] == RecordLayout.APPLICATION_DATA
                 && skipAsEarlyData(src, offset, length)) {
             return;
         }
         offer(src, offset, length);
+    }
+
+    /**
+     * Reads the ClientHello's declared length from its header and fails with decode_error if no ClientHello can be
+     * that long ({@link #MAX_CLIENT_HANDSHAKE_MESSAGE}); BC would say internal_error ("exceeds the maximum").
+     */
+    private boolean isOversizedHello(byte[] src, int offset, int length) {
+        for (int i = offset + RecordLayout.HEADER; i < offset + length && helloHeaderSeen < 4; i++) {
+            if (helloHeaderSeen++ == 0) {
+                helloIsClientHello = src[i] == 1; // another type: BC's unexpected_message
+            } else {
+                helloLength = helloLength << 8 | (src[i] & 0xFF);
+            }
+        }
+        if (helloHeaderSeen == 4 && helloIsClientHello && helloLength > MAX_CLIENT_HANDSHAKE_MESSAGE) {
+            fail(new TlsFatalAlert(AlertDescription.decode_error,
+                    "ClientHello of " + helloLength + " bytes, more than any can have"));
+            return true;
+        }
+        return false;
     }
 
     /** True if the record is 0-RTT data we reject and must skip (see {@link RejectedEarlyData}). */

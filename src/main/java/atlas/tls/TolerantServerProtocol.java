@@ -9,7 +9,8 @@ import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.TlsServerProtocol;
 
 /**
- * BouncyCastle's non-blocking server protocol, tolerant of future ClientHello versions, and telling whether it
+ * BouncyCastle's non-blocking server protocol, tolerant of future ClientHello versions, strict about the syntax of
+ * their extensions ({@link ClientHelloSyntax}: decode_error, not BC's internal_error), and telling whether it
  * sent a HelloRetryRequest (which {@link RejectedEarlyData} needs: early data before the second ClientHello is
  * skipped unread).
  * <p>
@@ -64,6 +65,7 @@ final class TolerantServerProtocol extends TlsServerProtocol {
                 body[1] = LEGACY_MINOR;
             }
         }
+        ClientHelloSyntax.check(body);
         return super.receiveClientHelloMessage(new ByteArrayInputStream(body));
     }
 }

@@ -152,4 +152,73 @@ class ClientHelloConformanceTest {
         // TLS 1.3 from a client that supports X25519 only: no common group
         assertThat(RawClientHello.tls13().sendTo(p384Only.newHandshake(ec256), 16384).alert()).isEqualTo(40);
     }
+
+    // ---------------------------------------------------------------- malformed inputs get the alert they earn
+
+    private static final int ALPN = 16;
+    private static final int DECODE_ERROR = 50;
+
+    private static RawClientHello.ServerReply tls13With(int type, byte[] data) {
+        return RawClientHello.tls13().without(type).extension(type, data).sendTo(newServer(), 16384);
+    }
+
+    @ParameterizedTest(name = "signature_algorithms inner length {0}")
+    @ValueSource(ints = {0, 2, 4, 8, 10, 100})
+    void shouldRefuseASignatureAlgorithmsListOfTheWrongLengthWithDecodeError(int declared) {
+        byte[] data = RawClientHello.list16(0x0403, 0x0503, 0x0804); // 6 bytes of schemes
+        data[0] = (byte) (declared >>> 8);
+        data[1] = (byte) declared;
+
+        assertThat(tls13With(RawClientHello.EXT_SIGNATURE_ALGORITHMS, data).alert()).isEqualTo(DECODE_ERROR);
+        RawClientHello tls12 = RawClientHello.tls12(0x0017).without(RawClientHello.EXT_SIGNATURE_ALGORITHMS)
+                .extension(RawClientHello.EXT_SIGNATURE_ALGORITHMS, data);
+        assertThat(tls12.sendTo(newServer(), 16384).alert()).isEqualTo(DECODE_ERROR);
+    }
+
+    @Test
+    void shouldRefuseAnEmptyKeyShareExtensionWithDecodeError() {
+        assertThat(tls13With(RawClientHello.EXT_KEY_SHARE, new byte[0]).alert()).isEqualTo(DECODE_ERROR);
+        assertThat(tls13With(RawClientHello.EXT_KEY_SHARE, new byte[] {0, 4, 0, 0x1D, 0, 0}).alert())
+                .as("a key share of no bytes").isEqualTo(DECODE_ERROR);
+    }
+
+    @Test
+    void shouldAnswerAnEmptyKeyShareListWithAHelloRetryRequest() {
+        RawClientHello.ServerReply reply = tls13With(RawClientHello.EXT_KEY_SHARE, new byte[] {0, 0});
+
+        assertThat(reply.isServerHello()).isTrue();
+        assertThat(reply.extension(RawClientHello.EXT_KEY_SHARE)).containsExactly(0, 0x1D); // retry with X25519
+    }
+
+    @Test
+    void shouldRefuseATls13HelloWithoutKeyShareWithMissingExtension() {
+        RawClientHello hello = RawClientHello.tls13().without(RawClientHello.EXT_KEY_SHARE);
+
+        assertThat(hello.sendTo(newServer(), 16384).alert()).isEqualTo(109); // missing_extension
+    }
+
+    @ParameterizedTest(name = "ALPN data {0}")
+    @ValueSource(strings = {"", "0000", "00", "000a 08 687474702f312e31", "0003 00 0161", "0009 07 687474702f312e31"})
+    void shouldRefuseAMalformedAlpnExtensionWithDecodeError(String hex) {
+        byte[] data = java.util.HexFormat.of().parseHex(hex.replace(" ", ""));
+
+        assertThat(tls13With(ALPN, data).alert()).isEqualTo(DECODE_ERROR);
+    }
+
+    @ParameterizedTest(name = "supported_groups data {0}")
+    @ValueSource(strings = {"", "0000", "0003001d17", "0004001d"})
+    void shouldRefuseAMalformedGroupListWithDecodeError(String hex) {
+        byte[] data = java.util.HexFormat.of().parseHex(hex);
+
+        assertThat(tls13With(RawClientHello.EXT_SUPPORTED_GROUPS, data).alert()).isEqualTo(DECODE_ERROR);
+    }
+
+    @ParameterizedTest(name = "declared length {0}")
+    @ValueSource(ints = {TlsHandshake.MAX_CLIENT_HANDSHAKE_MESSAGE + 1, 131584, 16777021})
+    void shouldRefuseAClientHelloLongerThanAnyCanBeWithDecodeError(int declared) {
+        RawClientHello hello = RawClientHello.tls12(0x001D);
+        hello.declaredLength = declared;
+
+        assertThat(hello.sendTo(newServer(), 1).alert()).isEqualTo(DECODE_ERROR);
+    }
 }
