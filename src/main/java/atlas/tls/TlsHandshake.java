@@ -1,5 +1,6 @@
 package atlas.tls;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -270,6 +271,8 @@ public final class TlsHandshake {
                 // learn why (RFC 8446 §6.2: abort with an alert), so we queue the fatal alert in plaintext.
                 ownAlert = new byte[] {RecordLayout.ALERT, 3, 3, 0, 2, 2, (byte) alert.getAlertDescription()};
             }
+        } else if (e instanceof EOFException) {
+            failure = "decode_error(50); a client message ends early"; // the alert TolerantServerProtocol sent
         } else {
             failure = "internal: " + e;
         }

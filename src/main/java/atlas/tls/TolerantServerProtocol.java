@@ -1,6 +1,7 @@
 package atlas.tls;
 
 import java.io.ByteArrayInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.ClientHello;
@@ -42,6 +43,21 @@ final class TolerantServerProtocol extends TlsServerProtocol {
     /** True once we sent a HelloRetryRequest. */
     boolean retryRequested() {
         return retryRequested;
+    }
+
+    /**
+     * A message of the client's that ends early (a truncated Finished, a short extension BC reads late) surfaces
+     * as an {@link EOFException} from BC's readers, which BC answers with internal_error; it is the client's
+     * malformed input: decode_error (RFC 8446 §6.2).
+     */
+    @Override
+    protected void handleException(short alertDescription, String message, Throwable e) throws IOException {
+        boolean truncatedInput = false;
+        for (Throwable t = e; t != null && !truncatedInput; t = t.getCause()) {
+            truncatedInput = t instanceof EOFException;
+        }
+        super.handleException(alertDescription == AlertDescription.internal_error && truncatedInput
+                ? AlertDescription.decode_error : alertDescription, message, e);
     }
 
     @Override

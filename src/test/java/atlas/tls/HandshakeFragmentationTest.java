@@ -108,4 +108,52 @@ class HandshakeFragmentationTest {
         }
         return records;
     }
+
+    /**
+     * A TLS 1.2 Finished whose header and body are both 2 bytes short (tlsfuzzer's {@code test-tls13-finished}
+     * "truncation" cases do this for TLS 1.3): BC's reader runs out of bytes, which must be decode_error, not the
+     * internal_error BC makes of an EOFException.
+     */
+    @org.junit.jupiter.api.Test
+    void shouldAnswerATruncatedFinishedWithDecodeError() throws Exception {
+        TlsHandshake server = TlsHandshakeFactory.forCore().newHandshake(ec256);
+        BcClientLink link = new BcClientLink(server, new ProtocolVersion[] {ProtocolVersion.TLSv12}, ext -> { });
+        boolean[] changed = {false};
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment wire = arena.allocate(1 << 12);
+            link.rewrite = record -> {
+                changed[0] |= record[0] == RecordLayout.CHANGE_CIPHER_SPEC;
+                if (!changed[0] || record[0] != RecordLayout.HANDSHAKE) {
+                    return List.of(record);
+                }
+                byte[] block = link.client.keyBlock12(16);
+                byte[] key = Arrays.copyOfRange(block, 0, 16);
+                byte[] salt = Arrays.copyOfRange(block, 32, 36);
+                byte[] finished = open(wire, record, key, salt);
+                byte[] truncated = Arrays.copyOf(finished, finished.length - 2);
+                truncated[3] = (byte) (finished[3] - 2);
+                try (RecordSealer sealer = RecordSealer.tls12(gcm, key, salt, 0)) {
+                    MemorySegment.copy(truncated, 0, wire, ValueLayout.JAVA_BYTE, sealer.headerLength(),
+                            truncated.length);
+                    int n = sealer.seal(wire, 0, truncated.length, RecordLayout.HANDSHAKE, 0);
+                    return List.of(wire.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
+                }
+            };
+
+            link.handshake();
+
+            assertThat(server.failure()).startsWith("decode_error(50)");
+            assertThat(link.clientFailure).isInstanceOf(org.bouncycastle.tls.TlsFatalAlertReceived.class);
+            assertThat(((org.bouncycastle.tls.TlsFatalAlertReceived) link.clientFailure).getAlertDescription())
+                    .as("the alert the client got").isEqualTo((short) 50);
+        }
+    }
+
+    private static byte[] open(MemorySegment wire, byte[] record, byte[] key, byte[] salt) {
+        MemorySegment.copy(record, 0, wire, ValueLayout.JAVA_BYTE, 0, record.length);
+        try (RecordOpener opener = RecordOpener.tls12(gcm, key.clone(), salt.clone(), 0)) {
+            assertThat(opener.open(wire, 0, record.length)).isEqualTo(record.length);
+            return wire.asSlice(opener.plaintextOffset(), opener.plaintextLength()).toArray(ValueLayout.JAVA_BYTE);
+        }
+    }
 }
