@@ -103,6 +103,17 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
     private final GatherList pieces = new GatherList();
     /** The peer asked for our KeyUpdate, or our key is worn out: one goes out before the next data record. */
     private boolean keyUpdateDue;
+    /**
+     * Our answer to the peer's update_requested is in the socket on its own (sent at once when nothing else was
+     * being sent: a client may wait for it before it sends more, as tlsfuzzer's test-tls13-keyupdate does). An
+     * application send arriving meanwhile waits for it: {@link #deferredSend} says which kind.
+     */
+    private boolean keyUpdateSending;
+    private Deferred deferredSend = Deferred.NONE;
+    private IoBuffer deferredBody;
+    private int deferredBodyOffset;
+
+    private enum Deferred { NONE, COPY, SHARED, BODY }
     /** The fatal alert a bad record earned, sent instead of close_notify; 0: none. */
     private byte fatalAlert;
 
@@ -167,6 +178,15 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
                 }
             }
             case OPEN -> {
+                if (keyUpdateSending) {
+                    keyUpdateSending = false;
+                    if (bytes >= 0) {
+                        startDeferredSend();
+                        return;
+                    }
+                    deferredSend = Deferred.NONE;
+                    deferredBody = null;
+                }
                 if (bytes < 0) {
                     boolean appWaits = copySending || bodySending || sharedSending;
                     copySending = bodySending = sharedSending = false;
@@ -432,6 +452,36 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
             }
             inStart += r;
             onRecord();
+            if (keyUpdateDue && !rawSending && phase == Phase.OPEN) {
+                sendKeyUpdateNow();
+            }
+        }
+    }
+
+    /** Answers the peer's update_requested at once, in a record of its own (nothing else is being sent). */
+    private void sendKeyUpdateNow() {
+        keyUpdateDue = false;
+        int n = sealer.sealKeyUpdate(outSegment, 0, false);
+        keyUpdateSending = true;
+        rawSending = true;
+        raw.send(out, 0, n);
+    }
+
+    /** The KeyUpdate went out: the application send that waited for it starts now. */
+    private void startDeferredSend() {
+        Deferred d = deferredSend;
+        deferredSend = Deferred.NONE;
+        switch (d) {
+            case COPY -> sendCopiedRecord();
+            case SHARED -> sendSharedRecord();
+            case BODY -> {
+                IoBuffer buffer = deferredBody;
+                deferredBody = null;
+                bodySending = false;
+                sendBody(buffer, deferredBodyOffset, bodyLength);
+            }
+            default -> {
+            }
         }
     }
 
@@ -512,6 +562,10 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
         appSrcPos = offset;
         appSrcLeft = length;
         appSrcTotal = length;
+        if (keyUpdateSending) {
+            deferredSend = Deferred.COPY;
+            return;
+        }
         sendCopiedRecord();
     }
 
@@ -560,6 +614,10 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
         sharedBodyPos = offset;
         sharedBodyLeft = length;
         sharedTotal = prefixLength + length;
+        if (keyUpdateSending) {
+            deferredSend = Deferred.SHARED;
+            return;
+        }
         sendSharedRecord();
     }
 
@@ -605,6 +663,14 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
     @Override
     public void sendBody(IoBuffer buffer, int offset, int length) {
         if (phase != Phase.OPEN) {
+            return;
+        }
+        if (keyUpdateSending) {
+            deferredSend = Deferred.BODY;
+            deferredBody = buffer;
+            deferredBodyOffset = offset;
+            bodyLength = length;
+            bodySending = true; // the application waits for its onSent, also if the KeyUpdate send fails
             return;
         }
         if (sealer.maxPlaintext() < RecordLayout.MAX_PLAINTEXT) {

@@ -84,6 +84,10 @@ final class BcClientLink {
             };
         }
 
+        org.bouncycastle.tls.TlsClientContext context() {
+            return context;
+        }
+
         /**
          * TLS 1.2 AES-GCM: the key block from the client's master secret (RFC 5246 §6.3): client key, server key,
          * client salt, server salt. Valid as soon as the client has sent its ClientKeyExchange.
