@@ -56,6 +56,7 @@ import static atlas.cli.ServeSettings.MAX_BODY;
 import static atlas.cli.ServeSettings.NO_DEMO;
 import static atlas.cli.ServeSettings.RETAIN;
 import static atlas.cli.ServeSettings.SEND_TIMEOUT;
+import static atlas.cli.ServeSettings.TLS_GROUPS;
 import static atlas.cli.ServeSettings.TLS_LISTEN;
 import static atlas.cli.ServeSettings.VOLUME_SIZE;
 
@@ -287,7 +288,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         return new ServerConfig.Tls(tlsListen.host(), tlsListen.port(),
                 cert == null ? null : cert.toAbsolutePath(), key == null ? null : key.toAbsolutePath(),
-                get(HANDSHAKE_TIMEOUT), get(HSTS));
+                get(HANDSHAKE_TIMEOUT), get(HSTS), get(TLS_GROUPS));
     }
 
     /** The {@code --retain} rules, validated ({@link #config()} must have resolved the sources). */

@@ -5,6 +5,7 @@ import atlas.server.RetentionRule;
 import atlas.server.ServerConfig;
 import atlas.server.ServerConfig.EngineKind;
 import atlas.store.VolumeConfig;
+import atlas.tls.TlsGroups;
 import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
@@ -106,6 +107,12 @@ final class ServeSettings {
                     + "(RFC 6797 §7.2), e.g. 365d; browsers then use only HTTPS for this host that long")
             .check(new ServeSetting.Check<>(d -> d.toMillis() % 1000 == 0, "must be whole seconds"))
             .onlyWith(TLS_LISTEN);
+    static final ServeSetting<String> TLS_GROUPS = ServeSetting.of("tls-groups", "GROUP[,GROUP...]", String.class,
+            null, g -> g, fixed(TlsGroups.DEFAULT),
+            "Key exchange groups for TLS 1.3 and 1.2, preferred first: x25519, p256, p384")
+            .check(new ServeSetting.Check<>(TlsGroups::isValid, "must list groups from x25519, p256, p384, "
+                    + "each once, comma-separated"))
+            .onlyWith(TLS_LISTEN);
     static final ServeSetting<List<String>> RETAIN = ServeSetting.list("retain", "PREFIX=DURATION",
             specs -> String.join(", ", retentionRules(specs).stream().map(RetentionRule::toString).toList()),
             off("keep all", "none"),
@@ -172,7 +179,8 @@ final class ServeSettings {
 
     static final List<ServeSetting<?>> ALL = List.of(LISTEN, CORES, ENGINE, VOLUME_SIZE, NO_DEMO, MAX_BODY,
             HEADER_TIMEOUT, IDLE_TIMEOUT, SEND_TIMEOUT, ACCESS_LOG, DRAIN_DELAY, BUFFER_MEMORY, HOT_MEMORY,
-            HOT_PREFIX, CHECKPOINT_JOURNAL, TLS_LISTEN, CERT, PRIVATE_KEY, HANDSHAKE_TIMEOUT, HSTS, RETAIN, AUTH_FILE,
+            HOT_PREFIX, CHECKPOINT_JOURNAL, TLS_LISTEN, CERT, PRIVATE_KEY, HANDSHAKE_TIMEOUT, HSTS, TLS_GROUPS,
+            RETAIN, AUTH_FILE,
             ADMIN_LISTEN, PUBLIC_LISTING, MAX_CONNECTIONS_PER_CLIENT, RATE_LIMIT, RATE_BURST,
             MAX_UPLOADS_PER_CREDENTIAL, PROTECT, TOKEN_KEYS, SECURE_LINK_MD5);
     /** The config file's keys, the long flag names without {@code --}. */

@@ -165,8 +165,9 @@ public final class AtlasServer implements AutoCloseable {
                 TlsIdentitySource tlsIdentities = identities;
                 Duration handshakeTimeout = config.tls() == null ? null : config.tls().handshakeTimeout();
                 PlaylistBoard playlists = new PlaylistBoard();
+                int[] groups = config.tls() == null ? null : config.tls().groupCodes();
                 Function<CoreContext, CoreProtocol> protocols = ctx -> {
-                    TlsCore tls = tlsIdentities == null ? null : new TlsCore(tlsIdentities, handshakeTimeout);
+                    TlsCore tls = tlsIdentities == null ? null : new TlsCore(tlsIdentities, handshakeTimeout, groups);
                     return new HttpCore(config, volume, ctx, metrics.newCore(ctx, tls), tls,
                             hotTier == null ? null : hotTier.shard(ctx.coreIndex()), accessControl, adminListener,
                             playlists);

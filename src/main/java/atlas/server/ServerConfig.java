@@ -2,6 +2,7 @@ package atlas.server;
 
 import atlas.http.HttpLimits;
 import atlas.store.VolumeConfig;
+import atlas.tls.TlsGroups;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -133,9 +134,11 @@ public record ServerConfig(VolumeConfig volume, String listenHost, int listenPor
      * @param handshakeTimeout a handshake not finished within this is dropped
      * @param hsts             the max-age of the Strict-Transport-Security field sent on every HTTPS response, in
      *                         whole seconds; null: none (RFC 6797: never sent over plain HTTP)
+     * @param groups           key exchange groups for TLS 1.3 and 1.2, comma-separated, preferred first
+     *                         ({@link TlsGroups#parse})
      */
     public record Tls(String listenHost, int listenPort, Path certificateChain, Path privateKey,
-                      Duration handshakeTimeout, Duration hsts) {
+                      Duration handshakeTimeout, Duration hsts, String groups) {
         public Tls {
             if ((certificateChain == null) != (privateKey == null)) {
                 throw new IllegalArgumentException("--cert and --key go together");
@@ -143,12 +146,18 @@ public record ServerConfig(VolumeConfig volume, String listenHost, int listenPor
             if (hsts != null && (hsts.isNegative() || hsts.toMillis() % 1000 != 0)) {
                 throw new IllegalArgumentException("HSTS max-age must be whole seconds, not negative: " + hsts);
             }
+            TlsGroups.parse(groups);
         }
 
-        /** Without HSTS. */
+        /** Without HSTS, the default groups. */
         public Tls(String listenHost, int listenPort, Path certificateChain, Path privateKey,
                    Duration handshakeTimeout) {
-            this(listenHost, listenPort, certificateChain, privateKey, handshakeTimeout, null);
+            this(listenHost, listenPort, certificateChain, privateKey, handshakeTimeout, null, TlsGroups.DEFAULT);
+        }
+
+        /** {@link #groups} as IANA codes. */
+        public int[] groupCodes() {
+            return TlsGroups.parse(groups);
         }
 
         public boolean selfSigned() {

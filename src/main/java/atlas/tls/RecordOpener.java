@@ -14,12 +14,14 @@ import java.lang.foreign.ValueLayout;
  *   <li>{@code > 0}: one record consumed; {@link #contentType()}, {@link #plaintextOffset()},
  *       {@link #plaintextLength()} describe its plaintext, now in the clear inside the caller's buffer;</li>
  *   <li>{@link #INCOMPLETE}: not a whole record yet, read more ({@link #bytesNeeded()} says how many in all);</li>
- *   <li>{@link #BAD_RECORD_MAC}, {@link #RECORD_OVERFLOW}, {@link #UNEXPECTED_MESSAGE}, {@link #DECODE_ERROR}:
- *       send that alert and close.</li>
+ *   <li>{@link #BAD_RECORD_MAC}, {@link #RECORD_OVERFLOW}, {@link #UNEXPECTED_MESSAGE}, {@link #DECODE_ERROR},
+ *       {@link #ILLEGAL_PARAMETER}: send that alert and close.</li>
  * </ul>
- * A TLS 1.3 record holding exactly one KeyUpdate message switches this direction to the next traffic secret
- * right after the record and calls the {@link KeyUpdateListener}, which must, if the peer asked for it, send our
- * own KeyUpdate ({@link RecordSealer#sealKeyUpdate} with {@code requestUpdate = false}) before more data.
+ * TLS 1.3 handshake records are read here ({@link PostHandshakeMessages}): a KeyUpdate, in one record or
+ * fragmented over several, switches this direction to the next traffic secret right after the record that ends it
+ * and calls the {@link KeyUpdateListener}, which must, if the peer asked for it, send our own KeyUpdate
+ * ({@link RecordSealer#sealKeyUpdate} with {@code requestUpdate = false}) before more data. The caller drops the
+ * plaintext of a TLS 1.3 handshake record. Alert records must hold exactly one alert.
  */
 public final class RecordOpener implements AutoCloseable {
     public static final int INCOMPLETE = 0;
@@ -27,6 +29,7 @@ public final class RecordOpener implements AutoCloseable {
     public static final int RECORD_OVERFLOW = -22;
     public static final int UNEXPECTED_MESSAGE = -10;
     public static final int DECODE_ERROR = -50;
+    public static final int ILLEGAL_PARAMETER = -47;
 
     /** Called after a peer's KeyUpdate was applied to the read direction. */
     @FunctionalInterface
@@ -40,7 +43,11 @@ public final class RecordOpener implements AutoCloseable {
     private final boolean tls13;
     private final DirectionKeys keys;
     private final KeyUpdateListener keyUpdates;
+    /** TLS 1.3: the client's post-handshake messages, reassembled across records. */
+    private final PostHandshakeMessages handshake = new PostHandshakeMessages();
     private long sequence;
+    /** The most plaintext a record may carry: 2^14, or the max_fragment_length we agreed to (RFC 6066 §4). */
+    private int maxPlaintext = RecordLayout.MAX_PLAINTEXT;
     private byte contentType;
     private long plaintextOffset;
     private int plaintextLength;
@@ -64,6 +71,20 @@ public final class RecordOpener implements AutoCloseable {
         RecordOpener o = new RecordOpener(gcm, false, DirectionKeys.tls12(peerWriteKey, salt), null);
         o.sequence = sequence;
         return o;
+    }
+
+    /** The most plaintext a record may carry before it is refused. */
+    public int maxPlaintext() {
+        return maxPlaintext;
+    }
+
+    /** Refuses records of more than {@code limit} bytes of plaintext with {@link #RECORD_OVERFLOW}; returns this. */
+    public RecordOpener maxPlaintext(int limit) {
+        if (limit < 1 || limit > RecordLayout.MAX_PLAINTEXT) {
+            throw new IllegalArgumentException("record size limit " + limit);
+        }
+        this.maxPlaintext = limit;
+        return this;
     }
 
     /**
@@ -114,30 +135,43 @@ public final class RecordOpener implements AutoCloseable {
         if (i < 0) {
             return UNEXPECTED_MESSAGE; // all padding, no content type (RFC 8446 §5.4)
         }
-        if (i > RecordLayout.MAX_PLAINTEXT) {
+        if (i > maxPlaintext) {
             return RECORD_OVERFLOW;
         }
         contentType = buf.get(ValueLayout.JAVA_BYTE, dataStart + i);
         plaintextOffset = dataStart;
         plaintextLength = i;
-        if (contentType == RecordLayout.HANDSHAKE && isKeyUpdate(buf, dataStart, i)) {
-            boolean requested = buf.get(ValueLayout.JAVA_BYTE, dataStart + 4) == 1;
-            keys.advance();
-            sequence = 0;
-            if (keyUpdates != null) {
-                keyUpdates.onKeyUpdate(requested);
+        if (contentType == RecordLayout.HANDSHAKE) {
+            int message = handshake.read(buf, dataStart, i);
+            if (message < 0) {
+                return message;
             }
+            if (message != PostHandshakeMessages.CONTINUE) {
+                keys.advance();
+                sequence = 0;
+                if (keyUpdates != null) {
+                    keyUpdates.onKeyUpdate(message == PostHandshakeMessages.KEY_UPDATE_REQUESTED);
+                }
+            }
+            return total;
         }
-        return total;
+        if (handshake.inMessage()) {
+            return UNEXPECTED_MESSAGE; // RFC 8446 §5.1: nothing may come between the fragments of a message
+        }
+        int alert = checkAlert(i);
+        return alert < 0 ? alert : total;
     }
 
-    /** Exactly one KeyUpdate message: type 24, length 1, request_update 0 or 1 (RFC 8446 §4.6.3). */
-    private static boolean isKeyUpdate(MemorySegment buf, long data, int length) {
-        return length == 5
-                && buf.get(ValueLayout.JAVA_BYTE, data) == RecordLayout.KEY_UPDATE
-                && buf.get(ValueLayout.JAVA_BYTE, data + 1) == 0
-                && buf.get(SHORT_BE, data + 2) == 1
-                && (buf.get(ValueLayout.JAVA_BYTE, data + 4) & 0xFE) == 0;
+    /**
+     * An alert record holds exactly one two-byte alert (RFC 8446 §5.1, §6; RFC 5246 §7.2): an empty one is
+     * {@code unexpected_message} (what tlsfuzzer's {@code test-tls13-empty-alert} and OpenSSL expect), any other
+     * length {@code decode_error}. Returns 0 for a record of another type or a well-formed alert.
+     */
+    private int checkAlert(int length) {
+        if (contentType != RecordLayout.ALERT || length == 2) {
+            return 0;
+        }
+        return length == 0 ? UNEXPECTED_MESSAGE : DECODE_ERROR;
     }
 
     private int open12(MemorySegment buf, long recordStart, byte type, int length, int total) {
@@ -148,7 +182,7 @@ public final class RecordOpener implements AutoCloseable {
         if (dataLength < 0) {
             return DECODE_ERROR;
         }
-        if (dataLength > RecordLayout.MAX_PLAINTEXT) {
+        if (dataLength > maxPlaintext) {
             return RECORD_OVERFLOW;
         }
         long dataStart = recordStart + RecordLayout.HEADER + RecordLayout.EXPLICIT_NONCE_12;
@@ -161,7 +195,8 @@ public final class RecordOpener implements AutoCloseable {
         contentType = type;
         plaintextOffset = dataStart;
         plaintextLength = dataLength;
-        return total;
+        int alert = checkAlert(dataLength);
+        return alert < 0 ? alert : total;
     }
 
     /** Content type of the last opened record (TLS 1.3: the inner type). */

@@ -27,6 +27,8 @@ public final class RecordSealer implements AutoCloseable {
     private final boolean tls13;
     private final DirectionKeys keys;
     private long sequence;
+    /** The most data one record may carry: 2^14, or less when the peer negotiated max_fragment_length. */
+    private int maxPlaintext = RecordLayout.MAX_PLAINTEXT;
 
     private RecordSealer(AesGcm gcm, boolean tls13, DirectionKeys keys) {
         this.gcm = gcm;
@@ -72,6 +74,23 @@ public final class RecordSealer implements AutoCloseable {
         this.sequence = next;
     }
 
+    /** The most data {@link #seal} and its siblings put in one record. */
+    public int maxPlaintext() {
+        return maxPlaintext;
+    }
+
+    /**
+     * Limits records to {@code limit} bytes of data: the peer's max_fragment_length (RFC 6066 §4, 512 to 4096), so
+     * that a constrained client with small receive buffers can read every record we send. Returns this.
+     */
+    public RecordSealer maxPlaintext(int limit) {
+        if (limit < 1 || limit > RecordLayout.MAX_PLAINTEXT) {
+            throw new IllegalArgumentException("record size limit " + limit);
+        }
+        this.maxPlaintext = limit;
+        return this;
+    }
+
     public boolean needsKeyUpdate() {
         return tls13 && sequence >= KEY_UPDATE_AFTER_RECORDS;
     }
@@ -89,8 +108,8 @@ public final class RecordSealer implements AutoCloseable {
      * @return the record length on the wire, from {@code recordStart} to the end of the tag
      */
     public int seal(MemorySegment buf, long recordStart, int dataLength, byte contentType, int padding) {
-        if (dataLength < 0 || dataLength > RecordLayout.MAX_PLAINTEXT || padding < 0
-                || (!tls13 && padding != 0) || dataLength + padding > RecordLayout.MAX_PLAINTEXT) {
+        if (dataLength < 0 || dataLength > maxPlaintext || padding < 0
+                || (!tls13 && padding != 0) || dataLength + padding > maxPlaintext) {
             throw new IllegalArgumentException("record data " + dataLength + " + padding " + padding);
         }
         if (sequence == -1L) {
@@ -125,7 +144,7 @@ public final class RecordSealer implements AutoCloseable {
     public int sealFrom(MemorySegment buf, long recordStart, int inPlace, MemorySegment src, long srcOffset,
                         int fromSrc) {
         int dataLength = inPlace + fromSrc;
-        if (inPlace < 0 || fromSrc < 0 || dataLength > RecordLayout.MAX_PLAINTEXT) {
+        if (inPlace < 0 || fromSrc < 0 || dataLength > maxPlaintext) {
             throw new IllegalArgumentException("record data " + inPlace + " + " + fromSrc);
         }
         if (sequence == -1L) {
@@ -155,7 +174,7 @@ public final class RecordSealer implements AutoCloseable {
      * without moving (Atlas §4.2).
      */
     public void sealApart(MemorySegment buf, long header, long data, int dataLength, long trailer) {
-        if (dataLength < 0 || dataLength > RecordLayout.MAX_PLAINTEXT) {
+        if (dataLength < 0 || dataLength > maxPlaintext) {
             throw new IllegalArgumentException("record data " + dataLength);
         }
         if (sequence == -1L) {

@@ -27,16 +27,18 @@ public final class TlsCore {
     private static final int STOCK = 1024;
 
     final AesGcm gcm = new AesGcm();
-    private final TlsHandshakeFactory handshakes = TlsHandshakeFactory.forCore();
+    private final TlsHandshakeFactory handshakes;
     final TlsIdentitySource identities;
     final long handshakeTimeoutNs;
     public final TlsCounters counters = new TlsCounters();
     private final ByteBufferStock freeIn = new ByteBufferStock(IN_BUFFER_BYTES, STOCK);
     private final ByteBufferStock freeOut = new ByteBufferStock(OUT_BUFFER_BYTES, STOCK);
 
-    public TlsCore(TlsIdentitySource identities, Duration handshakeTimeout) {
+    /** @param groups key exchange groups, IANA codes in preference order ({@link TlsGroups#parse}) */
+    public TlsCore(TlsIdentitySource identities, Duration handshakeTimeout, int[] groups) {
         this.identities = identities;
         this.handshakeTimeoutNs = handshakeTimeout.toNanos();
+        this.handshakes = TlsHandshakeFactory.forCore().groups(groups);
     }
 
     /** Puts TLS between the engine and {@code application}: the engine talks to the returned handler. */

@@ -1,9 +1,12 @@
 package atlas.tls;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.security.GeneralSecurityException;
 import java.util.Arrays;
+import java.util.Hashtable;
 import java.util.Vector;
 import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.CipherSuite;
@@ -16,11 +19,13 @@ import org.bouncycastle.tls.SecurityParameters;
 import org.bouncycastle.tls.SignatureAndHashAlgorithm;
 import org.bouncycastle.tls.SignatureScheme;
 import org.bouncycastle.tls.TlsCredentials;
+import org.bouncycastle.tls.TlsExtensionsUtils;
 import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.TlsFatalAlertReceived;
 import org.bouncycastle.tls.TlsServerProtocol;
 import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.TlsCryptoParameters;
+import org.bouncycastle.tls.crypto.TlsCryptoUtils;
 import org.bouncycastle.tls.crypto.impl.bc.BcDefaultTlsCredentialedSigner;
 import org.bouncycastle.tls.crypto.impl.bc.BcTlsCrypto;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaDefaultTlsCredentialedSigner;
@@ -51,8 +56,9 @@ import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
  *       a little faster ({@code openssl speed}, 16 KiB, this machine: 3.49 against 3.34 GB/s) and not weaker in
  *       any practical sense. TLS 1.2 suites follow the key type ({@code ECDHE_ECDSA} for EC, {@code ECDHE_RSA}
  *       for RSA).</li>
- *   <li>Key exchange groups X25519, P-256, P-384. Finite-field groups are left out: a client could pick
- *       ffdhe4096 and make each handshake cost us tens of milliseconds.</li>
+ *   <li>Key exchange groups X25519, P-256, P-384, or the subset {@code --tls-groups} names ({@link TlsGroups}),
+ *       in TLS 1.3 and TLS 1.2 alike. Finite-field groups are left out: a client could pick ffdhe4096 and make
+ *       each handshake cost us tens of milliseconds.</li>
  *   <li>ALPN: {@code http/1.1} only. A client that sends ALPN without {@code http/1.1} (e.g. h2 only) gets the
  *       fatal alert {@code no_application_protocol}, as RFC 7301 §3.2 asks; proceeding without ALPN would hand
  *       an h2-only client an HTTP/1.1 server and a confusing error later. curl and browsers offer
@@ -71,7 +77,14 @@ public final class TlsHandshake {
     private static final int[] SUITES_RSA = {
         CipherSuite.TLS_AES_128_GCM_SHA256, CipherSuite.TLS_AES_256_GCM_SHA384,
         CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384};
-    private static final int[] GROUPS = {NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1};
+    /**
+     * The largest ClientHello the syntax allows (RFC 8446 §4.1.2): version 2, random 32, session id 1 + 32,
+     * cipher suites 2 + 65534, compression 1 + 255, extensions 2 + 65535. BC's default limit is 32 KiB, which
+     * refused real clients with many extensions (large post-quantum key shares, padding) with internal_error; the
+     * limit applies to every handshake message from the client, and the handshake timeout bounds how long a
+     * connection may hold that much.
+     */
+    static final int MAX_CLIENT_HANDSHAKE_MESSAGE = 2 + 32 + 1 + 32 + 2 + 65534 + 1 + 255 + 2 + 65535;
 
     /** Signature schemes per key type, in preference order; TLS 1.3 binds the ECDSA curve to the hash. */
     private static final int[] SCHEMES_P256_13 = {SignatureScheme.ecdsa_secp256r1_sha256};
@@ -90,10 +103,24 @@ public final class TlsHandshake {
 
     private final TlsHandshakeFactory factory;
     private final TlsIdentity identity;
-    private final TlsServerProtocol protocol = new TlsServerProtocol(); // no-arg: non-blocking mode
+    private final TolerantServerProtocol protocol = new TolerantServerProtocol(); // non-blocking mode
     private final Server server;
     private String failure;
     private boolean complete;
+    /**
+     * TLS 1.2: whether the client's ChangeCipherSpec has gone in, and how many records followed it. Each of those
+     * was decrypted by BC under the new keys, so their count is the read sequence number our opener continues at:
+     * 1 for a Finished in one record, more when the client split it (RFC 5246 §6.2.1 allows any fragmentation).
+     */
+    private boolean clientCipherChanged;
+    private long recordsUnderClientKeys;
+    /** The first ClientHello carried early_data; its 0-RTT records are skipped, not read (RFC 8446 §4.2.10). */
+    private boolean earlyDataOffered;
+    private final RejectedEarlyData earlyData = new RejectedEarlyData();
+    /** The first handshake message's header (type, uint24 length) as it arrives, in records of any size. */
+    private int helloHeaderSeen;
+    private int helloLength;
+    private boolean helloIsClientHello;
     /** Whether BC has produced any output yet: before a valid ClientHello it stays silent, even on failure. */
     private boolean bcSpoke;
     /** Our own plaintext fatal alert when BC stayed silent (see fail); sent after BC's output, if any. */
@@ -108,6 +135,8 @@ public final class TlsHandshake {
     private byte[] serverSecret;
     private byte[] keyBlock;     // TLS 1.2: client key, server key, client salt, server salt
     private int keyLength;
+    /** Record plaintext limit both ways: 2^14, or 2^(8+n) when the client negotiated max_fragment_length n. */
+    private int maxPlaintext = RecordLayout.MAX_PLAINTEXT;
 
     TlsHandshake(TlsHandshakeFactory factory, TlsIdentity identity) {
         this.factory = factory;
@@ -146,10 +175,70 @@ public final class TlsHandshake {
             throw new IllegalArgumentException("offerRecord takes exactly one record: " + length
                     + " bytes given, the header says " + declared);
         }
+        if (helloHeaderSeen < 4 && src[offset] == RecordLayout.HANDSHAKE && isOversizedHello(src, offset, length)) {
+            return;
+        }
+        if (earlyDataOffered && earlyData.isOpen() && src[offset] == RecordLayout.APPLICATION_DATA
+                && skipAsEarlyData(src, offset, length)) {
+            return;
+        }
         offer(src, offset, length);
     }
 
+    /**
+     * Reads the ClientHello's declared length from its header and fails with decode_error if no ClientHello can be
+     * that long ({@link #MAX_CLIENT_HANDSHAKE_MESSAGE}); BC would say internal_error ("exceeds the maximum").
+     */
+    private boolean isOversizedHello(byte[] src, int offset, int length) {
+        for (int i = offset + RecordLayout.HEADER; i < offset + length && helloHeaderSeen < 4; i++) {
+            if (helloHeaderSeen++ == 0) {
+                helloIsClientHello = src[i] == 1; // another type: BC's unexpected_message
+            } else {
+                helloLength = helloLength << 8 | (src[i] & 0xFF);
+            }
+        }
+        if (helloHeaderSeen == 4 && helloIsClientHello && helloLength > MAX_CLIENT_HANDSHAKE_MESSAGE) {
+            fail(new TlsFatalAlert(AlertDescription.decode_error,
+                    "ClientHello of " + helloLength + " bytes, more than any can have"));
+            return true;
+        }
+        return false;
+    }
+
+    /** True if the record is 0-RTT data we reject and must skip (see {@link RejectedEarlyData}). */
+    private boolean skipAsEarlyData(byte[] src, int offset, int length) {
+        if (protocol.awaitsSecondClientHello()) {
+            return earlyData.skipUnread(length);
+        }
+        SecurityParameters sp = server.handshakeParameters();
+        if (protocol.retryRequested() || sp == null || !TlsUtils.isTLSv13(sp.getNegotiatedVersion())
+                || sp.getTrafficSecretClient() == null) {
+            earlyData.end(); // TLS 1.2, or early data can no longer come (after a second ClientHello)
+            return false;
+        }
+        if (!earlyData.hasHandshakeKeys()) {
+            KeySchedule.Suite suite = KeySchedule.Suite.forCode(sp.getCipherSuite());
+            try {
+                int hash = sp.getPRFCryptoHashAlgorithm();
+                earlyData.handshakeKeys(
+                        TlsCryptoUtils.hkdfExpandLabel(sp.getTrafficSecretClient(), hash, "key",
+                                TlsUtils.EMPTY_BYTES, suite.keyLength).extract(),
+                        TlsCryptoUtils.hkdfExpandLabel(sp.getTrafficSecretClient(), hash, "iv",
+                                TlsUtils.EMPTY_BYTES, 12).extract());
+            } catch (IOException | GeneralSecurityException | RuntimeException e) {
+                earlyData.end(); // BC reads the record then, and fails as it would have
+                return false;
+            }
+        }
+        return earlyData.skipIfUndecryptable(src, offset, length);
+    }
+
     private void offer(byte[] src, int offset, int length) {
+        if (clientCipherChanged) {
+            recordsUnderClientKeys++;
+        } else if (src[offset] == RecordLayout.CHANGE_CIPHER_SPEC) {
+            clientCipherChanged = true; // in TLS 1.3 the compatibility CCS; the count is unused there
+        }
         try {
             protocol.offerInput(src, offset, length);
         } catch (IOException | RuntimeException e) {
@@ -182,6 +271,8 @@ public final class TlsHandshake {
                 // learn why (RFC 8446 §6.2: abort with an alert), so we queue the fatal alert in plaintext.
                 ownAlert = new byte[] {RecordLayout.ALERT, 3, 3, 0, 2, 2, (byte) alert.getAlertDescription()};
             }
+        } else if (e instanceof EOFException) {
+            failure = "decode_error(50); a client message ends early"; // the alert TolerantServerProtocol sent
         } else {
             failure = "internal: " + e;
         }
@@ -242,6 +333,15 @@ public final class TlsHandshake {
         return applicationProtocol;
     }
 
+    /**
+     * The most data a record may carry in either direction after completion: 2^14, or 512/1024/2048/4096 when the
+     * client asked for max_fragment_length (RFC 6066 §4), which BC grants. record_size_limit (RFC 8449) is not
+     * negotiated: BC 1.84 does not implement it, so it never appears in our ServerHello/EncryptedExtensions.
+     */
+    public int maxPlaintext() {
+        return maxPlaintext;
+    }
+
     /** The identity this handshake serves (stays the same if the source reloads meanwhile). */
     public TlsIdentity identity() {
         return identity;
@@ -254,20 +354,24 @@ public final class TlsHandshake {
     public RecordSealer newSealer(AesGcm gcm) {
         checkComplete();
         if (isTls13()) {
-            return RecordSealer.tls13(gcm, suite13(), serverSecret.clone());
+            return RecordSealer.tls13(gcm, suite13(), serverSecret.clone()).maxPlaintext(maxPlaintext);
         }
         return RecordSealer.tls12(gcm, Arrays.copyOfRange(keyBlock, keyLength, 2 * keyLength),
-                Arrays.copyOfRange(keyBlock, 2 * keyLength + 4, 2 * keyLength + 8), 1);
+                Arrays.copyOfRange(keyBlock, 2 * keyLength + 4, 2 * keyLength + 8), 1).maxPlaintext(maxPlaintext);
     }
 
-    /** The read direction after completion; {@code listener} hears TLS 1.3 KeyUpdates (unused in TLS 1.2). */
+    /**
+     * The read direction after completion; {@code listener} hears TLS 1.3 KeyUpdates (unused in TLS 1.2). TLS 1.3
+     * starts at sequence 0; TLS 1.2 after the records the client's Finished took (usually 1).
+     */
     public RecordOpener newOpener(AesGcm gcm, RecordOpener.KeyUpdateListener listener) {
         checkComplete();
         if (isTls13()) {
-            return RecordOpener.tls13(gcm, suite13(), clientSecret.clone(), listener);
+            return RecordOpener.tls13(gcm, suite13(), clientSecret.clone(), listener).maxPlaintext(maxPlaintext);
         }
         return RecordOpener.tls12(gcm, Arrays.copyOfRange(keyBlock, 0, keyLength),
-                Arrays.copyOfRange(keyBlock, 2 * keyLength, 2 * keyLength + 4), 1);
+                Arrays.copyOfRange(keyBlock, 2 * keyLength, 2 * keyLength + 4), recordsUnderClientKeys)
+                .maxPlaintext(maxPlaintext);
     }
 
     /** Wipes the secrets held here (sealers and openers made earlier hold their own copies). */
@@ -341,9 +445,75 @@ public final class TlsHandshake {
             return true;
         }
 
+        /** BC's handshake parameters of this connection, null before the ClientHello. */
+        SecurityParameters handshakeParameters() {
+            return context == null ? null : context.getSecurityParametersHandshake();
+        }
+
+        @Override
+        @SuppressWarnings("rawtypes") // BC's signature
+        public void processClientExtensions(Hashtable clientExtensions) throws IOException {
+            super.processClientExtensions(clientExtensions);
+            earlyDataOffered |= TlsExtensionsUtils.hasEarlyDataIndication(clientExtensions);
+        }
+
+        @Override
+        public int getMaxHandshakeMessageSize() {
+            return MAX_CLIENT_HANDSHAKE_MESSAGE;
+        }
+
+        /**
+         * Accepts a TLS 1.2 client that signals neither renegotiation_info nor the SCSV (RFC 5746 §4.4 lets a
+         * server do so). BC refuses it with handshake_failure by default, which hid TLS 1.2 from scanners such as
+         * nmap's. The attack RFC 5746 prevents needs a renegotiation, and we never renegotiate: a ClientHello after
+         * the handshake gets unexpected_message from the record layer ({@code TlsTransport}).
+         */
+        @Override
+        public void notifySecureRenegotiation(boolean secureRenegotiation) {
+        }
+
+        /** TLS 1.3: the groups of key_share and supported_groups we accept (BC picks in the client's order). */
         @Override
         public int[] getSupportedGroups() {
-            return GROUPS;
+            return factory.groups();
+        }
+
+        /**
+         * TLS 1.2: the strongest curve we could use, counting only the client's groups that are also ours. BC's
+         * default counts every group the client lists, and then {@link #selectECDH} takes any of them: a client
+         * offering only sect163k1 or brainpoolP256r1 got it. 0 leaves no ECDHE suite selectable:
+         * handshake_failure, as in TLS 1.3.
+         */
+        @Override
+        protected int getMaximumNegotiableCurveBits() {
+            int[] offered = context.getSecurityParametersHandshake().getClientSupportedGroups();
+            int bits = 0;
+            for (int group : offered == null ? factory.groups() : offered) {
+                if (TlsGroups.contains(factory.groups(), group)) {
+                    bits = Math.max(bits, NamedGroup.getCurveBits(group));
+                }
+            }
+            return bits;
+        }
+
+        /**
+         * TLS 1.2: the first of the client's groups that is ours, as TLS 1.3 chooses. A client that sends no
+         * supported_groups leaves the choice to us (RFC 8422 §4): P-256 if allowed (every TLS 1.2 ECC client
+         * has it), else our first.
+         */
+        @Override
+        protected int selectECDH(int minimumCurveBits) {
+            int[] offered = context.getSecurityParametersHandshake().getClientSupportedGroups();
+            if (offered == null) {
+                return TlsGroups.contains(factory.groups(), NamedGroup.secp256r1) ? NamedGroup.secp256r1
+                        : factory.groups()[0];
+            }
+            for (int group : offered) {
+                if (TlsGroups.contains(factory.groups(), group) && NamedGroup.getCurveBits(group) >= minimumCurveBits) {
+                    return group;
+                }
+            }
+            return -1;
         }
 
         @Override
@@ -392,6 +562,9 @@ public final class TlsHandshake {
             SecurityParameters sp = context.getSecurityParametersConnection();
             cipherSuite = sp.getCipherSuite();
             version = sp.getNegotiatedVersion().getFullVersion();
+            if (sp.getMaxFragmentLength() > 0) {
+                maxPlaintext = 1 << (8 + sp.getMaxFragmentLength()); // MaxFragmentLength 1..4: 2^9..2^12
+            }
             ProtocolName alpn = sp.getApplicationProtocol();
             applicationProtocol = alpn == null ? null : alpn.getUtf8Decoding();
             if (TlsUtils.isTLSv13(context)) {

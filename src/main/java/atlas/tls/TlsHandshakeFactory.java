@@ -40,6 +40,8 @@ import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
  */
 public final class TlsHandshakeFactory {
     private final TlsCrypto crypto;
+    /** Key exchange groups, in preference order ({@link TlsGroups}). */
+    private int[] groups = TlsGroups.parse(TlsGroups.DEFAULT);
     /** One-entry cache: identities change only at a certificate reload. */
     private TlsIdentity cachedIdentity;
     private Certificate chain13;
@@ -74,6 +76,19 @@ public final class TlsHandshakeFactory {
             cache(identity);
         }
         return new TlsHandshake(this, identity);
+    }
+
+    /** The key exchange groups new handshakes accept (IANA codes, from {@link TlsGroups#parse}); returns this. */
+    public TlsHandshakeFactory groups(int[] accepted) {
+        if (accepted.length == 0) {
+            throw new IllegalArgumentException("no key exchange group");
+        }
+        this.groups = accepted.clone();
+        return this;
+    }
+
+    int[] groups() {
+        return groups;
     }
 
     TlsCrypto crypto() {

@@ -70,7 +70,6 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
     private boolean rawReceiving;
     private boolean firstByteChecked;
     private boolean peerClosed;
-    private boolean keyUpdateReceived;
 
     /** The application's outstanding receive. */
     private boolean appReceiving;
@@ -104,6 +103,17 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
     private final GatherList pieces = new GatherList();
     /** The peer asked for our KeyUpdate, or our key is worn out: one goes out before the next data record. */
     private boolean keyUpdateDue;
+    /**
+     * Our answer to the peer's update_requested is in the socket on its own (sent at once when nothing else was
+     * being sent: a client may wait for it before it sends more, as tlsfuzzer's test-tls13-keyupdate does). An
+     * application send arriving meanwhile waits for it: {@link #deferredSend} says which kind.
+     */
+    private boolean keyUpdateSending;
+    private Deferred deferredSend = Deferred.NONE;
+    private IoBuffer deferredBody;
+    private int deferredBodyOffset;
+
+    private enum Deferred { NONE, COPY, SHARED, BODY }
     /** The fatal alert a bad record earned, sent instead of close_notify; 0: none. */
     private byte fatalAlert;
 
@@ -168,6 +178,15 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
                 }
             }
             case OPEN -> {
+                if (keyUpdateSending) {
+                    keyUpdateSending = false;
+                    if (bytes >= 0) {
+                        startDeferredSend();
+                        return;
+                    }
+                    deferredSend = Deferred.NONE;
+                    deferredBody = null;
+                }
                 if (bytes < 0) {
                     boolean appWaits = copySending || bodySending || sharedSending;
                     copySending = bodySending = sharedSending = false;
@@ -363,7 +382,6 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
 
     private void onPeerKeyUpdate(boolean updateRequested) {
         core.counters.keyUpdates.increment();
-        keyUpdateReceived = true;
         if (updateRequested) {
             keyUpdateDue = true;
         }
@@ -434,6 +452,36 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
             }
             inStart += r;
             onRecord();
+            if (keyUpdateDue && !rawSending && phase == Phase.OPEN) {
+                sendKeyUpdateNow();
+            }
+        }
+    }
+
+    /** Answers the peer's update_requested at once, in a record of its own (nothing else is being sent). */
+    private void sendKeyUpdateNow() {
+        keyUpdateDue = false;
+        int n = sealer.sealKeyUpdate(outSegment, 0, false);
+        keyUpdateSending = true;
+        rawSending = true;
+        raw.send(out, 0, n);
+    }
+
+    /** The KeyUpdate went out: the application send that waited for it starts now. */
+    private void startDeferredSend() {
+        Deferred d = deferredSend;
+        deferredSend = Deferred.NONE;
+        switch (d) {
+            case COPY -> sendCopiedRecord();
+            case SHARED -> sendSharedRecord();
+            case BODY -> {
+                IoBuffer buffer = deferredBody;
+                deferredBody = null;
+                bodySending = false;
+                sendBody(buffer, deferredBodyOffset, bodyLength);
+            }
+            default -> {
+            }
         }
     }
 
@@ -447,7 +495,7 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
                 plainEnd = offset + length;
             }
             case RecordLayout.ALERT -> {
-                if (length == 2 && in.get(offset + 1) == CLOSE_NOTIFY) {
+                if (in.get(offset + 1) == CLOSE_NOTIFY) { // two bytes: the opener refuses any other length
                     peerClosed = true;
                 } else {
                     core.counters.alertsReceived.increment();
@@ -456,10 +504,9 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
                 }
             }
             case RecordLayout.HANDSHAKE -> {
-                if (keyUpdateReceived) {
-                    keyUpdateReceived = false; // applied by the opener already
-                } else {
-                    // Renegotiation (TLS 1.2) or post-handshake messages we never asked for (TLS 1.3).
+                // TLS 1.3: a KeyUpdate or part of one, applied by the opener (which refuses any other message).
+                // TLS 1.2: a ClientHello asking for renegotiation, which we do not do.
+                if (!sealer.isTls13()) {
                     core.counters.recordErrors.increment();
                     fatalAlert = UNEXPECTED_MESSAGE;
                     peerClosed = true;
@@ -515,21 +562,36 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
         appSrcPos = offset;
         appSrcLeft = length;
         appSrcTotal = length;
+        if (keyUpdateSending) {
+            deferredSend = Deferred.COPY;
+            return;
+        }
         sendCopiedRecord();
     }
 
-    /** Frames the next up to 16 KiB of {@code appSrc} as one record in the out buffer and sends it. */
+    /**
+     * Frames the next records of {@code appSrc} in the out buffer and sends them: one 16 KiB record normally;
+     * under a small max_fragment_length as many full records as the buffer holds, so a 512-byte limit does not
+     * cost one send per 512 bytes.
+     */
     private void sendCopiedRecord() {
         int pos = 0;
         if (keyUpdateDueNow()) {
             pos += sealer.sealKeyUpdate(outSegment, 0, false);
         }
         int header = sealer.headerLength();
-        int n = Math.min(appSrcLeft,
-                Math.min(RecordLayout.MAX_PLAINTEXT, out.capacity() - pos - header - sealer.trailerLength()));
-        out.put(pos + header, appSrc, appSrcPos, n);
-        pos += sealer.seal(outSegment, pos, n);
-        chunkLength = n;
+        int taken = 0;
+        do {
+            int want = Math.min(appSrcLeft - taken, sealer.maxPlaintext());
+            int n = Math.min(want, out.capacity() - pos - header - sealer.trailerLength());
+            if (n < want && taken > 0) {
+                break; // the rest goes in the next send rather than in a short record
+            }
+            out.put(pos + header, appSrc, appSrcPos + taken, n);
+            pos += sealer.seal(outSegment, pos, n);
+            taken += n;
+        } while (taken < appSrcLeft);
+        chunkLength = taken;
         rawSending = true;
         raw.send(out, 0, pos);
     }
@@ -552,24 +614,40 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
         sharedBodyPos = offset;
         sharedBodyLeft = length;
         sharedTotal = prefixLength + length;
+        if (keyUpdateSending) {
+            deferredSend = Deferred.SHARED;
+            return;
+        }
         sendSharedRecord();
     }
 
+    /** Frames the next records of the prefix, then the body, as {@link #sendCopiedRecord} does. */
     private void sendSharedRecord() {
         int pos = 0;
         if (keyUpdateDueNow()) {
             pos += sealer.sealKeyUpdate(outSegment, 0, false);
         }
         int header = sealer.headerLength();
-        int room = Math.min(RecordLayout.MAX_PLAINTEXT, out.capacity() - pos - header - sealer.trailerLength());
-        int fromPrefix = Math.min(sharedPrefixLeft, room);
-        int fromBody = Math.min(sharedBodyLeft, room - fromPrefix);
-        if (fromPrefix > 0) {
-            out.put(pos + header, sharedPrefix, sharedPrefixPos, fromPrefix);
-        }
-        pos += sealer.sealFrom(outSegment, pos, fromPrefix, sharedBody, sharedBodyPos, fromBody);
-        sharedChunkPrefix = fromPrefix;
-        chunkLength = fromPrefix + fromBody;
+        int prefixTaken = 0;
+        int bodyTaken = 0;
+        do {
+            int left = sharedPrefixLeft - prefixTaken + sharedBodyLeft - bodyTaken;
+            int want = Math.min(left, sealer.maxPlaintext());
+            int room = Math.min(want, out.capacity() - pos - header - sealer.trailerLength());
+            if (room < want && prefixTaken + bodyTaken > 0) {
+                break;
+            }
+            int fromPrefix = Math.min(sharedPrefixLeft - prefixTaken, room);
+            int fromBody = Math.min(sharedBodyLeft - bodyTaken, room - fromPrefix);
+            if (fromPrefix > 0) {
+                out.put(pos + header, sharedPrefix, sharedPrefixPos + prefixTaken, fromPrefix);
+            }
+            pos += sealer.sealFrom(outSegment, pos, fromPrefix, sharedBody, sharedBodyPos + bodyTaken, fromBody);
+            prefixTaken += fromPrefix;
+            bodyTaken += fromBody;
+        } while (prefixTaken + bodyTaken < sharedPrefixLeft + sharedBodyLeft);
+        sharedChunkPrefix = prefixTaken;
+        chunkLength = prefixTaken + bodyTaken;
         rawSending = true;
         raw.send(out, 0, pos);
     }
@@ -585,6 +663,21 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
     @Override
     public void sendBody(IoBuffer buffer, int offset, int length) {
         if (phase != Phase.OPEN) {
+            return;
+        }
+        if (keyUpdateSending) {
+            deferredSend = Deferred.BODY;
+            deferredBody = buffer;
+            deferredBodyOffset = offset;
+            bodyLength = length;
+            bodySending = true; // the application waits for its onSent, also if the KeyUpdate send fails
+            return;
+        }
+        if (sealer.maxPlaintext() < RecordLayout.MAX_PLAINTEXT) {
+            // max_fragment_length: the record area has no room for the headers and tags of that many records
+            // (a 256 KiB chunk in 512-byte records needs 11 KiB of them), so these bodies are sealed out of place
+            // into the out buffer, like shared ones. Rare clients (embedded), so the copy does not matter.
+            sendShared(null, 0, buffer.segment(), offset, length, -1, 0);
             return;
         }
         MemorySegment seg = buffer.segment();

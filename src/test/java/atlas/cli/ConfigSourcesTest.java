@@ -86,6 +86,11 @@ class ConfigSourcesTest {
         assertThatThrownBy(() -> parse(Map.of(), "--data", dir.toString(), "--tls-listen", "127.0.0.1:0",
                 "--cert", cert.toString()).config())
                 .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("go together");
+        assertThatThrownBy(() -> parse(Map.of(), "--data", dir.toString(), "--tls-listen", "127.0.0.1:0",
+                "--tls-groups", "x25519,x448").config())
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("x25519, p256, p384");
+        assertThat(parse(Map.of("ATLAS_TLS_GROUPS", "p384,x25519"), "--data", dir.toString(), "--tls-listen",
+                "127.0.0.1:0").config().tls().groupCodes()).containsExactly(24, 29);
         assertThatThrownBy(() -> parse(Map.of(), "--data", dir.toString(), "--buffer-memory", "4k").config())
                 .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("between 1m and 64g");
     }

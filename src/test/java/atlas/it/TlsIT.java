@@ -198,6 +198,26 @@ class TlsIT {
                 .contains("Verify return code: 0 (ok)").contains("HTTP/1.1 200 OK");
     }
 
+    /**
+     * max_fragment_length 512 (RFC 6066): every record we send must fit, or openssl fails the read with
+     * record_overflow; 16385 bytes are 33 records of the body, sealed out of place and packed per send.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"-tls1_3", "-tls1_2"})
+    void shouldHonourMaxFragmentLengthFromOpensslSClient(String version) throws Exception {
+        assumeTrue(HttpTestServers.onPath("openssl"), "openssl is not installed");
+        Process p = new ProcessBuilder("openssl", "s_client", version, "-maxfraglen", "512", "-connect",
+                "127.0.0.1:" + tlsPort, "-servername", "localhost", "-CAfile", cert.toString(), "-ign_eof")
+                .redirectErrorStream(true).start();
+        p.getOutputStream().write("GET /tls/o16385 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII));
+        p.getOutputStream().close();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        assertThat(output).contains("HTTP/1.1 200 OK").doesNotContain("data length too long") // a 16 KiB record
+                .contains(new String(BODIES.get(3), StandardCharsets.ISO_8859_1));
+    }
+
     @Test
     void shouldPlayTheDemoStreamOverHttpsWithFfmpeg() throws Exception {
         assumeTrue(HttpTestServers.onPath("ffmpeg"), "ffmpeg is not installed");

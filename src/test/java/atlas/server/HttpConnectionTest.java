@@ -436,7 +436,7 @@ class HttpConnectionTest {
     /** A core configured with {@code --tls-listen … --hsts 365d}, and a connection to it, HTTPS or plain. */
     private FakeTransport hstsPeer(boolean secure) {
         ServerConfig withHsts = config.withTls(new ServerConfig.Tls("127.0.0.1", 0, null, null,
-                Duration.ofSeconds(10), Duration.ofDays(365)));
+                Duration.ofSeconds(10), Duration.ofDays(365), atlas.tls.TlsGroups.DEFAULT));
         try {
             if (remoteVolume != null) {
                 remoteVolume.close();
@@ -446,7 +446,8 @@ class HttpConnectionTest {
             throw new java.io.UncheckedIOException(e);
         }
         core = new HttpCore(withHsts, remoteVolume, context, metrics.newCore(context, null), null, null,
-                new AccessControl(CredentialSource.none(), new ClientTable(0, 0, 0), new UploadSlots(0), true), -1);
+                new AccessControl(CredentialSource.none(), new ClientTable(0, 0, 0), new UploadSlots(0), true), -1,
+                new atlas.live.PlaylistBoard());
         FakeTransport t = new FakeTransport(clock);
         t.open(new HttpConnection(core, null, true, true, secure));
         return t;
