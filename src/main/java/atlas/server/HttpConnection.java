@@ -1,11 +1,9 @@
 package atlas.server;
 
 import atlas.access.ClientTable;
-import atlas.access.Credential;
 import atlas.access.WriteAuthorizer;
 import atlas.dataplane.Transport;
 import atlas.dataplane.TransportHandler;
-import atlas.http.BodyDiscard;
 import atlas.http.HttpDate;
 import atlas.http.HttpStatus;
 import atlas.http.Method;
@@ -18,7 +16,6 @@ import atlas.http.ResponseHeadWriter;
 import atlas.ingest.ObjectUpload;
 import atlas.ingest.UploadExchange;
 import atlas.store.ObjectKey;
-import atlas.store.ObjectNames;
 import atlas.store.ObjectRecord;
 import atlas.stream.BodyExchange;
 import atlas.stream.ObjectTransmitter;
@@ -29,12 +26,14 @@ import java.nio.charset.StandardCharsets;
 /**
  * One HTTP/1.1 connection: parses requests (pipelined ones in order), answers them, and hands object bodies to
  * the {@link ObjectTransmitter} (GET, in {@code stream/}) or the {@link ObjectUpload} (PUT/POST/DELETE, in
- * {@code ingest/}). Everything runs on its core's thread, driven by {@link Transport} completions; every state
- * change goes through a method of this class.
+ * {@code ingest/}). Where a request goes is the {@link RequestRouter}'s call; who may write, the {@link WriteGate}'s
+ * (AUTHORIZE while a credential is checked, DISCARD while a refused body is read past); a held live playlist
+ * request, the {@link PlaylistHold}'s. Everything runs on its core's thread, driven by {@link Transport}
+ * completions; every state change goes through a method of this class.
  *
  * <pre>
  *            +-----------+  head parsed   +----------+
- *   open --> | READ_HEAD | -------------> | dispatch |
+ *   open --> | READ_HEAD | -------------> | route    |
  *            +-----------+                +----------+
  *              ^   |  bad head: 4xx,        | GET/HEAD  | PUT/POST/  | anything else: errors, 304,
  *              |   |  close after           | an object | DELETE     | listings, admin endpoints
@@ -71,7 +70,6 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
      */
     static final long LINGER_NS = 2_000_000_000L;
 
-    private static final byte[] METRICS_PATH = "metrics".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     /** Bodies of the errors a busy server sends all the time (live players polling for the next segment). */
     static final byte[] NO_SUCH_OBJECT = errorBody(404, "no such object");
@@ -96,7 +94,8 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
     private final boolean loopbackPeer;
     /** Accepted on the admin listener (or there is none): metrics, dashboard and listings are served. */
     private final boolean adminSurface;
-    private final BodyDiscard discard = new BodyDiscard();
+    /** Who may write: the credential check, upload slots, refused bodies read past. */
+    private final WriteGate writeGate = new WriteGate(this);
     /** The HSTS field value on an HTTPS connection with --hsts; null otherwise (RFC 6797 §7.2: never over HTTP). */
     private final byte[] strictTransportSecurity;
     private final byte[] dateScratch = new byte[HttpDate.LENGTH];
@@ -123,13 +122,6 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
     private boolean bodyUnread;
     private long exchangeStartNs;
     private long exchangeBytesSent;
-    /** Who this write was allowed for (the access log's user), null for reads and refused writes. */
-    private Credential credential;
-    /** The write holds one of its credential's upload slots until the exchange ends. */
-    private boolean holdsUploadSlot;
-    /** A refused write answered once its body has been read past (DISCARD). */
-    private int refusedStatus;
-    private String refusedDetail;
 
     HttpConnection(HttpCore core) {
         this(core, null, true, true, false);
@@ -232,7 +224,7 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         hasOrigin = head.has(Field.ORIGIN);
         keepAlive = head.keepAlive() && !draining && !core.draining();
         core.observer.onRequest(this);
-        credential = null;
+        writeGate.reset();
         boolean bodyFollows = head.hasBody();
         bodyUnread = bodyFollows;
         boolean takesBody = method == Method.PUT || method == Method.POST;
@@ -240,88 +232,7 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
             // We do not read bodies we have no use for; closing after the answer keeps the stream in sync.
             keepAlive = false;
         }
-        if (method == Method.OTHER) {
-            respondError(501, "method not implemented");
-            return;
-        }
-        if (client != null) {
-            long waitNs = core.access.clients().admitRequest(client, exchangeStartNs);
-            if (waitNs > 0) {
-                respondTooManyRequests(waitNs, "request rate limit of this client address exceeded");
-                return;
-            }
-        }
-        if (head.isAsteriskTarget()) {
-            respondOptions("OPTIONS");
-            return;
-        }
-        byte[] path = head.pathBytes();
-        int pathLength = head.pathLength();
-        if (startsWith(path, pathLength, AdminEndpoints.PREFIX)) {
-            if (adminSurface || AdminEndpoints.isHealth(head)) {
-                AdminEndpoints.handle(this);
-            } else {
-                respondError(404, "not served on this listener (the admin surface is on --admin-listen)");
-            }
-            return;
-        }
-        if (pathLength == METRICS_PATH.length && startsWith(path, pathLength, METRICS_PATH)) {
-            if (adminSurface) {
-                AdminEndpoints.metrics(this);
-            } else {
-                respondError(404, "not served on this listener (the admin surface is on --admin-listen)");
-            }
-            return;
-        }
-        if (head.pathIsDirectory()) {
-            if (!adminSurface && !core.access.publicListing()) {
-                respondError(404, "listings are served on the admin listener only (or with --public-listing)");
-                return;
-            }
-            String prefixProblem = pathLength > 1 ? ObjectNames.problem(path, pathLength - 1) : null;
-            if (prefixProblem != null || pathLength == 1) {
-                respondError(400, "invalid prefix: " + (prefixProblem != null ? prefixProblem : "empty segment"));
-                return;
-            }
-            switch (method) {
-                case GET, HEAD -> sendBody(200, "text/html; charset=utf-8", "no-cache",
-                        Listing.html(core.volume, new String(path, 0, pathLength, StandardCharsets.UTF_8)));
-                case OPTIONS -> respondOptions("GET, HEAD, OPTIONS");
-                default -> respondMethodNotAllowed("GET, HEAD, OPTIONS");
-            }
-            return;
-        }
-        String problem = ObjectNames.problem(path, pathLength);
-        if (problem != null) {
-            respondError(400, "invalid object name: " + problem);
-            return;
-        }
-        if ((method == Method.GET || method == Method.HEAD) && core.urlTokens != null
-                && core.isProtected(path, pathLength) && !signedUrlValid()) {
-            return;
-        }
-        switch (method) {
-            case GET, HEAD -> {
-                if (method == Method.HEAD || !playlistHold.takes(head)) {
-                    ObjectGet.respond(this);
-                }
-            }
-            case PUT, POST, DELETE -> authorizeWrite();
-            case OPTIONS -> respondOptions("GET, HEAD, PUT, POST, DELETE, OPTIONS");
-            default -> respondError(501, "method not implemented");
-        }
-    }
-
-    private static boolean startsWith(byte[] path, int length, byte[] prefix) {
-        if (length < prefix.length) {
-            return false;
-        }
-        for (int i = 0; i < prefix.length; i++) {
-            if (path[i] != prefix[i]) {
-                return false;
-            }
-        }
-        return true;
+        RequestRouter.route(this);
     }
 
     /** The current record for the request path, or null; not pinned: read its metadata, never its extent. */
@@ -337,21 +248,6 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
                 return r;
             }
         }
-    }
-
-    // ---------------------------------------------------------------- PUT, POST, DELETE: who may write
-
-    /** Asks the core's {@link WriteAuthorizer}; a bcrypt check answers later, through the core's inbox. */
-    private void authorizeWrite() {
-        int outcome = core.writes.authorize(head.value(Field.AUTHORIZATION), loopbackPeer, method, head.pathBytes(),
-                head.pathLength(), this::onCredentialChecked);
-        if (outcome == WriteAuthorizer.PENDING) {
-            state = State.AUTHORIZE;
-            // Bounded like a head: a verifier that never answers must not hold the connection forever.
-            transport.deadline(transport.nowNs() + core.config.headerTimeout().toNanos());
-            return;
-        }
-        onWriteDecided(outcome);
     }
 
     /** A live playlist request waits for a later version ({@link PlaylistHold}): no receive, a deadline. */
@@ -370,92 +266,24 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         ObjectGet.respond(this);
     }
 
-    /** The verifier's answer, on this core's thread; the connection may have closed meanwhile. */
-    private void onCredentialChecked(Credential verified) {
-        if (state != State.AUTHORIZE) {
-            return;
+    /** 401 with the challenge: a write without a credential, or with a wrong one. */
+    void respondUnauthorized(String detail) {
+        core.counters.clientErrors.increment();
+        if (!headValid || bodyUnread) {
+            keepAlive = false;
         }
-        transport.deadline(0);
-        onWriteDecided(core.writes.decide(verified, method, head.pathBytes(), head.pathLength()));
-    }
-
-    private void onWriteDecided(int outcome) {
-        if (outcome != WriteAuthorizer.ALLOWED) {
-            core.metrics.accessRefused(outcome);
-            refuseWrite(outcome, core.writes.problem());
-            return;
+        byte[] body = errorBody(401, detail);
+        beginHead(401).field("WWW-Authenticate", WriteAuthorizer.CHALLENGE)
+                .field("Content-Type", "text/plain; charset=utf-8").field("Content-Length", body.length)
+                .field("Cache-Control", "no-store").end();
+        if (method != Method.HEAD) {
+            out.put(body);
         }
-        Credential allowed = core.writes.granted();
-        if (!core.access.uploads().tryBegin(allowed)) {
-            refuseWrite(429, "credential '" + allowed.name() + "' has " + core.access.uploads().max()
-                    + " uploads in flight already");
-            return;
-        }
-        credential = allowed;
-        holdsUploadSlot = true;
-        if (method == Method.DELETE) {
-            beginDelete();
-        } else {
-            beginUpload();
-        }
-    }
-
-    /**
-     * Refuses a write without storing a byte of it. A body the client is sending anyway (no {@code Expect:
-     * 100-continue}) and of a bounded size is read past first, so the answer leaves the connection usable.
-     */
-    private void refuseWrite(int status, String detail) {
-        if (bodyUnread && !head.expectsContinue() && BodyDiscard.worthReading(head)) {
-            refusedStatus = status;
-            refusedDetail = detail;
-            state = State.DISCARD;
-            discard.begin(head);
-            discardBody();
-            return;
-        }
-        respondRefused(status, detail);
-    }
-
-    private void discardBody() {
-        int r = discard.consume(received);
-        if (r == BodyDiscard.DONE) {
-            bodyUnread = false;
-            transport.deadline(0);
-            respondRefused(refusedStatus, refusedDetail);
-            return;
-        }
-        if (r == BodyDiscard.MALFORMED) {
-            respondRefused(refusedStatus, refusedDetail); // bodyUnread: answered, then closed
-            return;
-        }
-        transport.deadline(transport.nowNs() + core.config.headerTimeout().toNanos());
-        received.compact();
-        received.receiveMore(transport);
-    }
-
-    private void respondRefused(int status, String detail) {
-        switch (status) {
-            case 401 -> {
-                core.counters.clientErrors.increment();
-                if (!headValid || bodyUnread) {
-                    keepAlive = false;
-                }
-                byte[] body = errorBody(401, detail);
-                beginHead(401).field("WWW-Authenticate", WriteAuthorizer.CHALLENGE)
-                        .field("Content-Type", "text/plain; charset=utf-8").field("Content-Length", body.length)
-                        .field("Cache-Control", "no-store").end();
-                if (method != Method.HEAD) {
-                    out.put(body);
-                }
-                sendOut();
-            }
-            case 429 -> respondTooManyRequests(1_000_000_000L, detail);
-            default -> respondError(status, detail);
-        }
+        sendOut();
     }
 
     /** 429 with the seconds until the client may try again (at least 1, RFC 9110 §10.2.3 counts whole seconds). */
-    private void respondTooManyRequests(long waitNs, String detail) {
+    void respondTooManyRequests(long waitNs, String detail) {
         core.counters.clientErrors.increment();
         if (bodyUnread) {
             keepAlive = false;
@@ -470,39 +298,15 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         sendOut();
     }
 
-    /**
-     * Checks the signed URL of a protected GET; answers 403 (missing or bad) or 410 (expired, as nginx's
-     * secure_link) and returns false when it does not hold. Strings are made here: protected reads only.
-     */
-    private boolean signedUrlValid() {
-        String tokenName = core.pathTokenName();
-        byte[] segment = head.pathTokenSegment();
-        String pathToken = segment == null ? null : atlas.access.PathToken.decode(segment, 0, segment.length, tokenName);
-        String remote = transport.remoteAddress();
-        String clientIp = ClientTable.hostOf(remote);
-        String path = "/" + new String(head.pathBytes(), 0, head.pathLength(), java.nio.charset.StandardCharsets.UTF_8);
-        atlas.access.TokenVerdict verdict = core.urlTokens.verify(path, head.query(), head.value(Field.COOKIE),
-                head.value(Field.HDNTS), pathToken, clientIp, core.clock().epochMillis() / 1000);
-        switch (verdict) {
-            case VALID -> {
-                return true;
-            }
-            case EXPIRED -> respondError(410, "signed URL expired");
-            case MISSING -> respondError(403, "this name needs a signed URL");
-            default -> respondError(403, "signed URL not valid for this name");
-        }
-        return false;
-    }
-
     /** Who wrote: the credential's name for an allowed write, else null (the access log's user field). */
     String credentialName() {
-        return credential == null ? null : credential.name();
+        return writeGate.credentialName();
     }
 
     // ---------------------------------------------------------------- PUT, POST, DELETE: HTTP's part
 
     /** Checks what HTTP decides about a body (its length, the limit, preconditions), then lets ingest store it. */
-    private void beginUpload() {
+    void beginUpload() {
         if (!head.isChunked() && head.contentLength() < 0) {
             respondError(411, "Content-Length or chunked Transfer-Encoding required");
             return;
@@ -535,7 +339,7 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         upload.begin(head, ObjectKey.copyOf(head.pathBytes(), head.pathLength()), current != null);
     }
 
-    private void beginDelete() {
+    void beginDelete() {
         ObjectRecord current = lookup();
         if (current == null) {
             respondError(404, NO_SUCH_OBJECT);
@@ -731,7 +535,7 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         sendOut();
     }
 
-    private void respondOptions(String allow) {
+    void respondOptions(String allow) {
         ResponseHeadWriter w = beginHead(204).field("Allow", allow);
         if (hasOrigin && head.has(Field.ACCESS_CONTROL_REQUEST_METHOD)) {
             // CORS preflight: browsers may read, never write, from any origin (ingest is not for web pages).
@@ -793,10 +597,7 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
     }
 
     private void endExchange(boolean completed) {
-        if (holdsUploadSlot) {
-            holdsUploadSlot = false;
-            core.access.uploads().end(credential);
-        }
+        writeGate.endExchange();
         if (inExchange) {
             inExchange = false;
             core.observer.onExchangeEnd(this, completed);
@@ -833,7 +634,7 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
                     return;
                 }
                 received.received(bytes);
-                discardBody();
+                writeGate.onBodyBytes();
             }
             case LINGER -> {
                 if (bytes <= 0) {
@@ -955,6 +756,42 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
     /** When the request head was complete (the loop's clock). */
     long exchangeStartNs() {
         return exchangeStartNs;
+    }
+
+    /** Moves to a state another owner of part of the exchange manages (AUTHORIZE and DISCARD: the write gate). */
+    void enter(State next) {
+        state = next;
+    }
+
+    /** This connection's client in the per-address limits; null when not counted. */
+    ClientTable.Client client() {
+        return client;
+    }
+
+    boolean adminSurface() {
+        return adminSurface;
+    }
+
+    boolean loopbackPeer() {
+        return loopbackPeer;
+    }
+
+    /** The request's body has not been (completely) read: any answer but the upload's closes the connection. */
+    boolean bodyUnread() {
+        return bodyUnread;
+    }
+
+    /** The request's body was read to its end (a refused body read past). */
+    void bodyRead() {
+        bodyUnread = false;
+    }
+
+    PlaylistHold playlistHold() {
+        return playlistHold;
+    }
+
+    WriteGate writeGate() {
+        return writeGate;
     }
 
     State state() {
