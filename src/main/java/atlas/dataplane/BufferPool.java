@@ -17,9 +17,14 @@ import java.util.ArrayDeque;
  * as {@link Waiter}s and get the next released buffer in arrival order, so a burst of clients slows down instead
  * of growing the heap. A released buffer is granted to the first waiter at once but handed to it only when the
  * loop calls {@link #deliverGranted} at its turn's end — never inside {@link #release}, so one connection's
- * release cannot run (or be failed by) another connection's code. Because buffers come into being only when the load needs them, the cap can be generous:
- * an idle server holds none, and a server that once needed {@code n} holds {@code n} (they are never given back,
- * so a pinned, registered buffer stays valid).
+ * release cannot run (or be failed by) another connection's code. Because buffers come into being only when the
+ * load needs them, the cap can be generous: an idle server holds none.
+ * <p>
+ * Memory goes back when the load falls ({@link #trim}, slabbed pools): every {@link #TRIM_INTERVAL_NS} the buffers
+ * that stayed free the whole interval (the free list's low-water mark) are idle capacity; half of those, the least
+ * recently used first, are given up — unregistered from the ring by the growth listener, their pages dropped with
+ * {@code MADV_DONTNEED} — and their slots are reused when the load needs buffers again. Halving per interval
+ * follows a falling load within a minute without giving back what a bursty one needs again a second later.
  * <p>
  * Thread: owned by one event loop; not thread-safe by design.
  */
@@ -36,7 +41,18 @@ public final class BufferPool implements AutoCloseable {
     /** Told of each buffer the first time it is handed out, before its owner sees it (the engine registers it). */
     public interface GrowthListener {
         void allocated(IoBuffer buffer);
+
+        /**
+         * {@code buffer} (free, no I/O on it) is about to be given up: undo what {@link #allocated} did. False when
+         * its memory cannot go back (the whole slab is pinned at once): the buffer is kept.
+         */
+        default boolean releasing(IoBuffer buffer) {
+            return true;
+        }
     }
+
+    /** How often {@link #trim} looks at the free list's low-water mark. */
+    public static final long TRIM_INTERVAL_NS = 10_000_000_000L;
 
     private final Arena arena = Arena.ofShared();
     /**
@@ -54,6 +70,13 @@ public final class BufferPool implements AutoCloseable {
     private final ArrayDeque<IoBuffer> granted = new ArrayDeque<>();
     private long waiterFailures;
     private int allocated;
+    /** Slots below this have been handed out at some time; a slot given up by {@link #trim} waits in vacant. */
+    private int slotsUsed;
+    private final ArrayDeque<Integer> vacantSlots = new ArrayDeque<>();
+    /** The fewest free buffers since the last trim: that many were idle the whole interval. */
+    private int freeLowWater;
+    private long lastTrimNs;
+    private long buffersGivenBack;
     private GrowthListener growthListener;
 
     public BufferPool(int bufferBytes, int alignment, int maxBuffers) {
@@ -99,14 +122,18 @@ public final class BufferPool implements AutoCloseable {
     public IoBuffer acquire() {
         IoBuffer b = free.pollLast();
         if (b == null && allocated < maxBuffers) {
-            int slot = allocated++;
-            b = slab != null
-                    ? new IoBuffer(slab.asSlice((long) slot * bufferBytes, bufferBytes), slot)
-                    : new IoBuffer(arena.allocate(bufferBytes, alignment), -1);
+            allocated++;
+            if (slab != null) {
+                int slot = vacantSlots.isEmpty() ? slotsUsed++ : vacantSlots.pollLast();
+                b = new IoBuffer(slab.asSlice((long) slot * bufferBytes, bufferBytes), slot);
+            } else {
+                b = new IoBuffer(arena.allocate(bufferBytes, alignment), -1);
+            }
             if (growthListener != null) {
                 growthListener.allocated(b);
             }
         }
+        freeLowWater = Math.min(freeLowWater, free.size());
         return b;
     }
 
@@ -150,6 +177,7 @@ public final class BufferPool implements AutoCloseable {
         }
     }
 
+
     /**
      * Hands every granted buffer to its waiter, including those granted meanwhile by the waiters' own releases, and
      * returns how many. A waiter that throws is its own connection's failure: counted and printed here, then told
@@ -178,6 +206,47 @@ public final class BufferPool implements AutoCloseable {
             }
         }
         return delivered;
+    }
+
+    /**
+     * From the loop, now and then: once per {@link #TRIM_INTERVAL_NS}, gives up half the buffers that stayed free
+     * since the last time (see the class comment) and returns how many. Only slabbed pools give memory back.
+     */
+    public int trim(long nowNs) {
+        if (nowNs - lastTrimNs < TRIM_INTERVAL_NS) {
+            return 0;
+        }
+        lastTrimNs = nowNs;
+        int idle = Math.min(freeLowWater, free.size());
+        freeLowWater = free.size();
+        if (slab == null || idle == 0) {
+            return 0;
+        }
+        int giveBack = (idle + 1) / 2;
+        int given = 0;
+        for (int i = 0; i < giveBack; i++) {
+            IoBuffer b = free.pollFirst(); // the least recently used: acquire takes from the other end
+            if (growthListener != null && !growthListener.releasing(b)) {
+                free.addFirst(b);
+                break;
+            }
+            try {
+                Libc.madvise(b.segment(), Libc.MADV_DONTNEED);
+            } catch (PosixException e) {
+                // The pages stay; the slot is reusable all the same (its next owner overwrites what it reads into).
+            }
+            vacantSlots.addLast(b.slot());
+            allocated--;
+            given++;
+        }
+        buffersGivenBack += given;
+        freeLowWater = free.size();
+        return given;
+    }
+
+    /** Buffers {@link #trim} has given up since the pool was made. */
+    public long buffersGivenBack() {
+        return buffersGivenBack;
     }
 
     /** Granted buffers not delivered yet. */
@@ -209,7 +278,7 @@ public final class BufferPool implements AutoCloseable {
             return -1;
         }
         long offset = address - slab.address();
-        return offset >= 0 && offset < (long) allocated * bufferBytes ? (int) (offset / bufferBytes) : -1;
+        return offset >= 0 && offset < (long) slotsUsed * bufferBytes ? (int) (offset / bufferBytes) : -1;
     }
 
     /** Buffers lent out, granted ones included. */

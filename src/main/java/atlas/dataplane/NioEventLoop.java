@@ -148,6 +148,7 @@ final class NioEventLoop implements Runnable {
                 if (nowNs - lastSweepNs >= SWEEP_INTERVAL_NS) {
                     lastSweepNs = nowNs;
                     connections.expireDeadlines(nowNs);
+                    buffers.trim(nowNs); // memory back when the load fell (slabbed pools only)
                 }
                 if (buffers.deliverGranted() > 0) {
                     protocol.onTurnEnd(); // released by the turn end or a timeout: do not leave it for 100 ms

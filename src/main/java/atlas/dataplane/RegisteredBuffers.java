@@ -88,6 +88,26 @@ final class RegisteredBuffers implements BufferPool.GrowthListener {
     }
 
     /**
+     * The pool gives {@code buffer} up (load fell): its table entry is emptied, so the kernel unpins its pages and
+     * they can go back. With the whole slab registered at once nothing can be unpinned: the buffer is kept.
+     */
+    @Override
+    public boolean releasing(IoBuffer buffer) {
+        if (mode == Mode.WHOLE_SLAB) {
+            return false;
+        }
+        if (mode == Mode.PER_BUFFER && buffer.slot() < registered.length && registered[buffer.slot()]) {
+            try {
+                ring.updateRegisteredBuffer(buffer.slot(), 0L, 0L);
+                registered[buffer.slot()] = false;
+            } catch (IoUringException e) {
+                return false; // still pinned: keep the buffer rather than drop pages the kernel holds
+            }
+        }
+        return true;
+    }
+
+    /**
      * The fixed-buffer index for I/O on {@code length} bytes at {@code address}, or {@link #NOT_REGISTERED}: the
      * bytes must lie in one registered buffer.
      */

@@ -175,6 +175,7 @@ final class UringEventLoop implements Runnable, CompletionHandler {
                 if (nowNs - lastSweepNs >= SWEEP_INTERVAL_NS) {
                     lastSweepNs = nowNs;
                     connections.expireDeadlines(nowNs);
+                    context.buffers().trim(nowNs); // memory back when the load fell (every 10 s at most)
                 }
                 if (context.buffers().deliverGranted() > 0) {
                     protocol.onTurnEnd(); // released by the turn end or a timeout: do not leave it for 100 ms

@@ -48,6 +48,8 @@ public final class Libc {
     public static final int MAP_PRIVATE = 0x02;
     public static final int MAP_ANONYMOUS = 0x20;
     public static final int MAP_NORESERVE = 0x4000;
+    /** madvise(2): the range's pages may be dropped; anonymous private memory reads as zeros after. */
+    public static final int MADV_DONTNEED = 4;
     public static final int MAP_POPULATE = 0x8000;
 
     // --- fallocate(2) modes, linux/falloc.h ---
@@ -91,6 +93,7 @@ public final class Libc {
     private static final MethodHandle SENDFILE = bind("sendfile", FunctionDescriptor.of(LONG, INT, INT, PTR, LONG));
     private static final MethodHandle FDATASYNC = bind("fdatasync", FunctionDescriptor.of(INT, INT));
     private static final MethodHandle FSYNC = bind("fsync", FunctionDescriptor.of(INT, INT));
+    private static final MethodHandle MADVISE = bind("madvise", FunctionDescriptor.of(INT, LONG, LONG, INT));
     private static final MethodHandle FTRUNCATE = bind("ftruncate", FunctionDescriptor.of(INT, INT, LONG));
     private static final MethodHandle SCHED_SETAFFINITY = bind("sched_setaffinity",
             FunctionDescriptor.of(INT, INT, LONG, PTR));
@@ -335,6 +338,22 @@ public final class Libc {
         }
         long address = Downcalls.check(res, "mmap", what); // user addresses are positive on x86-64
         return MemorySegment.ofAddress(address).reinterpret(bytes, arena, segment -> unmapQuietly(address, bytes));
+    }
+
+    /**
+     * madvise(2) on {@code segment}'s pages, e.g. {@link #MADV_DONTNEED} to give memory back while keeping the
+     * address range (the next touch gets a zeroed page). Control path.
+     */
+    public static void madvise(MemorySegment segment, int advice) throws PosixException {
+        MemorySegment capture = Downcalls.threadCaptureArea();
+        int res;
+        try {
+            res = Downcalls.result((int) MADVISE.invokeExact(capture, segment.address(), segment.byteSize(), advice),
+                    capture);
+        } catch (Throwable t) {
+            throw Downcalls.invocationFailure(t);
+        }
+        Downcalls.check(res, "madvise", segment.byteSize() + " bytes");
     }
 
     /**

@@ -56,6 +56,75 @@ class BufferPoolTest {
         }
     }
 
+    /** A clock the test advances, in whole trim intervals. */
+    private static long interval(int n) {
+        return n * BufferPool.TRIM_INTERVAL_NS;
+    }
+
+    @Test
+    void shouldGiveBackHalfTheBuffersThatStayedIdleEachIntervalAndReuseTheirSlots() {
+        try (BufferPool pool = new BufferPool(BYTES, 4096, 16, true)) {
+            List<Integer> given = new ArrayList<>();
+            pool.onGrowth(new BufferPool.GrowthListener() {
+                @Override
+                public void allocated(IoBuffer buffer) {
+                }
+
+                @Override
+                public boolean releasing(IoBuffer buffer) {
+                    given.add(buffer.slot());
+                    return true;
+                }
+            });
+            List<IoBuffer> burst = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                burst.add(pool.acquire());
+            }
+            burst.forEach(pool::release);
+            assertThat(pool.trim(interval(1))).as("the burst used them all during this interval").isZero();
+            assertThat(pool.trim(interval(1) + 1)).as("not an interval later").isZero();
+            assertThat(pool.trim(interval(2))).as("idle a whole interval: half go").isEqualTo(4);
+            assertThat(given).as("least recently used first").containsExactly(0, 1, 2, 3);
+            assertThat(pool.allocated()).isEqualTo(4);
+            assertThat(pool.trim(interval(3))).isEqualTo(2);
+            assertThat(pool.buffersGivenBack()).isEqualTo(6);
+
+            List<IoBuffer> again = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                again.add(pool.acquire());
+            }
+            assertThat(pool.allocated()).isEqualTo(5);
+            assertThat(again.stream().map(IoBuffer::slot).toList()).as("kept ones first, then vacant slots")
+                    .containsExactlyInAnyOrder(7, 6, 4, 5, 3);
+            assertThat(pool.slotOf(again.getLast().segment().address())).isEqualTo(again.getLast().slot());
+            assertThat(pool.trim(interval(4))).as("in use: nothing idle").isZero();
+        }
+    }
+
+    @Test
+    void shouldKeepBuffersWhoseMemoryCannotGoBack() {
+        try (BufferPool pool = new BufferPool(BYTES, 4096, 4, true);
+             BufferPool unslabbed = new BufferPool(BYTES, 4096, 4)) {
+            pool.onGrowth(new BufferPool.GrowthListener() {
+                @Override
+                public void allocated(IoBuffer buffer) {
+                }
+
+                @Override
+                public boolean releasing(IoBuffer buffer) {
+                    return false; // the whole slab is pinned
+                }
+            });
+            for (BufferPool p : List.of(pool, unslabbed)) {
+                IoBuffer b = p.acquire();
+                p.release(b);
+                p.trim(interval(1));
+                assertThat(p.trim(interval(2))).isZero();
+                assertThat(p.allocated()).isEqualTo(1);
+            }
+        }
+    }
+
     private static long residentBytes() throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
             if (line.startsWith("VmRSS:")) {

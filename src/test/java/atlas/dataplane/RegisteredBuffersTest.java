@@ -58,4 +58,22 @@ class RegisteredBuffersTest {
             Libc.close(fd);
         }
     }
+
+    @Test
+    void shouldUnregisterABufferThePoolGivesBackAndRegisterItsSlotAgainOnReuse() throws Exception {
+        try (IoUring ring = IoUring.open(8); BufferPool pool = new BufferPool(BYTES, 4096, 4, true)) {
+            RegisteredBuffers fixed = RegisteredBuffers.on(ring, pool);
+            IoBuffer b = pool.acquire();
+            long at = b.segment().address();
+            assertThat(fixed.indexOf(at, 4096)).isEqualTo(0);
+            pool.release(b);
+            pool.trim(BufferPool.TRIM_INTERVAL_NS);
+            assertThat(pool.trim(2 * BufferPool.TRIM_INTERVAL_NS)).isEqualTo(1);
+            assertThat(fixed.indexOf(at, 4096)).as("given back").isEqualTo(RegisteredBuffers.NOT_REGISTERED);
+            IoBuffer again = pool.acquire();
+            assertThat(again.slot()).isZero();
+            assertThat(fixed.indexOf(again.segment().address(), 4096)).as("registered again").isEqualTo(0);
+            assertThat(fixed.refused()).isZero();
+        }
+    }
 }
