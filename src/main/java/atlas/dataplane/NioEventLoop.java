@@ -196,6 +196,8 @@ final class NioEventLoop implements Runnable {
             // The protocol decides first: a refused connection (a client over its limit) costs nothing more.
             TransportHandler<? super SocketTransport> handler = protocol.newConnection(listener, remote);
             if (handler == null) {
+                // A reset, not a FIN: a refused client in a flood leaves no TIME_WAIT behind.
+                ch.setOption(StandardSocketOptions.SO_LINGER, 0);
                 ch.close();
                 continue;
             }
