@@ -339,7 +339,7 @@ class DurabilityIT {
     /** The server's atlas_checkpoints_total now (0 if /metrics does not answer quickly: the round goes on). */
     private static long checkpointsSoFar(ServerProcess server) {
         try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
-            String body = client.send(HttpRequest.newBuilder(URI.create(server.url("/metrics")))
+            String body = client.send(HttpRequest.newBuilder(URI.create(server.adminUrl("metrics")))
                     .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
             Matcher m = CHECKPOINTS.matcher(body);
             return m.find() ? Long.parseLong(m.group(1)) : 0;
