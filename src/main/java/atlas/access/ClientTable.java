@@ -38,6 +38,11 @@ public final class ClientTable {
         public String address() {
             return address;
         }
+
+        /** Connections this client holds now, on every core. */
+        public int connections() {
+            return connections.get();
+        }
     }
 
     private final ConcurrentHashMap<String, Client> clients = new ConcurrentHashMap<>();

@@ -36,6 +36,15 @@ public final class BufferPool implements AutoCloseable {
 
         /** {@link #onBuffer} threw: the waiter's own bug; it should fail its request (and give the buffer back). */
         void onBufferFailed(RuntimeException failure);
+
+        /**
+         * True when this waiter should let every other one go first — asked when a buffer comes free, since what
+         * decides it (how many connections its client holds) changes while it waits. For a client holding far more
+         * connections than any player needs, so that when memory is short the others are served first.
+         */
+        default boolean yieldsBuffer() {
+            return false;
+        }
     }
 
     /** Told of each buffer the first time it is handed out, before its owner sees it (the engine registers it). */
@@ -65,6 +74,8 @@ public final class BufferPool implements AutoCloseable {
     private final int maxBuffers;
     private final ArrayDeque<IoBuffer> free;
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+    /** Waiters found yielding ({@link Waiter#yieldsBuffer}): served only when no one in {@link #waiters} waits. */
+    private final ArrayDeque<Waiter> behind = new ArrayDeque<>();
     /** Buffers granted to waiters by {@link #release}, in order, not handed over yet; parallel queues. */
     private final ArrayDeque<Waiter> grantedTo = new ArrayDeque<>();
     private final ArrayDeque<IoBuffer> granted = new ArrayDeque<>();
@@ -142,12 +153,14 @@ public final class BufferPool implements AutoCloseable {
         waiters.addLast(waiter);
     }
 
+
+
     /**
      * Withdraws a queued waiter (its connection closed or timed out while waiting). A buffer already granted to it
      * and not delivered yet goes to the next waiter, or back to the free list.
      */
     public void cancel(Waiter waiter) {
-        if (waiters.remove(waiter)) {
+        if (waiters.remove(waiter) || behind.remove(waiter)) {
             return;
         }
         int n = grantedTo.size();
@@ -169,6 +182,14 @@ public final class BufferPool implements AutoCloseable {
      */
     public void release(IoBuffer buffer) {
         Waiter w = waiters.pollFirst();
+        // A waiter that yields now goes behind for good (each moves once): the buffer goes to the next one.
+        while (w != null && w.yieldsBuffer()) {
+            behind.addLast(w);
+            w = waiters.pollFirst();
+        }
+        if (w == null) {
+            w = behind.pollFirst();
+        }
         if (w != null) {
             grantedTo.addLast(w);
             granted.addLast(buffer);
@@ -287,7 +308,7 @@ public final class BufferPool implements AutoCloseable {
     }
 
     public int waiting() {
-        return waiters.size();
+        return waiters.size() + behind.size();
     }
 
     @Override

@@ -69,6 +69,12 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
      * sending, as nginx's lingering_time does (30 s there; a refused upload's next second is plenty here).
      */
     static final long LINGER_NS = 2_000_000_000L;
+    /**
+     * A client holding more connections than this (all cores) yields I/O buffers to the others when they run out:
+     * players open a handful, a browser six per host; only a flood holds this many, or a proxy fronting many viewers,
+     * which then waits behind the others only while memory is short.
+     */
+    static final int HEAVY_CLIENT_CONNECTIONS = 32;
 
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     /** Bodies of the errors a busy server sends all the time (live players polling for the next segment). */
@@ -421,6 +427,11 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
     @Override
     public void onBodyFailed() {
         close();
+    }
+
+    @Override
+    public boolean yieldsBuffers() {
+        return client != null && client.connections() > HEAVY_CLIENT_CONNECTIONS;
     }
 
     @Override

@@ -17,4 +17,12 @@ public interface BodyExchange {
 
     /** {@code bytes} of this response (head included) were handed to the socket. */
     void countSent(long bytes);
+
+    /**
+     * True when this exchange's client holds many more connections than a player needs: when I/O buffers run out
+     * it waits behind everyone else's requests, so one address flooding the server cannot take the others' memory.
+     */
+    default boolean yieldsBuffers() {
+        return false;
+    }
 }

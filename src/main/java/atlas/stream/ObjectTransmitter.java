@@ -176,6 +176,12 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
         onBuffer(first);
     }
 
+    /** A client flooding the server waits behind the others for memory (asked when a buffer comes free). */
+    @Override
+    public boolean yieldsBuffer() {
+        return exchange.yieldsBuffers();
+    }
+
     @Override
     public void onBuffer(IoBuffer buffer) {
         waitingForBuffer = false;

@@ -125,6 +125,48 @@ class BufferPoolTest {
         }
     }
 
+    @Test
+    void shouldServeWaitersThatYieldOnlyWhenNobodyElseWaits() {
+        try (BufferPool pool = new BufferPool(BYTES, 4096, 1, true)) {
+            List<String> served = new ArrayList<>();
+            boolean[] floodYields = {false};
+            IoBuffer only = pool.acquire();
+            BufferPool.Waiter flood1 = waiter("flood1", served, pool, floodYields);
+            BufferPool.Waiter flood2 = waiter("flood2", served, pool, floodYields);
+            pool.await(flood1);
+            pool.await(flood2);
+            pool.await(waiter("viewer", served, pool, new boolean[] {false}));
+            floodYields[0] = true; // the flood's client opened more connections while they waited
+            assertThat(pool.waiting()).isEqualTo(3);
+            pool.cancel(flood2);
+            pool.release(only);
+            pool.deliverGranted();
+            assertThat(served).as("the viewer came last but goes first, then the flood; a cancelled one never")
+                    .containsExactly("viewer", "flood1");
+            assertThat(pool.waiting()).isZero();
+        }
+    }
+
+    /** A waiter that records its name and gives the buffer straight back; it yields while {@code yields[0]}. */
+    private static BufferPool.Waiter waiter(String name, List<String> served, BufferPool pool, boolean[] yields) {
+        return new BufferPool.Waiter() {
+            @Override
+            public void onBuffer(IoBuffer buffer) {
+                served.add(name);
+                pool.release(buffer);
+            }
+
+            @Override
+            public void onBufferFailed(RuntimeException failure) {
+            }
+
+            @Override
+            public boolean yieldsBuffer() {
+                return yields[0];
+            }
+        };
+    }
+
     private static long residentBytes() throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
             if (line.startsWith("VmRSS:")) {
