@@ -104,8 +104,9 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
     /** The peer asked for our KeyUpdate, or our key is worn out: one goes out before the next data record. */
     private boolean keyUpdateDue;
     /**
-     * Our answer to the peer's update_requested is in the socket on its own (sent at once when nothing else was
-     * being sent: a client may wait for it before it sends more, as tlsfuzzer's test-tls13-keyupdate does). An
+     * Our answer to the peer's update_requested is in the socket on its own (sent as soon as every received record
+     * is read and nothing else is being sent: a client may wait for it before it sends more, as tlsfuzzer's
+     * test-tls13-keyupdate does). An
      * application send arriving meanwhile waits for it: {@link #deferredSend} says which kind.
      */
     private boolean keyUpdateSending;
@@ -436,6 +437,11 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
             }
             int r = opener.open(inSegment, inStart, inEnd - inStart);
             if (r == RecordOpener.INCOMPLETE) {
+                if (keyUpdateDue && !rawSending) {
+                    // Every record received so far is read: one KeyUpdate answers all the requests among them
+                    // (RFC 8446 §4.6.3 lets a silent receiver respond with a single update).
+                    sendKeyUpdateNow();
+                }
                 if (opener.bytesNeeded() > in.capacity() - inStart) {
                     compactIn();
                 }
@@ -452,13 +458,10 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
             }
             inStart += r;
             onRecord();
-            if (keyUpdateDue && !rawSending && phase == Phase.OPEN) {
-                sendKeyUpdateNow();
-            }
         }
     }
 
-    /** Answers the peer's update_requested at once, in a record of its own (nothing else is being sent). */
+    /** Answers the peer's update_requested now, in a record of its own (nothing else is being sent). */
     private void sendKeyUpdateNow() {
         keyUpdateDue = false;
         int n = sealer.sealKeyUpdate(outSegment, 0, false);
