@@ -28,12 +28,13 @@ final class TolerantServerProtocol extends TlsServerProtocol {
     private static final byte LEGACY_MAJOR = 3;
     private static final byte LEGACY_MINOR = 3;
 
+    /** ClientHellos parsed so far: 2 after a HelloRetryRequest was answered. */
+    private int clientHellos;
+    private boolean retryRequested;
+
     /** Non-blocking mode, as {@link TlsServerProtocol#TlsServerProtocol()}. */
     TolerantServerProtocol() {
     }
-
-    private int clientHellos;
-    private boolean retryRequested;
 
     /** True between our HelloRetryRequest and the client's second ClientHello. */
     boolean awaitsSecondClientHello() {
