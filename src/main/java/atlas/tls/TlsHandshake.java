@@ -457,6 +457,18 @@ public final class TlsHandshake {
             earlyDataOffered |= TlsExtensionsUtils.hasEarlyDataIndication(clientExtensions);
         }
 
+        /**
+         * Checks, before the ServerHello, that the client accepts a signature scheme for our key: BC asks for the
+         * credentials only after sending the ServerHello in TLS 1.3, so such a client got a ServerHello and then an
+         * encrypted alert; RFC 8446 §4.2.3 and tlsfuzzer ("only undefined sigalgs") want handshake_failure at once.
+         */
+        @Override
+        public int getSelectedCipherSuite() throws IOException {
+            int suite = super.getSelectedCipherSuite();
+            chooseSignature(TlsUtils.isTLSv13(context), context.getSecurityParametersHandshake().getClientSigAlgs());
+            return suite;
+        }
+
         @Override
         public int getMaxHandshakeMessageSize() {
             return MAX_CLIENT_HANDSHAKE_MESSAGE;
