@@ -121,6 +121,8 @@ public final class TlsHandshake {
     private int helloHeaderSeen;
     private int helloLength;
     private boolean helloIsClientHello;
+    /** The fatal alert BC sent (it may differ from the exception's, see TolerantServerProtocol); -1: none. */
+    private short alertSent = -1;
     /** Whether BC has produced any output yet: before a valid ClientHello it stays silent, even on failure. */
     private boolean bcSpoke;
     /** Our own plaintext fatal alert when BC stayed silent (see fail); sent after BC's output, if any. */
@@ -266,13 +268,17 @@ public final class TlsHandshake {
             // "handshake_failure(40); No selectable cipher suite"; an internal_error names its cause
             failure = alert.getCause() == null ? alert.getMessage()
                     : alert.getMessage() + " (" + alert.getCause() + ')';
+            if (alertSent >= 0 && alertSent != alert.getAlertDescription()) {
+                failure = AlertDescription.getText(alertSent) + " sent for " + failure; // TolerantServerProtocol
+            }
             if (!bcSpoke && protocol.getAvailableOutputBytes() == 0) {
                 // BC sends nothing before a valid ClientHello. A client that sent a broken one deserves to
                 // learn why (RFC 8446 §6.2: abort with an alert), so we queue the fatal alert in plaintext.
                 ownAlert = new byte[] {RecordLayout.ALERT, 3, 3, 0, 2, 2, (byte) alert.getAlertDescription()};
             }
         } else if (e instanceof EOFException) {
-            failure = "decode_error(50); a client message ends early"; // the alert TolerantServerProtocol sent
+            failure = AlertDescription.getText(alertSent >= 0 ? alertSent : AlertDescription.decode_error)
+                    + "; a client message ends early";
         } else {
             failure = "internal: " + e;
         }
@@ -445,6 +451,13 @@ public final class TlsHandshake {
             return true;
         }
 
+        @Override
+        public void notifyAlertRaised(short alertLevel, short alertDescription, String message, Throwable cause) {
+            if (alertLevel == org.bouncycastle.tls.AlertLevel.fatal) {
+                alertSent = alertDescription;
+            }
+        }
+
         /** BC's handshake parameters of this connection, null before the ClientHello. */
         SecurityParameters handshakeParameters() {
             return context == null ? null : context.getSecurityParametersHandshake();
@@ -455,6 +468,18 @@ public final class TlsHandshake {
         public void processClientExtensions(Hashtable clientExtensions) throws IOException {
             super.processClientExtensions(clientExtensions);
             earlyDataOffered |= TlsExtensionsUtils.hasEarlyDataIndication(clientExtensions);
+        }
+
+        /**
+         * Checks, before the ServerHello, that the client accepts a signature scheme for our key: BC asks for the
+         * credentials only after sending the ServerHello in TLS 1.3, so such a client got a ServerHello and then an
+         * encrypted alert; RFC 8446 §4.2.3 and tlsfuzzer ("only undefined sigalgs") want handshake_failure at once.
+         */
+        @Override
+        public int getSelectedCipherSuite() throws IOException {
+            int suite = super.getSelectedCipherSuite();
+            chooseSignature(TlsUtils.isTLSv13(context), context.getSecurityParametersHandshake().getClientSigAlgs());
+            return suite;
         }
 
         @Override

@@ -101,11 +101,18 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
     private boolean bodySending;
     private int bodyLength;
     private final GatherList pieces = new GatherList();
-    /** The peer asked for our KeyUpdate, or our key is worn out: one goes out before the next data record. */
-    private boolean keyUpdateDue;
     /**
-     * Our answer to the peer's update_requested is in the socket on its own (sent at once when nothing else was
-     * being sent: a client may wait for it before it sends more, as tlsfuzzer's test-tls13-keyupdate does). An
+     * update_requested KeyUpdates received and not yet answered. RFC 8446 §4.6.3 needs one KeyUpdate of ours
+     * before our next data record and lets one answer many; we answer each with its own when they fit (OpenSSL
+     * does, and tlsfuzzer's test-tls13-keyupdate expects it), so the count does not depend on how TCP split them.
+     */
+    private int keyUpdatesOwed;
+    /** A TLS 1.3 KeyUpdate record: header, handshake header, request_update, content type, tag. */
+    private static final int KEY_UPDATE_RECORD = RecordLayout.HEADER + 4 + 1 + 1 + RecordLayout.TAG;
+    /**
+     * Our answer to the peer's update_requested is in the socket on its own (sent as soon as every received record
+     * is read and nothing else is being sent: a client may wait for it before it sends more, as tlsfuzzer's
+     * test-tls13-keyupdate does). An
      * application send arriving meanwhile waits for it: {@link #deferredSend} says which kind.
      */
     private boolean keyUpdateSending;
@@ -383,7 +390,7 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
     private void onPeerKeyUpdate(boolean updateRequested) {
         core.counters.keyUpdates.increment();
         if (updateRequested) {
-            keyUpdateDue = true;
+            keyUpdatesOwed++;
         }
     }
 
@@ -436,6 +443,11 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
             }
             int r = opener.open(inSegment, inStart, inEnd - inStart);
             if (r == RecordOpener.INCOMPLETE) {
+                if (keyUpdatesOwed > 0 && !rawSending) {
+                    // Every record received so far is read: one KeyUpdate answers all the requests among them
+                    // (RFC 8446 §4.6.3 lets a silent receiver respond with a single update).
+                    sendKeyUpdateNow();
+                }
                 if (opener.bytesNeeded() > in.capacity() - inStart) {
                     compactIn();
                 }
@@ -452,16 +464,12 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
             }
             inStart += r;
             onRecord();
-            if (keyUpdateDue && !rawSending && phase == Phase.OPEN) {
-                sendKeyUpdateNow();
-            }
         }
     }
 
-    /** Answers the peer's update_requested at once, in a record of its own (nothing else is being sent). */
+    /** Answers the peer's update_requested now, in a record of its own (nothing else is being sent). */
     private void sendKeyUpdateNow() {
-        keyUpdateDue = false;
-        int n = sealer.sealKeyUpdate(outSegment, 0, false);
+        int n = sealKeyUpdates(outSegment, 0, out.capacity());
         keyUpdateSending = true;
         rawSending = true;
         raw.send(out, 0, n);
@@ -575,11 +583,9 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
      * cost one send per 512 bytes.
      */
     private void sendCopiedRecord() {
-        int pos = 0;
-        if (keyUpdateDueNow()) {
-            pos += sealer.sealKeyUpdate(outSegment, 0, false);
-        }
         int header = sealer.headerLength();
+        int pos = sealKeyUpdates(outSegment, 0,
+                out.capacity() - header - sealer.maxPlaintext() - sealer.trailerLength());
         int taken = 0;
         do {
             int want = Math.min(appSrcLeft - taken, sealer.maxPlaintext());
@@ -623,11 +629,9 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
 
     /** Frames the next records of the prefix, then the body, as {@link #sendCopiedRecord} does. */
     private void sendSharedRecord() {
-        int pos = 0;
-        if (keyUpdateDueNow()) {
-            pos += sealer.sealKeyUpdate(outSegment, 0, false);
-        }
         int header = sealer.headerLength();
+        int pos = sealKeyUpdates(outSegment, 0,
+                out.capacity() - header - sealer.maxPlaintext() - sealer.trailerLength());
         int prefixTaken = 0;
         int bodyTaken = 0;
         do {
@@ -683,14 +687,15 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
         MemorySegment seg = buffer.segment();
         int area = IoBuffer.RECORD_AREA;
         pieces.clear();
-        if (keyUpdateDueNow()) {
-            int n = sealer.sealKeyUpdate(seg, area, false);
-            pieces.add(area, n);
-            area += n;
-        }
         int header = sealer.headerLength();
         int trailer = sealer.trailerLength();
         int records = (length + RecordLayout.MAX_PLAINTEXT - 1) / RecordLayout.MAX_PLAINTEXT;
+        int keyUpdates = sealKeyUpdates(seg, area, Math.min(offset, IoBuffer.BODY_SEND_MIN) - area
+                - records * (header + trailer));
+        if (keyUpdates > 0) {
+            pieces.add(area, keyUpdates);
+            area += keyUpdates;
+        }
         if (area + records * (header + trailer) > Math.min(offset, IoBuffer.BODY_SEND_MIN)) {
             throw new IllegalArgumentException("body of " + length + " bytes at " + offset
                     + " leaves no room for its record headers");
@@ -711,14 +716,22 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
         raw.sendGather(buffer, pieces);
     }
 
-    /** True (once) when a KeyUpdate must precede the next record: the peer asked, or 2^24 records used the key. */
-    private boolean keyUpdateDueNow() {
+    /**
+     * Seals the KeyUpdates due at {@code buf[at]}: one per request owed, as many as {@code room} bytes hold but at
+     * least one (which answers the rest, RFC 8446 §4.6.3), or one when 2^24 records wore our key out. Returns
+     * the bytes written (0 when none is due, and always in TLS 1.2).
+     */
+    private int sealKeyUpdates(MemorySegment buf, long at, int room) {
         if (!sealer.isTls13()) {
-            return false;
+            return 0;
         }
-        boolean due = keyUpdateDue || sealer.needsKeyUpdate();
-        keyUpdateDue = false;
-        return due;
+        int count = Math.max(keyUpdatesOwed, sealer.needsKeyUpdate() ? 1 : 0);
+        keyUpdatesOwed = 0;
+        int n = 0;
+        for (int i = 0; i < count && (i == 0 || n + KEY_UPDATE_RECORD <= room); i++) {
+            n += sealer.sealKeyUpdate(buf, at + n, false);
+        }
+        return n;
     }
 
     // ================================================================ timers, addresses and closing

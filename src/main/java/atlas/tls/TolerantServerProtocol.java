@@ -28,12 +28,13 @@ final class TolerantServerProtocol extends TlsServerProtocol {
     private static final byte LEGACY_MAJOR = 3;
     private static final byte LEGACY_MINOR = 3;
 
+    /** ClientHellos parsed so far: 2 after a HelloRetryRequest was answered. */
+    private int clientHellos;
+    private boolean retryRequested;
+
     /** Non-blocking mode, as {@link TlsServerProtocol#TlsServerProtocol()}. */
     TolerantServerProtocol() {
     }
-
-    private int clientHellos;
-    private boolean retryRequested;
 
     /** True between our HelloRetryRequest and the client's second ClientHello. */
     boolean awaitsSecondClientHello() {
@@ -56,8 +57,31 @@ final class TolerantServerProtocol extends TlsServerProtocol {
         for (Throwable t = e; t != null && !truncatedInput; t = t.getCause()) {
             truncatedInput = t instanceof EOFException;
         }
-        super.handleException(alertDescription == AlertDescription.internal_error && truncatedInput
-                ? AlertDescription.decode_error : alertDescription, message, e);
+        short description = alertDescription;
+        if (alertDescription == AlertDescription.internal_error && truncatedInput) {
+            description = AlertDescription.decode_error;
+        } else if (isEmptyRecordRefusal(alertDescription, e)) {
+            description = AlertDescription.unexpected_message;
+        }
+        super.handleException(description, message, e);
+    }
+
+    /**
+     * BC refuses a record of no plaintext other than application data (an empty alert or handshake record,
+     * padding only) with illegal_parameter, after RFC 5246 §6.2.1. RFC 8446 §5.1/§5.4, OpenSSL and tlsfuzzer's
+     * {@code test-tls13-empty-alert} say unexpected_message, which is also what our own record layer sends after
+     * the handshake ({@link RecordOpener}). BC throws that alert without a message from its record stream's
+     * {@code decodeAndVerify}; nothing else there raises illegal_parameter.
+     */
+    private static boolean isEmptyRecordRefusal(short alertDescription, Throwable e) {
+        if (alertDescription != AlertDescription.illegal_parameter || !(e instanceof TlsFatalAlert alert)
+                || !AlertDescription.getText(alertDescription).equals(alert.getMessage())
+                || e.getStackTrace().length == 0) {
+            return false; // not BC's bare illegal_parameter
+        }
+        StackTraceElement top = e.getStackTrace()[0];
+        return top.getClassName().equals("org.bouncycastle.tls.RecordStream")
+                && top.getMethodName().equals("decodeAndVerify");
     }
 
     @Override

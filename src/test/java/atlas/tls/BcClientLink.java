@@ -34,7 +34,10 @@ final class BcClientLink {
     final List<byte[]> afterHandshake = new ArrayList<>();
     /** The client's failure, if it saw one (usually the server's alert). */
     IOException clientFailure;
+    /** Runs after each server record the client has taken. */
+    Runnable afterServerRecord = () -> { };
     private final ByteArrayOutputStream toServer = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream toClient = new ByteArrayOutputStream();
 
     /** A BC client offering exactly {@code versions}; {@code extensions} may add to its ClientHello extensions. */
     BcClientLink(TlsHandshake server, ProtocolVersion[] versions, Extensions extensions) {
@@ -151,13 +154,27 @@ final class BcClientLink {
         byte[] out = new byte[1 << 15];
         int n;
         while ((n = server.drainOutput(out, 0, out.length)) > 0) {
+            toClient.write(out, 0, n);
+        }
+        byte[] pending = toClient.toByteArray();
+        int p = 0;
+        // record by record, so that afterServerRecord sees the client between them (e.g. its handshake keys)
+        while (pending.length - p >= RecordLayout.HEADER) {
+            int length = RecordLayout.HEADER + ((pending[p + 3] & 0xFF) << 8 | (pending[p + 4] & 0xFF));
+            if (pending.length - p < length) {
+                break;
+            }
             if (clientFailure == null) {
                 try {
-                    protocol.offerInput(out, 0, n);
+                    protocol.offerInput(pending, p, length);
+                    afterServerRecord.run();
                 } catch (IOException e) {
                     clientFailure = e;
                 }
             }
+            p += length;
         }
+        toClient.reset();
+        toClient.write(pending, p, pending.length - p);
     }
 }

@@ -221,4 +221,14 @@ class ClientHelloConformanceTest {
 
         assertThat(hello.sendTo(newServer(), 1).alert()).isEqualTo(DECODE_ERROR);
     }
+
+    @Test
+    void shouldRefuseAClientWithOnlyUndefinedSignatureSchemesBeforeTheServerHello() {
+        byte[] undefined = RawClientHello.list16(0x0418, 0x1801, 0x0a0a, 0x0918, 0xffff);
+
+        RawClientHello.ServerReply reply = tls13With(RawClientHello.EXT_SIGNATURE_ALGORITHMS, undefined);
+
+        assertThat(reply.isServerHello()).isFalse();
+        assertThat(reply.alert()).isEqualTo(40); // handshake_failure, in plaintext: no ServerHello was sent
+    }
 }

@@ -156,4 +156,62 @@ class HandshakeFragmentationTest {
             return wire.asSlice(opener.plaintextOffset(), opener.plaintextLength()).toArray(ValueLayout.JAVA_BYTE);
         }
     }
+
+    /**
+     * TLS 1.3: an alert record with no alert in it (only its content type, maybe padding) in place of the
+     * client's Finished, under the client handshake key (tlsfuzzer's {@code test-tls13-empty-alert} "using
+     * handshake keys"): unexpected_message, as after the handshake, not BC's illegal_parameter.
+     */
+    @ParameterizedTest(name = "padding {0}")
+    @ValueSource(ints = {0, 5})
+    void shouldAnswerAnEmptyAlertUnderTheHandshakeKeysWithUnexpectedMessage(int padding) throws Exception {
+        TlsHandshake server = TlsHandshakeFactory.forCore().newHandshake(ec256);
+        BcClientLink link = new BcClientLink(server, new ProtocolVersion[] {ProtocolVersion.TLSv13}, ext -> { });
+        byte[][] keys = new byte[2][];
+        link.afterServerRecord = () -> {
+            org.bouncycastle.tls.SecurityParameters sp = link.client.context().getSecurityParametersHandshake();
+            if (keys[0] == null && sp != null && sp.getTrafficSecretClient() != null) {
+                keys[0] = expand(sp, "key", 16);
+                keys[1] = expand(sp, "iv", 12);
+            }
+        };
+        link.rewrite = record -> record[0] != RecordLayout.APPLICATION_DATA ? List.of(record)
+                : List.of(emptyAlert(keys[0], keys[1], padding));
+
+        link.handshake();
+
+        assertThat(server.failure()).startsWith("unexpected_message(10)");
+        assertThat(((org.bouncycastle.tls.TlsFatalAlertReceived) link.clientFailure).getAlertDescription())
+                .as("the alert the client got").isEqualTo((short) 10);
+    }
+
+    /** HKDF-Expand-Label of the client handshake traffic secret (RFC 8446 §7.3), without destroying it. */
+    private static byte[] expand(org.bouncycastle.tls.SecurityParameters sp, String label, int length) {
+        try {
+            return org.bouncycastle.tls.crypto.TlsCryptoUtils.hkdfExpandLabel(sp.getTrafficSecretClient(),
+                    sp.getPRFCryptoHashAlgorithm(), label, new byte[0], length).extract();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A TLS 1.3 record at sequence 0 whose inner plaintext is only the alert content type and padding. */
+    private static byte[] emptyAlert(byte[] key, byte[] iv, int padding) {
+        byte[] inner = new byte[1 + padding];
+        inner[0] = RecordLayout.ALERT;
+        int length = inner.length + RecordLayout.TAG;
+        byte[] header = {RecordLayout.APPLICATION_DATA, 3, 3, (byte) (length >>> 8), (byte) length};
+        try {
+            javax.crypto.Cipher c = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(javax.crypto.Cipher.ENCRYPT_MODE, new javax.crypto.spec.SecretKeySpec(key, "AES"),
+                    new javax.crypto.spec.GCMParameterSpec(128, iv)); // sequence 0: the nonce is the IV
+            c.updateAAD(header);
+            byte[] sealed = c.doFinal(inner);
+            byte[] record = Arrays.copyOf(header, header.length + sealed.length);
+            System.arraycopy(sealed, 0, record, header.length, sealed.length);
+            return record;
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }

@@ -146,12 +146,15 @@ class TlsTransportKeyUpdateTest {
         }
     }
 
-    @Test
-    void shouldAnswerARequestedKeyUpdateAtOnceAndHoldTheNextSendBehindIt() throws Exception {
+    private TlsCore core;
+    private App app;
+
+    /** Runs the handshake through the transport; returns the client and server application traffic secrets. */
+    private byte[][] handshake() throws Exception {
         TlsIdentity identity = TestCertificates.write(dir.resolve("ec256"), "ec256");
-        TlsCore core = new TlsCore(TlsIdentitySource.fixed(identity), Duration.ofSeconds(10),
+        core = new TlsCore(TlsIdentitySource.fixed(identity), Duration.ofSeconds(10),
                 TlsGroups.parse(TlsGroups.DEFAULT));
-        App app = new App();
+        app = new App();
         handler = core.wrap(app);
         handler.onOpen(socket);
         BcClientLink.Client client = new BcClientLink.Client(new ProtocolVersion[] {ProtocolVersion.TLSv13},
@@ -171,7 +174,12 @@ class TlsTransportKeyUpdateTest {
             }
         }
         assertThat(app.transport).as("the handshake completed and the application opened").isNotNull();
-        byte[][] secrets = trafficSecrets(client);
+        return trafficSecrets(client);
+    }
+
+    @Test
+    void shouldAnswerARequestedKeyUpdateAtOnceAndHoldTheNextSendBehindIt() throws Exception {
+        byte[][] secrets = handshake();
         KeySchedule.Suite suite = KeySchedule.Suite.TLS_AES_128_GCM_SHA256;
         try (Arena arena = Arena.ofConfined();
              RecordSealer clientSealer = RecordSealer.tls13(core.gcm, suite, secrets[0]);
@@ -215,5 +223,34 @@ class TlsTransportKeyUpdateTest {
     private static byte[][] trafficSecrets(BcClientLink.Client client) {
         var sp = client.context().getSecurityParametersConnection();
         return new byte[][] {sp.getTrafficSecretClient().extract(), sp.getTrafficSecretServer().extract()};
+    }
+
+    @Test
+    void shouldAnswerEachOfSeveralRequestsWithAKeyUpdateOfItsOwn() throws Exception {
+        byte[][] secrets = handshake();
+        KeySchedule.Suite suite = KeySchedule.Suite.TLS_AES_128_GCM_SHA256;
+        try (Arena arena = Arena.ofConfined();
+             RecordSealer clientSealer = RecordSealer.tls13(core.gcm, suite, secrets[0]);
+             RecordOpener clientOpener = RecordOpener.tls13(core.gcm, suite, secrets[1], null)) {
+            MemorySegment wire = arena.allocate(1 << 15);
+            int n = 0;
+            for (int i = 0; i < 32; i++) {
+                n += clientSealer.sealKeyUpdate(wire, n, true);
+            }
+
+            toServer(wire.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
+
+            byte[] answer = socket.takeSent();
+            MemorySegment.copy(answer, 0, wire, ValueLayout.JAVA_BYTE, 0, answer.length);
+            int records = 0;
+            for (int p = 0; p < answer.length; records++) {
+                int r = clientOpener.open(wire, p, answer.length - p);
+                assertThat(r).as("record %d of the answer", records).isPositive();
+                assertThat(clientOpener.contentType()).isEqualTo(RecordLayout.HANDSHAKE);
+                p += r;
+            }
+            assertThat(records).as("one KeyUpdate per request, in one send").isEqualTo(32);
+            assertThat(socket.sendsWhileBusy).isZero();
+        }
     }
 }
