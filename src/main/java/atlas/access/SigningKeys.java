@@ -45,6 +45,31 @@ public final class SigningKeys {
         return new SigningKeys(keys);
     }
 
+    /**
+     * The keys of a keys file's {@code lines}: one hex key per line, the signing key first; blank lines and
+     * {@code #} comments skipped.
+     *
+     * @throws IllegalArgumentException "line N: what is wrong" (the key itself is never echoed), or "holds no key"
+     */
+    public static SigningKeys fromLines(List<String> lines) {
+        List<String> hex = new java.util.ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            String problem = problem(line);
+            if (problem != null) {
+                throw new IllegalArgumentException("line " + (i + 1) + ": " + problem);
+            }
+            hex.add(line);
+        }
+        if (hex.isEmpty()) {
+            throw new IllegalArgumentException("holds no key");
+        }
+        return parse(hex);
+    }
+
     /** Null when {@code hex} is a usable key, else what is wrong with it (for callers that name the source). */
     public static String problem(String hex) {
         if (hex == null || hex.isEmpty()) {

@@ -151,19 +151,24 @@ final class BenchCommand implements Callable<Integer> {
         } finally {
             progress.finish();
         }
-        if (json) {
-            err.print(report.text());
-            err.flush();
-            System.out.println(report.json());
-        } else {
-            System.out.print(report.text());
-        }
-        System.out.flush();
+        print(report.text(), report.json());
         if (report.successes() == 0) {
             throw new IOException("no successful (2xx) response from " + targets.origin() + " in "
                     + String.format(Locale.ROOT, "%.1f s", report.durationSeconds()));
         }
         return 0;
+    }
+
+    /** The report on stdout: its text, or with --json its JSON (the text then goes to stderr). */
+    private void print(String text, String jsonText) {
+        if (json) {
+            System.err.print(text);
+            System.err.flush();
+            System.out.println(jsonText);
+        } else {
+            System.out.print(text);
+        }
+        System.out.flush();
     }
 
     /** {@code --follow}: live viewers of one stream, a line a second on stderr, the report on stdout. */
@@ -172,14 +177,7 @@ final class BenchCommand implements Callable<Integer> {
         PrintStream err = System.err;
         err.println("atlas bench: following " + uri + " with " + connections + " viewers for " + seconds(duration));
         FollowReport report = new LiveFollow(new LiveFollow.Settings(uri, connections, duration, timeout)).run(err);
-        if (json) {
-            err.print(report.text());
-            err.flush();
-            System.out.println(report.json());
-        } else {
-            System.out.print(report.text());
-        }
-        System.out.flush();
+        print(report.text(), report.json());
         if (report.segments() == 0) {
             throw new IOException("no segment delivered from " + uri + ": is it a live playlist that is being updated?");
         }

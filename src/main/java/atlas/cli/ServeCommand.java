@@ -22,7 +22,6 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -185,22 +184,11 @@ final class ServeCommand implements Callable<Integer> {
             } catch (IOException e) {
                 throw sources.invalid(TOKEN_KEYS.key(), "cannot read it: " + FailureHandler.message(e));
             }
-            List<String> hex = new ArrayList<>();
-            for (int i = 0; i < lines.size(); i++) {
-                String line = lines.get(i).strip();
-                if (line.isEmpty() || line.startsWith("#")) {
-                    continue;
-                }
-                String problem = SigningKeys.problem(line);
-                if (problem != null) {
-                    throw sources.invalid(TOKEN_KEYS.key(), "line " + (i + 1) + ": " + problem);
-                }
-                hex.add(line);
+            try {
+                keys = SigningKeys.fromLines(lines);
+            } catch (IllegalArgumentException e) {
+                throw sources.invalid(TOKEN_KEYS.key(), e.getMessage());
             }
-            if (hex.isEmpty()) {
-                throw sources.invalid(TOKEN_KEYS.key(), "holds no key");
-            }
-            keys = SigningKeys.parse(hex);
         }
         SecureLinkMd5 secureLink = null;
         if (template != null) {

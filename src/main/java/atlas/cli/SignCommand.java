@@ -21,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -200,22 +199,11 @@ final class SignCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw usage("cannot read --key-file " + keyFile + ": " + FailureHandler.message(e));
         }
-        List<String> hexKeys = new ArrayList<>();
-        for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i).strip();
-            if (line.isEmpty() || line.startsWith("#")) {
-                continue;
-            }
-            String problem = SigningKeys.problem(line);
-            if (problem != null) {
-                throw usage("invalid --key-file " + keyFile + ": line " + (i + 1) + ": " + problem);
-            }
-            hexKeys.add(line);
+        try {
+            return SigningKeys.fromLines(lines);
+        } catch (IllegalArgumentException e) {
+            throw usage("invalid --key-file " + keyFile + ": " + e.getMessage());
         }
-        if (hexKeys.isEmpty()) {
-            throw usage("--key-file " + keyFile + " has no key");
-        }
-        return SigningKeys.parse(hexKeys);
     }
 
     private long expiryFromNow() {

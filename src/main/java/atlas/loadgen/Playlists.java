@@ -78,31 +78,29 @@ public final class Playlists {
 
     /** Fetches {@code playlist} (following a master playlist's first variant) and returns its segment URLs. */
     public static List<URI> segments(URI playlist) throws IOException, InterruptedException {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(TIMEOUT)
-                .followRedirects(HttpClient.Redirect.NORMAL).build();
-        URI current = playlist;
-        for (int hop = 0; hop <= MAX_HOPS; hop++) {
-            Parsed parsed = parse(current, fetch(http, current));
-            if (!parsed.isMaster()) {
-                if (parsed.segments().isEmpty()) {
-                    throw new IOException(current + ": playlist lists no segments");
-                }
-                return parsed.segments();
-            }
-            current = parsed.variant();
+        Media media = follow(playlist);
+        if (media.parsed().segments().isEmpty()) {
+            throw new IOException(media.uri() + ": playlist lists no segments");
         }
-        throw new IOException(playlist + ": more than " + MAX_HOPS + " nested master playlists");
+        return media.parsed().segments();
     }
 
     /** The media playlist {@code playlist} leads to: itself, or a master playlist's first variant (followed). */
     public static URI mediaPlaylist(URI playlist) throws IOException, InterruptedException {
+        return follow(playlist).uri();
+    }
+
+    private record Media(URI uri, Parsed parsed) {
+    }
+
+    private static Media follow(URI playlist) throws IOException, InterruptedException {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(TIMEOUT)
                 .followRedirects(HttpClient.Redirect.NORMAL).build();
         URI current = playlist;
         for (int hop = 0; hop <= MAX_HOPS; hop++) {
             Parsed parsed = parse(current, fetch(http, current));
             if (!parsed.isMaster()) {
-                return current;
+                return new Media(current, parsed);
             }
             current = parsed.variant();
         }
