@@ -1,5 +1,6 @@
 package atlas.it;
 
+import atlas.testing.Await;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
@@ -68,11 +69,15 @@ class BufferFairnessIT {
                 });
                 server.awaitMetrics("the viewer queued after the flood",
                         e -> OperatorIT.sum(e, "atlas_io_buffers_waiting", "") >= queued + 1, Duration.ofSeconds(20));
-                // The first connection of the flood got buffers first: closing it (a reset) frees them. Handed out
-                // in arrival order they would go to the flood's next connection, and the viewer would wait for the
-                // stalled ones' send timeout (30 s); yielded, the viewer gets one at once.
-                flood.getFirst().setSoLinger(true, 0);
-                flood.getFirst().close();
+                // A connection that holds buffers is one that has received response bytes (the others wait for a
+                // buffer to send anything): closing it (a reset) frees them. Handed out in arrival order they would
+                // go to the flood's next connection, and the viewer would wait for the stalled ones' send timeout
+                // (30 s); yielded, the viewer gets one at once.
+                Socket holder = Await.until("a connection of the flood receiving its response", Duration.ofSeconds(10),
+                        () -> flood.stream().filter(BufferFairnessIT::hasReceived).findFirst(),
+                        java.util.Optional::isPresent).orElseThrow();
+                holder.setSoLinger(true, 0);
+                holder.close();
                 HttpCurl.Response answer = viewer.get(20, TimeUnit.SECONDS);
                 assertThat(answer.status()).as(answer.statusLine()).isEqualTo(200);
                 assertThat(answer.body()).isEqualTo(big);
@@ -86,6 +91,14 @@ class BufferFairnessIT {
                             && OperatorIT.sum(e, "atlas_io_buffers_waiting", "") == 0, Duration.ofSeconds(30));
         } finally {
             HttpTestServers.deleteTree(work);
+        }
+    }
+
+    private static boolean hasReceived(Socket s) {
+        try {
+            return s.getInputStream().available() > 0;
+        } catch (java.io.IOException e) {
+            return false;
         }
     }
 }
