@@ -116,6 +116,10 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
      * application send arriving meanwhile waits for it: {@link #deferredSend} says which kind.
      */
     private boolean keyUpdateSending;
+    /** {@link #shutdownOutput}: our close_notify is in the socket; the FIN follows once it is out. */
+    private boolean closeNotifySending;
+    /** Our close_notify went out: nothing more may be sealed on this connection (RFC 8446 §6.1). */
+    private boolean outputClosed;
     private Deferred deferredSend = Deferred.NONE;
     private IoBuffer deferredBody;
     private int deferredBodyOffset;
@@ -185,6 +189,13 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
                 }
             }
             case OPEN -> {
+                if (closeNotifySending) {
+                    closeNotifySending = false;
+                    if (bytes >= 0) {
+                        raw.shutdownOutput(); // the FIN behind our close_notify; reading goes on
+                    }
+                    return;
+                }
                 if (keyUpdateSending) {
                     keyUpdateSending = false;
                     if (bytes >= 0) {
@@ -443,7 +454,7 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
             }
             int r = opener.open(inSegment, inStart, inEnd - inStart);
             if (r == RecordOpener.INCOMPLETE) {
-                if (keyUpdatesOwed > 0 && !rawSending) {
+                if (keyUpdatesOwed > 0 && !rawSending && !outputClosed) {
                     // Every record received so far is read: one KeyUpdate answers all the requests among them
                     // (RFC 8446 §4.6.3 lets a silent receiver respond with a single update).
                     sendKeyUpdateNow();
@@ -764,6 +775,23 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
     }
 
     /**
+     * Half-close for a lingering close: our close_notify, then a FIN, while the peer's records are still read
+     * (and dropped by the application). Not while a send is in the socket, or after a fatal record: then the
+     * connection simply lingers without half-closing, as the default does, and {@link #close} ends it.
+     */
+    @Override
+    public void shutdownOutput() {
+        if (phase != Phase.OPEN || rawSending || fatalAlert != 0 || outputClosed) {
+            return;
+        }
+        outputClosed = true;
+        closeNotifySending = true;
+        rawSending = true;
+        int n = sealer.sealAlert(outSegment, 0, ALERT_WARNING, CLOSE_NOTIFY);
+        raw.send(out, 0, n);
+    }
+
+    /**
      * The application is done: send close_notify (or the fatal alert a bad record earned) unless a send is still
      * in the socket, then close. The engine's onClosed, and the application's after it, follow either way.
      */
@@ -776,8 +804,8 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
             return;
         }
         phase = Phase.CLOSING;
-        if (rawSending || fatalAlert == -1) {
-            closeNow();
+        if (rawSending || fatalAlert == -1 || outputClosed) {
+            closeNow(); // a send still in the socket, or our close_notify (and FIN) already out
             return;
         }
         int n = fatalAlert > 0

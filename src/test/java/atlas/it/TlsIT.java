@@ -158,6 +158,37 @@ class TlsIT {
         assertThat(curl.run(server.url("tls/uploaded12")).body()).as("uploaded over TLS 1.2").isEqualTo(body);
     }
 
+    /**
+     * A GET with a body the server will not read is answered and the connection closed lingering, over TLS too: our
+     * close_notify and a FIN right after the answer while the client is still sending (RFC 9112 §9.6, RFC 8446
+     * §6.1), so the client reads the 404 and then the end, well before the 2 s bound that ends a lingering close.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
+    void shouldHalfCloseWithCloseNotifyAfterAnsweringAClientStillSending(String version) throws Exception {
+        try (SSLSocket s = jdkClient(version)) {
+            OutputStream out = s.getOutputStream();
+            InputStream in = s.getInputStream();
+            out.write("GET /tls/none HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000000\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            byte[] junk = new byte[64 * 1024];
+            for (int i = 0; i < 16; i++) { // 1 MiB the server will never use, sent before reading anything
+                out.write(junk);
+            }
+            out.flush();
+            String head = readHead(in);
+            assertThat(head).startsWith("HTTP/1.1 404 ").containsIgnoringCase("Connection: close");
+            Matcher length = Pattern.compile("(?i)content-length: (\\d+)").matcher(head);
+            assertThat(length.find()).as(head).isTrue();
+            int bodyLength = Integer.parseInt(length.group(1));
+            assertThat(in.readNBytes(bodyLength)).hasSize(bodyLength);
+            long start = System.nanoTime();
+            assertThat(in.read()).as("end of stream: close_notify").isEqualTo(-1);
+            assertThat((System.nanoTime() - start) / 1_000_000).as("ms to the end, lingering ends at 2000")
+                    .isLessThan(1500);
+        }
+    }
+
     /** Three pipelined requests in one write, then a KeyUpdate the client asks us to answer, then one more. */
     @Test
     void shouldAnswerPipelinedRequestsAndKeyUpdatesFromTheJdkClient() throws Exception {
@@ -373,8 +404,8 @@ class TlsIT {
         return s;
     }
 
-    /** Reads one response with a Content-Length body and returns the body. */
-    private static byte[] readResponseBody(InputStream in) throws IOException {
+    /** Reads one response head (up to and with its blank line). */
+    private static String readHead(InputStream in) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         int matched = 0;
         while (matched < 4) {
@@ -386,11 +417,15 @@ class TlsIT {
             matched = (b == '\r' || b == '\n') && "\r\n\r\n".charAt(matched) == b ? matched + 1
                     : b == '\r' ? 1 : 0;
         }
-        String text = head.toString(StandardCharsets.ISO_8859_1);
+        return head.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    /** Reads one 200 response with a Content-Length body and returns the body. */
+    private static byte[] readResponseBody(InputStream in) throws IOException {
+        String text = readHead(in);
         assertThat(text).startsWith("HTTP/1.1 200");
         Matcher m = Pattern.compile("(?i)content-length: (\\d+)").matcher(text);
         assertThat(m.find()).as(text).isTrue();
         return in.readNBytes(Integer.parseInt(m.group(1)));
     }
-
 }
