@@ -1,6 +1,7 @@
 package atlas.access;
 
 import atlas.http.Method;
+import atlas.store.ObjectNames;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -65,23 +66,11 @@ public final class WriteScope {
     public boolean permits(Method method, byte[] path, int length) {
         int bit = bit(method);
         for (int i = 0; i < methods.length; i++) {
-            if ((methods[i] & bit) != 0 && startsWith(path, length, prefixes[i])) {
+            if ((methods[i] & bit) != 0 && ObjectNames.hasPrefix(path, length, prefixes[i])) {
                 return true;
             }
         }
         return false;
-    }
-
-    private static boolean startsWith(byte[] path, int length, byte[] prefix) {
-        if (length < prefix.length) {
-            return false;
-        }
-        for (int i = 0; i < prefix.length; i++) {
-            if (path[i] != prefix[i]) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** "PUT,DELETE live/ch1/; PUT vod/" — for the start-up report and errors. */

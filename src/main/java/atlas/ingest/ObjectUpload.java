@@ -153,11 +153,12 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
         isChunked = head.isChunked();
         declaredLength = head.contentLength();
         name = key;
-        contentType = contentTypeFor(name.toString(), head);
+        String text = key.toString(); // once per upload: the type, the live rule and the playlist test read it
+        contentType = contentTypeFor(text, head);
         if (live != null) {
-            live.begin(name.toString(), isChunked ? -1 : declaredLength);
+            live.begin(text, isChunked ? -1 : declaredLength);
         }
-        playlist.begin(core.playlists() != null && PlaylistScanner.isPlaylist(name.toString()));
+        playlist.begin(core.playlists() != null && PlaylistScanner.isPlaylist(text));
         expectsContinue = head.expectsContinue();
         crc.reset();
         chunked.reset();

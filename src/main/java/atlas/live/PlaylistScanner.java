@@ -35,6 +35,14 @@ public final class PlaylistScanner {
         return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
 
+    private static final byte[] PLAYLIST_SUFFIX = tag(".m3u8");
+
+    /** True for the name {@code name[0, length)} when blocking reload applies to it: an HLS playlist. */
+    public static boolean isPlaylist(byte[] name, int length) {
+        int at = length - PLAYLIST_SUFFIX.length;
+        return at > 0 && java.util.Arrays.equals(name, at, length, PLAYLIST_SUFFIX, 0, PLAYLIST_SUFFIX.length);
+    }
+
     /** True for names blocking reload applies to: HLS playlists. */
     public static boolean isPlaylist(CharSequence name) {
         int n = name.length();

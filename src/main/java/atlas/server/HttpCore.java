@@ -19,6 +19,7 @@ import atlas.live.PlaylistBoard;
 import atlas.live.PlaylistHolds;
 import atlas.store.Journal;
 import atlas.store.ObjectKey;
+import atlas.store.ObjectNames;
 import atlas.store.Volume;
 import atlas.stream.TransmitResources;
 import atlas.tls.TlsCore;
@@ -27,7 +28,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 
 /**
  * The HTTP side of one core: what its connections share, all of it touched by that core's thread only — the
@@ -173,7 +173,7 @@ final class HttpCore implements CoreProtocol {
     /** True when a GET of the name {@code path[0, length)} needs a signed URL. */
     boolean isProtected(byte[] path, int length) {
         for (byte[] prefix : protectedPrefixes) {
-            if (length >= prefix.length && Arrays.equals(path, 0, prefix.length, prefix, 0, prefix.length)) {
+            if (ObjectNames.hasPrefix(path, length, prefix)) {
                 return true;
             }
         }

@@ -3,6 +3,7 @@ package atlas.server;
 import atlas.http.RequestHead;
 import atlas.live.PlaylistHolds;
 import atlas.live.PlaylistPosition;
+import atlas.live.PlaylistScanner;
 import atlas.live.ReloadQuery;
 
 import java.nio.charset.StandardCharsets;
@@ -33,7 +34,7 @@ final class PlaylistHold implements PlaylistHolds.Waiter {
     boolean takes(RequestHead head) {
         byte[] path = head.pathBytes();
         int length = head.pathLength();
-        if (head.queryLength() <= 0 || !isPlaylist(path, length)) {
+        if (head.queryLength() <= 0 || !PlaylistScanner.isPlaylist(path, length)) {
             return false;
         }
         int directive = query.parse(head.buffer(), head.queryOffset(), head.queryLength());
@@ -67,11 +68,6 @@ final class PlaylistHold implements PlaylistHolds.Waiter {
                 return true;
             }
         }
-    }
-
-    private static boolean isPlaylist(byte[] path, int length) {
-        return length > 5 && path[length - 5] == '.' && path[length - 4] == 'm' && path[length - 3] == '3'
-                && path[length - 2] == 'u' && path[length - 1] == '8';
     }
 
     @Override

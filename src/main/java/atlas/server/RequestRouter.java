@@ -46,7 +46,7 @@ final class RequestRouter {
         }
         byte[] path = head.pathBytes();
         int pathLength = head.pathLength();
-        if (startsWith(path, pathLength, AdminEndpoints.PREFIX)) {
+        if (ObjectNames.hasPrefix(path, pathLength, AdminEndpoints.PREFIX)) {
             if (c.adminSurface() || AdminEndpoints.isHealth(head)) {
                 AdminEndpoints.handle(c);
             } else {
@@ -54,7 +54,7 @@ final class RequestRouter {
             }
             return;
         }
-        if (pathLength == METRICS_PATH.length && startsWith(path, pathLength, METRICS_PATH)) {
+        if (pathLength == METRICS_PATH.length && ObjectNames.hasPrefix(path, pathLength, METRICS_PATH)) {
             if (c.adminSurface()) {
                 AdminEndpoints.metrics(c);
             } else {
@@ -127,17 +127,5 @@ final class RequestRouter {
             default -> c.respondError(403, "signed URL not valid for this name");
         }
         return false;
-    }
-
-    private static boolean startsWith(byte[] path, int length, byte[] prefix) {
-        if (length < prefix.length) {
-            return false;
-        }
-        for (int i = 0; i < prefix.length; i++) {
-            if (path[i] != prefix[i]) {
-                return false;
-            }
-        }
-        return true;
     }
 }

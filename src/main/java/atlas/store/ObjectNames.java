@@ -1,5 +1,6 @@
 package atlas.store;
 
+import java.util.Arrays;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -77,15 +78,12 @@ public final class ObjectNames {
     }
 
     private static boolean startsWithReserved(byte[] name, int length) {
-        if (length < RESERVED_PREFIX.length) {
-            return false;
-        }
-        for (int i = 0; i < RESERVED_PREFIX.length; i++) {
-            if (name[i] != RESERVED_PREFIX[i]) {
-                return false;
-            }
-        }
-        return true;
+        return hasPrefix(name, length, RESERVED_PREFIX);
+    }
+
+    /** True when the name {@code name[0, length)} starts with {@code prefix} (no allocation). */
+    public static boolean hasPrefix(byte[] name, int length, byte[] prefix) {
+        return length >= prefix.length && Arrays.equals(name, 0, prefix.length, prefix, 0, prefix.length);
     }
 
     private static String segmentProblem(byte[] name, int from, int to) {

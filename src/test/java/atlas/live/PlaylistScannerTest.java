@@ -75,5 +75,9 @@ class PlaylistScannerTest {
         assertThat(PlaylistScanner.isPlaylist("live/ch1/index.m3u8")).isTrue();
         assertThat(PlaylistScanner.isPlaylist("live/ch1/index.mpd")).isFalse();
         assertThat(PlaylistScanner.isPlaylist(".m3u8")).isFalse();
+        byte[] path = "live/ch1/index.m3u8?x".getBytes(StandardCharsets.US_ASCII);
+        assertThat(PlaylistScanner.isPlaylist(path, path.length - 2)).as("the name within a longer buffer").isTrue();
+        assertThat(PlaylistScanner.isPlaylist(path, path.length)).isFalse();
+        assertThat(PlaylistScanner.isPlaylist(path, 5)).isFalse();
     }
 }
