@@ -3,50 +3,38 @@ package atlas.hot;
 import atlas.store.ObjectRecord;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 
 /**
  * One object's bytes, or one {@link HotTier#CHUNK_BYTES} span of a large object's, held in memory: the unit the hot
  * tier admits, serves and evicts. Its bytes are written once, by the core that admits it, before it is published;
  * from then on every core may send from them and none writes them.
  * <p>
- * Reclamation: <em>per-core pins</em>. A core that is about to send from the chunk increments its own pin slot,
- * then checks that the chunk is not retired; the owner core retires it (a volatile write) and reuses its memory only
- * once it reads every core's slot as zero. Both sides use sequentially consistent accesses, so either the reader
- * sees the retirement and backs off, or the owner sees the pin and waits (Dekker's argument). Each core writes only
- * its own slot, padded to a cache line, so a hit on one core never writes a line another core writes: the hit path
- * has no lock and no shared write. Epoch-based reclamation was the alternative; it fits memory read within one loop
- * turn, but a send (zero-copy or not) holds the bytes across turns, so a send would need its own pin anyway.
- * <pre>
- *   perCore:  [core 0: pins, hits, pad x6] [core 1: pins, hits, pad x6] ...     (8 longs = 64 bytes per core)
- *   reader:   pins[c] += 1 (volatile);  retired? -> pins[c] -= 1, a miss;  else hits[c] += 1, send, pins[c] -= 1
- *   owner:    retired = true (volatile);  every pins[c] == 0 ? free now : keep on the retiring list, look again
- * </pre>
+ * Reclamation: {@link CorePins} — a core pins the chunk in its own slot before it sends from it, the owner retires
+ * it and reuses its memory only once no core holds a pin; a hit counts in the pinning core's own slot. A chunk that
+ * was a live upload's ({@link GrowingObject}: its readers sent from these same bytes while they arrived) is also
+ * held by that upload's readers: its memory is reused only once they, too, are done.
+ * <p>
  * The hit counters feed the owner's CLOCK: a chunk whose summed hits grew since the owner last looked was
  * referenced, without any hit having written the owner's state.
  */
 public final class HotChunk {
-    private static final int SLOT_LONGS = 8;
-    private static final int PINS = 0;
-    private static final int HITS = 1;
-    private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(long[].class);
-
     private final ObjectRecord record;
     private final int index;
     private final MemorySegment bytes;
     private final long arenaOffset;
     private final int order;
     private final long key;
-    private final long[] perCore;
+    private final CorePins pins;
+    /** The live upload these bytes were received by, whose readers may still send from them; null: none. */
+    private final GrowingObject origin;
     private final int fileFd;
     private final long fileOffset;
-    private volatile boolean retired;
     /** Owner only: the summed hits when the owner's CLOCK hand last passed (or at admission). */
     long hitsSeen;
 
     HotChunk(ObjectRecord record, int index, MemorySegment bytes, long arenaOffset, int order, long key, int cores,
-             int fileFd, long fileOffset) {
+             int fileFd, long fileOffset, GrowingObject origin) {
+        this.origin = origin;
         this.fileFd = fileFd;
         this.fileOffset = fileOffset;
         this.record = record;
@@ -55,7 +43,7 @@ public final class HotChunk {
         this.arenaOffset = arenaOffset;
         this.order = order;
         this.key = key;
-        this.perCore = new long[(cores + 1) * SLOT_LONGS]; // one spare slot: the array header's line is not core 0's
+        this.pins = new CorePins(cores);
     }
 
     /** The chunk's bytes: read-only for everyone once published. */
@@ -102,45 +90,34 @@ public final class HotChunk {
      * was retired meanwhile (treat as a miss). Counts a hit for the owner's CLOCK when it succeeds.
      */
     public boolean pin(int core) {
-        int slot = (core + 1) * SLOT_LONGS;
-        SLOTS.setVolatile(perCore, slot + PINS, (long) SLOTS.getVolatile(perCore, slot + PINS) + 1);
-        if (retired) {
-            SLOTS.setVolatile(perCore, slot + PINS, (long) SLOTS.getVolatile(perCore, slot + PINS) - 1);
+        if (!pins.pin(core)) {
             return false;
         }
-        SLOTS.setOpaque(perCore, slot + HITS, (long) SLOTS.getOpaque(perCore, slot + HITS) + 1);
+        pins.count(core);
         return true;
     }
 
     /** Ends a pin of {@code core}'s: its sends of these bytes are all done. */
     public void unpin(int core) {
-        int slot = (core + 1) * SLOT_LONGS + PINS;
-        // Release: every read of the bytes by this core happens before the owner can see zero and reuse them.
-        SLOTS.setVolatile(perCore, slot, (long) SLOTS.getVolatile(perCore, slot) - 1);
+        pins.unpin(core);
     }
 
-    /** Owner: no more pins from here; readers that pin from now on back off. */
+    /** Owner: no more pins from here; readers that pin from now on back off (the live upload's readers too). */
     void retire() {
-        retired = true;
+        pins.retire();
+        if (origin != null) {
+            origin.retire();
+        }
     }
 
-    /** Owner: true when no core holds a pin (after {@link #retire}, once true it stays true). */
+    /** Owner: true when no core holds a pin, nor a reader of the live upload (once true after retire, stays so). */
     boolean unpinnedEverywhere() {
-        for (int slot = SLOT_LONGS; slot < perCore.length; slot += SLOT_LONGS) {
-            if ((long) SLOTS.getVolatile(perCore, slot + PINS) != 0) {
-                return false;
-            }
-        }
-        return true;
+        return pins.unpinnedEverywhere() && (origin == null || origin.unpinnedEverywhere());
     }
 
     /** Hits on every core so far (racy by design: a CLOCK only needs "grew or not"). */
     long hits() {
-        long sum = 0;
-        for (int slot = SLOT_LONGS; slot < perCore.length; slot += SLOT_LONGS) {
-            sum += (long) SLOTS.getOpaque(perCore, slot + HITS);
-        }
-        return sum;
+        return pins.counted();
     }
 
     @Override

@@ -55,6 +55,13 @@ public final class HotShard {
     private final ArrayDeque<HotChunk> clock = new ArrayDeque<>();
     /** Evicted chunks some core still had pinned: their memory is freed once every pin is gone. */
     private final ArrayList<HotChunk> retiring = new ArrayList<>();
+    /** Blocks of failed live uploads whose readers were still sending from them: freed once they let go. */
+    private final ArrayList<HeldBlock> heldByReaders = new ArrayList<>();
+    /** Live uploads readable while they arrive, every core's (shared). */
+    private final GrowingObjects growingObjects;
+
+    private record HeldBlock(long at, int order, GrowingObject readers) {
+    }
 
     /** Chunk accesses this core served, from memory or from flash. */
     final LongAdder accesses = new LongAdder();
@@ -67,7 +74,9 @@ public final class HotShard {
     /** Written by this core only (single writer); volatile so a scrape sees it. */
     private volatile int pinsHeld;
 
-    HotShard(int core, int cores, MemorySegment memory, List<String> livePrefixes, int memfd, long fileBase) {
+    HotShard(int core, int cores, MemorySegment memory, List<String> livePrefixes, int memfd, long fileBase,
+             GrowingObjects growingObjects) {
+        this.growingObjects = growingObjects;
         this.memfd = memfd;
         this.fileBase = fileBase;
         this.livePrefixes = List.copyOf(livePrefixes);
@@ -178,7 +187,7 @@ public final class HotShard {
             return;
         }
         MemorySegment.copy(src, offset, memory, at, length);
-        publishAt(record, index, at, order, length, key);
+        publishAt(record, index, at, order, length, key, null);
     }
 
     /**
@@ -212,12 +221,16 @@ public final class HotShard {
         return at;
     }
 
-    /** Makes the chunk whose bytes are at {@code at} every core's; frees them if another core got there first. */
-    private void publishAt(ObjectRecord record, int index, long at, int order, int length, long key) {
+    /**
+     * Makes the chunk whose bytes are at {@code at} every core's; frees them if another core got there first (once
+     * the readers of {@code origin}, the live upload they came from, if any, let go of them).
+     */
+    private void publishAt(ObjectRecord record, int index, long at, int order, int length, long key,
+                           GrowingObject origin) {
         HotChunk chunk = new HotChunk(record, index, memory.asSlice(at, length), at, order, key, cores,
-                fileSends ? memfd : -1, fileBase + at);
+                sendFileFd(), fileBase + at, origin);
         if (!HotObject.of(record).publish(chunk)) {
-            release(at, order); // another core admitted it first; nobody has seen this copy
+            freeLive(at, order, origin); // another core admitted it first; no reader of the index saw this copy
             return;
         }
         chunk.hitsSeen = 0;
@@ -252,8 +265,28 @@ public final class HotShard {
         return makeRoom(order, -1);
     }
 
-    void freeLive(long at, int order) {
-        release(at, order);
+    /** Frees a block of a live upload, now or — while readers of {@code readers} (null: none) hold it — later. */
+    void freeLive(long at, int order, GrowingObject readers) {
+        if (readers == null || readers.unpinnedEverywhere()) {
+            release(at, order);
+        } else {
+            heldByReaders.add(new HeldBlock(at, order, readers));
+        }
+    }
+
+    /** Live uploads readable while they arrive, every core's. */
+    public GrowingObjects growingObjects() {
+        return growingObjects;
+    }
+
+    /** The memory file to offer for sendfile, or -1 once hole punching failed (send by copy). */
+    int sendFileFd() {
+        return fileSends ? memfd : -1;
+    }
+
+    /** Where the block at {@code at} of this shard is in the tier's memory file. */
+    long fileOffsetOf(long at) {
+        return fileBase + at;
     }
 
     /**
@@ -275,8 +308,8 @@ public final class HotShard {
         arena.free(at, order);
     }
 
-    void publishLive(ObjectRecord record, int index, long at, int order, int length) {
-        publishAt(record, index, at, order, length, keyOf(record, index));
+    void publishLive(ObjectRecord record, int index, long at, int order, int length, GrowingObject origin) {
+        publishAt(record, index, at, order, length, keyOf(record, index), origin);
     }
 
     /** Withdraws {@code chunk} from every core's view; its memory comes back once nobody has it pinned. */
@@ -293,8 +326,17 @@ public final class HotShard {
         }
     }
 
-    /** Once per loop turn: frees the memory of evicted chunks whose last pin went away. */
+    /** Once per loop turn: frees the memory of evicted chunks (and failed live uploads) whose last pin went away. */
     public void onTurnEnd() {
+        for (int i = heldByReaders.size() - 1; i >= 0; i--) {
+            HeldBlock b = heldByReaders.get(i);
+            if (b.readers().unpinnedEverywhere()) {
+                release(b.at(), b.order());
+                int last = heldByReaders.size() - 1;
+                heldByReaders.set(i, heldByReaders.get(last));
+                heldByReaders.remove(last);
+            }
+        }
         for (int i = retiring.size() - 1; i >= 0; i--) {
             HotChunk c = retiring.get(i);
             if (c.unpinnedEverywhere()) {
@@ -345,6 +387,11 @@ public final class HotShard {
 
     long freeBytes() {
         return arena.freeBytes();
+    }
+
+    /** Blocks of failed live uploads kept only because a reader still sends from them (0 when idle). */
+    public int blocksHeldForReaders() {
+        return heldByReaders.size();
     }
 
     private static long keyOf(ObjectRecord record, int index) {

@@ -37,8 +37,10 @@ public final class HotTier implements AutoCloseable {
     private final int memfd;
     private final HotShard[] shards;
     private final List<String> livePrefixes;
+    private final GrowingObjects growing;
 
-    private HotTier(Arena arena, int memfd, HotShard[] shards, List<String> livePrefixes) {
+    private HotTier(Arena arena, int memfd, HotShard[] shards, List<String> livePrefixes, GrowingObjects growing) {
+        this.growing = growing;
         this.arena = arena;
         this.memfd = memfd;
         this.shards = shards;
@@ -75,9 +77,10 @@ public final class HotTier implements AutoCloseable {
                     new IOException(e.getMessage(), e));
         }
         HotShard[] shards = new HotShard[cores];
+        GrowingObjects growing = new GrowingObjects(cores);
         for (int c = 0; c < cores; c++) {
             shards[c] = new HotShard(c, cores, memory.asSlice(c * perShard, perShard), livePrefixes, memfd,
-                    c * perShard);
+                    c * perShard, growing);
         }
         FrequencySketch[] sketches = new FrequencySketch[cores];
         for (int c = 0; c < cores; c++) {
@@ -86,7 +89,7 @@ public final class HotTier implements AutoCloseable {
         for (HotShard shard : shards) {
             shard.readSketches(sketches);
         }
-        return new HotTier(arena, memfd, shards, livePrefixes);
+        return new HotTier(arena, memfd, shards, livePrefixes, growing);
     }
 
     /** Number of chunks of an object of {@code length} bytes (an empty object has none). */
@@ -105,6 +108,11 @@ public final class HotTier implements AutoCloseable {
 
     public int shards() {
         return shards.length;
+    }
+
+    /** Live uploads readable while they arrive (under a live rule), every core's. */
+    public GrowingObjects growingObjects() {
+        return growing;
     }
 
     public List<String> livePrefixes() {

@@ -1,19 +1,23 @@
 package atlas.hot;
 
+import atlas.store.ObjectKey;
 import atlas.store.ObjectRecord;
 
 import java.lang.foreign.MemorySegment;
 
 /**
- * One upload's way into the hot tier under a live rule ({@code --hot-prefix}): each buffer of body bytes, as it is
- * handed to the disk, is also copied from that same receive buffer into tier memory of the uploading core. The
- * bytes land once from the network, and the buffer then goes to flash for durability and to memory for the viewers
+ * One upload's way into the hot tier under a live rule ({@code --hot-prefix}): body bytes, as they are received
+ * into the upload's I/O buffer, are also copied from that buffer into tier memory of the uploading core. The bytes
+ * land once from the network, and the buffer then goes to flash for durability and to memory for the viewers
  * (PASTE), so a fresh live segment is a hit from its first viewer and is never read back from flash.
  * <p>
- * The chunks are built aside and become visible only through the committed record ({@link #publish}), the way any
- * upload does; if the upload fails or its client goes, they are freed ({@link #discard}). If the tier cannot make
- * room (everything resident is in use), the capture gives up and the object is served from flash until popularity
- * admits it. Thread: the uploading core.
+ * While the upload arrives, its bytes so far are readable through a {@link GrowingObject} (read while ingest: a GET
+ * streams them as they come, unless the name is a playlist or manifest, which is read whole). As chunks of the
+ * committed object they become visible through the committed record ({@link #publish}), the way any upload does;
+ * if the upload fails or its client goes, its readers end abnormally and the memory is freed once they let go
+ * ({@link #discard}). If the tier cannot make room (everything resident is in use), the capture gives up — its
+ * readers end the same way — and the object is served from flash until popularity admits it.
+ * Thread: the uploading core.
  */
 public final class LiveCapture {
     private static final int MAX_CHUNKS = 1 << 16;
@@ -25,21 +29,33 @@ public final class LiveCapture {
     private int chunks;
     private long declaredLength;
     private boolean capturing;
+    /** The upload as its readers see it while it arrives; null when it is not readable before its commit. */
+    private GrowingObject growing;
 
     LiveCapture(HotShard shard) {
         this.shard = shard;
     }
 
-    /** A new upload of {@code name}: captures it when a live rule covers it. Declared length, or -1 (chunked). */
-    public void begin(String name, long declaredLength) {
+    /**
+     * A new upload of {@code key} ({@code name} its text): captures it when a live rule covers it, and with
+     * {@code readWhileArriving} makes its bytes readable as they come. Declared length, or -1 (chunked).
+     */
+    public void begin(ObjectKey key, String name, long declaredLength, String contentType,
+                      boolean readWhileArriving) {
         discard();
         this.capturing = shard.isLive(name);
         this.declaredLength = declaredLength;
+        if (capturing && readWhileArriving) {
+            growing = shard.growingObjects().begin(key, declaredLength, contentType, shard.sendFileFd());
+        }
     }
 
-    /** Copies {@code length} body bytes at object offset {@code objectOffset} from {@code src[srcOffset]}. */
+    /**
+     * Copies {@code length} body bytes, just received, at object offset {@code objectOffset} from
+     * {@code src[srcOffset]}; readers of the growing upload may send them from here.
+     */
     public void capture(long objectOffset, MemorySegment src, long srcOffset, int length) {
-        if (!capturing) {
+        if (!capturing || length <= 0) {
             return;
         }
         while (length > 0) {
@@ -65,6 +81,9 @@ public final class LiveCapture {
             srcOffset += n;
             length -= n;
         }
+        if (growing != null) {
+            growing.advance(objectOffset);
+        }
     }
 
     private boolean startChunk(int index) {
@@ -83,6 +102,10 @@ public final class LiveCapture {
         orders[index] = order;
         lengths[index] = 0;
         chunks = index + 1;
+        if (growing != null) {
+            growing.addSpan(index, shard.memory().asSlice(at, BuddyArena.blockBytes(order)),
+                    shard.fileOffsetOf(at));
+        }
         return true;
     }
 
@@ -104,17 +127,29 @@ public final class LiveCapture {
             return;
         }
         for (int i = 0; i < chunks; i++) {
-            shard.publishLive(record, i, offsets[i], orders[i], lengths[i]);
+            shard.publishLive(record, i, offsets[i], orders[i], lengths[i], growing);
         }
         chunks = 0;
         capturing = false;
+        if (growing != null) {
+            // After the chunks: a reader that still pins the growing object now holds them too.
+            shard.growingObjects().completed(growing);
+            growing = null;
+        }
     }
 
-    /** The upload failed or was abandoned: frees what was captured. */
+    /**
+     * The upload failed or was abandoned (or the tier could not hold it): its readers end abnormally, and what was
+     * captured is freed once none of them holds it.
+     */
     public void discard() {
-        for (int i = 0; i < chunks; i++) {
-            shard.freeLive(offsets[i], orders[i]);
+        if (growing != null) {
+            shard.growingObjects().failed(growing);
         }
+        for (int i = 0; i < chunks; i++) {
+            shard.freeLive(offsets[i], orders[i], growing);
+        }
+        growing = null;
         chunks = 0;
         capturing = false;
     }

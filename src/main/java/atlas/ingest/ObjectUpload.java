@@ -56,6 +56,7 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
     /** First reserve for a body of unknown length; live HLS segments fit, bigger bodies relocate. */
     public static final long CHUNKED_RESERVE_BYTES = 16L << 20;
     private static final int BLOCK = 4096;
+    private static final String DASH_MANIFEST = MediaTypes.forName("x.mpd");
 
     /** Where the upload is; IDLE between requests. */
     enum Phase { IDLE, ALLOCATE, CONTINUE, WAIT_BUFFER, RECEIVE, GROW, WRITE, AWAIT_COMMIT, DELETE }
@@ -121,7 +122,7 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
     private boolean writeInFlight;
     /** The connection closed: nothing is answered any more; a write in flight releases what it held. */
     private boolean abandoned;
-    /** Copies each buffer of a live-rule body into the hot tier as it goes to disk; null when the tier is off. */
+    /** Copies a live-rule body into the hot tier as it is received; null when the tier is off. */
     private final LiveCapture live;
     /** Reads an HLS playlist's body as it goes to disk, for blocking reload; its position is announced at commit. */
     private final PlaylistScanner playlist = new PlaylistScanner();
@@ -155,10 +156,13 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
         name = key;
         String text = key.toString(); // once per upload: the type, the live rule and the playlist test read it
         contentType = contentTypeFor(text, head);
+        boolean isPlaylist = PlaylistScanner.isPlaylist(text);
         if (live != null) {
-            live.begin(text, isChunked ? -1 : declaredLength);
+            // A segment is readable while it arrives; a playlist or manifest only whole, once committed.
+            live.begin(key, text, isChunked ? -1 : declaredLength, contentType,
+                    !isPlaylist && !contentType.equals(DASH_MANIFEST));
         }
-        playlist.begin(core.playlists() != null && PlaylistScanner.isPlaylist(text));
+        playlist.begin(core.playlists() != null && isPlaylist);
         expectsContinue = head.expectsContinue();
         crc.reset();
         chunked.reset();
@@ -273,14 +277,14 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
                     return;
                 }
                 r.consume(consumed);
-                fill += chunked.produced();
+                received(chunked.produced());
                 bodyComplete = chunked.isComplete();
             } else {
                 int space = io.dataCapacity() - fill;
                 int n = (int) Math.min(Math.min(r.available(), space), declaredLength - written - fill);
                 io.byteBuffer().put(IoBuffer.HEADROOM + fill, r.buffer(), r.start(), n);
                 r.consume(n);
-                fill += n;
+                received(n);
             }
         }
         pump();
@@ -324,9 +328,20 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
             exchange.received().received(bytes);
             takeBuffered();
         } else {
-            fill += bytes;
+            received(bytes);
             pump();
         }
+    }
+
+    /**
+     * {@code n} more body bytes are in the I/O buffer after {@code fill}: final from here (appended, never
+     * rewritten), so a live capture copies them now and the upload's readers may send them before they are durable.
+     */
+    private void received(int n) {
+        if (live != null) {
+            live.capture(written + fill, io.segment(), IoBuffer.HEADROOM + fill, n);
+        }
+        fill += n;
     }
 
     private void writeFill() {
@@ -350,9 +365,6 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
         data.limit(IoBuffer.HEADROOM + fill).position(IoBuffer.HEADROOM);
         crc.update(data);
         data.clear();
-        if (live != null) {
-            live.capture(written, io.segment(), IoBuffer.HEADROOM, fill); // the bytes are final: about to be written
-        }
         playlist.scan(io.segment(), IoBuffer.HEADROOM, fill);
         // The tail of the last block is zeroed so no stale bytes of an earlier object sit in the extent.
         io.segment().asSlice(IoBuffer.HEADROOM + fill, padded - fill).fill((byte) 0);

@@ -3,6 +3,7 @@ package atlas.server;
 import atlas.access.ClientTable;
 import atlas.access.WriteAuthorizer;
 import atlas.dataplane.Transport;
+import atlas.hot.GrowingObject;
 import atlas.dataplane.TransportHandler;
 import atlas.http.HttpDate;
 import atlas.http.HttpStatus;
@@ -18,6 +19,7 @@ import atlas.ingest.UploadExchange;
 import atlas.store.ObjectKey;
 import atlas.store.ObjectRecord;
 import atlas.stream.BodyExchange;
+import atlas.stream.GrowingTransmitter;
 import atlas.stream.ObjectTransmitter;
 
 import java.nio.ByteBuffer;
@@ -80,6 +82,8 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
     /** Bodies of the errors a busy server sends all the time (live players polling for the next segment). */
     static final byte[] NO_SUCH_OBJECT = errorBody(404, "no such object");
     static final byte[] PRECONDITION_FAILED = errorBody(412, "precondition failed");
+    private static final byte[] RANGE_NOT_SATISFIABLE = "416 Range Not Satisfiable\n"
+            .getBytes(StandardCharsets.US_ASCII);
     /** What a cross-origin script may read besides the CORS-safelisted fields (Content-Length is one already). */
     private static final String CORS_EXPOSED = "Content-Length, Content-Range, ETag, Last-Modified, Accept-Ranges";
     /** Request fields a cross-origin player may send: ranges, revalidation, and the signed-URL token header. */
@@ -92,6 +96,8 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
     private final RangeSet ranges;
     private final ReceiveBuffer received;
     private final ObjectTransmitter transmitter;
+    /** The body of a GET of an object whose upload still arrives (read while ingest). */
+    private final GrowingTransmitter growingTransmitter;
     private final ObjectUpload upload;
     /** Blocking playlist reload: holds a live playlist GET until the playlist has what it asks for. */
     private final PlaylistHold playlistHold = new PlaylistHold(this);
@@ -146,6 +152,8 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         this.ranges = new RangeSet(ObjectTransmitter.MAX_RANGES);
         this.received = core.newReceiveBuffer();
         this.transmitter = new ObjectTransmitter(this, core.transmitResources());
+        this.growingTransmitter = core.growingObjects == null ? null : new GrowingTransmitter(this, core.coreIndex(),
+                core.config.sendStallTimeout().toNanos(), 2 * core.config.headerTimeout().toNanos(), core.metrics);
         this.upload = new ObjectUpload(this, core.uploadResources());
     }
 
@@ -413,6 +421,19 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         transmitter.start(transport, out, out.position(), record, bodyRanges);
     }
 
+    /**
+     * Hands the body of {@code object}, an upload still arriving (pinned by this core; the pin goes along), from
+     * {@code from} to {@code to} (exclusive; -1: its end) to the growing transmitter; the head is in the out buffer.
+     */
+    void transmitGrowing(GrowingObject object, long from, long to, boolean chunked) {
+        state = State.TRANSMIT;
+        growingTransmitter.start(transport, out, out.position(), object, from, to, chunked);
+    }
+
+    private boolean growingBody() {
+        return growingTransmitter != null && growingTransmitter.isActive();
+    }
+
     @Override
     public void onBodySent() {
         finishExchange();
@@ -532,6 +553,17 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         beginHead(415).field("Accept-Encoding", "identity").field("Content-Type", "text/plain; charset=utf-8")
                 .field("Content-Length", body.length).field("Cache-Control", "no-store").end();
         out.put(body);
+        sendOut();
+    }
+
+    /** 416 for a Range none of whose ranges falls inside the {@code length} bytes of the representation. */
+    void respondRangeNotSatisfiable(long length) {
+        core.counters.clientErrors.increment();
+        beginHead(416).unsatisfiedContentRange(length)
+                .field("Content-Type", "text/plain; charset=utf-8")
+                .field("Content-Length", RANGE_NOT_SATISFIABLE.length)
+                .end();
+        out.put(RANGE_NOT_SATISFIABLE);
         sendOut();
     }
 
@@ -673,7 +705,13 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         }
         switch (state) {
             case SEND_SIMPLE -> finishExchange();
-            case TRANSMIT -> transmitter.onSent();
+            case TRANSMIT -> {
+                if (growingBody()) {
+                    growingTransmitter.onSent();
+                } else {
+                    transmitter.onSent();
+                }
+            }
             default -> close();
         }
     }
@@ -698,7 +736,13 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
                 }
             }
             case UPLOAD -> upload.onTimeout();
-            case TRANSMIT -> transmitter.onTimeout();
+            case TRANSMIT -> {
+                if (growingBody()) {
+                    growingTransmitter.onTimeout();
+                } else {
+                    transmitter.onTimeout();
+                }
+            }
             case AUTHORIZE -> respondError(503, "credential check did not finish in time");
             case DISCARD -> close(); // the refused body stopped coming
             default -> close(); // a receiver that stopped reading: give its buffers to someone else
@@ -723,6 +767,9 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         playlistHold.cancel();
         state = State.CLOSED;
         transmitter.abandon();
+        if (growingTransmitter != null) {
+            growingTransmitter.abandon();
+        }
         upload.abandon();
         core.connectionClosed();
         received.close();

@@ -10,6 +10,7 @@ import atlas.dataplane.CoreProtocol;
 import atlas.dataplane.LoopClock;
 import atlas.dataplane.SocketTransport;
 import atlas.dataplane.TransportHandler;
+import atlas.hot.GrowingObjects;
 import atlas.hot.HotShard;
 import atlas.http.HttpDate;
 import atlas.http.ReceiveBuffer;
@@ -82,6 +83,9 @@ final class HttpCore implements CoreProtocol {
     final UrlTokenVerifier urlTokens;
     /** Name prefixes whose GETs need a signed URL. */
     private final byte[][] protectedPrefixes;
+    /** Live uploads readable while they arrive, every core's (shared); null when the hot tier is off. */
+    final GrowingObjects growingObjects;
+    private final int coreIndex;
     /** Where every core hears of committed playlists; shared. */
     final PlaylistBoard playlists;
     /** This core's requests held for a later playlist (blocking reload). */
@@ -94,6 +98,11 @@ final class HttpCore implements CoreProtocol {
     HttpCore(ServerConfig config, Volume volume, CoreContext context, MetricsCore metrics, TlsCore tls,
              HotShard hot, AccessControl access, int adminListener, PlaylistBoard playlists) {
         this.hot = hot;
+        this.coreIndex = context.coreIndex();
+        this.growingObjects = hot == null ? null : hot.growingObjects();
+        if (growingObjects != null) {
+            growingObjects.register(coreIndex, context.inbox());
+        }
         this.playlists = playlists;
         this.playlistHolds = new PlaylistHolds(playlists);
         playlists.register(context.inbox(), playlistHolds::onChanged);
@@ -186,6 +195,11 @@ final class HttpCore implements CoreProtocol {
      */
     byte[] strictTransportSecurity() {
         return strictTransportSecurity;
+    }
+
+    /** Which core this is (its slot in per-core pins and wake-ups). */
+    int coreIndex() {
+        return coreIndex;
     }
 
     /** The core's loop clock: read once per turn, for every request of the turn. */

@@ -148,6 +148,10 @@ final class Metrics {
                 c -> c.playlistHolds);
         perCore("atlas_playlist_hold_timeouts", "Held playlist requests answered 503: the playlist did not reach "
                 + "the segment asked for in 3 target durations", c -> c.playlistHoldsExpired);
+        perCore("atlas_growing_reads", "GETs streamed from an upload still arriving (read while ingest, under a "
+                + "live rule)", c -> c.growingReads);
+        perCore("atlas_growing_reads_failed", "Reads of an upload still arriving that ended abnormally: the upload "
+                + "failed, or the client stopped reading", c -> c.growingReadsFailed);
         gaugePerCore("atlas_playlist_requests_held", "Playlist requests held now", c -> (double) c.playlistsHeld());
         gaugePerCore("atlas_connections_active", "Open connections", c -> (double) c.activeConnections());
         gaugePerCore("atlas_io_buffers_in_use", "I/O buffers lent to connections", c -> (double) c.buffersInUse());

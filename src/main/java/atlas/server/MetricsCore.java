@@ -1,6 +1,7 @@
 package atlas.server;
 
 import atlas.ingest.IngestMetrics;
+import atlas.stream.ReadWhileIngestMetrics;
 import atlas.stream.StreamMetrics;
 
 import atlas.dataplane.BufferPool;
@@ -16,7 +17,7 @@ import io.prometheus.metrics.core.datapoints.CounterDataPoint;
  * so an exchange costs a few adder increments and allocates nothing. Runs on the core's thread only; scrapes read
  * the adders from other threads, which is what they are for.
  */
-final class MetricsCore implements ExchangeObserver, StreamMetrics, IngestMetrics {
+final class MetricsCore implements ExchangeObserver, StreamMetrics, IngestMetrics, ReadWhileIngestMetrics {
     final int coreIndex;
     final String coreLabel;
     final ServerCounters counters = new ServerCounters();
@@ -138,6 +139,16 @@ final class MetricsCore implements ExchangeObserver, StreamMetrics, IngestMetric
     @Override
     public void diskReadFailed() {
         counters.diskErrors.increment();
+    }
+
+    @Override
+    public void growingReadStarted() {
+        counters.growingReads.increment();
+    }
+
+    @Override
+    public void growingReadFailed() {
+        counters.growingReadsFailed.increment();
     }
 
     void playlistHeld() {

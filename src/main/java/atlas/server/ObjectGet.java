@@ -9,7 +9,6 @@ import atlas.http.ResponseHeadWriter;
 import atlas.store.ObjectRecord;
 import atlas.stream.MultipartFraming;
 
-import java.nio.charset.StandardCharsets;
 
 /**
  * HTTP's part of a GET or HEAD of an object: the record, its validators (304, 412), the ranges (206, 416,
@@ -21,13 +20,14 @@ final class ObjectGet {
     private static final String MANIFEST_CACHE_CONTROL = "public, max-age=1";
     private static final String HLS_PLAYLIST = MediaTypes.forName("x.m3u8");
     private static final String DASH_MANIFEST = MediaTypes.forName("x.mpd");
-    private static final byte[] RANGE_NOT_SATISFIABLE = "416 Range Not Satisfiable\n"
-            .getBytes(StandardCharsets.US_ASCII);
 
     private ObjectGet() {
     }
 
     static void respond(HttpConnection c) {
+        if (GrowingGet.respond(c)) {
+            return; // its upload is still arriving: streamed from what is there
+        }
         ObjectRecord record = c.lookupPinned();
         if (record == null) {
             c.respondError(404, HttpConnection.NO_SUCH_OBJECT);
@@ -43,7 +43,7 @@ final class ObjectGet {
         if (precondition == 304) {
             ResponseHeadWriter w = c.beginHead(304).field("ETag", record.etagBytes());
             c.lastModified(record);
-            w.field("Cache-Control", cacheControl(record)).end();
+            w.field("Cache-Control", cacheControl(record.contentType())).end();
             record.unpin();
             c.sendOut();
             return;
@@ -55,14 +55,8 @@ final class ObjectGet {
             rangeResult = ranges.parse(h.buffer(), h.valueOffset(Field.RANGE), h.valueLength(Field.RANGE), length);
         }
         if (rangeResult == RangeSet.UNSATISFIABLE) {
-            c.core().counters.clientErrors.increment();
-            c.beginHead(416).unsatisfiedContentRange(length)
-                    .field("Content-Type", "text/plain; charset=utf-8")
-                    .field("Content-Length", RANGE_NOT_SATISFIABLE.length)
-                    .end();
-            c.out().put(RANGE_NOT_SATISFIABLE);
             record.unpin();
-            c.sendOut();
+            c.respondRangeNotSatisfiable(length);
             return;
         }
         boolean ranged = rangeResult == RangeSet.SATISFIABLE;
@@ -90,7 +84,7 @@ final class ObjectGet {
         }
         w.field("Content-Length", bodyLength).field("Accept-Ranges", "bytes").field("ETag", record.etagBytes());
         c.lastModified(record);
-        w.field("Cache-Control", cacheControl(record)).end();
+        w.field("Cache-Control", cacheControl(record.contentType())).end();
         if (c.method() == Method.HEAD || bodyLength == 0) {
             record.unpin();
             c.sendOut();
@@ -100,8 +94,7 @@ final class ObjectGet {
     }
 
     /** Manifests change while a stream is live; segments never do once written. Decided by the stored type. */
-    private static String cacheControl(ObjectRecord record) {
-        String type = record.contentType();
+    static String cacheControl(String type) {
         return type.equals(HLS_PLAYLIST) || type.equals(DASH_MANIFEST)
                 ? MANIFEST_CACHE_CONTROL : SEGMENT_CACHE_CONTROL;
     }

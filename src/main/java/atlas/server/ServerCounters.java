@@ -38,4 +38,7 @@ final class ServerCounters {
     final LongAdder playlistHoldsExpired = new LongAdder();
     /** Held playlist requests no longer held (answered, expired or closed): holds minus this are held now. */
     final LongAdder playlistHoldsEnded = new LongAdder();
+    /** GETs streamed while their upload still arrived (read while ingest), and those that ended abnormally. */
+    final LongAdder growingReads = new LongAdder();
+    final LongAdder growingReadsFailed = new LongAdder();
 }

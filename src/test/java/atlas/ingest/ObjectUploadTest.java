@@ -10,15 +10,14 @@ import atlas.dataplane.LoopClock;
 import atlas.dataplane.Transport;
 import atlas.hot.HotChunk;
 import atlas.hot.HotShard;
+import atlas.hot.GrowingObject;
+import atlas.hot.GrowingObjects;
 import atlas.hot.HotTier;
 import atlas.http.ReceiveBuffer;
 import atlas.http.RequestHead;
 import atlas.http.RequestParser;
 import atlas.store.Journal;
 import atlas.store.ObjectKey;
-import atlas.hot.HotChunk;
-import atlas.hot.HotShard;
-import atlas.hot.HotTier;
 import atlas.store.ObjectRecord;
 import atlas.store.Volume;
 import atlas.store.VolumeConfig;
@@ -171,6 +170,7 @@ class ObjectUploadTest {
 
     private void uploadWithLiveRule(String name) {
         try (HotTier tier = HotTier.create(8L * HotTier.CHUNK_BYTES, 1, java.util.List.of("live/"))) {
+            tier.growingObjects().register(0, inbox);
             upload = new ObjectUpload(exchange, new UploadResources(volume, commit, disk, pool, new NoMetrics(),
                     clock, inbox, 1L << 30, 10_000_000_000L, tier.shard(0), playlists));
             byte[] content = body(150_000);
@@ -205,6 +205,102 @@ class ObjectUploadTest {
             }
             assertThat(pool.inUse()).isZero();
         }
+    }
+
+    /**
+     * Read while ingest: every received byte of a live segment is readable before the upload is durable, a waiting
+     * reader is told through its core's inbox as bytes come, and the commit ends the growing view.
+     */
+    @Test
+    void aLiveSegmentIsReadableWhileItArrives() {
+        try (HotTier tier = HotTier.create(8L * HotTier.CHUNK_BYTES, 1, java.util.List.of("live/"))) {
+            GrowingObjects growing = tier.growingObjects();
+            growing.register(0, inbox);
+            upload = new ObjectUpload(exchange, new UploadResources(volume, commit, disk, pool, new NoMetrics(),
+                    clock, inbox, 1L << 30, 10_000_000_000L, tier.shard(0), playlists));
+            byte[] content = body(300_000);
+            RequestHead h = head("PUT /live/a/seg1.m4s HTTP/1.1\r\nHost: t\r\nContent-Length: 300000\r\n\r\n",
+                    Arrays.copyOf(content, 1000));
+            upload.begin(h, ObjectKey.of("live/a/seg1.m4s"), false);
+            while (!exchange.socket.receivePending()) {
+                inbox.drain(); // the extent may need the data file to grow first
+            }
+            GrowingObject g = growing.find(ObjectKey.of("live/a/seg1.m4s"));
+            assertThat(g).as("readable from its first bytes").isNotNull();
+            assertThat(g.declaredLength()).isEqualTo(300_000);
+            assertThat(g.visibleBytes()).isEqualTo(1000);
+            assertThat(readVisible(g)).isEqualTo(Arrays.copyOf(content, 1000));
+            int[] told = {0};
+            assertThat(g.pin(0)).isTrue();
+            assertThat(g.await(0, () -> told[0]++, g.visibleBytes())).isTrue();
+            exchange.socket.deliver(Arrays.copyOfRange(content, 1000, 5000));
+            assertThat(g.visibleBytes()).as("before any disk write completed").isEqualTo(5000);
+            assertThat(inbox.drain()).isEqualTo(1);
+            assertThat(told[0]).as("the waiting reader is woken once").isEqualTo(1);
+            assertThat(g.await(0, () -> told[0]++, 1000)).as("nothing is missed between look and wait").isFalse();
+            int at = 5000;
+            while (at < content.length) {
+                if (exchange.socket.receivePending()) {
+                    at += exchange.socket.deliver(Arrays.copyOfRange(content, at, content.length));
+                } else {
+                    disk.complete();
+                }
+            }
+            assertThat(readVisible(g)).isEqualTo(content);
+            assertThat(g.state()).as("not yet durable").isEqualTo(GrowingObject.GROWING);
+            commitTurns();
+            assertThat(exchange.stored).isNotNull();
+            assertThat(g.state()).isEqualTo(GrowingObject.COMPLETE);
+            assertThat(growing.find(ObjectKey.of("live/a/seg1.m4s"))).as("the index has it now").isNull();
+            assertThat(readVisible(g)).as("a reader that started on it finishes it").isEqualTo(content);
+            g.unpin(0);
+            assertThat(tier.shard(0).holds(exchange.stored, 1)).isTrue();
+        }
+    }
+
+    /** A live upload whose client goes mid-body: readers see it failed; its memory waits for them, then is freed. */
+    @Test
+    void aFailedLiveUploadEndsItsReadersAndFreesItsMemoryWhenTheyLetGo() {
+        try (HotTier tier = HotTier.create(8L * HotTier.CHUNK_BYTES, 1, java.util.List.of("live/"))) {
+            GrowingObjects growing = tier.growingObjects();
+            growing.register(0, inbox);
+            upload = new ObjectUpload(exchange, new UploadResources(volume, commit, disk, pool, new NoMetrics(),
+                    clock, inbox, 1L << 30, 10_000_000_000L, tier.shard(0), playlists));
+            RequestHead h = head("PUT /live/a/seg2.m4s HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n",
+                    "10\r\n0123456789abcdef\r\n".getBytes(StandardCharsets.US_ASCII));
+            upload.begin(h, ObjectKey.of("live/a/seg2.m4s"), false);
+            while (!exchange.socket.receivePending()) {
+                inbox.drain(); // the chunked reserve may need the data file to grow first
+                commit.onTurnEnd();
+            }
+            GrowingObject g = growing.find(ObjectKey.of("live/a/seg2.m4s"));
+            assertThat(g).isNotNull();
+            assertThat(g.declaredLength()).as("chunked: unknown until the end").isEqualTo(-1);
+            assertThat(new String(readVisible(g), StandardCharsets.US_ASCII)).isEqualTo("0123456789abcdef");
+            assertThat(g.pin(0)).isTrue();
+            exchange.socket.deliverEof();
+            upload.abandon();
+            assertThat(g.state()).isEqualTo(GrowingObject.FAILED);
+            assertThat(growing.find(ObjectKey.of("live/a/seg2.m4s"))).isNull();
+            assertThat(g.pin(0)).as("no new reader of a failed upload").isFalse();
+            tier.shard(0).onTurnEnd();
+            assertThat(tier.shard(0).blocksHeldForReaders()).as("held while a reader sends from it").isEqualTo(1);
+            g.unpin(0);
+            tier.shard(0).onTurnEnd();
+            assertThat(tier.shard(0).blocksHeldForReaders()).isZero();
+            assertThat(volume.lookup("live/a/seg2.m4s")).as("nothing stored").isNull();
+        }
+    }
+
+    private static byte[] readVisible(GrowingObject g) {
+        byte[] b = new byte[(int) g.visibleBytes()];
+        for (int at = 0; at < b.length; ) {
+            int span = at / HotTier.CHUNK_BYTES;
+            int n = Math.min(b.length - at, HotTier.CHUNK_BYTES);
+            java.lang.foreign.MemorySegment.copy(g.span(span), java.lang.foreign.ValueLayout.JAVA_BYTE, 0, b, at, n);
+            at += n;
+        }
+        return b;
     }
 
     @Test
