@@ -22,7 +22,8 @@ import java.nio.ByteBuffer;
  *                                          +-- wait (GrowingObject.await) --> onGrown --> again <------+
  * </pre>
  * With the final length unknown (a chunked upload) the body is framed as chunked transfer coding here, one HTTP
- * chunk per send; a response cut short by the upload failing ends without the last chunk (or short of its
+ * chunk per send of object bytes, its closing CRLF in front of the next chunk's size when more is there at once, or
+ * sent alone before the response waits (clients hand a chunk on only once it is closed); a response cut short by the upload failing ends without the last chunk (or short of its
  * Content-Length) and its connection closes, so no client takes a torn object for a whole one.
  * <p>
  * Ownership: the object's pin and the connection's out buffer are this transmitter's from {@link #start} to the
@@ -48,7 +49,8 @@ public final class GrowingTransmitter implements GrowingObject.Reader {
     private int sendingBytes;
     private boolean sendInFlight;
     private boolean lastSend;
-    private boolean dataSent;
+    /** Chunked: data went out whose closing CRLF has not yet (it goes with the next framing, or alone). */
+    private boolean chunkOpen;
     private boolean waiting;
     private boolean active;
 
@@ -88,7 +90,7 @@ public final class GrowingTransmitter implements GrowingObject.Reader {
         this.prefixLength = headLength;
         sendInFlight = false;
         lastSend = false;
-        dataSent = false;
+        chunkOpen = false;
         waiting = false;
         active = true;
         metrics.growingReadStarted();
@@ -112,8 +114,11 @@ public final class GrowingTransmitter implements GrowingObject.Reader {
             fail(); // the upload failed, or committed shorter than it declared
             return;
         }
+        if (chunkOpen) {
+            closeChunk(); // a client's parser delivers a chunk once its CRLF is in: it must not wait for our next
+        }
         if (prefixLength > 0) {
-            sendPrefix(false); // the head goes out now: the answer does not wait for the first bytes
+            sendPrefix(false); // the head (or a chunk's end) goes out now, not with the next bytes
             return;
         }
         waiting = true;
@@ -131,13 +136,13 @@ public final class GrowingTransmitter implements GrowingObject.Reader {
         MemorySegment bytes = object.span(span);
         int n = (int) Math.min(limit - position, bytes.byteSize() - within);
         if (chunked) {
-            if (dataSent) {
-                crlf();
+            if (chunkOpen) {
+                closeChunk();
             }
             putHex(n);
             crlf();
+            chunkOpen = true;
         }
-        dataSent = true;
         sendingBytes = n;
         sendInFlight = true;
         int prefix = prefixLength;
@@ -151,8 +156,8 @@ public final class GrowingTransmitter implements GrowingObject.Reader {
     /** Everything is out: the last chunk (chunked), or the head alone (an empty body), or nothing left to send. */
     private void sendEnd() {
         if (chunked) {
-            if (dataSent) {
-                crlf();
+            if (chunkOpen) {
+                closeChunk();
             }
             out.put(prefixLength, LAST_CHUNK);
             prefixLength += LAST_CHUNK.length;
@@ -233,6 +238,11 @@ public final class GrowingTransmitter implements GrowingObject.Reader {
         object.unpin(core);
         object = null;
         out = null;
+    }
+
+    private void closeChunk() {
+        crlf();
+        chunkOpen = false;
     }
 
     private void crlf() {

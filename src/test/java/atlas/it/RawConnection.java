@@ -156,20 +156,36 @@ final class RawConnection implements AutoCloseable {
 
     private byte[] readChunked() throws IOException {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
-        while (true) {
-            String sizeLine = readLine();
-            int size = Integer.parseInt(sizeLine.split(";")[0].trim(), 16);
-            if (size == 0) {
-                while (!readLine().isEmpty()) {
-                    // trailer fields: ignored
-                }
-                return body.toByteArray();
-            }
-            body.write(readExactly(size));
-            if (!readLine().isEmpty()) {
-                throw new AssertionError("chunk data not followed by CRLF");
-            }
+        byte[] chunk;
+        while ((chunk = readChunk()) != null) {
+            body.write(chunk);
         }
+        return body.toByteArray();
+    }
+
+    /**
+     * Reads one chunk of a chunked body whose head was read ({@link #read(boolean)} with true): its data, or null
+     * at the last chunk (trailer read too). Bounded by the read timeout, so a chunk that never comes fails.
+     */
+    byte[] readChunk() throws IOException {
+        String sizeLine = readLine();
+        int size = Integer.parseInt(sizeLine.split(";")[0].trim(), 16);
+        if (size == 0) {
+            while (!readLine().isEmpty()) {
+                // trailer fields: ignored
+            }
+            return null;
+        }
+        byte[] data = readExactly(size);
+        if (!readLine().isEmpty()) {
+            throw new AssertionError("chunk data not followed by CRLF");
+        }
+        return data;
+    }
+
+    /** Reads exactly {@code n} bytes of a body whose head was read (bounded by the read timeout). */
+    byte[] readBytes(int n) throws IOException {
+        return readExactly(n);
     }
 
     private String readLine() throws IOException {
