@@ -148,7 +148,13 @@ public final class GrowingObject {
 
     /** {@code reader} (waiting on {@code core}) no longer waits: its connection closed or timed out. */
     public void cancel(int core, Reader reader) {
-        readers[core].waiting.remove(reader);
+        ArrayList<Reader> list = readers[core].waiting;
+        list.remove(reader);
+        if (list.isEmpty()) {
+            // Nobody on this core waits: the writer need not post here. Only this core sets its flag to 1, so
+            // clearing it cannot hide a reader; a wake posted meanwhile finds an empty list.
+            INTEREST.setVolatile(interest, (core + 1) * SLOT_LONGS, 0L);
+        }
     }
 
     /** On {@code core}, through its inbox: tells every reader waiting there; those who still wait register again. */
