@@ -95,7 +95,9 @@ async function measure(label, player, url) {
     await page.screenshot({ path: join(out, `${label}.png`) });
     samples.sort((a, b) => a - b);
     Object.assign(result, {
-      samples: samples.length, latencyP50: percentile(samples, 0.5), latencyP90: percentile(samples, 0.9),
+      samples: samples.length,
+      latencyMean: samples.length ? Math.round(samples.reduce((a, b) => a + b, 0) / samples.length * 1000) / 1000 : null,
+      latencyP50: percentile(samples, 0.5), latencyP90: percentile(samples, 0.9),
       latencyMax: percentile(samples, 1), stalls: state.stalls, advanced: Math.round((state.time - startTime) * 10) / 10,
       lowLatency: state.lowLatency, errors: state.errors,
     });
