@@ -108,10 +108,13 @@ final class BenchCommand implements Callable<Integer> {
     String playlist;
 
     @Option(names = "--follow", paramLabel = "URL",
-            description = "Live viewers instead of random GETs: --connections viewers each follow this live HLS "
-                    + "playlist as a player does (join 3 segments behind the edge, fetch each new segment once, "
-                    + "reload with _HLS_msn when the playlist allows blocking reload, else every target duration) "
-                    + "and report segments, stalls and the delay from a segment's listing to its first byte.")
+            description = "Live viewers instead of random GETs: --connections viewers each follow this live "
+                    + "stream as a player does and report segments, stalls and first-byte delays. An HLS playlist: "
+                    + "join 3 segments behind the edge, fetch each new segment once, reload with _HLS_msn when the "
+                    + "playlist allows blocking reload, else every target duration; delay from a segment's listing. "
+                    + "A DASH MPD (.mpd, number-based SegmentTemplate): join at the segment being produced, fetch "
+                    + "each as soon as the MPD allows (low latency: while it is produced), on --threads selector "
+                    + "threads; delay from the moment a segment starts being produced.")
     String follow;
 
     @Option(names = "--server", paramLabel = "URL",
@@ -176,7 +179,7 @@ final class BenchCommand implements Callable<Integer> {
         URI uri = parseUrl("--follow", follow);
         PrintStream err = System.err;
         err.println("atlas bench: following " + uri + " with " + connections + " viewers for " + seconds(duration));
-        FollowReport report = new LiveFollow(new LiveFollow.Settings(uri, connections, duration, timeout)).run(err);
+        FollowReport report = new LiveFollow(new LiveFollow.Settings(uri, connections, duration, timeout, threads)).run(err);
         print(report.text(), report.json());
         if (report.segments() == 0) {
             throw new IOException("no segment delivered from " + uri + ": is it a live playlist that is being updated?");
@@ -279,9 +282,13 @@ final class BenchCommand implements Callable<Integer> {
         }
         int sources = (urls.isEmpty() ? 0 : 1) + (urlsFile == null ? 0 : 1) + (playlist == null ? 0 : 1);
         if (follow != null) {
-            if (sources > 0 || rate != null || slo != null || given("--threads")) {
+            if (sources > 0 || rate != null || slo != null) {
                 throw new ParameterException(spec.commandLine(),
-                        "--follow takes no other targets, --rate, --slo or --threads: its viewers pace themselves");
+                        "--follow takes no other targets, --rate or --slo: its viewers pace themselves");
+            }
+            if (given("--threads") && !follow.endsWith(".mpd")) {
+                throw new ParameterException(spec.commandLine(), "--threads applies to a DASH --follow (an .mpd): "
+                        + "HLS viewers run on virtual threads");
             }
             return;
         }

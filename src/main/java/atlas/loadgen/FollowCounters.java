@@ -13,6 +13,8 @@ final class FollowCounters {
 
     /** From the playlist response that first listed a segment to that segment's first response byte (µs). */
     final Recorder listedToFirstByte = new Recorder(MAX_US, 3);
+    /** DASH: from the moment a segment starts being produced (the MPD's clock) to its first response byte (µs). */
+    final Recorder segmentStartToFirstByte = new Recorder(MAX_US, 3);
     /** From a segment's request to its last byte (µs). */
     final Recorder segmentDownload = new Recorder(MAX_US, 3);
     /** How long blocking reloads were held (µs). */
@@ -25,6 +27,8 @@ final class FollowCounters {
     final LongAdder blockingReloads = new LongAdder();
     /** Segments that left the playlist before the viewer got to them: it fell behind the live edge. */
     final LongAdder missedSegments = new LongAdder();
+    /** DASH: segments asked for before the encoder began their upload (404, asked again shortly). */
+    final LongAdder earlyRequests = new LongAdder();
     final LongAdder httpErrors = new LongAdder();
     final LongAdder ioErrors = new LongAdder();
     /** Viewers that reached the end of the playlist (EXT-X-ENDLIST) or stopped on an error. */

@@ -63,7 +63,9 @@ class BenchOptionsTest {
     @Test
     void shouldRefuseFollowWithTargetsOrAPaceOfItsOwn() {
         assertThat(run("bench", "--follow", "http://127.0.0.1:9/live.m3u8", URL)).isEqualTo(2);
-        assertThat(onlyErrorLine()).contains("--follow takes no other targets, --rate, --slo or --threads");
+        assertThat(onlyErrorLine()).contains("--follow takes no other targets, --rate or --slo");
+        assertThat(run("bench", "--follow", "http://127.0.0.1:9/live.m3u8", "--threads", "2")).isEqualTo(2);
+        assertThat(onlyErrorLine()).contains("--threads applies to a DASH --follow (an .mpd)");
         assertThat(run("bench", "--follow", "http://127.0.0.1:9/live.m3u8", "--rate", "10/s")).isEqualTo(2);
         assertThat(onlyErrorLine()).contains("--follow takes no other targets");
         assertThat(run("bench", "--follow", "live.m3u8")).isEqualTo(2);

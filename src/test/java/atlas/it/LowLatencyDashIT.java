@@ -22,11 +22,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * open for its 2 s), and dash.js in low-latency mode, in headless Chromium, plays it while segments are read as
  * they arrive. Playback advances without stalls and dash.js's own live latency stays under 2 s — below one
  * segment, which a server that shows a segment only once stored cannot reach (bench/live-latency.sh sets nginx
- * beside it).
+ * beside it). Then 200 viewers of {@code atlas bench --follow} on the MPD get every segment with no stall.
  */
 class LowLatencyDashIT {
     private static final Pattern LATENCY = Pattern.compile("\"latencyP50\":([0-9.]+)");
     private static final Pattern STALLS = Pattern.compile("\"stalls\":([0-9]+)");
+    private static final Pattern SEGMENTS = Pattern.compile("\"segments\":([0-9]+)");
+    private static final Pattern START_TO_FIRST_BYTE_P99 =
+            Pattern.compile("\"startToFirstByteMicros\":\\{\"p50\":[0-9]+,\"p99\":([0-9]+)");
 
     @Test
     void dashJsPlaysAnLlDashPushFromFfmpegBelowOneSegmentOfLatency() throws Exception {
@@ -85,6 +88,21 @@ class LowLatencyDashIT {
         String metrics = curl.run(server.adminUrl("_atlas/metrics")).bodyText();
         assertThat(OperatorIT.sum(metrics, "atlas_growing_reads_total", ""))
                 .as("segments streamed to dash.js while their PUT arrived").isGreaterThanOrEqualTo(3);
+
+        // The same stream followed by 200 DASH viewers of atlas bench --follow: each segment once, no stall.
+        Process bench = new ProcessBuilder(ServerProcess.atlasCommand(List.of("bench", "--follow",
+                server.url("live/ll/manifest.mpd"), "--connections", "200", "--duration", "7s", "--json")))
+                .redirectError(work.resolve("follow.err").toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        String json = new String(bench.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(bench.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String report = json + Files.readString(work.resolve("follow.err"));
+        assertThat(bench.exitValue()).as(report).isZero();
+        assertThat(number(SEGMENTS, json)).as(report).isGreaterThanOrEqualTo(400);
+        assertThat(number(STALLS, json)).as(report).isZero();
+        assertThat(json).as(report).contains("\"errors\":{\"http\":0,\"io\":0}");
+        assertThat(number(START_TO_FIRST_BYTE_P99, json)).as("µs from a segment's start to its first byte: " + report)
+                .isBetween(1.0, 1_000_000.0);
     }
 
     private static void stop(Process encoder) throws InterruptedException {
