@@ -20,6 +20,11 @@
 # of the mean and of the p50 latency, against the issue's targets (≤ 2.0 s, ≤ 0.5× nginx). The mean is the one the
 # verdict reads: it weighs every moment a viewer watched, so time spent stalled and catching up counts, which a
 # median of a player that keeps falling behind and jumping back can hide. With --rounds: median (min–max) of rounds.
+# Then, with --viewers N (default 5000), a fresh stream is followed by N viewers of `atlas bench --follow` (DASH:
+# each segment once, as soon as the MPD allows; on CPU 1, Atlas on CPU 0 with --cores 1), first on Atlas, then on
+# nginx, for --duration each: segments, stalls, the delay from a segment's start to its first byte (p50/p99), and
+# for Atlas the bytes read from disk over the bytes sent and the tier's memory against its cap. Issue 17's target
+# at 5000 viewers: 0 stalls, p99 first byte ≤ 200 ms, disk reads < 5 % of bytes sent.
 # Needs: JDK 25, ffmpeg, nginx (with the DAV module: nginx-light), chromium, node with web/node_modules (npm ci in
 # web/), curl, jq.
 set -euo pipefail
@@ -30,6 +35,7 @@ PROG=live-latency
 DURATION=20s
 WARMUP=10s
 ROUNDS=1
+VIEWERS=5000
 JAR=""
 WORKDIR_PARENT="${TMPDIR:-/tmp}"
 KEEP=0
@@ -40,6 +46,8 @@ usage: bench/live-latency.sh [options]
       --duration T      how long the players' latency is sampled (default $DURATION)
       --warmup T        encoding before the players start, at least 6 s (default $WARMUP)
       --rounds N        runs of the whole measurement, each with a fresh stream (default $ROUNDS)
+      --viewers N       then N viewers of atlas bench --follow on each origin's MPD in turn, the encoder
+                        publishing (default $VIEWERS; 0 skips it)
       --jar PATH        measure this atlas.jar (default: target/atlas.jar, rebuilt by ./atlas when stale)
       --workdir DIR     where the temporary directory goes (default $WORKDIR_PARENT)
       --keep            keep the temporary directory (logs, screenshots, player reports)
@@ -55,6 +63,7 @@ while [[ $# -gt 0 ]]; do
     --duration) DURATION="${2:?}"; shift 2 ;;
     --warmup) WARMUP="${2:?}"; shift 2 ;;
     --rounds) ROUNDS="${2:?}"; shift 2 ;;
+    --viewers) VIEWERS="${2:?}"; shift 2 ;;
     --jar) JAR="${2:?}"; shift 2 ;;
     --workdir) WORKDIR_PARENT="${2:?}"; shift 2 ;;
     --keep) KEEP=1; shift ;;
@@ -65,6 +74,7 @@ done
 SECS="$(seconds "$DURATION")"; [[ -n "$SECS" && "$SECS" -gt 0 ]] || die "--duration looks like 20s"
 WARM="$(seconds "$WARMUP")"; [[ -n "$WARM" && "$WARM" -ge 6 ]] || die "--warmup looks like 10s (at least 6 s: 3 segments)"
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "--rounds must be a positive integer"
+[[ "$VIEWERS" =~ ^[0-9]+$ ]] || die "--viewers must be a number (0 skips the viewers pass)"
 
 missing=()
 for t in ffmpeg:ffmpeg nginx:nginx-light chromium:chromium node:nodejs curl:curl jq:jq; do
@@ -81,6 +91,11 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   exit 2
 fi
 
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+if (( VIEWERS > 0 )) && [[ "$(ulimit -n)" != unlimited ]] && (( $(ulimit -n) < VIEWERS + 1024 )); then
+  die "--viewers $VIEWERS needs more open files than ulimit -n allows ($(ulimit -n)); raise it or pass fewer"
+fi
+
 mkdir -p "$WORKDIR_PARENT"
 WORK="$(mktemp -d "$WORKDIR_PARENT/atlas-live-latency.XXXXXX")"
 NGINX_PID=""; FFMPEG_PID=""
@@ -95,17 +110,18 @@ trap 'exit 130' INT TERM
 prepare_jar
 
 # ---- the two origins ----------------------------------------------------------------------------------------------
-atlas_start "$WORK/atlas.log" "" --data "$WORK/atlas-data" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
-  --no-demo --hot-memory 256m --hot-prefix live/
+atlas_start "$WORK/atlas.log" 0 --data "$WORK/atlas-data" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
+  --no-demo --hot-memory 256m --hot-prefix live/ --cores 1
 NGINX_PORT="$(free_port)"
 mkdir -p "$WORK/nginx/www/live" "$WORK/nginx/tmp"
 chmod a+rx "$WORK"; chmod -R a+rwX "$WORK/nginx" # nginx workers run as nobody; they write the uploads
 cat >"$WORK/nginx/nginx.conf" <<CONF
 worker_processes 1;
+worker_rlimit_nofile 65536;
 daemon off;
 pid $WORK/nginx/nginx.pid;
 error_log $WORK/nginx/error.log warn;
-events { worker_connections 1024; }
+events { worker_connections 16384; }
 http {
   access_log $WORK/nginx/access.log;
   client_body_temp_path $WORK/nginx/tmp;
@@ -135,15 +151,19 @@ tee_output() { # $1 base URL, $2 stream path → one tee output, the URL's ':' e
   printf '[%s]%s' "$dash_opts" "$(printf %s "$1/$2" | sed 's|:|\\:|g')"
 }
 
-ratios_Mean=(); ratios_P50=(); rows=()
-for round in $(seq 1 "$ROUNDS"); do
-  stream="live/r$round/manifest.mpd"
+encode() { # $1 stream path, $2 log → FFMPEG_PID: one real-time encode pushed into both origins
   # -flags +global_header: the tee hands both muxers the codec's extradata (without it the MPD says only "avc1").
   ffmpeg -hide_banner -loglevel error -re -f lavfi -i testsrc2=size=640x360:rate=30 \
     -c:v libx264 -preset veryfast -tune zerolatency -pix_fmt yuv420p -g 60 -keyint_min 60 -sc_threshold 0 \
-    -flags +global_header -map 0:v -f tee "$(tee_output "$ATLAS_URL" "$stream")|$(tee_output "$NGINX_URL" "$stream")" \
-    >"$WORK/ffmpeg-$round.log" 2>&1 &
+    -flags +global_header -map 0:v -f tee "$(tee_output "$ATLAS_URL" "$1")|$(tee_output "$NGINX_URL" "$1")" \
+    >"$2" 2>&1 &
   FFMPEG_PID=$!
+}
+
+ratios_Mean=(); ratios_P50=(); rows=()
+for round in $(seq 1 "$ROUNDS"); do
+  stream="live/r$round/manifest.mpd"
+  encode "$stream" "$WORK/ffmpeg-$round.log"
   note "round $round/$ROUNDS: encoding; the players start in $WARM s, then $SECS s are sampled"
   sleep "$WARM"
   kill -0 "$FFMPEG_PID" 2>/dev/null || { cat "$WORK/ffmpeg-$round.log" >&2; die "ffmpeg exited"; }
@@ -188,3 +208,50 @@ else
 fi
 echo "atlas: $(metric_sum "$ATLAS_ADMIN_URL" atlas_growing_reads_total) GETs streamed while their PUT arrived," \
   "$(metric_sum "$ATLAS_ADMIN_URL" atlas_growing_reads_failed_total) of them ended abnormally"
+
+(( VIEWERS > 0 )) || exit 0
+stream="live/viewers/manifest.mpd"
+encode "$stream" "$WORK/ffmpeg-viewers.log"
+note "viewers: encoding; $VIEWERS viewers follow each origin for $SECS s in turn"
+sleep "$WARM"
+sent0="$(metric_sum "$ATLAS_ADMIN_URL" atlas_sent_bytes_total)"
+disk0="$(metric_sum "$ATLAS_ADMIN_URL" atlas_disk_read_bytes_total)"
+vrows=()
+for origin in atlas nginx; do
+  url="$ATLAS_URL"; [[ "$origin" == nginx ]] && url="$NGINX_URL"
+  if ! taskset -c 1 "${JAVA[@]}" bench --follow "$url/$stream" --connections "$VIEWERS" --duration "${SECS}s" \
+      --json >"$WORK/follow-$origin.json" 2>"$WORK/follow-$origin.err"; then
+    tail -n 5 "$WORK/follow-$origin.err" >&2
+  fi
+  if [[ "$origin" == atlas ]]; then
+    sent1="$(metric_sum "$ATLAS_ADMIN_URL" atlas_sent_bytes_total)"
+    disk1="$(metric_sum "$ATLAS_ADMIN_URL" atlas_disk_read_bytes_total)"
+    hot="$(metric_sum "$ATLAS_ADMIN_URL" atlas_hot_bytes)"
+    cap="$(metric_sum "$ATLAS_ADMIN_URL" atlas_hot_capacity_bytes)"
+  fi
+  vrows+=("$origin"$'\t'"$(jq -r '[(.segments / .durationSeconds * 10 | round / 10), .missedSegments, .stalls,
+    (.startToFirstByteMicros.p50 / 1000 | round), (.startToFirstByteMicros.p99 / 1000 | round),
+    .earlyRequests, .errors.http, .errors.io] | @tsv' "$WORK/follow-$origin.json" 2>/dev/null || echo "-")")
+done
+kill "$FFMPEG_PID" 2>/dev/null || true; wait "$FFMPEG_PID" 2>/dev/null || true; FFMPEG_PID=""
+
+echo
+echo "$VIEWERS viewers (atlas bench --follow, DASH, CPU 1) on each origin in turn, ${SECS} s each; atlas on CPU 0"
+printf '%-7s %11s %7s %7s %13s %13s %10s %6s %6s\n' origin segments/s missed stalls first_p50_ms first_p99_ms \
+  early_404 http io
+p99s=()
+for r in "${vrows[@]}"; do
+  IFS=$'\t' read -r origin segs missed stalls p50 p99 early http io <<<"$r"
+  printf '%-7s %11s %7s %7s %13s %13s %10s %6s %6s\n' "$origin" "$segs" "$missed" "$stalls" "$p50" "$p99" "$early" \
+    "$http" "$io"
+  p99s+=("$p99")
+done
+if [[ ${#p99s[@]} -eq 2 && "${p99s[0]}" =~ ^[0-9]+$ && "${p99s[1]}" =~ ^[0-9]+$ && "${p99s[1]}" -gt 0 ]]; then
+  echo "first byte p99 atlas/nginx: $(awk -v a="${p99s[0]}" -v n="${p99s[1]}" 'BEGIN { printf "%.3f", a / n }')×" \
+    "(target: atlas p99 ≤ 200 ms with 0 stalls)"
+fi
+awk -v s0="$sent0" -v s1="$sent1" -v d0="$disk0" -v d1="$disk1" -v h="$hot" -v c="$cap" 'BEGIN {
+  sent = s1 - s0; disk = d1 - d0; share = 0
+  if (sent > 0) share = 100 * disk / sent
+  printf "atlas: %.1f GB sent, disk reads %.2f %% of it (target < 5 %%); hot tier %.0f MiB held of %.0f MiB\n",
+    sent / 1e9, share, h / 1048576, c / 1048576 }'
