@@ -168,11 +168,17 @@ class ObjectUploadTest {
         uploadWithLiveRule("vod/y.ts");
     }
 
+    /** The upload under test, now with {@code tier}'s shard; the tier's uploads readable while arriving. */
+    private GrowingObjects liveUploadInto(HotTier tier) {
+        tier.growingObjects().register(0, inbox);
+        upload = new ObjectUpload(exchange, new UploadResources(volume, commit, disk, pool, new NoMetrics(),
+                clock, inbox, 1L << 30, 10_000_000_000L, tier.shard(0), playlists));
+        return tier.growingObjects();
+    }
+
     private void uploadWithLiveRule(String name) {
         try (HotTier tier = HotTier.create(8L * HotTier.CHUNK_BYTES, 1, java.util.List.of("live/"))) {
-            tier.growingObjects().register(0, inbox);
-            upload = new ObjectUpload(exchange, new UploadResources(volume, commit, disk, pool, new NoMetrics(),
-                    clock, inbox, 1L << 30, 10_000_000_000L, tier.shard(0), playlists));
+            liveUploadInto(tier);
             byte[] content = body(150_000);
             RequestHead h = head("PUT /" + name + " HTTP/1.1\r\nHost: t\r\nContent-Length: 150000\r\n\r\n",
                     Arrays.copyOf(content, 1000));
@@ -214,10 +220,7 @@ class ObjectUploadTest {
     @Test
     void aLiveSegmentIsReadableWhileItArrives() {
         try (HotTier tier = HotTier.create(8L * HotTier.CHUNK_BYTES, 1, java.util.List.of("live/"))) {
-            GrowingObjects growing = tier.growingObjects();
-            growing.register(0, inbox);
-            upload = new ObjectUpload(exchange, new UploadResources(volume, commit, disk, pool, new NoMetrics(),
-                    clock, inbox, 1L << 30, 10_000_000_000L, tier.shard(0), playlists));
+            GrowingObjects growing = liveUploadInto(tier);
             byte[] content = body(300_000);
             RequestHead h = head("PUT /live/a/seg1.m4s HTTP/1.1\r\nHost: t\r\nContent-Length: 300000\r\n\r\n",
                     Arrays.copyOf(content, 1000));
@@ -262,10 +265,7 @@ class ObjectUploadTest {
     @Test
     void aFailedLiveUploadEndsItsReadersAndFreesItsMemoryWhenTheyLetGo() {
         try (HotTier tier = HotTier.create(8L * HotTier.CHUNK_BYTES, 1, java.util.List.of("live/"))) {
-            GrowingObjects growing = tier.growingObjects();
-            growing.register(0, inbox);
-            upload = new ObjectUpload(exchange, new UploadResources(volume, commit, disk, pool, new NoMetrics(),
-                    clock, inbox, 1L << 30, 10_000_000_000L, tier.shard(0), playlists));
+            GrowingObjects growing = liveUploadInto(tier);
             RequestHead h = head("PUT /live/a/seg2.m4s HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n",
                     "10\r\n0123456789abcdef\r\n".getBytes(StandardCharsets.US_ASCII));
             upload.begin(h, ObjectKey.of("live/a/seg2.m4s"), false);
