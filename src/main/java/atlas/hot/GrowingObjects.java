@@ -13,8 +13,10 @@ import java.util.concurrent.atomic.LongAdder;
  * and the earlier one keeps its readers until it ends.
  * <p>
  * Threads: entries are put and removed by uploading cores (once per live upload: a few per second per stream, the
- * control path), looked up by any core on a GET — lock-free, and a lookup in an empty map is one read. The cores'
- * inboxes are registered once, before any core serves.
+ * control path), looked up by any core on a GET — lock-free, and a lookup in an empty map is one read. Each core
+ * registers its inbox as it starts; the array is shared with every growing object, so a core registered later is
+ * seen too (it registers before any of its readers can wait, and a writer reads a core's inbox only after seeing
+ * that core's volatile interest flag).
  */
 public final class GrowingObjects {
     private final ConcurrentHashMap<ObjectKey, GrowingObject> byName = new ConcurrentHashMap<>();
@@ -55,11 +57,6 @@ public final class GrowingObjects {
     }
 
     GrowingObject begin(ObjectKey key, long declaredLength, String contentType, int fileFd) {
-        for (Executor inbox : inboxes) {
-            if (inbox == null) {
-                throw new IllegalStateException("a core's inbox was not registered before serving");
-            }
-        }
         GrowingObject g = new GrowingObject(key, declaredLength, contentType, fileFd, inboxes);
         byName.put(key, g);
         started.increment();

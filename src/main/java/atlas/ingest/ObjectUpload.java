@@ -277,14 +277,14 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
                     return;
                 }
                 r.consume(consumed);
-                received(chunked.produced());
+                bodyReceived(chunked.produced());
                 bodyComplete = chunked.isComplete();
             } else {
                 int space = io.dataCapacity() - fill;
                 int n = (int) Math.min(Math.min(r.available(), space), declaredLength - written - fill);
                 io.byteBuffer().put(IoBuffer.HEADROOM + fill, r.buffer(), r.start(), n);
                 r.consume(n);
-                received(n);
+                bodyReceived(n);
             }
         }
         pump();
@@ -328,7 +328,7 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
             exchange.received().received(bytes);
             takeBuffered();
         } else {
-            received(bytes);
+            bodyReceived(bytes);
             pump();
         }
     }
@@ -337,7 +337,7 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
      * {@code n} more body bytes are in the I/O buffer after {@code fill}: final from here (appended, never
      * rewritten), so a live capture copies them now and the upload's readers may send them before they are durable.
      */
-    private void received(int n) {
+    private void bodyReceived(int n) {
         if (live != null) {
             live.capture(written + fill, io.segment(), IoBuffer.HEADROOM + fill, n);
         }
