@@ -2,8 +2,6 @@ package atlas.stream;
 
 import atlas.dataplane.CoreInbox;
 import atlas.dataplane.FakeTransport;
-import atlas.dataplane.Transport;
-import atlas.dataplane.TransportHandler;
 import atlas.hot.GrowingObject;
 import atlas.hot.HotTier;
 import atlas.hot.LiveCapture;
@@ -48,7 +46,7 @@ class GrowingTransmitterTest {
         for (int i = 0; i < body.byteSize(); i++) {
             body.set(java.lang.foreign.ValueLayout.JAVA_BYTE, i, (byte) ('a' + i % 26));
         }
-        transport.open(new Handler());
+        transport.open(new BodySocketSide(transmitter::onSent, transmitter::onTimeout, transmitter::abandon));
     }
 
     @AfterEach
@@ -177,35 +175,6 @@ class GrowingTransmitterTest {
         assertThat(inbox.drain()).isZero();
         assertThat(g.pin(0)).isTrue();
         g.unpin(0);
-    }
-
-    private final class Handler implements TransportHandler<Transport> {
-        @Override
-        public void onOpen(Transport t) {
-        }
-
-        @Override
-        public void onReceived(int bytes) {
-        }
-
-        @Override
-        public void onSent(int bytes) {
-            transmitter.onSent();
-        }
-
-        @Override
-        public void onTimeout() {
-            transmitter.onTimeout();
-        }
-
-        @Override
-        public void onDrain() {
-        }
-
-        @Override
-        public void onClosed() {
-            transmitter.abandon();
-        }
     }
 
     private static final class Exchange implements BodyExchange {

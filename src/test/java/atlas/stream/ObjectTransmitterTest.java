@@ -4,8 +4,6 @@ import atlas.dataplane.BufferPool;
 import atlas.dataplane.FakeDisk;
 import atlas.dataplane.FakeTransport;
 import atlas.dataplane.IoBuffer;
-import atlas.dataplane.Transport;
-import atlas.dataplane.TransportHandler;
 import atlas.hot.HotTier;
 import atlas.http.RangeSet;
 import atlas.posix.Errno;
@@ -53,7 +51,7 @@ class ObjectTransmitterTest {
         System.arraycopy(object, 0, file, (int) OBJECT_OFFSET, object.length);
         disk.file(file);
         transmitter = new ObjectTransmitter(endings, new TransmitResources(disk, 3, pool, small, metrics, STALL_NS, null));
-        socket.open(new SocketSide());
+        socket.open(new BodySocketSide(() -> transmitter.onSent(), () -> transmitter.onTimeout(), () -> { }));
     }
 
     private ObjectRecord pinnedRecord() {
@@ -374,35 +372,6 @@ class ObjectTransmitterTest {
             tier.shard(0).onTurnEnd();
             assertThat(tier.shard(0).evictions()).isGreaterThanOrEqualTo(1);
             assertThat(tier.shard(0).retiringChunks()).as("no pin left behind").isZero();
-        }
-    }
-
-    /** The engine side of the fake socket: routes completions as HttpConnection does in TRANSMIT. */
-    private final class SocketSide implements TransportHandler<Transport> {
-        @Override
-        public void onOpen(Transport transport) {
-        }
-
-        @Override
-        public void onReceived(int bytes) {
-        }
-
-        @Override
-        public void onSent(int bytes) {
-            transmitter.onSent();
-        }
-
-        @Override
-        public void onTimeout() {
-            transmitter.onTimeout();
-        }
-
-        @Override
-        public void onDrain() {
-        }
-
-        @Override
-        public void onClosed() {
         }
     }
 
