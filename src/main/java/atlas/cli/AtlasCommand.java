@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
         versionProvider = AtlasCommand.Version.class,
         description = "Video-segment server that reads from flash with O_DIRECT straight into socket buffers.",
         subcommands = {ServeCommand.class, PutCommand.class, ImportCommand.class, LsCommand.class,
-                RmCommand.class, VerifyCommand.class, BenchCommand.class, SignCommand.class, CommandLine.HelpCommand.class})
+                RmCommand.class, VerifyCommand.class, FormatCommand.class, BenchCommand.class, SignCommand.class, CommandLine.HelpCommand.class})
 public final class AtlasCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -31,6 +31,7 @@ import static atlas.cli.ServeSettings.BUFFER_MEMORY;
 import static atlas.cli.ServeSettings.CERT;
 import static atlas.cli.ServeSettings.CHECKPOINT_JOURNAL;
 import static atlas.cli.ServeSettings.CORES;
+import static atlas.cli.ServeSettings.DEVICE;
 import static atlas.cli.ServeSettings.DRAIN_DELAY;
 import static atlas.cli.ServeSettings.ENGINE;
 import static atlas.cli.ServeSettings.HANDSHAKE_TIMEOUT;
@@ -130,7 +131,8 @@ final class ServeCommand implements Callable<Integer> {
         HttpLimits limits = new HttpLimits(d.maxRequestLineBytes(), d.maxHeadBytes(), d.maxHeaderCount(),
                 get(MAX_BODY));
         VolumeConfig volume = VolumeSizeOption.config(data.dir(), get(VOLUME_SIZE))
-                .withCheckpointJournalBytes(get(CHECKPOINT_JOURNAL));
+                .withCheckpointJournalBytes(get(CHECKPOINT_JOURNAL))
+                .withDevices(get(DEVICE) == null ? List.of() : get(DEVICE).stream().map(String::strip).map(Path::of).toList());
         String log = ACCESS_LOG.orDerived(spec,
                 () -> data.dir().resolve(ServeSettings.AccessLogConverter.FILE_NAME).toString());
         retentionRules(); // validated here so --print-config and start-up refuse a bad rule alike

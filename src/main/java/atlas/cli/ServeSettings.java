@@ -47,6 +47,11 @@ final class ServeSettings {
             fixed(VolumeConfig.DEFAULT_MAX_BYTES),
             "Largest size the volume's data file may grow to, like 64g")
             .check(atLeast(VolumeSizeOption.MIN_BYTES));
+    static final ServeSetting<List<String>> DEVICE = ServeSetting.list("device", "PATH",
+            paths -> String.join(", ", paths), off("DATA/volume.dat, or the devices the data directory lists", "none"),
+            "Keep objects on this block device (e.g. /dev/nvme1n1) or preallocated file instead of DATA/volume.dat; "
+                    + "repeatable, each object whole on one device; a device holding zeros joins the volume, one "
+                    + "holding a file system or another volume is refused (atlas format --device erases it)");
     static final ServeSetting<Boolean> NO_DEMO = ServeSetting.flag("no-demo",
             "Do not seed the demo HLS stream into an empty volume");
     static final ServeSetting<Long> MAX_BODY = ServeSetting.size("max-body",
@@ -177,7 +182,7 @@ final class ServeSettings {
                     + "against ?md5=…&expires=… for migrated links")
             .onlyWith(PROTECT);
 
-    static final List<ServeSetting<?>> ALL = List.of(LISTEN, CORES, ENGINE, VOLUME_SIZE, NO_DEMO, MAX_BODY,
+    static final List<ServeSetting<?>> ALL = List.of(LISTEN, CORES, ENGINE, VOLUME_SIZE, DEVICE, NO_DEMO, MAX_BODY,
             HEADER_TIMEOUT, IDLE_TIMEOUT, SEND_TIMEOUT, ACCESS_LOG, DRAIN_DELAY, BUFFER_MEMORY, HOT_MEMORY,
             HOT_PREFIX, CHECKPOINT_JOURNAL, TLS_LISTEN, CERT, PRIVATE_KEY, HANDSHAKE_TIMEOUT, HSTS, TLS_GROUPS,
             RETAIN, AUTH_FILE,

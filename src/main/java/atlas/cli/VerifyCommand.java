@@ -1,5 +1,6 @@
 package atlas.cli;
 
+import atlas.store.Device;
 import atlas.store.ObjectRecord;
 import atlas.store.VerifyResult;
 import atlas.store.Volume;
@@ -11,6 +12,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
@@ -35,10 +38,17 @@ final class VerifyCommand implements Callable<Integer> {
         try (Volume volume = Volume.open(VolumeConfig.defaults(dir))) {
             // On a terminal the in-place line shows progress; in a log only bad objects get a line.
             Progress progress = Progress.onStderr("verified", volume.objectCount(), volume.liveBytes(), false);
+            long[][] perDevice = new long[volume.deviceCount()][3]; // objects, bytes, bad
+            List<String> bad = new ArrayList<>();
             VerifyResult result = volume.verify((ObjectRecord r, boolean ok, long done, long total) -> {
+                int d = r.extent().device();
+                perDevice[d][0]++;
+                perDevice[d][1] += r.length();
                 if (ok) {
                     progress.succeeded(r.name(), r.length());
                 } else {
+                    perDevice[d][2]++;
+                    bad.add(r.name() + " (device " + d + ", " + volume.device(d).path() + ")");
                     progress.failed(r.name(), r.length(), "CRC32C mismatch, short read or read error");
                 }
             });
@@ -46,8 +56,13 @@ final class VerifyCommand implements Callable<Integer> {
             PrintStream out = System.out;
             out.println("verified " + result.objects() + " objects, " + result.bytes() + " bytes: "
                     + result.badObjects().size() + " bad");
-            for (String name : result.badObjects()) {
-                out.println("bad: " + name);
+            for (Device d : volume.devices()) {
+                long[] c = perDevice[d.index()];
+                out.println("device " + d.index() + " (" + d.path() + "): " + c[0] + " objects, " + c[1] + " bytes, "
+                        + c[2] + " bad");
+            }
+            for (String line : bad) {
+                out.println("bad: " + line);
             }
             out.flush();
             return result.ok() ? 0 : FailureHandler.EXIT_FAILURE;

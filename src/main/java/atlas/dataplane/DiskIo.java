@@ -39,6 +39,14 @@ public interface DiskIo {
     /** fdatasync of {@code fd}: every write to it that completed before the submission is durable at completion. */
     void syncData(int fd, DiskCompletion completion, long tag);
 
+    /**
+     * Says that {@code fds} (the volume's device descriptors) carry this core's disk I/O, before any request to them.
+     * An engine may register them with the kernel (io_uring: a fixed-file table, so no descriptor lookup and
+     * reference count per I/O); the others ignore it. Requests may still name any descriptor.
+     */
+    default void registerFiles(int[] fds) {
+    }
+
     /** Requests submitted and not completed yet: the core may not stop (nor unmap buffers) before this is 0. */
     int inFlight();
 }

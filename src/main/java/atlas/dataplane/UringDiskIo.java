@@ -3,6 +3,7 @@ package atlas.dataplane;
 import atlas.posix.Errno;
 import atlas.uring.IoUring;
 import atlas.uring.IoUringConstants;
+import atlas.uring.IoUringException;
 
 import java.lang.foreign.MemorySegment;
 
@@ -19,9 +20,41 @@ final class UringDiskIo implements DiskIo {
     private final DiskRequests requests = new DiskRequests();
     private UringEventLoop loop;
     private long staleCompletions;
+    /** Descriptors to register as fixed files at the next submission (set before the ring may exist). */
+    private int[] filesToRegister;
+    /** Fixed-file index by descriptor number, -1 where not registered; empty until registered. */
+    private int[] fixedIndexByFd = new int[0];
 
     void attach(UringEventLoop loop) {
         this.loop = loop;
+    }
+
+    @Override
+    public void registerFiles(int[] fds) {
+        filesToRegister = fds.clone();
+    }
+
+    /** Registers the pending files on the ring (once, on the core's thread); a refusal leaves plain descriptors. */
+    private void registerPendingFiles() {
+        int[] fds = filesToRegister;
+        filesToRegister = null;
+        try {
+            loop.ring().registerFiles(fds);
+        } catch (IoUringException e) {
+            System.err.println("atlas: io_uring fixed files refused (" + e.getMessage() + "); disk I/O names "
+                    + "descriptors instead");
+            return;
+        }
+        int max = 0;
+        for (int fd : fds) {
+            max = Math.max(max, fd);
+        }
+        int[] byFd = new int[max + 1];
+        java.util.Arrays.fill(byFd, -1);
+        for (int i = 0; i < fds.length; i++) {
+            byFd[fds[i]] = i;
+        }
+        fixedIndexByFd = byFd;
     }
 
     @Override
@@ -53,11 +86,17 @@ final class UringDiskIo implements DiskIo {
     }
 
     private void submit(DiskRequests.Request r) {
+        if (filesToRegister != null) {
+            registerPendingFiles();
+        }
         IoUring ring = loop.ring();
         long sqe = loop.sqe();
         long ud = UserData.pack(UringEventLoop.OP_DISK, r.slot, r.generation);
+        int fixedFile = r.fd < fixedIndexByFd.length ? fixedIndexByFd[r.fd] : -1;
+        int fd = fixedFile >= 0 ? fixedFile : r.fd;
         if (r.kind == DiskRequests.SYNC) {
-            ring.prepFsync(sqe, r.fd, true, ud);
+            ring.prepFsync(sqe, fd, true, ud);
+            markFixed(ring, sqe, fixedFile);
             return;
         }
         long address = r.buffer.address() + r.offset + r.done;
@@ -67,19 +106,27 @@ final class UringDiskIo implements DiskIo {
         boolean fixed = bufIndex != RegisteredBuffers.NOT_REGISTERED;
         if (r.kind == DiskRequests.READ) {
             if (fixed) {
-                ring.prepReadFixed(sqe, r.fd, address, length, bufIndex, fileOffset, ud);
+                ring.prepReadFixed(sqe, fd, address, length, bufIndex, fileOffset, ud);
             } else {
-                ring.prepRead(sqe, r.fd, address, length, fileOffset, ud);
+                ring.prepRead(sqe, fd, address, length, fileOffset, ud);
             }
+            markFixed(ring, sqe, fixedFile);
             return;
         }
         // A durable write says so per request (RWF_DSYNC) even on an O_DSYNC descriptor, so durability never
         // depends on how the descriptor was opened.
         int rwFlags = r.kind == DiskRequests.WRITE_DURABLE ? IoUringConstants.RWF_DSYNC : 0;
         if (fixed) {
-            ring.prepWriteFixed(sqe, r.fd, address, length, bufIndex, fileOffset, rwFlags, ud);
+            ring.prepWriteFixed(sqe, fd, address, length, bufIndex, fileOffset, rwFlags, ud);
         } else {
-            ring.prepWrite(sqe, r.fd, address, length, fileOffset, rwFlags, ud);
+            ring.prepWrite(sqe, fd, address, length, fileOffset, rwFlags, ud);
+        }
+        markFixed(ring, sqe, fixedFile);
+    }
+
+    private static void markFixed(IoUring ring, long sqe, int fixedFile) {
+        if (fixedFile >= 0) {
+            ring.addSqeFlags(sqe, IoUringConstants.IOSQE_FIXED_FILE);
         }
     }
 

@@ -4,6 +4,7 @@ import atlas.dataplane.BufferPool;
 import atlas.dataplane.DiskCompletion;
 import atlas.dataplane.IoBuffer;
 import atlas.store.Extent;
+import atlas.store.ObjectKey;
 import atlas.store.Volume;
 import atlas.store.VolumeFullException;
 import atlas.store.Volume.AllocationListener;
@@ -68,17 +69,17 @@ final class ExtentGrowth implements DiskCompletion, BufferPool.Waiter, Allocatio
     }
 
     /** Starts moving the first {@code writtenBytes} of {@code from} to a new extent of at least {@code neededBytes}. */
-    void grow(Extent from, long writtenBytes, long neededBytes) {
+    void grow(ObjectKey name, Extent from, long writtenBytes, long neededBytes) {
         long capacity = Math.max(from.capacityBytes() * 2, neededBytes);
         this.from = from;
         this.copyBytes = (writtenBytes + Volume.BLOCK_SIZE - 1) & -Volume.BLOCK_SIZE;
         this.done = 0;
         active = true;
         abandoned = false;
-        to = core.volume().tryAllocate(capacity);
+        to = core.volume().tryAllocate(name, capacity);
         if (to == null) {
             allocating = true; // the data file must grow first: off the core, answered through its inbox
-            core.volume().allocateLater(capacity, core.inbox(), this);
+            core.volume().allocateLater(name, capacity, core.inbox(), this);
             return;
         }
         startCopy();
@@ -169,7 +170,7 @@ final class ExtentGrowth implements DiskCompletion, BufferPool.Waiter, Allocatio
         }
         chunk = (int) Math.min(buffer.dataCapacity(), copyBytes - done);
         requestInFlight = true;
-        core.disk().read(core.volume().readFd(), buffer.segment(), IoBuffer.HEADROOM, chunk, from.offsetBytes() + done,
+        core.disk().read(core.volume().device(from.device()).readFd(), buffer.segment(), IoBuffer.HEADROOM, chunk, from.offsetBytes() + done,
                 this, READ);
     }
 
@@ -192,7 +193,7 @@ final class ExtentGrowth implements DiskCompletion, BufferPool.Waiter, Allocatio
         }
         if (tag == READ) {
             requestInFlight = true;
-            core.disk().writeDurable(core.volume().writeFd(), buffer.segment(), IoBuffer.HEADROOM, chunk,
+            core.disk().writeDurable(core.volume().device(to.device()).writeFd(), buffer.segment(), IoBuffer.HEADROOM, chunk,
                     to.offsetBytes() + done, this, WRITE);
             return;
         }

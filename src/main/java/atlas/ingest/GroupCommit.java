@@ -24,7 +24,7 @@ import java.util.ArrayList;
  * its own two concurrent writes; under load the group grows with whatever arrived while the previous write was
  * on its way.
  * <pre>
- *  turn end:  enough inline PUTs awaiting a data sync (or old ones)? --> fdatasync the data file (asynchronous)
+ *  turn end:  enough inline PUTs awaiting a data sync (or old ones)? --> fdatasync every device (asynchronous)
  *             flushing group's journal write done? --> publish, answer its waiters (bodies done)
  *             between two group writes, if the checkpointer asked: seal the journal file, go on in a fresh one
  *             then: nothing flushing and entries staged? --> begin the next group's journal write
@@ -45,8 +45,13 @@ public final class GroupCommit {
 
     private final Journal journal;
     private final DiskIo disk;
-    /** The data file's descriptor without O_DSYNC, whose writes (inline bodies' extents) a data sync makes durable. */
-    private final int dataSyncFd;
+    /**
+     * Each device's descriptor without O_DSYNC, whose writes (inline bodies' extents) a data sync makes durable: a
+     * data sync is one fdatasync per device, all in flight at once, done when the last reports.
+     */
+    private final int[] dataSyncFds;
+    private int dataSyncsPending;
+    private boolean dataSyncFailed;
     private final IngestMetrics metrics;
     private final LoopClock clock;
     /** Waiters whose entry is staged in the journal's open group, with their body handle (null: none in flight). */
@@ -56,7 +61,7 @@ public final class GroupCommit {
     private ArrayList<CommitWaiter> flushing = new ArrayList<>();
     private ArrayList<Journal.PendingPut> flushingBodies = new ArrayList<>();
     private final DiskCompletion journalWritten = (tag, result) -> onJournalWritten(result);
-    private final DiskCompletion dataSynced = (tag, result) -> onDataSynced(result);
+    private final DiskCompletion dataSynced = this::onDataSynced;
     private boolean dataSyncInFlight;
     private long dataSyncEpoch;
     private long dataSyncStartNs;
@@ -65,10 +70,10 @@ public final class GroupCommit {
     private boolean journalDurable;
     private String journalFailure;
 
-    public GroupCommit(Journal journal, int dataSyncFd, DiskIo disk, IngestMetrics metrics, LoopClock clock) {
+    public GroupCommit(Journal journal, int[] dataSyncFds, DiskIo disk, IngestMetrics metrics, LoopClock clock) {
         this.journal = journal;
         this.clock = clock;
-        this.dataSyncFd = dataSyncFd;
+        this.dataSyncFds = dataSyncFds.clone();
         this.disk = disk;
         this.metrics = metrics;
     }
@@ -218,18 +223,26 @@ public final class GroupCommit {
         dataSyncEpoch = journal.beginDataSync();
         metrics.dataSyncStarted();
         dataSyncStartNs = clock.nowNs();
-        disk.syncData(dataSyncFd, dataSynced, 0);
+        dataSyncsPending = dataSyncFds.length;
+        dataSyncFailed = false;
+        for (int fd : dataSyncFds) {
+            disk.syncData(fd, dataSynced, fd);
+        }
     }
 
-    private void onDataSynced(int result) {
-        dataSyncInFlight = false;
-        metrics.diskWritten(IngestMetrics.DiskWrite.DATA_SYNC, clock.nowNs() - dataSyncStartNs);
+    private void onDataSynced(long fd, int result) {
         if (result < 0) {
             // Nothing is lost (the entries hold the bodies), but the disk is failing: say so, count it.
             metrics.diskError();
-            System.err.println("atlas: fdatasync of the data file failed: errno " + -result);
+            dataSyncFailed = true;
+            System.err.println("atlas: fdatasync of a device (fd " + fd + ") failed: errno " + -result);
         }
-        journal.dataSynced(dataSyncEpoch, result >= 0);
+        if (--dataSyncsPending > 0) {
+            return;
+        }
+        dataSyncInFlight = false;
+        metrics.diskWritten(IngestMetrics.DiskWrite.DATA_SYNC, clock.nowNs() - dataSyncStartNs);
+        journal.dataSynced(dataSyncEpoch, !dataSyncFailed);
     }
 
     private void onJournalWritten(int result) {

@@ -10,6 +10,7 @@ import atlas.http.ReceiveBuffer;
 import atlas.http.RequestHead;
 import atlas.http.RequestHead.Field;
 import atlas.posix.Errno;
+import atlas.store.Device;
 import atlas.store.Extent;
 import atlas.store.Journal;
 import atlas.store.ObjectKey;
@@ -70,6 +71,8 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
     private final Journal.PendingPut pending = new Journal.PendingPut();
     private Phase phase = Phase.IDLE;
     private ObjectKey name;
+    /** The device the write in flight goes to (the extent may be given back before it completes). */
+    private Device writeDevice;
     private String contentType;
     /** The last declared Content-Type accepted as it was sent (see {@link #contentTypeFor}). */
     private String lastDeclaredType;
@@ -171,12 +174,12 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
         written = 0;
         bodyComplete = false;
         long size = isChunked ? Math.min(CHUNKED_RESERVE_BYTES, core.maxBodyBytes()) : Math.max(declaredLength, 1);
-        extent = core.volume().tryAllocate(size);
+        extent = core.volume().tryAllocate(name, size);
         if (extent == null) {
             // No free extent that big: the data file must grow first, which waits on the disk. The volume's grower
             // does that and answers through this core's inbox; the core goes on serving meanwhile.
             phase = Phase.ALLOCATE;
-            core.volume().allocateLater(size, core.inbox(), allocated);
+            core.volume().allocateLater(name, size, core.inbox(), allocated);
             return;
         }
         receiveBody();
@@ -354,7 +357,7 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
         int padded = (fill + BLOCK - 1) & -BLOCK;
         if (written + padded > extent.capacityBytes()) {
             phase = Phase.GROW;
-            growth.grow(extent, written, written + padded);
+            growth.grow(name, extent, written, written + padded);
             if (growth.isWaitingForBuffer()) {
                 Transport t = exchange.transport();
                 t.deadline(t.nowNs() + core.bodyGapTimeoutNs());
@@ -372,11 +375,14 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
         phase = Phase.WRITE;
         writeInFlight = true;
         writeStartNs = exchange.transport().nowNs();
+        Device device = core.volume().device(extent.device());
+        writeDevice = device;
+        device.writeStarted(); // ingest steers new objects away from a device whose writes pile up
         if (bodyComplete && written == 0 && fill <= Journal.INLINE_MAX_BYTES) {
             // A small body rides in its journal entry, which makes it durable; the extent write only has to complete.
             stageWithBodyInFlight(true);
             writeIsInlineCopy = true;
-            core.disk().writeLazy(core.volume().lazyWriteFd(), io.segment(), IoBuffer.HEADROOM, padded, fileOffset,
+            core.disk().writeLazy(device.lazyWriteFd(), io.segment(), IoBuffer.HEADROOM, padded, fileOffset,
                     this, 0);
             return;
         }
@@ -384,8 +390,7 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
             stageWithBodyInFlight(false);
         }
         writeIsInlineCopy = false;
-        core.disk().writeDurable(core.volume().writeFd(), io.segment(), IoBuffer.HEADROOM, padded, fileOffset,
-                this, 0);
+        core.disk().writeDurable(device.writeFd(), io.segment(), IoBuffer.HEADROOM, padded, fileOffset, this, 0);
     }
 
     @Override
@@ -436,6 +441,7 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
     @Override
     public void onDiskComplete(long tag, int bytes) {
         writeInFlight = false;
+        writeDevice.writeEnded(bytes);
         if (abandoned) {
             onOrphanedWriteDone(bytes);
             return;

@@ -1,7 +1,9 @@
 package atlas.server;
 
 import atlas.http.Method;
+import atlas.store.Device;
 import atlas.store.ObjectRecord;
+import atlas.store.Volume;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,8 +17,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Endpoints under the reserved {@code /_atlas/} prefix (object names can never start with it):
  * <ul>
- *   <li>{@code /_atlas/health} — "ok" (200) while the server takes requests, "draining" (503) from SIGTERM on:
- *       for load balancers;</li>
+ *   <li>{@code /_atlas/health} — "ok" (200) while the server takes requests, "degraded" (200, one line per
+ *       failed device: the other devices' objects are served) when a device failed, "draining" (503) from
+ *       SIGTERM on: for load balancers;</li>
  *   <li>{@code /_atlas/metrics} — Prometheus text format ({@link Metrics});</li>
  *   <li>{@code /_atlas/stats} — the same numbers as JSON, for the dashboard;</li>
  *   <li>{@code /_atlas/} — the dashboard, {@code /_atlas/player?src=/demo/index.m3u8} — an HLS player; both are
@@ -79,7 +82,7 @@ final class AdminEndpoints {
                             "draining\n".getBytes(StandardCharsets.US_ASCII));
                 } else {
                     c.sendBody(200, "text/plain; charset=utf-8", "no-store",
-                            "ok\n".getBytes(StandardCharsets.US_ASCII));
+                            healthText(c.core().volume).getBytes(StandardCharsets.UTF_8));
                 }
             }
             case "metrics" -> c.sendBody(200, Metrics.textContentType(), "no-store", metrics.scrape());
@@ -90,6 +93,21 @@ final class AdminEndpoints {
             case "player" -> asset(c, "player.html");
             default -> asset(c, rest);
         }
+    }
+
+    /** "ok", or "degraded" and a line per failed device. */
+    static String healthText(Volume volume) {
+        if (volume.healthy()) {
+            return "ok\n";
+        }
+        StringBuilder text = new StringBuilder("degraded\n");
+        for (Device d : volume.devices()) {
+            if (d.failed()) {
+                text.append("device ").append(d.index()).append(" (").append(d.path()).append(") failed: ")
+                        .append(d.failure()).append('\n');
+            }
+        }
+        return text.toString();
     }
 
     /** A file of the dashboard from the jar ({@code dashboard/NAME}); names are flat, no folders. */

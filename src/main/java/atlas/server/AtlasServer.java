@@ -16,6 +16,7 @@ import atlas.dataplane.UringEngine;
 import atlas.metrics.AccessLogWriter;
 import atlas.posix.Signals;
 import atlas.store.DaxSupport;
+import atlas.store.Device;
 import atlas.store.Volume;
 import atlas.tls.TlsCore;
 import atlas.tls.TlsIdentity;
@@ -204,6 +205,12 @@ public final class AtlasServer implements AutoCloseable {
             volume.advertise(adminBaseUrl);
             log.printf("atlas: volume %s: %d objects, %d MiB used of %d MiB%n", volume.directory(),
                     volume.objectCount(), volume.liveBytes() >> 20, volume.sizeBytes() >> 20);
+            if (volume.deviceCount() > 1 || !volume.device(0).path().startsWith(volume.directory())) {
+                for (Device d : volume.devices()) {
+                    log.printf("atlas: device %d: %s, %d MiB, %d MiB free%n", d.index(), d.path(),
+                            d.capacityBytes() >> 20, d.freeBytes() >> 20);
+                }
+            }
             log.printf("atlas: engine %s, %d cores, O_DIRECT reads of up to %d KiB (%d-byte alignment), "
                             + "up to %d MiB of I/O buffers per core, allocated as the load needs them%n",
                     engine.name(), config.cores(), (IO_BUFFER_BYTES - IoBuffer.HEADROOM) >> 10, Volume.BLOCK_SIZE,

@@ -18,10 +18,12 @@ import atlas.ingest.GroupCommit;
 import atlas.ingest.UploadResources;
 import atlas.live.PlaylistBoard;
 import atlas.live.PlaylistHolds;
+import atlas.store.Device;
 import atlas.store.Journal;
 import atlas.store.ObjectKey;
 import atlas.store.ObjectNames;
 import atlas.store.Volume;
+import atlas.stream.DeviceReads;
 import atlas.stream.TransmitResources;
 import atlas.tls.TlsCore;
 
@@ -29,6 +31,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * The HTTP side of one core: what its connections share, all of it touched by that core's thread only — the
@@ -130,8 +133,22 @@ final class HttpCore implements CoreProtocol {
             throw new UncheckedIOException(e);
         }
         this.clock = context.clock();
-        this.commit = new GroupCommit(journal, volume.lazyWriteFd(), context.disk(), metrics, clock);
-        this.transmitResources = new TransmitResources(context.disk(), volume.readFd(), context.buffers(),
+        List<Device> devices = volume.devices();
+        int[] syncFds = new int[devices.size()];
+        int[] fds = new int[devices.size() * 3];
+        for (Device d : devices) {
+            syncFds[d.index()] = d.lazyWriteFd();
+            fds[3 * d.index()] = d.readFd();
+            fds[3 * d.index() + 1] = d.writeFd();
+            fds[3 * d.index() + 2] = d.lazyWriteFd();
+        }
+        // Every core reads and writes every device through its own ring: registered once, no fd lookup per I/O.
+        context.disk().registerFiles(fds);
+        this.commit = new GroupCommit(journal, syncFds, context.disk(), metrics, clock);
+        // With several devices one may hold at most half of this core's buffers in reads: a slow device cannot
+        // take them all.
+        this.transmitResources = new TransmitResources(context.disk(),
+                new DeviceReads(devices, context.buffers().capacity() / 2), context.buffers(),
                 context.smallBuffers(), metrics,
                 config.sendStallTimeout().toNanos(), hot);
         this.uploadResources = new UploadResources(volume, commit, context.disk(), context.buffers(), metrics,

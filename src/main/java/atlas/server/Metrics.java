@@ -45,7 +45,7 @@ final class Metrics {
     /** Flash read buckets, seconds: this device answers a 256 KiB O_DIRECT read in about 0.1–1 ms when idle. */
     static final double[] DISK_BOUNDS =
             {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1};
-    private static final double[] DISK_BOUNDS_WITH_INF = withInfinity(DISK_BOUNDS);
+    static final double[] DISK_BOUNDS_WITH_INF = withInfinity(DISK_BOUNDS);
     private static final PrometheusTextFormatWriter TEXT = PrometheusTextFormatWriter.create();
 
     final PrometheusRegistry registry = new PrometheusRegistry();
@@ -209,6 +209,9 @@ final class Metrics {
         CounterWithCallback.builder().name("atlas_checkpoints").help("Checkpoints written while serving; each "
                         + "deletes the sealed journal files it covers")
                 .callback(cb -> cb.call(volume.onlineCheckpoints())).register(registry);
+        if (volume != null) {
+            DeviceMetrics.register(registry, volume, cores);
+        }
         if (hot != null) {
             registerHotTier(hot);
         }
@@ -313,7 +316,7 @@ final class Metrics {
         AccessLogFormat format = new AccessLogFormat(accessLog == null ? null : accessLog.newRing(), engine,
                 context.clock());
         MetricsCore core = new MetricsCore(this, context.coreIndex(), context.buffers(), context.smallBuffers(), format,
-                tls == null ? null : tls.counters);
+                tls == null ? null : tls.counters, volume == null ? 1 : volume.deviceCount());
         cores.add(core);
         return core;
     }

@@ -32,11 +32,14 @@ final class MetricsCore implements ExchangeObserver, StreamMetrics, IngestMetric
     private final CounterDataPoint aborted;
     final MetricsHistogram duration = new MetricsHistogram(Metrics.DURATION_BOUNDS);
     final MetricsHistogram diskReads = new MetricsHistogram(Metrics.DISK_BOUNDS);
+    /** Object reads by device (an {@link atlas.store.Extent#device()} indexes it). */
+    final DeviceReadCounters[] devices;
     /** Disk writes by {@link DiskWrite} kind, submission to completion. */
     final MetricsHistogram[] diskWrites = new MetricsHistogram[DiskWrite.values().length];
 
     MetricsCore(Metrics metrics, int coreIndex, BufferPool buffers, BufferPool smallBuffers, AccessLogFormat accessLog,
-                TlsCounters tls) {
+                TlsCounters tls, int deviceCount) {
+        this.devices = DeviceReadCounters.forDevices(deviceCount);
         this.smallBuffers = smallBuffers;
         this.metrics = metrics;
         this.tls = tls;
@@ -125,20 +128,27 @@ final class MetricsCore implements ExchangeObserver, StreamMetrics, IngestMetric
     }
 
     @Override
-    public void diskReadStarted(int bytes) {
+    public void diskReadStarted(int device, int bytes) {
         counters.diskReadsStarted.increment();
         counters.diskReadBytes.add(bytes);
+        DeviceReadCounters d = devices[device];
+        d.started.increment();
+        d.bytes.add(bytes);
     }
 
     @Override
-    public void diskReadEnded(long durationNs) {
+    public void diskReadEnded(int device, long durationNs) {
         counters.diskReadsEnded.increment();
         diskReads.record(Math.max(0, durationNs));
+        DeviceReadCounters d = devices[device];
+        d.ended.increment();
+        d.latency.record(Math.max(0, durationNs));
     }
 
     @Override
-    public void diskReadFailed() {
+    public void diskReadFailed(int device) {
         counters.diskErrors.increment();
+        devices[device].failed.increment();
     }
 
     @Override

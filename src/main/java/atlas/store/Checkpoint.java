@@ -69,7 +69,7 @@ final class Checkpoint {
                 byte[] name = r.key().toBytes();
                 byte[] ct = r.contentType().getBytes(StandardCharsets.UTF_8);
                 out.writeLong(r.sequence());
-                out.writeLong(r.extent().offsetBytes());
+                out.writeLong(r.extent().address()); // offset and device (Extent#address)
                 out.writeLong(r.extent().capacityBytes());
                 out.writeLong(r.length());
                 out.writeLong(r.mtimeMillis());

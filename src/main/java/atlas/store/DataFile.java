@@ -12,11 +12,15 @@ import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 
 /**
- * {@code volume.dat}, opened three times and only ever with O_DIRECT, so object bytes never enter the page cache:
+ * One device of the volume — {@code volume.dat} in a one-file volume, else a block device or a preallocated file
+ * given with {@code --device} — opened three times and only ever with O_DIRECT, so object bytes never enter the page cache:
  * a read fd ({@code O_RDONLY|O_DIRECT}) for the serving path, a write fd ({@code O_RDWR|O_DIRECT|O_DSYNC})
  * whose every write is durable on return (no separate fdatasync per object), and a lazy write fd (no O_DSYNC) for
  * the extents of inline bodies, whose durable copy is their journal entry: those writes only have to complete, and
  * become durable at the next {@link #syncData} (see {@link Journal}).
+ * <p>
+ * {@code volume.dat} grows (below); a device given with {@code --device} has the size it has: its blocks exist,
+ * so its writes are overwrites from the start, and {@link #growTo} reports it full.
  * <p>
  * A new file is built as {@code volume.dat.new} (zeros + superblock) and renamed into place, so a crash
  * during creation never leaves a {@code volume.dat} without a superblock.
@@ -44,13 +48,17 @@ final class DataFile implements AutoCloseable {
     private final int writeFd;
     private final int lazyWriteFd;
     private final Superblock superblock;
+    /** False for a device given with {@code --device}: its size is fixed. */
+    private final boolean growable;
     /** Serialises growth: {@link #growTo} and {@link #zeroExtend} both move the end, one at a time. */
     private final Object growLock = new Object();
     /** The file's usable end: every block below it is reserved and its size durable. Only grows. */
     private volatile long sizeBytes;
 
-    private DataFile(Path path, int readFd, int writeFd, int lazyWriteFd, Superblock superblock, long sizeBytes) {
+    private DataFile(Path path, int readFd, int writeFd, int lazyWriteFd, Superblock superblock, long sizeBytes,
+                     boolean growable) {
         this.path = path;
+        this.growable = growable;
         this.readFd = readFd;
         this.writeFd = writeFd;
         this.lazyWriteFd = lazyWriteFd;
@@ -63,6 +71,46 @@ final class DataFile implements AutoCloseable {
         if (!Files.exists(path)) {
             create(directory, path, initialBytes, notes);
         }
+        return open(path, -1);
+    }
+
+    /**
+     * Opens a device given with {@code --device} (already probed and holding this volume's superblock):
+     * {@code sizeBytes} is its whole usable size.
+     */
+    static DataFile openDevice(Path path, long sizeBytes) throws IOException {
+        return open(path, sizeBytes);
+    }
+
+    /** Writes {@code superblock} to block 0 of {@code path}, durably: the device joins the volume. */
+    static void writeSuperblock(Path path, Superblock superblock) throws IOException {
+        int fd = Libc.open(path.toString(), WRITE_FLAGS, 0);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment block = arena.allocate(Volume.BLOCK_SIZE, Volume.BLOCK_SIZE);
+            superblock.encode(block);
+            writeFully(fd, block, 0);
+            Libc.fsync(fd);
+        } finally {
+            Libc.close(fd);
+        }
+    }
+
+    /**
+     * Overwrites {@code [from, from + bytes)} of {@code path} (block aligned) with zeros, durably: whatever signature
+     * was there (a file system, another volume's superblock) is gone ({@code atlas format --device}).
+     */
+    static void erase(Path path, long from, long bytes) throws IOException {
+        int fd = Libc.open(path.toString(), WRITE_FLAGS, 0);
+        try (Arena arena = Arena.ofConfined()) {
+            writeZeros(fd, from, from + Layouts.roundUpToBlock(bytes), arena);
+            Libc.fsync(fd);
+        } finally {
+            Libc.close(fd);
+        }
+    }
+
+    /** {@code fixedSize} < 0: a growing {@code volume.dat} whose size is its file's. */
+    private static DataFile open(Path path, long fixedSize) throws IOException {
         int writeFd = Libc.open(path.toString(), WRITE_FLAGS, 0);
         int readFd;
         int lazyWriteFd;
@@ -87,8 +135,8 @@ final class DataFile implements AutoCloseable {
             }
             Superblock superblock = Superblock.decode(block, path.toString());
             // Only whole blocks are usable; a tail fragment (never written by us) is ignored.
-            long size = Files.size(path) & -(long) Volume.BLOCK_SIZE;
-            return new DataFile(path, readFd, writeFd, lazyWriteFd, superblock, size);
+            long size = (fixedSize >= 0 ? fixedSize : Files.size(path)) & -(long) Volume.BLOCK_SIZE;
+            return new DataFile(path, readFd, writeFd, lazyWriteFd, superblock, size, fixedSize < 0);
         } catch (IOException | RuntimeException e) {
             Libc.close(readFd);
             Libc.close(writeFd);
@@ -167,6 +215,11 @@ final class DataFile implements AutoCloseable {
         return sizeBytes;
     }
 
+    /** True for {@code volume.dat}, which grows; false for a device of fixed size. */
+    boolean growable() {
+        return growable;
+    }
+
     /**
      * Extends the file to at least {@code newSizeBytes} with fallocated (unwritten) blocks: the fallback when an
      * allocation needs space faster than {@link #zeroExtend} provides it. A no-op when the file is already that big.
@@ -176,6 +229,9 @@ final class DataFile implements AutoCloseable {
             long old = sizeBytes;
             if (newSizeBytes <= old) {
                 return;
+            }
+            if (!growable) {
+                throw new IOException("device " + path + " is full (" + old + " bytes)");
             }
             Libc.fallocate(writeFd, Libc.FALLOC_DEFAULT, old, newSizeBytes - old);
             // The new size must survive a crash before any object placed there is journaled.

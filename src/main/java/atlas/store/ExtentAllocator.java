@@ -37,6 +37,8 @@ final class ExtentAllocator {
     private final long growStepBytes;
     private final long maxBytes;
     private final String description;
+    /** The device whose space this is: every extent handed out names it. */
+    private final int device;
     private long sizeBytes;
     private long freeBytes;
 
@@ -44,7 +46,9 @@ final class ExtentAllocator {
      * @param sizeBytes   current file size; {@code [BLOCK_SIZE, sizeBytes)} is the allocatable area
      * @param description names the volume in {@link VolumeFullException} messages
      */
-    ExtentAllocator(long sizeBytes, long growStepBytes, long maxBytes, Grower grower, String description) {
+    ExtentAllocator(int device, long sizeBytes, long growStepBytes, long maxBytes, Grower grower,
+                    String description) {
+        this.device = device;
         this.sizeBytes = sizeBytes;
         this.growStepBytes = Math.max(Layouts.roundUpToBlock(growStepBytes), Volume.BLOCK_SIZE);
         this.maxBytes = maxBytes & -(long) Volume.BLOCK_SIZE;
@@ -62,7 +66,7 @@ final class ExtentAllocator {
         freeBytes = 0;
         long cursor = Volume.BLOCK_SIZE;
         for (Extent e : used) {
-            if (e.offsetBytes() < cursor) {
+            if (e.offsetBytes() < cursor || e.device() != device) {
                 throw new IllegalArgumentException("overlapping or unsorted extent " + e);
             }
             addFree(cursor, e.offsetBytes() - cursor);
@@ -86,7 +90,7 @@ final class ExtentAllocator {
         }
         removeFree(fit);
         addFree(fit.offsetBytes() + need, fit.capacityBytes() - need);
-        return new Extent(fit.offsetBytes(), need);
+        return new Extent(device, fit.offsetBytes(), need);
     }
 
     Extent allocate(long lengthBytes) throws VolumeFullException {
@@ -102,7 +106,7 @@ final class ExtentAllocator {
                 if (fit != null) {
                     removeFree(fit);
                     addFree(fit.offsetBytes() + need, fit.capacityBytes() - need);
-                    return new Extent(fit.offsetBytes(), need);
+                    return new Extent(device, fit.offsetBytes(), need);
                 }
                 target = growthTarget(need);
             }
@@ -148,7 +152,7 @@ final class ExtentAllocator {
         }
         long oldSize = sizeBytes;
         sizeBytes = newSizeBytes;
-        free(new Extent(oldSize, newSizeBytes - oldSize));
+        free(new Extent(device, oldSize, newSizeBytes - oldSize));
     }
 
     /** The most the file may grow to. */
@@ -162,8 +166,8 @@ final class ExtentAllocator {
         if (keep >= extent.capacityBytes()) {
             return extent;
         }
-        free(new Extent(extent.offsetBytes() + keep, extent.capacityBytes() - keep));
-        return new Extent(extent.offsetBytes(), keep);
+        free(new Extent(device, extent.offsetBytes() + keep, extent.capacityBytes() - keep));
+        return new Extent(device, extent.offsetBytes(), keep);
     }
 
     /** Returns {@code extent} to the free space, merging it with free neighbours. */
@@ -172,6 +176,9 @@ final class ExtentAllocator {
         long length = extent.capacityBytes();
         if (length == 0) {
             return;
+        }
+        if (extent.device() != device) {
+            throw new IllegalArgumentException("extent " + extent + " freed into device " + device + "'s space");
         }
         if (start < Volume.BLOCK_SIZE || extent.endBytes() > sizeBytes) {
             throw new IllegalArgumentException("extent " + extent + " outside the data area [" + Volume.BLOCK_SIZE

@@ -890,7 +890,7 @@ public final class Journal implements AutoCloseable {
         Group g = open;
         ensureRoom(g, size);
         encoder.target(g.bytes);
-        g.length += encoder.entry(g.length, type, flags, sequence, name, ct, extent.offsetBytes(),
+        g.length += encoder.entry(g.length, type, flags, sequence, name, ct, extent.address(),
                 extent.capacityBytes(), length, crc32c, mtimeMillis, inlineSource, inlineOffset);
     }
 

@@ -30,6 +30,8 @@ import java.util.zip.CRC32C;
  *  | EXTENT_OFFSET | EXTENT_CAPAC. | OBJECT_LENGTH | MTIME_MILLIS  | name (UTF-8) | ctype | inline body  | pad |
  *  +---------------+---------------+---------------+---------------+--------------------------------------+-----+
  * </pre>
+ * EXTENT_OFFSET is the extent's {@link Extent#address()}: its block-aligned byte offset with the device index in the
+ * low 12 bits (zero, device 0, in volumes written before devices existed).
  * The CRC covers everything after itself, padding included, so a torn or partly overwritten entry never
  * passes. A DELETE carries only the name (the extent, length and object CRC fields are zero).
  * <p>

@@ -10,7 +10,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -27,14 +26,14 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import java.util.zip.CRC32C;
 
 import jdk.nio.mapmode.ExtendedMapMode;
 
 /**
- * The volume: one preallocated data file holding objects in contiguous, block-aligned extents
- * (Atlas' flat namespace, cf. Haystack), an in-memory index rebuilt at open from a checkpoint plus
+ * The volume: its devices holding objects in contiguous, block-aligned extents (Atlas' flat namespace, cf.
+ * Haystack) — one preallocated data file, or several block devices or files given with {@code --device}, each
+ * object whole on one of them ({@link Placement}) — an in-memory index rebuilt at open from a checkpoint plus
  * per-core append-only journals, and an extent allocator. Data-file I/O is O_DIRECT only: the page
  * cache never holds object bytes.
  * <pre>
@@ -68,26 +67,17 @@ public final class Volume implements AutoCloseable {
     /** Checkpoint at open when the journals exceed this and twice the last checkpoint. */
     static final long CHECKPOINT_MIN_JOURNAL_BYTES = 64L << 20;
 
-
-    /** One step of the zero-ahead: published to the allocator as soon as it is written (about 40 ms of disk). */
-    static final long ZERO_AHEAD_STEP_BYTES = 16L << 20;
-    /** One write of the zero-ahead. */
-    static final int ZERO_AHEAD_WRITE_BYTES = 1 << 20;
-    /**
-     * The zero-ahead leaves at least this much of the file system free: the journals must always be able to grow
-     * (a DELETE that frees space needs its journal entry too), and a checkpoint needs room. Growth beyond it is
-     * left to allocation (fallocate), which fails with ENOSPC → 507 only when a body really does not fit.
-     */
-    static final long ZERO_AHEAD_FS_RESERVE_BYTES = 64L << 20;
-
     /** Chunk of {@link #putDurably} and {@link #verify}: large enough for device throughput, small to hold. */
     private static final int CHUNK_BYTES = 1 << 20;
 
     private final VolumeConfig config;
     private final Path directory;
     private final VolumeLock lock;
-    private final DataFile data;
-    private final ExtentAllocator allocator;
+    /** By index; the index is what an {@link Extent} names. Never empty. */
+    private final Device[] devices;
+    private final Placement placement;
+    /** The volume's id (device 0's superblock, index aside): what journals and checkpoints must match. */
+    private final Superblock identity;
     private final ObjectIndex index = new ObjectIndex();
     private final AtomicLong sequence = new AtomicLong();
     private final ConcurrentHashMap<Integer, Journal> openJournals = new ConcurrentHashMap<>();
@@ -106,19 +96,17 @@ public final class Volume implements AutoCloseable {
     private boolean journalModeDecided;
     /** Runs {@link #allocateLater}'s growth off the cores; made on first need. */
     private ExecutorService grower;
-    /** The zero-ahead thread ({@link #startZeroAhead}), or null. */
-    private volatile Thread zeroAhead;
     /** Checkpoints while serving ({@link #startCheckpoints}). */
     private final OnlineCheckpoints checkpoints = new OnlineCheckpoints(this);
 
-    private Volume(VolumeConfig config, VolumeLock lock, DataFile data) {
+    private Volume(VolumeConfig config, VolumeLock lock, VolumeDevices.Opened opened) {
         this.config = config;
         this.directory = config.directory();
         this.lock = lock;
-        this.data = data;
-        this.allocator = new ExtentAllocator(data.sizeBytes(), config.growStepBytes(), config.maxBytes(),
-                data::growTo, directory.toString());
-        this.reclaimer = allocator::free;
+        this.devices = opened.devices();
+        this.identity = opened.identity();
+        this.placement = new Placement(devices);
+        this.reclaimer = extent -> devices[extent.device()].allocator().free(extent);
     }
 
     /** Opens (creating if absent) the volume in {@code config.directory()}, locking it against a second opener. */
@@ -132,15 +120,17 @@ public final class Volume implements AutoCloseable {
         Path dir = config.directory();
         Files.createDirectories(dir);
         VolumeLock lock = VolumeLock.acquire(dir);
-        DataFile data = null;
+        VolumeDevices.Opened opened = null;
         try {
-            data = DataFile.openOrCreate(dir, config.initialBytes(), warnings);
-            Volume volume = new Volume(config, lock, data);
+            opened = VolumeDevices.open(config, warnings);
+            Volume volume = new Volume(config, lock, opened);
             volume.recover(warnings);
             return volume;
         } catch (IOException | RuntimeException e) {
-            if (data != null) {
-                data.close();
+            if (opened != null) {
+                for (Device d : opened.devices()) {
+                    d.close();
+                }
             }
             lock.close();
             throw e;
@@ -162,6 +152,15 @@ public final class Volume implements AutoCloseable {
         lock.writeContent(url);
     }
 
+    /**
+     * {@code atlas format --device}: erases {@code device}'s signatures so a start with {@code --device} takes it
+     * (see {@link VolumeDevices#format}); returns what it held. Refuses a mounted device or one of the volume in
+     * {@code dataDir}.
+     */
+    public static String formatDevice(Path device, Path dataDir) throws IOException {
+        return VolumeDevices.format(device, dataDir);
+    }
+
     /** The URL advertised by the live process holding {@code directory}'s lock, or null. */
     public static String lockHolder(Path directory) {
         return VolumeLock.holderUrl(directory);
@@ -170,7 +169,7 @@ public final class Volume implements AutoCloseable {
     // ---------------------------------------------------------------- recovery
 
     private void recover(PrintStream warnings) throws IOException {
-        Superblock sb = data.superblock();
+        Superblock sb = identity;
         Checkpoint.Snapshot snap = Checkpoint.read(directory, sb);
         checkpoints.lastCheckpointBytes(snap.sizeBytes());
         for (JournalEntry e : snap.records()) {
@@ -337,7 +336,7 @@ public final class Volume implements AutoCloseable {
                             }
                         }
                     }
-                    writeDurable(body, live.offsetBytes());
+                    writeDurable(live.extent().device(), body, live.offsetBytes());
                     report.repaired();
                 } catch (IOException | IllegalArgumentException x) {
                     report.unrepairable(live, x.getMessage());
@@ -349,7 +348,7 @@ public final class Volume implements AutoCloseable {
     /** After a skipped (corrupt) journal range: re-reads every live object, drops those whose CRC fails. */
     private void checkAllBodies(List<JournalReader.Skipped> skipped, RecoveryReport report) throws IOException {
         List<ObjectRecord> live = new ArrayList<>(index.records());
-        live.sort(Comparator.comparingLong(ObjectRecord::offsetBytes));
+        live.sort(BY_PLACE);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment chunk = arena.allocate(CHUNK_BYTES, BLOCK_SIZE);
             for (ObjectRecord r : live) {
@@ -370,26 +369,39 @@ public final class Volume implements AutoCloseable {
     }
 
     private boolean inDataFile(ObjectRecord r) {
-        return r.offsetBytes() >= BLOCK_SIZE && r.extent().endBytes() <= data.sizeBytes()
-                && r.length() <= r.extent().capacityBytes();
+        int d = r.extent().device();
+        return d < devices.length && r.offsetBytes() >= BLOCK_SIZE
+                && r.extent().endBytes() <= devices[d].file().sizeBytes() && r.length() <= r.extent().capacityBytes();
     }
 
+    /** Live records by device, then offset: the order free space is derived and bodies are re-read in. */
+    private static final Comparator<ObjectRecord> BY_PLACE = Comparator
+            .comparingInt((ObjectRecord r) -> r.extent().device()).thenComparingLong(ObjectRecord::offsetBytes);
+
     /**
-     * Free space = [block 1, file size) minus live extents. A record whose extent lies past the file's end or
-     * overlaps another (possible only after a skipped, corrupt journal entry) is dropped, keeping the newer one.
+     * Free space = [block 1, device size) minus live extents, per device. A record whose extent lies past its
+     * device's end (or names no device) or overlaps another (possible only after a skipped, corrupt journal entry)
+     * is dropped, keeping the newer one.
      */
     private void deriveFreeSpace(PrintStream warnings) {
         List<ObjectRecord> live = new ArrayList<>(index.records());
-        live.sort(Comparator.comparingLong(ObjectRecord::offsetBytes));
-        List<Extent> used = new ArrayList<>(live.size());
+        live.sort(BY_PLACE);
+        List<List<Extent>> used = new ArrayList<>(devices.length);
+        for (int i = 0; i < devices.length; i++) {
+            used.add(new ArrayList<>());
+        }
         ObjectRecord prev = null;
-        long size = data.sizeBytes();
         for (ObjectRecord r : live) {
+            int d = r.extent().device();
+            long size = d < devices.length ? devices[d].file().sizeBytes() : 0;
             if (r.offsetBytes() < BLOCK_SIZE || r.extent().endBytes() > size) {
                 warnings.println("atlas: warning: " + directory + ": dropping " + r.name() + ": extent "
-                        + r.extent() + " outside the data file (" + size + " bytes)");
+                        + r.extent() + " outside its device (" + size + " bytes)");
                 index.unload(r.key());
                 continue;
+            }
+            if (prev != null && prev.extent().device() != d) {
+                prev = null;
             }
             if (prev != null && r.offsetBytes() < prev.extent().endBytes()) {
                 ObjectRecord loser = r.sequence() < prev.sequence() ? r : prev;
@@ -399,12 +411,14 @@ public final class Volume implements AutoCloseable {
                 if (loser == r) {
                     continue;
                 }
-                used.removeLast();
+                used.get(d).removeLast();
             }
-            used.add(r.extent());
+            used.get(d).add(r.extent());
             prev = r;
         }
-        allocator.rebuild(used);
+        for (int i = 0; i < devices.length; i++) {
+            devices[i].allocator().rebuild(used.get(i));
+        }
     }
 
     /** Journal files in the volume directory, live and sealed. */
@@ -424,8 +438,8 @@ public final class Volume implements AutoCloseable {
      */
     private void checkpointAndTruncateJournals() throws IOException {
         // Extents of inline PUTs may still sit in the device's cache; their entries are about to be cut off.
-        data.syncData();
-        Checkpoint.write(directory, data.superblock(), sequence.get(), index.records());
+        syncData();
+        Checkpoint.write(directory, identity, sequence.get(), index.records());
         for (Path file : journalFiles()) {
             if (Journal.sealedBound(file.getFileName().toString()) >= 0) {
                 Files.delete(file);
@@ -442,7 +456,7 @@ public final class Volume implements AutoCloseable {
     }
 
     private ObjectRecord recordOf(JournalEntry e) {
-        return newRecord(ObjectKey.copyOf(e.name(), e.name().length), new Extent(e.extentOffset(),
+        return newRecord(ObjectKey.copyOf(e.name(), e.name().length), Extent.atAddress(e.extentOffset(),
                 e.extentCapacity()), e.objectLength(), e.contentType(), e.objectCrc(), e.mtimeMillis(), e.sequence());
     }
 
@@ -493,12 +507,8 @@ public final class Volume implements AutoCloseable {
         return index;
     }
 
-    ExtentAllocator allocator() {
-        return allocator;
-    }
-
     Superblock superblock() {
-        return data.superblock();
+        return identity;
     }
 
     ObjectRecord newRecord(ObjectKey key, Extent extent, long length, String contentType, int crc32c,
@@ -519,7 +529,36 @@ public final class Volume implements AutoCloseable {
 
     /** The volume's 128-bit id as 32 hex digits (from the superblock). */
     public String volumeId() {
-        return data.superblock().volumeIdHex();
+        return identity.volumeIdHex();
+    }
+
+    /** The device {@code index} names (an {@link Extent#device()}). */
+    public Device device(int index) {
+        return devices[index];
+    }
+
+    public int deviceCount() {
+        return devices.length;
+    }
+
+    /** The devices by index (a copy). */
+    public List<Device> devices() {
+        return List.of(devices);
+    }
+
+    /** True when every device is healthy. */
+    public boolean healthy() {
+        for (Device d : devices) {
+            if (d.failed()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Where a new object named {@code name} would go first, health and room aside (tests, tools). */
+    public int preferredDevice(String name) {
+        return placement.preferred(ObjectKey.of(name));
     }
 
     /** The current record for {@code key} (an owned key or a probe), or null. Never allocates. */
@@ -545,83 +584,87 @@ public final class Volume implements AutoCloseable {
         return index.liveBytes();
     }
 
-    /** The most the data file may grow to ({@link VolumeConfig#maxBytes()}). */
-    public long capacityBytes() {
-        return config.maxBytes();
-    }
-
-    /** The data file's current size (it grows by written zeros, or fallocate, up to {@link #capacityBytes()}). */
-    public long sizeBytes() {
-        return allocator.sizeBytes();
-    }
-
-    /** Free bytes inside the current data file (not counting room to grow). */
-    public long freeBytes() {
-        return allocator.freeBytes();
-    }
-
-    /** Raw fd of the data file opened O_RDONLY|O_DIRECT (for engines that register it, e.g. io_uring). */
-    public int readFd() {
-        return data.readFd();
-    }
-
-    /** Raw fd of the data file opened O_RDWR|O_DIRECT|O_DSYNC. */
-    public int writeFd() {
-        return data.writeFd();
-    }
-
     /**
-     * Raw fd of the data file opened O_WRONLY|O_DIRECT without O_DSYNC: for the extents of inline PUTs
-     * ({@link Journal#stagePutInline}), durable after {@link #syncData} (or IORING_OP_FSYNC on this fd).
+     * What the devices may hold: their sizes, or for a one-file volume the most its data file may grow to
+     * ({@link VolumeConfig#maxBytes()}).
      */
-    public int lazyWriteFd() {
-        return data.lazyWriteFd();
+    public long capacityBytes() {
+        long total = 0;
+        for (Device d : devices) {
+            total += d.capacityBytes();
+        }
+        return total;
+    }
+
+    /** The devices' current sizes (a data file grows by written zeros, or fallocate, up to its maximum). */
+    public long sizeBytes() {
+        long total = 0;
+        for (Device d : devices) {
+            total += d.sizeBytes();
+        }
+        return total;
+    }
+
+    /** Free bytes inside the devices' current sizes (not counting a data file's room to grow). */
+    public long freeBytes() {
+        long total = 0;
+        for (Device d : devices) {
+            total += d.freeBytes();
+        }
+        return total;
     }
 
     /** O_DIRECT write without O_DSYNC (same alignment rules as {@link #writeDurable}); complete on return. */
-    public void writeLazy(MemorySegment src, long offsetBytes) throws IOException {
-        if (offsetBytes < BLOCK_SIZE || offsetBytes + src.byteSize() > data.sizeBytes()) {
-            throw new IllegalArgumentException("write [" + offsetBytes + ", " + (offsetBytes + src.byteSize())
-                    + ") outside the data area [" + BLOCK_SIZE + ", " + data.sizeBytes() + ")");
-        }
-        data.writeLazy(src, offsetBytes);
+    public void writeLazy(int device, MemorySegment src, long offsetBytes) throws IOException {
+        checkDataArea(device, src, offsetBytes).writeLazy(src, offsetBytes);
     }
 
-    /** fdatasync of the data file: every write completed before the call is durable on return. */
+    /** fdatasync of every device: every write completed before the call is durable on return. */
     public void syncData() throws IOException {
-        data.syncData();
+        for (Device d : devices) {
+            if (!d.failed()) {
+                d.file().syncData();
+            }
+        }
     }
 
     /**
-     * O_DIRECT read of {@code dst.byteSize()} bytes at {@code offsetBytes}. {@code dst}'s address and size and
-     * {@code offsetBytes} must be multiples of {@link #BLOCK_SIZE}. Returns the bytes read (short only at the
-     * end of the file).
+     * O_DIRECT read of {@code dst.byteSize()} bytes at {@code offsetBytes} of {@code device}. {@code dst}'s address
+     * and size and {@code offsetBytes} must be multiples of {@link #BLOCK_SIZE}. Returns the bytes read (short only
+     * at the end of the device).
      */
-    public int read(MemorySegment dst, long offsetBytes) throws IOException {
-        return data.read(dst, offsetBytes);
+    public int read(int device, MemorySegment dst, long offsetBytes) throws IOException {
+        return devices[device].file().read(dst, offsetBytes);
     }
 
     /** O_DIRECT + O_DSYNC write of all of {@code src} at {@code offsetBytes} (same alignment rules); durable on return. */
-    public void writeDurable(MemorySegment src, long offsetBytes) throws IOException {
-        if (offsetBytes < BLOCK_SIZE || offsetBytes + src.byteSize() > data.sizeBytes()) {
+    public void writeDurable(int device, MemorySegment src, long offsetBytes) throws IOException {
+        checkDataArea(device, src, offsetBytes).writeDurable(src, offsetBytes);
+    }
+
+    private DataFile checkDataArea(int device, MemorySegment src, long offsetBytes) {
+        DataFile file = devices[device].file();
+        if (offsetBytes < BLOCK_SIZE || offsetBytes + src.byteSize() > file.sizeBytes()) {
             throw new IllegalArgumentException("write [" + offsetBytes + ", " + (offsetBytes + src.byteSize())
-                    + ") outside the data area [" + BLOCK_SIZE + ", " + data.sizeBytes() + ")");
+                    + ") outside the data area [" + BLOCK_SIZE + ", " + file.sizeBytes() + ") of device " + device);
         }
-        data.writeDurable(src, offsetBytes);
+        return file;
     }
 
     /**
-     * A free extent of at least {@code lengthBytes} rounded up to blocks if one is free now, else null: never grows
-     * the data file, never waits on the disk or on the growth lock — the call for a core's thread. On null, ask
-     * {@link #allocateLater}.
+     * A free extent of at least {@code lengthBytes} rounded up to blocks, on the device {@link Placement} picks for
+     * {@code name}, if one is free now, else null: never grows the data file, never waits on the disk or on the
+     * growth lock — the call for a core's thread. On null, ask {@link #allocateLater}.
      */
-    public Extent tryAllocate(long lengthBytes) {
-        Extent e = allocator.tryAllocate(lengthBytes);
-        Thread z = zeroAhead;
-        if (z != null && (e == null || allocator.freeBytes() < config.growStepBytes())) {
-            LockSupport.unpark(z);
-        }
+    public Extent tryAllocate(ObjectKey name, long lengthBytes) {
+        Extent e = placement.tryAllocate(name, lengthBytes);
+        devices[0].nudgeZeroAhead(e == null);
         return e;
+    }
+
+    /** {@link #tryAllocate(ObjectKey, long)} for an object whose name does not matter (tests). */
+    public Extent tryAllocate(long lengthBytes) {
+        return tryAllocate(null, lengthBytes);
     }
 
     /** What {@link #allocateLater} reports: an extent, or why there is none. */
@@ -636,11 +679,11 @@ public final class Volume implements AutoCloseable {
      * zero-ahead's step) if that is what it takes — and reports through {@code replyTo}, the caller's core inbox,
      * so the caller's thread never waits. A volume closed meanwhile reports full.
      */
-    public void allocateLater(long lengthBytes, Executor replyTo, AllocationListener listener) {
+    public void allocateLater(ObjectKey name, long lengthBytes, Executor replyTo, AllocationListener listener) {
         grower().execute(() -> {
             Extent e;
             try {
-                e = allocate(lengthBytes);
+                e = allocate(name, lengthBytes);
             } catch (VolumeFullException full) {
                 replyTo.execute(() -> listener.onVolumeFull(full));
                 return;
@@ -664,59 +707,41 @@ public final class Volume implements AutoCloseable {
         return grower;
     }
 
-    /** A free extent of at least {@code lengthBytes} rounded up to blocks; grows the data file if needed (blocks). */
-    public Extent allocate(long lengthBytes) throws VolumeFullException {
-        Extent e = allocator.allocate(lengthBytes);
-        Thread z = zeroAhead;
-        if (z != null && allocator.freeBytes() < config.growStepBytes()) {
-            LockSupport.unpark(z);
+    /**
+     * A free extent of at least {@code lengthBytes} rounded up to blocks for {@code name}; grows the data file of a
+     * one-file volume if needed (blocks). Devices of fixed size never grow: when none has room, the volume is full.
+     */
+    public Extent allocate(ObjectKey name, long lengthBytes) throws VolumeFullException {
+        Extent e = placement.tryAllocate(name, lengthBytes);
+        if (e == null) {
+            Device only = devices[0];
+            if (devices.length > 1 || !only.file().growable()) {
+                throw new VolumeFullException("volume " + directory + " is full: no healthy device of "
+                        + devices.length + " has a free extent of " + Layouts.roundUpToBlock(lengthBytes)
+                        + " bytes (" + freeBytes() + " bytes free in all)");
+            }
+            if (only.failed()) {
+                throw new VolumeFullException("volume " + directory + ": its device failed: " + only.failure());
+            }
+            e = only.allocator().allocate(lengthBytes);
         }
+        devices[0].nudgeZeroAhead(false);
         return e;
     }
 
+    /** {@link #allocate(ObjectKey, long)} for an object whose name does not matter (tests). */
+    public Extent allocate(long lengthBytes) throws VolumeFullException {
+        return allocate(null, lengthBytes);
+    }
+
     /**
-     * Starts keeping {@link VolumeConfig#growStepBytes()} of free space ready as <i>written</i> zeros (see
-     * {@link DataFile}): a daemon thread appends zeros to the data file in {@value #ZERO_AHEAD_STEP_BYTES}-byte
-     * steps whenever free space drops below that, until the maximum size. Serving calls this; offline tools and
+     * Starts keeping {@link VolumeConfig#growStepBytes()} of free space ready as <i>written</i> zeros in a one-file
+     * volume's data file ({@link Device}; devices of fixed size need none). Serving calls this; offline tools and
      * tests do not need it (growth then falls back to fallocate). Idempotent; stopped by {@link #close}.
      */
     public synchronized void startZeroAhead() {
-        if (zeroAhead != null || closed) {
-            return;
-        }
-        Thread t = new Thread(this::zeroAheadLoop, "atlas-zero-ahead");
-        t.setDaemon(true);
-        zeroAhead = t;
-        t.start();
-    }
-
-    private void zeroAheadLoop() {
-        long keepFree = config.growStepBytes();
-        boolean reported = false;
-        try (Arena arena = Arena.ofConfined()) {
-            // 1 MiB per write (not the 4 MiB of creation): a PUT's write queued behind one waits ~2.5 ms, not ~10.
-            MemorySegment zeros = arena.allocate(ZERO_AHEAD_WRITE_BYTES, BLOCK_SIZE);
-            zeros.fill((byte) 0);
-            FileStore fs = Files.getFileStore(directory);
-            while (!closed) {
-                while (!closed && allocator.freeBytes() < keepFree && data.sizeBytes() < allocator.maxBytes()) {
-                    long usable = fs.getUsableSpace();
-                    if (usable < ZERO_AHEAD_STEP_BYTES + ZERO_AHEAD_FS_RESERVE_BYTES) {
-                        if (!reported) {
-                            reported = true;
-                            System.err.println("atlas: " + directory + ": zero-ahead paused: the file system has "
-                                    + (usable >> 20) + " MiB free and keeps " + (ZERO_AHEAD_FS_RESERVE_BYTES >> 20)
-                                    + " MiB for the journals; the data file grows by fallocate from here");
-                        }
-                        break;
-                    }
-                    allocator.extendTo(data.zeroExtend(ZERO_AHEAD_STEP_BYTES, allocator.maxBytes(), zeros));
-                }
-                LockSupport.parkNanos(this, 1_000_000_000L);
-            }
-        } catch (IOException | RuntimeException e) {
-            // A write error: allocation falls back to fallocate, which reports a full disk properly (507).
-            System.err.println("atlas: " + directory + ": zero-ahead of the data file stopped: " + e.getMessage());
+        if (!closed) {
+            devices[0].startZeroAhead();
         }
     }
 
@@ -788,33 +813,20 @@ public final class Volume implements AutoCloseable {
         }
     }
 
-    /** fdatasync of the data file, then a checkpoint of the index at {@code highestSequence}; returns its size. */
+    /** fdatasync of the devices, then a checkpoint of the index at {@code highestSequence}; returns its size. */
     long syncAndWriteCheckpoint(long highestSequence) throws IOException {
-        data.syncData();
-        return Checkpoint.write(directory, data.superblock(), highestSequence, index.records());
-    }
-
-    private void stopZeroAhead() {
-        Thread t = zeroAhead;
-        if (t == null) {
-            return;
-        }
-        LockSupport.unpark(t);
-        try {
-            t.join(); // at most one step's write: the data file must not close under it
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        syncData();
+        return Checkpoint.write(directory, identity, highestSequence, index.records());
     }
 
     /** Returns the unused tail of {@code extent} beyond {@code usedBytes} (rounded up) to the allocator. */
     public Extent trim(Extent extent, long usedBytes) {
-        return allocator.trim(extent, usedBytes);
+        return devices[extent.device()].allocator().trim(extent, usedBytes);
     }
 
     /** Returns an extent that was allocated but never committed (aborted upload). */
     public void release(Extent extent) {
-        allocator.free(extent);
+        devices[extent.device()].allocator().free(extent);
     }
 
     /**
@@ -831,7 +843,7 @@ public final class Volume implements AutoCloseable {
                 throw new IllegalStateException("journal " + journalId + " of " + directory + " is already open");
             }
             decideJournalMode();
-            Journal j = Journal.open(this, journalId, data.superblock(), journalEnds.getOrDefault(journalId, -1L),
+            Journal j = Journal.open(this, journalId, identity, journalEnds.getOrDefault(journalId, -1L),
                     journalMapMode);
             openJournals.put(journalId, j);
             return j;
@@ -909,7 +921,7 @@ public final class Volume implements AutoCloseable {
     private ObjectRecord putChunked(String name, long lengthBytes, String contentType, MemorySegment chunk,
                                     ChunkSource source) throws IOException {
         checkNotClosed();
-        Extent extent = allocate(lengthBytes);
+        Extent extent = allocate(ObjectKey.of(name), lengthBytes);
         boolean committed = false;
         try {
             CRC32C crc = new CRC32C();
@@ -920,7 +932,7 @@ public final class Volume implements AutoCloseable {
                 crc.update(chunk.asSlice(0, count).asByteBuffer());
                 int padded = (int) Layouts.roundUpToBlock(count);
                 chunk.asSlice(count, padded - count).fill((byte) 0);
-                writeDurable(chunk.asSlice(0, padded), extent.offsetBytes() + done);
+                writeDurable(extent.device(), chunk.asSlice(0, padded), extent.offsetBytes() + done);
                 done += count;
             }
             synchronized (importLock) {
@@ -947,7 +959,7 @@ public final class Volume implements AutoCloseable {
     public VerifyResult verify(VerifyResult.Listener listener) throws IOException {
         VerifyResult.Listener l = listener == null ? VerifyResult.Listener.NONE : listener;
         List<ObjectRecord> records = new ArrayList<>(index.records());
-        records.sort(Comparator.comparingLong(ObjectRecord::offsetBytes));
+        records.sort(BY_PLACE);
         List<String> bad = new ArrayList<>();
         long objects = 0;
         long bytes = 0;
@@ -985,7 +997,7 @@ public final class Volume implements AutoCloseable {
             while (done < r.length()) {
                 int count = (int) Math.min(CHUNK_BYTES, r.length() - done);
                 int padded = (int) Layouts.roundUpToBlock(count);
-                if (read(chunk.asSlice(0, padded), r.offsetBytes() + done) < count) {
+                if (read(r.extent().device(), chunk.asSlice(0, padded), r.offsetBytes() + done) < count) {
                     return BodyCheck.MISMATCH; // the data file ends inside the object
                 }
                 crc.update(chunk.asSlice(0, count).asByteBuffer());
@@ -1018,7 +1030,6 @@ public final class Volume implements AutoCloseable {
             return;
         }
         closed = true;
-        stopZeroAhead();
         checkpoints.stop();
         if (grower != null) {
             grower.shutdownNow(); // a growth in progress finishes or fails on its own; nobody waits for its answer
@@ -1038,10 +1049,12 @@ public final class Volume implements AutoCloseable {
         } catch (IOException e) {
             failure = e;
         } finally {
-            try {
-                data.close();
-            } catch (IOException e) {
-                failure = failure == null ? e : failure;
+            for (Device d : devices) {
+                try {
+                    d.close(); // after the zero-ahead's step: the data file must not close under it
+                } catch (IOException e) {
+                    failure = failure == null ? e : failure;
+                }
             }
             lock.close();
         }

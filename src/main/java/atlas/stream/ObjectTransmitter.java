@@ -57,7 +57,7 @@ import java.nio.ByteBuffer;
  * cancelled: if the connection closes during one, its buffer goes back when the read completes. Thread: the
  * connection's core.
  */
-public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waiter {
+public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waiter, DeviceReads.Waiter {
     /** More ranges than this in one request are ignored (whole object sent): RFC 9110 §14.2 allows it. */
     public static final int MAX_RANGES = 16;
     /**
@@ -94,6 +94,12 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
     private int ready = -1;
     private boolean active;
     private boolean waitingForBuffer;
+    /** Queued for a read slot of the record's device ({@link DeviceReads}): holds no buffer meanwhile. */
+    private boolean waitingForDevice;
+    /** A read slot of the record's device is this body's: taken before a read's buffer, given back at completion. */
+    private boolean holdsReadSlot;
+    /** The record's device. */
+    private int device;
     /** The exchange ended while a read was in flight: its buffer goes back when the read completes. */
     private boolean orphanedRead;
     private boolean readsDone;
@@ -134,6 +140,7 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
         this.out = out;
         this.record = record;
         this.ranges = ranges;
+        this.device = record.extent().device();
         active = true;
         multipart = ranges != null && ranges.count() > 1;
         partCount = ranges == null ? 1 : ranges.count();
@@ -149,8 +156,24 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
         }
     }
 
-    /** Nothing is being read or sent: reads the next chunk into a window buffer, waiting for one if need be. */
+    /**
+     * Nothing is being read or sent: reads the next chunk into a window buffer, waiting for a read slot of the
+     * device and then for a buffer if need be.
+     */
     private void readNext() {
+        if (core.reads().failed(device)) {
+            deviceFailed();
+            return;
+        }
+        if (!holdsReadSlot) {
+            if (!core.reads().enterOrWait(device, this)) {
+                waitingForDevice = true;
+                // Bounded like the wait for memory: a device that stays saturated sheds load with 503.
+                transport.deadline(transport.nowNs() + core.sendStallTimeoutNs());
+                return;
+            }
+            holdsReadSlot = true;
+        }
         int f = slots[0] != null ? 0 : slots[1] != null ? 1 : -1;
         if (f >= 0) {
             issueRead(f);
@@ -174,6 +197,33 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
             return;
         }
         onBuffer(first);
+    }
+
+    @Override
+    public void onReadSlot() {
+        waitingForDevice = false;
+        holdsReadSlot = true;
+        transport.deadline(0);
+        readNext();
+    }
+
+    /** The object's device failed: 503 if nothing was sent yet, else the connection closes. */
+    private void deviceFailed() {
+        core.metrics().diskReadFailed(device);
+        if (!sentAny) {
+            end(false);
+            exchange.onBodyRefused();
+            return;
+        }
+        fail();
+    }
+
+    /** Gives the read slot back (a read completed, or none will be issued now). */
+    private void leaveDevice() {
+        if (holdsReadSlot) {
+            holdsReadSlot = false;
+            core.reads().leave(device);
+        }
     }
 
     /** A client flooding the server waits behind the others for memory (asked when a buffer comes free). */
@@ -318,8 +368,8 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
         prefixLength = 0;
         reading = s;
         readStartNs = transport.nowNs();
-        core.metrics().diskReadStarted(readLength);
-        core.disk().read(core.readFd(), io.segment(), IoBuffer.HEADROOM, readLength, alignedOffset, this, s);
+        core.metrics().diskReadStarted(device, readLength);
+        core.disk().read(core.reads().fd(device), io.segment(), IoBuffer.HEADROOM, readLength, alignedOffset, this, s);
     }
 
     /**
@@ -341,15 +391,18 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
     public void onDiskComplete(long tag, int bytes) {
         int s = (int) tag;
         reading = -1;
-        core.metrics().diskReadEnded(transport.nowNs() - readStartNs);
+        core.metrics().diskReadEnded(device, transport.nowNs() - readStartNs);
+        boolean shortOfWanted = bytes < readSkip + readChunkLength;
+        core.reads().readEnded(device, bytes, shortOfWanted);
+        leaveDevice();
         if (orphanedRead) {
             orphanedRead = false;
             releaseSlot(s); // the disk is done with it; nobody is left to send it
             return;
         }
-        if (bytes < readSkip + readChunkLength) {
+        if (shortOfWanted) {
             // A read error or a short read inside an object's extent: the head is out, so only closing is honest.
-            core.metrics().diskReadFailed();
+            core.metrics().diskReadFailed(device);
             System.err.println("atlas: read of " + record.name() + " failed (" + bytes + ")");
             fail();
             return;
@@ -446,16 +499,24 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
         if (f < 0) {
             return;
         }
+        if (!holdsReadSlot) {
+            if (core.reads().failed(device) || !core.reads().tryEnter(device)) {
+                return; // read-ahead never waits for a device: the next readNext() does
+            }
+            holdsReadSlot = true;
+        }
         if (slots[f] == null) {
             // Read-ahead only while a quarter of the core's buffers are still free: under pressure every
             // connection streams with one buffer, so twice as many make progress instead of half waiting.
             BufferPool pool = core.buffers();
             if (pool.available() < pool.capacity() / 4) {
+                leaveDevice();
                 return;
             }
             slots[f] = pool.acquire();
             slotSmall[f] = false;
             if (slots[f] == null) {
+                leaveDevice();
                 return;
             }
         }
@@ -526,6 +587,17 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
      * sent, so the client can be told 503); otherwise the client accepted nothing for the send timeout.
      */
     public void onTimeout() {
+        if (waitingForDevice) {
+            core.reads().cancel(device, this);
+            waitingForDevice = false;
+            if (!sentAny) {
+                end(false);
+                exchange.onBodyRefused();
+            } else {
+                fail();
+            }
+            return;
+        }
         if (waitingForBuffer && !sentAny) {
             core.buffers().cancel(this);
             waitingForBuffer = false;
@@ -545,6 +617,10 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
      * under a read goes back when the read completes).
      */
     public void abandon() {
+        if (waitingForDevice) {
+            core.reads().cancel(device, this);
+            waitingForDevice = false;
+        }
         if (waitingForBuffer) {
             core.buffers().cancel(this);
             waitingForBuffer = false;
@@ -575,6 +651,9 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
             }
         }
         orphanedRead = reading >= 0;
+        if (!orphanedRead) {
+            leaveDevice(); // taken for a read that will not be issued now (a read in flight gives it back itself)
+        }
         if (socketDone) {
             sending = -1;
             if (sendingHot != null) {

@@ -709,6 +709,20 @@ public final class IoUring implements AutoCloseable {
         }
     }
 
+    /**
+     * Registers {@code fds} as fixed files 0..n-1 (IORING_REGISTER_FILES): an SQE with IOSQE_FIXED_FILE then names
+     * a file by its index, and the kernel skips the descriptor-table lookup and reference counting per I/O.
+     */
+    public void registerFiles(int[] fds) throws IoUringException {
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment table = scratch.allocate((long) fds.length * Integer.BYTES, 8);
+            for (int i = 0; i < fds.length; i++) {
+                table.setAtIndex(INT, i, fds[i]);
+            }
+            register(IORING_REGISTER_FILES, table.address(), fds.length);
+        }
+    }
+
     public void unregisterBuffers() throws IoUringException {
         register(IORING_UNREGISTER_BUFFERS, 0L, 0);
     }

@@ -44,7 +44,7 @@ class GroupCommitTest {
     void setUp() throws Exception {
         volume = Volume.open(new VolumeConfig(dir, 64 * B, 64 * B, 4096 * B));
         journal = volume.journal(1);
-        commit = new GroupCommit(journal, DATA_SYNC_FD, disk, metrics, clock);
+        commit = new GroupCommit(journal, new int[]{DATA_SYNC_FD}, disk, metrics, clock);
     }
 
     @AfterEach

@@ -60,7 +60,7 @@ class ObjectUploadTest {
         volume = Volume.open(new VolumeConfig(dir, 64 * B, 64 * B, 16384 * B));
         journal = volume.journal(0);
         pool = new BufferPool(64 * 1024 + IoBuffer.HEADROOM, 4096, 4);
-        commit = new GroupCommit(journal, volume.lazyWriteFd(), disk, new NoMetrics(), clock);
+        commit = new GroupCommit(journal, new int[]{volume.device(0).lazyWriteFd()}, disk, new NoMetrics(), clock);
         upload = new ObjectUpload(exchange, new UploadResources(volume, commit, disk, pool, new NoMetrics(), clock,
                 inbox, 1L << 30, 10_000_000_000L, null, playlists));
         exchange.socket.open(new atlas.dataplane.TransportHandler<Transport>() {

@@ -47,7 +47,7 @@ class BodyInFlightCommitTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(b.extent().capacityBytes(), B);
             MemorySegment.copy(b.content(), 0, buf, ValueLayout.JAVA_BYTE, 0, b.content().length);
-            v.writeDurable(buf, b.extent().offsetBytes());
+            v.writeDurable(0, buf, b.extent().offsetBytes());
         }
     }
 
@@ -158,7 +158,7 @@ class BodyInFlightCommitTest {
             MemorySegment garbage = arena.allocate(B, B);
             garbage.fill((byte) 0x5A);
             Volume raw = Volume.open(smallConfig(dir));
-            raw.writeDurable(garbage, extent.offsetBytes());
+            raw.writeDurable(0, garbage, extent.offsetBytes());
             raw.close(false);
         }
         try (Volume again = Volume.open(smallConfig(dir), warnings)) {

@@ -14,7 +14,7 @@ class ExtentAllocatorTest {
     private final List<Long> grownTo = java.util.Collections.synchronizedList(new ArrayList<>());
 
     private ExtentAllocator allocator(long sizeBlocks, long stepBlocks, long maxBlocks) {
-        ExtentAllocator a = new ExtentAllocator(sizeBlocks * B, stepBlocks * B, maxBlocks * B, grownTo::add, "test");
+        ExtentAllocator a = new ExtentAllocator(0, sizeBlocks * B, stepBlocks * B, maxBlocks * B, grownTo::add, "test");
         a.rebuild(List.of());
         return a;
     }
@@ -89,7 +89,7 @@ class ExtentAllocatorTest {
 
     @Test
     void shouldDeriveFreeSpaceFromUsedExtents() {
-        ExtentAllocator a = new ExtentAllocator(10 * B, B, 10 * B, s -> { }, "test");
+        ExtentAllocator a = new ExtentAllocator(0, 10 * B, B, 10 * B, s -> { }, "test");
         a.rebuild(List.of(new Extent(2 * B, B), new Extent(5 * B, 2 * B)));
         assertThat(a.freeExtents()).containsExactly(new Extent(B, B), new Extent(3 * B, 2 * B),
                 new Extent(7 * B, 3 * B));

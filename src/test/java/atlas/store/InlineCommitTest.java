@@ -60,7 +60,7 @@ class InlineCommitTest {
             flush(j);
             assertThat(p.isResolved()).isFalse();
             assertThat(v.lookup("live/index.m3u8")).as("readers would find stale extent bytes").isNull();
-            v.writeLazy(buf.asSlice(0, B), e.offsetBytes());
+            v.writeLazy(0, buf.asSlice(0, B), e.offsetBytes());
             assertThat(j.bodyWritten(p, true)).isTrue();
             assertThat(get(v, v.lookup("live/index.m3u8"))).isEqualTo(playlist);
             assertThat(j.inlineAwaitingSync()).isEqualTo(1);
@@ -77,7 +77,7 @@ class InlineCommitTest {
             MemorySegment one = buffer(arena, v1);
             Extent e1 = stage(v, j, p, "a.m3u8", one, v1.length, v1);
             flush(j);
-            v.writeLazy(one.asSlice(0, B), e1.offsetBytes());
+            v.writeLazy(0, one.asSlice(0, B), e1.offsetBytes());
             j.bodyWritten(p, true);
             // The second version's entry is durable, but its extent write is lost with the crash.
             Journal.PendingPut q = new Journal.PendingPut();
@@ -104,7 +104,7 @@ class InlineCommitTest {
             Journal.PendingPut p = new Journal.PendingPut();
             e = stage(v, j, p, "c.m3u8", buf, body.length, body);
             flush(j);
-            v.writeLazy(buf.asSlice(0, B), e.offsetBytes());
+            v.writeLazy(0, buf.asSlice(0, B), e.offsetBytes());
             j.bodyWritten(p, true);
             long epoch = j.beginDataSync();
             assertThat(j.inlineAwaitingSync()).isZero();
@@ -130,7 +130,7 @@ class InlineCommitTest {
             long epoch = j.beginDataSync(); // a sync already on its way when this PUT's write completes
             Extent e = stage(v, j, p, "d", buf, body.length, body);
             flush(j);
-            v.writeLazy(buf.asSlice(0, B), e.offsetBytes());
+            v.writeLazy(0, buf.asSlice(0, B), e.offsetBytes());
             j.bodyWritten(p, true);
             j.dataSynced(epoch, true);
             assertThat(j.inlineAwaitingSync()).isEqualTo(1);
@@ -139,7 +139,7 @@ class InlineCommitTest {
             // Overwrite the extent behind the journal's back: an unconfirmed PUT is checked and repaired.
             MemorySegment junk = arena.allocate(B, B);
             junk.fill((byte) 0x55);
-            v.writeDurable(junk, e.offsetBytes());
+            v.writeDurable(0, junk, e.offsetBytes());
         }
         v.close(false);
         try (Volume again = Volume.open(smallConfig(dir), warnings)) {

@@ -55,7 +55,7 @@ class JournalRotationTest {
             j.rotate();
             MemorySegment buf = arena.allocate(e.capacityBytes(), B);
             MemorySegment.copy(body, 0, buf, ValueLayout.JAVA_BYTE, 0, body.length);
-            v.writeDurable(buf, e.offsetBytes());
+            v.writeDurable(0, buf, e.offsetBytes());
             assertThat(j.bodyWritten(p, true)).isTrue();
             put(v, j, "new.ts", bytes(100, 2)); // carries the CONFIRM
             j.rotate();
@@ -99,7 +99,7 @@ class JournalRotationTest {
             j.stagePutInline(p, ObjectKey.of("index.m3u8"), e, buf.asSlice(0, small.length), "text/plain", crc(small),
                     2L);
             flush(j);
-            v.writeLazy(buf, e.offsetBytes());
+            v.writeLazy(0, buf, e.offsetBytes());
             j.bodyWritten(p, true);
             j.stageDelete(ObjectKey.of("seg0.ts"));
             flush(j);

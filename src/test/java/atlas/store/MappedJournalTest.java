@@ -51,7 +51,7 @@ class MappedJournalTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(e.capacityBytes(), B);
             MemorySegment.copy(body, 0, buf, ValueLayout.JAVA_BYTE, 0, body.length);
-            v.writeDurable(buf, e.offsetBytes());
+            v.writeDurable(0, buf, e.offsetBytes());
         }
         assertThat(j.bodyWritten(p, true)).isTrue();
         put(v, j, "live/a/seg3.ts", bytes(70_000, 4)); // carries the CONFIRM of seg2

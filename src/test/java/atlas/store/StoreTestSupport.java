@@ -38,7 +38,7 @@ final class StoreTestSupport {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(e.capacityBytes(), Volume.BLOCK_SIZE);
             MemorySegment.copy(content, 0, buf, ValueLayout.JAVA_BYTE, 0, content.length);
-            v.writeDurable(buf, e.offsetBytes());
+            v.writeDurable(0, buf, e.offsetBytes());
         }
         ObjectRecord r = j.stagePut(ObjectKey.of(name), e, content.length, "video/mp2t", crc(content), 1234L);
         j.commit();
@@ -60,7 +60,7 @@ final class StoreTestSupport {
     static byte[] get(Volume v, ObjectRecord r) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(Math.max(r.extent().capacityBytes(), B), Volume.BLOCK_SIZE);
-            v.read(buf, r.offsetBytes());
+            v.read(0, buf, r.offsetBytes());
             return buf.asSlice(0, r.length()).toArray(ValueLayout.JAVA_BYTE);
         }
     }

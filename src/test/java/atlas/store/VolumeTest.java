@@ -194,13 +194,13 @@ class VolumeTest {
     void shouldRejectUnalignedIo() throws Exception {
         try (Volume v = Volume.open(smallConfig(dir)); Arena arena = Arena.ofConfined()) {
             MemorySegment aligned = arena.allocate(2 * B, B);
-            assertThatThrownBy(() -> v.read(aligned.asSlice(8, B), B))
+            assertThatThrownBy(() -> v.read(0, aligned.asSlice(8, B), B))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("alignment");
-            assertThatThrownBy(() -> v.read(aligned.asSlice(0, 100), B))
+            assertThatThrownBy(() -> v.read(0, aligned.asSlice(0, 100), B))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("alignment");
-            assertThatThrownBy(() -> v.writeDurable(aligned.asSlice(0, B), B + 512))
+            assertThatThrownBy(() -> v.writeDurable(0, aligned.asSlice(0, B), B + 512))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("alignment");
-            assertThatThrownBy(() -> v.writeDurable(aligned.asSlice(0, B), 0))
+            assertThatThrownBy(() -> v.writeDurable(0, aligned.asSlice(0, B), 0))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outside the data area");
         }
     }
@@ -209,8 +209,8 @@ class VolumeTest {
     void shouldReturnShortReadOnlyAtEndOfFile() throws Exception {
         try (Volume v = Volume.open(smallConfig(dir)); Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(4 * B, B);
-            assertThat(v.read(buf, v.sizeBytes() - 2 * B)).isEqualTo((int) (2 * B));
-            assertThat(v.read(buf, v.sizeBytes())).isZero();
+            assertThat(v.read(0, buf, v.sizeBytes() - 2 * B)).isEqualTo((int) (2 * B));
+            assertThat(v.read(0, buf, v.sizeBytes())).isZero();
         }
     }
 
@@ -286,7 +286,7 @@ class VolumeTest {
 
             MemorySegment garbage = arena.allocate(B, B);
             garbage.fill((byte) 0x5A);
-            v.writeDurable(garbage, victim.offsetBytes() + B);
+            v.writeDurable(0, garbage, victim.offsetBytes() + B);
             VerifyResult dirty = v.verify(null);
             assertThat(dirty.ok()).isFalse();
             assertThat(dirty.badObjects()).containsExactly("bad/2");

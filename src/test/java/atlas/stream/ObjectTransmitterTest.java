@@ -50,7 +50,7 @@ class ObjectTransmitterTest {
         byte[] file = new byte[(int) OBJECT_OFFSET + 160 * 1024];
         System.arraycopy(object, 0, file, (int) OBJECT_OFFSET, object.length);
         disk.file(file);
-        transmitter = new ObjectTransmitter(endings, new TransmitResources(disk, 3, pool, small, metrics, STALL_NS, null));
+        transmitter = new ObjectTransmitter(endings, new TransmitResources(disk, DeviceReads.single(3), pool, small, metrics, STALL_NS, null));
         socket.open(new BodySocketSide(() -> transmitter.onSent(), () -> transmitter.onTimeout(), () -> { }));
     }
 
@@ -140,7 +140,7 @@ class ObjectTransmitterTest {
     void shouldAnswerBusyWhenNoBufferFreesBeforeTheDeadline() {
         BufferPool tiny = new BufferPool(BUFFER_BYTES, 4096, 1);
         IoBuffer taken = tiny.acquire();
-        transmitter = new ObjectTransmitter(endings, new TransmitResources(disk, 3, tiny, small, metrics, STALL_NS, null));
+        transmitter = new ObjectTransmitter(endings, new TransmitResources(disk, DeviceReads.single(3), tiny, small, metrics, STALL_NS, null));
         startWholeObject(pinnedRecord());
         assertThat(tiny.waiting()).isEqualTo(1);
         assertThat(socket.deadlineNs()).isEqualTo(socket.nowNs() + STALL_NS);
@@ -156,7 +156,7 @@ class ObjectTransmitterTest {
     void shouldStartOnceABufferComesBack() {
         BufferPool tiny = new BufferPool(BUFFER_BYTES, 4096, 1);
         IoBuffer taken = tiny.acquire();
-        transmitter = new ObjectTransmitter(endings, new TransmitResources(disk, 3, tiny, small, metrics, STALL_NS, null));
+        transmitter = new ObjectTransmitter(endings, new TransmitResources(disk, DeviceReads.single(3), tiny, small, metrics, STALL_NS, null));
         startWholeObject(pinnedRecord());
         assertThat(disk.inFlight()).isZero();
         tiny.release(taken);
@@ -243,7 +243,7 @@ class ObjectTransmitterTest {
     private HotTier hotTransmitter() {
         HotTier tier = HotTier.create(8L * HotTier.CHUNK_BYTES, 2, java.util.List.of());
         pool = new BufferPool(256 * 1024 + IoBuffer.HEADROOM, 4096, 8);
-        transmitter = new ObjectTransmitter(endings, new TransmitResources(disk, 3, pool, small, metrics, STALL_NS,
+        transmitter = new ObjectTransmitter(endings, new TransmitResources(disk, DeviceReads.single(3), pool, small, metrics, STALL_NS,
                 tier.shard(0)));
         return tier;
     }
@@ -408,17 +408,17 @@ class ObjectTransmitterTest {
         int failed;
 
         @Override
-        public void diskReadStarted(int bytes) {
+        public void diskReadStarted(int device, int bytes) {
             started++;
         }
 
         @Override
-        public void diskReadEnded(long durationNs) {
+        public void diskReadEnded(int device, long durationNs) {
             ended++;
         }
 
         @Override
-        public void diskReadFailed() {
+        public void diskReadFailed(int device) {
             failed++;
         }
     }
