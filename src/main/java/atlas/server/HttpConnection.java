@@ -446,6 +446,12 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
     }
 
     @Override
+    public void onBodyUnreadable(int status, String reason) {
+        keepAlive = false; // the failing read may have left the connection's state mid-body: start clean
+        respondError(status, reason);
+    }
+
+    @Override
     public void onBodyFailed() {
         close();
     }

@@ -65,24 +65,20 @@ final class VolumeDevices {
         List<DeviceProbe> probes = new ArrayList<>();
         Map<String, Path> seen = new HashMap<>();
         for (Path p : config.devices()) {
-            Path real = p.toRealPath();
-            Path before = seen.put(real.toString(), p);
+            DeviceProbe probe = DeviceProbe.of(p);
+            Path before = seen.put(p.toRealPath().toString(), p);
             if (before != null) {
                 throw new IOException("device " + p + " is given twice (as " + before + ")");
             }
-            DeviceProbe probe = DeviceProbe.of(p);
             if (probe.mounted()) {
                 throw new IOException("device " + p + " holds a mounted file system; unmount it and erase it with "
                         + "atlas format --device " + p + " first");
             }
             probes.add(probe);
         }
+        // A directory without a devices file starts a new volume: a device of any existing one is refused, never
+        // adopted (without that volume's journals its objects are unreachable, and new ones would overwrite them).
         Superblock identity = members == null ? null : members.identity;
-        for (DeviceProbe probe : probes) {
-            if (probe.content() == DeviceProbe.Content.ATLAS && identity == null) {
-                identity = probe.superblock().forDevice(0); // the devices file was lost: adopt their volume
-            }
-        }
         if (identity == null) {
             SecureRandom random = new SecureRandom();
             identity = new Superblock(random.nextLong(), random.nextLong(), System.currentTimeMillis(), 0);

@@ -210,9 +210,14 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
     /** The object's device failed: 503 if nothing was sent yet, else the connection closes. */
     private void deviceFailed() {
         core.metrics().diskReadFailed(device);
+        unreadable(503, "object unavailable: its device failed");
+    }
+
+    /** The object cannot be read: an error answer while nothing was sent, else only closing is honest. */
+    private void unreadable(int status, String reason) {
         if (!sentAny) {
             end(false);
-            exchange.onBodyRefused();
+            exchange.onBodyUnreadable(status, reason);
             return;
         }
         fail();
@@ -401,10 +406,10 @@ public final class ObjectTransmitter implements DiskCompletion, BufferPool.Waite
             return;
         }
         if (shortOfWanted) {
-            // A read error or a short read inside an object's extent: the head is out, so only closing is honest.
+            // A read error or a short read inside an object's extent: 500 while the head is not out, else close.
             core.metrics().diskReadFailed(device);
             System.err.println("atlas: read of " + record.name() + " failed (" + bytes + ")");
-            fail();
+            unreadable(500, "reading the object failed");
             return;
         }
         if (hot != null) {

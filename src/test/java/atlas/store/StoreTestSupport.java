@@ -18,6 +18,22 @@ final class StoreTestSupport {
         return new VolumeConfig(dir, 64 * B, 64 * B, 4096 * B);
     }
 
+    /** {@link #smallConfig} over {@code count} preallocated files of {@code blocks} blocks each, made here. */
+    static VolumeConfig deviceConfig(Path dir, Path deviceDir, int count, long blocks) throws IOException {
+        java.util.List<Path> devices = new java.util.ArrayList<>();
+        java.nio.file.Files.createDirectories(deviceDir);
+        for (int i = 0; i < count; i++) {
+            Path d = deviceDir.resolve("dev" + i + ".img");
+            if (!java.nio.file.Files.exists(d)) {
+                try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(d.toFile(), "rw")) {
+                    f.setLength(blocks * B);
+                }
+            }
+            devices.add(d);
+        }
+        return smallConfig(dir).withDevices(devices);
+    }
+
     static byte[] bytes(int length, int seed) {
         byte[] b = new byte[length];
         for (int i = 0; i < length; i++) {
@@ -34,11 +50,11 @@ final class StoreTestSupport {
 
     /** The ingest path: allocate, write the padded bytes durably, stage, commit. */
     static ObjectRecord put(Volume v, Journal j, String name, byte[] content) throws IOException {
-        Extent e = v.allocate(content.length);
+        Extent e = v.allocate(ObjectKey.of(name), content.length);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(e.capacityBytes(), Volume.BLOCK_SIZE);
             MemorySegment.copy(content, 0, buf, ValueLayout.JAVA_BYTE, 0, content.length);
-            v.writeDurable(0, buf, e.offsetBytes());
+            v.writeDurable(e.device(), buf, e.offsetBytes());
         }
         ObjectRecord r = j.stagePut(ObjectKey.of(name), e, content.length, "video/mp2t", crc(content), 1234L);
         j.commit();
@@ -60,7 +76,7 @@ final class StoreTestSupport {
     static byte[] get(Volume v, ObjectRecord r) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(Math.max(r.extent().capacityBytes(), B), Volume.BLOCK_SIZE);
-            v.read(0, buf, r.offsetBytes());
+            v.read(r.extent().device(), buf, r.offsetBytes());
             return buf.asSlice(0, r.length()).toArray(ValueLayout.JAVA_BYTE);
         }
     }
