@@ -8,6 +8,7 @@
 #   bench/wrk-vs-nginx.sh --https                      # issue 5: HTTPS (TLS 1.3) vs nginx HTTPS, and vs our plaintext
 #   bench/wrk-vs-nginx.sh -c 1000 --rounds 3           # each round 3 times: ratios as median (min–max) of the rounds
 #   bench/wrk-vs-nginx.sh --workload live|small|vod    # issue 14's shapes (hot tier vs tier off vs nginx sendfile)
+#   bench/wrk-vs-nginx.sh --devices 1,2,4              # issue 19: N raw devices vs fio and nginx (bench/devices.sh)
 #   bench/wrk-vs-nginx.sh --help                       # every option
 #
 # What it does, all on 127.0.0.1, in a fresh temporary directory (removed on exit, also on Ctrl-C, unless --keep):
@@ -45,6 +46,11 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PROG=wrk-vs-nginx
+
+# --devices LIST: the read benchmark over N raw devices (issue 19) is its own script; hand everything over to it.
+for arg in "$@"; do
+  [[ "$arg" == --devices ]] && exec "$ROOT/bench/devices.sh" "$@"
+done
 
 OBJECTS=2000
 SIZE=300k
