@@ -117,6 +117,24 @@ class VolumeDevicesTest {
     }
 
     @Test
+    void shouldSteerIngestAwayFromADeviceWhoseWritesPileUp() throws Exception {
+        try (Volume v = Volume.open(deviceConfig(data(), dir, 2, 256), quiet())) {
+            ObjectKey name = ObjectKey.of("c.ts");
+            int first = v.preferredDevice("c.ts");
+            for (int i = 0; i < Placement.CONGESTED_WRITES; i++) {
+                v.device(first).writeStarted();
+            }
+            Extent elsewhere = v.tryAllocate(name, B);
+            assertThat(elsewhere.device()).as("the slow device is passed over").isEqualTo(1 - first);
+            v.device(1 - first).fail("test");
+            Extent congested = v.tryAllocate(name, B);
+            assertThat(congested.device()).as("but used when it is the only one left").isEqualTo(first);
+            v.device(first).writeEnded(4096);
+            assertThat(v.device(first).writesInFlight()).isEqualTo(Placement.CONGESTED_WRITES - 1);
+        }
+    }
+
+    @Test
     void shouldRefuseADeviceHoldingAFileSystemUntilFormatted() throws Exception {
         Path dev = file("fs.img", 256);
         try (RandomAccessFile f = new RandomAccessFile(dev.toFile(), "rw")) {
