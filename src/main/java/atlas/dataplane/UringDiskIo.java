@@ -34,6 +34,23 @@ final class UringDiskIo implements DiskIo {
         filesToRegister = fds.clone();
     }
 
+    /**
+     * Gives the registered files back before the ring closes (nothing may be in flight): the kernel tears a closed
+     * ring down asynchronously, and until then registered files stay open — the volume's devices too, after the
+     * process closed its own descriptors.
+     */
+    void unregisterFiles() {
+        if (fixedIndexByFd.length == 0) {
+            return;
+        }
+        fixedIndexByFd = new int[0];
+        try {
+            loop.ring().unregisterFiles();
+        } catch (IoUringException e) {
+            System.err.println("atlas: unregistering io_uring fixed files failed: " + e.getMessage());
+        }
+    }
+
     /** Registers the pending files on the ring (once, on the core's thread); a refusal leaves plain descriptors. */
     private void registerPendingFiles() {
         int[] fds = filesToRegister;

@@ -502,6 +502,9 @@ final class UringEventLoop implements Runnable, CompletionHandler {
                 Libc.closeQuietly(wakeFd);
             }
         });
+        if (disk.inFlight() == 0) {
+            disk.unregisterFiles();
+        }
         ring.close();
         if (connections.isEmpty() && disk.inFlight() == 0) {
             context.closeBuffers();

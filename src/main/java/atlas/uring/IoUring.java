@@ -723,6 +723,14 @@ public final class IoUring implements AutoCloseable {
         }
     }
 
+    /**
+     * Drops the fixed-file table (IORING_UNREGISTER_FILES), synchronously: the ring's own teardown after close is
+     * asynchronous and would hold the files a while longer (a file system could not be unmounted yet).
+     */
+    public void unregisterFiles() throws IoUringException {
+        register(IORING_UNREGISTER_FILES, 0L, 0);
+    }
+
     public void unregisterBuffers() throws IoUringException {
         register(IORING_UNREGISTER_BUFFERS, 0L, 0);
     }
