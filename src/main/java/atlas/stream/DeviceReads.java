@@ -27,6 +27,8 @@ public final class DeviceReads {
     private final Device[] devices;
     private final int[] fds;
     private final int[] inFlight;
+    /** A {@link #leave} of the device is handing slots out (see there). */
+    private final boolean[] handingOut;
     private final List<ArrayDeque<Waiter>> waiting;
     private final int limit;
 
@@ -35,6 +37,7 @@ public final class DeviceReads {
         this.devices = devices.toArray(new Device[0]);
         this.fds = new int[this.devices.length];
         this.inFlight = new int[this.devices.length];
+        this.handingOut = new boolean[this.devices.length];
         this.waiting = new ArrayList<>(this.devices.length);
         for (int i = 0; i < this.devices.length; i++) {
             fds[i] = this.devices[i].readFd();
@@ -52,6 +55,7 @@ public final class DeviceReads {
         this.devices = new Device[1];
         this.fds = new int[]{fd};
         this.inFlight = new int[1];
+        this.handingOut = new boolean[1];
         this.waiting = List.of(new ArrayDeque<>());
         this.limit = Integer.MAX_VALUE;
     }
@@ -89,13 +93,25 @@ public final class DeviceReads {
         waiting.get(device).remove(waiter);
     }
 
-    /** Gives a slot back; the longest waiter gets it at once. */
+    /**
+     * Gives a slot back; the longest waiter gets it at once. A waiter that gives its slot straight back (its device
+     * failed meanwhile, say) is not answered by a nested hand-out but by this loop, so a long queue never turns into
+     * deep recursion.
+     */
     public void leave(int device) {
         inFlight[device]--;
-        Waiter next = waiting.get(device).pollFirst();
-        if (next != null) {
-            inFlight[device]++;
-            next.onReadSlot();
+        if (handingOut[device]) {
+            return;
+        }
+        handingOut[device] = true;
+        try {
+            ArrayDeque<Waiter> queue = waiting.get(device);
+            while (inFlight[device] < limit && !queue.isEmpty()) {
+                inFlight[device]++;
+                queue.pollFirst().onReadSlot();
+            }
+        } finally {
+            handingOut[device] = false;
         }
     }
 

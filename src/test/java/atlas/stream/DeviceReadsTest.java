@@ -151,6 +151,25 @@ class DeviceReadsTest {
     }
 
     @Test
+    void shouldAnswerEveryWaiterOfADeviceThatFailsWithoutDeepRecursion() {
+        DeviceReads reads = new DeviceReads(volume.devices(), 1);
+        TransmitResources core = core(reads);
+        Get first = new Get(core);
+        first.start(TestRecords.record("a.ts", 8192, 100_000, "video/mp2t"));
+        List<Get> waiting = new ArrayList<>();
+        for (int i = 0; i < 5_000; i++) { // deep enough to overflow the stack if each hand-out nested the next
+            Get g = new Get(core);
+            g.start(TestRecords.record("w" + i + ".ts", 8192, 100_000, "video/mp2t"));
+            waiting.add(g);
+        }
+        volume.device(0).fail("test");
+        disk.complete();
+        assertThat(waiting).allSatisfy(g -> assertThat(g.status).isEqualTo(503));
+        assertThat(reads.inFlight(0)).isZero();
+        assertThat(pool.inUse()).as("only the first's chunk, being sent").isEqualTo(1);
+    }
+
+    @Test
     void shouldNotLimitASingleDevice() {
         DeviceReads reads = new DeviceReads(volume.devices().subList(0, 1), 1);
         TransmitResources core = core(reads);
