@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import static atlas.cli.ServeSettings.ACCESS_LOG;
+import static atlas.cli.ServeSettings.AGENT_LISTEN;
 import static atlas.cli.ServeSettings.BUFFER_MEMORY;
 import static atlas.cli.ServeSettings.CERT;
 import static atlas.cli.ServeSettings.CHECKPOINT_JOURNAL;
@@ -140,7 +141,8 @@ final class ServeCommand implements Callable<Integer> {
         return new ServerConfig(volume, listen.host(), listen.port(), cores, get(ENGINE), limits,
                 get(HEADER_TIMEOUT), get(IDLE_TIMEOUT), get(SEND_TIMEOUT), bufferMemory(cores), !get(NO_DEMO),
                 log.equals(ServeSettings.AccessLogConverter.OFF) ? null : Path.of(log), get(DRAIN_DELAY), tls(),
-                hot(cores), access(listen));
+                hot(cores), access(listen), get(AGENT_LISTEN) == null ? null
+                : new ServerConfig.Agent(get(AGENT_LISTEN).host(), get(AGENT_LISTEN).port()));
     }
 
     /** Who may write, the admin listener, per-client limits. */

@@ -144,6 +144,10 @@ final class ServeSettings {
             fixed(new ListenAddress("127.0.0.1", 9180)),
             "Address of the admin surface: metrics, stats, dashboard, listings and everything the public "
                     + "listener serves; the public listener serves content and health only");
+    static final ServeSetting<ListenAddress> AGENT_LISTEN = ServeSetting.address("agent-listen",
+            off("off", "off"),
+            "Answer HAProxy's agent check here (agent-check agent-port PORT): 'up N%' by the healthy devices' "
+                    + "share, 'drain' from SIGTERM on, 'down' when no device is left");
     static final ServeSetting<Boolean> PUBLIC_LISTING = ServeSetting.flag("public-listing",
             "Serve directory listings (GET /prefix/) on the public listener too, not only on the admin one");
     static final ServeSetting<Integer> MAX_CONNECTIONS_PER_CLIENT = ServeSetting.of("max-connections-per-client",
@@ -186,7 +190,7 @@ final class ServeSettings {
             HEADER_TIMEOUT, IDLE_TIMEOUT, SEND_TIMEOUT, ACCESS_LOG, DRAIN_DELAY, BUFFER_MEMORY, HOT_MEMORY,
             HOT_PREFIX, CHECKPOINT_JOURNAL, TLS_LISTEN, CERT, PRIVATE_KEY, HANDSHAKE_TIMEOUT, HSTS, TLS_GROUPS,
             RETAIN, AUTH_FILE,
-            ADMIN_LISTEN, PUBLIC_LISTING, MAX_CONNECTIONS_PER_CLIENT, RATE_LIMIT, RATE_BURST,
+            ADMIN_LISTEN, AGENT_LISTEN, PUBLIC_LISTING, MAX_CONNECTIONS_PER_CLIENT, RATE_LIMIT, RATE_BURST,
             MAX_UPLOADS_PER_CREDENTIAL, PROTECT, TOKEN_KEYS, SECURE_LINK_MD5);
     /** The config file's keys, the long flag names without {@code --}. */
     static final List<String> KEYS = ALL.stream().map(ServeSetting::key).toList();

@@ -65,12 +65,16 @@ public final class AtlasServer implements AutoCloseable {
     /** Closed after the cores stopped: its verifier thread answers into their inboxes. */
     private final AccessControl access;
     private final String adminBaseUrl;
+    /** HAProxy's agent check, or null. */
+    private final AgentCheck agent;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private boolean closed;
 
     private AtlasServer(Volume volume, Engine engine, String baseUrl, String tlsBaseUrl, Metrics metrics,
                         AccessLogWriter accessLog, Duration drainDelay, RetentionSweeper retention,
-                        TlsIdentitySource tlsIdentities, HotTier hot, AccessControl access, String adminBaseUrl) {
+                        TlsIdentitySource tlsIdentities, HotTier hot, AccessControl access, String adminBaseUrl,
+                        AgentCheck agent) {
+        this.agent = agent;
         this.hot = hot;
         this.access = access;
         this.adminBaseUrl = adminBaseUrl;
@@ -139,6 +143,7 @@ public final class AtlasServer implements AutoCloseable {
         AccessControl access = null;
         // Set once the cores run: a failure after that must stop them before the volume they use is closed.
         Engine engine = null;
+        AgentCheck agent = null;
         try {
             if (config.tls() != null) {
                 identities = openIdentities(config.tls(), volume);
@@ -256,6 +261,13 @@ public final class AtlasServer implements AutoCloseable {
                 log.println("atlas: retention: " + retain + " (playlists kept), swept every "
                         + retention.intervalMs() + " ms");
             }
+            if (config.agent() != null) {
+                Metrics m = metrics;
+                agent = AgentCheck.start(config.agent().listenHost(), config.agent().listenPort(), m::draining,
+                        volume);
+                log.println("atlas: HAProxy agent check on " + config.agent().listenHost() + ":" + agent.port()
+                        + " (agent-check agent-port " + agent.port() + "): answers " + agent.state());
+            }
             log.println("atlas: listening on " + baseUrl + (tlsBaseUrl != null ? " and " + tlsBaseUrl : ""));
             // After the public URL, so that scripts taking the first URL of the output get the public one.
             log.println("atlas: admin " + adminBaseUrl + (adminIndex < 0 ? " (no separate admin listener)" : "")
@@ -266,8 +278,11 @@ public final class AtlasServer implements AutoCloseable {
                 retention.start();
             }
             return new AtlasServer(volume, engine, baseUrl, tlsBaseUrl, metrics, accessLog, config.drainDelay(),
-                    retention, identities, hot, access, adminBaseUrl);
+                    retention, identities, hot, access, adminBaseUrl, agent);
         } catch (IOException | RuntimeException e) {
+            if (agent != null) {
+                agent.close();
+            }
             if (engine != null) {
                 try {
                     engine.shutdown(0); // the cores stop (and let go of their buffers) before the volume closes
@@ -488,6 +503,9 @@ public final class AtlasServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            if (agent != null) {
+                agent.close(); // after the listeners: HAProxy is told "drain" until the node is gone
+            }
             if (accessLog != null) {
                 accessLog.close(); // after the cores stopped: the last lines are drained
             }

@@ -32,12 +32,28 @@ import java.util.List;
 public record ServerConfig(VolumeConfig volume, String listenHost, int listenPort, int cores, EngineKind engine,
                            HttpLimits limits, Duration headerTimeout, Duration idleTimeout,
                            Duration sendStallTimeout, long bufferBytesPerCore, boolean seedDemo, Path accessLog,
-                           Duration drainDelay, Tls tls, Hot hot, Access access) {
+                           Duration drainDelay, Tls tls, Hot hot, Access access, Agent agent) {
 
     public ServerConfig {
         if (access == null) {
             access = Access.DEFAULTS;
         }
+    }
+
+    /** Without a load-balancer agent. */
+    public ServerConfig(VolumeConfig volume, String listenHost, int listenPort, int cores, EngineKind engine,
+                        HttpLimits limits, Duration headerTimeout, Duration idleTimeout, Duration sendStallTimeout,
+                        long bufferBytesPerCore, boolean seedDemo, Path accessLog, Duration drainDelay, Tls tls,
+                        Hot hot, Access access) {
+        this(volume, listenHost, listenPort, cores, engine, limits, headerTimeout, idleTimeout, sendStallTimeout,
+                bufferBytesPerCore, seedDemo, accessLog, drainDelay, tls, hot, access, null);
+    }
+
+    /**
+     * HAProxy's agent check ({@code agent-check agent-port}): a TCP listener that answers each connection with
+     * one line saying how this node is (see {@link AgentCheck}).
+     */
+    public record Agent(String listenHost, int listenPort) {
     }
 
     /** Without HTTPS. */
@@ -59,19 +75,19 @@ public record ServerConfig(VolumeConfig volume, String listenHost, int listenPor
     /** This configuration with the HTTPS listener {@code tls} (null: none). */
     public ServerConfig withTls(Tls tls) {
         return new ServerConfig(volume, listenHost, listenPort, cores, engine, limits, headerTimeout, idleTimeout,
-                sendStallTimeout, bufferBytesPerCore, seedDemo, accessLog, drainDelay, tls, hot, access);
+                sendStallTimeout, bufferBytesPerCore, seedDemo, accessLog, drainDelay, tls, hot, access, agent);
     }
 
     /** This configuration with the hot tier {@code hot} (null: off). */
     public ServerConfig withHot(Hot hot) {
         return new ServerConfig(volume, listenHost, listenPort, cores, engine, limits, headerTimeout, idleTimeout,
-                sendStallTimeout, bufferBytesPerCore, seedDemo, accessLog, drainDelay, tls, hot, access);
+                sendStallTimeout, bufferBytesPerCore, seedDemo, accessLog, drainDelay, tls, hot, access, agent);
     }
 
     /** This configuration with the access rules {@code access} (null: {@link Access#DEFAULTS}). */
     public ServerConfig withAccess(Access access) {
         return new ServerConfig(volume, listenHost, listenPort, cores, engine, limits, headerTimeout, idleTimeout,
-                sendStallTimeout, bufferBytesPerCore, seedDemo, accessLog, drainDelay, tls, hot, access);
+                sendStallTimeout, bufferBytesPerCore, seedDemo, accessLog, drainDelay, tls, hot, access, agent);
     }
 
     /**
