@@ -59,6 +59,8 @@ import static atlas.cli.ServeSettings.RETAIN;
 import static atlas.cli.ServeSettings.SEND_TIMEOUT;
 import static atlas.cli.ServeSettings.TLS_GROUPS;
 import static atlas.cli.ServeSettings.TLS_LISTEN;
+import static atlas.cli.ServeSettings.UPSTREAM;
+import static atlas.cli.ServeSettings.UPSTREAM_TIMEOUT;
 import static atlas.cli.ServeSettings.VOLUME_SIZE;
 
 /**
@@ -142,7 +144,31 @@ final class ServeCommand implements Callable<Integer> {
                 get(HEADER_TIMEOUT), get(IDLE_TIMEOUT), get(SEND_TIMEOUT), bufferMemory(cores), !get(NO_DEMO),
                 log.equals(ServeSettings.AccessLogConverter.OFF) ? null : Path.of(log), get(DRAIN_DELAY), tls(),
                 hot(cores), access(listen), get(AGENT_LISTEN) == null ? null
-                : new ServerConfig.Agent(get(AGENT_LISTEN).host(), get(AGENT_LISTEN).port()));
+                : new ServerConfig.Agent(get(AGENT_LISTEN).host(), get(AGENT_LISTEN).port()), edge());
+    }
+
+    /** Edge mode: the upstreams, each a base URL (a trailing slash added), or null without --upstream. */
+    private ServerConfig.Edge edge() {
+        List<String> given = get(UPSTREAM);
+        if (given == null || given.isEmpty()) {
+            return null;
+        }
+        List<java.net.URI> upstreams = new java.util.ArrayList<>();
+        for (String text : given) {
+            String t = text.strip();
+            java.net.URI u;
+            try {
+                u = new java.net.URI(t.endsWith("/") ? t : t + "/");
+            } catch (java.net.URISyntaxException e) {
+                throw sources.invalid(UPSTREAM.key(), "not a URL: " + t);
+            }
+            if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null
+                    || u.getQuery() != null || u.getFragment() != null) {
+                throw sources.invalid(UPSTREAM.key(), "needs an http:// or https:// base URL without query, not " + t);
+            }
+            upstreams.add(u);
+        }
+        return new ServerConfig.Edge(upstreams, get(UPSTREAM_TIMEOUT));
     }
 
     /** Who may write, the admin listener, per-client limits. */

@@ -148,6 +148,15 @@ final class ServeSettings {
             off("off", "off"),
             "Answer HAProxy's agent check here (agent-check agent-port PORT): 'up N%' by the healthy devices' "
                     + "share, 'drain' from SIGTERM on, 'down' when no device is left");
+    static final ServeSetting<List<String>> UPSTREAM = ServeSetting.list("upstream", "URL",
+            urls -> String.join(", ", urls), off("none: not an edge", "none"),
+            "Edge mode: fetch what is not here from this origin (http:// or https:// base URL), once per object "
+                    + "however many ask, streaming it to them while it is stored; repeatable, tried in order");
+    static final ServeSetting<Duration> UPSTREAM_TIMEOUT = ServeSetting.duration("upstream-timeout",
+            fixed(Duration.ofSeconds(10)),
+            "Edge mode: to connect to an upstream and for its response head; a miss waits at most twice this")
+            .check(POSITIVE)
+            .onlyWith(UPSTREAM);
     static final ServeSetting<Boolean> PUBLIC_LISTING = ServeSetting.flag("public-listing",
             "Serve directory listings (GET /prefix/) on the public listener too, not only on the admin one");
     static final ServeSetting<Integer> MAX_CONNECTIONS_PER_CLIENT = ServeSetting.of("max-connections-per-client",
@@ -190,7 +199,7 @@ final class ServeSettings {
             HEADER_TIMEOUT, IDLE_TIMEOUT, SEND_TIMEOUT, ACCESS_LOG, DRAIN_DELAY, BUFFER_MEMORY, HOT_MEMORY,
             HOT_PREFIX, CHECKPOINT_JOURNAL, TLS_LISTEN, CERT, PRIVATE_KEY, HANDSHAKE_TIMEOUT, HSTS, TLS_GROUPS,
             RETAIN, AUTH_FILE,
-            ADMIN_LISTEN, AGENT_LISTEN, PUBLIC_LISTING, MAX_CONNECTIONS_PER_CLIENT, RATE_LIMIT, RATE_BURST,
+            ADMIN_LISTEN, AGENT_LISTEN, UPSTREAM, UPSTREAM_TIMEOUT, PUBLIC_LISTING, MAX_CONNECTIONS_PER_CLIENT, RATE_LIMIT, RATE_BURST,
             MAX_UPLOADS_PER_CREDENTIAL, PROTECT, TOKEN_KEYS, SECURE_LINK_MD5);
     /** The config file's keys, the long flag names without {@code --}. */
     static final List<String> KEYS = ALL.stream().map(ServeSetting::key).toList();

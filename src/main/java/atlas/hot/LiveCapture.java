@@ -42,8 +42,17 @@ public final class LiveCapture {
      */
     public void begin(ObjectKey key, String name, long declaredLength, String contentType,
                       boolean readWhileArriving) {
+        begin(key, name, declaredLength, contentType, readWhileArriving, false);
+    }
+
+    /**
+     * As above; {@code always}: captured whatever the live rules say (an edge's fill from its upstream, whose
+     * waiting readers stream it from the first byte).
+     */
+    public void begin(ObjectKey key, String name, long declaredLength, String contentType,
+                      boolean readWhileArriving, boolean always) {
         discard();
-        this.capturing = shard.isLive(name);
+        this.capturing = always || shard.isLive(name);
         this.declaredLength = declaredLength;
         if (capturing && readWhileArriving) {
             growing = shard.growingObjects().begin(key, declaredLength, contentType, shard.sendFileFd());

@@ -25,7 +25,9 @@ public final class RequestHead {
         /** Only to refuse a coded PUT body: objects are stored and served as sent, with no coding recorded. */
         CONTENT_ENCODING,
         /** A signed-URL token in a header of its own, named as Akamai's default token. */
-        HDNTS;
+        HDNTS,
+        /** Marks an edge's own upload of what it fetched from its upstream ({@code atlas.fill}); loopback only. */
+        ATLAS_FILL;
 
         /** Lower-case wire name, e.g. "content-length". */
         final byte[] wireName = name().toLowerCase(Locale.ROOT).replace('_', '-')

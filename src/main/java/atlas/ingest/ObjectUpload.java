@@ -149,6 +149,14 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
      * its preconditions hold) as {@code key}; {@code existed}: an object of that name exists (204, not 201).
      */
     public void begin(RequestHead head, ObjectKey key, boolean existed) {
+        begin(head, key, existed, false);
+    }
+
+    /**
+     * As above; {@code fill}: the upload is an edge storing what it fetched from its upstream, readable while it
+     * arrives whatever the live rules say (its waiting clients stream it), and a hit in the tier once stored.
+     */
+    public void begin(RequestHead head, ObjectKey key, boolean existed, boolean isFill) {
         if (phase != Phase.IDLE) {
             throw new IllegalStateException("an upload is already in progress: " + phase);
         }
@@ -163,7 +171,7 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
         if (live != null) {
             // A segment is readable while it arrives; a playlist or manifest only whole, once committed.
             live.begin(key, text, isChunked ? -1 : declaredLength, contentType,
-                    !isPlaylist && !contentType.equals(DASH_MANIFEST));
+                    isFill || (!isPlaylist && !contentType.equals(DASH_MANIFEST)), isFill);
         }
         playlist.begin(core.playlists() != null && isPlaylist);
         expectsContinue = head.expectsContinue();

@@ -16,6 +16,8 @@ import atlas.dataplane.UringEngine;
 import atlas.metrics.AccessLogWriter;
 import atlas.posix.Signals;
 import atlas.store.DaxSupport;
+import atlas.fill.FillRegistry;
+import atlas.fill.UpstreamFetcher;
 import atlas.store.Device;
 import atlas.store.Volume;
 import atlas.tls.TlsCore;
@@ -30,6 +32,7 @@ import java.net.BindException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.StandardSocketOptions;
 import java.net.UnknownHostException;
 import java.nio.channels.SocketChannel;
@@ -67,14 +70,17 @@ public final class AtlasServer implements AutoCloseable {
     private final String adminBaseUrl;
     /** HAProxy's agent check, or null. */
     private final AgentCheck agent;
+    /** An edge's upstream fetches, or null. */
+    private final UpstreamFetcher upstream;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private boolean closed;
 
     private AtlasServer(Volume volume, Engine engine, String baseUrl, String tlsBaseUrl, Metrics metrics,
                         AccessLogWriter accessLog, Duration drainDelay, RetentionSweeper retention,
                         TlsIdentitySource tlsIdentities, HotTier hot, AccessControl access, String adminBaseUrl,
-                        AgentCheck agent) {
+                        AgentCheck agent, UpstreamFetcher upstream) {
         this.agent = agent;
+        this.upstream = upstream;
         this.hot = hot;
         this.access = access;
         this.adminBaseUrl = adminBaseUrl;
@@ -144,6 +150,9 @@ public final class AtlasServer implements AutoCloseable {
         // Set once the cores run: a failure after that must stop them before the volume they use is closed.
         Engine engine = null;
         AgentCheck agent = null;
+        UpstreamFetcher upstream = config.edge() == null ? null
+                : new UpstreamFetcher(config.edge().upstreams(), config.edge().timeout());
+        FillRegistry fills = upstream == null ? null : new FillRegistry(upstream);
         try {
             if (config.tls() != null) {
                 identities = openIdentities(config.tls(), volume);
@@ -163,6 +172,9 @@ public final class AtlasServer implements AutoCloseable {
             Metrics metrics = new Metrics(uring ? "io_uring" : "nio", identities == null ? "off" : "TLSv1.3,TLSv1.2",
                     volume, accessLog, hot);
             metrics.registerAccess(access);
+            if (fills != null) {
+                metrics.registerFills(fills);
+            }
             int maxBuffers = (int) Math.max(4, config.bufferBytesPerCore() / IO_BUFFER_BYTES);
             EngineSettings settings = new EngineSettings(listeners, config.cores(), IO_BUFFER_BYTES, maxBuffers,
                     MAX_CONNECTIONS_PER_CORE, sendZeroCopyPolicy());
@@ -176,7 +188,7 @@ public final class AtlasServer implements AutoCloseable {
                     TlsCore tls = tlsIdentities == null ? null : new TlsCore(tlsIdentities, handshakeTimeout, groups);
                     return new HttpCore(config, volume, ctx, metrics.newCore(ctx, tls), tls,
                             hotTier == null ? null : hotTier.shard(ctx.coreIndex()), accessControl, adminListener,
-                            playlists);
+                            playlists, fills);
                 };
                 if (uring) {
                     UringEngine u = UringEngine.start(settings, protocols);
@@ -261,6 +273,9 @@ public final class AtlasServer implements AutoCloseable {
                 log.println("atlas: retention: " + retain + " (playlists kept), swept every "
                         + retention.intervalMs() + " ms");
             }
+            if (upstream != null) {
+                upstream.storeThrough(URI.create(baseUrl));
+            }
             if (config.agent() != null) {
                 Metrics m = metrics;
                 agent = AgentCheck.start(config.agent().listenHost(), config.agent().listenPort(), m::draining,
@@ -273,15 +288,23 @@ public final class AtlasServer implements AutoCloseable {
             log.println("atlas: admin " + adminBaseUrl + (adminIndex < 0 ? " (no separate admin listener)" : "")
                     + ": metrics " + adminBaseUrl + "_atlas/metrics, dashboard " + adminBaseUrl + "_atlas/"
                     + "; health " + baseUrl + "_atlas/health");
+            if (upstream != null) {
+                // After the listening lines: scripts take the first URL of the output as the server's.
+                log.println("atlas: edge: what is not here is fetched from " + config.edge().upstreams()
+                        + " (in that order), once per object however many ask, and stored");
+            }
             log.flush();
             if (retention != null) {
                 retention.start();
             }
             return new AtlasServer(volume, engine, baseUrl, tlsBaseUrl, metrics, accessLog, config.drainDelay(),
-                    retention, identities, hot, access, adminBaseUrl, agent);
+                    retention, identities, hot, access, adminBaseUrl, agent, upstream);
         } catch (IOException | RuntimeException e) {
             if (agent != null) {
                 agent.close();
+            }
+            if (upstream != null) {
+                upstream.close();
             }
             if (engine != null) {
                 try {
@@ -505,6 +528,9 @@ public final class AtlasServer implements AutoCloseable {
         } finally {
             if (agent != null) {
                 agent.close(); // after the listeners: HAProxy is told "drain" until the node is gone
+            }
+            if (upstream != null) {
+                upstream.close(); // fills in flight are cut off: their uploads stored nothing
             }
             if (accessLog != null) {
                 accessLog.close(); // after the cores stopped: the last lines are drained

@@ -101,6 +101,10 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
     private final ObjectUpload upload;
     /** Blocking playlist reload: holds a live playlist GET until the playlist has what it asks for. */
     private final PlaylistHold playlistHold = new PlaylistHold(this);
+    /** An edge's miss waiting for its fill (HOLD, as a held playlist request). */
+    private final FillHold fillHold = new FillHold(this);
+    /** The upload in progress is this node storing a fill it fetched (WriteGate recognised it). */
+    private boolean fillUpload;
     /** This connection's client in the per-address limits; null when not counted (loopback, no limits). */
     private final ClientTable.Client client;
     private final boolean loopbackPeer;
@@ -270,7 +274,7 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         transport.deadline(transport.nowNs() + limitNs);
     }
 
-    /** The held playlist request is answered now, from the version committed last. */
+    /** The held request (a playlist reload, or a miss waiting for its fill) is answered now. */
     void leaveHold() {
         if (state != State.HOLD) {
             return;
@@ -278,6 +282,25 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         transport.deadline(0);
         state = State.READ_HEAD;
         ObjectGet.respond(this);
+    }
+
+    /** The held request is answered with an error. */
+    void leaveHoldWith(int status, String detail) {
+        if (state != State.HOLD) {
+            return;
+        }
+        transport.deadline(0);
+        state = State.READ_HEAD;
+        respondError(status, detail);
+    }
+
+    FillHold fillHold() {
+        return fillHold;
+    }
+
+    /** The next upload is a fill of this node's (WriteGate checked its secret). */
+    void markFillUpload() {
+        fillUpload = true;
     }
 
     /** 401 with the challenge: a write without a credential, or with a wrong one. */
@@ -350,7 +373,13 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
             return;
         }
         state = State.UPLOAD;
-        upload.begin(head, ObjectKey.copyOf(head.pathBytes(), head.pathLength()), current != null);
+        ObjectKey key = ObjectKey.copyOf(head.pathBytes(), head.pathLength());
+        boolean fill = fillUpload;
+        fillUpload = false;
+        upload.begin(head, key, current != null, fill);
+        if (fill && state == State.UPLOAD) {
+            core.fills.uploadBegan(key); // its waiters stream it from here
+        }
     }
 
     void beginDelete() {
@@ -729,7 +758,11 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
             return;
         }
         if (state == State.HOLD) {
-            playlistHold.onTimeout(); // the playlist's lateness, counted as such, not the client's
+            if (fillHold.holds()) {
+                fillHold.onTimeout(); // the upstream's lateness, not the client's
+            } else {
+                playlistHold.onTimeout(); // the playlist's lateness, counted as such, not the client's
+            }
             return;
         }
         core.counters.timeouts.increment();
@@ -762,8 +795,13 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         if (state == State.READ_HEAD || state == State.LINGER) {
             close();
         } else if (state == State.HOLD) {
-            playlistHold.cancel(); // answered now with what there is, then closed
-            leaveHold();
+            if (fillHold.holds()) {
+                fillHold.cancel();
+                leaveHoldWith(503, "the node is stopping");
+            } else {
+                playlistHold.cancel(); // answered now with what there is, then closed
+                leaveHold();
+            }
         }
     }
 
@@ -771,6 +809,7 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
     public void onClosed() {
         endExchange(false);
         playlistHold.cancel();
+        fillHold.cancel();
         state = State.CLOSED;
         transmitter.abandon();
         if (growingTransmitter != null) {

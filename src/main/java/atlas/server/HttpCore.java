@@ -18,6 +18,7 @@ import atlas.ingest.GroupCommit;
 import atlas.ingest.UploadResources;
 import atlas.live.PlaylistBoard;
 import atlas.live.PlaylistHolds;
+import atlas.fill.FillRegistry;
 import atlas.store.Device;
 import atlas.store.Journal;
 import atlas.store.ObjectKey;
@@ -59,6 +60,11 @@ final class HttpCore implements CoreProtocol {
     final ServerConfig config;
     final Volume volume;
     final ObjectKey probe = ObjectKey.probe();
+
+    /** This core's inbox: what other threads post to run on it. */
+    java.util.concurrent.Executor inbox() {
+        return inbox;
+    }
     final ServerCounters counters;
     /** This core's metrics; also the exchange observer (status codes, durations, access log). */
     final MetricsCore metrics;
@@ -97,9 +103,18 @@ final class HttpCore implements CoreProtocol {
     private final int adminListener;
     /** "max-age=N" of the Strict-Transport-Security field for HTTPS responses; null without --hsts. */
     private final byte[] strictTransportSecurity;
+    /** An edge's fills from its upstream (shared by the cores); null when not an edge. */
+    final FillRegistry fills;
+    /** How long a miss waits for its fill's body to start. */
+    final long fillTimeoutNs;
+    private final java.util.concurrent.Executor inbox;
 
     HttpCore(ServerConfig config, Volume volume, CoreContext context, MetricsCore metrics, TlsCore tls,
-             HotShard hot, AccessControl access, int adminListener, PlaylistBoard playlists) {
+             HotShard hot, AccessControl access, int adminListener, PlaylistBoard playlists, FillRegistry fills) {
+        this.fills = fills;
+        this.inbox = context.inbox();
+        // Held until the fill's body starts arriving: one upstream timeout to connect, one for its head.
+        this.fillTimeoutNs = config.edge() == null ? 0 : 2 * config.edge().timeout().toNanos();
         this.hot = hot;
         this.coreIndex = context.coreIndex();
         this.growingObjects = hot == null ? null : hot.growingObjects();

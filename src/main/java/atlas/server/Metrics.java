@@ -222,6 +222,30 @@ final class Metrics {
         }
     }
 
+    /** Edge mode: fills from the upstream (atlas_fills_total by result, coalesced misses, upstream exchanges). */
+    void registerFills(atlas.fill.FillRegistry fills) {
+        CounterWithCallback.builder().name("atlas_fills").help("Upstream fills by how they ended: stored, "
+                        + "not_found (the upstream has no such object), failed (no upstream delivered it)")
+                .labelNames("result").callback(cb -> {
+                    long[] c = fills.counts();
+                    cb.call(c[2], "stored");
+                    cb.call(c[3], "not_found");
+                    cb.call(c[4], "failed");
+                }).register(registry);
+        CounterWithCallback.builder().name("atlas_fill_coalesced").help("Misses that joined a fill already in "
+                + "flight instead of asking the upstream again").callback(cb -> cb.call(fills.counts()[1]))
+                .register(registry);
+        GaugeWithCallback.builder().name("atlas_fills_in_flight").help("Objects being fetched from the upstream")
+                .callback(cb -> cb.call(fills.inFlight())).register(registry);
+        CounterWithCallback.builder().name("atlas_upstream_requests").help("GETs sent to upstreams (a fill that "
+                + "fails over asks the next one)").callback(cb -> cb.call(fills.counts()[5])).register(registry);
+        CounterWithCallback.builder().name("atlas_upstream_errors").help("Upstream exchanges that failed: no "
+                + "connection, a timeout, a 5xx, a body cut short").callback(cb -> cb.call(fills.counts()[6]))
+                .register(registry);
+        CounterWithCallback.builder().name("atlas_upstream_wait_seconds").help("Time spent waiting for upstream "
+                + "response heads, all fills").callback(cb -> cb.call(fills.upstreamSeconds())).register(registry);
+    }
+
     /**
      * Access control: writes refused (401 unauthorized, 403 forbidden), clients refused at accept, requests over the
      * rate limit, uploads over a credential's limit.

@@ -30,7 +30,9 @@ final class ObjectGet {
         }
         ObjectRecord record = c.lookupPinned();
         if (record == null) {
-            c.respondError(404, HttpConnection.NO_SUCH_OBJECT);
+            if (!c.fillHold().takes(c.head())) { // an edge fetches what it does not hold
+                c.respondError(404, HttpConnection.NO_SUCH_OBJECT);
+            }
             return;
         }
         RequestHead h = c.head();

@@ -32,7 +32,7 @@ import java.util.List;
 public record ServerConfig(VolumeConfig volume, String listenHost, int listenPort, int cores, EngineKind engine,
                            HttpLimits limits, Duration headerTimeout, Duration idleTimeout,
                            Duration sendStallTimeout, long bufferBytesPerCore, boolean seedDemo, Path accessLog,
-                           Duration drainDelay, Tls tls, Hot hot, Access access, Agent agent) {
+                           Duration drainDelay, Tls tls, Hot hot, Access access, Agent agent, Edge edge) {
 
     public ServerConfig {
         if (access == null) {
@@ -46,7 +46,17 @@ public record ServerConfig(VolumeConfig volume, String listenHost, int listenPor
                         long bufferBytesPerCore, boolean seedDemo, Path accessLog, Duration drainDelay, Tls tls,
                         Hot hot, Access access) {
         this(volume, listenHost, listenPort, cores, engine, limits, headerTimeout, idleTimeout, sendStallTimeout,
-                bufferBytesPerCore, seedDemo, accessLog, drainDelay, tls, hot, access, null);
+                bufferBytesPerCore, seedDemo, accessLog, drainDelay, tls, hot, access, null, null);
+    }
+
+    /**
+     * Edge mode: what this node does not hold it fetches from {@code upstreams} (base URLs, tried in order) and
+     * stores. {@code timeout}: to connect to an upstream and for its response head.
+     */
+    public record Edge(List<java.net.URI> upstreams, Duration timeout) {
+        public Edge {
+            upstreams = List.copyOf(upstreams);
+        }
     }
 
     /**
@@ -75,19 +85,19 @@ public record ServerConfig(VolumeConfig volume, String listenHost, int listenPor
     /** This configuration with the HTTPS listener {@code tls} (null: none). */
     public ServerConfig withTls(Tls tls) {
         return new ServerConfig(volume, listenHost, listenPort, cores, engine, limits, headerTimeout, idleTimeout,
-                sendStallTimeout, bufferBytesPerCore, seedDemo, accessLog, drainDelay, tls, hot, access, agent);
+                sendStallTimeout, bufferBytesPerCore, seedDemo, accessLog, drainDelay, tls, hot, access, agent, edge);
     }
 
     /** This configuration with the hot tier {@code hot} (null: off). */
     public ServerConfig withHot(Hot hot) {
         return new ServerConfig(volume, listenHost, listenPort, cores, engine, limits, headerTimeout, idleTimeout,
-                sendStallTimeout, bufferBytesPerCore, seedDemo, accessLog, drainDelay, tls, hot, access, agent);
+                sendStallTimeout, bufferBytesPerCore, seedDemo, accessLog, drainDelay, tls, hot, access, agent, edge);
     }
 
     /** This configuration with the access rules {@code access} (null: {@link Access#DEFAULTS}). */
     public ServerConfig withAccess(Access access) {
         return new ServerConfig(volume, listenHost, listenPort, cores, engine, limits, headerTimeout, idleTimeout,
-                sendStallTimeout, bufferBytesPerCore, seedDemo, accessLog, drainDelay, tls, hot, access, agent);
+                sendStallTimeout, bufferBytesPerCore, seedDemo, accessLog, drainDelay, tls, hot, access, agent, edge);
     }
 
     /**

@@ -60,7 +60,7 @@ class HttpConnectionTest {
         metrics = new Metrics("nio", "off", volume, null, null);
         core = new HttpCore(config, volume, context, metrics.newCore(context, null), null, null,
                 new AccessControl(CredentialSource.none(), new ClientTable(0, 0, 0), new UploadSlots(0), true), -1,
-                new atlas.live.PlaylistBoard());
+                new atlas.live.PlaylistBoard(), null);
         socket = connect();
     }
 
@@ -424,7 +424,7 @@ class HttpConnectionTest {
             throw new java.io.UncheckedIOException(e);
         }
         core = new HttpCore(config, remoteVolume, context, metrics.newCore(context, null), null, null, access, 1,
-                new atlas.live.PlaylistBoard());
+                new atlas.live.PlaylistBoard(), null);
         ClientTable.Client client = rateLimit > 0 ? access.clients().open("203.0.113.9") : null;
         FakeTransport t = new FakeTransport(clock);
         t.open(new HttpConnection(core, client, false, false, false));
@@ -447,7 +447,7 @@ class HttpConnectionTest {
         }
         core = new HttpCore(withHsts, remoteVolume, context, metrics.newCore(context, null), null, null,
                 new AccessControl(CredentialSource.none(), new ClientTable(0, 0, 0), new UploadSlots(0), true), -1,
-                new atlas.live.PlaylistBoard());
+                new atlas.live.PlaylistBoard(), null);
         FakeTransport t = new FakeTransport(clock);
         t.open(new HttpConnection(core, null, true, true, secure));
         return t;

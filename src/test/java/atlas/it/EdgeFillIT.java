@@ -1,0 +1,273 @@
+package atlas.it;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Edge mode against a real origin: Debian's nginx serving files with {@code limit_rate}, so a fill takes seconds
+ * and clients arrive while it is on its way. A burst of clients for one missing object makes exactly one upstream
+ * request and every client is streamed the body from its first byte while it arrives (nginx's own
+ * {@code proxy_cache_lock} makes waiters wait for the whole object); then it is a hit, also after a restart; a
+ * missing object is 404; a dead first upstream fails over to the next; and an upstream that dies mid-body leaves
+ * nothing cached — the next request fetches the object again, whole.
+ */
+class EdgeFillIT {
+    private static final int RATE_BYTES = 4 << 20;
+
+    private Path workDir;
+    private Path root;
+    private Path nginxConf;
+    private Process nginx;
+    private int originPort;
+    private ServerProcess edge;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    @BeforeEach
+    void startOrigin() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/nginx")), "nginx is not installed");
+        workDir = HttpTestServers.workDir(EdgeFillIT.class);
+        root = workDir.resolve("origin");
+        Files.createDirectories(root.resolve("v"));
+        Files.createDirectories(workDir.resolve("nginx-tmp"));
+        originPort = freePort();
+        nginxConf = workDir.resolve("nginx.conf");
+        Files.writeString(nginxConf, """
+                %s
+                master_process off;
+                daemon off;
+                pid %s/nginx.pid;
+                error_log %s/nginx-error.log warn;
+                events { worker_connections 1024; }
+                http {
+                    access_log %s/origin-access.log;
+                    client_body_temp_path %s/nginx-tmp/body;
+                    proxy_temp_path %s/nginx-tmp/proxy;
+                    fastcgi_temp_path %s/nginx-tmp/fastcgi;
+                    uwsgi_temp_path %s/nginx-tmp/uwsgi;
+                    scgi_temp_path %s/nginx-tmp/scgi;
+                    server {
+                        listen 127.0.0.1:%d;
+                        root %s;
+                        location / { limit_rate %d; }
+                    }
+                }
+                """.formatted(isRoot() ? "user root;" : "", workDir, workDir, workDir, workDir, workDir, workDir,
+                workDir, workDir, originPort, root, RATE_BYTES));
+        startNginx();
+    }
+
+    private void startNginx() throws Exception {
+        nginx = new ProcessBuilder("/usr/sbin/nginx", "-c", nginxConf.toString()).redirectErrorStream(true)
+                .redirectOutput(workDir.resolve("nginx.out").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!listening(originPort)) {
+            assertThat(nginx.isAlive()).as("nginx: " + Files.readString(workDir.resolve("nginx.out"))).isTrue();
+            assertThat(System.nanoTime()).as("nginx listens").isLessThan(deadline);
+            Thread.onSpinWait();
+        }
+    }
+
+    @AfterEach
+    void stopAll() throws Exception {
+        http.close();
+        if (edge != null) {
+            edge.close();
+        }
+        if (nginx != null) {
+            nginx.destroy();
+            nginx.waitFor(10, TimeUnit.SECONDS);
+        }
+        if (workDir != null) {
+            HttpTestServers.deleteTree(workDir);
+        }
+    }
+
+    private ServerProcess startEdge(String... upstreams) throws IOException {
+        List<String> args = new ArrayList<>(List.of("--listen", "127.0.0.1:0", "--engine", HttpTestServers.engine(),
+                "--no-demo", "--access-log", "off", "--upstream-timeout", "3s"));
+        for (String u : upstreams) {
+            args.add("--upstream");
+            args.add(u);
+        }
+        return ServerProcess.start(workDir.resolve("edge"), args.toArray(String[]::new));
+    }
+
+    private String origin() {
+        return "http://127.0.0.1:" + originPort + "/";
+    }
+
+    private byte[] originObject(String name, int length, int seed) throws IOException {
+        byte[] b = new byte[length];
+        new SplittableRandom(seed).nextBytes(b);
+        Files.write(root.resolve(name), b);
+        return b;
+    }
+
+    /** Lines of nginx's access log asking for {@code name}: the upstream requests the edge made for it. */
+    private long originRequests(String name) throws IOException {
+        Path log = workDir.resolve("origin-access.log");
+        if (!Files.exists(log)) {
+            return 0;
+        }
+        return Files.readAllLines(log).stream().filter(l -> l.contains("GET /" + name + " ")).count();
+    }
+
+    private record Timed(int status, byte[] body, long firstByteNs, long totalNs) {
+    }
+
+    /** A GET that notes when its first body byte arrived, reading the body as it streams. */
+    private Timed timedGet(String name) throws Exception {
+        long start = System.nanoTime();
+        HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(URI.create(edge.url(name)))
+                .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = r.body()) {
+            int first = in.read();
+            long firstByte = System.nanoTime() - start;
+            byte[] rest = in.readAllBytes();
+            byte[] body = new byte[first < 0 ? 0 : rest.length + 1];
+            if (first >= 0) {
+                body[0] = (byte) first;
+                System.arraycopy(rest, 0, body, 1, rest.length);
+            }
+            return new Timed(r.statusCode(), body, firstByte, System.nanoTime() - start);
+        }
+    }
+
+    @Test
+    void shouldFetchOnceAndStreamToEveryWaiterFromItsFirstByte() throws Exception {
+        byte[] object = originObject("v/seg1.m4s", 8 << 20, 1); // 2 s at the origin's rate
+        edge = startEdge(origin());
+        List<Thread> clients = new ArrayList<>();
+        List<Timed> results = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int i = 0; i < 40; i++) {
+            clients.add(Thread.ofPlatform().start(() -> {
+                try {
+                    results.add(timedGet("v/seg1.m4s"));
+                } catch (Exception e) {
+                    results.add(new Timed(-1, new byte[0], 0, 0));
+                }
+            }));
+        }
+        for (Thread t : clients) {
+            t.join();
+        }
+        assertThat(results).hasSize(40).allSatisfy(r -> {
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(Arrays.equals(r.body(), object)).as("bytes as at the origin").isTrue();
+        });
+        assertThat(originRequests("v/seg1.m4s")).as("upstream requests for 40 clients").isEqualTo(1);
+        long[] firstByte = results.stream().mapToLong(Timed::firstByteNs).sorted().toArray();
+        long[] total = results.stream().mapToLong(Timed::totalNs).sorted().toArray();
+        System.out.printf("edge fill: 40 clients, 1 upstream request; first byte p50 %d ms, p100 %d ms; complete "
+                + "p50 %d ms%n", firstByte[20] / 1_000_000, firstByte[39] / 1_000_000, total[20] / 1_000_000);
+        assertThat(firstByte[39]).as("every client's first byte came while the fill was still arriving")
+                .isLessThan(total[0] / 2);
+        String metrics = http.send(HttpRequest.newBuilder(URI.create(edge.adminUrl("_atlas/metrics"))).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).contains("atlas_fills_total{result=\"stored\"} 1.0")
+                .contains("atlas_upstream_requests_total 1.0");
+
+        // A hit from now on, also after a restart: the fill was stored durably.
+        assertThat(timedGet("v/seg1.m4s").body()).isEqualTo(object);
+        edge.terminate();
+        edge = startEdge(origin());
+        assertThat(timedGet("v/seg1.m4s").body()).isEqualTo(object);
+        assertThat(originRequests("v/seg1.m4s")).isEqualTo(1);
+    }
+
+    @Test
+    void shouldAnswer404ForWhatTheUpstreamDoesNotHaveAndFailOverToTheNextUpstream() throws Exception {
+        byte[] object = originObject("v/a.ts", 100_000, 2);
+        edge = startEdge("http://127.0.0.1:" + freePort() + "/", origin()); // the first one is dead
+        Timed missing = timedGet("v/none.ts");
+        assertThat(missing.status()).isEqualTo(404);
+        Timed found = timedGet("v/a.ts");
+        assertThat(found.status()).isEqualTo(200);
+        assertThat(found.body()).isEqualTo(object);
+    }
+
+    @Test
+    void shouldStoreNothingWhenTheUpstreamDiesMidBody() throws Exception {
+        byte[] object = originObject("v/cut.m4s", 16 << 20, 3); // 4 s at the origin's rate
+        edge = startEdge(origin());
+        Thread killer = Thread.ofPlatform().start(() -> {
+            try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                // Mid-body: once the edge's own ingest has received a MiB of the fill (4 s for all of it).
+                while (receivedBytes() < (1 << 20) && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                }
+                nginx.destroyForcibly();
+                nginx.waitFor();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Timed cut;
+        try {
+            cut = timedGet("v/cut.m4s");
+        } catch (IOException e) {
+            cut = new Timed(-1, new byte[0], 0, 0); // the response ended abnormally: what the client must see
+        }
+        killer.join();
+        assertThat(cut.body().length).as("a cut-off fill never looks complete").isLessThan(object.length);
+        startNginx();
+        Timed again = timedGet("v/cut.m4s");
+        assertThat(again.status()).isEqualTo(200);
+        assertThat(again.body()).as("fetched again, whole").isEqualTo(object);
+    }
+
+    /** Bytes the edge's listeners received, all cores: the fill's body arrives through its own ingest. */
+    private long receivedBytes() throws Exception {
+        String metrics = http.send(HttpRequest.newBuilder(URI.create(edge.adminUrl("_atlas/metrics"))).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        Matcher m = Pattern.compile("(?m)^atlas_received_bytes_total\\{[^}]*} (\\S+)$").matcher(metrics);
+        long sum = 0;
+        while (m.find()) {
+            sum += (long) Double.parseDouble(m.group(1));
+        }
+        return sum;
+    }
+
+    private static boolean isRoot() {
+        return "root".equals(System.getProperty("user.name"));
+    }
+
+    private static boolean listening(int port) {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 200);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}
