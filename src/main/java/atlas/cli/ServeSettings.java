@@ -155,7 +155,8 @@ final class ServeSettings {
     static final ServeSetting<Duration> UPSTREAM_TIMEOUT = ServeSetting.duration("upstream-timeout",
             fixed(Duration.ofSeconds(10)),
             "Edge mode: to connect to an upstream and for its response head; a miss waits at most twice this")
-            .check(POSITIVE);
+            .check(POSITIVE)
+            .onlyWith(UPSTREAM);
     static final ServeSetting<Boolean> PUBLIC_LISTING = ServeSetting.flag("public-listing",
             "Serve directory listings (GET /prefix/) on the public listener too, not only on the admin one");
     static final ServeSetting<Integer> MAX_CONNECTIONS_PER_CLIENT = ServeSetting.of("max-connections-per-client",
