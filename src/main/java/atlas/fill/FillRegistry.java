@@ -138,10 +138,6 @@ public final class FillRegistry {
                 fetcher.secret().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     }
 
-    public UpstreamFetcher fetcher() {
-        return fetcher;
-    }
-
     /** Fills by how they ended, and how many misses joined one already in flight (metrics). */
     public long[] counts() {
         return new long[]{started.sum(), coalesced.sum(), stored.sum(), notFound.sum(), failed.sum(),

@@ -72,10 +72,6 @@ public final class UpstreamFetcher implements AutoCloseable {
         return secret;
     }
 
-    public List<URI> upstreams() {
-        return upstreams;
-    }
-
     /** Starts fetching {@code name}; {@code outcome} hears once how it ended. */
     void fetch(String name, Outcome outcome) {
         threads.execute(() -> run(name, outcome));

@@ -90,11 +90,6 @@ public final class Device {
         return allocator.freeBytes();
     }
 
-    /** Free bytes plus the room it may still grow by: what placement weighs it by once it fills. */
-    public long roomBytes() {
-        return allocator.freeBytes() + (capacityBytes - allocator.sizeBytes());
-    }
-
     public int readFd() {
         return file.readFd();
     }

@@ -128,7 +128,4 @@ public final class DeviceReads {
         return inFlight[device];
     }
 
-    public int deviceCount() {
-        return fds.length;
-    }
 }
