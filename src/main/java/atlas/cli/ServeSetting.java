@@ -168,7 +168,8 @@ final class ServeSetting<T> {
             case Default.Derived<T> d -> d.how();
             case Default.Off<T> o -> o.help();
         };
-        return description + (shown == null ? "" : " (default: " + shown + ")") + ".";
+        // picocli reads descriptions as format strings: a literal % (as in "up N%") must be doubled.
+        return (description + (shown == null ? "" : " (default: " + shown + ")") + ".").replace("%", "%%");
     }
 
     /** The value set by a flag, a variable or the file, else the fixed default; null when off or not yet derived. */

@@ -7,6 +7,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -130,7 +132,24 @@ class ServeSettingsTest {
                         + "(default: 127.0.0.1:8080).")
                 .contains("(default: a quarter of the memory, or of the container's limit, over the cores, within "
                         + "16m-256m).")
-                .contains("--no-demo Do not seed the demo HLS stream into an empty volume. ");
+                .contains("--no-demo Do not seed the demo HLS stream into an empty volume. ")
+                .contains("'up N%' by the healthy devices' share");
+    }
+
+    /** A description is a format string to picocli: an unescaped % prints a warning with the help instead. */
+    @Test
+    void shouldRenderEveryDescriptionWithoutAFormatWarning() {
+        PrintStream stderr = System.err;
+        ByteArrayOutputStream warnings = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(warnings, true, StandardCharsets.UTF_8));
+        try {
+            CommandLine cmd = AtlasCommand.commandLine();
+            cmd.setOut(new PrintWriter(new StringWriter(), true));
+            assertThat(cmd.execute("serve", "--help")).isZero();
+        } finally {
+            System.setErr(stderr);
+        }
+        assertThat(warnings.toString(StandardCharsets.UTF_8)).doesNotContain("picocli WARN");
     }
 
     @Test
