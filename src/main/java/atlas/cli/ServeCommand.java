@@ -3,6 +3,7 @@ package atlas.cli;
 import atlas.access.SecureLinkMd5;
 import atlas.access.SigningKeys;
 import atlas.access.UrlSigning;
+import atlas.fill.CachePolicy;
 import atlas.hot.HotTier;
 import atlas.http.HttpLimits;
 import atlas.server.AtlasServer;
@@ -50,6 +51,10 @@ import static atlas.cli.ServeSettings.TOKEN_KEYS;
 import static atlas.cli.ServeSettings.RATE_BURST;
 import static atlas.cli.ServeSettings.RATE_LIMIT;
 import static atlas.cli.ServeSettings.HOT_PREFIX;
+import static atlas.cli.ServeSettings.CACHE_TTL;
+import static atlas.cli.ServeSettings.MANIFEST_TTL;
+import static atlas.cli.ServeSettings.NEGATIVE_TTL;
+import static atlas.cli.ServeSettings.STALE_IF_ERROR;
 import static atlas.cli.ServeSettings.IDLE_TIMEOUT;
 import static atlas.cli.ServeSettings.PRIVATE_KEY;
 import static atlas.cli.ServeSettings.LISTEN;
@@ -168,7 +173,9 @@ final class ServeCommand implements Callable<Integer> {
             }
             upstreams.add(u);
         }
-        return new ServerConfig.Edge(upstreams, get(UPSTREAM_TIMEOUT));
+        List<String> live = get(HOT_PREFIX) == null ? List.of() : get(HOT_PREFIX).stream().map(String::strip).toList();
+        return new ServerConfig.Edge(upstreams, get(UPSTREAM_TIMEOUT), new CachePolicy(get(CACHE_TTL),
+                get(MANIFEST_TTL), get(NEGATIVE_TTL), get(STALE_IF_ERROR), live));
     }
 
     /** Who may write, the admin listener, per-client limits. */

@@ -157,6 +157,25 @@ final class ServeSettings {
             "Edge mode: to connect to an upstream and for its response head; a miss waits at most twice this")
             .check(POSITIVE)
             .onlyWith(UPSTREAM);
+    static final ServeSetting<Duration> CACHE_TTL = ServeSetting.duration("cache-ttl",
+            fixed(Duration.ofMinutes(10)),
+            "Edge mode: how long a copy is fresh when the upstream's response has no Cache-Control max-age, "
+                    + "s-maxage or Expires")
+            .onlyWith(UPSTREAM);
+    static final ServeSetting<Duration> MANIFEST_TTL = ServeSetting.duration("manifest-ttl",
+            fixed(Duration.ofSeconds(1)),
+            "Edge mode: the same for .m3u8 playlists and .mpd manifests, which change as a live stream goes on")
+            .onlyWith(UPSTREAM);
+    static final ServeSetting<Duration> NEGATIVE_TTL = ServeSetting.duration("negative-ttl",
+            fixed(Duration.ofSeconds(10)),
+            "Edge mode: how long an upstream 404 is answered without asking again (at most 1s under a "
+                    + "--hot-prefix; the 404's own max-age wins)")
+            .onlyWith(UPSTREAM);
+    static final ServeSetting<Duration> STALE_IF_ERROR = ServeSetting.duration("stale-if-error",
+            fixed(Duration.ofHours(1)),
+            "Edge mode: how long past its freshness a copy is still served, marked stale, when the upstream "
+                    + "fails (the upstream's stale-if-error or must-revalidate wins)")
+            .onlyWith(UPSTREAM);
     static final ServeSetting<Boolean> PUBLIC_LISTING = ServeSetting.flag("public-listing",
             "Serve directory listings (GET /prefix/) on the public listener too, not only on the admin one");
     static final ServeSetting<Integer> MAX_CONNECTIONS_PER_CLIENT = ServeSetting.of("max-connections-per-client",
@@ -199,7 +218,8 @@ final class ServeSettings {
             HEADER_TIMEOUT, IDLE_TIMEOUT, SEND_TIMEOUT, ACCESS_LOG, DRAIN_DELAY, BUFFER_MEMORY, HOT_MEMORY,
             HOT_PREFIX, CHECKPOINT_JOURNAL, TLS_LISTEN, CERT, PRIVATE_KEY, HANDSHAKE_TIMEOUT, HSTS, TLS_GROUPS,
             RETAIN, AUTH_FILE,
-            ADMIN_LISTEN, AGENT_LISTEN, UPSTREAM, UPSTREAM_TIMEOUT, PUBLIC_LISTING, MAX_CONNECTIONS_PER_CLIENT, RATE_LIMIT, RATE_BURST,
+            ADMIN_LISTEN, AGENT_LISTEN, UPSTREAM, UPSTREAM_TIMEOUT, CACHE_TTL, MANIFEST_TTL, NEGATIVE_TTL,
+            STALE_IF_ERROR, PUBLIC_LISTING, MAX_CONNECTIONS_PER_CLIENT, RATE_LIMIT, RATE_BURST,
             MAX_UPLOADS_PER_CREDENTIAL, PROTECT, TOKEN_KEYS, SECURE_LINK_MD5);
     /** The config file's keys, the long flag names without {@code --}. */
     static final List<String> KEYS = ALL.stream().map(ServeSetting::key).toList();

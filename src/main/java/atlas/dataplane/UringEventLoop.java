@@ -76,8 +76,8 @@ final class UringEventLoop implements Runnable, CompletionHandler {
     private final boolean[] acceptArmed;
     private final LoopClock clock;
     private final CoreInbox inbox;
-    /** eventfd posters write to wake the ring's wait; -1 until the ring is up. */
-    private int wakeFd = -1;
+    /** What posters write to end the ring's wait; null until the ring is up (or without an eventfd). */
+    private RingWake wake;
     private long lastSweepNs;
     private volatile String startupNote = "";
     /** Scratch for getsockopt(TCP_INFO), reused by every connection of this loop: reading it allocates nothing. */
@@ -85,10 +85,8 @@ final class UringEventLoop implements Runnable, CompletionHandler {
     private final MemorySegment tcpInfo = scratch.allocate(Sockets.TCP_INFO_BYTES, 8);
     private final MemorySegment tcpInfoLength = scratch.allocate(ValueLayout.JAVA_INT);
     private final MemorySegment tcpInfoErrno = Downcalls.newCaptureArea(scratch);
-    private final MemorySegment wakeRead = scratch.allocate(8, 8);
     /** sendfile's off_t argument, reused by every file send of this loop. */
     private final MemorySegment sendfileOffset = scratch.allocate(8, 8);
-    private final MemorySegment wakeOne = scratch.allocate(ValueLayout.JAVA_LONG, 1L);
 
     UringEventLoop(CoreContext context, int[] listenFds, CoreProtocol protocol, UringDiskIo disk,
                    int maxConnections, EngineSettings.ZeroCopy sendZeroCopy) {
@@ -137,8 +135,8 @@ final class UringEventLoop implements Runnable, CompletionHandler {
         registerBuffers();
         disk.attach(this);
         try {
-            wakeFd = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
-            inbox.wakeWith(this::wake);
+            wake = RingWake.open(scratch); // an automatic arena: posters on other threads may read it
+            inbox.wakeWith(wake::post);
         } catch (PosixException e) {
             // Without it a posted task waits for the next turn, at most one wait (100 ms) away.
             System.err.println("atlas: core " + context.coreIndex() + ": no eventfd for its inbox: " + e.getMessage());
@@ -224,19 +222,11 @@ final class UringEventLoop implements Runnable, CompletionHandler {
 
     /** Keeps a read of the inbox's eventfd on the ring, so a post ends the ring's wait at once. */
     private void armWake() {
-        if (wakeFd >= 0 && !draining) {
-            ring.prepRead(sqe(), wakeFd, wakeRead.address(), 8, 0, UserData.pack(OP_WAKE, 0, 0));
+        if (wake != null && !draining) {
+            wake.arm(ring, sqe(), UserData.pack(OP_WAKE, 0, 0));
         }
     }
 
-    /** Called by posting threads: one eventfd increment (a failure means the loop is gone: nothing to wake). */
-    private void wake() {
-        try {
-            Libc.write(wakeFd, wakeOne, 8);
-        } catch (PosixException e) {
-            // The loop closed its eventfd while stopping.
-        }
-    }
 
     private void armAccept(int listener) {
         ring.prepAcceptMultishot(sqe(), listenFds[listener], Sockets.SOCK_CLOEXEC,
@@ -498,8 +488,8 @@ final class UringEventLoop implements Runnable, CompletionHandler {
         }
         closeListeners();
         inbox.stopWaking(() -> {
-            if (wakeFd >= 0) {
-                Libc.closeQuietly(wakeFd);
+            if (wake != null) {
+                wake.close();
             }
         });
         if (disk.inFlight() == 0) {

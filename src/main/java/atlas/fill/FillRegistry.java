@@ -1,6 +1,9 @@
 package atlas.fill;
 
 import atlas.store.ObjectKey;
+import atlas.store.ObjectRecord;
+import atlas.store.UpstreamCopy;
+import atlas.store.Volume;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -21,10 +24,17 @@ public final class FillRegistry {
     /** Told, on its own core, that its fill changed: look at {@link Fill#state()}. */
     public interface Waiter {
         void onFillChanged(Fill fill);
+
+        /** Told synchronously, inside {@link #join}, when this waiter's miss started the fill. */
+        default void startedFill() {
+        }
     }
 
-    /** A fill's progress; all but FETCHING and STREAMING are final. */
-    public enum State { FETCHING, STREAMING, STORED, NOT_FOUND, FAILED }
+    /**
+     * A fill's progress; all but FETCHING and STREAMING are final. REFRESHED: a revalidation's 304, the stored
+     * copy is fresh again.
+     */
+    public enum State { FETCHING, STREAMING, STORED, REFRESHED, NOT_FOUND, FAILED }
 
     /** One object's fill. */
     public static final class Fill {
@@ -34,10 +44,20 @@ public final class FillRegistry {
         private volatile State state = State.FETCHING;
         private volatile int status;
         private volatile String detail;
+        /** The terms its body is being stored under: marked on the version as ingest stages it. */
+        private volatile UpstreamCopy.Terms storingTerms;
 
         Fill(ObjectKey key, String name) {
             this.key = key;
             this.name = name;
+        }
+
+        /**
+         * True once the upstream's answer turned out not to be storable (no-store, private): it is for the request
+         * that started the fill only; a request that joined it must ask the upstream itself once it is over.
+         */
+        public boolean notKept() {
+            return storingTerms == NOT_KEPT;
         }
 
         public State state() {
@@ -61,16 +81,54 @@ public final class FillRegistry {
     private record Entry(Executor inbox, Waiter waiter) {
     }
 
+    /** Where stored fills become upstream copies, and what happens to them next (eviction). */
+    public interface CopyKeeper {
+        /** A fill was stored as {@code record}: mark it as an upstream copy under {@code terms}. */
+        void stored(ObjectRecord record, UpstreamCopy.Terms terms);
+
+        /** A revalidation's 304: {@code copy} is fresh again under {@code terms}. */
+        void refreshed(UpstreamCopy copy, UpstreamCopy.Terms terms);
+    }
+
+    /** Negative entries kept before expired ones are swept: a scan of missing names must not grow it unbounded. */
+    private static final int NEGATIVE_SWEEP_AT = 65_536;
+
     private final ConcurrentHashMap<ObjectKey, Fill> fills = new ConcurrentHashMap<>();
+    /** Names the upstream said it does not have, and until when (wall clock ms) that answer is reused. */
+    private final ConcurrentHashMap<ObjectKey, Long> absent = new ConcurrentHashMap<>();
     private final UpstreamFetcher fetcher;
+    private final Volume volume;
+    private final CopyKeeper keeper;
     final LongAdder started = new LongAdder();
+    final LongAdder revalidations = new LongAdder();
+    final LongAdder refreshed = new LongAdder();
+    final LongAdder negativeHits = new LongAdder();
     final LongAdder coalesced = new LongAdder();
     final LongAdder stored = new LongAdder();
     final LongAdder notFound = new LongAdder();
     final LongAdder failed = new LongAdder();
 
-    public FillRegistry(UpstreamFetcher fetcher) {
+    public FillRegistry(UpstreamFetcher fetcher, Volume volume, CopyKeeper keeper) {
         this.fetcher = fetcher;
+        this.volume = volume;
+        this.keeper = keeper;
+    }
+
+    /**
+     * True while the upstream's last word on {@code key} (a probe is fine) is "no such object" and that answer is
+     * still fresh: a miss is then a 404 at once, without asking again.
+     */
+    public boolean knownAbsent(ObjectKey key) {
+        Long until = absent.get(key);
+        if (until == null) {
+            return false;
+        }
+        if (System.currentTimeMillis() < until) {
+            negativeHits.increment();
+            return true;
+        }
+        absent.remove(key, until);
+        return false;
     }
 
     /**
@@ -78,22 +136,72 @@ public final class FillRegistry {
      * every change of the object's fill, which this starts if none is in flight. Returns the fill.
      */
     public Fill join(ObjectKey key, String name, Executor inbox, Waiter waiter) {
+        return start(name, null, inbox, waiter);
+    }
+
+    /**
+     * A use of {@code copy} that is stale: revalidates it with the upstream (one revalidation or fill in flight per
+     * object, as for misses). {@code waiter} (null: nobody waits, as under stale-while-revalidate) is told as for a
+     * fill: REFRESHED after a 304, STREAMING/STORED when the upstream sent a new version.
+     */
+    public Fill revalidate(UpstreamCopy copy, Executor inbox, Waiter waiter) {
+        return start(copy.record().name(), copy, inbox, waiter);
+    }
+
+    /** Stale-while-revalidate: revalidates {@code copy} unless its object already has a fill in flight. */
+    public void revalidateInBackground(UpstreamCopy copy) {
+        if (!fills.containsKey(copy.record().key())) {
+            start(copy.record().name(), copy, null, null);
+        }
+    }
+
+    private Fill start(String name, UpstreamCopy stale, Executor inbox, Waiter waiter) {
         Fill fresh = new Fill(ObjectKey.of(name), name); // an owned key: the caller's may be a probe
         Fill fill = fills.putIfAbsent(fresh.key, fresh);
         if (fill == null) {
             fill = fresh;
-            started.increment();
-            fill.waiters.add(new Entry(inbox, waiter));
+            (stale == null ? started : revalidations).increment();
+            if (waiter != null) {
+                waiter.startedFill();
+                fill.waiters.add(new Entry(inbox, waiter));
+            }
             Fill starting = fill;
-            fetcher.fetch(name, new UpstreamFetcher.Outcome() {
+            fetcher.fetch(name, stale == null ? null : stale.terms(), new UpstreamFetcher.Outcome() {
                 @Override
-                public void stored() {
-                    finish(starting, State.STORED, 200, null);
+                public void storing(UpstreamCopy.Terms terms) {
+                    starting.storingTerms = terms == null ? NOT_KEPT : terms;
                 }
 
                 @Override
-                public void notFound(int status) {
-                    finish(starting, State.NOT_FOUND, status, "not found upstream");
+                public void stored(String storedEtag, UpstreamCopy.Terms terms) {
+                    absent.remove(starting.key);
+                    ObjectRecord record = volume.lookup(starting.key);
+                    boolean current = record != null && record.etag().equals(storedEtag); // not overwritten since
+                    if (current && terms != null) {
+                        keeper.stored(record, terms);
+                    }
+                    finish(starting, State.STORED, 200, null);
+                    if (current && terms == null) {
+                        // no-store: marked never fresh at its commit, so no later request is served it; deleted
+                        // once its waiters were told (a reader that pinned it first still reads it whole).
+                        fetcher.delete(name, storedEtag);
+                    }
+                }
+
+                @Override
+                public void notModified(UpstreamCopy.Terms terms) {
+                    keeper.refreshed(stale, terms);
+                    refreshed.increment();
+                    finish(starting, State.REFRESHED, 200, null);
+                }
+
+                @Override
+                public void notFound(long negativeMillis) {
+                    if (stale != null) {
+                        fetcher.delete(name, stale.record().etag()); // gone upstream: our copy goes too
+                    }
+                    remember(starting.key, negativeMillis);
+                    finish(starting, State.NOT_FOUND, 404, "not found upstream");
                 }
 
                 @Override
@@ -101,7 +209,7 @@ public final class FillRegistry {
                     finish(starting, State.FAILED, status, why);
                 }
             });
-        } else {
+        } else if (waiter != null) {
             coalesced.increment();
             fill.waiters.add(new Entry(inbox, waiter));
             if (fill.settled()) {
@@ -109,6 +217,37 @@ public final class FillRegistry {
             }
         }
         return fill;
+    }
+
+    /**
+     * The terms of a version that is not to be kept (no-store): never fresh, never served stale, no validators, so
+     * no later request is served it in the moment between its commit and its delete.
+     */
+    private static final UpstreamCopy.Terms NOT_KEPT = new UpstreamCopy.Terms(0, 0, 0, 0, 0, null, null, null);
+
+    /**
+     * This node's ingest staged a fill's upload as {@code record} (on the storing core, before its commit publishes
+     * it): it is an upstream copy from the moment any core can see it, never served as origin content meanwhile.
+     */
+    public void staged(ObjectRecord record) {
+        Fill fill = fills.get(record.key());
+        UpstreamCopy.Terms terms = fill == null ? null : fill.storingTerms;
+        if (terms != null) {
+            record.markUpstreamCopy(new UpstreamCopy(record, terms));
+        }
+    }
+
+    private void remember(ObjectKey key, long negativeMillis) {
+        if (negativeMillis <= 0) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        if (absent.size() >= NEGATIVE_SWEEP_AT) {
+            absent.values().removeIf(until -> until <= now);
+        }
+        if (absent.size() < NEGATIVE_SWEEP_AT) {
+            absent.put(key, now + negativeMillis);
+        }
     }
 
     /** {@code waiter} no longer waits (its connection closed or timed out); the fill goes on for the others. */
@@ -141,12 +280,23 @@ public final class FillRegistry {
     /** Fills by how they ended, and how many misses joined one already in flight (metrics). */
     public long[] counts() {
         return new long[]{started.sum(), coalesced.sum(), stored.sum(), notFound.sum(), failed.sum(),
-                fetcher.upstreamRequests.sum(), fetcher.upstreamErrors.sum()};
+                fetcher.upstreamRequests.sum(), fetcher.upstreamErrors.sum(), revalidations.sum(), refreshed.sum(),
+                negativeHits.sum()};
+    }
+
+    /** Deletes an evicted copy through this node's ingest (journaled like any delete); true when it went. */
+    public boolean evict(UpstreamCopy copy) {
+        return fetcher.delete(copy.record().name(), copy.record().etag());
     }
 
     /** Seconds spent waiting for upstream response heads, all fills (metrics). */
     public double upstreamSeconds() {
         return fetcher.upstreamNanos.sum() / 1e9;
+    }
+
+    /** True while a fill or revalidation of {@code key} is in flight. */
+    public boolean fetching(ObjectKey key) {
+        return fills.containsKey(key);
     }
 
     /** Fills in flight now (metrics). */
@@ -159,7 +309,9 @@ public final class FillRegistry {
         fill.detail = detail;
         fill.state = state;
         fills.remove(fill.key, fill);
-        (state == State.STORED ? stored : state == State.NOT_FOUND ? notFound : failed).increment();
+        if (state != State.REFRESHED) {
+            (state == State.STORED ? stored : state == State.NOT_FOUND ? notFound : failed).increment();
+        }
         tell(fill);
     }
 

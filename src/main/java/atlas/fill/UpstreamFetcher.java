@@ -1,5 +1,7 @@
 package atlas.fill;
 
+import atlas.store.UpstreamCopy;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -29,17 +31,29 @@ import java.util.concurrent.atomic.LongAdder;
  * Threads: one virtual thread per fill, blocked on the two HTTP exchanges; never a core's.
  */
 public final class UpstreamFetcher implements AutoCloseable {
-    /** What became of a fill. Called once, on the fill's thread. */
+    /** What became of a fill or a revalidation. Called once, on the fill's thread. */
     public interface Outcome {
-        void stored();
+        /** The body is about to be stored under {@code terms} (null: not to be kept, see {@link #stored}). */
+        void storing(UpstreamCopy.Terms terms);
 
-        void notFound(int status);
+        /**
+         * Stored through this node's ingest as the version whose ETag is {@code storedEtag}, under {@code terms};
+         * null terms: the upstream forbids storing it (no-store, private): it must be deleted again.
+         */
+        void stored(String storedEtag, UpstreamCopy.Terms terms);
+
+        /** The upstream answered 304 to a revalidation: the stored copy is fresh again under {@code terms}. */
+        void notModified(UpstreamCopy.Terms terms);
+
+        /** The upstream has no such object (404, 410); remember that for {@code negativeMillis}. */
+        void notFound(long negativeMillis);
 
         void failed(int status, String why);
     }
 
     private final List<URI> upstreams;
     private final Duration timeout;
+    private final CachePolicy policy;
     private final HttpClient client;
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("atlas-fill-", 0).factory());
@@ -49,8 +63,11 @@ public final class UpstreamFetcher implements AutoCloseable {
     final LongAdder upstreamErrors = new LongAdder();
     final LongAdder upstreamNanos = new LongAdder();
 
-    /** {@code upstreams}: base URLs ending in {@code /}; {@code timeout}: to connect and for each response head. */
-    public UpstreamFetcher(List<URI> upstreams, Duration timeout) {
+    /**
+     * {@code upstreams}: base URLs ending in {@code /}; {@code timeout}: to connect and for each response head;
+     * {@code policy}: the terms of what the upstream leaves unsaid.
+     */
+    public UpstreamFetcher(List<URI> upstreams, Duration timeout, CachePolicy policy) {
         // Idle connections of the fill client (to the upstreams, and the PUTs to this node) go after 5 s rather
         // than the JDK's 30: they should not hold this node's connections long after a burst of fills.
         if (System.getProperty("jdk.httpclient.keepalive.timeout") == null) {
@@ -58,6 +75,7 @@ public final class UpstreamFetcher implements AutoCloseable {
         }
         this.upstreams = List.copyOf(upstreams);
         this.timeout = timeout;
+        this.policy = policy;
         this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout)
                 .followRedirects(HttpClient.Redirect.NEVER).executor(threads).build();
     }
@@ -72,12 +90,34 @@ public final class UpstreamFetcher implements AutoCloseable {
         return secret;
     }
 
-    /** Starts fetching {@code name}; {@code outcome} hears once how it ended. */
-    void fetch(String name, Outcome outcome) {
-        threads.execute(() -> run(name, outcome));
+    /**
+     * Starts fetching {@code name} — conditionally, with {@code stale}'s validators, when it revalidates a stored
+     * copy (null for a miss); {@code outcome} hears once how it ended.
+     */
+    void fetch(String name, UpstreamCopy.Terms stale, Outcome outcome) {
+        threads.execute(() -> run(name, stale, outcome));
     }
 
-    private void run(String name, Outcome outcome) {
+    /** Deletes the version of {@code name} whose ETag is {@code etag} (evicted, or not to be kept); best effort. */
+    boolean delete(String name, String etag) {
+        URI store = self;
+        if (store == null) {
+            return false;
+        }
+        try {
+            int status = client.send(HttpRequest.newBuilder(store.resolve(encodePath(name))).timeout(timeout)
+                            .header("Atlas-Fill", secret).header("If-Match", etag).DELETE().build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+            return status == 204 || status == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private void run(String name, UpstreamCopy.Terms stale, Outcome outcome) {
         URI store = self;
         if (store == null) {
             outcome.failed(503, "the node is starting");
@@ -91,8 +131,14 @@ public final class UpstreamFetcher implements AutoCloseable {
             HttpResponse<InputStream> response;
             try {
                 upstreamRequests.increment();
-                response = client.send(HttpRequest.newBuilder(upstream.resolve(path)).timeout(timeout)
-                        .header("User-Agent", "atlas-edge").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+                HttpRequest.Builder get = HttpRequest.newBuilder(upstream.resolve(path)).timeout(timeout)
+                        .header("User-Agent", "atlas-edge");
+                if (stale != null && stale.etag() != null) {
+                    get.header("If-None-Match", stale.etag());
+                } else if (stale != null && stale.lastModified() != null) {
+                    get.header("If-Modified-Since", stale.lastModified()); // §13.1.3: only without an ETag
+                }
+                response = client.send(get.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
             } catch (HttpTimeoutException e) {
                 upstreamErrors.increment();
                 lastError = upstream + ": no answer in " + timeout.toMillis() + " ms";
@@ -110,9 +156,15 @@ public final class UpstreamFetcher implements AutoCloseable {
                 upstreamNanos.add(System.nanoTime() - start);
             }
             int status = response.statusCode();
+            long arrived = System.currentTimeMillis();
+            if (status == 304 && stale != null) {
+                drain(response);
+                outcome.notModified(ResponseFreshness.refreshed(name, stale, response.headers(), arrived, policy));
+                return;
+            }
             if (status == 404 || status == 410) {
                 drain(response);
-                outcome.notFound(404);
+                outcome.notFound(ResponseFreshness.negativeMillis(name, response.headers(), policy));
                 return;
             }
             if (status != 200) {
@@ -125,14 +177,20 @@ public final class UpstreamFetcher implements AutoCloseable {
                 outcome.failed(502, lastError);
                 return;
             }
-            store(store, path, response, outcome);
+            store(store, name, response, ResponseFreshness.of(name, response.headers(), arrived, policy), outcome);
             return;
         }
         outcome.failed(lastStatus, lastError);
     }
 
-    /** Streams the upstream's body into a PUT to this node; its answer says whether the object is stored. */
-    private void store(URI store, String path, HttpResponse<InputStream> upstream, Outcome outcome) {
+    /**
+     * Streams the upstream's body into a PUT to this node; its answer says whether the object is stored. A body the
+     * upstream forbids storing ({@code terms} null) is stored all the same, so that it reaches the clients waiting
+     * for it; the registry deletes it once complete.
+     */
+    private void store(URI store, String name, HttpResponse<InputStream> upstream, UpstreamCopy.Terms terms,
+                       Outcome outcome) {
+        String path = encodePath(name);
         long length = upstream.headers().firstValueAsLong("Content-Length").orElse(-1);
         InputStream body = upstream.body();
         HttpRequest.BodyPublisher publisher = length >= 0
@@ -141,10 +199,13 @@ public final class UpstreamFetcher implements AutoCloseable {
         HttpRequest.Builder put = HttpRequest.newBuilder(store.resolve(path)).header("Atlas-Fill", secret)
                 .PUT(publisher);
         upstream.headers().firstValue("Content-Type").ifPresent(t -> put.header("Content-Type", t));
+        outcome.storing(terms);
         try (body) {
-            int status = client.send(put.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-            if (status == 201 || status == 204) {
-                outcome.stored();
+            HttpResponse<Void> stored = client.send(put.build(), HttpResponse.BodyHandlers.discarding());
+            int status = stored.statusCode();
+            String etag = stored.headers().firstValue("ETag").orElse(null);
+            if ((status == 201 || status == 204) && etag != null) {
+                outcome.stored(etag, terms);
             } else {
                 outcome.failed(502, "storing the fill failed: " + status);
             }
@@ -177,8 +238,18 @@ public final class UpstreamFetcher implements AutoCloseable {
         return out.toString();
     }
 
+    /**
+     * Stops fetching. The cores are stopped by now, so a fill still streaming fails (nothing stored); one whose
+     * store was acknowledged gets a moment to record its copy in the ledger before the threads are interrupted.
+     */
     @Override
     public void close() {
+        threads.shutdown();
+        try {
+            threads.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         threads.shutdownNow();
         client.close();
     }

@@ -50,6 +50,15 @@ public final class ResponseHeadWriter {
         return this;
     }
 
+    /** A field whose value is {@code prefix} then a number, as "Cache-Status: atlas; hit; ttl=42": no concatenation. */
+    public ResponseHeadWriter field(String name, String prefix, long value) {
+        name(name);
+        text(prefix);
+        number(value);
+        crlf();
+        return this;
+    }
+
     /** A field whose value is ASCII bytes (an ETag, a cached date). */
     public ResponseHeadWriter field(String name, byte[] value) {
         return field(name, value, 0, value.length);

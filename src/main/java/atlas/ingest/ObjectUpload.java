@@ -440,6 +440,7 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
             staged = core.commit().stagePutBodyInFlight(this, pending, name, extent, written, contentType,
                     (int) crc.getValue(), mtimeMillis);
         }
+        exchange.onStaged(staged);
         lastWriteInFlight = true;
         bodyFailureStatus = 0;
         extent = null;
@@ -487,6 +488,7 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
         // The body is durable already: stage its entry; the extent now belongs to the journal.
         staged = core.commit().stagePut(this, name, extent, written, contentType, (int) crc.getValue(),
                 core.clock().epochMillis());
+        exchange.onStaged(staged);
         extent = null;
         phase = Phase.AWAIT_COMMIT;
     }

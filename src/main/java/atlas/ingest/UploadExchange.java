@@ -23,6 +23,13 @@ public interface UploadExchange {
      */
     void onBodyConsumed();
 
+    /**
+     * The upload's version exists as {@code record}, not yet visible to any reader: what must hold from the moment it
+     * is published is set now (an edge marks its fills as upstream copies). Its commit is still to come.
+     */
+    default void onStaged(ObjectRecord record) {
+    }
+
     /** The object is durable and published: {@code created} (201) or replaced (204), with {@code record}'s ETag. */
     void onStored(boolean created, ObjectRecord record);
 

@@ -14,17 +14,18 @@ import java.util.ArrayDeque;
 import java.util.IdentityHashMap;
 
 /**
- * Formats one core's access-log lines — the combined log format plus five fields — and hands them to the core's
+ * Formats one core's access-log lines — the combined log format plus seven fields — and hands them to the core's
  * {@link AccessLogRing}:
  * <pre>
- *   127.0.0.1 - - [05/Mar/2026:10:00:00 +0000] "GET /demo/seg000.ts HTTP/1.1" 206 1324 "-" "curl/8.1" 0 "bytes=0-1023" 412 io_uring - ok
- *   |host       |time of the request head          |request line   |status|bytes|referer|user agent|in|range     |µs |engine |tls|outcome
+ *   127.0.0.1 - - [05/Mar/2026:10:00:00 +0000] "GET /demo/seg000.ts HTTP/1.1" 206 1324 "-" "curl/8.1" 0 "bytes=0-1023" 412 io_uring - ok -
+ *   |host       |time of the request head          |request line   |status|bytes|referer|user agent|in|range     |µs |engine |tls|outcome|cache
  * </pre>
  * {@code bytes} counts every response byte handed to the socket (head included); {@code in} is the request's
  * declared body length (0 without one); {@code range} is the Range header as sent ("-" without one); {@code µs}
  * runs from the complete request head to the last byte handed to the socket; {@code tls} is the connection's
  * TLS version ("TLSv1.3", "TLSv1.2") or "-" for plain HTTP; {@code outcome} is {@code ok}, or {@code aborted} when the connection closed before the response was
- * sent. Unprintable bytes, {@code "} and {@code \} in fields are written as {@code \xHH}.
+ * sent; {@code cache} is what an edge's cache did ({@link CacheOutcome}: hit, miss, fill, stale, revalidated,
+ * negative), "-" elsewhere. Unprintable bytes, {@code "} and {@code \} in fields are written as {@code \xHH}.
  * <p>
  * The head is valid only while {@link #onRequest} runs, so the request's fields are copied then into a pooled
  * {@link Pending} kept per connection in an {@link IdentityHashMap} (open addressing: a put allocates nothing
@@ -185,7 +186,11 @@ final class AccessLogFormat {
             System.arraycopy(engine, 0, line, n, engine.length);
             n += engine.length;
             n = putAscii(line, n, c.transport().security());
-            n = putAscii(line, n, completed ? " ok\n" : " aborted\n");
+            n = putAscii(line, n, completed ? " ok" : " aborted");
+            byte[] cache = c.cacheOutcome().logField;
+            System.arraycopy(cache, 0, line, n, cache.length);
+            n += cache.length;
+            line[n++] = '\n';
             ring.offer(line, n);
         }
         if (p != null && free.size() < 4096) {

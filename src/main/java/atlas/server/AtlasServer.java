@@ -17,7 +17,7 @@ import atlas.metrics.AccessLogWriter;
 import atlas.posix.Signals;
 import atlas.store.DaxSupport;
 import atlas.fill.FillRegistry;
-import atlas.fill.UpstreamFetcher;
+import atlas.fill.EdgeCache;
 import atlas.store.Device;
 import atlas.store.Volume;
 import atlas.tls.TlsCore;
@@ -70,17 +70,17 @@ public final class AtlasServer implements AutoCloseable {
     private final String adminBaseUrl;
     /** HAProxy's agent check, or null. */
     private final AgentCheck agent;
-    /** An edge's upstream fetches, or null. */
-    private final UpstreamFetcher upstream;
+    /** An edge's cache of its upstream, or null. */
+    private final EdgeCache edge;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private boolean closed;
 
     private AtlasServer(Volume volume, Engine engine, String baseUrl, String tlsBaseUrl, Metrics metrics,
                         AccessLogWriter accessLog, Duration drainDelay, RetentionSweeper retention,
                         TlsIdentitySource tlsIdentities, HotTier hot, AccessControl access, String adminBaseUrl,
-                        AgentCheck agent, UpstreamFetcher upstream) {
+                        AgentCheck agent, EdgeCache edge) {
         this.agent = agent;
-        this.upstream = upstream;
+        this.edge = edge;
         this.hot = hot;
         this.access = access;
         this.adminBaseUrl = adminBaseUrl;
@@ -150,10 +150,13 @@ public final class AtlasServer implements AutoCloseable {
         // Set once the cores run: a failure after that must stop them before the volume they use is closed.
         Engine engine = null;
         AgentCheck agent = null;
-        UpstreamFetcher upstream = config.edge() == null ? null
-                : new UpstreamFetcher(config.edge().upstreams(), config.edge().timeout());
-        FillRegistry fills = upstream == null ? null : new FillRegistry(upstream);
+        EdgeCache edge = null;
         try {
+            if (config.edge() != null) {
+                edge = EdgeCache.open(config.edge().upstreams(), config.edge().timeout(), config.edge().cache(),
+                        config.volume().directory(), volume);
+            }
+            FillRegistry fills = edge == null ? null : edge.fills();
             if (config.tls() != null) {
                 identities = openIdentities(config.tls(), volume);
             }
@@ -273,8 +276,8 @@ public final class AtlasServer implements AutoCloseable {
                 log.println("atlas: retention: " + retain + " (playlists kept), swept every "
                         + retention.intervalMs() + " ms");
             }
-            if (upstream != null) {
-                upstream.storeThrough(URI.create(baseUrl));
+            if (edge != null) {
+                edge.storeThrough(URI.create(baseUrl));
             }
             if (config.agent() != null) {
                 Metrics m = metrics;
@@ -288,23 +291,21 @@ public final class AtlasServer implements AutoCloseable {
             log.println("atlas: admin " + adminBaseUrl + (adminIndex < 0 ? " (no separate admin listener)" : "")
                     + ": metrics " + adminBaseUrl + "_atlas/metrics, dashboard " + adminBaseUrl + "_atlas/"
                     + "; health " + baseUrl + "_atlas/health");
-            if (upstream != null) {
+            if (edge != null) {
                 // After the listening lines: scripts take the first URL of the output as the server's.
                 log.println("atlas: edge: what is not here is fetched from " + config.edge().upstreams()
-                        + " (in that order), once per object however many ask, and stored");
+                        + " (in that order), once per object however many ask, and stored; "
+                        + edge.restoredCopies() + " copies kept from the last run");
             }
             log.flush();
             if (retention != null) {
                 retention.start();
             }
             return new AtlasServer(volume, engine, baseUrl, tlsBaseUrl, metrics, accessLog, config.drainDelay(),
-                    retention, identities, hot, access, adminBaseUrl, agent, upstream);
+                    retention, identities, hot, access, adminBaseUrl, agent, edge);
         } catch (IOException | RuntimeException e) {
             if (agent != null) {
                 agent.close();
-            }
-            if (upstream != null) {
-                upstream.close();
             }
             if (engine != null) {
                 try {
@@ -312,6 +313,9 @@ public final class AtlasServer implements AutoCloseable {
                 } catch (InterruptedException interrupted) {
                     Thread.currentThread().interrupt();
                 }
+            }
+            if (edge != null) {
+                closeQuietly(edge);
             }
             if (accessLog != null) {
                 accessLog.close();
@@ -529,8 +533,8 @@ public final class AtlasServer implements AutoCloseable {
             if (agent != null) {
                 agent.close(); // after the listeners: HAProxy is told "drain" until the node is gone
             }
-            if (upstream != null) {
-                upstream.close(); // fills in flight are cut off: their uploads stored nothing
+            if (edge != null) {
+                closeQuietly(edge); // fills in flight are cut off: their uploads stored nothing
             }
             if (accessLog != null) {
                 accessLog.close(); // after the cores stopped: the last lines are drained
@@ -557,5 +561,13 @@ public final class AtlasServer implements AutoCloseable {
             terminated.countDown();
         }
         return true;
+    }
+
+    private static void closeQuietly(EdgeCache edge) {
+        try {
+            edge.close();
+        } catch (IOException e) {
+            System.err.println("atlas: closing the edge cache's ledger failed: " + e.getMessage());
+        }
     }
 }

@@ -79,7 +79,12 @@ final class GrowingGet {
         } else {
             w.field("Transfer-Encoding", "chunked");
         }
-        w.field("Accept-Ranges", "bytes").field("Cache-Control", ObjectGet.cacheControl(object.contentType())).end();
+        w.field("Accept-Ranges", "bytes").field("Cache-Control", ObjectGet.cacheControl(object.contentType()));
+        if (c.cacheOutcome() == CacheOutcome.NONE && core.fills != null && core.fills.fetching(object.key())) {
+            c.cacheOutcome(CacheOutcome.FILL); // it came upon a fill in flight: collapsed onto it
+        }
+        CopyFreshness.status(w, c, 0); // a fill streamed to its waiters says so
+        w.end();
         if (c.method() == Method.HEAD || to == from) {
             object.unpin(me);
             c.sendOut();

@@ -105,6 +105,8 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
     private final FillHold fillHold = new FillHold(this);
     /** The upload in progress is this node storing a fill it fetched (WriteGate recognised it). */
     private boolean fillUpload;
+    /** The upload in progress is one of this node's fills: its version is marked a copy when it is staged. */
+    private boolean storingFill;
     /** This connection's client in the per-address limits; null when not counted (loopback, no limits). */
     private final ClientTable.Client client;
     private final boolean loopbackPeer;
@@ -130,6 +132,7 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
     private int versionMinor = 1;
     private Method method;
     private int status;
+    private CacheOutcome cacheOutcome = CacheOutcome.NONE;
     private boolean inExchange;
     /**
      * The request has a body we have not (completely) consumed: any answer other than the upload's own must close
@@ -178,6 +181,8 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         headValid = false;
         headBytesSeen = false;
         status = 0;
+        cacheOutcome = CacheOutcome.NONE;
+        fillHold.reset();
         if (draining || core.draining()) {
             close();
             return;
@@ -298,6 +303,15 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         return fillHold;
     }
 
+    /** What an edge's cache did for this request (access log, Cache-Status). */
+    CacheOutcome cacheOutcome() {
+        return cacheOutcome;
+    }
+
+    void cacheOutcome(CacheOutcome outcome) {
+        cacheOutcome = outcome;
+    }
+
     /** The next upload is a fill of this node's (WriteGate checked its secret). */
     void markFillUpload() {
         fillUpload = true;
@@ -376,6 +390,7 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         ObjectKey key = ObjectKey.copyOf(head.pathBytes(), head.pathLength());
         boolean fill = fillUpload;
         fillUpload = false;
+        storingFill = fill;
         upload.begin(head, key, current != null, fill);
         if (fill && state == State.UPLOAD) {
             core.fills.uploadBegan(key); // its waiters stream it from here
@@ -419,6 +434,14 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
     @Override
     public void onBodyConsumed() {
         bodyUnread = false;
+    }
+
+    @Override
+    public void onStaged(ObjectRecord record) {
+        if (storingFill) {
+            storingFill = false;
+            core.fills.staged(record); // a copy from the moment any core can see it
+        }
     }
 
     @Override

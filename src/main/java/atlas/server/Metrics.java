@@ -50,6 +50,7 @@ final class Metrics {
 
     final PrometheusRegistry registry = new PrometheusRegistry();
     final Counter responses;
+    final Counter cacheOutcomes;
     final Counter aborted;
     final RecentErrors recentErrors = new RecentErrors(50);
     private final List<MetricsCore> cores = new CopyOnWriteArrayList<>();
@@ -72,6 +73,11 @@ final class Metrics {
         this.accessLog = accessLog;
         responses = Counter.builder().name("atlas_responses").help("Responses by status code")
                 .labelNames("core", "class", "code").withoutExemplars().register(registry);
+        cacheOutcomes = Counter.builder().name("atlas_cache_requests").help("Edge mode: reads by what the "
+                        + "cache did: hit (fresh copy), miss (started a fill), fill (joined one in flight), stale "
+                        + "(served stale: while revalidating or on an upstream error), revalidated (304 first), "
+                        + "negative (a remembered upstream 404)")
+                .labelNames("core", "result").withoutExemplars().register(registry);
         aborted = Counter.builder().name("atlas_exchanges_aborted")
                 .help("Exchanges whose connection closed before the response was fully sent")
                 .labelNames("core").withoutExemplars().register(registry);
@@ -242,6 +248,13 @@ final class Metrics {
         CounterWithCallback.builder().name("atlas_upstream_errors").help("Upstream exchanges that failed: no "
                 + "connection, a timeout, a 5xx, a body cut short").callback(cb -> cb.call(fills.counts()[6]))
                 .register(registry);
+        CounterWithCallback.builder().name("atlas_revalidations").help("Stale copies revalidated with the "
+                        + "upstream, by result: refreshed (304: kept, no body fetched), or replaced, gone, failed "
+                        + "(counted under atlas_fills_total)").labelNames("result").callback(cb -> {
+                    long[] c = fills.counts();
+                    cb.call(c[7], "started");
+                    cb.call(c[8], "refreshed");
+                }).register(registry);
         CounterWithCallback.builder().name("atlas_upstream_wait_seconds").help("Time spent waiting for upstream "
                 + "response heads, all fills").callback(cb -> cb.call(fills.upstreamSeconds())).register(registry);
     }

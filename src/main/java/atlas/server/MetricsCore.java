@@ -29,6 +29,7 @@ final class MetricsCore implements ExchangeObserver, StreamMetrics, IngestMetric
     private final Metrics metrics;
     private final AccessLogFormat accessLog;
     private final CounterDataPoint[] byStatus = new CounterDataPoint[600];
+    private final CounterDataPoint[] byCacheOutcome = new CounterDataPoint[CacheOutcome.values().length];
     private final CounterDataPoint aborted;
     final MetricsHistogram duration = new MetricsHistogram(Metrics.DURATION_BOUNDS);
     final MetricsHistogram diskReads = new MetricsHistogram(Metrics.DISK_BOUNDS);
@@ -116,6 +117,15 @@ final class MetricsCore implements ExchangeObserver, StreamMetrics, IngestMetric
         }
         if (!completed) {
             aborted.inc();
+        }
+        CacheOutcome cache = c.cacheOutcome();
+        if (cache != CacheOutcome.NONE) {
+            CounterDataPoint point = byCacheOutcome[cache.ordinal()];
+            if (point == null) {
+                point = metrics.cacheOutcomes.labelValues(coreLabel, cache.metricLabel());
+                byCacheOutcome[cache.ordinal()] = point;
+            }
+            point.inc();
         }
         duration.record(Math.max(0, durationNs));
         AccessLogFormat.Pending p = accessLog.take(c);

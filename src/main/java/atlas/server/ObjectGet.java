@@ -7,6 +7,7 @@ import atlas.http.RequestHead;
 import atlas.http.RequestHead.Field;
 import atlas.http.ResponseHeadWriter;
 import atlas.store.ObjectRecord;
+import atlas.store.UpstreamCopy;
 import atlas.stream.MultipartFraming;
 
 
@@ -35,6 +36,10 @@ final class ObjectGet {
             }
             return;
         }
+        UpstreamCopy copy = record.upstreamCopy();
+        if (copy != null && c.core().fills != null && !CopyFreshness.serveNow(c, record, copy)) {
+            return; // too stale: waits for its revalidation
+        }
         RequestHead h = c.head();
         int precondition = Preconditions.evaluateRead(h, record);
         if (precondition == 412) {
@@ -45,7 +50,8 @@ final class ObjectGet {
         if (precondition == 304) {
             ResponseHeadWriter w = c.beginHead(304).field("ETag", record.etagBytes());
             c.lastModified(record);
-            w.field("Cache-Control", cacheControl(record.contentType())).end();
+            CopyFreshness.fields(w, c, record);
+            w.end();
             record.unpin();
             c.sendOut();
             return;
@@ -86,7 +92,8 @@ final class ObjectGet {
         }
         w.field("Content-Length", bodyLength).field("Accept-Ranges", "bytes").field("ETag", record.etagBytes());
         c.lastModified(record);
-        w.field("Cache-Control", cacheControl(record.contentType())).end();
+        CopyFreshness.fields(w, c, record);
+        w.end();
         if (c.method() == Method.HEAD || bodyLength == 0) {
             record.unpin();
             c.sendOut();

@@ -51,9 +51,10 @@ public record ServerConfig(VolumeConfig volume, String listenHost, int listenPor
 
     /**
      * Edge mode: what this node does not hold it fetches from {@code upstreams} (base URLs, tried in order) and
-     * stores. {@code timeout}: to connect to an upstream and for its response head.
+     * stores. {@code timeout}: to connect to an upstream and for its response head; {@code cache}: the terms of
+     * what the upstream does not say.
      */
-    public record Edge(List<java.net.URI> upstreams, Duration timeout) {
+    public record Edge(List<java.net.URI> upstreams, Duration timeout, atlas.fill.CachePolicy cache) {
         public Edge {
             upstreams = List.copyOf(upstreams);
         }

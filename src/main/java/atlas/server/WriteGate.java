@@ -43,14 +43,19 @@ final class WriteGate {
         RequestHead head = c.head();
         HttpCore core = c.core();
         if (head.has(Field.ATLAS_FILL)) {
-            // This node storing what it fetched: its own secret, never a client's credential.
-            if (core.fills == null || c.method() != Method.PUT || !core.fills.isFill(head.value(Field.ATLAS_FILL))) {
+            // This node storing what it fetched, or evicting a copy: its own secret, never a client's credential.
+            boolean ownWrite = c.method() == Method.PUT || c.method() == Method.DELETE;
+            if (core.fills == null || !ownWrite || !core.fills.isFill(head.value(Field.ATLAS_FILL))) {
                 core.metrics.accessRefused(403);
                 refuse(403, "Atlas-Fill is this node's own field");
                 return;
             }
-            c.markFillUpload();
-            c.beginUpload();
+            if (c.method() == Method.DELETE) {
+                c.beginDelete();
+            } else {
+                c.markFillUpload();
+                c.beginUpload();
+            }
             return;
         }
         int outcome = core.writes.authorize(head.value(Field.AUTHORIZATION), c.loopbackPeer(), c.method(),

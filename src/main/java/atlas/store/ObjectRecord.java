@@ -46,6 +46,8 @@ public final class ObjectRecord implements ObjectIndex.Entry {
     private final AtomicInteger state = new AtomicInteger();
     /** What a cache keeps for this version of the object (the hot tier's chunk table); set once, by CAS. */
     private volatile Object attachment;
+    /** Set when this version is an edge's copy of an upstream object; null for origin content. */
+    private volatile UpstreamCopy upstreamCopy;
     private final ExtentReclaimer reclaimer;
 
     ObjectRecord(ObjectKey key, Extent extent, long length, String contentType, int crc32c, long mtimeMillis,
@@ -155,6 +157,16 @@ public final class ObjectRecord implements ObjectIndex.Entry {
     /** Hangs {@code value} on this record if its attachment is still {@code expected}; true when it was set. */
     public boolean attach(Object expected, Object value) {
         return ATTACHMENT.compareAndSet(this, expected, value);
+    }
+
+    /** The upstream copy this version is (an edge's fill), or null: origin content, never evicted. */
+    public UpstreamCopy upstreamCopy() {
+        return upstreamCopy;
+    }
+
+    /** Marks this version as an edge's copy of an upstream object (once, by the fill that stored it). */
+    public void markUpstreamCopy(UpstreamCopy copy) {
+        upstreamCopy = copy;
     }
 
     @Override

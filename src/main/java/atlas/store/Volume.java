@@ -329,6 +329,11 @@ public final class Volume implements AutoCloseable {
         return index.list(prefix.getBytes(StandardCharsets.UTF_8), limit);
     }
 
+    /** A snapshot of every live record, unordered (control path: an edge's start-up, its ledger's compaction). */
+    public List<ObjectRecord> records() {
+        return index.records();
+    }
+
     public int objectCount() {
         return index.size();
     }

@@ -91,6 +91,7 @@ class ServeSettingsTest {
                 "--upstream", "http://127.0.0.1:9/");
         ServerConfig c = serve.config();
         assertThat(c.edge().timeout()).isEqualTo(java.time.Duration.ofSeconds(10));
+        assertThat(c.edge().cache()).isEqualTo(atlas.fill.CachePolicy.defaults());
         StringWriter out = new StringWriter();
         serve.printConfig(c, new PrintWriter(out));
         Map<String, String> printed = new LinkedHashMap<>();
@@ -109,8 +110,9 @@ class ServeSettingsTest {
                 fixed++;
             }
         }
-        // upstream-timeout's default is in the config only in edge mode (checked above), not in IN_SERVER_CONFIG.
-        assertThat(fixed).as("settings with a fixed default").isEqualTo(IN_SERVER_CONFIG.size() + 1);
+        // The edge's five (upstream-timeout and the cache terms) are in the config only in edge mode (checked
+        // above), not in IN_SERVER_CONFIG.
+        assertThat(fixed).as("settings with a fixed default").isEqualTo(IN_SERVER_CONFIG.size() + 5);
         assertThat(printed).containsEntry("tls-listen", "127.0.0.1:0").containsEntry("# cert", "self-signed")
                 .containsEntry("# retain", "none").containsEntry("no-demo", "false")
                 .containsEntry("cores", Integer.toString(Runtime.getRuntime().availableProcessors()));

@@ -31,7 +31,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * request and every client is streamed the body from its first byte while it arrives (nginx's own
  * {@code proxy_cache_lock} makes waiters wait for the whole object); then it is a hit, also after a restart; a
  * missing object is 404; a dead first upstream fails over to the next; and an upstream that dies mid-body leaves
- * nothing cached — the next request fetches the object again, whole.
+ * nothing cached — the next request fetches the object again, whole. And RFC 9111 toward the origin, with its
+ * {@code Cache-Control} set per directory: a stale copy is revalidated (304: served without its body being
+ * fetched again; a new ETag: the new version), served stale while revalidating or when the origin is down — unless
+ * must-revalidate — never kept under no-store, 404s remembered, and the terms kept across a restart.
  */
 class EdgeFillIT {
     private static final int RATE_BYTES = 4 << 20;
@@ -50,7 +53,9 @@ class EdgeFillIT {
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/nginx")), "nginx is not installed");
         workDir = HttpTestServers.workDir(EdgeFillIT.class);
         root = workDir.resolve("origin");
-        Files.createDirectories(root.resolve("v"));
+        for (String dir : List.of("v", "short", "swr", "strict", "nostore", "long")) {
+            Files.createDirectories(root.resolve(dir));
+        }
         Files.createDirectories(workDir.resolve("nginx-tmp"));
         originPort = freePort();
         nginxConf = workDir.resolve("nginx.conf");
@@ -72,6 +77,11 @@ class EdgeFillIT {
                         listen 127.0.0.1:%d;
                         root %s;
                         location / { limit_rate %d; }
+                        location /short/ { add_header Cache-Control "max-age=1"; }
+                        location /swr/ { add_header Cache-Control "max-age=1, stale-while-revalidate=60"; }
+                        location /strict/ { add_header Cache-Control "max-age=1, must-revalidate"; }
+                        location /nostore/ { add_header Cache-Control "no-store"; }
+                        location /long/ { add_header Cache-Control "max-age=3600"; }
                     }
                 }
                 """.formatted(isRoot() ? "user root;" : "", workDir, workDir, workDir, workDir, workDir, workDir,
@@ -107,7 +117,7 @@ class EdgeFillIT {
 
     private ServerProcess startEdge(String... upstreams) throws IOException {
         List<String> args = new ArrayList<>(List.of("--listen", "127.0.0.1:0", "--engine", HttpTestServers.engine(),
-                "--no-demo", "--access-log", "off", "--upstream-timeout", "3s"));
+                "--no-demo", "--access-log", workDir.resolve("edge-access.log").toString(), "--upstream-timeout", "3s"));
         for (String u : upstreams) {
             args.add("--upstream");
             args.add(u);
@@ -238,6 +248,157 @@ class EdgeFillIT {
         Timed again = timedGet("v/cut.m4s");
         assertThat(again.status()).isEqualTo(200);
         assertThat(again.body()).as("fetched again, whole").isEqualTo(object);
+    }
+
+    /** Lines of nginx's access log asking for {@code name} answered {@code status}. */
+    private long originAnswers(String name, int status) throws IOException {
+        Path log = workDir.resolve("origin-access.log");
+        if (!Files.exists(log)) {
+            return 0;
+        }
+        return Files.readAllLines(log).stream().filter(l -> l.contains("GET /" + name + " ")
+                && l.contains("\" " + status + " ")).count();
+    }
+
+    private HttpResponse<byte[]> get(String name) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(edge.url(name))).timeout(Duration.ofSeconds(30)).GET()
+                .build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    /** The edge's access log (written every 100 ms) comes to hold every one of {@code parts}. */
+    private void awaitAccessLog(String... parts) throws IOException {
+        Path log = workDir.resolve("edge-access.log");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            String text = Files.exists(log) ? Files.readString(log) : "";
+            if (Arrays.stream(parts).allMatch(text::contains)) {
+                return;
+            }
+            assertThat(System.nanoTime()).as("access log holds %s: %s", Arrays.toString(parts), text)
+                    .isLessThan(deadline);
+            Thread.onSpinWait();
+        }
+    }
+
+    private static String cacheStatus(HttpResponse<?> r) {
+        return r.headers().firstValue("Cache-Status").orElse("");
+    }
+
+    /** GETs {@code name} until its Cache-Status contains {@code wanted} (the copy's freshness ran out), bounded. */
+    private HttpResponse<byte[]> getUntil(String name, String wanted) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (true) {
+            HttpResponse<byte[]> r = get(name);
+            if (cacheStatus(r).contains(wanted)) {
+                return r;
+            }
+            assertThat(System.nanoTime()).as("Cache-Status %s for %s; last: %s", wanted, name, cacheStatus(r))
+                    .isLessThan(deadline);
+            Thread.onSpinWait();
+        }
+    }
+
+    @Test
+    void shouldRevalidateAStaleCopyAndFetchOnlyWhatChanged() throws Exception {
+        byte[] v1 = originObject("short/a.ts", 50_000, 4);
+        edge = startEdge(origin());
+        HttpResponse<byte[]> first = get("short/a.ts");
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(cacheStatus(first)).isEqualTo("atlas; fwd=uri-miss; stored");
+        edge.awaitMetrics("the fill stored", m -> m.contains("atlas_fills_total{result=\"stored\"} 1.0"),
+                Duration.ofSeconds(10));
+        HttpResponse<byte[]> hit = get("short/a.ts");
+        assertThat(cacheStatus(hit)).startsWith("atlas; hit; ttl=");
+        assertThat(hit.headers().firstValue("Cache-Control")).hasValue("max-age=1"); // the origin's, passed on
+        assertThat(hit.headers().firstValue("Age")).isPresent();
+
+        // Stale after a second: one conditional request, 304, the same bytes without fetching them again.
+        HttpResponse<byte[]> revalidated = getUntil("short/a.ts", "fwd-status=304");
+        assertThat(Arrays.equals(revalidated.body(), v1)).as("the stored bytes").isTrue();
+        assertThat(originAnswers("short/a.ts", 200)).isEqualTo(1);
+        assertThat(originAnswers("short/a.ts", 304)).isGreaterThanOrEqualTo(1);
+
+        // Changed at the origin (a new ETag): the next revalidation brings the new version.
+        byte[] v2 = originObject("short/a.ts", 60_000, 5);
+        HttpResponse<byte[]> changed = getUntil("short/a.ts", "fwd=uri-miss");
+        assertThat(Arrays.equals(changed.body(), v2)).as("the new version").isTrue();
+        assertThat(originAnswers("short/a.ts", 200)).isEqualTo(2);
+        String metrics = edge.awaitMetrics("revalidations", m -> m.contains("atlas_revalidations_total"),
+                Duration.ofSeconds(5));
+        assertThat(metrics).containsPattern("atlas_revalidations_total\\{result=\"refreshed\"} [1-9]");
+        awaitAccessLog(" ok miss\n", " ok hit\n", " ok revalidated\n");
+    }
+
+    @Test
+    void shouldServeStaleWhileRevalidatingAndWhenTheOriginIsDownUnlessMustRevalidate() throws Exception {
+        byte[] swr = originObject("swr/a.ts", 40_000, 6);
+        byte[] strict = originObject("strict/a.ts", 40_000, 7);
+        byte[] plain = originObject("short/b.ts", 40_000, 10);
+        edge = startEdge(origin());
+        assertThat(get("swr/a.ts").statusCode()).isEqualTo(200);
+        assertThat(get("strict/a.ts").statusCode()).isEqualTo(200);
+        assertThat(get("short/b.ts").statusCode()).isEqualTo(200);
+        // Past max-age=1, within stale-while-revalidate=60: served at once, one revalidation behind it.
+        HttpResponse<byte[]> stale = getUntil("swr/a.ts", "detail=stale-while-revalidate");
+        assertThat(Arrays.equals(stale.body(), swr)).as("the stale copy").isTrue();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (originAnswers("swr/a.ts", 304) == 0) {
+            assertThat(System.nanoTime()).as("the background revalidation reached the origin").isLessThan(deadline);
+            Thread.onSpinWait();
+        }
+
+        nginx.destroyForcibly();
+        nginx.waitFor();
+        // The origin is down: a stale copy stands in (--stale-if-error 1h by default), and says so.
+        HttpResponse<byte[]> onError = getUntil("short/b.ts", "detail=stale-if-error");
+        assertThat(onError.statusCode()).isEqualTo(200);
+        assertThat(Arrays.equals(onError.body(), plain)).as("the stale copy").isTrue();
+        // Still within stale-while-revalidate, the origin down or not: served at once.
+        assertThat(Arrays.equals(getUntil("swr/a.ts", "detail=stale-while-revalidate").body(), swr)).isTrue();
+        // must-revalidate forbids it: an error, never the stale copy.
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        HttpResponse<byte[]> refused;
+        while ((refused = get("strict/a.ts")).statusCode() == 200) {
+            assertThat(cacheStatus(refused)).doesNotContain("stale");
+            assertThat(System.nanoTime()).as("strict/a.ts went stale").isLessThan(deadline);
+            Thread.onSpinWait();
+        }
+        assertThat(refused.statusCode()).isIn(502, 504);
+        assertThat(Arrays.equals(refused.body(), strict)).as("not the stale copy").isFalse();
+    }
+
+    @Test
+    void shouldNotKeepNoStoreAndRememberA404() throws Exception {
+        byte[] object = originObject("nostore/a.ts", 30_000, 8);
+        edge = startEdge(origin());
+        assertThat(Arrays.equals(get("nostore/a.ts").body(), object)).as("first").isTrue();
+        assertThat(Arrays.equals(get("nostore/a.ts").body(), object)).as("second").isTrue();
+        assertThat(originRequests("nostore/a.ts")).as("no-store: asked each time").isEqualTo(2);
+
+        assertThat(get("v/missing.ts").statusCode()).isEqualTo(404);
+        assertThat(get("v/missing.ts").statusCode()).isEqualTo(404);
+        assertThat(originRequests("v/missing.ts")).as("the 404 remembered (--negative-ttl 10s)").isEqualTo(1);
+        awaitAccessLog(" ok negative\n");
+    }
+
+    @Test
+    void shouldKeepTheCopiesTermsAcrossARestart() throws Exception {
+        byte[] object = originObject("long/a.ts", 30_000, 9);
+        edge = startEdge(origin());
+        assertThat(Arrays.equals(get("long/a.ts").body(), object)).as("filled").isTrue();
+        edge.awaitMetrics("the fill recorded", m -> m.contains("atlas_fills_total{result=\"stored\"} 1.0"),
+                Duration.ofSeconds(10));
+        edge.terminate();
+        edge = startEdge(origin());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!edge.output().contains("1 copies kept from the last run")) {
+            assertThat(System.nanoTime()).as("start-up line: " + edge.output()).isLessThan(deadline);
+            Thread.onSpinWait();
+        }
+        HttpResponse<byte[]> hit = get("long/a.ts");
+        assertThat(Arrays.equals(hit.body(), object)).as("the kept copy").isTrue();
+        assertThat(cacheStatus(hit)).startsWith("atlas; hit; ttl=").doesNotContain("fwd");
+        assertThat(originRequests("long/a.ts")).as("fresh for an hour: not asked again").isEqualTo(1);
     }
 
     /** Bytes the edge's listeners received, all cores: the fill's body arrives through its own ingest. */

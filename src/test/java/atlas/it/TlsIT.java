@@ -139,7 +139,7 @@ class TlsIT {
         assertThat(text.lines().filter(l -> l.contains("?log13 ")).findFirst()).get().asString()
                 .endsWith(" TLSv1.3 ok");
         assertThat(text.lines().filter(l -> l.contains("?logplain ")).findFirst()).get().asString()
-                .endsWith(" - ok");
+                .endsWith(" - ok -");
     }
 
     @Test

@@ -1,0 +1,69 @@
+package atlas.fill;
+
+import atlas.store.ObjectRecord;
+import atlas.store.UpstreamCopy;
+import atlas.store.Volume;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An edge's cache of its upstream, assembled: the fetcher (upstream exchanges, stored through this node's own
+ * ingest), the registry of fills in flight (one per object), and the ledger of which stored versions are copies
+ * and on what terms. Made at start-up, before the cores; closed after them.
+ */
+public final class EdgeCache implements FillRegistry.CopyKeeper, AutoCloseable {
+    private final UpstreamFetcher fetcher;
+    private final CopyLedger ledger;
+    private final FillRegistry fills;
+    private final int restoredCopies;
+
+    private EdgeCache(UpstreamFetcher fetcher, CopyLedger ledger, Volume volume, int restoredCopies) {
+        this.fetcher = fetcher;
+        this.ledger = ledger;
+        this.fills = new FillRegistry(fetcher, volume, this);
+        this.restoredCopies = restoredCopies;
+    }
+
+    /** Opens the edge cache of the volume in {@code directory}; its ledger marks the copies a previous run kept. */
+    public static EdgeCache open(List<URI> upstreams, Duration timeout, CachePolicy policy, Path directory,
+                                 Volume volume) throws IOException {
+        List<UpstreamCopy> restored = new ArrayList<>();
+        CopyLedger ledger = CopyLedger.open(directory, volume, restored);
+        return new EdgeCache(new UpstreamFetcher(upstreams, timeout, policy), ledger, volume, restored.size());
+    }
+
+    public FillRegistry fills() {
+        return fills;
+    }
+
+    /** Copies kept from the previous run (start-up line). */
+    public int restoredCopies() {
+        return restoredCopies;
+    }
+
+    /** This node's own listener (loopback), known once it listens: where fills are stored. */
+    public void storeThrough(URI selfBase) {
+        fetcher.storeThrough(selfBase);
+    }
+
+    @Override
+    public void stored(ObjectRecord record, UpstreamCopy.Terms terms) {
+        ledger.stored(record, terms);
+    }
+
+    @Override
+    public void refreshed(UpstreamCopy copy, UpstreamCopy.Terms terms) {
+        ledger.refreshed(copy, terms);
+    }
+
+    @Override
+    public void close() throws IOException {
+        fetcher.close(); // fills in flight are cut off: their uploads stored nothing
+        ledger.close();
+    }
+}

@@ -1,0 +1,108 @@
+package atlas.store;
+
+/**
+ * What an edge knows of one stored version that is a copy of an upstream object (RFC 9111): until when it is
+ * fresh, how long past that it may still be served, the upstream's validators to revalidate it with, and the
+ * {@code Cache-Control} to pass on to clients. Hung on its {@link ObjectRecord}, so an overwrite or a delete drops
+ * it with the version it describes; a record without one is origin content (PUT here directly) and is never
+ * evicted or revalidated.
+ * <p>
+ * Threads: built by a fill's thread; read by every core on each hit (so the hit path is a field read, no lookup);
+ * {@link #refresh} (a 304 from the upstream) is the only change of the terms and replaces them in one volatile
+ * write. {@link #touch} is the eviction policy's per-hit frequency: a racy saturating counter that stops being
+ * written once it reaches its maximum, so a hot object's cores soon only read its cache line.
+ */
+public final class UpstreamCopy {
+    /** The eviction policy's frequency saturates here (S3-FIFO's two bits). */
+    public static final int MAX_FREQUENCY = 3;
+
+    /**
+     * The freshness terms of one upstream response (or of the 304 that refreshed it), immutable. Times are wall
+     * clock milliseconds: they are compared across restarts.
+     *
+     * @param responseMillis        when the upstream's response (or 304) arrived
+     * @param initialAgeSeconds     its age then (RFC 9111 §4.2.3: the Age field, or the Date field's lag)
+     * @param freshUntilMillis      fresh until then; 0 means "always revalidate" (no-cache, max-age=0)
+     * @param staleWhileRevalidateMillis served stale this long past freshness while one revalidation runs
+     * @param staleIfErrorMillis    served stale this long past freshness when the upstream fails
+     * @param etag                  the upstream's ETag, or null
+     * @param lastModified          the upstream's Last-Modified (HTTP-date text), or null
+     * @param cacheControl          the upstream's Cache-Control to pass on, or null (then ours is sent)
+     */
+    public record Terms(long responseMillis, long initialAgeSeconds, long freshUntilMillis,
+                        long staleWhileRevalidateMillis, long staleIfErrorMillis, String etag, String lastModified,
+                        String cacheControl) {
+        /** RFC 9111 §4.2.3 current_age, in whole seconds, at {@code nowMillis}. */
+        public long ageSeconds(long nowMillis) {
+            return initialAgeSeconds + Math.max(0, nowMillis - responseMillis) / 1000;
+        }
+
+        /** Seconds of freshness left at {@code nowMillis}: negative once stale (RFC 9211's ttl). */
+        public long ttlSeconds(long nowMillis) {
+            return Math.floorDiv(freshUntilMillis - nowMillis, 1000);
+        }
+
+        public boolean fresh(long nowMillis) {
+            return nowMillis < freshUntilMillis;
+        }
+
+        /** May be served while a revalidation runs. */
+        public boolean staleWhileRevalidating(long nowMillis) {
+            return nowMillis < freshUntilMillis + staleWhileRevalidateMillis;
+        }
+
+        /** May be served because the upstream failed. */
+        public boolean staleOnError(long nowMillis) {
+            return nowMillis < freshUntilMillis + staleIfErrorMillis;
+        }
+    }
+
+    private final ObjectRecord record;
+    private volatile Terms terms;
+    private int frequency; // racy on purpose, see the class comment
+
+    public UpstreamCopy(ObjectRecord record, Terms terms) {
+        this.record = record;
+        this.terms = terms;
+    }
+
+    public ObjectRecord record() {
+        return record;
+    }
+
+    public Terms terms() {
+        return terms;
+    }
+
+    /** A 304 from the upstream renewed this version's terms (RFC 9111 §4.3.4). */
+    public void refresh(Terms renewed) {
+        terms = renewed;
+    }
+
+    /** A hit (any core): raises the frequency unless it is already at its maximum. */
+    public void touch() {
+        int f = frequency;
+        if (f < MAX_FREQUENCY) {
+            frequency = f + 1;
+        }
+    }
+
+    public int frequency() {
+        return frequency;
+    }
+
+    /** The eviction policy's decay (its thread only). */
+    public void frequency(int f) {
+        frequency = f;
+    }
+
+    /** Bytes on flash. */
+    public long bytes() {
+        return record.length();
+    }
+
+    /** True once an overwrite or a delete replaced the version: nothing to evict or revalidate any more. */
+    public boolean gone() {
+        return record.isRetired();
+    }
+}
