@@ -69,6 +69,13 @@ public final class GrowingObjects {
         byName.remove(g.key(), g);
     }
 
+    /** Complete, but its memory is going back: its readers finish, no new reader pins it. */
+    void completedUnkept(GrowingObject g) {
+        g.complete();
+        g.retire();
+        byName.remove(g.key(), g);
+    }
+
     void failed(GrowingObject g) {
         g.fail();
         byName.remove(g.key(), g);

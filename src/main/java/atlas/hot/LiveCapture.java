@@ -148,6 +148,34 @@ public final class LiveCapture {
     }
 
     /**
+     * True when the upload's first chunk is popular enough for the tier's admission (TinyLFU, as for a chunk read
+     * from flash): a fill nobody asked for before is streamed to its waiters, then not kept in memory.
+     */
+    public boolean admissible(ObjectRecord record) {
+        return capturing && shard.admissible(record, 0);
+    }
+
+    /**
+     * The upload committed but is not kept in the tier: its readers finish from what was captured (no new one pins
+     * it; they are served from flash), then the memory goes back.
+     */
+    public void completeUnkept() {
+        if (!capturing) {
+            return;
+        }
+        GrowingObject readers = growing;
+        if (readers != null) {
+            shard.growingObjects().completedUnkept(readers);
+        }
+        for (int i = 0; i < chunks; i++) {
+            shard.freeLive(offsets[i], orders[i], readers);
+        }
+        growing = null;
+        chunks = 0;
+        capturing = false;
+    }
+
+    /**
      * The upload failed or was abandoned (or the tier could not hold it): its readers end abnormally, and what was
      * captured is freed once none of them holds it.
      */

@@ -77,6 +77,8 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
     /** The last declared Content-Type accepted as it was sent (see {@link #contentTypeFor}). */
     private String lastDeclaredType;
     private boolean existed;
+    /** An edge storing what it fetched: captured for its waiting readers, kept in the tier only if admitted. */
+    private boolean isFill;
     private boolean isChunked;
     private boolean expectsContinue;
     /** Answers an allocation that had to wait for the data file to grow (on the core's thread, via its inbox). */
@@ -162,6 +164,7 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
         }
         abandoned = false;
         this.existed = existed;
+        this.isFill = isFill;
         isChunked = head.isChunked();
         declaredLength = head.contentLength();
         name = key;
@@ -527,7 +530,9 @@ public final class ObjectUpload implements DiskCompletion, BufferPool.Waiter, Co
         staged = null;
         phase = Phase.IDLE;
         if (live != null && !wasDelete) {
-            if (outcome == CommitOutcome.DURABLE) {
+            if (outcome == CommitOutcome.DURABLE && isFill && !live.admissible(record)) {
+                live.completeUnkept(); // its waiters were streamed it; the tier admits fills as any read
+            } else if (outcome == CommitOutcome.DURABLE) {
                 live.publish(record); // acknowledged below: from here every core's GET of it is a hit
             } else {
                 live.discard();
