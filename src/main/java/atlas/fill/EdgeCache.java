@@ -13,20 +13,24 @@ import java.util.List;
 
 /**
  * An edge's cache of its upstream, assembled: the fetcher (upstream exchanges, stored through this node's own
- * ingest), the registry of fills in flight (one per object), and the ledger of which stored versions are copies
- * and on what terms. Made at start-up, before the cores; closed after them.
+ * ingest), the registry of fills in flight (one per object), the ledger of which stored versions are copies and
+ * on what terms, and the evictor that keeps the volume below its watermark. Made at start-up, before the cores;
+ * closed after them.
  */
 public final class EdgeCache implements FillRegistry.CopyKeeper, AutoCloseable {
     private final UpstreamFetcher fetcher;
     private final CopyLedger ledger;
     private final FillRegistry fills;
+    private final CacheEvictor evictor;
     private final int restoredCopies;
 
-    private EdgeCache(UpstreamFetcher fetcher, CopyLedger ledger, Volume volume, int restoredCopies) {
+    private EdgeCache(UpstreamFetcher fetcher, CopyLedger ledger, Volume volume, List<UpstreamCopy> restored) {
         this.fetcher = fetcher;
         this.ledger = ledger;
         this.fills = new FillRegistry(fetcher, volume, this);
-        this.restoredCopies = restoredCopies;
+        this.evictor = new CacheEvictor(volume, fills::evict, ledger, restored);
+        this.restoredCopies = restored.size();
+        fetcher.whenVolumeFull(evictor::kick);
     }
 
     /** Opens the edge cache of the volume in {@code directory}; its ledger marks the copies a previous run kept. */
@@ -34,7 +38,7 @@ public final class EdgeCache implements FillRegistry.CopyKeeper, AutoCloseable {
                                  Volume volume) throws IOException {
         List<UpstreamCopy> restored = new ArrayList<>();
         CopyLedger ledger = CopyLedger.open(directory, volume, restored);
-        return new EdgeCache(new UpstreamFetcher(upstreams, timeout, policy), ledger, volume, restored.size());
+        return new EdgeCache(new UpstreamFetcher(upstreams, timeout, policy), ledger, volume, restored);
     }
 
     public FillRegistry fills() {
@@ -46,14 +50,22 @@ public final class EdgeCache implements FillRegistry.CopyKeeper, AutoCloseable {
         return restoredCopies;
     }
 
-    /** This node's own listener (loopback), known once it listens: where fills are stored. */
+    public CacheEvictor evictor() {
+        return evictor;
+    }
+
+    /**
+     * This node's own listener (loopback), known once it listens: where fills are stored and evictions deleted —
+     * so the evictor starts now.
+     */
     public void storeThrough(URI selfBase) {
         fetcher.storeThrough(selfBase);
+        evictor.start();
     }
 
     @Override
     public void stored(ObjectRecord record, UpstreamCopy.Terms terms) {
-        ledger.stored(record, terms);
+        evictor.stored(ledger.stored(record, terms));
     }
 
     @Override
@@ -63,6 +75,7 @@ public final class EdgeCache implements FillRegistry.CopyKeeper, AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        evictor.close();
         fetcher.close(); // fills in flight are cut off: their uploads stored nothing
         ledger.close();
     }

@@ -59,6 +59,7 @@ public final class UpstreamFetcher implements AutoCloseable {
             Thread.ofVirtual().name("atlas-fill-", 0).factory());
     private final String secret = HexFormat.of().formatHex(SecureRandom.getSeed(16));
     private volatile URI self;
+    private volatile Runnable onVolumeFull = () -> { };
     final LongAdder upstreamRequests = new LongAdder();
     final LongAdder upstreamErrors = new LongAdder();
     final LongAdder upstreamNanos = new LongAdder();
@@ -83,6 +84,11 @@ public final class UpstreamFetcher implements AutoCloseable {
     /** This node's own listener (loopback), known once it listens; fills before then fail with 503. */
     public void storeThrough(URI selfBase) {
         this.self = selfBase;
+    }
+
+    /** Told when this node refused to store a fill for want of room (507): the evictor should run now. */
+    void whenVolumeFull(Runnable action) {
+        this.onVolumeFull = action;
     }
 
     /** The value of {@code Atlas-Fill} that makes an upload from loopback a fill. */
@@ -206,6 +212,9 @@ public final class UpstreamFetcher implements AutoCloseable {
             String etag = stored.headers().firstValue("ETag").orElse(null);
             if ((status == 201 || status == 204) && etag != null) {
                 outcome.stored(etag, terms);
+            } else if (status == 507) {
+                onVolumeFull.run();
+                outcome.failed(503, "the edge's volume is full; evicting copies to make room");
             } else {
                 outcome.failed(502, "storing the fill failed: " + status);
             }

@@ -175,8 +175,9 @@ public final class AtlasServer implements AutoCloseable {
             Metrics metrics = new Metrics(uring ? "io_uring" : "nio", identities == null ? "off" : "TLSv1.3,TLSv1.2",
                     volume, accessLog, hot);
             metrics.registerAccess(access);
-            if (fills != null) {
+            if (edge != null) {
                 metrics.registerFills(fills);
+                metrics.registerEviction(edge.evictor());
             }
             int maxBuffers = (int) Math.max(4, config.bufferBytesPerCore() / IO_BUFFER_BYTES);
             EngineSettings settings = new EngineSettings(listeners, config.cores(), IO_BUFFER_BYTES, maxBuffers,

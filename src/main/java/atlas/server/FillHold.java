@@ -61,9 +61,10 @@ final class FillHold implements FillRegistry.Waiter {
         }
         rounds++;
         String name = new String(head.pathBytes(), 0, head.pathLength(), StandardCharsets.UTF_8);
+        boolean startedBefore = connection.cacheOutcome() == CacheOutcome.MISS; // its fill, found not yet stored
         startedIt = false;
         held = core.fills.join(probe, name, core.inbox(), this);
-        connection.cacheOutcome(startedIt ? CacheOutcome.MISS : CacheOutcome.FILL);
+        connection.cacheOutcome(startedIt || startedBefore ? CacheOutcome.MISS : CacheOutcome.FILL);
         connection.enterHold(core.fillTimeoutNs);
         return true;
     }

@@ -259,6 +259,18 @@ final class Metrics {
                 + "response heads, all fills").callback(cb -> cb.call(fills.upstreamSeconds())).register(registry);
     }
 
+    /** Edge mode: the volume as a cache (copies held, evictions). */
+    void registerEviction(atlas.fill.CacheEvictor evictor) {
+        GaugeWithCallback.builder().name("atlas_cache_copies").help("Upstream copies the volume holds (evictable; "
+                + "origin content is not counted)").callback(cb -> cb.call(evictor.copies())).register(registry);
+        GaugeWithCallback.builder().name("atlas_cache_copy_bytes").help("Bytes of the upstream copies the volume "
+                + "holds").callback(cb -> cb.call(evictor.heldBytes())).register(registry);
+        CounterWithCallback.builder().name("atlas_evictions").help("Copies evicted to keep the volume below its "
+                + "high watermark (S3-FIFO)").callback(cb -> cb.call(evictor.evictions())).register(registry);
+        CounterWithCallback.builder().name("atlas_evicted_bytes").help("Bytes of the copies evicted")
+                .callback(cb -> cb.call(evictor.evictedBytes())).register(registry);
+    }
+
     /**
      * Access control: writes refused (401 unauthorized, 403 forbidden), clients refused at accept, requests over the
      * rate limit, uploads over a credential's limit.

@@ -1,5 +1,7 @@
 package atlas.store;
 
+import atlas.evict.Evictable;
+
 /**
  * What an edge knows of one stored version that is a copy of an upstream object (RFC 9111): until when it is
  * fresh, how long past that it may still be served, the upstream's validators to revalidate it with, and the
@@ -12,10 +14,7 @@ package atlas.store;
  * write. {@link #touch} is the eviction policy's per-hit frequency: a racy saturating counter that stops being
  * written once it reaches its maximum, so a hot object's cores soon only read its cache line.
  */
-public final class UpstreamCopy {
-    /** The eviction policy's frequency saturates here (S3-FIFO's two bits). */
-    public static final int MAX_FREQUENCY = 3;
-
+public final class UpstreamCopy implements Evictable {
     /**
      * The freshness terms of one upstream response (or of the 304 that refreshed it), immutable. Times are wall
      * clock milliseconds: they are compared across restarts.
@@ -79,29 +78,44 @@ public final class UpstreamCopy {
         terms = renewed;
     }
 
-    /** A hit (any core): raises the frequency unless it is already at its maximum. */
+    /** A hit (any core): raises the frequency unless it is already at its maximum (then only a read). */
     public void touch() {
         int f = frequency;
         if (f < MAX_FREQUENCY) {
-            frequency = f + 1;
+            frequency = Evictable.bumped(f);
         }
     }
 
+    @Override
     public int frequency() {
         return frequency;
     }
 
     /** The eviction policy's decay (its thread only). */
+    @Override
     public void frequency(int f) {
         frequency = f;
     }
 
     /** Bytes on flash. */
+    @Override
     public long bytes() {
         return record.length();
     }
 
+    /** The name's hash, for the policy's ghost of evicted names (64 bits: FNV-1a over the name's bytes). */
+    @Override
+    public long hash() {
+        ObjectKey key = record.key();
+        long h = 0xcbf29ce484222325L;
+        for (int i = 0; i < key.length(); i++) {
+            h = (h ^ (key.byteAt(i) & 0xff)) * 0x100000001b3L;
+        }
+        return h;
+    }
+
     /** True once an overwrite or a delete replaced the version: nothing to evict or revalidate any more. */
+    @Override
     public boolean gone() {
         return record.isRetired();
     }

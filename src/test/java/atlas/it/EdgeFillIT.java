@@ -116,8 +116,13 @@ class EdgeFillIT {
     }
 
     private ServerProcess startEdge(String... upstreams) throws IOException {
+        return startEdge(List.of(), upstreams);
+    }
+
+    private ServerProcess startEdge(List<String> extra, String... upstreams) throws IOException {
         List<String> args = new ArrayList<>(List.of("--listen", "127.0.0.1:0", "--engine", HttpTestServers.engine(),
                 "--no-demo", "--access-log", workDir.resolve("edge-access.log").toString(), "--upstream-timeout", "3s"));
+        args.addAll(extra);
         for (String u : upstreams) {
             args.add("--upstream");
             args.add(u);
@@ -401,6 +406,60 @@ class EdgeFillIT {
         assertThat(Arrays.equals(hit.body(), object)).as("the kept copy").isTrue();
         assertThat(cacheStatus(hit)).startsWith("atlas; hit; ttl=").doesNotContain("fwd");
         assertThat(originRequests("long/a.ts")).as("fresh for an hour: not asked again").isEqualTo(1);
+    }
+
+    @Test
+    void shouldEvictCopiesToStayBelowTheWatermarkNeverOriginContentAndKeepTheRestAcrossARestart() throws Exception {
+        int objects = 80;
+        int size = 1 << 20;
+        List<byte[]> bodies = new ArrayList<>();
+        for (int i = 0; i < objects; i++) {
+            bodies.add(originObject("long/e" + i + ".ts", size, 100 + i));
+        }
+        List<String> small = List.of("--volume-size", "64m", "--hot-memory", "0");
+        edge = startEdge(small, origin());
+        // Origin content, PUT to the edge directly (loopback may write): never evicted.
+        byte[] own = new byte[8 << 20];
+        new SplittableRandom(7).nextBytes(own);
+        assertThat(http.send(HttpRequest.newBuilder(URI.create(edge.url("own/master.ts")))
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(own)).build(), HttpResponse.BodyHandlers.discarding())
+                .statusCode()).isEqualTo(201);
+        for (int i = 0; i < objects; i++) {
+            HttpResponse<byte[]> r = get("long/e" + i + ".ts");
+            assertThat(r.statusCode()).as("e%d", i).isEqualTo(200);
+            assertThat(Arrays.equals(r.body(), bodies.get(i))).as("e%d's bytes", i).isTrue();
+        }
+        // 88 MiB through a 64 MiB volume: the evictor keeps it at most 90 % full (57.6 MiB), down to 85 %.
+        String metrics = edge.awaitMetrics("evictions", m -> sum(m, "atlas_evictions_total") > 0
+                && sum(m, "atlas_volume_live_bytes") <= 0.9 * (64 << 20), Duration.ofSeconds(20));
+        System.out.printf("eviction: %d evicted, %.1f MiB live of 64 MiB, %d copies held%n",
+                (long) sum(metrics, "atlas_evictions_total"), sum(metrics, "atlas_volume_live_bytes") / 1048576.0,
+                (long) sum(metrics, "atlas_cache_copies"));
+        HttpResponse<byte[]> mine = get("own/master.ts");
+        assertThat(mine.statusCode()).isEqualTo(200);
+        assertThat(Arrays.equals(mine.body(), own)).as("origin content kept").isTrue();
+        assertThat(cacheStatus(mine)).as("origin content is no copy").isEmpty();
+
+        // The last object read is still held; after a restart too (evictions were journaled deletes).
+        long before = originRequests("long/e" + (objects - 1) + ".ts");
+        edge.terminate();
+        edge = startEdge(small, origin());
+        HttpResponse<byte[]> last = get("long/e" + (objects - 1) + ".ts");
+        assertThat(Arrays.equals(last.body(), bodies.get(objects - 1))).isTrue();
+        assertThat(cacheStatus(last)).startsWith("atlas; hit");
+        assertThat(originRequests("long/e" + (objects - 1) + ".ts")).isEqualTo(before);
+        HttpResponse<byte[]> first = get("long/e0.ts"); // evicted first (one hit, written first): fetched again
+        assertThat(Arrays.equals(first.body(), bodies.getFirst())).isTrue();
+        assertThat(cacheStatus(first)).isEqualTo("atlas; fwd=uri-miss; stored");
+    }
+
+    private static double sum(String metrics, String name) {
+        Matcher m = Pattern.compile("(?m)^" + name + "(\\{[^}]*})? (\\S+)$").matcher(metrics);
+        double total = 0;
+        while (m.find()) {
+            total += Double.parseDouble(m.group(2));
+        }
+        return total;
     }
 
     /** Bytes the edge's listeners received, all cores: the fill's body arrives through its own ingest. */

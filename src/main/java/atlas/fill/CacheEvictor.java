@@ -1,0 +1,143 @@
+package atlas.fill;
+
+import atlas.evict.S3Fifo;
+import atlas.store.UpstreamCopy;
+import atlas.store.Volume;
+
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Keeps an edge's volume below its high watermark by evicting upstream copies — never origin content — in the
+ * order S3-FIFO chooses (docs/volume-cache-eviction.md). An eviction is a DELETE through this node's own ingest
+ * (journaled like any delete, conditional on the copy's ETag, so a newer version stored meanwhile is kept), so a
+ * restarted edge keeps exactly what was not evicted.
+ * <p>
+ * When: above {@link #HIGH_WATERMARK} of the volume's capacity (origin content counts: it takes room too), or when
+ * the copies alone exceed the policy's share, copies go until the volume is back at {@link #LOW_WATERMARK}. Checked
+ * after every stored fill and at least once a second.
+ * <p>
+ * Threads: one, {@code atlas-evict}, owns the policy. Fill threads hand stored copies over through a queue
+ * ({@link #stored}); cores only touch a copy's frequency on a hit ({@link UpstreamCopy#touch}).
+ */
+public final class CacheEvictor implements AutoCloseable {
+    /** Above this share of the capacity, copies are evicted… */
+    static final double HIGH_WATERMARK = 0.90;
+    /** …until the volume is back at this share: evictions come in batches, not one per fill. */
+    static final double LOW_WATERMARK = 0.85;
+    private static final long IDLE_PARK_NS = TimeUnit.SECONDS.toNanos(1);
+    /** One pass evicts at most this many: the rest waits for the next pass, so closing is never held long. */
+    private static final int MAX_PER_PASS = 10_000;
+
+    /** Deletes a copy (through the node's ingest); true when it went, or was gone already. */
+    public interface Deleter {
+        boolean delete(UpstreamCopy copy);
+    }
+
+    private final Volume volume;
+    private final Deleter deleter;
+    private final CopyLedger ledger;
+    private final S3Fifo policy;
+    private final ConcurrentLinkedQueue<UpstreamCopy> handedOver = new ConcurrentLinkedQueue<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+    final LongAdder evictions = new LongAdder();
+    final LongAdder evictedBytes = new LongAdder();
+    final LongAdder failures = new LongAdder();
+    private volatile long heldBytes;
+    private volatile int held;
+
+    /** {@code restored}: the copies a previous run kept, oldest write first. */
+    CacheEvictor(Volume volume, Deleter deleter, CopyLedger ledger, List<UpstreamCopy> restored) {
+        this.volume = volume;
+        this.deleter = deleter;
+        this.ledger = ledger;
+        this.policy = new S3Fifo(Math.max(1, (long) (volume.capacityBytes() * HIGH_WATERMARK)));
+        for (UpstreamCopy copy : restored) {
+            policy.restored(copy);
+        }
+        this.thread = Thread.ofPlatform().daemon().name("atlas-evict").unstarted(this::run);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** A fill was stored as {@code copy} (any thread): tracked from the next pass, which this starts now. */
+    void stored(UpstreamCopy copy) {
+        handedOver.add(copy);
+        LockSupport.unpark(thread);
+    }
+
+    /** Room ran out (a fill's store was refused): evict now rather than at the next second. */
+    void kick() {
+        LockSupport.unpark(thread);
+    }
+
+    private void run() {
+        while (running) {
+            pass();
+            LockSupport.parkNanos(this, IDLE_PARK_NS);
+        }
+    }
+
+    /** Takes what was handed over, then evicts while the volume (or the copies' share) is over the mark. */
+    void pass() {
+        UpstreamCopy copy;
+        while ((copy = handedOver.poll()) != null) {
+            policy.stored(copy);
+        }
+        long capacity = volume.capacityBytes();
+        if (volume.liveBytes() > capacity * HIGH_WATERMARK || policy.overCapacity()) {
+            for (int n = 0; n < MAX_PER_PASS && running
+                    && (volume.liveBytes() > capacity * LOW_WATERMARK || policy.overCapacity()); n++) {
+                UpstreamCopy victim = (UpstreamCopy) policy.nextVictim();
+                if (victim == null) {
+                    break; // only origin content left: nothing of ours to evict
+                }
+                if (deleter.delete(victim)) {
+                    evictions.increment();
+                    evictedBytes.add(victim.bytes());
+                    ledger.dropped();
+                } else {
+                    failures.increment(); // the node is stopping, or the delete failed: it is not tracked again
+                }
+                policy.evicted(victim);
+            }
+        }
+        heldBytes = policy.heldBytes();
+        held = policy.count();
+    }
+
+    /** Bytes of the copies tracked (metrics). */
+    public long heldBytes() {
+        return heldBytes;
+    }
+
+    /** Copies tracked (metrics). */
+    public int copies() {
+        return held;
+    }
+
+    public long evictions() {
+        return evictions.sum();
+    }
+
+    public long evictedBytes() {
+        return evictedBytes.sum();
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        LockSupport.unpark(thread);
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
