@@ -1,14 +1,15 @@
 package atlas.fill;
 
+import atlas.evict.Evictable;
 import atlas.evict.S3Fifo;
 import atlas.store.UpstreamCopy;
-import atlas.store.Volume;
 
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 
 /**
  * Keeps an edge's volume below its high watermark by evicting upstream copies — never origin content — in the
@@ -32,16 +33,17 @@ public final class CacheEvictor implements AutoCloseable {
     /** One pass evicts at most this many: the rest waits for the next pass, so closing is never held long. */
     private static final int MAX_PER_PASS = 10_000;
 
-    /** Deletes a copy (through the node's ingest); true when it went, or was gone already. */
+    /** Deletes a copy (through the node's ingest); true when it went. */
     public interface Deleter {
-        boolean delete(UpstreamCopy copy);
+        boolean delete(Evictable copy);
     }
 
-    private final Volume volume;
+    private final LongSupplier capacityBytes;
+    private final LongSupplier liveBytes;
     private final Deleter deleter;
-    private final CopyLedger ledger;
+    private final Runnable onEvicted;
     private final S3Fifo policy;
-    private final ConcurrentLinkedQueue<UpstreamCopy> handedOver = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Evictable> handedOver = new ConcurrentLinkedQueue<>();
     private final Thread thread;
     private volatile boolean running = true;
     final LongAdder evictions = new LongAdder();
@@ -50,13 +52,19 @@ public final class CacheEvictor implements AutoCloseable {
     private volatile long heldBytes;
     private volatile int held;
 
-    /** {@code restored}: the copies a previous run kept, oldest write first. */
-    CacheEvictor(Volume volume, Deleter deleter, CopyLedger ledger, List<UpstreamCopy> restored) {
-        this.volume = volume;
+    /**
+     * {@code capacityBytes}, {@code liveBytes}: the volume's (all objects, origin content too); {@code onEvicted}:
+     * told after each eviction (the ledger's count); {@code restored}: the copies a previous run kept, oldest
+     * write first.
+     */
+    CacheEvictor(LongSupplier capacityBytes, LongSupplier liveBytes, Deleter deleter, Runnable onEvicted,
+                 List<? extends Evictable> restored) {
+        this.capacityBytes = capacityBytes;
+        this.liveBytes = liveBytes;
         this.deleter = deleter;
-        this.ledger = ledger;
-        this.policy = new S3Fifo(Math.max(1, (long) (volume.capacityBytes() * HIGH_WATERMARK)));
-        for (UpstreamCopy copy : restored) {
+        this.onEvicted = onEvicted;
+        this.policy = new S3Fifo(Math.max(1, (long) (capacityBytes.getAsLong() * HIGH_WATERMARK)));
+        for (Evictable copy : restored) {
             policy.restored(copy);
         }
         this.thread = Thread.ofPlatform().daemon().name("atlas-evict").unstarted(this::run);
@@ -67,7 +75,7 @@ public final class CacheEvictor implements AutoCloseable {
     }
 
     /** A fill was stored as {@code copy} (any thread): tracked from the next pass, which this starts now. */
-    void stored(UpstreamCopy copy) {
+    void stored(Evictable copy) {
         handedOver.add(copy);
         LockSupport.unpark(thread);
     }
@@ -86,26 +94,31 @@ public final class CacheEvictor implements AutoCloseable {
 
     /** Takes what was handed over, then evicts while the volume (or the copies' share) is over the mark. */
     void pass() {
-        UpstreamCopy copy;
+        Evictable copy;
         while ((copy = handedOver.poll()) != null) {
             policy.stored(copy);
         }
-        long capacity = volume.capacityBytes();
-        if (volume.liveBytes() > capacity * HIGH_WATERMARK || policy.overCapacity()) {
+        long capacity = capacityBytes.getAsLong();
+        if (liveBytes.getAsLong() > capacity * HIGH_WATERMARK || policy.overCapacity()) {
             for (int n = 0; n < MAX_PER_PASS && running
-                    && (volume.liveBytes() > capacity * LOW_WATERMARK || policy.overCapacity()); n++) {
-                UpstreamCopy victim = (UpstreamCopy) policy.nextVictim();
+                    && (liveBytes.getAsLong() > capacity * LOW_WATERMARK || policy.overCapacity()); n++) {
+                Evictable victim = policy.nextVictim();
                 if (victim == null) {
                     break; // only origin content left: nothing of ours to evict
                 }
-                if (deleter.delete(victim)) {
-                    evictions.increment();
-                    evictedBytes.add(victim.bytes());
-                    ledger.dropped();
-                } else {
-                    failures.increment(); // the node is stopping, or the delete failed: it is not tracked again
-                }
+                boolean deleted = deleter.delete(victim);
                 policy.evicted(victim);
+                if (!deleted) {
+                    // The node is stopping, or its ingest refused: track the copy again, try at the next pass.
+                    failures.increment();
+                    if (!victim.gone()) {
+                        handedOver.add(victim);
+                    }
+                    break;
+                }
+                evictions.increment();
+                evictedBytes.add(victim.bytes());
+                onEvicted.run();
             }
         }
         heldBytes = policy.heldBytes();

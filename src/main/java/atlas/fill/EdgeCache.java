@@ -28,7 +28,8 @@ public final class EdgeCache implements FillRegistry.CopyKeeper, AutoCloseable {
         this.fetcher = fetcher;
         this.ledger = ledger;
         this.fills = new FillRegistry(fetcher, volume, this);
-        this.evictor = new CacheEvictor(volume, fills::evict, ledger, restored);
+        this.evictor = new CacheEvictor(volume::capacityBytes, volume::liveBytes,
+                copy -> fills.evict((UpstreamCopy) copy), ledger::dropped, restored);
         this.restoredCopies = restored.size();
         fetcher.whenVolumeFull(evictor::kick);
     }
