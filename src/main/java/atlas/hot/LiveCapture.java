@@ -163,16 +163,10 @@ public final class LiveCapture {
         if (!capturing) {
             return;
         }
-        GrowingObject readers = growing;
-        if (readers != null) {
-            shard.growingObjects().completedUnkept(readers);
+        if (growing != null) {
+            shard.growingObjects().completedUnkept(growing);
         }
-        for (int i = 0; i < chunks; i++) {
-            shard.freeLive(offsets[i], orders[i], readers);
-        }
-        growing = null;
-        chunks = 0;
-        capturing = false;
+        release();
     }
 
     /**
@@ -183,6 +177,11 @@ public final class LiveCapture {
         if (growing != null) {
             shard.growingObjects().failed(growing);
         }
+        release();
+    }
+
+    /** Frees what was captured once no reader of the growing upload holds it, and forgets the upload. */
+    private void release() {
         for (int i = 0; i < chunks; i++) {
             shard.freeLive(offsets[i], orders[i], growing);
         }
