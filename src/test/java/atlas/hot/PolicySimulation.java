@@ -5,7 +5,6 @@ import atlas.hot.SimulatedWorkload.Mix;
 import atlas.hot.SimulatedWorkload.Trace;
 
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -39,6 +38,9 @@ public final class PolicySimulation {
         /** Bytes held; never more than the capacity. */
         long residentBytes();
 
+        /** Whether the key is cached now (a ghost key is not): what a restart finds on the volume. */
+        boolean holds(long key);
+
         /**
          * Bytes of every chunk ever admitted. In the tier an admission is a chunk kept in (or copied to) memory instead
          * of its read buffer going straight back to the pool, so this is the tier's memory churn.
@@ -46,7 +48,17 @@ public final class PolicySimulation {
         long admittedBytes();
     }
 
-    enum PolicyKind {
+    /** A column of the grid's tables. */
+    interface Labelled {
+        String label();
+    }
+
+    /** Replays one trace through a new policy of one kind, sized to one capacity. */
+    interface Replay<K> {
+        Measurement run(K kind, long capacityBytes, Catalogue catalogue, Trace trace);
+    }
+
+    enum PolicyKind implements Labelled {
         LRU("LRU", SimulatedPolicies.Lru::new),
         CLOCK("CLOCK", SimulatedPolicies.Clock::new),
         S3_FIFO("S3-FIFO", SimulatedPolicies.S3Fifo::new),
@@ -72,6 +84,11 @@ public final class PolicySimulation {
         Policy create(long capacityBytes) {
             return factory.apply(capacityBytes);
         }
+
+        @Override
+        public String label() {
+            return label;
+        }
     }
 
     /** Request and byte counts of one or more runs: per quarter of the trace, and for the head in its window. */
@@ -82,7 +99,26 @@ public final class PolicySimulation {
         final long[] hitBytes = new long[4];
         long headBytes;
         long headHitBytes;
+        /** A window a simulation picks for itself: the volume's, the requests right after a restart. */
+        long windowBytes;
+        long windowHitBytes;
         long admittedBytes;
+
+        /** Request i of n: an object of size bytes, servedBytes of them from the cache. */
+        void record(int i, int n, int size, long servedBytes, boolean headObject) {
+            int quarter = n / 4;
+            int q = Math.min(3, i / quarter);
+            requests[q]++;
+            bytes[q] += size;
+            hitBytes[q] += servedBytes;
+            if (servedBytes == size) {
+                hitRequests[q]++;
+            }
+            if (headObject && i >= n / 2 && i < n / 2 + quarter) {
+                headBytes += size;
+                headHitBytes += servedBytes;
+            }
+        }
 
         void add(Measurement other) {
             for (int q = 0; q < 4; q++) {
@@ -93,6 +129,8 @@ public final class PolicySimulation {
             }
             headBytes += other.headBytes;
             headHitBytes += other.headHitBytes;
+            windowBytes += other.windowBytes;
+            windowHitBytes += other.windowHitBytes;
             admittedBytes += other.admittedBytes;
         }
 
@@ -118,6 +156,10 @@ public final class PolicySimulation {
             return (double) headHitBytes / headBytes;
         }
 
+        double windowByteHitRatio() {
+            return (double) windowHitBytes / windowBytes;
+        }
+
         private static long sum(long[] values) {
             long s = 0;
             for (long v : values) {
@@ -137,9 +179,6 @@ public final class PolicySimulation {
     static Measurement run(Policy policy, Catalogue catalogue, Trace trace) {
         Measurement m = new Measurement();
         int n = trace.length();
-        int quarter = n / 4;
-        int headFrom = n / 2;
-        int headTo = headFrom + quarter;
         for (int i = 0; i < n; i++) {
             int object = trace.objects()[i];
             int size = catalogue.objectBytes()[object];
@@ -150,34 +189,37 @@ public final class PolicySimulation {
                     hitBytes += chunkBytes;
                 }
             }
-            int q = Math.min(3, i / quarter);
-            m.requests[q]++;
-            m.bytes[q] += size;
-            m.hitBytes[q] += hitBytes;
-            if (hitBytes == size) {
-                m.hitRequests[q]++;
-            }
-            if (trace.head()[i] && i >= headFrom && i < headTo) {
-                m.headBytes += size;
-                m.headHitBytes += hitBytes;
-            }
+            m.record(i, n, size, hitBytes, trace.head()[i]);
         }
         m.admittedBytes = policy.admittedBytes();
         return m;
+    }
+
+    /** The hot tier's grid: chunked replays, every policy checked against its capacity. */
+    static Map<Cell, Map<PolicyKind, Measurement>> runGrid(
+        List<Mix> mixes, double[] alphas, double[] capacityShares, List<PolicyKind> policies, int seeds) {
+        return runGrid(mixes, alphas, capacityShares, policies, seeds, (kind, capacityBytes, catalogue, trace) -> {
+            Policy policy = kind.create(capacityBytes);
+            Measurement m = run(policy, catalogue, trace);
+            if (policy.residentBytes() > capacityBytes) {
+                throw new AssertionError(kind.label + " holds more than its capacity");
+            }
+            return m;
+        });
     }
 
     /**
      * Runs every policy on every cell, pooling the counts of {@code seeds} seeds (each its own catalogue and traces).
      * One task per (mix, alpha, seed) generates its trace once and replays it for every capacity and policy.
      */
-    static Map<Cell, Map<PolicyKind, Measurement>> runGrid(
-        List<Mix> mixes, double[] alphas, double[] capacityShares, List<PolicyKind> policies, int seeds) {
-        Map<Cell, Map<PolicyKind, Measurement>> results = new LinkedHashMap<>();
+    static <K> Map<Cell, Map<K, Measurement>> runGrid(List<Mix> mixes, double[] alphas, double[] capacityShares,
+        List<K> policies, int seeds, Replay<K> replay) {
+        Map<Cell, Map<K, Measurement>> results = new LinkedHashMap<>();
         for (Mix mix : mixes) {
             for (double alpha : alphas) {
                 for (double share : capacityShares) {
-                    Map<PolicyKind, Measurement> byPolicy = new EnumMap<>(PolicyKind.class);
-                    for (PolicyKind kind : policies) {
+                    Map<K, Measurement> byPolicy = new LinkedHashMap<>();
+                    for (K kind : policies) {
                         byPolicy.put(kind, new Measurement());
                     }
                     results.put(new Cell(mix, alpha, share), byPolicy);
@@ -195,13 +237,9 @@ public final class PolicySimulation {
                             mix, alpha, s * 1_000_003L + Math.round(alpha * 1000), SimulatedWorkload.REQUESTS);
                         for (double share : capacityShares) {
                             long capacityBytes = (long) (catalogue.totalBytes() * share);
-                            Map<PolicyKind, Measurement> byPolicy = results.get(new Cell(mix, alpha, share));
-                            for (PolicyKind kind : policies) {
-                                Policy policy = kind.create(capacityBytes);
-                                Measurement m = run(policy, catalogue, trace);
-                                if (policy.residentBytes() > capacityBytes) {
-                                    throw new AssertionError(kind.label + " holds more than its capacity");
-                                }
+                            Map<K, Measurement> byPolicy = results.get(new Cell(mix, alpha, share));
+                            for (K kind : policies) {
+                                Measurement m = replay.run(kind, capacityBytes, catalogue, trace);
                                 synchronized (byPolicy) {
                                     byPolicy.get(kind).add(m);
                                 }
@@ -219,25 +257,7 @@ public final class PolicySimulation {
     static String format(Map<Cell, Map<PolicyKind, Measurement>> results, List<PolicyKind> policies) {
         StringBuilder out = new StringBuilder();
         out.append(formatHitRatios("Byte hit ratio (object hit ratio), whole trace", results, policies));
-        out.append("\nHead (top-100 objects) byte hit ratio in the quarter after the scan starts: "
-            + "without scan -> with scan\n\n| mix | alpha | cache |");
-        header(out, policies);
-        results.forEach((cell, byPolicy) -> {
-            if (cell.mix() != Mix.SCAN) {
-                return;
-            }
-            Map<PolicyKind, Measurement> withoutScan =
-                results.get(new Cell(Mix.ZIPF, cell.alpha(), cell.capacityShare()));
-            if (withoutScan == null) {
-                return;
-            }
-            row(out, cell);
-            for (PolicyKind kind : policies) {
-                out.append(String.format(Locale.ROOT, " %.3f -> %.3f |",
-                    withoutScan.get(kind).headByteHitRatio(), byPolicy.get(kind).headByteHitRatio()));
-            }
-            out.append('\n');
-        });
+        out.append(formatHead(results, policies));
         out.append("\nBytes admitted into the tier per byte requested (memory churn)\n\n| mix | alpha | cache |");
         header(out, policies);
         results.forEach((cell, byPolicy) -> {
@@ -247,6 +267,37 @@ public final class PolicySimulation {
             }
             out.append('\n');
         });
+        out.append(formatShift(results, policies));
+        return out.toString();
+    }
+
+    /** The head's byte hit ratio in the scan's window, each SCAN cell next to the ZIPF cell of the same seeds. */
+    static <K extends Labelled> String formatHead(Map<Cell, Map<K, Measurement>> results, List<K> policies) {
+        StringBuilder out = new StringBuilder();
+        out.append("\nHead (top-100 objects) byte hit ratio in the quarter after the scan starts: "
+            + "without scan -> with scan\n\n| mix | alpha | cache |");
+        header(out, policies);
+        results.forEach((cell, byPolicy) -> {
+            if (cell.mix() != Mix.SCAN) {
+                return;
+            }
+            Map<K, Measurement> withoutScan = results.get(new Cell(Mix.ZIPF, cell.alpha(), cell.capacityShare()));
+            if (withoutScan == null) {
+                return;
+            }
+            row(out, cell);
+            for (K kind : policies) {
+                out.append(String.format(Locale.ROOT, " %.3f -> %.3f |",
+                    withoutScan.get(kind).headByteHitRatio(), byPolicy.get(kind).headByteHitRatio()));
+            }
+            out.append('\n');
+        });
+        return out.toString();
+    }
+
+    /** Adaptation: the byte hit ratio of SHIFT's first quarter next to its last. */
+    static <K extends Labelled> String formatShift(Map<Cell, Map<K, Measurement>> results, List<K> policies) {
+        StringBuilder out = new StringBuilder();
         out.append("\nShifting hot set, byte hit ratio: first quarter -> last quarter\n\n| mix | alpha | cache |");
         header(out, policies);
         results.forEach((cell, byPolicy) -> {
@@ -254,7 +305,7 @@ public final class PolicySimulation {
                 return;
             }
             row(out, cell);
-            for (PolicyKind kind : policies) {
+            for (K kind : policies) {
                 Measurement m = byPolicy.get(kind);
                 out.append(String.format(Locale.ROOT, " %.3f -> %.3f |", m.byteHitRatio(0), m.byteHitRatio(3)));
             }
@@ -263,13 +314,13 @@ public final class PolicySimulation {
         return out.toString();
     }
 
-    static String formatHitRatios(String title, Map<Cell, Map<PolicyKind, Measurement>> results,
-        List<PolicyKind> policies) {
+    static <K extends Labelled> String formatHitRatios(String title, Map<Cell, Map<K, Measurement>> results,
+        List<K> policies) {
         StringBuilder out = new StringBuilder(title).append("\n\n| mix | alpha | cache |");
         header(out, policies);
         results.forEach((cell, byPolicy) -> {
             row(out, cell);
-            for (PolicyKind kind : policies) {
+            for (K kind : policies) {
                 Measurement m = byPolicy.get(kind);
                 out.append(String.format(Locale.ROOT, " %.3f (%.3f) |", m.byteHitRatio(), m.objectHitRatio()));
             }
@@ -278,16 +329,16 @@ public final class PolicySimulation {
         return out.toString();
     }
 
-    private static void header(StringBuilder out, List<PolicyKind> policies) {
-        for (PolicyKind kind : policies) {
-            out.append(' ').append(kind.label).append(" |");
+    static void header(StringBuilder out, List<? extends Labelled> policies) {
+        for (Labelled kind : policies) {
+            out.append(' ').append(kind.label()).append(" |");
         }
         out.append("\n|---|---|---|");
         out.append("---|".repeat(policies.size()));
         out.append('\n');
     }
 
-    private static void row(StringBuilder out, Cell cell) {
+    static void row(StringBuilder out, Cell cell) {
         out.append(String.format(Locale.ROOT, "| %s | %.1f | %d %% |",
             cell.mix().label, cell.alpha(), Math.round(cell.capacityShare() * 100)));
     }

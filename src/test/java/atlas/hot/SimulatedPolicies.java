@@ -7,7 +7,9 @@ import atlas.hot.SimulatedStructures.Entries;
 
 /**
  * The policies compared in issue 14, each a byte-capacity cache of chunk entries that decides admission itself on a
- * miss. Only {@link TinyLfuClock} is a candidate to ship as written; the others are the yardsticks.
+ * miss. Only {@link TinyLfuClock} is a candidate to ship as written; the others are the yardsticks. Issue 18 (the
+ * volume as a cache, {@link VolumeCacheSimulation}) replays whole objects through {@link Lru} (also as FIFO),
+ * {@link Clock}, {@link Slru} and {@link S3Fifo}.
  */
 final class SimulatedPolicies {
     private SimulatedPolicies() {
@@ -29,42 +31,92 @@ final class SimulatedPolicies {
         return SimulatedStructures.nextPowerOfTwo(4 * expectedEntries(capacityBytes));
     }
 
-    /** Least recently used, admit everything: what the kernel's page cache approximates (its two lists aside). */
-    static final class Lru implements Policy {
-        private static final int LIST = 0;
-
-        private final Entries entries = new Entries(1);
+    /**
+     * A cache that admits every miss, evicting victims first until it fits: the policies below differ only in what a
+     * hit does and which entry is the victim. Every list of {@link #entries} holds cached entries.
+     */
+    abstract static class AdmitAll implements Policy {
+        final Entries entries;
+        private final int lists;
+        private final int insertList;
         private final long capacityBytes;
 
-        Lru(long capacityBytes) {
+        AdmitAll(int lists, int insertList, long capacityBytes) {
+            this.entries = new Entries(lists);
+            this.lists = lists;
+            this.insertList = insertList;
             this.capacityBytes = capacityBytes;
         }
 
+        abstract void hit(int s);
+
+        abstract int victim();
+
         @Override
-        public boolean access(long key, int bytes) {
+        public final boolean access(long key, int bytes) {
             int s = entries.find(key);
             if (s >= 0) {
-                entries.moveToFront(LIST, s);
+                hit(s);
                 return true;
             }
             if (bytes > capacityBytes) {
                 return false;
             }
-            while (entries.bytesOn(LIST) + bytes > capacityBytes) {
-                entries.remove(entries.back(LIST));
+            while (residentBytes() + bytes > capacityBytes) {
+                entries.remove(victim());
             }
-            entries.insertFront(LIST, key, bytes);
+            entries.insertFront(insertList, key, bytes);
             return false;
         }
 
         @Override
-        public long admittedBytes() {
+        public final long admittedBytes() {
             return entries.insertedBytes();
         }
 
         @Override
-        public long residentBytes() {
-            return entries.bytesOn(LIST);
+        public final long residentBytes() {
+            long bytes = 0;
+            for (int list = 0; list < lists; list++) {
+                bytes += entries.bytesOn(list);
+            }
+            return bytes;
+        }
+
+        @Override
+        public final boolean holds(long key) {
+            return entries.find(key) >= 0;
+        }
+    }
+
+    /**
+     * Least recently used, admit everything: what the kernel's page cache approximates (its two lists aside). With
+     * {@code moveOnHit} false it is FIFO in insertion order: a volume that evicts behind its write cursor (ATS).
+     */
+    static final class Lru extends AdmitAll {
+        private static final int LIST = 0;
+
+        private final boolean moveOnHit;
+
+        Lru(long capacityBytes) {
+            this(capacityBytes, true);
+        }
+
+        Lru(long capacityBytes, boolean moveOnHit) {
+            super(1, LIST, capacityBytes);
+            this.moveOnHit = moveOnHit;
+        }
+
+        @Override
+        void hit(int s) {
+            if (moveOnHit) {
+                entries.moveToFront(LIST, s);
+            }
+        }
+
+        @Override
+        int victim() {
+            return entries.back(LIST);
         }
     }
 
@@ -85,41 +137,52 @@ final class SimulatedPolicies {
     }
 
     /** CLOCK (second chance), admit everything. */
-    static final class Clock implements Policy {
+    static final class Clock extends AdmitAll {
         private static final int RING = 0;
 
-        private final Entries entries = new Entries(1);
-        private final long capacityBytes;
-
         Clock(long capacityBytes) {
-            this.capacityBytes = capacityBytes;
+            super(1, RING, capacityBytes);
         }
 
         @Override
-        public boolean access(long key, int bytes) {
-            int s = entries.find(key);
-            if (s >= 0) {
-                entries.tag(s, 1);
-                return true;
-            }
-            if (bytes > capacityBytes) {
-                return false;
-            }
-            while (entries.bytesOn(RING) + bytes > capacityBytes) {
-                entries.remove(clockVictim(entries, RING));
-            }
-            entries.insertFront(RING, key, bytes);
-            return false;
+        void hit(int s) {
+            entries.tag(s, 1);
         }
 
         @Override
-        public long admittedBytes() {
-            return entries.insertedBytes();
+        int victim() {
+            return clockVictim(entries, RING);
+        }
+    }
+
+    /**
+     * Segmented LRU (Karedla, Love, Wherry, IEEE Computer 1994), admit everything: a miss enters the probation
+     * segment (20 %); a hit moves the entry to the front of the protected segment (80 %), whose back falls to the
+     * front of probation; the victim is probation's back, protected's once probation is empty. An entry hit once
+     * after entering is protected from the one-hit entries behind it, a scan's among them.
+     */
+    static final class Slru extends AdmitAll {
+        private static final int PROBATION = 0;
+        private static final int PROTECTED = 1;
+
+        private final long protectedBytes;
+
+        Slru(long capacityBytes) {
+            super(2, PROBATION, capacityBytes);
+            this.protectedBytes = capacityBytes * 8 / 10;
         }
 
         @Override
-        public long residentBytes() {
-            return entries.bytesOn(RING);
+        void hit(int s) {
+            entries.moveToFront(PROTECTED, s);
+            while (entries.bytesOn(PROTECTED) > protectedBytes) {
+                entries.moveToFront(PROBATION, entries.back(PROTECTED));
+            }
+        }
+
+        @Override
+        int victim() {
+            return entries.back(entries.isEmpty(PROBATION) ? PROTECTED : PROBATION);
         }
     }
 
@@ -179,6 +242,12 @@ final class SimulatedPolicies {
         @Override
         public long residentBytes() {
             return entries.bytesOn(SMALL) + entries.bytesOn(MAIN);
+        }
+
+        @Override
+        public boolean holds(long key) {
+            int s = entries.find(key);
+            return s >= 0 && entries.listOf(s) != GHOST;
         }
 
         private void evict() {
@@ -291,6 +360,11 @@ final class SimulatedPolicies {
             return entries.bytesOn(WINDOW) + entries.bytesOn(PROBATION) + entries.bytesOn(PROTECTED);
         }
 
+        @Override
+        public boolean holds(long key) {
+            return entries.find(key) >= 0;
+        }
+
         private void offerToMain(int candidate) {
             int candidateBytes = entries.bytes(candidate);
             int candidateFrequency = frequency(entries.key(candidate));
@@ -395,6 +469,11 @@ final class SimulatedPolicies {
         @Override
         public long residentBytes() {
             return entries.bytesOn(RING);
+        }
+
+        @Override
+        public boolean holds(long key) {
+            return entries.find(key) >= 0;
         }
     }
 }
