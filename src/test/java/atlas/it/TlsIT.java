@@ -135,9 +135,9 @@ class TlsIT {
                 () -> Files.exists(log) ? Files.readString(log) : "",
                 t -> t.contains("log12") && t.contains("log13") && t.contains("logplain"));
         assertThat(text.lines().filter(l -> l.contains("?log12 ")).findFirst()).get().asString()
-                .endsWith(" TLSv1.2 ok");
+                .endsWith(" TLSv1.2 ok -");
         assertThat(text.lines().filter(l -> l.contains("?log13 ")).findFirst()).get().asString()
-                .endsWith(" TLSv1.3 ok");
+                .endsWith(" TLSv1.3 ok -");
         assertThat(text.lines().filter(l -> l.contains("?logplain ")).findFirst()).get().asString()
                 .endsWith(" - ok -");
     }
