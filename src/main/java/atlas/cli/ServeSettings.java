@@ -146,7 +146,7 @@ final class ServeSettings {
                     + "listener serves; the public listener serves content and health only");
     static final ServeSetting<ListenAddress> AGENT_LISTEN = ServeSetting.address("agent-listen",
             off("off", "off"),
-            "Answer HAProxy's agent check here (agent-check agent-port PORT): 'up N%' by the healthy devices' "
+            "Answer HAProxy's agent check here (agent-check agent-port PORT): 'ready up N%' by the healthy devices' "
                     + "share, 'drain' from SIGTERM on, 'down' when no device is left");
     static final ServeSetting<List<String>> UPSTREAM = ServeSetting.list("upstream", "URL",
             urls -> String.join(", ", urls), off("none: not an edge", "none"),

@@ -19,8 +19,10 @@ import java.util.function.BooleanSupplier;
  *   <li>{@code drain} from SIGTERM on: weight 0, so consistent hashing moves its URLs to the other nodes while the
  *       connections it has finish (health says 503 too, but only after {@code fall} failed checks);</li>
  *   <li>{@code down} when every device failed: nothing here can be served;</li>
- *   <li>{@code up N%} otherwise, N the share of the volume's capacity on healthy devices: a node that lost one of
- *       four drives gets three quarters of its weight, so it is sent fewer of the URLs it can no longer serve.</li>
+ *   <li>{@code ready up N%} otherwise, N the share of the volume's capacity on healthy devices: a node that lost one
+ *       of four drives gets three quarters of its weight, so it is sent fewer of the URLs it can no longer serve.
+ *       {@code ready} ends the drain HAProxy keeps a server in after it said {@code drain}, until told otherwise:
+ *       without it a node restarted after a drain would stay at weight 0 for good.</li>
  * </ul>
  * Its own port because the agent protocol is not HTTP: HAProxy reads the first line of whatever comes back, which
  * from an HTTP listener would be a status line. Control path: one daemon thread, blocking accepts; a line fits any
@@ -71,7 +73,7 @@ public final class AgentCheck implements AutoCloseable {
         return line(volume);
     }
 
-    /** {@code up N%} by the healthy devices' share of the capacity, or {@code down} when none is left. */
+    /** {@code ready up N%} by the healthy devices' share of the capacity, or {@code down} when none is left. */
     static String line(Volume volume) {
         long total = 0;
         long healthy = 0;
@@ -85,7 +87,7 @@ public final class AgentCheck implements AutoCloseable {
             return "down";
         }
         long percent = Math.max(1, Math.round(100.0 * healthy / total));
-        return "up " + percent + "%";
+        return "ready up " + percent + "%";
     }
 
     private void serve() {

@@ -135,7 +135,7 @@ class ServeSettingsTest {
                 .contains("(default: a quarter of the memory, or of the container's limit, over the cores, within "
                         + "16m-256m).")
                 .contains("--no-demo Do not seed the demo HLS stream into an empty volume. ")
-                .contains("'up N%' by the healthy devices' share");
+                .contains("'ready up N%' by the healthy devices' share");
     }
 
     /** A description is a format string to picocli: an unescaped % prints a warning with the help instead. */

@@ -37,7 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Two Atlas nodes behind Debian's HAProxy running the shipped {@code docs/haproxy.cfg} (its bind address, server
  * lines and maxconn replaced by this test's): each URL is always answered by the same node and both nodes get a share
- * (consistent hashing of the path); each node's agent check answers {@code up 100%}; and a node that gets SIGTERM
+ * (consistent hashing of the path); each node's agent check answers {@code ready up 100%}; and a node that gets SIGTERM
  * under load is drained — the agent says {@code drain} and health 503 during its drain delay, HAProxy moves its URLs
  * to the other node, and not one client request fails.
  */
@@ -155,7 +155,7 @@ class HaproxyIT {
                 assertThat(status).isEqualTo(201);
             }
         }
-        assertThat(agent(agentPort(0))).isEqualTo("up 100%\n");
+        assertThat(agent(agentPort(0))).isEqualTo("ready up 100%\n");
         // Until HAProxy's checks and agent see both nodes up, a URL may be answered by either.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         Map<String, String> nodeOf = new HashMap<>();

@@ -35,9 +35,9 @@ class AgentCheckTest {
         try (Volume volume = Volume.open(new VolumeConfig(dir.resolve("data"), 1 << 20, 1 << 20, 1 << 20)
                 .withDevices(devices));
              AgentCheck agent = AgentCheck.start("127.0.0.1", 0, draining::get, volume)) {
-            assertThat(ask(agent.port())).isEqualTo("up 100%\n");
+            assertThat(ask(agent.port())).isEqualTo("ready up 100%\n");
             volume.device(2).fail("test");
-            assertThat(ask(agent.port())).isEqualTo("up 75%\n");
+            assertThat(ask(agent.port())).isEqualTo("ready up 75%\n");
             draining.set(true);
             assertThat(ask(agent.port())).isEqualTo("drain\n");
             draining.set(false);
