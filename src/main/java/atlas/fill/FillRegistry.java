@@ -299,6 +299,12 @@ public final class FillRegistry {
         return fills.containsKey(key);
     }
 
+    /** True while {@code key}'s fill in flight turned out not to be storable (no-store, private). */
+    public boolean notKept(ObjectKey key) {
+        Fill fill = fills.get(key);
+        return fill != null && fill.notKept();
+    }
+
     /** Fills in flight now (metrics). */
     public int inFlight() {
         return fills.size();

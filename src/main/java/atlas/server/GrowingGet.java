@@ -41,6 +41,9 @@ final class GrowingGet {
         if (object == null) {
             return false;
         }
+        if (core.fills != null && c.cacheOutcome() != CacheOutcome.MISS && core.fills.notKept(object.key())) {
+            return false; // a no-store fill is its starter's alone: this request waits and asks the upstream itself
+        }
         long length = object.declaredLength();
         if (length < 0 && c.versionMinor() == 0) {
             return false;
