@@ -4,7 +4,11 @@ import atlas.http.HttpDate;
 import atlas.store.UpstreamCopy;
 
 import java.net.http.HttpHeaders;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Reads an upstream response's caching terms as a shared cache must (RFC 9111): whether it may be stored at all,
@@ -81,18 +85,18 @@ final class ResponseFreshness {
      */
     static UpstreamCopy.Terms refreshed(String name, UpstreamCopy.Terms stored, HttpHeaders notModified,
                                         long responseMillis, CachePolicy policy) {
-        java.util.Map<String, java.util.List<String>> merged = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        Map<String, List<String>> merged = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         if (stored.cacheControl() != null) {
-            merged.put("Cache-Control", java.util.List.of(stored.cacheControl()));
+            merged.put("Cache-Control", List.of(stored.cacheControl()));
         }
         if (stored.etag() != null) {
-            merged.put("ETag", java.util.List.of(stored.etag()));
+            merged.put("ETag", List.of(stored.etag()));
         }
         if (stored.lastModified() != null) {
-            merged.put("Last-Modified", java.util.List.of(stored.lastModified()));
+            merged.put("Last-Modified", List.of(stored.lastModified()));
         }
         for (String field : new String[]{"Cache-Control", "Expires", "Date", "Age", "ETag", "Last-Modified"}) {
-            java.util.List<String> values = notModified.allValues(field);
+            List<String> values = notModified.allValues(field);
             if (!values.isEmpty()) {
                 merged.put(field, values);
             }
@@ -158,8 +162,8 @@ final class ResponseFreshness {
         }
 
         /** Splits at commas outside quoted strings (a no-cache="a, b" argument holds commas). */
-        private static java.util.List<String> splitDirectives(String value) {
-            java.util.List<String> out = new java.util.ArrayList<>();
+        private static List<String> splitDirectives(String value) {
+            List<String> out = new ArrayList<>();
             boolean quoted = false;
             int start = 0;
             for (int i = 0; i < value.length(); i++) {

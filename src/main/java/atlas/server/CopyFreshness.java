@@ -29,7 +29,7 @@ final class CopyFreshness {
         if (hold.wentUpstream()) {
             return true; // just fetched, confirmed, or the upstream failed and the copy may stand in: serve it
         }
-        long now = System.currentTimeMillis();
+        long now = c.core().clock().epochMillis(); // the turn's clock: no clock read per request
         UpstreamCopy.Terms terms = copy.terms();
         if (terms.fresh(now)) {
             c.cacheOutcome(CacheOutcome.HIT);
@@ -53,7 +53,7 @@ final class CopyFreshness {
         w.field("Cache-Control", terms != null && terms.cacheControl() != null ? terms.cacheControl()
                 : ObjectGet.cacheControl(record.contentType()));
         if (terms != null) {
-            long now = System.currentTimeMillis();
+            long now = c.core().clock().epochMillis();
             w.field("Age", terms.ageSeconds(now));
             status(w, c, terms.ttlSeconds(now));
         } else {

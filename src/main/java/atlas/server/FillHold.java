@@ -128,7 +128,7 @@ final class FillHold implements FillRegistry.Waiter {
             case FAILED -> {
                 UpstreamCopy stale = revalidating;
                 release();
-                if (stale != null && !stale.gone() && stale.terms().staleOnError(System.currentTimeMillis())) {
+                if (stale != null && !stale.gone() && stale.terms().staleOnError(connection.core().clock().epochMillis())) {
                     connection.cacheOutcome(CacheOutcome.STALE_ON_ERROR);
                     connection.leaveHold(); // what we have, saying so (Cache-Status: fwd=stale)
                 } else {

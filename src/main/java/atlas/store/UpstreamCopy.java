@@ -82,7 +82,7 @@ public final class UpstreamCopy implements Evictable {
     public void touch() {
         int f = frequency;
         if (f < MAX_FREQUENCY) {
-            frequency = Evictable.bumped(f);
+            frequency = f + 1;
         }
     }
 

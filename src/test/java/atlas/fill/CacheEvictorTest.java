@@ -1,6 +1,7 @@
 package atlas.fill;
 
 import atlas.evict.Evictable;
+import atlas.evict.FakeEvictable;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -18,41 +19,14 @@ class CacheEvictorTest {
     private final List<String> deleted = new ArrayList<>();
     private boolean deletesFail;
 
-    private final class Copy implements Evictable {
+    /** A copy whose bytes count in the fake volume from the moment it exists. */
+    private final class Copy extends FakeEvictable {
         final String name;
-        final long bytes;
-        int frequency;
-        boolean gone;
 
         Copy(String name, long bytes) {
+            super(name.hashCode() * 0x9E3779B97F4A7C15L, bytes);
             this.name = name;
-            this.bytes = bytes;
             live.addAndGet(bytes);
-        }
-
-        @Override
-        public long bytes() {
-            return bytes;
-        }
-
-        @Override
-        public long hash() {
-            return name.hashCode() * 0x9E3779B97F4A7C15L;
-        }
-
-        @Override
-        public int frequency() {
-            return frequency;
-        }
-
-        @Override
-        public void frequency(int f) {
-            frequency = f;
-        }
-
-        @Override
-        public boolean gone() {
-            return gone;
         }
     }
 
@@ -62,8 +36,8 @@ class CacheEvictorTest {
                 return false;
             }
             Copy c = (Copy) copy;
-            c.gone = true;
-            live.addAndGet(-c.bytes);
+            c.markGone();
+            live.addAndGet(-c.bytes());
             deleted.add(c.name);
             return true;
         }, () -> { }, restored);
@@ -91,7 +65,7 @@ class CacheEvictorTest {
             evictor.stored(c);
         }
         for (int i = 0; i < 10; i++) {
-            copies.get(i).frequency = Evictable.MAX_FREQUENCY; // the ten oldest are popular
+            copies.get(i).frequency(Evictable.MAX_FREQUENCY); // the ten oldest are popular
         }
         evictor.pass();
         assertThat(live.get()).isLessThanOrEqualTo((long) (CAPACITY * CacheEvictor.LOW_WATERMARK));
@@ -119,7 +93,7 @@ class CacheEvictorTest {
         for (int i = 0; i < 92; i++) {
             restored.add(new Copy("r" + i, MIB));
         }
-        restored.get(0).gone = true; // overwritten by origin content since the last run
+        restored.get(0).markGone(); // overwritten by origin content since the last run
         live.addAndGet(-MIB);
         CacheEvictor evictor = evictor(restored);
         evictor.pass();
