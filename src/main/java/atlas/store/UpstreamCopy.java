@@ -31,9 +31,14 @@ public final class UpstreamCopy implements Evictable {
     public record Terms(long responseMillis, long initialAgeSeconds, long freshUntilMillis,
                         long staleWhileRevalidateMillis, long staleIfErrorMillis, String etag, String lastModified,
                         String cacheControl) {
-        /** RFC 9111 §4.2.3 current_age, in whole seconds, at {@code nowMillis}. */
+        /**
+         * RFC 9111 §4.2.3 current_age, in whole seconds, at {@code nowMillis} — rounded up: a cache below this one
+         * (an edge filling from a shield) then never takes the copy for fresher than it is, so a fleet's tiers do not
+         * add their staleness up. Rounded down, a playlist 0.9 s old would go out as {@code Age: 0} and an edge with
+         * a 1 s TTL would serve it for another second: 1.9 s behind the origin.
+         */
         public long ageSeconds(long nowMillis) {
-            return initialAgeSeconds + Math.max(0, nowMillis - responseMillis) / 1000;
+            return initialAgeSeconds + Math.ceilDiv(Math.max(0, nowMillis - responseMillis), 1000);
         }
 
         /** Seconds of freshness left at {@code nowMillis}: negative once stale (RFC 9211's ttl). */

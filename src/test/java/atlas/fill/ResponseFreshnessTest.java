@@ -42,6 +42,10 @@ class ResponseFreshnessTest {
         UpstreamCopy.Terms t = of("a.ts", "Cache-Control", "max-age=60", "Age", "20");
         assertThat(t.freshUntilMillis()).isEqualTo(NOW + 40_000);
         assertThat(t.ageSeconds(NOW + 5_000)).isEqualTo(25);
+        assertThat(t.ageSeconds(NOW)).isEqualTo(20);
+        // Rounded up: a cache below us must not take a copy 0.1 s older than its Age for fresher.
+        assertThat(t.ageSeconds(NOW + 100)).isEqualTo(21);
+        assertThat(t.ageSeconds(NOW + 4_001)).isEqualTo(25);
         // A Date lagging behind our clock counts too (apparent age), whichever is larger.
         t = of("a.ts", "Cache-Control", "max-age=60", "Date", HttpDate.format(NOW / 1000 - 50), "Age", "5");
         assertThat(t.freshUntilMillis()).isEqualTo(NOW + 10_000);

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
@@ -28,7 +29,11 @@ final class LiveHlsPublisher {
     private final HttpCurl curl;
     private final List<Segment> segments = new ArrayList<>();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    /** System.nanoTime() when the server acknowledged the playlist ending with segment i; 0 until then. */
+    private AtomicLongArray playlistAcknowledged;
     private Thread thread;
+    /** An Authorization field for every PUT (a server beyond loopback takes writes with a credential only). */
+    private List<String> authorization = List.of();
 
     /** Encodes {@code count} segments into {@code work/encoded}; they go to {@code prefix} (e.g. "live/ch1/"). */
     LiveHlsPublisher(ServerProcess server, Path work, String prefix, int count) throws Exception {
@@ -57,6 +62,33 @@ final class LiveHlsPublisher {
             }
         }
         assertThat(segments).hasSizeGreaterThanOrEqualTo(count - 1);
+        playlistAcknowledged = new AtomicLongArray(segments.size());
+    }
+
+    int segmentCount() {
+        return segments.size();
+    }
+
+    String segmentName(int i) {
+        return segments.get(i).name();
+    }
+
+    byte[] segmentBytes(int i) throws java.io.IOException {
+        return Files.readAllBytes(work.resolve("encoded").resolve(segments.get(i).name()));
+    }
+
+    /**
+     * When ({@link System#nanoTime()}) the server acknowledged the playlist that ends with segment {@code i}, or 0
+     * if it has not yet: from then on a playlist ending before {@code i} is stale.
+     */
+    long playlistAcknowledgedNanos(int i) {
+        return i < playlistAcknowledged.length() ? playlistAcknowledged.get(i) : 0;
+    }
+
+    /** Sends {@code Authorization: value} with every PUT. */
+    LiveHlsPublisher authorizedBy(String value) {
+        authorization = List.of("-H", "Authorization: " + value);
+        return this;
     }
 
     String playlistUrl() {
@@ -93,8 +125,8 @@ final class LiveHlsPublisher {
 
     private void publish(int i) throws Exception {
         Segment s = segments.get(i);
-        HttpCurl.Response put = curl.run("-T", work.resolve("encoded").resolve(s.name()).toString(),
-                server.url(prefix + s.name()));
+        HttpCurl.Response put = curl.run(args("-T", work.resolve("encoded").resolve(s.name()).toString(),
+                server.url(prefix + s.name())));
         assertThat(put.status()).as(put.toString()).isBetween(201, 204);
         int first = Math.max(0, i - WINDOW + 1);
         StringBuilder playlist = new StringBuilder("#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-TARGETDURATION:2\n"
@@ -105,7 +137,14 @@ final class LiveHlsPublisher {
         }
         Path file = work.resolve("index-" + i + ".m3u8");
         Files.writeString(file, playlist, StandardCharsets.US_ASCII);
-        put = curl.run("-T", file.toString(), server.url(prefix + "index.m3u8"));
+        put = curl.run(args("-T", file.toString(), server.url(prefix + "index.m3u8")));
         assertThat(put.status()).as(put.toString()).isBetween(201, 204);
+        playlistAcknowledged.set(i, System.nanoTime());
+    }
+
+    private String[] args(String... args) {
+        List<String> all = new ArrayList<>(authorization);
+        all.addAll(List.of(args));
+        return all.toArray(String[]::new);
     }
 }

@@ -85,6 +85,8 @@ public final class ServerProcess implements AutoCloseable {
 
     /** Extra environment variables of the server process (e.g. ATLAS_SEND_ZC). */
     private Map<String, String> environment = Map.of();
+    /** What the command runs through, e.g. {@code ip netns exec NS} (which execs it: the pid stays the server's). */
+    private List<String> through = List.of();
 
     private ServerProcess(Path dataDir, List<String> extraArgs, Path logFile) {
         this.dataDir = dataDir;
@@ -110,6 +112,22 @@ public final class ServerProcess implements AutoCloseable {
         Path log = logDir.resolve("server-" + ProcessHandle.current().pid() + "-" + INSTANCES.incrementAndGet() + ".log");
         ServerProcess server = new ServerProcess(dataDir, List.of(extraArgs), log);
         server.environment = Map.copyOf(environment);
+        server.launch();
+        return server;
+    }
+
+    /**
+     * As {@link #start(Path, String...)}, run through {@code through} — {@link FleetNetwork#inside}'s
+     * {@code ip netns exec NS} — so the server lives in another network namespace. The arguments must then name
+     * {@code --listen} and {@code --admin-listen} on an address of that namespace.
+     */
+    public static ServerProcess startThrough(List<String> through, Path dataDir, String... extraArgs)
+            throws IOException {
+        Path logDir = repoDir().resolve("target").resolve("it-logs");
+        Files.createDirectories(logDir);
+        Path log = logDir.resolve("server-" + ProcessHandle.current().pid() + "-" + INSTANCES.incrementAndGet() + ".log");
+        ServerProcess server = new ServerProcess(dataDir, List.of(extraArgs), log);
+        server.through = List.copyOf(through);
         server.launch();
         return server;
     }
@@ -154,7 +172,8 @@ public final class ServerProcess implements AutoCloseable {
             args.addAll(List.of("--admin-listen", "127.0.0.1:0")); // servers of parallel tests never collide
         }
         args.addAll(extraArgs);
-        List<String> cmd = atlasCommand(args);
+        List<String> cmd = new ArrayList<>(through);
+        cmd.addAll(atlasCommand(args));
         appendLog("=== " + String.join(" ", cmd) + "\n");
 
         ProcessBuilder builder = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
