@@ -24,6 +24,8 @@ import java.util.Map;
  *   # what each may write; a name without scope lines may write everything
  *   scope:encoder1 PUT,POST,DELETE live/ch1/
  *   scope:ci-bot PUT vod/,trailers/
+ *   # GET: may read what --protect guards without a signed URL (bearer tokens only): an edge filling from here
+ *   scope:edge GET vod/,live/
  * </pre>
  * Scopes are lines of their own so that {@code htpasswd -B FILE NAME} (which rewrites only the line of that user and
  * copies every other line verbatim) can change a password without dropping its scope. They carry a colon because
@@ -37,8 +39,9 @@ public final class CredentialFile {
     private static final String TOKEN_MARK = "{SHA256}";
     /** A scope line: htpasswd sees a user named "scope" (so none may have that name) and copies it verbatim. */
     private static final String SCOPE_MARK = "scope:";
-    private static final Map<String, Method> WRITE_METHODS = Map.of("PUT", Method.PUT, "POST", Method.POST,
-            "DELETE", Method.DELETE);
+    /** GET in a scope: reading the names {@code --protect} guards without a signed URL (an edge filling). */
+    private static final Map<String, Method> SCOPE_METHODS = Map.of("PUT", Method.PUT, "POST", Method.POST,
+            "DELETE", Method.DELETE, "GET", Method.GET);
 
     private CredentialFile() {
     }
@@ -130,9 +133,10 @@ public final class CredentialFile {
         }
         int mask = 0;
         for (String m : list.split(",")) {
-            Method method = WRITE_METHODS.get(m.toUpperCase(Locale.ROOT));
+            Method method = SCOPE_METHODS.get(m.toUpperCase(Locale.ROOT));
             if (method == null) {
-                throw new IllegalArgumentException(where + "unknown method '" + m + "' (PUT, POST, DELETE or *)");
+                throw new IllegalArgumentException(where + "unknown method '" + m
+                        + "' (PUT, POST, DELETE, GET or * for the three writes)");
             }
             mask |= WriteScope.bit(method);
         }

@@ -130,6 +130,21 @@ public final class WriteAuthorizer {
         return queued ? PENDING : deny(503, "too many credential checks in progress");
     }
 
+    /**
+     * True when {@code authorization} is a bearer token whose scope has GET for the name {@code path[0, length)}:
+     * an edge of this origin filling a name {@code --protect} guards, which it has no signed URL for. Bearer tokens
+     * only: a bcrypt check per segment would cost more than sending the segment, and would have to wait.
+     */
+    public boolean mayRead(String authorization, byte[] path, int length) {
+        if (authorization == null || authorization.length() < 8
+                || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return false;
+        }
+        Credential token = source.current().token(sha256.digest(authorization.substring(7).strip()
+                .getBytes(StandardCharsets.UTF_8)));
+        return token != null && token.scope().permits(Method.GET, path, length);
+    }
+
     /** The outcome for a verified {@code credential} (null or wrong: 401). */
     public int decide(Credential credential, Method method, byte[] path, int length) {
         if (credential == null || credential == WRONG) {

@@ -9,7 +9,9 @@ import java.util.List;
 
 /**
  * What one credential may write: rules of "these methods (PUT, POST, DELETE) on names under this prefix". An
- * encoder's key for one channel is {@code PUT,POST,DELETE live/ch1/}; an operator's is everything.
+ * encoder's key for one channel is {@code PUT,POST,DELETE live/ch1/}; an operator's is everything. GET in a rule
+ * is the one read a credential is needed for: names {@code --protect} guards, read without a signed URL by an edge
+ * filling from this node ({@code GET vod/}); {@link #EVERYTHING} does not include it.
  * <p>
  * Immutable, shared by all cores. {@link #permits} runs per write request and allocates nothing.
  */

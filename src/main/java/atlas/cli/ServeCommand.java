@@ -66,6 +66,7 @@ import static atlas.cli.ServeSettings.TLS_GROUPS;
 import static atlas.cli.ServeSettings.TLS_LISTEN;
 import static atlas.cli.ServeSettings.UPSTREAM;
 import static atlas.cli.ServeSettings.UPSTREAM_TIMEOUT;
+import static atlas.cli.ServeSettings.UPSTREAM_TOKEN_FILE;
 import static atlas.cli.ServeSettings.VOLUME_SIZE;
 
 /**
@@ -175,7 +176,27 @@ final class ServeCommand implements Callable<Integer> {
         }
         List<String> live = get(HOT_PREFIX) == null ? List.of() : get(HOT_PREFIX).stream().map(String::strip).toList();
         return new ServerConfig.Edge(upstreams, get(UPSTREAM_TIMEOUT), new CachePolicy(get(CACHE_TTL),
-                get(MANIFEST_TTL), get(NEGATIVE_TTL), get(STALE_IF_ERROR), live));
+                get(MANIFEST_TTL), get(NEGATIVE_TTL), get(STALE_IF_ERROR), live), upstreamToken());
+    }
+
+    /** The bearer token of --upstream-token-file (its first line), or null without one. */
+    private String upstreamToken() {
+        Path file = get(UPSTREAM_TOKEN_FILE);
+        if (file == null) {
+            return null;
+        }
+        String token;
+        try {
+            token = Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8).stream().findFirst()
+                    .orElse("").strip();
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            throw sources.invalid(UPSTREAM_TOKEN_FILE.key(), "cannot read " + file + ": " + e.getMessage());
+        }
+        if (token.isEmpty() || token.chars().anyMatch(ch -> ch <= ' ' || ch > '~')) {
+            throw sources.invalid(UPSTREAM_TOKEN_FILE.key(), "the first line of " + file
+                    + " must be the token: printable ASCII without spaces");
+        }
+        return token;
     }
 
     /** Who may write, the admin listener, per-client limits. */

@@ -35,11 +35,11 @@ public final class EdgeCache implements FillRegistry.CopyKeeper, AutoCloseable {
     }
 
     /** Opens the edge cache of the volume in {@code directory}; its ledger marks the copies a previous run kept. */
-    public static EdgeCache open(List<URI> upstreams, Duration timeout, CachePolicy policy, Path directory,
-                                 Volume volume) throws IOException {
+    public static EdgeCache open(List<URI> upstreams, Duration timeout, CachePolicy policy, String upstreamToken,
+                                 Path directory, Volume volume) throws IOException {
         List<UpstreamCopy> restored = new ArrayList<>();
         CopyLedger ledger = CopyLedger.open(directory, volume, restored);
-        return new EdgeCache(new UpstreamFetcher(upstreams, timeout, policy), ledger, volume, restored);
+        return new EdgeCache(new UpstreamFetcher(upstreams, timeout, policy, upstreamToken), ledger, volume, restored);
     }
 
     public FillRegistry fills() {

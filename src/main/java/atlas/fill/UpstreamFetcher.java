@@ -58,6 +58,8 @@ public final class UpstreamFetcher implements AutoCloseable {
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("atlas-fill-", 0).factory());
     private final String secret = HexFormat.of().formatHex(SecureRandom.getSeed(16));
+    /** {@code Authorization} for the upstreams ("Bearer …"), or null: never sent to this node's own listener. */
+    private final String upstreamAuthorization;
     private volatile URI self;
     private volatile Runnable onVolumeFull = () -> { };
     final LongAdder upstreamRequests = new LongAdder();
@@ -66,9 +68,11 @@ public final class UpstreamFetcher implements AutoCloseable {
 
     /**
      * {@code upstreams}: base URLs ending in {@code /}; {@code timeout}: to connect and for each response head;
-     * {@code policy}: the terms of what the upstream leaves unsaid.
+     * {@code policy}: the terms of what the upstream leaves unsaid; {@code token}: a bearer token for the
+     * upstreams (an origin's credential to read what it protects), or null.
      */
-    public UpstreamFetcher(List<URI> upstreams, Duration timeout, CachePolicy policy) {
+    public UpstreamFetcher(List<URI> upstreams, Duration timeout, CachePolicy policy, String token) {
+        this.upstreamAuthorization = token == null ? null : "Bearer " + token;
         // Idle connections of the fill client (to the upstreams, and the PUTs to this node) go after 5 s rather
         // than the JDK's 30: they should not hold this node's connections long after a burst of fills.
         if (System.getProperty("jdk.httpclient.keepalive.timeout") == null) {
@@ -139,6 +143,9 @@ public final class UpstreamFetcher implements AutoCloseable {
                 upstreamRequests.increment();
                 HttpRequest.Builder get = HttpRequest.newBuilder(upstream.resolve(path)).timeout(timeout)
                         .header("User-Agent", "atlas-edge");
+                if (upstreamAuthorization != null) {
+                    get.header("Authorization", upstreamAuthorization);
+                }
                 if (stale != null && stale.etag() != null) {
                     get.header("If-None-Match", stale.etag());
                 } else if (stale != null && stale.lastModified() != null) {

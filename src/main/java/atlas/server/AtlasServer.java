@@ -154,7 +154,7 @@ public final class AtlasServer implements AutoCloseable {
         try {
             if (config.edge() != null) {
                 edge = EdgeCache.open(config.edge().upstreams(), config.edge().timeout(), config.edge().cache(),
-                        config.volume().directory(), volume);
+                        config.edge().upstreamToken(), config.volume().directory(), volume);
             }
             FillRegistry fills = edge == null ? null : edge.fills();
             if (config.tls() != null) {
@@ -295,8 +295,15 @@ public final class AtlasServer implements AutoCloseable {
             if (edge != null) {
                 // After the listening lines: scripts take the first URL of the output as the server's.
                 log.println("atlas: edge: what is not here is fetched from " + config.edge().upstreams()
-                        + " (in that order), once per object however many ask, and stored; "
+                        + " (in that order"
+                        + (config.edge().upstreamToken() == null ? "" : ", with the --upstream-token-file token")
+                        + "), once per object however many ask, and stored; "
                         + edge.restoredCopies() + " copies kept from the last run");
+                if (config.edge().upstreamToken() != null && config.access().protect().isEmpty()) {
+                    log.println("atlas: WARNING: --upstream-token-file without --protect: this edge serves anyone "
+                            + "what its token may read upstream; protect those prefixes here too (--protect, "
+                            + "--token-keys)");
+                }
             }
             log.flush();
             if (retention != null) {

@@ -72,7 +72,8 @@ final class RequestRouter {
             return;
         }
         if ((method == Method.GET || method == Method.HEAD) && core.urlTokens != null
-                && core.isProtected(path, pathLength) && !signedUrlValid(c)) {
+                && core.isProtected(path, pathLength)
+                && !core.writes.mayRead(head.value(Field.AUTHORIZATION), path, pathLength) && !signedUrlValid(c)) {
             return;
         }
         switch (method) {

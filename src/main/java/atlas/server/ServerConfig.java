@@ -54,9 +54,17 @@ public record ServerConfig(VolumeConfig volume, String listenHost, int listenPor
      * stores. {@code timeout}: to connect to an upstream and for its response head; {@code cache}: the terms of
      * what the upstream does not say.
      */
-    public record Edge(List<java.net.URI> upstreams, Duration timeout, atlas.fill.CachePolicy cache) {
+    public record Edge(List<java.net.URI> upstreams, Duration timeout, atlas.fill.CachePolicy cache,
+                       String upstreamToken) {
         public Edge {
             upstreams = List.copyOf(upstreams);
+        }
+
+        /** Without the token: a config printed in a log or an error must not carry the secret. */
+        @Override
+        public String toString() {
+            return "Edge[upstreams=" + upstreams + ", timeout=" + timeout + ", cache=" + cache + ", upstreamToken="
+                    + (upstreamToken == null ? "none" : "(set)") + "]";
         }
     }
 

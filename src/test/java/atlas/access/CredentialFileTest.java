@@ -59,8 +59,8 @@ class CredentialFileTest {
                 .hasMessageStartingWith("/etc/atlas/auth line 2: user 'b': only bcrypt hashes");
         assertThatThrownBy(() -> CredentialFile.parse("f", List.of("a:" + HASH, "scope:a PUT")))
                 .hasMessageStartingWith("f line 2: expected 'scope:NAME METHODS PREFIXES'");
-        assertThatThrownBy(() -> CredentialFile.parse("f", List.of("a:" + HASH, "scope:a GET live/")))
-                .hasMessageContaining("line 2: unknown method 'GET'");
+        assertThatThrownBy(() -> CredentialFile.parse("f", List.of("a:" + HASH, "scope:a HEAD live/")))
+                .hasMessageContaining("line 2: unknown method 'HEAD' (PUT, POST, DELETE, GET or *");
         assertThatThrownBy(() -> CredentialFile.parse("f", List.of("scope:ghost PUT live/")))
                 .hasMessageContaining("line 1: scope for 'ghost', which is neither a user nor a token");
         assertThatThrownBy(() -> CredentialFile.parse("f", List.of("a:" + HASH, "a:" + HASH)))

@@ -103,6 +103,24 @@ class WriteAuthorizerTest {
     }
 
     @Test
+    void shouldLetATokenWithGetInItsScopeReadProtectedNamesOnly() throws Exception {
+        WriteAuthorizer w = authorizer("edge:{SHA256}" + CredentialFileTest.sha256Hex("fill-1"), "scope:edge GET vod/",
+                "ci:{SHA256}" + CredentialFileTest.sha256Hex("tok-1"), "enc:" + CredentialFileTest.HASH);
+        byte[] vod = "vod/x.mp4".getBytes(StandardCharsets.US_ASCII);
+        byte[] live = "live/x.ts".getBytes(StandardCharsets.US_ASCII);
+        assertThat(w.mayRead("Bearer fill-1", vod, vod.length)).isTrue();
+        assertThat(w.mayRead("bearer fill-1", vod, vod.length)).as("scheme is case-insensitive").isTrue();
+        assertThat(w.mayRead("Bearer fill-1", live, live.length)).as("outside its scope").isFalse();
+        assertThat(w.mayRead("Bearer tok-1", vod, vod.length)).as("a writer's token without scope lines writes "
+                + "everything but reads nothing protected").isFalse();
+        assertThat(w.mayRead("Bearer nope", vod, vod.length)).isFalse();
+        assertThat(w.mayRead(basic("enc", "s3cret"), vod, vod.length)).as("Basic: no bcrypt per read").isFalse();
+        assertThat(w.mayRead(null, vod, vod.length)).isFalse();
+        assertThat(w.mayRead("Bearer", vod, vod.length)).isFalse();
+        assertThat(authorize(w, "Bearer fill-1", Method.PUT, "vod/x.mp4")).as("GET gives no write").isEqualTo(403);
+    }
+
+    @Test
     void shouldForgetWhatWasVerifiedWhenTheFileIsReloaded() throws Exception {
         java.nio.file.Path file = java.nio.file.Files.createTempFile("auth", ".txt");
         try {

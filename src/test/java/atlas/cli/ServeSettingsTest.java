@@ -23,6 +23,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The default {@code --help} shows, the one {@code --print-config} prints and the one the server gets are one and the
@@ -82,6 +83,22 @@ class ServeSettingsTest {
                         .isEqualTo(inConfig);
             }
         }
+    }
+
+    @Test
+    void shouldReadTheUpstreamTokenFromItsFileAndSayWhatIsWrongWithOne(@TempDir Path dir) throws Exception {
+        Path token = Files.writeString(dir.resolve("token"), "s3cret-token\n# a comment nobody reads\n");
+        ServerConfig c = serve("serve", "--data", dir.toString(), "--upstream", "http://127.0.0.1:9/",
+                "--upstream-token-file", token.toString()).config();
+        assertThat(c.edge().upstreamToken()).isEqualTo("s3cret-token");
+        assertThat(c.edge().toString()).doesNotContain("s3cret");
+        Files.writeString(token, "\n");
+        assertThatThrownBy(() -> serve("serve", "--data", dir.toString(), "--upstream", "http://127.0.0.1:9/",
+                "--upstream-token-file", token.toString()).config())
+                .hasMessageContaining("upstream-token-file").hasMessageContaining("must be the token");
+        assertThatThrownBy(() -> serve("serve", "--data", dir.toString(), "--upstream", "http://127.0.0.1:9/",
+                "--upstream-token-file", dir.resolve("absent").toString()).config())
+                .hasMessageContaining("upstream-token-file").hasMessageContaining("cannot read");
     }
 
     @Test

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,6 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SignedUrlIT {
     private static final String OLD_KEY = "00112233445566778899aabbccddeeff";
     private static final String NEW_KEY = "ffeeddccbbaa99887766554433221100";
+    private static final String EDGE_TOKEN = "edge-fill-token-0123456789";
+    private static final String OTHER_TOKEN = "vod-only-token-0123456789";
     private static Path work;
     private static ServerProcess server;
     private static HttpCurl curl;
@@ -31,7 +34,12 @@ class SignedUrlIT {
         work = HttpTestServers.workDir(SignedUrlIT.class);
         Path keys = work.resolve("keys");
         Files.writeString(keys, "# newest first: it signs; both verify\n" + NEW_KEY + "\n" + OLD_KEY + "\n");
-        server = HttpTestServers.start(work, "--protect", "demo/", "--token-keys", keys.toString());
+        // One credential may read the protected names without a signed URL: an edge's.
+        Path auth = work.resolve("auth");
+        Files.writeString(auth, "edge:{SHA256}" + sha256Hex(EDGE_TOKEN) + "\nscope:edge GET demo/\n"
+                + "other:{SHA256}" + sha256Hex(OTHER_TOKEN) + "\nscope:other GET,PUT vod/\n");
+        server = HttpTestServers.start(work, "--protect", "demo/", "--token-keys", keys.toString(), "--auth-file",
+                auth.toString());
         curl = new HttpCurl(work);
     }
 
@@ -84,6 +92,45 @@ class SignedUrlIT {
         assertThat(play(sign(NEW_KEY, "--expires 1h", "demo/index.m3u8").get(2))).as("signed").isZero();
         assertThat(play(sign(NEW_KEY, "--expiry-epoch 1000000000", "demo/index.m3u8").get(2))).as("expired")
                 .isNotZero();
+    }
+
+    @Test
+    void shouldLetAnEdgeFillAProtectedNameWithItsUpstreamToken() throws Exception {
+        String name = "demo/index.m3u8";
+        HttpCurl.Response direct = curl.run(sign(NEW_KEY, "--expires 1h", name).get(1));
+        assertThat(direct.status()).isEqualTo(200);
+        assertThat(curl.run("-H", "Authorization: Bearer " + EDGE_TOKEN, server.url(name)).status())
+                .as("the edge's token, no signed URL").isEqualTo(200);
+        assertThat(curl.run("-H", "Authorization: Bearer " + OTHER_TOKEN, server.url(name)).status())
+                .as("a token whose scope has no GET of demo/").isEqualTo(403);
+        assertThat(curl.run("-H", "Authorization: Bearer not-a-token", server.url(name)).status())
+                .as("an unknown token").isEqualTo(403);
+
+        Path tokenFile = work.resolve("upstream-token");
+        Files.writeString(tokenFile, EDGE_TOKEN + "\n");
+        Path keys = work.resolve("keys");
+        try (ServerProcess edge = ServerProcess.start(work.resolve("edge"), "--listen", "127.0.0.1:0", "--engine",
+                HttpTestServers.engine(), "--no-demo", "--upstream", server.baseUrl(), "--upstream-token-file",
+                tokenFile.toString(), "--protect", "demo/", "--token-keys", keys.toString());
+             ServerProcess tokenless = ServerProcess.start(work.resolve("tokenless"), "--listen", "127.0.0.1:0",
+                     "--engine", HttpTestServers.engine(), "--no-demo", "--upstream", server.baseUrl(), "--protect",
+                     "demo/", "--token-keys", keys.toString())) {
+            assertThat(edge.output()).doesNotContain(EDGE_TOKEN).doesNotContain("WARNING: --upstream-token-file");
+            String signedAtEdge = sign(NEW_KEY, "--expires 1h", name).get(1).replace(server.baseUrl(), edge.baseUrl());
+            HttpCurl.Response filled = curl.run(signedAtEdge);
+            assertThat(filled.status()).as("a signed request at the edge, filled with the edge's token").isEqualTo(200);
+            assertThat(filled.bodyText()).isEqualTo(direct.bodyText());
+            assertThat(curl.run(edge.url(name)).status()).as("the edge checks its clients' signed URLs itself")
+                    .isEqualTo(403);
+            String signedAtTokenless = signedAtEdge.replace(edge.baseUrl(), tokenless.baseUrl());
+            assertThat(curl.run(signedAtTokenless).status())
+                    .as("an edge without the token is refused upstream (403): its client gets 502").isEqualTo(502);
+        }
+    }
+
+    private static String sha256Hex(String secret) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(secret.getBytes(StandardCharsets.US_ASCII)));
     }
 
     private static int play(String url) throws Exception {
