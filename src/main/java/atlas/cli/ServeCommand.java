@@ -66,6 +66,7 @@ import static atlas.cli.ServeSettings.TLS_GROUPS;
 import static atlas.cli.ServeSettings.TLS_LISTEN;
 import static atlas.cli.ServeSettings.UPSTREAM;
 import static atlas.cli.ServeSettings.UPSTREAM_TIMEOUT;
+import static atlas.cli.ServeSettings.UPSTREAM_CA;
 import static atlas.cli.ServeSettings.UPSTREAM_TOKEN_FILE;
 import static atlas.cli.ServeSettings.VOLUME_SIZE;
 
@@ -176,7 +177,20 @@ final class ServeCommand implements Callable<Integer> {
         }
         List<String> live = get(HOT_PREFIX) == null ? List.of() : get(HOT_PREFIX).stream().map(String::strip).toList();
         return new ServerConfig.Edge(upstreams, get(UPSTREAM_TIMEOUT), new CachePolicy(get(CACHE_TTL),
-                get(MANIFEST_TTL), get(NEGATIVE_TTL), get(STALE_IF_ERROR), live), upstreamToken());
+                get(MANIFEST_TTL), get(NEGATIVE_TTL), get(STALE_IF_ERROR), live), upstreamToken(), upstreamTrust());
+    }
+
+    /** The TLS context of --upstream-ca, or null: the JDK's own roots. */
+    private javax.net.ssl.SSLContext upstreamTrust() {
+        Path pem = get(UPSTREAM_CA);
+        if (pem == null) {
+            return null;
+        }
+        try {
+            return atlas.fill.UpstreamTrust.of(pem);
+        } catch (IllegalArgumentException e) {
+            throw sources.invalid(UPSTREAM_CA.key(), e.getMessage());
+        }
     }
 
     /** The bearer token of --upstream-token-file (its first line), or null without one. */

@@ -162,6 +162,10 @@ final class ServeSettings {
             "Edge mode: a bearer token (the file's first line) sent with every upstream request: the credential "
                     + "an origin's --auth-file grants GET of the names it --protects")
             .onlyWith(UPSTREAM);
+    static final ServeSetting<Path> UPSTREAM_CA = ServeSetting.file("upstream-ca", off(null, "the JDK's roots"),
+            "Edge mode: trust exactly the certificates in this PEM file (a private CA, an origin's own certificate) "
+                    + "for https:// upstreams")
+            .onlyWith(UPSTREAM);
     static final ServeSetting<Duration> CACHE_TTL = ServeSetting.duration("cache-ttl",
             fixed(Duration.ofMinutes(10)),
             "Edge mode: how long a copy is fresh when the upstream's response has no Cache-Control max-age, "
@@ -223,7 +227,7 @@ final class ServeSettings {
             HEADER_TIMEOUT, IDLE_TIMEOUT, SEND_TIMEOUT, ACCESS_LOG, DRAIN_DELAY, BUFFER_MEMORY, HOT_MEMORY,
             HOT_PREFIX, CHECKPOINT_JOURNAL, TLS_LISTEN, CERT, PRIVATE_KEY, HANDSHAKE_TIMEOUT, HSTS, TLS_GROUPS,
             RETAIN, AUTH_FILE,
-            ADMIN_LISTEN, AGENT_LISTEN, UPSTREAM, UPSTREAM_TIMEOUT, UPSTREAM_TOKEN_FILE, CACHE_TTL, MANIFEST_TTL, NEGATIVE_TTL,
+            ADMIN_LISTEN, AGENT_LISTEN, UPSTREAM, UPSTREAM_TIMEOUT, UPSTREAM_TOKEN_FILE, UPSTREAM_CA, CACHE_TTL, MANIFEST_TTL, NEGATIVE_TTL,
             STALE_IF_ERROR, PUBLIC_LISTING, MAX_CONNECTIONS_PER_CLIENT, RATE_LIMIT, RATE_BURST,
             MAX_UPLOADS_PER_CREDENTIAL, PROTECT, TOKEN_KEYS, SECURE_LINK_MD5);
     /** The config file's keys, the long flag names without {@code --}. */

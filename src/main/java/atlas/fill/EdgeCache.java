@@ -36,10 +36,11 @@ public final class EdgeCache implements FillRegistry.CopyKeeper, AutoCloseable {
 
     /** Opens the edge cache of the volume in {@code directory}; its ledger marks the copies a previous run kept. */
     public static EdgeCache open(List<URI> upstreams, Duration timeout, CachePolicy policy, String upstreamToken,
-                                 Path directory, Volume volume) throws IOException {
+                                 javax.net.ssl.SSLContext upstreamTls, Path directory, Volume volume)
+            throws IOException {
         List<UpstreamCopy> restored = new ArrayList<>();
         CopyLedger ledger = CopyLedger.open(directory, volume, restored);
-        return new EdgeCache(new UpstreamFetcher(upstreams, timeout, policy, upstreamToken), ledger, volume, restored);
+        return new EdgeCache(new UpstreamFetcher(upstreams, timeout, policy, upstreamToken, upstreamTls), ledger, volume, restored);
     }
 
     public FillRegistry fills() {

@@ -69,9 +69,11 @@ public final class UpstreamFetcher implements AutoCloseable {
     /**
      * {@code upstreams}: base URLs ending in {@code /}; {@code timeout}: to connect and for each response head;
      * {@code policy}: the terms of what the upstream leaves unsaid; {@code token}: a bearer token for the
-     * upstreams (an origin's credential to read what it protects), or null.
+     * upstreams (an origin's credential to read what it protects), or null; {@code tls}: the context for https://
+     * upstreams, or null for the JDK's default.
      */
-    public UpstreamFetcher(List<URI> upstreams, Duration timeout, CachePolicy policy, String token) {
+    public UpstreamFetcher(List<URI> upstreams, Duration timeout, CachePolicy policy, String token,
+                           javax.net.ssl.SSLContext tls) {
         this.upstreamAuthorization = token == null ? null : "Bearer " + token;
         // Idle connections of the fill client (to the upstreams, and the PUTs to this node) go after 5 s rather
         // than the JDK's 30: they should not hold this node's connections long after a burst of fills.
@@ -81,8 +83,12 @@ public final class UpstreamFetcher implements AutoCloseable {
         this.upstreams = List.copyOf(upstreams);
         this.timeout = timeout;
         this.policy = policy;
-        this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout)
-                .followRedirects(HttpClient.Redirect.NEVER).executor(threads).build();
+        HttpClient.Builder client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).executor(threads);
+        if (tls != null) {
+            client.sslContext(tls);
+        }
+        this.client = client.build();
     }
 
     /** This node's own listener (loopback), known once it listens; fills before then fail with 503. */

@@ -53,9 +53,12 @@ public record ServerConfig(VolumeConfig volume, String listenHost, int listenPor
      * Edge mode: what this node does not hold it fetches from {@code upstreams} (base URLs, tried in order) and
      * stores. {@code timeout}: to connect to an upstream and for its response head; {@code cache}: the terms of
      * what the upstream does not say.
+     *
+     * @param upstreamToken a bearer token for the upstreams, or null
+     * @param upstreamTls   the TLS context for https:// upstreams ({@code --upstream-ca}), or null: the JDK's
      */
     public record Edge(List<java.net.URI> upstreams, Duration timeout, atlas.fill.CachePolicy cache,
-                       String upstreamToken) {
+                       String upstreamToken, javax.net.ssl.SSLContext upstreamTls) {
         public Edge {
             upstreams = List.copyOf(upstreams);
         }
@@ -64,7 +67,8 @@ public record ServerConfig(VolumeConfig volume, String listenHost, int listenPor
         @Override
         public String toString() {
             return "Edge[upstreams=" + upstreams + ", timeout=" + timeout + ", cache=" + cache + ", upstreamToken="
-                    + (upstreamToken == null ? "none" : "(set)") + "]";
+                    + (upstreamToken == null ? "none" : "(set)") + ", upstreamTls=" + (upstreamTls == null ? "default" : "--upstream-ca")
+                    + "]";
         }
     }
 

@@ -102,6 +102,18 @@ class ServeSettingsTest {
     }
 
     @Test
+    void shouldSayWhatIsWrongWithAnUpstreamCaFile(@TempDir Path dir) throws Exception {
+        Path pem = Files.writeString(dir.resolve("ca.pem"), "not a certificate\n");
+        assertThatThrownBy(() -> serve("serve", "--data", dir.toString(), "--upstream", "https://o.example/",
+                "--upstream-ca", pem.toString()).config())
+                .hasMessageContaining("upstream-ca").hasMessageContaining(pem.toString());
+        Files.writeString(pem, "");
+        assertThatThrownBy(() -> serve("serve", "--data", dir.toString(), "--upstream", "https://o.example/",
+                "--upstream-ca", pem.toString()).config())
+                .hasMessageContaining("upstream-ca").hasMessageContaining("no certificate in " + pem);
+    }
+
+    @Test
     void shouldPrintTheDefaultTheHelpShowsForEverySettingWithOne(@TempDir Path dir) {
         // --tls-listen and --upstream: the settings printed only with them are printed too.
         ServeCommand serve = serve("serve", "--data", dir.toString(), "--tls-listen", "127.0.0.1:0",

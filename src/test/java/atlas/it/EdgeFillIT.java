@@ -171,6 +171,41 @@ class EdgeFillIT {
         }
     }
 
+    /** A GET on a client of its own, closed before the server is: its connection is gone for the leak check. */
+    private static HttpResponse<byte[]> getOnce(String url) throws Exception {
+        try (HttpClient once = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+            return once.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+        }
+    }
+
+    @Test
+    void shouldFillFromAnHttpsUpstreamWhoseCertificateItTrusts() throws Exception {
+        try (ServerProcess tlsOrigin = ServerProcess.start(workDir.resolve("tls-origin"), "--listen", "127.0.0.1:0",
+                "--tls-listen", "127.0.0.1:0", "--engine", HttpTestServers.engine(), "--no-demo")) {
+            Matcher m = Pattern.compile("https://localhost:(\\d+)/").matcher(tlsOrigin.output());
+            assertThat(m.find()).as("the origin's https listener").isTrue();
+            String upstream = "https://localhost:" + m.group(1) + "/";
+            byte[] object = new byte[300_000];
+            new SplittableRandom(9).nextBytes(object);
+            assertThat(http.send(HttpRequest.newBuilder(URI.create(tlsOrigin.url("vod/a.m4s")))
+                    .PUT(HttpRequest.BodyPublishers.ofByteArray(object)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(201);
+            Path ca = tlsOrigin.dataDir().resolve("tls").resolve("selfsigned-cert.pem");
+            try (ServerProcess trusting = startEdge(List.of("--upstream-ca", ca.toString()), upstream)) {
+                HttpResponse<byte[]> r = getOnce(trusting.url("vod/a.m4s"));
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(Arrays.equals(r.body(), object)).as("bytes as at the origin, over TLS").isTrue();
+            }
+            // Without --upstream-ca the JDK's roots do not vouch for a self-signed origin: refused, 502.
+            try (ServerProcess plain = startEdge(List.of(), upstream)) {
+                assertThat(getOnce(plain.url("vod/b.m4s")).statusCode()).as("an origin certificate nobody vouched for")
+                        .isEqualTo(502);
+            }
+            http.close(); // before the origin's leak check: the client's pooled connection to it must be gone
+        }
+    }
+
     @Test
     void shouldFetchOnceAndStreamToEveryWaiterFromItsFirstByte() throws Exception {
         byte[] object = originObject("v/seg1.m4s", 8 << 20, 1); // 2 s at the origin's rate
