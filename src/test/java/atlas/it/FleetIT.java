@@ -156,24 +156,38 @@ class FleetIT {
     @AfterAll
     void stopTheFleet() throws Exception {
         http.close();
+        // Everything is stopped whatever fails on the way (a node's leak check throws from close()): the first
+        // failure is thrown at the end, the others added to it.
+        List<Throwable> failures = new ArrayList<>();
         if (haproxy != null) { // first: its idle connections to the edges would fail their leak checks
             haproxy.destroy();
-            haproxy.waitFor(10, TimeUnit.SECONDS);
+            if (!haproxy.waitFor(10, TimeUnit.SECONDS)) {
+                haproxy.destroyForcibly();
+            }
         }
-        for (ServerProcess edge : edges) { // edges before the shield, the shield before the origin: clients first
-            edge.close();
-        }
-        if (shield != null) {
-            shield.close();
-        }
-        if (origin != null) {
-            origin.close();
+        List<ServerProcess> inOrder = new ArrayList<>(edges); // clients before their servers
+        inOrder.add(shield);
+        inOrder.add(origin);
+        for (ServerProcess node : inOrder) {
+            if (node != null) {
+                try {
+                    node.close();
+                } catch (Throwable t) {
+                    failures.add(t);
+                }
+            }
         }
         if (net != null) {
             net.close();
         }
-        if (workDir != null) {
+        if (workDir != null && failures.isEmpty()) {
             HttpTestServers.deleteTree(workDir);
+        }
+        if (!failures.isEmpty()) {
+            AssertionError first = new AssertionError("stopping the fleet (work dir kept: " + workDir + ")",
+                    failures.getFirst());
+            failures.subList(1, failures.size()).forEach(first::addSuppressed);
+            throw first;
         }
     }
 
@@ -277,8 +291,20 @@ class FleetIT {
         readers.awaitServed(servedAtDown + 200, Duration.ofSeconds(20));
         stop.set(true);
         readers.join();
-        // Every object once more, so each of atlas3's has been asked of its new home.
-        runReaders(catalogue, 1, () -> false, catalogue.size());
+        // Every object once more, one at a time (nothing spills): each of atlas3's is asked of its new home, and
+        // every other one is still answered by the edge it was on — consistent hashing moved only atlas3's.
+        List<String> movedOthers = new ArrayList<>();
+        for (Map.Entry<String, byte[]> e : catalogue.entrySet()) {
+            HttpResponse<byte[]> r = get(e.getKey());
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo(e.getValue());
+            String node = r.headers().firstValue("X-Atlas-Node").orElse("?");
+            String was = home.get(e.getKey());
+            if (was.equals("atlas3") ? node.equals("atlas3") : !node.equals(was)) {
+                movedOthers.add(e.getKey() + ": " + was + " → " + node);
+            }
+        }
+        assertThat(movedOthers).as("objects answered by another edge than before, atlas3's aside").isEmpty();
         double refetched = metric(shield, "atlas_sent_bytes_total") - shieldSentBefore;
         // What the shield sent after the kill, by whose object it was: its access log, past the lines of the
         // requests it had had by then (one core: lines in the order the answers completed).
@@ -309,11 +335,11 @@ class FleetIT {
         // Consistent hashing: only atlas3's objects move. Each of them is fetched by the edge it moved to — and
         // by the one a request retried before the mark down was sent to, which may be the other one: at most 2×.
         assertThat((double) moved).as("bytes of atlas3's objects fetched again").isBetween(share * 0.5, share * 2.0);
-        // The others stay where they are. Some are fetched again all the same, by the edge a bounded-load spill
-        // took them to (at 24 in flight a request spills when its edge holds twice its share of them): 0.10–0.15
-        // measured with the CPUs busy. Modulo hashing would move half of them.
+        // The others stayed where they were (checked above). Some are fetched again all the same, by the edge a
+        // bounded-load spill took a request to (with two edges left, one holding 19 of 24 requests in flight: an
+        // edge slowed down by its new fills): 0.015–0.205 of them measured. Modulo hashing would move half of them.
         assertThat((double) others).as("bytes of the other edges' objects fetched again")
-                .isLessThanOrEqualTo((bytes - share) * 0.25);
+                .isLessThanOrEqualTo((bytes - share) * 0.4);
 
         lost.restart();
         Await.until("HAProxy to send atlas3 its share again", Duration.ofSeconds(20), () -> {
