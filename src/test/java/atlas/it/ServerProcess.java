@@ -96,21 +96,23 @@ public final class ServerProcess implements AutoCloseable {
 
     /** Starts a server on {@code dataDir} (created by the server if absent) on a free loopback port. */
     public static ServerProcess start(Path dataDir, String... extraArgs) throws IOException {
+        ServerProcess server = unstarted(dataDir, extraArgs);
+        server.launch();
+        return server;
+    }
+
+    /** A server whose output goes to a log of its own under {@code target/it-logs}; not started yet. */
+    private static ServerProcess unstarted(Path dataDir, String... extraArgs) throws IOException {
         Path logDir = repoDir().resolve("target").resolve("it-logs");
         Files.createDirectories(logDir);
         Path log = logDir.resolve("server-" + ProcessHandle.current().pid() + "-" + INSTANCES.incrementAndGet() + ".log");
-        ServerProcess server = new ServerProcess(dataDir, List.of(extraArgs), log);
-        server.launch();
-        return server;
+        return new ServerProcess(dataDir, List.of(extraArgs), log);
     }
 
     /** As {@link #start(Path, String...)}, with extra environment variables for the server. */
     public static ServerProcess startWithEnvironment(Path dataDir, Map<String, String> environment,
                                                      String... extraArgs) throws IOException {
-        Path logDir = repoDir().resolve("target").resolve("it-logs");
-        Files.createDirectories(logDir);
-        Path log = logDir.resolve("server-" + ProcessHandle.current().pid() + "-" + INSTANCES.incrementAndGet() + ".log");
-        ServerProcess server = new ServerProcess(dataDir, List.of(extraArgs), log);
+        ServerProcess server = unstarted(dataDir, extraArgs);
         server.environment = Map.copyOf(environment);
         server.launch();
         return server;
@@ -123,10 +125,7 @@ public final class ServerProcess implements AutoCloseable {
      */
     public static ServerProcess startThrough(List<String> through, Path dataDir, String... extraArgs)
             throws IOException {
-        Path logDir = repoDir().resolve("target").resolve("it-logs");
-        Files.createDirectories(logDir);
-        Path log = logDir.resolve("server-" + ProcessHandle.current().pid() + "-" + INSTANCES.incrementAndGet() + ".log");
-        ServerProcess server = new ServerProcess(dataDir, List.of(extraArgs), log);
+        ServerProcess server = unstarted(dataDir, extraArgs);
         server.through = List.copyOf(through);
         server.launch();
         return server;
