@@ -289,6 +289,11 @@ public final class FillRegistry {
         return fetcher.delete(copy.record().name(), copy.record().etag());
     }
 
+    /** Each upstream exchange's time to its response head, in nanoseconds, goes to {@code sink} (metrics). */
+    public void measureUpstreamResponseHeads(java.util.function.LongConsumer sink) {
+        fetcher.measureResponseHeads(sink);
+    }
+
     /** Seconds spent waiting for upstream response heads, all fills (metrics). */
     public double upstreamSeconds() {
         return fetcher.upstreamNanos.sum() / 1e9;

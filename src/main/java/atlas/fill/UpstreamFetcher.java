@@ -65,6 +65,8 @@ public final class UpstreamFetcher implements AutoCloseable {
     final LongAdder upstreamRequests = new LongAdder();
     final LongAdder upstreamErrors = new LongAdder();
     final LongAdder upstreamNanos = new LongAdder();
+    /** Told how long each upstream took to its response head (nanoseconds), from the fill's own thread. */
+    private volatile java.util.function.LongConsumer responseHeadNanos = ns -> { };
 
     /**
      * {@code upstreams}: base URLs ending in {@code /}; {@code timeout}: to connect and for each response head;
@@ -94,6 +96,11 @@ public final class UpstreamFetcher implements AutoCloseable {
     /** This node's own listener (loopback), known once it listens; fills before then fail with 503. */
     public void storeThrough(URI selfBase) {
         this.self = selfBase;
+    }
+
+    /** Where each upstream exchange's time to its response head goes (a histogram the metrics own). */
+    void measureResponseHeads(java.util.function.LongConsumer sink) {
+        this.responseHeadNanos = sink;
     }
 
     /** Told when this node refused to store a fill for want of room (507): the evictor should run now. */
@@ -172,7 +179,9 @@ public final class UpstreamFetcher implements AutoCloseable {
                 outcome.failed(503, "the node is stopping");
                 return;
             } finally {
-                upstreamNanos.add(System.nanoTime() - start);
+                long waited = System.nanoTime() - start;
+                upstreamNanos.add(waited);
+                responseHeadNanos.accept(waited);
             }
             int status = response.statusCode();
             long arrived = System.currentTimeMillis();

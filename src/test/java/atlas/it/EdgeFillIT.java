@@ -238,7 +238,8 @@ class EdgeFillIT {
         String metrics = http.send(HttpRequest.newBuilder(URI.create(edge.adminUrl("_atlas/metrics"))).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         assertThat(metrics).contains("atlas_fills_total{result=\"stored\"} 1.0")
-                .contains("atlas_upstream_requests_total 1.0");
+                .contains("atlas_upstream_requests_total 1.0")
+                .contains("atlas_upstream_response_seconds_count 1");
 
         // A hit from now on, also after a restart: the fill was stored durably.
         assertThat(timedGet("v/seg1.m4s").body()).isEqualTo(object);
