@@ -194,11 +194,15 @@ public final class HotShard {
      * A free block of {@code order}, evicting CLOCK victims for it — only those less popular than
      * {@code frequency}, and a live one only while the replacement credit lasts (any unreferenced one when
      * {@code frequency} is -1: a live rule); chunks of replaced records always go. At most
-     * {@value #MAX_VICTIMS_PER_ADMISSION} looked at. -1 when no room was made.
+     * {@value #MAX_VICTIMS_PER_ADMISSION} looked at for an admission, which may simply not happen. A live upload may
+     * not: its readers stream it from here, and giving up ends every one of their responses (an edge's fill with a
+     * thousand waiters). So it looks at up to two laps of the hand, which clears every second chance on the way and
+     * then finds a victim, unless pinned chunks keep their memory. -1 when no room was made.
      */
     private long makeRoom(int order, int frequency) {
         long at = arena.allocate(order);
-        for (int looked = 0; at < 0 && looked < MAX_VICTIMS_PER_ADMISSION && !clock.isEmpty(); looked++) {
+        long budget = frequency < 0 ? 2L * clock.size() + MAX_VICTIMS_PER_ADMISSION : MAX_VICTIMS_PER_ADMISSION;
+        for (long looked = 0; at < 0 && looked < budget && !clock.isEmpty(); looked++) {
             HotChunk victim = clock.peekFirst();
             if (!victim.record().isRetired()) {
                 long seen = victim.hits();

@@ -223,6 +223,31 @@ class HotShardTest {
     }
 
     @Test
+    void aLiveUploadTakesTheRoomOfChunksThatWereAllHitRecently() {
+        HotShard core0 = tier(16L * CHUNK).shard(0); // 8 chunks
+        for (int i = 0; i < 8; i++) {
+            ObjectRecord r = TestRecords.record("v/" + i, 0, CHUNK, "video/mp4");
+            serve(core0, r, 0, flash);
+            serve(core0, r, 0, flash);
+            assertNotNull(serve(core0, r, 0, flash), "resident and hit since the hand last passed");
+        }
+        assertEquals(8, core0.chunksHeld());
+        // An edge's fill, streamed to its waiters from the tier: giving up would end every waiter's response, so
+        // the hand goes round, however recently everything was hit, rather than give up after a few looks.
+        ObjectRecord upload = TestRecords.record("b/burst.ts", 8L * CHUNK, 3L * CHUNK, "video/mp4");
+        LiveCapture capture = core0.newLiveCapture();
+        capture.begin(atlas.store.ObjectKey.of("b/burst.ts"), "b/burst.ts", 3L * CHUNK, "video/mp4", true, true);
+        for (int i = 0; i < 3; i++) {
+            capture.capture((long) i * CHUNK, flash, (long) i * CHUNK, CHUNK);
+        }
+        capture.publish(upload);
+        for (int i = 0; i < 3; i++) {
+            assertNotNull(HotObject.lookup(upload, i), "chunk " + i + " of the upload captured");
+        }
+        assertEquals(8, core0.chunksHeld(), "three resident chunks made way");
+    }
+
+    @Test
     void zeroTurnsTheTierOff() {
         assertNull(HotTier.create(0, 2, List.of()));
     }
