@@ -21,8 +21,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Full TLS handshakes on one thread: our {@link TlsHandshake} (BouncyCastle) against a JDK {@link
  * javax.net.ssl.SSLEngine} client, in memory ({@link JdkClientLink}: one record per {@code offerRecord}, output
- * drained through native memory, as the dataplane does). No resumption: BC issues no tickets, so every op is a
- * full handshake with a fresh ECDHE key exchange and signature.
+ * drained through native memory, as the dataplane does). No resumption: the factory keeps no sessions, so every op
+ * is a full handshake with a fresh ECDHE key exchange and signature ({@link TlsResumptionBenchmark} has TLS 1.2's
+ * resumed one next to a full one).
  * <p>
  * The score (handshakes/s, wall clock) includes the <b>client's</b> cost too — the JDK's ECDHE, signature
  * verification and PKIX validation of our certificate — so it understates what one core can serve. The aux counters

@@ -21,6 +21,7 @@ import atlas.fill.EdgeCache;
 import atlas.store.Device;
 import atlas.store.Volume;
 import atlas.tls.TlsCore;
+import atlas.tls.TlsSessionCache;
 import atlas.tls.TlsIdentity;
 import atlas.tls.TlsIdentitySource;
 import atlas.uring.IoUringSupport;
@@ -189,8 +190,11 @@ public final class AtlasServer implements AutoCloseable {
                 Duration handshakeTimeout = config.tls() == null ? null : config.tls().handshakeTimeout();
                 PlaylistBoard playlists = new PlaylistBoard();
                 int[] groups = config.tls() == null ? null : config.tls().groupCodes();
+                // One for all cores: a client's next connection may land on any of them.
+                TlsSessionCache tlsSessions = tlsIdentities == null ? null : TlsSessionCache.withDefaults();
                 Function<CoreContext, CoreProtocol> protocols = ctx -> {
-                    TlsCore tls = tlsIdentities == null ? null : new TlsCore(tlsIdentities, handshakeTimeout, groups);
+                    TlsCore tls = tlsIdentities == null ? null
+                            : new TlsCore(tlsIdentities, handshakeTimeout, groups, tlsSessions);
                     return new HttpCore(config, volume, ctx, metrics.newCore(ctx, tls), tls,
                             hotTier == null ? null : hotTier.shard(ctx.coreIndex()), accessControl, adminListener,
                             playlists, fills);

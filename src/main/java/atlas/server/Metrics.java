@@ -177,7 +177,7 @@ final class Metrics {
         GaugeWithCallback.builder().name("atlas_info").help("The running server: engine and TLS")
                 .labelNames("engine", "tls").callback(cb -> cb.call(1, engine, tls)).register(registry);
         CounterWithCallback.builder().name("atlas_tls_handshakes").help("TLS handshakes by outcome: tls13 and tls12 "
-                        + "completed; failed (refused by the handshake library), timeout, plaintext_http (HTTP sent "
+                        + "completed (tls12_resumed: of the tls12 ones, sessions resumed by ID); failed (refused by the handshake library), timeout, plaintext_http (HTTP sent "
                         + "to the HTTPS port, answered 400), not_tls (anything else)")
                 .labelNames("core", "result").callback(cb -> {
                     for (MetricsCore c : cores) {
@@ -185,6 +185,7 @@ final class Metrics {
                         if (t != null) {
                             cb.call(t.handshakesTls13.sum(), c.coreLabel, "tls13");
                             cb.call(t.handshakesTls12.sum(), c.coreLabel, "tls12");
+                            cb.call(t.handshakesResumed.sum(), c.coreLabel, "tls12_resumed");
                             cb.call(t.handshakeFailures.sum(), c.coreLabel, "failed");
                             cb.call(t.handshakeTimeouts.sum(), c.coreLabel, "timeout");
                             cb.call(t.plaintextRequests.sum(), c.coreLabel, "plaintext_http");

@@ -34,11 +34,14 @@ public final class TlsCore {
     private final ByteBufferStock freeIn = new ByteBufferStock(IN_BUFFER_BYTES, STOCK);
     private final ByteBufferStock freeOut = new ByteBufferStock(OUT_BUFFER_BYTES, STOCK);
 
-    /** @param groups key exchange groups, IANA codes in preference order ({@link TlsGroups#parse}) */
-    public TlsCore(TlsIdentitySource identities, Duration handshakeTimeout, int[] groups) {
+    /**
+     * @param groups   key exchange groups, IANA codes in preference order ({@link TlsGroups#parse})
+     * @param sessions TLS 1.2 sessions for resumption, the same for every core; null for none
+     */
+    public TlsCore(TlsIdentitySource identities, Duration handshakeTimeout, int[] groups, TlsSessionCache sessions) {
         this.identities = identities;
         this.handshakeTimeoutNs = handshakeTimeout.toNanos();
-        this.handshakes = TlsHandshakeFactory.forCore().groups(groups);
+        this.handshakes = TlsHandshakeFactory.forCore().groups(groups).sessions(sessions);
     }
 
     /** Puts TLS between the engine and {@code application}: the engine talks to the returned handler. */

@@ -10,6 +10,8 @@ public final class TlsCounters {
     /** Handshakes completed, by negotiated version. */
     public final LongAdder handshakesTls13 = new LongAdder();
     public final LongAdder handshakesTls12 = new LongAdder();
+    /** Of the TLS 1.2 ones, abbreviated: a session resumed by its ID ({@link TlsSessionCache}). */
+    public final LongAdder handshakesResumed = new LongAdder();
     /** The handshake library refused the peer (bad ClientHello, no common suite or ALPN, decode errors ...). */
     public final LongAdder handshakeFailures = new LongAdder();
     /** No finished handshake within the handshake timeout. */

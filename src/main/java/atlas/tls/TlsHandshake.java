@@ -23,6 +23,7 @@ import org.bouncycastle.tls.TlsExtensionsUtils;
 import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.TlsFatalAlertReceived;
 import org.bouncycastle.tls.TlsServerProtocol;
+import org.bouncycastle.tls.TlsSession;
 import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.TlsCryptoParameters;
 import org.bouncycastle.tls.crypto.TlsCryptoUtils;
@@ -133,6 +134,8 @@ public final class TlsHandshake {
     private int cipherSuite;
     private int version;
     private String applicationProtocol;
+    /** TLS 1.2: the client resumed a session by its ID (an abbreviated handshake). */
+    private boolean resumed;
     private byte[] clientSecret; // TLS 1.3 application traffic secrets
     private byte[] serverSecret;
     private byte[] keyBlock;     // TLS 1.2: client key, server key, client salt, server salt
@@ -332,6 +335,11 @@ public final class TlsHandshake {
     /** The negotiated suite's IANA name after completion, null before. */
     public String cipherSuiteName() {
         return complete ? suiteName(cipherSuite) : null;
+    }
+
+    /** True after completion when it was a TLS 1.2 session resumed by ID ({@link TlsSessionCache}). */
+    public boolean resumed() {
+        return resumed;
     }
 
     /** "http/1.1" when the client used ALPN, else null. */
@@ -581,10 +589,37 @@ public final class TlsHandshake {
                     + identity.keyType() + " key");
         }
 
+        /** TLS 1.2: a fresh random session ID makes the session resumable; null (BC's default) makes none. */
+        @Override
+        public byte[] getNewSessionID() {
+            if (factory.sessions() == null) {
+                return null;
+            }
+            byte[] id = new byte[32];
+            context.getCrypto().getSecureRandom().nextBytes(id);
+            return id;
+        }
+
+        /** TLS 1.2: the session whose ID the client offers, if we still hold it under this identity. */
+        @Override
+        public TlsSession getSessionToResume(byte[] sessionID) {
+            TlsSessionCache sessions = factory.sessions();
+            return sessions == null ? null : sessions.get(sessionID, identity);
+        }
+
         @Override
         public void notifyHandshakeComplete() throws IOException {
             super.notifyHandshakeComplete();
             SecurityParameters sp = context.getSecurityParametersConnection();
+            resumed = sp.isResumedSession();
+            TlsSessionCache sessions = factory.sessions();
+            if (sessions != null && !TlsUtils.isTLSv13(context) && !resumed) {
+                // Only now does the session hold its master secret (BC made it without at the ServerHello).
+                TlsSession session = context.getResumableSession();
+                if (session != null) {
+                    sessions.put(session, identity);
+                }
+            }
             cipherSuite = sp.getCipherSuite();
             version = sp.getNegotiatedVersion().getFullVersion();
             if (sp.getMaxFragmentLength() > 0) {

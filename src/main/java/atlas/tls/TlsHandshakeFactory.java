@@ -47,6 +47,8 @@ public final class TlsHandshakeFactory {
     private Certificate chain13;
     private Certificate chain12;
     private AsymmetricKeyParameter bcPrivateKey;
+    /** TLS 1.2 sessions for resumption, shared by every core's factory; null: none (every handshake is full). */
+    private TlsSessionCache sessions;
 
     private TlsHandshakeFactory(TlsCrypto crypto) {
         this.crypto = crypto;
@@ -89,6 +91,16 @@ public final class TlsHandshakeFactory {
 
     int[] groups() {
         return groups;
+    }
+
+    /** Where TLS 1.2 sessions are kept for resumption (shared by all cores), or null for none; returns this. */
+    public TlsHandshakeFactory sessions(TlsSessionCache cache) {
+        this.sessions = cache;
+        return this;
+    }
+
+    TlsSessionCache sessions() {
+        return sessions;
     }
 
     TlsCrypto crypto() {

@@ -385,6 +385,9 @@ final class TlsTransport implements Transport, TransportHandler<SocketTransport>
             core.counters.handshakesTls13.increment();
         } else {
             core.counters.handshakesTls12.increment();
+            if (h.resumed()) {
+                core.counters.handshakesResumed.increment();
+            }
         }
         h.destroy();
         handshake = null;

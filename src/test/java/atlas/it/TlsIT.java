@@ -230,6 +230,37 @@ class TlsIT {
     }
 
     /**
+     * TLS 1.2 session resumption by ID as openssl s_client does it: the first connection saves its session, the
+     * second offers it and gets the abbreviated handshake (no key exchange, no signature), and its request is
+     * served over the resumed session's keys.
+     */
+    @Test
+    void shouldResumeATls12SessionForOpensslSClient() throws Exception {
+        assumeTrue(HttpTestServers.onPath("openssl"), "openssl is not installed");
+        Path session = Files.createTempFile("atlas-tls12", ".session");
+        try {
+            long resumedBefore = metric("atlas_tls_handshakes_total", "tls12_resumed");
+            assertThat(sClientTls12("-sess_out", session)).contains("New, TLSv1.2").contains("HTTP/1.1 200 OK");
+            assertThat(sClientTls12("-sess_in", session)).contains("Reused, TLSv1.2").contains("HTTP/1.1 200 OK")
+                    .contains(new String(BODIES.get(0), StandardCharsets.ISO_8859_1));
+            assertThat(metric("atlas_tls_handshakes_total", "tls12_resumed")).isEqualTo(resumedBefore + 1);
+        } finally {
+            Files.deleteIfExists(session);
+        }
+    }
+
+    private String sClientTls12(String sessionFlag, Path session) throws Exception {
+        Process p = new ProcessBuilder("openssl", "s_client", "-tls1_2", sessionFlag, session.toString(), "-connect",
+                "127.0.0.1:" + tlsPort, "-servername", "localhost", "-CAfile", cert.toString(), "-ign_eof")
+                .redirectErrorStream(true).start();
+        p.getOutputStream().write("GET /tls/o1 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII));
+        p.getOutputStream().close();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return new String(p.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+    }
+
+    /**
      * max_fragment_length 512 (RFC 6066): every record we send must fit, or openssl fails the read with
      * record_overflow; 16385 bytes are 33 records of the body, sealed out of place and packed per send.
      */

@@ -153,7 +153,7 @@ class TlsTransportKeyUpdateTest {
     private byte[][] handshake() throws Exception {
         TlsIdentity identity = TestCertificates.write(dir.resolve("ec256"), "ec256");
         core = new TlsCore(TlsIdentitySource.fixed(identity), Duration.ofSeconds(10),
-                TlsGroups.parse(TlsGroups.DEFAULT));
+                TlsGroups.parse(TlsGroups.DEFAULT), null);
         app = new App();
         handler = core.wrap(app);
         handler.onOpen(socket);
