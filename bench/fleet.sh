@@ -134,15 +134,7 @@ phase() { [[ ",$PHASES," == *",$1,"* ]]; }
 
 [[ "$(id -u)" -eq 0 ]] || die "must run as root (network namespaces, a bridge, blkio cgroups)"
 export PATH="$PATH:/usr/sbin:/sbin"
-missing=()
-for t in ip:iproute2 wrk:wrk curl:curl haproxy:haproxy nginx:nginx-light setsid:util-linux; do
-  command -v "${t%%:*}" >/dev/null 2>&1 || missing+=("${t%%:*} (apt-get install -y ${t#*:})")
-done
-check_jdk_and_jar
-if [[ ${#missing[@]} -gt 0 ]]; then
-  for m in "${missing[@]}"; do echo "$PROG: missing: $m" >&2; done
-  exit 2
-fi
+require_tools ip:iproute2 wrk:wrk curl:curl haproxy:haproxy nginx:nginx-light setsid:util-linux
 if (( DISK_MBPS > 0 )); then
   [[ -d /sys/fs/cgroup/blkio ]] || die "--disk-mbps needs the cgroup v1 blkio controller at /sys/fs/cgroup/blkio (or --disk-mbps 0)"
 fi

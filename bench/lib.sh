@@ -2,6 +2,7 @@
 #   die/note                 one line on stderr, prefixed with the script's name (die exits 2: a setup failure)
 #   seconds, bytes_of        parse 10s/2m/1h and 300k/1m/2g/307200; print nothing when malformed
 #   check_jdk_and_jar        find JDK 25+ (sets JDK) and check --jar or the means to build; appends to missing
+#   require_tools            cmd:package pairs and the JDK/jar: one line per missing one, then exit 2
 #   prepare_jar              build target/atlas.jar when stale (unless --jar), copy it into $WORK, set JAR_DESC, JAVA
 #   disk_throttle_setup      --disk-mbps: cgroup v1 blkio group capping reads on the device of a directory (THROTTLE_CG)
 #   disk_throttle_add        put processes into that group; disk_throttle_remove deletes it (cleanup, servers stopped)
@@ -48,6 +49,20 @@ check_jdk_and_jar() { # uses JAR (--jar) and the caller's missing array; sets JD
     [[ -f "$JAR" ]] || missing+=("the jar given with --jar: no file $JAR")
   elif [[ ! -f "$ROOT/target/atlas.jar" ]] && ! command -v mvn >/dev/null 2>&1; then
     missing+=("target/atlas.jar, and Maven to build it (apt-get install -y maven), or pass --jar PATH")
+  fi
+}
+
+require_tools() { # cmd:package… (looked for on PATH and in /usr/sbin, /sbin), then check_jdk_and_jar
+  local t m
+  missing=()
+  for t in "$@"; do
+    command -v "${t%%:*}" >/dev/null 2>&1 || PATH="$PATH:/usr/sbin:/sbin" command -v "${t%%:*}" >/dev/null 2>&1 \
+      || missing+=("${t%%:*} (apt-get install -y ${t#*:})")
+  done
+  check_jdk_and_jar
+  if [[ ${#missing[@]} -gt 0 ]]; then
+    for m in "${missing[@]}"; do echo "$PROG: missing: $m" >&2; done
+    exit 2
   fi
 }
 

@@ -50,17 +50,8 @@ while [[ $# -gt 0 ]]; do
 done
 SECS="$(seconds "$DURATION")"; [[ -n "$SECS" && "$SECS" -gt 0 ]] || die "--duration looks like 5s"
 
-missing=()
-for t in openssl:openssl nginx:nginx-light curl:curl taskset:util-linux; do
-  command -v "${t%%:*}" >/dev/null 2>&1 || PATH="$PATH:/usr/sbin" command -v "${t%%:*}" >/dev/null 2>&1 \
-    || missing+=("${t%%:*} (apt-get install -y ${t#*:})")
-done
 export PATH="$PATH:/usr/sbin"
-check_jdk_and_jar
-if [[ ${#missing[@]} -gt 0 ]]; then
-  for m in "${missing[@]}"; do echo "$PROG: missing: $m" >&2; done
-  exit 2
-fi
+require_tools openssl:openssl nginx:nginx-light curl:curl taskset:util-linux
 (( $(nproc) >= 2 )) || die "needs 2 CPUs: the server on CPU 0, s_time on CPU 1"
 
 WORK=""

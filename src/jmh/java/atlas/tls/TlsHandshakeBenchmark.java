@@ -77,6 +77,12 @@ public class TlsHandshakeBenchmark {
 
     @Benchmark
     public TlsHandshake fullHandshake(CpuTime cpu) throws Exception {
+        return timedHandshake(factory, identity, client, protocol, cpu);
+    }
+
+    /** One handshake of {@code client} against a new server side of {@code factory}, its CPU time in {@code cpu}. */
+    static TlsHandshake timedHandshake(TlsHandshakeFactory factory, TlsIdentity identity, SSLContext client,
+                                       String protocol, CpuTime cpu) throws Exception {
         long start = JdkClientLink.cpuNanos();
         TlsHandshake server = factory.newHandshake(identity);
         cpu.serverCpuNanos += JdkClientLink.cpuNanos() - start;

@@ -65,20 +65,6 @@ public class TlsResumptionBenchmark {
 
     private TlsHandshake handshake(TlsHandshakeFactory factory, SSLContext client, TlsHandshakeBenchmark.CpuTime cpu)
             throws Exception {
-        long start = JdkClientLink.cpuNanos();
-        TlsHandshake server = factory.newHandshake(identity);
-        cpu.serverCpuNanos += JdkClientLink.cpuNanos() - start;
-        try (JdkClientLink link = new JdkClientLink(client, server, p -> p.setProtocols(new String[] {"TLSv1.2"}))) {
-            link.handshake();
-            if (!server.isComplete() || link.clientFailure != null) {
-                throw new IllegalStateException("handshake failed: server " + server.failure() + ", client "
-                        + link.clientFailure);
-            }
-            cpu.serverCpuNanos += link.serverCpuNanos;
-        }
-        server.destroy();
-        cpu.cpuNanos += JdkClientLink.cpuNanos() - start;
-        cpu.handshakes++;
-        return server;
+        return TlsHandshakeBenchmark.timedHandshake(factory, identity, client, "TLSv1.2", cpu);
     }
 }
