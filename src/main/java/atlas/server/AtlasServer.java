@@ -21,9 +21,9 @@ import atlas.fill.EdgeCache;
 import atlas.store.Device;
 import atlas.store.Volume;
 import atlas.tls.TlsCore;
-import atlas.tls.TlsSessionCache;
 import atlas.tls.TlsIdentity;
 import atlas.tls.TlsIdentitySource;
+import atlas.tls.TlsSessionCache;
 import atlas.uring.IoUringSupport;
 
 import java.io.IOException;

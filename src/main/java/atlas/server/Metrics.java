@@ -177,8 +177,9 @@ final class Metrics {
         GaugeWithCallback.builder().name("atlas_info").help("The running server: engine and TLS")
                 .labelNames("engine", "tls").callback(cb -> cb.call(1, engine, tls)).register(registry);
         CounterWithCallback.builder().name("atlas_tls_handshakes").help("TLS handshakes by outcome: tls13 and tls12 "
-                        + "completed (tls12_resumed: of the tls12 ones, sessions resumed by ID); failed (refused by the handshake library), timeout, plaintext_http (HTTP sent "
-                        + "to the HTTPS port, answered 400), not_tls (anything else)")
+                        + "completed (tls12_resumed: of the tls12 ones, sessions resumed by ID); failed (refused by "
+                        + "the handshake library), timeout, plaintext_http (HTTP sent to the HTTPS port, answered "
+                        + "400), not_tls (anything else)")
                 .labelNames("core", "result").callback(cb -> {
                     for (MetricsCore c : cores) {
                         TlsCounters t = c.tls;
