@@ -37,6 +37,7 @@ import static atlas.cli.ServeSettings.DEVICE;
 import static atlas.cli.ServeSettings.DRAIN_DELAY;
 import static atlas.cli.ServeSettings.ENGINE;
 import static atlas.cli.ServeSettings.HANDSHAKE_TIMEOUT;
+import static atlas.cli.ServeSettings.TLS_SESSION_TIMEOUT;
 import static atlas.cli.ServeSettings.HEADER_TIMEOUT;
 import static atlas.cli.ServeSettings.HSTS;
 import static atlas.cli.ServeSettings.ADMIN_LISTEN;
@@ -348,7 +349,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         return new ServerConfig.Tls(tlsListen.host(), tlsListen.port(),
                 cert == null ? null : cert.toAbsolutePath(), key == null ? null : key.toAbsolutePath(),
-                get(HANDSHAKE_TIMEOUT), get(HSTS), get(TLS_GROUPS));
+                get(HANDSHAKE_TIMEOUT), get(HSTS), get(TLS_GROUPS), get(TLS_SESSION_TIMEOUT));
     }
 
     /** The {@code --retain} rules, validated ({@link #config()} must have resolved the sources). */

@@ -112,6 +112,12 @@ final class ServeSettings {
                     + "(RFC 6797 §7.2), e.g. 365d; browsers then use only HTTPS for this host that long")
             .check(new ServeSetting.Check<>(d -> d.toMillis() % 1000 == 0, "must be whole seconds"))
             .onlyWith(TLS_LISTEN);
+    static final ServeSetting<Duration> TLS_SESSION_TIMEOUT = ServeSetting.duration("tls-session-timeout",
+            fixed(ServerConfig.DEFAULT_TLS_SESSION_TIMEOUT),
+            "How long a TLS 1.2 client may resume its session (an abbreviated handshake: no key exchange, no "
+                    + "signature); sessions are shared by all cores, 20 000 at most; 0s turns resumption off")
+            .check(new ServeSetting.Check<>(d -> !d.isNegative(), "must not be negative"))
+            .onlyWith(TLS_LISTEN);
     static final ServeSetting<String> TLS_GROUPS = ServeSetting.of("tls-groups", "GROUP[,GROUP...]", String.class,
             null, g -> g, fixed(TlsGroups.DEFAULT),
             "Key exchange groups for TLS 1.3 and 1.2, preferred first: x25519, p256, p384")
@@ -226,6 +232,7 @@ final class ServeSettings {
     static final List<ServeSetting<?>> ALL = List.of(LISTEN, CORES, ENGINE, VOLUME_SIZE, DEVICE, NO_DEMO, MAX_BODY,
             HEADER_TIMEOUT, IDLE_TIMEOUT, SEND_TIMEOUT, ACCESS_LOG, DRAIN_DELAY, BUFFER_MEMORY, HOT_MEMORY,
             HOT_PREFIX, CHECKPOINT_JOURNAL, TLS_LISTEN, CERT, PRIVATE_KEY, HANDSHAKE_TIMEOUT, HSTS, TLS_GROUPS,
+            TLS_SESSION_TIMEOUT,
             RETAIN, AUTH_FILE,
             ADMIN_LISTEN, AGENT_LISTEN, UPSTREAM, UPSTREAM_TIMEOUT, UPSTREAM_TOKEN_FILE, UPSTREAM_CA, CACHE_TTL, MANIFEST_TTL, NEGATIVE_TTL,
             STALE_IF_ERROR, PUBLIC_LISTING, MAX_CONNECTIONS_PER_CLIENT, RATE_LIMIT, RATE_BURST,

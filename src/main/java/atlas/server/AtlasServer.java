@@ -191,7 +191,9 @@ public final class AtlasServer implements AutoCloseable {
                 PlaylistBoard playlists = new PlaylistBoard();
                 int[] groups = config.tls() == null ? null : config.tls().groupCodes();
                 // One for all cores: a client's next connection may land on any of them.
-                TlsSessionCache tlsSessions = tlsIdentities == null ? null : TlsSessionCache.withDefaults();
+                TlsSessionCache tlsSessions = tlsIdentities == null || config.tls().sessionTimeout().isZero() ? null
+                        : new TlsSessionCache(TlsSessionCache.DEFAULT_CAPACITY,
+                        config.tls().sessionTimeout().toMillis(), System::currentTimeMillis);
                 Function<CoreContext, CoreProtocol> protocols = ctx -> {
                     TlsCore tls = tlsIdentities == null ? null
                             : new TlsCore(tlsIdentities, handshakeTimeout, groups, tlsSessions);

@@ -175,9 +175,11 @@ public record ServerConfig(VolumeConfig volume, String listenHost, int listenPor
      *                         whole seconds; null: none (RFC 6797: never sent over plain HTTP)
      * @param groups           key exchange groups for TLS 1.3 and 1.2, comma-separated, preferred first
      *                         ({@link TlsGroups#parse})
+     * @param sessionTimeout   how long a TLS 1.2 session may be resumed ({@code atlas.tls.TlsSessionCache});
+     *                         zero: no resumption
      */
     public record Tls(String listenHost, int listenPort, Path certificateChain, Path privateKey,
-                      Duration handshakeTimeout, Duration hsts, String groups) {
+                      Duration handshakeTimeout, Duration hsts, String groups, Duration sessionTimeout) {
         public Tls {
             if ((certificateChain == null) != (privateKey == null)) {
                 throw new IllegalArgumentException("--cert and --key go together");
@@ -186,12 +188,16 @@ public record ServerConfig(VolumeConfig volume, String listenHost, int listenPor
                 throw new IllegalArgumentException("HSTS max-age must be whole seconds, not negative: " + hsts);
             }
             TlsGroups.parse(groups);
+            if (sessionTimeout.isNegative()) {
+                throw new IllegalArgumentException("the TLS session timeout must not be negative: " + sessionTimeout);
+            }
         }
 
-        /** Without HSTS, the default groups. */
+        /** Without HSTS, the default groups and session timeout. */
         public Tls(String listenHost, int listenPort, Path certificateChain, Path privateKey,
                    Duration handshakeTimeout) {
-            this(listenHost, listenPort, certificateChain, privateKey, handshakeTimeout, null, TlsGroups.DEFAULT);
+            this(listenHost, listenPort, certificateChain, privateKey, handshakeTimeout, null, TlsGroups.DEFAULT,
+                    DEFAULT_TLS_SESSION_TIMEOUT);
         }
 
         /** {@link #groups} as IANA codes. */
@@ -205,6 +211,8 @@ public record ServerConfig(VolumeConfig volume, String listenHost, int listenPor
     }
 
     public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+    /** nginx's ssl_session_timeout is 5 min by default; RFC 5246 suggests at most 24 h. */
+    public static final Duration DEFAULT_TLS_SESSION_TIMEOUT = Duration.ofMinutes(10);
 
     /** Which dataplane to run. */
     public enum EngineKind { AUTO, URING, NIO }

@@ -27,7 +27,7 @@ import java.util.function.LongSupplier;
  * hash-map operation per handshake.
  */
 public final class TlsSessionCache {
-    /** RFC 5246 suggests at most 24 h; nginx's ssl_session_timeout default is 5 min. */
+    /** The default of {@code --tls-session-timeout}: RFC 5246 suggests at most 24 h; nginx's default is 5 min. */
     public static final long DEFAULT_LIFETIME_MILLIS = 10 * 60 * 1000L;
     /** A session is a few hundred bytes: 20 000 of them are a few MiB. */
     public static final int DEFAULT_CAPACITY = 20_000;

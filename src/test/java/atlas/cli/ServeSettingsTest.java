@@ -45,6 +45,7 @@ class ServeSettingsTest {
             Map.entry("checkpoint-journal", c -> c.volume().checkpointJournalBytes()),
             Map.entry("handshake-timeout", c -> c.tls().handshakeTimeout()),
             Map.entry("tls-groups", c -> c.tls().groups()),
+            Map.entry("tls-session-timeout", c -> c.tls().sessionTimeout()),
             Map.entry("admin-listen", c -> new ListenAddress(c.access().adminListenHost(), c.access().adminListenPort())),
             Map.entry("max-connections-per-client", c -> c.access().maxConnectionsPerClient()),
             Map.entry("max-uploads-per-credential", c -> c.access().maxUploadsPerCredential()));

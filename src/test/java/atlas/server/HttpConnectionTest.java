@@ -436,7 +436,8 @@ class HttpConnectionTest {
     /** A core configured with {@code --tls-listen … --hsts 365d}, and a connection to it, HTTPS or plain. */
     private FakeTransport hstsPeer(boolean secure) {
         ServerConfig withHsts = config.withTls(new ServerConfig.Tls("127.0.0.1", 0, null, null,
-                Duration.ofSeconds(10), Duration.ofDays(365), atlas.tls.TlsGroups.DEFAULT));
+                Duration.ofSeconds(10), Duration.ofDays(365), atlas.tls.TlsGroups.DEFAULT,
+                ServerConfig.DEFAULT_TLS_SESSION_TIMEOUT));
         try {
             if (remoteVolume != null) {
                 remoteVolume.close();
