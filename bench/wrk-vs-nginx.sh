@@ -540,6 +540,13 @@ start_failed() { # $1 reason, $2 log → 1 (and FAIL_WHY); shows the log tail
 }
 server_exit_status() { local rc=0; wait "$SERVER_PID" 2>/dev/null || rc=$?; echo "$rc"; }
 
+# In the subshell that then execs the server (setsid execs in place: the subshell is no group leader, so its pid is
+# the server's): the server starts inside its memory and blkio groups. Added after its start, as before, the JVM had
+# already sized its heap and Atlas its hot tier for the whole machine, and a 256 MiB limit got Atlas OOM-killed.
+join_cgroups() {
+  [[ -z "$MEMORY_CG" ]] || echo "$BASHPID" >"$MEMORY_CG/cgroup.procs"
+  [[ -z "$THROTTLE_CG" ]] || echo "$BASHPID" >"$THROTTLE_CG/cgroup.procs"
+}
 start_server() { # $1 pass, $2 connections → SERVER_PID, URL, LOG; returns 1 (FAIL_WHY set) on failure
   local pass="$1" conns="$2" port conf
   case "$pass" in
@@ -559,9 +566,9 @@ start_server() { # $1 pass, $2 connections → SERVER_PID, URL, LOG; returns 1 (
       elif (( HOT_PASSES && JAR_HOT && ! ARGS_HOT )); then
         hot_args=(--hot-memory 0)   # against hot passes the plain one is the tier off, whatever the jar's default
       fi
-      setsid "${SRV_PIN[@]}" "${JAVA[@]}" serve --data "$VOL" --listen 127.0.0.1:0 --no-demo --cores "$ATLAS_CORES" \
-        "${ATLAS_BUF_ARGS[@]}" --engine "$engine" "${tls_args[@]}" "${hot_args[@]}" "${ADMIN_ARGS[@]}" "${ATLAS_EXTRA[@]}" \
-        >"$LOG" 2>&1 </dev/null &
+      ( join_cgroups; exec setsid "${SRV_PIN[@]}" "${JAVA[@]}" serve --data "$VOL" --listen 127.0.0.1:0 --no-demo \
+        --cores "$ATLAS_CORES" "${ATLAS_BUF_ARGS[@]}" --engine "$engine" "${tls_args[@]}" "${hot_args[@]}" \
+        "${ADMIN_ARGS[@]}" "${ATLAS_EXTRA[@]}" ) >"$LOG" 2>&1 </dev/null &
       SERVER_PID=$!
       URL=""
       for _ in $(seq 1 300); do
@@ -586,7 +593,8 @@ start_server() { # $1 pass, $2 connections → SERVER_PID, URL, LOG; returns 1 (
       if ! "$NGINX" -t -q -c "$conf" -p "$WORK/$pass" >"$WORK/$pass/test.log" 2>&1; then
         start_failed "nginx rejected $conf" "$WORK/$pass/test.log"; return 1
       fi
-      setsid "${SRV_PIN[@]}" "$NGINX" -c "$conf" -p "$WORK/$pass" >"$WORK/$pass/stdout.log" 2>&1 </dev/null &
+      ( join_cgroups; exec setsid "${SRV_PIN[@]}" "$NGINX" -c "$conf" -p "$WORK/$pass" ) \
+        >"$WORK/$pass/stdout.log" 2>&1 </dev/null &
       SERVER_PID=$!   # the master; the workers are in its process group
       URL="http://127.0.0.1:$port"
       [[ "$pass" == *-tls ]] && URL="https://localhost:$port"
@@ -603,6 +611,7 @@ start_server() { # $1 pass, $2 connections → SERVER_PID, URL, LOG; returns 1 (
     sleep 0.1
   done
   (( ok )) || { start_failed "no 200 from $URL/v/seg00000.ts within 30 s" "$LOG"; return 1; }
+  # Already in their groups from the start (join_cgroups); this catches anything the server forked outside them.
   # shellcheck disable=SC2046  # one pid per word
   disk_throttle_add $(server_pids)
   if [[ -n "$MEMORY_CG" ]]; then
