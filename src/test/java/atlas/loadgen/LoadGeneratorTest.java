@@ -117,7 +117,10 @@ class LoadGeneratorTest {
         assertThat(report.arrivalsDue()).as(report.text()).isBetween(300L, 500L);
         assertThat(report.sent() + report.backlogAtEnd()).as(report.text()).isGreaterThanOrEqualTo(report.arrivalsDue());
         assertThat(report.requests()).as(report.text()).isGreaterThanOrEqualTo(report.sent() - 5);
-        assertThat(report.latencySamples()).isEqualTo(report.requests());
+        // One latency per response, but for the one a worker may be completing at the instant the warm-up ends: the
+        // reporter reads the counters and swaps the histogram one after the other, not atomically (CI once saw
+        // 416 samples for 417 requests). One thread here, so at most one apart.
+        assertThat(report.latencySamples()).isBetween(report.requests() - 1, report.requests() + 1);
         assertThat(report.errorsTotal()).isZero();
         assertThat(report.text()).contains("open loop, Poisson arrivals at 200 req/s").contains("arrivals  ");
         assertThat(report.json()).contains("\"arrivals\":{\"process\":\"poisson\",\"due\":" + report.arrivalsDue());
