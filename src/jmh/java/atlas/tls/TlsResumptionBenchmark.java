@@ -45,7 +45,8 @@ public class TlsResumptionBenchmark {
         fullClient = JdkClientLink.trusting(identity);
         resumingClient = JdkClientLink.trusting(identity);
         withoutSessions = TlsHandshakeFactory.forCore();
-        withSessions = TlsHandshakeFactory.forCore().sessions(TlsSessionCache.withDefaults());
+        withSessions = TlsHandshakeFactory.forCore().sessions(new TlsSessionCache(TlsSessionCache.DEFAULT_CAPACITY,
+                atlas.server.ServerConfig.DEFAULT_TLS_SESSION_TIMEOUT.toMillis(), System::currentTimeMillis));
         handshake(withSessions, resumingClient, new TlsHandshakeBenchmark.CpuTime()); // the session to resume
     }
 

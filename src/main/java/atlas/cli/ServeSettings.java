@@ -115,7 +115,8 @@ final class ServeSettings {
     static final ServeSetting<Duration> TLS_SESSION_TIMEOUT = ServeSetting.duration("tls-session-timeout",
             fixed(ServerConfig.DEFAULT_TLS_SESSION_TIMEOUT),
             "How long a TLS 1.2 client may resume its session (an abbreviated handshake: no key exchange, no "
-                    + "signature); sessions are shared by all cores, 20 000 at most; 0s turns resumption off")
+                    + "signature); sessions are shared by all cores, " + atlas.tls.TlsSessionCache.DEFAULT_CAPACITY
+                    + " at most; 0s turns resumption off")
             .check(new ServeSetting.Check<>(d -> !d.isNegative(), "must not be negative"))
             .onlyWith(TLS_LISTEN);
     static final ServeSetting<String> TLS_GROUPS = ServeSetting.of("tls-groups", "GROUP[,GROUP...]", String.class,

@@ -27,8 +27,6 @@ import java.util.function.LongSupplier;
  * hash-map operation per handshake.
  */
 public final class TlsSessionCache {
-    /** The default of {@code --tls-session-timeout}: RFC 5246 suggests at most 24 h; nginx's default is 5 min. */
-    public static final long DEFAULT_LIFETIME_MILLIS = 10 * 60 * 1000L;
     /** A session is a few hundred bytes: 20 000 of them are a few MiB. */
     public static final int DEFAULT_CAPACITY = 20_000;
 
@@ -65,11 +63,6 @@ public final class TlsSessionCache {
         this.capacity = capacity;
         this.lifetimeMillis = lifetimeMillis;
         this.clockMillis = clockMillis;
-    }
-
-    /** The defaults, on the wall clock. */
-    public static TlsSessionCache withDefaults() {
-        return new TlsSessionCache(DEFAULT_CAPACITY, DEFAULT_LIFETIME_MILLIS, System::currentTimeMillis);
     }
 
     /** A full TLS 1.2 handshake under {@code identity} made {@code session}: keep it for resumption. */

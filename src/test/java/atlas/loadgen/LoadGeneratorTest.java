@@ -108,8 +108,11 @@ class LoadGeneratorTest {
 
     @Test
     void shouldHoldTheTargetRate() throws InterruptedException {
+        // No warm-up: at its end the reporter reads the counters and swaps the histogram one after the other, so a
+        // response completing in between may fall on different sides of it (CI once saw 416 samples for 417
+        // requests); the warm-up has its own test. Without one, every response is in both.
         BenchReport report = new LoadGenerator(new LoadGenerator.Settings(targets("/fixed"), 5, 1,
-                Duration.ofMillis(500), Duration.ofSeconds(2), 200, Duration.ofSeconds(5))).run(s -> { });
+                Duration.ZERO, Duration.ofSeconds(2), 200, Duration.ofSeconds(5))).run(s -> { });
         // Poisson arrivals at 200/s for 2 s: 400 expected, 20 the standard deviation. None is dropped however late
         // the server is (this box is shared: the JDK server in this JVM stalls now and then): every arrival due was
         // sent or is still queued at the end, and the responses are those sent less at most one per connection in
@@ -117,10 +120,7 @@ class LoadGeneratorTest {
         assertThat(report.arrivalsDue()).as(report.text()).isBetween(300L, 500L);
         assertThat(report.sent() + report.backlogAtEnd()).as(report.text()).isGreaterThanOrEqualTo(report.arrivalsDue());
         assertThat(report.requests()).as(report.text()).isGreaterThanOrEqualTo(report.sent() - 5);
-        // One latency per response, but for the one a worker may be completing at the instant the warm-up ends: the
-        // reporter reads the counters and swaps the histogram one after the other, not atomically (CI once saw
-        // 416 samples for 417 requests). One thread here, so at most one apart.
-        assertThat(report.latencySamples()).isBetween(report.requests() - 1, report.requests() + 1);
+        assertThat(report.latencySamples()).isEqualTo(report.requests());
         assertThat(report.errorsTotal()).isZero();
         assertThat(report.text()).contains("open loop, Poisson arrivals at 200 req/s").contains("arrivals  ");
         assertThat(report.json()).contains("\"arrivals\":{\"process\":\"poisson\",\"due\":" + report.arrivalsDue());
