@@ -4,6 +4,7 @@ import atlas.access.SecureLinkMd5;
 import atlas.access.SigningKeys;
 import atlas.access.UrlSigning;
 import atlas.fill.CachePolicy;
+import atlas.fill.SliceLayout;
 import atlas.hot.HotTier;
 import atlas.http.HttpLimits;
 import atlas.server.AtlasServer;
@@ -65,6 +66,7 @@ import static atlas.cli.ServeSettings.RETAIN;
 import static atlas.cli.ServeSettings.SEND_TIMEOUT;
 import static atlas.cli.ServeSettings.TLS_GROUPS;
 import static atlas.cli.ServeSettings.TLS_LISTEN;
+import static atlas.cli.ServeSettings.FILL_SLICE;
 import static atlas.cli.ServeSettings.UPSTREAM;
 import static atlas.cli.ServeSettings.UPSTREAM_TIMEOUT;
 import static atlas.cli.ServeSettings.UPSTREAM_CA;
@@ -178,7 +180,8 @@ final class ServeCommand implements Callable<Integer> {
         }
         List<String> live = get(HOT_PREFIX) == null ? List.of() : get(HOT_PREFIX).stream().map(String::strip).toList();
         return new ServerConfig.Edge(upstreams, get(UPSTREAM_TIMEOUT), new CachePolicy(get(CACHE_TTL),
-                get(MANIFEST_TTL), get(NEGATIVE_TTL), get(STALE_IF_ERROR), live), upstreamToken(), upstreamTrust());
+                get(MANIFEST_TTL), get(NEGATIVE_TTL), get(STALE_IF_ERROR), live), upstreamToken(), upstreamTrust(),
+                new SliceLayout(get(FILL_SLICE)));
     }
 
     /** The TLS context of --upstream-ca, or null: the JDK's own roots. */

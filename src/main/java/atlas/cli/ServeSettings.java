@@ -173,6 +173,14 @@ final class ServeSettings {
             "Edge mode: trust exactly the certificates in this PEM file (a private CA, an origin's own certificate) "
                     + "for https:// upstreams")
             .onlyWith(UPSTREAM);
+    static final ServeSetting<Long> FILL_SLICE = ServeSetting.size("fill-slice",
+            fixed(atlas.fill.SliceLayout.DEFAULT_SLICE_BYTES),
+            "Edge mode: objects larger than this are fetched and stored in slices of this size (ranged upstream "
+                    + "requests, each slice kept and evicted on its own), so a range far into one waits only for "
+                    + "its slice; 0: always whole")
+            .check(new ServeSetting.Check<>(n -> n == 0 || n >= atlas.fill.SliceLayout.MIN_SLICE_BYTES,
+                    "must be 0 or at least " + SizeConverter.format(atlas.fill.SliceLayout.MIN_SLICE_BYTES)))
+            .onlyWith(UPSTREAM);
     static final ServeSetting<Duration> CACHE_TTL = ServeSetting.duration("cache-ttl",
             fixed(Duration.ofMinutes(10)),
             "Edge mode: how long a copy is fresh when the upstream's response has no Cache-Control max-age, "
@@ -235,7 +243,7 @@ final class ServeSettings {
             HOT_PREFIX, CHECKPOINT_JOURNAL, TLS_LISTEN, CERT, PRIVATE_KEY, HANDSHAKE_TIMEOUT, HSTS, TLS_GROUPS,
             TLS_SESSION_TIMEOUT,
             RETAIN, AUTH_FILE,
-            ADMIN_LISTEN, AGENT_LISTEN, UPSTREAM, UPSTREAM_TIMEOUT, UPSTREAM_TOKEN_FILE, UPSTREAM_CA, CACHE_TTL, MANIFEST_TTL, NEGATIVE_TTL,
+            ADMIN_LISTEN, AGENT_LISTEN, UPSTREAM, UPSTREAM_TIMEOUT, UPSTREAM_TOKEN_FILE, UPSTREAM_CA, FILL_SLICE, CACHE_TTL, MANIFEST_TTL, NEGATIVE_TTL,
             STALE_IF_ERROR, PUBLIC_LISTING, MAX_CONNECTIONS_PER_CLIENT, RATE_LIMIT, RATE_BURST,
             MAX_UPLOADS_PER_CREDENTIAL, PROTECT, TOKEN_KEYS, SECURE_LINK_MD5);
     /** The config file's keys, the long flag names without {@code --}. */

@@ -39,7 +39,8 @@ import java.util.zip.CRC32C;
  * records than there are copies, and at a graceful stop.
  * <p>
  * A record ends with the copy's eviction frequency (S3-FIFO's 2-bit counter, a trailing byte that older records
- * lack: they read as 0). Appends carry it as it is then (0 for a new fill); the rewrite at a graceful stop carries
+ * lack: they read as 0), then, for a slice of a large object, the object's complete length (a trailing long, read
+ * as "whole object" when absent). Appends carry it as it is then (0 for a new fill); the rewrite at a graceful stop carries
  * every copy's current count, so a restarted edge rebuilds its queue with the hits it had seen and loses almost
  * none of its hit ratio (docs/volume-cache-eviction.md: 0.1–0.5 points over the next 10 000 requests, against
  * 3.5–6.2 without). A crash keeps the counts of the last rewrite.
@@ -184,6 +185,7 @@ public final class CopyLedger implements AutoCloseable {
             writeOptional(out, t.lastModified());
             writeOptional(out, t.cacheControl());
             out.writeByte(Math.clamp(frequency, 0, Evictable.MAX_FREQUENCY));
+            out.writeLong(t.completeLength());
             byte[] b = bytes.toByteArray();
             int length = b.length - 8;
             CRC32C crc = new CRC32C();
@@ -222,9 +224,18 @@ public final class CopyLedger implements AutoCloseable {
         DataInputStream p = new DataInputStream(new java.io.ByteArrayInputStream(payload));
         String name = p.readUTF();
         long sequence = p.readLong();
-        UpstreamCopy.Terms terms = new UpstreamCopy.Terms(p.readLong(), p.readLong(), p.readLong(), p.readLong(),
-                p.readLong(), readOptional(p), readOptional(p), readOptional(p));
+        long responseMillis = p.readLong();
+        long initialAge = p.readLong();
+        long freshUntil = p.readLong();
+        long whileRevalidate = p.readLong();
+        long ifError = p.readLong();
+        String etag = readOptional(p);
+        String lastModified = readOptional(p);
+        String cacheControl = readOptional(p);
         int frequency = p.available() > 0 ? Math.clamp(p.readUnsignedByte(), 0, Evictable.MAX_FREQUENCY) : 0;
+        long completeLength = p.available() >= Long.BYTES ? p.readLong() : UpstreamCopy.Terms.WHOLE;
+        UpstreamCopy.Terms terms = new UpstreamCopy.Terms(responseMillis, initialAge, freshUntil, whileRevalidate,
+                ifError, etag, lastModified, cacheControl, completeLength);
         return new Entry(name, sequence, terms, frequency);
     }
 

@@ -36,11 +36,12 @@ public final class EdgeCache implements FillRegistry.CopyKeeper, AutoCloseable {
 
     /** Opens the edge cache of the volume in {@code directory}; its ledger marks the copies a previous run kept. */
     public static EdgeCache open(List<URI> upstreams, Duration timeout, CachePolicy policy, String upstreamToken,
-                                 javax.net.ssl.SSLContext upstreamTls, Path directory, Volume volume)
-            throws IOException {
+                                 javax.net.ssl.SSLContext upstreamTls, SliceLayout slices, Path directory,
+                                 Volume volume) throws IOException {
         List<UpstreamCopy> restored = new ArrayList<>();
         CopyLedger ledger = CopyLedger.open(directory, volume, restored);
-        return new EdgeCache(new UpstreamFetcher(upstreams, timeout, policy, upstreamToken, upstreamTls), ledger, volume, restored);
+        return new EdgeCache(new UpstreamFetcher(upstreams, timeout, policy, upstreamToken, upstreamTls, slices),
+                ledger, volume, restored);
     }
 
     public FillRegistry fills() {

@@ -46,6 +46,11 @@ public final class FillRegistry {
         private volatile String detail;
         /** The terms its body is being stored under: marked on the version as ingest stages it. */
         private volatile UpstreamCopy.Terms storingTerms;
+        /**
+         * Where its body is being stored: its own name, or not — a miss of a large object stores its first slice,
+         * and a slice's fill whose upstream ignored the Range stores the whole object.
+         */
+        private volatile ObjectKey storeKey;
 
         Fill(ObjectKey key, String name) {
             this.key = key;
@@ -94,6 +99,8 @@ public final class FillRegistry {
     private static final int NEGATIVE_SWEEP_AT = 65_536;
 
     private final ConcurrentHashMap<ObjectKey, Fill> fills = new ConcurrentHashMap<>();
+    /** The fills whose bodies are being stored, by where they are stored (what ingest and readers know them by). */
+    private final ConcurrentHashMap<ObjectKey, Fill> storing = new ConcurrentHashMap<>();
     /** Names the upstream said it does not have, and until when (wall clock ms) that answer is reused. */
     private final ConcurrentHashMap<ObjectKey, Long> absent = new ConcurrentHashMap<>();
     private final UpstreamFetcher fetcher;
@@ -107,6 +114,8 @@ public final class FillRegistry {
     final LongAdder stored = new LongAdder();
     final LongAdder notFound = new LongAdder();
     final LongAdder failed = new LongAdder();
+    final LongAdder slicesStored = new LongAdder();
+    final LongAdder sliceMismatches = new LongAdder();
 
     public FillRegistry(UpstreamFetcher fetcher, Volume volume, CopyKeeper keeper) {
         this.fetcher = fetcher;
@@ -168,14 +177,19 @@ public final class FillRegistry {
             Fill starting = fill;
             fetcher.fetch(name, stale == null ? null : stale.terms(), new UpstreamFetcher.Outcome() {
                 @Override
-                public void storing(UpstreamCopy.Terms terms) {
+                public void storing(UpstreamCopy.Terms terms, String storedName) {
                     starting.storingTerms = terms == null ? NOT_KEPT : terms;
+                    starting.storeKey = storedName.equals(starting.name) ? starting.key : ObjectKey.of(storedName);
+                    storing.put(starting.storeKey, starting);
                 }
 
                 @Override
                 public void stored(String storedEtag, UpstreamCopy.Terms terms) {
-                    absent.remove(starting.key);
-                    ObjectRecord record = volume.lookup(starting.key);
+                    absent.remove(objectKey(starting));
+                    ObjectRecord record = volume.lookup(starting.storeKey);
+                    if (terms != null && terms.completeLength() != UpstreamCopy.Terms.WHOLE) {
+                        slicesStored.increment();
+                    }
                     boolean current = record != null && record.etag().equals(storedEtag); // not overwritten since
                     if (current && terms != null) {
                         keeper.stored(record, terms);
@@ -184,7 +198,7 @@ public final class FillRegistry {
                     if (current && terms == null) {
                         // no-store: marked never fresh at its commit, so no later request is served it; deleted
                         // once its waiters were told (a reader that pinned it first still reads it whole).
-                        fetcher.delete(name, storedEtag);
+                        fetcher.delete(record.name(), storedEtag);
                     }
                 }
 
@@ -200,7 +214,7 @@ public final class FillRegistry {
                     if (stale != null) {
                         fetcher.delete(name, stale.record().etag()); // gone upstream: our copy goes too
                     }
-                    remember(starting.key, negativeMillis);
+                    remember(objectKey(starting), negativeMillis);
                     finish(starting, State.NOT_FOUND, 404, "not found upstream");
                 }
 
@@ -225,12 +239,46 @@ public final class FillRegistry {
      */
     private static final UpstreamCopy.Terms NOT_KEPT = new UpstreamCopy.Terms(0, 0, 0, 0, 0, null, null, null);
 
+    /** What a fill's 404 is remembered under: the object, also when the fill was for one of its slices. */
+    private static ObjectKey objectKey(Fill fill) {
+        return SliceLayout.index(fill.name) < 0 ? fill.key : ObjectKey.of(SliceLayout.objectOf(fill.name));
+    }
+
+    /**
+     * A miss of a large object on the core of {@code inbox} that will want slice {@code name} next (the one after
+     * the slice being sent): starts its fill now, nobody waiting, unless one is in flight — so a long read does
+     * not pay an upstream round trip between slices.
+     */
+    public void prefetch(String name) {
+        if (!fills.containsKey(ObjectKey.of(name))) {
+            start(name, null, null, null);
+        }
+    }
+
+    /**
+     * The terms of the fill whose body is being stored as {@code key} right now (with a slice's complete length),
+     * or null when none is, or when it is not to be kept.
+     */
+    public UpstreamCopy.Terms storingTerms(ObjectKey key) {
+        Fill fill = storing.get(key);
+        UpstreamCopy.Terms terms = fill == null ? null : fill.storingTerms;
+        return terms == NOT_KEPT ? null : terms;
+    }
+
+    /**
+     * A sliced response found a slice of another upstream version than the one it began with (the object changed
+     * upstream between their fills): counted; the connection is closed, and the caller revalidates both.
+     */
+    public void sliceMismatch() {
+        sliceMismatches.increment();
+    }
+
     /**
      * This node's ingest staged a fill's upload as {@code record} (on the storing core, before its commit publishes
      * it): it is an upstream copy from the moment any core can see it, never served as origin content meanwhile.
      */
     public void staged(ObjectRecord record) {
-        Fill fill = fills.get(record.key());
+        Fill fill = storing.get(record.key());
         UpstreamCopy.Terms terms = fill == null ? null : fill.storingTerms;
         if (terms != null) {
             record.markUpstreamCopy(new UpstreamCopy(record, terms));
@@ -260,7 +308,7 @@ public final class FillRegistry {
      * they arrive, so the waiters stream them from the first byte.
      */
     public void uploadBegan(ObjectKey key) {
-        Fill fill = fills.get(key);
+        Fill fill = storing.get(key);
         if (fill != null && fill.state == State.FETCHING) {
             fill.state = State.STREAMING;
             tell(fill);
@@ -281,7 +329,7 @@ public final class FillRegistry {
     public long[] counts() {
         return new long[]{started.sum(), coalesced.sum(), stored.sum(), notFound.sum(), failed.sum(),
                 fetcher.upstreamRequests.sum(), fetcher.upstreamErrors.sum(), revalidations.sum(), refreshed.sum(),
-                negativeHits.sum()};
+                negativeHits.sum(), slicesStored.sum(), sliceMismatches.sum()};
     }
 
     /** Deletes an evicted copy through this node's ingest (journaled like any delete); true when it went. */
@@ -299,14 +347,14 @@ public final class FillRegistry {
         return fetcher.upstreamNanos.sum() / 1e9;
     }
 
-    /** True while a fill or revalidation of {@code key} is in flight. */
+    /** True while a fill or revalidation of {@code key} is in flight, or one is storing its body as {@code key}. */
     public boolean fetching(ObjectKey key) {
-        return fills.containsKey(key);
+        return fills.containsKey(key) || storing.containsKey(key);
     }
 
-    /** True while {@code key}'s fill in flight turned out not to be storable (no-store, private). */
+    /** True while the fill storing {@code key} turned out not to be storable (no-store, private). */
     public boolean notKept(ObjectKey key) {
-        Fill fill = fills.get(key);
+        Fill fill = storing.get(key);
         return fill != null && fill.notKept();
     }
 
@@ -320,6 +368,9 @@ public final class FillRegistry {
         fill.detail = detail;
         fill.state = state;
         fills.remove(fill.key, fill);
+        if (fill.storeKey != null) {
+            storing.remove(fill.storeKey, fill);
+        }
         if (state != State.REFRESHED) {
             (state == State.STORED ? stored : state == State.NOT_FOUND ? notFound : failed).increment();
         }

@@ -102,8 +102,9 @@ final class ResponseFreshness {
             }
         }
         UpstreamCopy.Terms renewed = of(name, HttpHeaders.of(merged, (a, b) -> true), responseMillis, policy);
-        return renewed != null ? renewed : new UpstreamCopy.Terms(responseMillis, 0, responseMillis - 1, 0, 0,
-                stored.etag(), stored.lastModified(), stored.cacheControl()); // now no-store: never fresh again
+        return renewed != null ? renewed.sliceOf(stored.completeLength())
+                : new UpstreamCopy.Terms(responseMillis, 0, responseMillis - 1, 0, 0, stored.etag(),
+                stored.lastModified(), stored.cacheControl(), stored.completeLength()); // now no-store: never fresh
     }
 
     private static long date(HttpHeaders headers, String field) {

@@ -33,8 +33,11 @@ import java.util.concurrent.atomic.LongAdder;
 public final class UpstreamFetcher implements AutoCloseable {
     /** What became of a fill or a revalidation. Called once, on the fill's thread. */
     public interface Outcome {
-        /** The body is about to be stored under {@code terms} (null: not to be kept, see {@link #stored}). */
-        void storing(UpstreamCopy.Terms terms);
+        /**
+         * The body is about to be stored as {@code storedName} (the object, or one of its slices) under {@code
+         * terms} (null: not to be kept, see {@link #stored}).
+         */
+        void storing(UpstreamCopy.Terms terms, String storedName);
 
         /**
          * Stored through this node's ingest as the version whose ETag is {@code storedEtag}, under {@code terms};
@@ -54,6 +57,7 @@ public final class UpstreamFetcher implements AutoCloseable {
     private final List<URI> upstreams;
     private final Duration timeout;
     private final CachePolicy policy;
+    private final SliceLayout slices;
     private final HttpClient client;
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("atlas-fill-", 0).factory());
@@ -72,10 +76,11 @@ public final class UpstreamFetcher implements AutoCloseable {
      * {@code upstreams}: base URLs ending in {@code /}; {@code timeout}: to connect and for each response head;
      * {@code policy}: the terms of what the upstream leaves unsaid; {@code token}: a bearer token for the
      * upstreams (an origin's credential to read what it protects), or null; {@code tls}: the context for https://
-     * upstreams, or null for the JDK's default.
+     * upstreams, or null for the JDK's default; {@code slices}: how large objects are cut.
      */
     public UpstreamFetcher(List<URI> upstreams, Duration timeout, CachePolicy policy, String token,
-                           javax.net.ssl.SSLContext tls) {
+                           javax.net.ssl.SSLContext tls, SliceLayout slices) {
+        this.slices = slices;
         this.upstreamAuthorization = token == null ? null : "Bearer " + token;
         // Idle connections of the fill client (to the upstreams, and the PUTs to this node) go after 5 s rather
         // than the JDK's 30: they should not hold this node's connections long after a burst of fills.
@@ -114,23 +119,32 @@ public final class UpstreamFetcher implements AutoCloseable {
     }
 
     /**
-     * Starts fetching {@code name} — conditionally, with {@code stale}'s validators, when it revalidates a stored
-     * copy (null for a miss); {@code outcome} hears once how it ended.
+     * Starts fetching {@code name} (a stored name: an object, or a slice of one) — conditionally, with {@code
+     * stale}'s validators, when it revalidates a stored copy (null for a miss); {@code outcome} hears once how it
+     * ended. With slices on, a miss asks for the slice's bytes only ({@code Range}); the answer decides what is
+     * stored: the whole object when it fits one slice or the upstream ignores ranges, else the slice.
      */
     void fetch(String name, UpstreamCopy.Terms stale, Outcome outcome) {
         threads.execute(() -> run(name, stale, outcome));
     }
 
-    /** Deletes the version of {@code name} whose ETag is {@code etag} (evicted, or not to be kept); best effort. */
+    /**
+     * Deletes the version of {@code name} (a stored name) whose ETag is {@code etag} (evicted, or not to be kept);
+     * best effort.
+     */
     boolean delete(String name, String etag) {
         URI store = self;
         if (store == null) {
             return false;
         }
         try {
-            int status = client.send(HttpRequest.newBuilder(store.resolve(encodePath(name))).timeout(timeout)
-                            .header("Atlas-Fill", secret).header("If-Match", etag).DELETE().build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode();
+            HttpRequest.Builder delete = HttpRequest.newBuilder(store.resolve(encodePath(SliceLayout.objectOf(name))))
+                    .timeout(timeout).header("Atlas-Fill", secret).header("If-Match", etag);
+            int slice = SliceLayout.index(name);
+            if (slice >= 0) {
+                delete.header("Atlas-Slice", Integer.toString(slice));
+            }
+            int status = client.send(delete.DELETE().build(), HttpResponse.BodyHandlers.discarding()).statusCode();
             return status == 204 || status == 200;
         } catch (IOException e) {
             return false;
@@ -146,10 +160,15 @@ public final class UpstreamFetcher implements AutoCloseable {
             outcome.failed(503, "the node is starting");
             return;
         }
-        String path = encodePath(name);
+        String object = SliceLayout.objectOf(name);
+        int slice = Math.max(0, SliceLayout.index(name));
+        // A miss asks for a slice; so does a slice's revalidation. A whole copy's revalidation asks for the whole.
+        boolean ranged = slices.on() && (stale == null || SliceLayout.index(name) >= 0);
+        String path = encodePath(object);
         String lastError = "no upstream";
         int lastStatus = 502;
-        for (URI upstream : upstreams) {
+        for (int u = 0; u < upstreams.size(); u++) {
+            URI upstream = upstreams.get(u);
             long start = System.nanoTime();
             HttpResponse<InputStream> response;
             try {
@@ -158,6 +177,10 @@ public final class UpstreamFetcher implements AutoCloseable {
                         .header("User-Agent", "atlas-edge");
                 if (upstreamAuthorization != null) {
                     get.header("Authorization", upstreamAuthorization);
+                }
+                if (ranged) {
+                    long first = slices.start(slice);
+                    get.header("Range", "bytes=" + first + "-" + (first + slices.sliceBytes() - 1));
                 }
                 if (stale != null && stale.etag() != null) {
                     get.header("If-None-Match", stale.etag());
@@ -187,12 +210,29 @@ public final class UpstreamFetcher implements AutoCloseable {
             long arrived = System.currentTimeMillis();
             if (status == 304 && stale != null) {
                 drain(response);
-                outcome.notModified(ResponseFreshness.refreshed(name, stale, response.headers(), arrived, policy));
+                outcome.notModified(ResponseFreshness.refreshed(object, stale, response.headers(), arrived, policy));
                 return;
             }
             if (status == 404 || status == 410) {
                 drain(response);
-                outcome.notFound(ResponseFreshness.negativeMillis(name, response.headers(), policy));
+                outcome.notFound(ResponseFreshness.negativeMillis(object, response.headers(), policy));
+                return;
+            }
+            if (status == 416 && ranged) {
+                // The slice starts past the object's end: ask again for what it begins with (or, for an empty
+                // object, for all of it), from the same upstream.
+                drain(response);
+                if (slice > 0) {
+                    slice = 0;
+                } else {
+                    ranged = false;
+                }
+                u--;
+                continue;
+            }
+            UpstreamCopy.Terms terms = ResponseFreshness.of(object, response.headers(), arrived, policy);
+            if (status == 206 && ranged) {
+                storeSlice(store, object, slice, response, terms, outcome);
                 return;
             }
             if (status != 200) {
@@ -205,29 +245,84 @@ public final class UpstreamFetcher implements AutoCloseable {
                 outcome.failed(502, lastError);
                 return;
             }
-            store(store, name, response, ResponseFreshness.of(name, response.headers(), arrived, policy), outcome);
+            // The whole object: not asked for a range, or the upstream ignores ranges (then a slice's miss waits
+            // for the bytes in front of its own; still correct, and stored whole once).
+            long length = response.headers().firstValueAsLong("Content-Length").orElse(-1);
+            store(store, object, -1, length, response, terms, outcome);
             return;
         }
         outcome.failed(lastStatus, lastError);
     }
 
     /**
+     * A 206 to a slice's request: {@code Content-Range} must be exactly the slice asked for (the last one shorter),
+     * of a known complete length. An object that fits in one slice is stored whole, as without slices.
+     */
+    private void storeSlice(URI store, String object, int slice, HttpResponse<InputStream> response,
+                            UpstreamCopy.Terms terms, Outcome outcome) {
+        long[] range = contentRange(response.headers().firstValue("Content-Range").orElse(null));
+        long first = slices.start(slice);
+        if (range == null || range[0] != first || range[1] != slices.end(slice, range[2]) - 1) {
+            drain(response);
+            upstreamErrors.increment();
+            outcome.failed(502, "the upstream answered a slice's range with Content-Range "
+                    + response.headers().firstValue("Content-Range").orElse("(none)"));
+            return;
+        }
+        long complete = range[2];
+        long length = range[1] - range[0] + 1;
+        if ((complete - 1) / slices.sliceBytes() > Integer.MAX_VALUE) {
+            drain(response);
+            outcome.failed(502, "the object is too large to slice: " + complete + " bytes");
+            return;
+        }
+        if (slice == 0 && length == complete) {
+            store(store, object, -1, length, response, terms, outcome);
+        } else {
+            store(store, object, slice, length, response, terms == null ? null : terms.sliceOf(complete), outcome);
+        }
+    }
+
+    /** {@code bytes first-last/complete} as three numbers, or null when malformed or the complete length is "*". */
+    static long[] contentRange(String value) {
+        if (value == null || !value.regionMatches(true, 0, "bytes ", 0, 6)) {
+            return null;
+        }
+        int dash = value.indexOf('-', 6);
+        int slash = value.indexOf('/', 6);
+        if (dash < 0 || slash < dash) {
+            return null;
+        }
+        try {
+            long first = Long.parseLong(value, 6, dash, 10);
+            long last = Long.parseLong(value, dash + 1, slash, 10);
+            long complete = Long.parseLong(value.strip(), slash + 1, value.strip().length(), 10);
+            return first >= 0 && first <= last && last < complete ? new long[]{first, last, complete} : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /**
      * Streams the upstream's body into a PUT to this node; its answer says whether the object is stored. A body the
      * upstream forbids storing ({@code terms} null) is stored all the same, so that it reaches the clients waiting
-     * for it; the registry deletes it once complete.
+     * for it; the registry deletes it once complete. {@code slice}: which slice of {@code object} the body is (-1: all
+     * of it), {@code length} its bytes (-1: unknown, chunked).
      */
-    private void store(URI store, String name, HttpResponse<InputStream> upstream, UpstreamCopy.Terms terms,
-                       Outcome outcome) {
-        String path = encodePath(name);
-        long length = upstream.headers().firstValueAsLong("Content-Length").orElse(-1);
+    private void store(URI store, String object, int slice, long length, HttpResponse<InputStream> upstream,
+                       UpstreamCopy.Terms terms, Outcome outcome) {
+        String path = encodePath(object);
         InputStream body = upstream.body();
         HttpRequest.BodyPublisher publisher = length >= 0
                 ? HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> body), length)
                 : HttpRequest.BodyPublishers.ofInputStream(() -> body);
         HttpRequest.Builder put = HttpRequest.newBuilder(store.resolve(path)).header("Atlas-Fill", secret)
                 .PUT(publisher);
+        if (slice >= 0) {
+            put.header("Atlas-Slice", Integer.toString(slice)); // stored under the slice's name (SliceLayout)
+        }
         upstream.headers().firstValue("Content-Type").ifPresent(t -> put.header("Content-Type", t));
-        outcome.storing(terms);
+        outcome.storing(terms, slice >= 0 ? SliceLayout.name(object, slice) : object);
         try (body) {
             HttpResponse<Void> stored = client.send(put.build(), HttpResponse.BodyHandlers.discarding());
             int status = stored.statusCode();

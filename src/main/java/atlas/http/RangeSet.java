@@ -104,6 +104,37 @@ public final class RangeSet {
         return count;
     }
 
+    /** Sets this to the one range {@code [first, last]} (a sliced response's part of one slice). */
+    public void single(long first, long last) {
+        if (first < 0 || last < first) {
+            throw new IllegalArgumentException("range " + first + "-" + last);
+        }
+        firsts[0] = first;
+        lasts[0] = last;
+        order[0] = 0;
+        count = 1;
+    }
+
+    /**
+     * The first byte the Range value at {@code buf[offset, offset+length)} asks for in its first element, before the
+     * representation's length is known; -1 when that element is a suffix range ({@code -500}, which needs the
+     * length) or the value is not a bytes range. Where an edge's miss of a large object starts fetching.
+     */
+    public static long firstStart(ByteBuffer buf, int offset, int length) {
+        int end = offset + length;
+        if (length < 6 || !isBytesUnit(buf, offset)) {
+            return -1;
+        }
+        int i = skipOws(buf, offset + 6, end);
+        long n = 0;
+        int digits = 0;
+        while (i < end && buf.get(i) >= '0' && buf.get(i) <= '9' && digits < 18) {
+            n = n * 10 + (buf.get(i++) - '0');
+            digits++;
+        }
+        return digits > 0 && i < end && buf.get(i) == '-' ? n : -1;
+    }
+
     /** First byte of range {@code i}. */
     public long first(int i) {
         return firsts[checkIndex(i)];

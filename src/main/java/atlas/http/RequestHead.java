@@ -27,7 +27,9 @@ public final class RequestHead {
         /** A signed-URL token in a header of its own, named as Akamai's default token. */
         HDNTS,
         /** Marks an edge's own upload of what it fetched from its upstream ({@code atlas.fill}); loopback only. */
-        ATLAS_FILL;
+        ATLAS_FILL,
+        /** With {@link #ATLAS_FILL}: the upload (or delete) is that slice of the object ({@code atlas.fill.SliceLayout}). */
+        ATLAS_SLICE;
 
         /** Lower-case wire name, e.g. "content-length". */
         final byte[] wireName = name().toLowerCase(Locale.ROOT).replace('_', '-')
@@ -183,6 +185,27 @@ public final class RequestHead {
             }
         }
         return true;
+    }
+
+    /**
+     * The field's value as a non-negative decimal number of at most 18 digits, or -1 when absent or not one (no
+     * allocation).
+     */
+    public long decimalValue(Field f) {
+        int offset = valueOffsets[f.ordinal()];
+        int length = valueLengths[f.ordinal()];
+        if (offset < 0 || length == 0 || length > 18) {
+            return -1;
+        }
+        long n = 0;
+        for (int i = 0; i < length; i++) {
+            int d = buffer.get(offset + i) - '0';
+            if (d < 0 || d > 9) {
+                return -1;
+            }
+            n = n * 10 + d;
+        }
+        return n;
     }
 
     /** The field's value as a string, or null when absent (allocates: control path only). */

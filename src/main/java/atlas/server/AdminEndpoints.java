@@ -157,7 +157,8 @@ final class AdminEndpoints {
         List<ObjectRecord> records = c.core().volume.list(prefix, Math.max(1, limit));
         StringBuilder sb = new StringBuilder(records.size() * 64);
         for (ObjectRecord r : records) {
-            sb.append(r.name()).append('\t').append(r.length()).append('\t').append(r.contentType()).append('\t')
+            // A slice of an edge's large object has a control byte in its name: shown as "name [slice k]".
+            sb.append(atlas.fill.SliceLayout.describe(r.name())).append('\t').append(r.length()).append('\t').append(r.contentType()).append('\t')
                     .append(r.etag()).append('\t').append(r.mtimeMillis()).append('\n');
         }
         c.sendBody(200, "text/plain; charset=utf-8", "no-store", sb.toString().getBytes(StandardCharsets.UTF_8));

@@ -155,8 +155,8 @@ public final class AtlasServer implements AutoCloseable {
         try {
             if (config.edge() != null) {
                 edge = EdgeCache.open(config.edge().upstreams(), config.edge().timeout(), config.edge().cache(),
-                        config.edge().upstreamToken(), config.edge().upstreamTls(), config.volume().directory(),
-                        volume);
+                        config.edge().upstreamToken(), config.edge().upstreamTls(), config.edge().slices(),
+                        config.volume().directory(), volume);
             }
             FillRegistry fills = edge == null ? null : edge.fills();
             if (config.tls() != null) {

@@ -49,9 +49,13 @@ final class CopyFreshness {
     /** Cache-Control (the upstream's for a copy, ours otherwise), and on an edge Age and Cache-Status. */
     static void fields(ResponseHeadWriter w, HttpConnection c, ObjectRecord record) {
         UpstreamCopy copy = record.upstreamCopy();
-        UpstreamCopy.Terms terms = copy == null ? null : copy.terms();
+        fields(w, c, copy == null ? null : copy.terms(), record.contentType());
+    }
+
+    /** The same for a representation under {@code terms} (null: origin content) of {@code contentType}. */
+    static void fields(ResponseHeadWriter w, HttpConnection c, UpstreamCopy.Terms terms, String contentType) {
         w.field("Cache-Control", terms != null && terms.cacheControl() != null ? terms.cacheControl()
-                : ObjectGet.cacheControl(record.contentType()));
+                : ObjectGet.cacheControl(contentType));
         if (terms != null) {
             long now = c.core().clock().epochMillis();
             w.field("Age", terms.ageSeconds(now));

@@ -1,6 +1,7 @@
 package atlas.server;
 
 import atlas.fill.FillRegistry;
+import atlas.fill.SliceLayout;
 import atlas.http.RequestHead;
 import atlas.store.ObjectKey;
 import atlas.store.UpstreamCopy;
@@ -63,7 +64,11 @@ final class FillHold implements FillRegistry.Waiter {
         String name = new String(head.pathBytes(), 0, head.pathLength(), StandardCharsets.UTF_8);
         boolean startedBefore = connection.cacheOutcome() == CacheOutcome.MISS; // its fill, found not yet stored
         startedIt = false;
-        held = core.fills.join(probe, name, core.inbox(), this);
+        // With slices, a range that starts past the first slice fetches its own slice, not what is in front of it;
+        // anything else fetches the object's start, and the answer says whether it is whole or a first slice.
+        int slice = core.slices.on() ? SlicedGet.firstSlice(connection) : 0;
+        held = slice == 0 ? core.fills.join(probe, name, core.inbox(), this)
+                : core.fills.join(SliceLayout.key(name, slice), SliceLayout.name(name, slice), core.inbox(), this);
         connection.cacheOutcome(startedIt || startedBefore ? CacheOutcome.MISS : CacheOutcome.FILL);
         connection.enterHold(core.fillTimeoutNs);
         return true;

@@ -103,6 +103,8 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
     private final PlaylistHold playlistHold = new PlaylistHold(this);
     /** An edge's miss waiting for its fill (HOLD, as a held playlist request). */
     private final FillHold fillHold = new FillHold(this);
+    /** The body of a GET of a large object an edge keeps in slices: one part per slice. */
+    private final SlicedBody slicedBody = new SlicedBody(this);
     /** The upload in progress is this node storing a fill it fetched (WriteGate recognised it). */
     private boolean fillUpload;
     /** The upload in progress is one of this node's fills: its version is marked a copy when it is staged. */
@@ -379,17 +381,22 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
             respondError(413, "body larger than " + maxBody + " bytes");
             return;
         }
+        boolean fill = fillUpload;
+        fillUpload = false;
+        ObjectKey target = writeTarget(fill);
+        if (target == null) {
+            respondError(400, "Atlas-Slice is not a slice index");
+            return;
+        }
         // No pin: only the record's immutable validators are read, never its extent.
-        ObjectRecord current = lookup();
+        ObjectRecord current = core.volume.lookup(target);
         int precondition = Preconditions.evaluateWrite(head, current);
         if (precondition != Preconditions.PROCEED) {
             respondError(precondition, PRECONDITION_FAILED);
             return;
         }
         state = State.UPLOAD;
-        ObjectKey key = ObjectKey.copyOf(head.pathBytes(), head.pathLength());
-        boolean fill = fillUpload;
-        fillUpload = false;
+        ObjectKey key = target.toOwned();
         storingFill = fill;
         upload.begin(head, key, current != null, fill);
         if (fill && state == State.UPLOAD) {
@@ -397,8 +404,26 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         }
     }
 
-    void beginDelete() {
-        ObjectRecord current = lookup();
+    /**
+     * What a write goes to: the request's path, or — for this node's own fill ({@code fill}: its secret checked),
+     * with {@code Atlas-Slice} — that slice of it. A probe (copy it to keep it); null for a malformed slice index.
+     */
+    private ObjectKey writeTarget(boolean fill) {
+        if (!fill || !head.has(Field.ATLAS_SLICE) || !core.slices.on()) {
+            return core.probe.wrap(head.pathBytes(), head.pathLength());
+        }
+        long k = head.decimalValue(Field.ATLAS_SLICE);
+        return k < 0 || k > Integer.MAX_VALUE ? null : core.sliceKey(head.pathBytes(), head.pathLength(), (int) k);
+    }
+
+    /** A DELETE; {@code fill}: this node's own (evicting a copy, its secret checked), which may name a slice. */
+    void beginDelete(boolean fill) {
+        ObjectKey target = writeTarget(fill);
+        if (target == null) {
+            respondError(400, "Atlas-Slice is not a slice index");
+            return;
+        }
+        ObjectRecord current = core.volume.lookup(target);
         if (current == null) {
             respondError(404, NO_SUCH_OBJECT);
             return;
@@ -482,25 +507,88 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         growingTransmitter.start(transport, out, out.position(), object, from, to, chunked);
     }
 
+    /**
+     * Hands bytes {@code [from, to)} of a sliced object, of the upstream version {@code version} (from {@code copy},
+     * or null while that slice arrives), to the sliced body; the head is in the out buffer.
+     */
+    void transmitSliced(long from, long to, atlas.store.UpstreamCopy.Terms version, atlas.store.UpstreamCopy copy) {
+        state = State.TRANSMIT;
+        slicedBody.start(from, to, version, copy);
+    }
+
+    /** One part of a sliced body: bytes {@code [first, last]} of a stored slice (pinned; the pin goes along). */
+    void transmitSlice(ObjectRecord slice, long first, long last, boolean headSent) {
+        if (headSent) {
+            out.clear(); // the head went with the first part
+        }
+        ranges.single(first, last);
+        transmit(slice, ranges);
+    }
+
+    /** One part of a sliced body: bytes {@code [from, to)} of a slice still arriving (pinned; the pin goes along). */
+    void transmitGrowingSlice(GrowingObject slice, long from, long to, boolean headSent) {
+        if (headSent) {
+            out.clear();
+        }
+        transmitGrowing(slice, from, to, false);
+    }
+
+    /** A sliced body's wait for a slice's fill is over: its next part is sent (or it is cut off). */
+    void endHold() {
+        transport.deadline(0);
+        state = State.TRANSMIT;
+    }
+
+    /** The sliced body's last part was sent. */
+    void onSlicedBodySent() {
+        finishExchange();
+    }
+
     private boolean growingBody() {
         return growingTransmitter != null && growingTransmitter.isActive();
     }
 
     @Override
     public void onBodySent() {
-        finishExchange();
+        if (slicedBody.isActive()) {
+            slicedBody.onPartSent();
+        } else {
+            finishExchange();
+        }
     }
 
     @Override
     public void onBodyRefused() {
+        if (slicedBodyCutOff()) {
+            return;
+        }
         keepAlive = false;
         respondError(503, "server busy, try again");
     }
 
     @Override
     public void onBodyUnreadable(int status, String reason) {
+        if (slicedBodyCutOff()) {
+            return;
+        }
         keepAlive = false; // the failing read may have left the connection's state mid-body: start clean
         respondError(status, reason);
+    }
+
+    /**
+     * A part of a sliced body could not be sent: true when the head already went with an earlier part, so the
+     * connection closes mid-body (the caller's error response is for a body whose head is not out yet).
+     */
+    private boolean slicedBodyCutOff() {
+        if (!slicedBody.isActive()) {
+            return false;
+        }
+        boolean headOut = slicedBody.earlierPartSent();
+        slicedBody.abandon();
+        if (headOut) {
+            close();
+        }
+        return headOut;
     }
 
     @Override
@@ -781,7 +869,9 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
             return;
         }
         if (state == State.HOLD) {
-            if (fillHold.holds()) {
+            if (slicedBody.holds()) {
+                slicedBody.stopWaiting(504, "the upstream did not deliver a slice of the object in time");
+            } else if (fillHold.holds()) {
                 fillHold.onTimeout(); // the upstream's lateness, not the client's
             } else {
                 playlistHold.onTimeout(); // the playlist's lateness, counted as such, not the client's
@@ -818,7 +908,9 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         if (state == State.READ_HEAD || state == State.LINGER) {
             close();
         } else if (state == State.HOLD) {
-            if (fillHold.holds()) {
+            if (slicedBody.holds()) {
+                slicedBody.stopWaiting(503, "the node is stopping");
+            } else if (fillHold.holds()) {
                 fillHold.cancel();
                 leaveHoldWith(503, "the node is stopping");
             } else {
@@ -833,6 +925,7 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         endExchange(false);
         playlistHold.cancel();
         fillHold.cancel();
+        slicedBody.abandon();
         state = State.CLOSED;
         transmitter.abandon();
         if (growingTransmitter != null) {

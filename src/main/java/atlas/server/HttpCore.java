@@ -19,6 +19,7 @@ import atlas.ingest.UploadResources;
 import atlas.live.PlaylistBoard;
 import atlas.live.PlaylistHolds;
 import atlas.fill.FillRegistry;
+import atlas.fill.SliceLayout;
 import atlas.store.Device;
 import atlas.store.Journal;
 import atlas.store.ObjectKey;
@@ -60,6 +61,14 @@ final class HttpCore implements CoreProtocol {
     final ServerConfig config;
     final Volume volume;
     final ObjectKey probe = ObjectKey.probe();
+
+    /**
+     * A probe for slice {@code k} of the object named {@code name[0, length)}, valid until the next call on this
+     * core (copy it with {@link ObjectKey#toOwned} to keep it).
+     */
+    ObjectKey sliceKey(byte[] name, int length, int k) {
+        return sliceProbe.wrap(sliceKeyScratch, SliceLayout.key(name, length, k, sliceKeyScratch));
+    }
 
     /** This core's inbox: what other threads post to run on it. */
     java.util.concurrent.Executor inbox() {
@@ -107,6 +116,11 @@ final class HttpCore implements CoreProtocol {
     final FillRegistry fills;
     /** How long a miss waits for its fill's body to start. */
     final long fillTimeoutNs;
+    /** An edge's cut of large objects into slices ({@link SliceLayout#OFF} when not an edge). */
+    final SliceLayout slices;
+    /** Where a slice's key is built to look it up (the object's name, the separator, the index): no allocation. */
+    private final byte[] sliceKeyScratch;
+    private final ObjectKey sliceProbe = ObjectKey.probe();
     private final java.util.concurrent.Executor inbox;
 
     HttpCore(ServerConfig config, Volume volume, CoreContext context, MetricsCore metrics, TlsCore tls,
@@ -115,6 +129,9 @@ final class HttpCore implements CoreProtocol {
         this.inbox = context.inbox();
         // Held until the fill's body starts arriving: one upstream timeout to connect, one for its head.
         this.fillTimeoutNs = config.edge() == null ? 0 : 2 * config.edge().timeout().toNanos();
+        this.slices = config.edge() == null || fills == null ? SliceLayout.OFF : config.edge().slices();
+        this.sliceKeyScratch = slices.on()
+                ? new byte[config.limits().maxRequestLineBytes() + SliceLayout.KEY_SUFFIX_BYTES] : null;
         this.hot = hot;
         this.coreIndex = context.coreIndex();
         this.growingObjects = hot == null ? null : hot.growingObjects();

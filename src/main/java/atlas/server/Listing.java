@@ -36,8 +36,9 @@ final class Listing {
                     sb.append("<tr><td colspan=4>… more objects not shown</td></tr>\n");
                     break;
                 }
-                String name = r.name();
-                sb.append("<tr><td><a href=\"/").append(escape(urlPath(name))).append("\">").append(escape(name))
+                String name = r.name(); // a slice of an edge's large object links to the object
+                sb.append("<tr><td><a href=\"/").append(escape(urlPath(atlas.fill.SliceLayout.objectOf(name))))
+                        .append("\">").append(escape(atlas.fill.SliceLayout.describe(name)))
                         .append("</a></td><td class=n>").append(r.length()).append("</td><td>")
                         .append(escape(r.contentType())).append("</td><td>")
                         .append(Instant.ofEpochMilli(r.mtimeMillis())).append("</td></tr>\n");

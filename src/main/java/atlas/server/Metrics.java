@@ -261,6 +261,12 @@ final class Metrics {
                     cb.call(c[7], "started");
                     cb.call(c[8], "refreshed");
                 }).register(registry);
+        CounterWithCallback.builder().name("atlas_fill_slices").help("Fills stored as a slice of a large object "
+                + "(--fill-slice; counted under atlas_fills_total too)").callback(cb -> cb.call(fills.counts()[10]))
+                .register(registry);
+        CounterWithCallback.builder().name("atlas_fill_slice_mismatches").help("Sliced responses cut off because a "
+                + "slice was of another upstream version than the response's first (the object changed upstream)")
+                .callback(cb -> cb.call(fills.counts()[11])).register(registry);
         CounterWithCallback.builder().name("atlas_upstream_wait_seconds").help("Time spent waiting for upstream "
                 + "response heads, all fills").callback(cb -> cb.call(fills.upstreamSeconds())).register(registry);
         // Recorded on the fills' own threads (the histogram's adders take that); an SRE's p99 of the upstream.

@@ -31,6 +31,9 @@ final class ObjectGet {
         }
         ObjectRecord record = c.lookupPinned();
         if (record == null) {
+            if (SlicedGet.respond(c)) {
+                return; // a large object an edge keeps in slices
+            }
             if (!c.fillHold().takes(c.head())) { // an edge fetches what it does not hold
                 c.respondError(404, HttpConnection.NO_SUCH_OBJECT);
             }

@@ -17,18 +17,25 @@ final class Preconditions {
 
     /** For GET/HEAD of an existing object. */
     static int evaluateRead(RequestHead h, ObjectRecord r) {
-        int shared = ifMatchOrUnmodified(h, r);
+        return evaluateRead(h, r.etagBytes(), r.mtimeMillis() / 1000);
+    }
+
+    /**
+     * For GET/HEAD of a representation whose validators are {@code etag} (null: none) and {@code modifiedSeconds}
+     * (-1: unknown) — a sliced object on an edge, whose validators are its upstream's.
+     */
+    static int evaluateRead(RequestHead h, byte[] etag, long modifiedSeconds) {
+        int shared = ifMatchOrUnmodified(h, etag, modifiedSeconds);
         if (shared != PROCEED) {
             return shared;
         }
         if (h.has(Field.IF_NONE_MATCH)) {
-            return EntityTags.listMatches(h.buffer(), h.valueOffset(Field.IF_NONE_MATCH),
-                    h.valueLength(Field.IF_NONE_MATCH), r.etagBytes(), true) ? 304 : PROCEED;
+            return matches(h, Field.IF_NONE_MATCH, etag, true) ? 304 : PROCEED;
         }
-        if (h.has(Field.IF_MODIFIED_SINCE)) {
+        if (h.has(Field.IF_MODIFIED_SINCE) && modifiedSeconds >= 0) {
             long since = HttpDate.parse(h.buffer(), h.valueOffset(Field.IF_MODIFIED_SINCE),
                     h.valueLength(Field.IF_MODIFIED_SINCE));
-            if (since >= 0 && r.mtimeMillis() / 1000 <= since) {
+            if (since >= 0 && modifiedSeconds <= since) {
                 return 304;
             }
         }
@@ -43,30 +50,38 @@ final class Preconditions {
             }
             return PROCEED;
         }
-        int shared = ifMatchOrUnmodified(h, current);
+        int shared = ifMatchOrUnmodified(h, current.etagBytes(), current.mtimeMillis() / 1000);
         if (shared != PROCEED) {
             return shared;
         }
-        if (h.has(Field.IF_NONE_MATCH) && EntityTags.listMatches(h.buffer(), h.valueOffset(Field.IF_NONE_MATCH),
-                h.valueLength(Field.IF_NONE_MATCH), current.etagBytes(), true)) {
+        if (h.has(Field.IF_NONE_MATCH) && matches(h, Field.IF_NONE_MATCH, current.etagBytes(), true)) {
             return 412; // includes "If-None-Match: *": create-only uploads
         }
         return PROCEED;
     }
 
-    private static int ifMatchOrUnmodified(RequestHead h, ObjectRecord r) {
+    private static int ifMatchOrUnmodified(RequestHead h, byte[] etag, long modifiedSeconds) {
         if (h.has(Field.IF_MATCH)) {
-            return EntityTags.listMatches(h.buffer(), h.valueOffset(Field.IF_MATCH), h.valueLength(Field.IF_MATCH),
-                    r.etagBytes(), false) ? PROCEED : 412;
+            return matches(h, Field.IF_MATCH, etag, false) ? PROCEED : 412;
         }
-        if (h.has(Field.IF_UNMODIFIED_SINCE)) {
+        if (h.has(Field.IF_UNMODIFIED_SINCE) && modifiedSeconds >= 0) {
             long since = HttpDate.parse(h.buffer(), h.valueOffset(Field.IF_UNMODIFIED_SINCE),
                     h.valueLength(Field.IF_UNMODIFIED_SINCE));
-            if (since >= 0 && r.mtimeMillis() / 1000 > since) {
+            if (since >= 0 && modifiedSeconds > since) {
                 return 412;
             }
         }
         return PROCEED;
+    }
+
+    /** The field's entity-tag list matches {@code etag}; without one, only "*" does (the representation exists). */
+    private static boolean matches(RequestHead h, Field f, byte[] etag, boolean weak) {
+        int off = h.valueOffset(f);
+        int len = h.valueLength(f);
+        if (etag == null) {
+            return h.valueIs(f, "*");
+        }
+        return EntityTags.listMatches(h.buffer(), off, len, etag, weak);
     }
 
     /**
@@ -74,15 +89,20 @@ final class Preconditions {
      * a date exactly equal to Last-Modified. Without If-Range, Range always applies.
      */
     static boolean ifRangeAllows(RequestHead h, ObjectRecord r) {
+        return ifRangeAllows(h, r.etagBytes(), r.mtimeMillis() / 1000);
+    }
+
+    /** If-Range against {@code etag} (null: none) and {@code modifiedSeconds} (-1: unknown). */
+    static boolean ifRangeAllows(RequestHead h, byte[] etag, long modifiedSeconds) {
         if (!h.has(Field.IF_RANGE)) {
             return true;
         }
         int off = h.valueOffset(Field.IF_RANGE);
         int len = h.valueLength(Field.IF_RANGE);
         if (EntityTags.looksLikeTag(h.buffer(), off, len)) {
-            return EntityTags.listMatches(h.buffer(), off, len, r.etagBytes(), false);
+            return etag != null && EntityTags.listMatches(h.buffer(), off, len, etag, false);
         }
         long date = HttpDate.parse(h.buffer(), off, len);
-        return date >= 0 && date == r.mtimeMillis() / 1000;
+        return date >= 0 && date == modifiedSeconds;
     }
 }

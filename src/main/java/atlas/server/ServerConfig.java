@@ -56,9 +56,10 @@ public record ServerConfig(VolumeConfig volume, String listenHost, int listenPor
      *
      * @param upstreamToken a bearer token for the upstreams, or null
      * @param upstreamTls   the TLS context for https:// upstreams ({@code --upstream-ca}), or null: the JDK's
+     * @param slices        how objects larger than a slice are fetched and stored ({@code --fill-slice})
      */
     public record Edge(List<java.net.URI> upstreams, Duration timeout, atlas.fill.CachePolicy cache,
-                       String upstreamToken, javax.net.ssl.SSLContext upstreamTls) {
+                       String upstreamToken, javax.net.ssl.SSLContext upstreamTls, atlas.fill.SliceLayout slices) {
         public Edge {
             upstreams = List.copyOf(upstreams);
         }
@@ -68,7 +69,7 @@ public record ServerConfig(VolumeConfig volume, String listenHost, int listenPor
         public String toString() {
             return "Edge[upstreams=" + upstreams + ", timeout=" + timeout + ", cache=" + cache + ", upstreamToken="
                     + (upstreamToken == null ? "none" : "(set)") + ", upstreamTls=" + (upstreamTls == null ? "default" : "--upstream-ca")
-                    + "]";
+                    + ", slices=" + slices + "]";
         }
     }
 

@@ -51,7 +51,7 @@ final class WriteGate {
                 return;
             }
             if (c.method() == Method.DELETE) {
-                c.beginDelete();
+                c.beginDelete(true);
             } else {
                 c.markFillUpload();
                 c.beginUpload();
@@ -95,7 +95,7 @@ final class WriteGate {
         credential = allowed;
         holdsUploadSlot = true;
         if (connection.method() == Method.DELETE) {
-            connection.beginDelete();
+            connection.beginDelete(false);
         } else {
             connection.beginUpload();
         }

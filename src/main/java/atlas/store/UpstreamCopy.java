@@ -27,10 +27,39 @@ public final class UpstreamCopy implements Evictable {
      * @param etag                  the upstream's ETag, or null
      * @param lastModified          the upstream's Last-Modified (HTTP-date text), or null
      * @param cacheControl          the upstream's Cache-Control to pass on, or null (then ours is sent)
+     * @param completeLength        for a slice of a large object (a 206 to the edge's ranged fill), the whole
+     *                              object's length (Content-Range's complete-length); {@link #WHOLE} for a copy
+     *                              that is the whole object
      */
     public record Terms(long responseMillis, long initialAgeSeconds, long freshUntilMillis,
                         long staleWhileRevalidateMillis, long staleIfErrorMillis, String etag, String lastModified,
-                        String cacheControl) {
+                        String cacheControl, long completeLength) {
+        /** {@link #completeLength} of a copy that is its whole object. */
+        public static final long WHOLE = -1;
+
+        /** The terms of a copy that is the whole object. */
+        public Terms(long responseMillis, long initialAgeSeconds, long freshUntilMillis,
+                     long staleWhileRevalidateMillis, long staleIfErrorMillis, String etag, String lastModified,
+                     String cacheControl) {
+            this(responseMillis, initialAgeSeconds, freshUntilMillis, staleWhileRevalidateMillis, staleIfErrorMillis,
+                    etag, lastModified, cacheControl, WHOLE);
+        }
+
+        /** The same terms for a slice of an object of {@code length} bytes ({@link #WHOLE}: the whole object). */
+        public Terms sliceOf(long length) {
+            return new Terms(responseMillis, initialAgeSeconds, freshUntilMillis, staleWhileRevalidateMillis,
+                    staleIfErrorMillis, etag, lastModified, cacheControl, length);
+        }
+
+        /**
+         * True when a slice under these terms and one under {@code other} are of the same upstream version, so one
+         * response may be stitched from both: the same complete length and the same validators (RFC 9110 §8.8.3.2:
+         * a strong ETag names one representation; without one, Last-Modified is the best the upstream said).
+         */
+        public boolean sameVersion(Terms other) {
+            return completeLength == other.completeLength && java.util.Objects.equals(etag, other.etag)
+                    && java.util.Objects.equals(lastModified, other.lastModified);
+        }
         /**
          * RFC 9111 §4.2.3 current_age, in whole seconds, at {@code nowMillis} — rounded up: a cache below this one
          * (an edge filling from a shield) then never takes the copy for fresher than it is, so a fleet's tiers do not
