@@ -45,6 +45,14 @@ public final class SliceLayout {
         return sliceBytes;
     }
 
+    /**
+     * True when an object of a name of {@code nameBytes} bytes can be sliced: its slices' names must fit the journal
+     * ({@link atlas.store.ObjectNames#MAX_LENGTH}); a longer one is always fetched whole.
+     */
+    public static boolean sliceable(int nameBytes) {
+        return nameBytes + KEY_SUFFIX_BYTES <= atlas.store.ObjectNames.MAX_LENGTH;
+    }
+
     /** The slice holding byte {@code offset}. */
     public int indexOf(long offset) {
         return Math.toIntExact(offset / sliceBytes);

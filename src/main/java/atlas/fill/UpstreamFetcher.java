@@ -163,7 +163,8 @@ public final class UpstreamFetcher implements AutoCloseable {
         String object = SliceLayout.objectOf(name);
         int slice = Math.max(0, SliceLayout.index(name));
         // A miss asks for a slice; so does a slice's revalidation. A whole copy's revalidation asks for the whole.
-        boolean ranged = slices.on() && (stale == null || SliceLayout.index(name) >= 0);
+        boolean ranged = slices.on() && (stale == null || SliceLayout.index(name) >= 0)
+                && SliceLayout.sliceable(object.getBytes(StandardCharsets.UTF_8).length);
         String path = encodePath(object);
         String lastError = "no upstream";
         int lastStatus = 502;

@@ -31,7 +31,7 @@ final class SlicedGet {
 
     /** True when it answered from the object's slices; false when the slice the request needs first is not here. */
     static boolean respond(HttpConnection c) {
-        if (!c.core().slices.on()) {
+        if (!c.core().slices.on() || !SliceLayout.sliceable(c.head().pathLength())) {
             return false;
         }
         int first = firstSlice(c);
@@ -148,7 +148,7 @@ final class SlicedGet {
      */
     static int firstSlice(HttpConnection c) {
         RequestHead h = c.head();
-        if (c.method() != Method.GET || !h.has(Field.RANGE)) {
+        if (c.method() != Method.GET || !h.has(Field.RANGE) || !SliceLayout.sliceable(h.pathLength())) {
             return 0;
         }
         long first = RangeSet.firstStart(h.buffer(), h.valueOffset(Field.RANGE), h.valueLength(Field.RANGE));

@@ -140,9 +140,9 @@ class ServeSettingsTest {
                 fixed++;
             }
         }
-        // The edge's five (upstream-timeout and the cache terms) are in the config only in edge mode (checked
-        // above), not in IN_SERVER_CONFIG.
-        assertThat(fixed).as("settings with a fixed default").isEqualTo(IN_SERVER_CONFIG.size() + 5);
+        // The edge's six (upstream-timeout, fill-slice and the cache terms) are in the config only in edge mode
+        // (checked above), not in IN_SERVER_CONFIG.
+        assertThat(fixed).as("settings with a fixed default").isEqualTo(IN_SERVER_CONFIG.size() + 6);
         assertThat(printed).containsEntry("tls-listen", "127.0.0.1:0").containsEntry("# cert", "self-signed")
                 .containsEntry("# retain", "none").containsEntry("no-demo", "false")
                 .containsEntry("cores", Integer.toString(Runtime.getRuntime().availableProcessors()));

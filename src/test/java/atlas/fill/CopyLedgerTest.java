@@ -129,9 +129,10 @@ class CopyLedgerTest {
         VolumeConfig config = VolumeConfig.defaults(dir);
         try (Volume v = Volume.open(config)) {
             ObjectRecord a = put(v, "a", "1");
-            // A record as the ledger wrote them before frequencies: the same payload without its last byte.
+            // A record as the ledger wrote them before frequencies: the same payload without its last byte and the
+            // complete length after it.
             byte[] now = CopyLedger.encode("a", a.sequence(), terms(7, "\"e\""), 2);
-            byte[] payload = java.util.Arrays.copyOfRange(now, 8, now.length - 1);
+            byte[] payload = java.util.Arrays.copyOfRange(now, 8, now.length - 1 - Long.BYTES);
             java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
             crc.update(payload);
             java.nio.ByteBuffer old = java.nio.ByteBuffer.allocate(8 + payload.length)
@@ -142,6 +143,35 @@ class CopyLedgerTest {
                 assertThat(restored).hasSize(1);
                 assertThat(restored.getFirst().terms()).isEqualTo(terms(7, "\"e\""));
                 assertThat(restored.getFirst().frequency()).isZero();
+            }
+        }
+    }
+
+    @Test
+    void shouldKeepASlicesCompleteLengthAndReadOlderRecordsAsWholeObjects(@TempDir Path dir) throws Exception {
+        VolumeConfig config = VolumeConfig.defaults(dir);
+        try (Volume v = Volume.open(config)) {
+            ObjectRecord slice = put(v, "m", "0123"); // the ledger keeps terms by name, whatever the name
+            ObjectRecord whole = put(v, "b", "1");
+            UpstreamCopy.Terms sliced = terms(9, "\"s\"").sliceOf(123_456_789L);
+            try (CopyLedger ledger = CopyLedger.open(dir, v, new ArrayList<>())) {
+                ledger.stored(slice, sliced);
+            }
+            // A record as the ledger wrote them before slices: frequency byte, no complete length.
+            byte[] now = CopyLedger.encode("b", whole.sequence(), terms(7, "\"e\""), 1);
+            byte[] payload = java.util.Arrays.copyOfRange(now, 8, now.length - Long.BYTES);
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            crc.update(payload);
+            Files.write(dir.resolve(CopyLedger.FILE_NAME), java.nio.ByteBuffer.allocate(8 + payload.length)
+                    .putInt(payload.length).putInt((int) crc.getValue()).put(payload).array(),
+                    java.nio.file.StandardOpenOption.APPEND);
+            List<UpstreamCopy> restored = new ArrayList<>();
+            try (CopyLedger _ = CopyLedger.open(dir, v, restored)) {
+                assertThat(restored).hasSize(2);
+                assertThat(restored.get(0).terms()).isEqualTo(sliced);
+                assertThat(restored.get(0).terms().completeLength()).isEqualTo(123_456_789L);
+                assertThat(restored.get(1).terms().completeLength()).isEqualTo(UpstreamCopy.Terms.WHOLE);
+                assertThat(restored.get(1).frequency()).isEqualTo(1);
             }
         }
     }

@@ -187,4 +187,28 @@ class RangeSetTest {
         assertThat(ranges.parse(buf, 2, 9, 10)).isEqualTo(RangeSet.SATISFIABLE);
         assertRanges(1, 2);
     }
+
+    private static long firstStart(String value) {
+        ByteBuffer buf = Bytes.direct(value, 3);
+        return RangeSet.firstStart(buf, 3, value.length());
+    }
+
+    @Test
+    void shouldTellWhereARangeStartsBeforeTheLengthIsKnown() {
+        assertThat(firstStart("bytes=20971520-20972000")).isEqualTo(20971520);
+        assertThat(firstStart("bytes= 5-")).isEqualTo(5);
+        assertThat(firstStart("bytes=7-9,0-1")).as("the first element's").isEqualTo(7);
+        assertThat(firstStart("bytes=-500")).as("a suffix needs the length").isEqualTo(-1);
+        assertThat(firstStart("items=0-1")).isEqualTo(-1);
+        assertThat(firstStart("bytes=12")).isEqualTo(-1);
+        assertThat(firstStart("bytes=9999999999999999999999-")).as("too many digits").isEqualTo(-1);
+    }
+
+    @Test
+    void shouldHoldOneRangeSetDirectly() {
+        ranges.single(1048576, 2097151);
+        assertRanges(1048576, 2097151);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ranges.single(5, 4))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }

@@ -489,6 +489,120 @@ class EdgeFillIT {
         assertThat(cacheStatus(first)).isEqualTo("atlas; fwd=uri-miss; stored");
     }
 
+    /** Body bytes nginx sent for {@code name} (its access log's combined format): what the edge's fills cost it. */
+    private long originBodyBytes(String name) throws IOException {
+        Path log = workDir.resolve("origin-access.log");
+        if (!Files.exists(log)) {
+            return 0;
+        }
+        Pattern line = Pattern.compile("\"GET /" + Pattern.quote(name) + " HTTP/1\\.1\" \\d{3} (\\d+) ");
+        long total = 0;
+        for (String l : Files.readAllLines(log)) {
+            Matcher m = line.matcher(l);
+            if (m.find()) {
+                total += Long.parseLong(m.group(1));
+            }
+        }
+        return total;
+    }
+
+    private HttpResponse<byte[]> getRange(String name, String range) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(edge.url(name))).timeout(Duration.ofSeconds(30))
+                .header("Range", range).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    @Test
+    void shouldFillALargeObjectInSlicesSoAFarRangeCostsOnlyItsOwnSlice() throws Exception {
+        int mib = 1 << 20;
+        byte[] object = originObject("v/movie.mp4", 24 * mib + 12_345, 11); // 6 s whole at the origin's rate
+        edge = startEdge(List.of("--fill-slice", "1m"), origin());
+
+        // A seek 20 MiB in, on a miss: one slice asked for and stored, not the 20 MiB in front of it.
+        long seek = 20L * mib + 777;
+        HttpResponse<byte[]> far = getRange("v/movie.mp4", "bytes=" + seek + "-" + (seek + 99_999));
+        assertThat(far.statusCode()).isEqualTo(206);
+        assertThat(far.headers().firstValue("Content-Range"))
+                .hasValue("bytes " + seek + "-" + (seek + 99_999) + "/" + object.length);
+        assertThat(far.body()).isEqualTo(Arrays.copyOfRange(object, (int) seek, (int) seek + 100_000));
+        assertThat(originBodyBytes("v/movie.mp4")).as("origin bytes for the seek").isEqualTo(mib);
+
+        // Three ranges inside the last slice and across the ones before it, and one past the end.
+        HttpResponse<byte[]> tail = getRange("v/movie.mp4", "bytes=-5000");
+        assertThat(tail.statusCode()).isEqualTo(206);
+        assertThat(tail.body()).isEqualTo(Arrays.copyOfRange(object, object.length - 5000, object.length));
+        HttpResponse<byte[]> across = getRange("v/movie.mp4", "bytes=" + (3L * mib - 10) + "-" + (5L * mib + 9));
+        assertThat(across.body()).isEqualTo(Arrays.copyOfRange(object, 3 * mib - 10, 5 * mib + 10));
+        assertThat(getRange("v/movie.mp4", "bytes=" + (object.length + 10) + "-").statusCode()).isEqualTo(416);
+
+        // The whole object: streamed slice after slice, each fetched once in all.
+        HttpResponse<byte[]> whole = get("v/movie.mp4");
+        assertThat(whole.statusCode()).isEqualTo(200);
+        assertThat(whole.headers().firstValueAsLong("Content-Length")).hasValue(object.length);
+        assertThat(whole.headers().firstValue("ETag")).as("the origin's validator, passed on").isPresent();
+        assertThat(Arrays.equals(whole.body(), object)).as("bytes as at the origin").isTrue();
+        assertThat(originBodyBytes("v/movie.mp4")).as("origin bytes: each slice once").isEqualTo(object.length);
+        HttpResponse<byte[]> conditional = http.send(HttpRequest.newBuilder(URI.create(edge.url("v/movie.mp4")))
+                .header("If-None-Match", whole.headers().firstValue("ETag").orElseThrow()).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(conditional.statusCode()).isEqualTo(304);
+        String metrics = edge.awaitMetrics("slices stored", m -> m.contains("atlas_fill_slices_total 25.0"),
+                Duration.ofSeconds(10));
+        assertThat(metrics).contains("atlas_fill_slice_mismatches_total 0.0");
+
+        // Kept across a restart, slice by slice: a hit, no origin request.
+        long requests = originRequests("v/movie.mp4");
+        edge.terminate();
+        edge = startEdge(List.of("--fill-slice", "1m"), origin());
+        HttpResponse<byte[]> kept = get("v/movie.mp4");
+        assertThat(Arrays.equals(kept.body(), object)).as("the kept slices").isTrue();
+        assertThat(cacheStatus(kept)).startsWith("atlas; hit");
+        assertThat(originRequests("v/movie.mp4")).isEqualTo(requests);
+    }
+
+    @Test
+    void shouldCutOffAResponseWhoseSlicesAreOfTwoVersionsAndServeTheNewOneWholeAfter() throws Exception {
+        int mib = 1 << 20;
+        byte[] v1 = originObject("short/big.mp4", 4 * mib, 12);
+        List<String> sliced = List.of("--fill-slice", "1m", "--hot-memory", "0"); // slices waited for whole
+        edge = startEdge(sliced, origin());
+        assertThat(Arrays.equals(get("short/big.mp4").body(), v1)).as("v1, four slices").isTrue();
+
+        // A new version at the origin (a new ETag: nginx's is mtime and size); once the copies are stale (max-age=1),
+        // a read of the first slice alone brings that slice's new version, the others are still v1.
+        byte[] v2 = originObject("short/big.mp4", 4 * mib, 13);
+        Files.setLastModifiedTime(root.resolve("short/big.mp4"),
+                java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 60_000));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (true) {
+            HttpResponse<byte[]> first = getRange("short/big.mp4", "bytes=0-99");
+            if (Arrays.equals(first.body(), Arrays.copyOf(v2, 100))) {
+                break;
+            }
+            assertThat(System.nanoTime()).as("the first slice's new version").isLessThan(deadline);
+            Thread.onSpinWait();
+        }
+        // The whole object now starts in v2 and goes on in v1: cut off, never a mix, and then whole in v2.
+        int cut = 0;
+        while (true) {
+            try {
+                HttpResponse<byte[]> r = get("short/big.mp4");
+                assertThat(Arrays.equals(r.body(), v1)).as("never the old version once the new one was served")
+                        .isFalse();
+                if (Arrays.equals(r.body(), v2)) {
+                    break;
+                }
+            } catch (IOException e) {
+                cut++; // the connection closed before Content-Length bytes: the client knows it is not whole
+            }
+            assertThat(System.nanoTime()).as("the new version whole").isLessThan(deadline);
+            Thread.onSpinWait();
+        }
+        assertThat(cut).as("responses cut off").isGreaterThanOrEqualTo(1);
+        String metrics = edge.awaitMetrics("mismatch", m -> m.contains("atlas_fill_slice_mismatches_total"),
+                Duration.ofSeconds(5));
+        assertThat(sum(metrics, "atlas_fill_slice_mismatches_total")).isGreaterThanOrEqualTo(1);
+    }
+
     private static double sum(String metrics, String name) {
         Matcher m = Pattern.compile("(?m)^" + name + "(\\{[^}]*})? (\\S+)$").matcher(metrics);
         double total = 0;
