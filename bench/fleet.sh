@@ -493,7 +493,7 @@ loss() {
   local moved=0 others=0 path
   while read -r path; do
     if [[ "${HOME_OF[http://$LB/$path]:-}" == "$name" ]]; then moved=$((moved + 1)); elif [[ -n "${HOME_OF[http://$LB/$path]:-}" ]]; then others=$((others + 1)); fi
-  done < <(tail -n +"$((shield_lines0 + 1))" "$WORK/shield-access.log" | sed -n 's|.*"GET /\([^ ]*\) HTTP/1.1" 200 .*|\1|p')
+  done < <(tail -n +"$((shield_lines0 + 1))" "$WORK/shield-access.log" | sed -n 's|.*"GET /\([^ ]*\) HTTP/1.1" 20[06] .*|\1|p')
   say "loss: kill -9 of $name ($share of $OBJECTS objects its own) under $CONNS connections: DOWN after $down_ms ms;" \
     "of $after requests accepted after that, $bad not answered 200 (target 0; wrk saw $before_failed failed in all);" \
     "refetched $(ratio "$refetched" "$CAT_BYTES") × the catalogue (its share $(ratio "$share" "$OBJECTS")): its objects" \

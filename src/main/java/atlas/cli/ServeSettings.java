@@ -178,8 +178,9 @@ final class ServeSettings {
             "Edge mode: objects larger than this are fetched and stored in slices of this size (ranged upstream "
                     + "requests, each slice kept and evicted on its own), so a range far into one waits only for "
                     + "its slice; 0: always whole")
-            .check(new ServeSetting.Check<>(n -> n == 0 || n >= atlas.fill.SliceLayout.MIN_SLICE_BYTES,
-                    "must be 0 or at least " + SizeConverter.format(atlas.fill.SliceLayout.MIN_SLICE_BYTES)))
+            .check(new ServeSetting.Check<>(atlas.fill.SliceLayout::valid, "must be 0 or a whole number of KiB "
+                    + "from " + SizeConverter.format(atlas.fill.SliceLayout.MIN_SLICE_BYTES) + " to "
+                    + SizeConverter.format(atlas.fill.SliceLayout.MAX_SLICE_BYTES)))
             .onlyWith(UPSTREAM);
     static final ServeSetting<Duration> CACHE_TTL = ServeSetting.duration("cache-ttl",
             fixed(Duration.ofMinutes(10)),

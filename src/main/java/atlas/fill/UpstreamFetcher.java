@@ -142,7 +142,7 @@ public final class UpstreamFetcher implements AutoCloseable {
                     .timeout(timeout).header("Atlas-Fill", secret).header("If-Match", etag);
             int slice = SliceLayout.index(name);
             if (slice >= 0) {
-                delete.header("Atlas-Slice", Integer.toString(slice));
+                delete.header("Atlas-Slice", SliceLayout.of(name).suffix(slice).substring(1));
             }
             int status = client.send(delete.DELETE().build(), HttpResponse.BodyHandlers.discarding()).statusCode();
             return status == 204 || status == 200;
@@ -162,6 +162,8 @@ public final class UpstreamFetcher implements AutoCloseable {
         }
         String object = SliceLayout.objectOf(name);
         int slice = Math.max(0, SliceLayout.index(name));
+        // A slice is fetched under the layout it was cut by (its name says it: an earlier run's may differ).
+        SliceLayout slices = SliceLayout.index(name) >= 0 ? SliceLayout.of(name) : this.slices;
         // A miss asks for a slice; so does a slice's revalidation. A whole copy's revalidation asks for the whole.
         boolean ranged = slices.on() && (stale == null || SliceLayout.index(name) >= 0)
                 && SliceLayout.sliceable(object.getBytes(StandardCharsets.UTF_8).length);
@@ -233,7 +235,7 @@ public final class UpstreamFetcher implements AutoCloseable {
             }
             UpstreamCopy.Terms terms = ResponseFreshness.of(object, response.headers(), arrived, policy);
             if (status == 206 && ranged) {
-                storeSlice(store, object, slice, response, terms, outcome);
+                storeSlice(store, slices, object, slice, response, terms, outcome);
                 return;
             }
             if (status != 200) {
@@ -249,7 +251,7 @@ public final class UpstreamFetcher implements AutoCloseable {
             // The whole object: not asked for a range, or the upstream ignores ranges (then a slice's miss waits
             // for the bytes in front of its own; still correct, and stored whole once).
             long length = response.headers().firstValueAsLong("Content-Length").orElse(-1);
-            store(store, object, -1, length, response, terms, outcome);
+            store(store, object, null, length, response, terms, outcome);
             return;
         }
         outcome.failed(lastStatus, lastError);
@@ -259,8 +261,8 @@ public final class UpstreamFetcher implements AutoCloseable {
      * A 206 to a slice's request: {@code Content-Range} must be exactly the slice asked for (the last one shorter),
      * of a known complete length. An object that fits in one slice is stored whole, as without slices.
      */
-    private void storeSlice(URI store, String object, int slice, HttpResponse<InputStream> response,
-                            UpstreamCopy.Terms terms, Outcome outcome) {
+    private void storeSlice(URI store, SliceLayout slices, String object, int slice,
+                            HttpResponse<InputStream> response, UpstreamCopy.Terms terms, Outcome outcome) {
         long[] range = contentRange(response.headers().firstValue("Content-Range").orElse(null));
         long first = slices.start(slice);
         if (range == null || range[0] != first || range[1] != slices.end(slice, range[2]) - 1) {
@@ -278,9 +280,10 @@ public final class UpstreamFetcher implements AutoCloseable {
             return;
         }
         if (slice == 0 && length == complete) {
-            store(store, object, -1, length, response, terms, outcome);
+            store(store, object, null, length, response, terms, outcome);
         } else {
-            store(store, object, slice, length, response, terms == null ? null : terms.sliceOf(complete), outcome);
+            store(store, object, slices.name(object, slice), length, response,
+                    terms == null ? null : terms.sliceOf(complete), outcome);
         }
     }
 
@@ -307,10 +310,10 @@ public final class UpstreamFetcher implements AutoCloseable {
     /**
      * Streams the upstream's body into a PUT to this node; its answer says whether the object is stored. A body the
      * upstream forbids storing ({@code terms} null) is stored all the same, so that it reaches the clients waiting
-     * for it; the registry deletes it once complete. {@code slice}: which slice of {@code object} the body is (-1: all
-     * of it), {@code length} its bytes (-1: unknown, chunked).
+     * for it; the registry deletes it once complete. {@code slice}: the stored name of the slice of {@code object}
+     * the body is (null: all of it), {@code length} its bytes (-1: unknown, chunked).
      */
-    private void store(URI store, String object, int slice, long length, HttpResponse<InputStream> upstream,
+    private void store(URI store, String object, String slice, long length, HttpResponse<InputStream> upstream,
                        UpstreamCopy.Terms terms, Outcome outcome) {
         String path = encodePath(object);
         InputStream body = upstream.body();
@@ -319,11 +322,11 @@ public final class UpstreamFetcher implements AutoCloseable {
                 : HttpRequest.BodyPublishers.ofInputStream(() -> body);
         HttpRequest.Builder put = HttpRequest.newBuilder(store.resolve(path)).header("Atlas-Fill", secret)
                 .PUT(publisher);
-        if (slice >= 0) {
-            put.header("Atlas-Slice", Integer.toString(slice)); // stored under the slice's name (SliceLayout)
+        if (slice != null) {
+            put.header("Atlas-Slice", slice.substring(object.length() + 1)); // stored under the slice's name
         }
         upstream.headers().firstValue("Content-Type").ifPresent(t -> put.header("Content-Type", t));
-        outcome.storing(terms, slice >= 0 ? SliceLayout.name(object, slice) : object);
+        outcome.storing(terms, slice != null ? slice : object);
         try (body) {
             HttpResponse<Void> stored = client.send(put.build(), HttpResponse.BodyHandlers.discarding());
             int status = stored.statusCode();

@@ -187,27 +187,6 @@ public final class RequestHead {
         return true;
     }
 
-    /**
-     * The field's value as a non-negative decimal number of at most 18 digits, or -1 when absent or not one (no
-     * allocation).
-     */
-    public long decimalValue(Field f) {
-        int offset = valueOffsets[f.ordinal()];
-        int length = valueLengths[f.ordinal()];
-        if (offset < 0 || length == 0 || length > 18) {
-            return -1;
-        }
-        long n = 0;
-        for (int i = 0; i < length; i++) {
-            int d = buffer.get(offset + i) - '0';
-            if (d < 0 || d > 9) {
-                return -1;
-            }
-            n = n * 10 + d;
-        }
-        return n;
-    }
-
     /** The field's value as a string, or null when absent (allocates: control path only). */
     public String value(Field f) {
         int offset = valueOffsets[f.ordinal()];

@@ -68,7 +68,7 @@ final class FillHold implements FillRegistry.Waiter {
         // anything else fetches the object's start, and the answer says whether it is whole or a first slice.
         int slice = core.slices.on() ? SlicedGet.firstSlice(connection) : 0;
         held = slice == 0 ? core.fills.join(probe, name, core.inbox(), this)
-                : core.fills.join(SliceLayout.key(name, slice), SliceLayout.name(name, slice), core.inbox(), this);
+                : core.fills.join(core.slices.key(name, slice), core.slices.name(name, slice), core.inbox(), this);
         connection.cacheOutcome(startedIt || startedBefore ? CacheOutcome.MISS : CacheOutcome.FILL);
         connection.enterHold(core.fillTimeoutNs);
         return true;

@@ -409,11 +409,11 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
      * with {@code Atlas-Slice} — that slice of it. A probe (copy it to keep it); null for a malformed slice index.
      */
     private ObjectKey writeTarget(boolean fill) {
-        if (!fill || !head.has(Field.ATLAS_SLICE) || !core.slices.on()) {
+        if (!fill || !head.has(Field.ATLAS_SLICE)) {
             return core.probe.wrap(head.pathBytes(), head.pathLength());
         }
-        long k = head.decimalValue(Field.ATLAS_SLICE);
-        return k < 0 || k > Integer.MAX_VALUE ? null : core.sliceKey(head.pathBytes(), head.pathLength(), (int) k);
+        return core.sliceKeyOfSuffix(head.pathBytes(), head.pathLength(), head.buffer(),
+                head.valueOffset(Field.ATLAS_SLICE), head.valueLength(Field.ATLAS_SLICE));
     }
 
     /** A DELETE; {@code fill}: this node's own (evicting a copy, its secret checked), which may name a slice. */

@@ -67,7 +67,16 @@ final class HttpCore implements CoreProtocol {
      * core (copy it with {@link ObjectKey#toOwned} to keep it).
      */
     ObjectKey sliceKey(byte[] name, int length, int k) {
-        return sliceProbe.wrap(sliceKeyScratch, SliceLayout.key(name, length, k, sliceKeyScratch));
+        return sliceProbe.wrap(sliceKeyScratch, slices.key(name, length, k, sliceKeyScratch));
+    }
+
+    /**
+     * A probe for the slice an upload's {@code Atlas-Slice} value names (at {@code value[offset, offset+length)}) of
+     * the object {@code name[0, length)}; null when the value is malformed. Valid until the next call on this core.
+     */
+    ObjectKey sliceKeyOfSuffix(byte[] name, int nameLength, java.nio.ByteBuffer value, int offset, int length) {
+        int n = SliceLayout.keyOfSuffix(name, nameLength, value, offset, length, sliceKeyScratch);
+        return n < 0 ? null : sliceProbe.wrap(sliceKeyScratch, n);
     }
 
     /** This core's inbox: what other threads post to run on it. */
@@ -130,8 +139,9 @@ final class HttpCore implements CoreProtocol {
         // Held until the fill's body starts arriving: one upstream timeout to connect, one for its head.
         this.fillTimeoutNs = config.edge() == null ? 0 : 2 * config.edge().timeout().toNanos();
         this.slices = config.edge() == null || fills == null ? SliceLayout.OFF : config.edge().slices();
-        this.sliceKeyScratch = slices.on()
-                ? new byte[config.limits().maxRequestLineBytes() + SliceLayout.KEY_SUFFIX_BYTES] : null;
+        // Also with slicing off: the evictor still deletes slices an earlier run (with --fill-slice) stored.
+        this.sliceKeyScratch = fills == null
+                ? null : new byte[config.limits().maxRequestLineBytes() + SliceLayout.KEY_SUFFIX_BYTES];
         this.hot = hot;
         this.coreIndex = context.coreIndex();
         this.growingObjects = hot == null ? null : hot.growingObjects();

@@ -109,7 +109,10 @@ final class SlicedBody implements FillRegistry.Waiter {
         ObjectRecord record = SlicedGet.pinned(core, key);
         if (record != null) {
             UpstreamCopy copy = record.upstreamCopy();
-            if (copy == null || !copy.terms().sameVersion(version)) {
+            // Same version: the same complete length, so (the layout being in the name) the same slice length too;
+            // the length is checked all the same, as the transmitter must never read past the record.
+            if (copy == null || !copy.terms().sameVersion(version)
+                    || record.length() != slices.end(k, version.completeLength()) - sliceStart) {
                 record.unpin();
                 versionMismatch(copy);
                 return;
@@ -146,7 +149,7 @@ final class SlicedBody implements FillRegistry.Waiter {
             cutOff(502, "the upstream did not deliver a slice of the object");
             return;
         }
-        held = core.fills.join(key.toOwned(), SliceLayout.name(objectName(), k), core.inbox(), this);
+        held = core.fills.join(key.toOwned(), core.slices.name(objectName(), k), core.inbox(), this);
         connection.enterHold(core.fillTimeoutNs);
     }
 
@@ -159,7 +162,7 @@ final class SlicedBody implements FillRegistry.Waiter {
         RequestHead h = connection.head();
         ObjectKey key = core.sliceKey(h.pathBytes(), h.pathLength(), next);
         if (core.volume.lookup(key) == null && !core.fills.fetching(key)) {
-            core.fills.prefetch(SliceLayout.name(objectName(), next));
+            core.fills.prefetch(core.slices.name(objectName(), next));
         }
     }
 

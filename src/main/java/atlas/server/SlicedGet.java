@@ -58,8 +58,10 @@ final class SlicedGet {
         ObjectRecord record = pinned(core, key);
         if (record != null) {
             copy = record.upstreamCopy();
-            if (copy == null || copy.terms().completeLength() == UpstreamCopy.Terms.WHOLE) {
-                record.unpin(); // not a slice (only fills write slice names): as if absent
+            long complete = copy == null ? UpstreamCopy.Terms.WHOLE : copy.terms().completeLength();
+            if (complete == UpstreamCopy.Terms.WHOLE
+                    || record.length() != core.slices.end(k, complete) - core.slices.start(k)) {
+                record.unpin(); // not a slice of this layout (only fills write slice names): as if absent
                 return NOT_HERE;
             }
             if (!CopyFreshness.serveNow(c, record, copy)) {

@@ -26,14 +26,32 @@ class SliceLayoutTest {
 
     @Test
     void shouldNameSlicesSoThatNoClientCanAndReadTheNameBack() {
-        String stored = SliceLayout.name("vod/movie.mp4", 42);
-        assertThat(stored).isEqualTo("vod/movie.mp4\u000142");
+        String stored = layout.name("vod/movie.mp4", 42);
+        assertThat(stored).isEqualTo("vod/movie.mp4\u00011024:42");
         assertThat(atlas.store.ObjectNames.problem(stored.getBytes(StandardCharsets.UTF_8), stored.length())).as("refused as a client's name").isNotNull();
         assertThat(SliceLayout.index(stored)).isEqualTo(42);
         assertThat(SliceLayout.objectOf(stored)).isEqualTo("vod/movie.mp4");
         assertThat(SliceLayout.index("vod/movie.mp4")).isEqualTo(-1);
         assertThat(SliceLayout.objectOf("vod/movie.mp4")).isEqualTo("vod/movie.mp4");
-        assertThat(SliceLayout.describe(stored)).isEqualTo("vod/movie.mp4 [slice 42]");
+        assertThat(SliceLayout.describe(stored)).isEqualTo("vod/movie.mp4 [slice 42 of 1024 KiB]");
+        assertThat(SliceLayout.of(stored).sliceBytes()).as("the layout it was cut by").isEqualTo(1 << 20);
+        assertThat(SliceLayout.of("vod/movie.mp4").on()).isFalse();
+        assertThat(new SliceLayout(2 << 20).key("vod/movie.mp4", 42)).as("another layout's slice is another name")
+                .isNotEqualTo(layout.key("vod/movie.mp4", 42));
+    }
+
+    @Test
+    void shouldTakeAnUploadsSliceFromItsAtlasSliceValueOnlyInItsOwnForm() {
+        byte[] name = "a.mp4".getBytes(StandardCharsets.UTF_8);
+        byte[] scratch = new byte[name.length + SliceLayout.KEY_SUFFIX_BYTES];
+        for (String bad : new String[]{"", "12", ":3", "3:", "1024:3:4", "1024;3", "1024:-3", "9999999999999999999:1"}) {
+            java.nio.ByteBuffer v = java.nio.ByteBuffer.wrap(bad.getBytes(StandardCharsets.US_ASCII));
+            assertThat(SliceLayout.keyOfSuffix(name, name.length, v, 0, bad.length(), scratch)).as(bad).isEqualTo(-1);
+        }
+        String value = layout.suffix(7).substring(1);
+        java.nio.ByteBuffer v = java.nio.ByteBuffer.wrap(value.getBytes(StandardCharsets.US_ASCII));
+        int n = SliceLayout.keyOfSuffix(name, name.length, v, 0, value.length(), scratch);
+        assertThat(ObjectKey.probe().wrap(scratch, n)).isEqualTo(layout.key("a.mp4", 7));
     }
 
     @Test
@@ -41,11 +59,11 @@ class SliceLayoutTest {
         byte[] name = "a/b.mp4".getBytes(StandardCharsets.UTF_8);
         byte[] scratch = new byte[name.length + SliceLayout.KEY_SUFFIX_BYTES];
         for (int k : new int[]{0, 7, 10, 99, 12345, Integer.MAX_VALUE}) {
-            int n = SliceLayout.key(name, name.length, k, scratch);
+            int n = layout.key(name, name.length, k, scratch);
             ObjectKey probe = ObjectKey.probe().wrap(scratch, n);
-            assertThat(probe).as("slice %d", k).isEqualTo(SliceLayout.key("a/b.mp4", k));
+            assertThat(probe).as("slice %d", k).isEqualTo(layout.key("a/b.mp4", k));
             assertThat(new String(Arrays.copyOf(scratch, n), StandardCharsets.UTF_8))
-                    .isEqualTo(SliceLayout.name("a/b.mp4", k));
+                    .isEqualTo(layout.name("a/b.mp4", k));
         }
     }
 
@@ -53,7 +71,10 @@ class SliceLayoutTest {
     void shouldRefuseSlicesTooSmallToPayForTheirRequests() {
         assertThat(SliceLayout.OFF.on()).isFalse();
         assertThatThrownBy(() -> new SliceLayout(4096)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("at least");
+                .hasMessageContaining("whole number of KiB");
+        assertThat(SliceLayout.valid(0)).isTrue();
+        assertThat(SliceLayout.valid((1 << 20) + 1)).as("not whole KiB").isFalse();
+        assertThat(SliceLayout.valid(2L << 30)).as("above 1 GiB").isFalse();
     }
 
     @Test
