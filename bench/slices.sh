@@ -115,11 +115,9 @@ curl -fs -o /dev/null -r 0-0 "http://127.0.0.1:$ORIGIN_PORT/o/x" || die "nginx d
 origin_bytes() { awk '{ s += $10 } END { printf "%.0f\n", s }' "$WORK/origin-access.log"; }
 ms() { awk -v s="$1" 'BEGIN { printf "%.0f", s * 1000 }'; }
 
-# The same offsets for every size: spread over the object, none aligned to any slice.
-OFFSETS=()
-for i in $(seq 1 "$SEEKS"); do
-  OFFSETS+=("$(( (SIZE_BYTES - 2 * SEEK_BYTES) * (2 * i - 1) / (2 * SEEKS) + 4099 * i ))")
-done
+# The same offsets for every size: uniformly random over the object (a fixed seed), as a player's seeks fall.
+mapfile -t OFFSETS < <(awk -v n="$SEEKS" -v max="$((SIZE_BYTES - SEEK_BYTES))" \
+  'BEGIN { srand(18); for (i = 0; i < n; i++) printf "%d\n", int(rand() * max) }')
 
 FAILED=0
 ROWS=()
