@@ -45,7 +45,7 @@ final class AdminEndpoints {
      */
     static void metrics(HttpConnection c) {
         if (c.method() != Method.GET && c.method() != Method.HEAD) {
-            c.respondMethodNotAllowed("GET, HEAD");
+            StatusAnswers.methodNotAllowed(c, "GET, HEAD");
             return;
         }
         c.sendBody(200, Metrics.textContentType(), "no-store", c.core().metrics.server().scrape());
@@ -71,7 +71,7 @@ final class AdminEndpoints {
         String rest = new String(c.head().pathBytes(), PREFIX.length, c.head().pathLength() - PREFIX.length,
                 StandardCharsets.UTF_8);
         if (c.method() != Method.GET && c.method() != Method.HEAD) {
-            c.respondMethodNotAllowed("GET, HEAD");
+            StatusAnswers.methodNotAllowed(c, "GET, HEAD");
             return;
         }
         Metrics metrics = c.core().metrics.server();

@@ -64,7 +64,7 @@ final class GrowingGet {
             int r = ranges.parse(h.buffer(), h.valueOffset(Field.RANGE), h.valueLength(Field.RANGE), length);
             if (r == RangeSet.UNSATISFIABLE) {
                 object.unpin(me);
-                c.respondRangeNotSatisfiable(length);
+                StatusAnswers.rangeNotSatisfiable(c, length);
                 return true;
             }
             if (r == RangeSet.SATISFIABLE && ranges.count() == 1) {

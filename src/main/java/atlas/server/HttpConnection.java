@@ -1,7 +1,6 @@
 package atlas.server;
 
 import atlas.access.ClientTable;
-import atlas.access.WriteAuthorizer;
 import atlas.dataplane.Transport;
 import atlas.hot.GrowingObject;
 import atlas.dataplane.TransportHandler;
@@ -30,7 +29,10 @@ import java.nio.charset.StandardCharsets;
  * the {@link ObjectTransmitter} (GET, in {@code stream/}) or the {@link ObjectUpload} (PUT/POST/DELETE, in
  * {@code ingest/}). Where a request goes is the {@link RequestRouter}'s call; who may write, the {@link WriteGate}'s
  * (AUTHORIZE while a credential is checked, DISCARD while a refused body is read past); a held live playlist
- * request, the {@link PlaylistHold}'s. Everything runs on its core's thread, driven by {@link Transport}
+ * request, the {@link PlaylistHold}'s; an edge's miss waiting for its fill, the {@link FillHold}'s; the body of a
+ * large object an edge keeps in slices, the {@link SlicedBody}'s (one TRANSMIT per slice, HOLD while one fills).
+ * Answers with heads of their own (401, 405, 415, 416, 429, OPTIONS) are {@link StatusAnswers}'. Everything
+ * runs on its core's thread, driven by {@link Transport}
  * completions; every state change goes through a method of this class.
  *
  * <pre>
@@ -82,12 +84,8 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
     /** Bodies of the errors a busy server sends all the time (live players polling for the next segment). */
     static final byte[] NO_SUCH_OBJECT = errorBody(404, "no such object");
     static final byte[] PRECONDITION_FAILED = errorBody(412, "precondition failed");
-    private static final byte[] RANGE_NOT_SATISFIABLE = "416 Range Not Satisfiable\n"
-            .getBytes(StandardCharsets.US_ASCII);
     /** What a cross-origin script may read besides the CORS-safelisted fields (Content-Length is one already). */
     private static final String CORS_EXPOSED = "Content-Length, Content-Range, ETag, Last-Modified, Accept-Ranges";
-    /** Request fields a cross-origin player may send: ranges, revalidation, and the signed-URL token header. */
-    private static final String CORS_ALLOWED_HEADERS = "Range, If-None-Match, If-Modified-Since, If-Range, hdnts";
 
     private final HttpCore core;
     private final ResponseHeadWriter writer = new ResponseHeadWriter();
@@ -319,38 +317,6 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         fillUpload = true;
     }
 
-    /** 401 with the challenge: a write without a credential, or with a wrong one. */
-    void respondUnauthorized(String detail) {
-        core.counters.clientErrors.increment();
-        if (!headValid || bodyUnread) {
-            keepAlive = false;
-        }
-        byte[] body = errorBody(401, detail);
-        beginHead(401).field("WWW-Authenticate", WriteAuthorizer.CHALLENGE)
-                .field("Content-Type", "text/plain; charset=utf-8").field("Content-Length", body.length)
-                .field("Cache-Control", "no-store").end();
-        if (method != Method.HEAD) {
-            out.put(body);
-        }
-        sendOut();
-    }
-
-    /** 429 with the seconds until the client may try again (at least 1, RFC 9110 §10.2.3 counts whole seconds). */
-    void respondTooManyRequests(long waitNs, String detail) {
-        core.counters.clientErrors.increment();
-        if (bodyUnread) {
-            keepAlive = false;
-        }
-        byte[] body = errorBody(429, detail);
-        beginHead(429).field("Retry-After", Math.max(1, (waitNs + 999_999_999L) / 1_000_000_000L))
-                .field("Content-Type", "text/plain; charset=utf-8").field("Content-Length", body.length)
-                .field("Cache-Control", "no-store").end();
-        if (method != Method.HEAD) {
-            out.put(body);
-        }
-        sendOut();
-    }
-
     /** Who wrote: the credential's name for an allowed write, else null (the access log's user field). */
     String credentialName() {
         return writeGate.credentialName();
@@ -373,7 +339,7 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         if (head.has(Field.CONTENT_ENCODING) && !head.valueIs(Field.CONTENT_ENCODING, "identity")) {
             // The store keeps no Content-Encoding, so a gzip body would later be served as if it were the
             // segment itself. RFC 9110 §15.5.16: 415, with Accept-Encoding saying what would be accepted.
-            respondUnsupportedCoding();
+            StatusAnswers.unsupportedCoding(this);
             return;
         }
         long maxBody = core.config.limits().maxBodyBytes();
@@ -692,50 +658,6 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         sendBody(status, "text/plain; charset=utf-8", "no-store", body);
     }
 
-    private void respondUnsupportedCoding() {
-        core.counters.clientErrors.increment();
-        keepAlive = keepAlive && !bodyUnread;
-        byte[] body = errorBody(415, "Content-Encoding is not supported: send the object's bytes as they are");
-        beginHead(415).field("Accept-Encoding", "identity").field("Content-Type", "text/plain; charset=utf-8")
-                .field("Content-Length", body.length).field("Cache-Control", "no-store").end();
-        out.put(body);
-        sendOut();
-    }
-
-    /** 416 for a Range none of whose ranges falls inside the {@code length} bytes of the representation. */
-    void respondRangeNotSatisfiable(long length) {
-        core.counters.clientErrors.increment();
-        beginHead(416).unsatisfiedContentRange(length)
-                .field("Content-Type", "text/plain; charset=utf-8")
-                .field("Content-Length", RANGE_NOT_SATISFIABLE.length)
-                .end();
-        out.put(RANGE_NOT_SATISFIABLE);
-        sendOut();
-    }
-
-    void respondMethodNotAllowed(String allow) {
-        core.counters.clientErrors.increment();
-        byte[] body = ("405 Method Not Allowed: use " + allow + "\n").getBytes(StandardCharsets.US_ASCII);
-        beginHead(405).field("Allow", allow).field("Content-Type", "text/plain; charset=utf-8")
-                .field("Content-Length", body.length).end();
-        if (method != Method.HEAD) {
-            out.put(body);
-        }
-        sendOut();
-    }
-
-    void respondOptions(String allow) {
-        ResponseHeadWriter w = beginHead(204).field("Allow", allow);
-        if (hasOrigin && head.has(Field.ACCESS_CONTROL_REQUEST_METHOD)) {
-            // CORS preflight: browsers may read, never write, from any origin (ingest is not for web pages).
-            w.field("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
-                    .field("Access-Control-Allow-Headers", CORS_ALLOWED_HEADERS)
-                    .field("Access-Control-Max-Age", 86400);
-        }
-        w.end();
-        sendOut();
-    }
-
     /** Writes the Last-Modified field of {@code record}. */
     void lastModified(ObjectRecord record) {
         HttpDate.format(record.mtimeMillis() / 1000, dateScratch, 0);
@@ -998,6 +920,21 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
     /** The request's body has not been (completely) read: any answer but the upload's closes the connection. */
     boolean bodyUnread() {
         return bodyUnread;
+    }
+
+    /** The request's head parsed: its method and fields can be trusted. */
+    boolean headValid() {
+        return headValid;
+    }
+
+    /** The request came with an Origin field (a browser's cross-origin request). */
+    boolean hasOrigin() {
+        return hasOrigin;
+    }
+
+    /** The connection closes once this answer is sent. */
+    void closeAfterAnswer() {
+        keepAlive = false;
     }
 
     /** The request's body was read to its end (a refused body read past). */

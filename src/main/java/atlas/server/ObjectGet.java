@@ -67,7 +67,7 @@ final class ObjectGet {
         }
         if (rangeResult == RangeSet.UNSATISFIABLE) {
             record.unpin();
-            c.respondRangeNotSatisfiable(length);
+            StatusAnswers.rangeNotSatisfiable(c, length);
             return;
         }
         boolean ranged = rangeResult == RangeSet.SATISFIABLE;

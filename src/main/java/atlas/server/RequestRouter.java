@@ -36,12 +36,12 @@ final class RequestRouter {
         if (c.client() != null) {
             long waitNs = core.access.clients().admitRequest(c.client(), c.exchangeStartNs());
             if (waitNs > 0) {
-                c.respondTooManyRequests(waitNs, "request rate limit of this client address exceeded");
+                StatusAnswers.tooManyRequests(c, waitNs, "request rate limit of this client address exceeded");
                 return;
             }
         }
         if (head.isAsteriskTarget()) {
-            c.respondOptions("OPTIONS");
+            StatusAnswers.options(c, "OPTIONS");
             return;
         }
         byte[] path = head.pathBytes();
@@ -83,7 +83,7 @@ final class RequestRouter {
                 }
             }
             case PUT, POST, DELETE -> c.writeGate().begin();
-            case OPTIONS -> c.respondOptions("GET, HEAD, PUT, POST, DELETE, OPTIONS");
+            case OPTIONS -> StatusAnswers.options(c, "GET, HEAD, PUT, POST, DELETE, OPTIONS");
             default -> c.respondError(501, "method not implemented");
         }
     }
@@ -101,8 +101,8 @@ final class RequestRouter {
         switch (c.method()) {
             case GET, HEAD -> c.sendBody(200, "text/html; charset=utf-8", "no-cache",
                     Listing.html(c.core().volume, new String(path, 0, pathLength, StandardCharsets.UTF_8)));
-            case OPTIONS -> c.respondOptions("GET, HEAD, OPTIONS");
-            default -> c.respondMethodNotAllowed("GET, HEAD, OPTIONS");
+            case OPTIONS -> StatusAnswers.options(c, "GET, HEAD, OPTIONS");
+            default -> StatusAnswers.methodNotAllowed(c, "GET, HEAD, OPTIONS");
         }
     }
 

@@ -110,7 +110,7 @@ final class SlicedGet {
             RangeSet ranges = c.ranges();
             int r = ranges.parse(h.buffer(), h.valueOffset(Field.RANGE), h.valueLength(Field.RANGE), length);
             if (r == RangeSet.UNSATISFIABLE) {
-                c.respondRangeNotSatisfiable(length);
+                StatusAnswers.rangeNotSatisfiable(c, length);
                 return;
             }
             if (r == RangeSet.SATISFIABLE) {

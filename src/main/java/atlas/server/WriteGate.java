@@ -139,8 +139,8 @@ final class WriteGate {
 
     private void answer(int status, String detail) {
         switch (status) {
-            case 401 -> connection.respondUnauthorized(detail);
-            case 429 -> connection.respondTooManyRequests(1_000_000_000L, detail);
+            case 401 -> StatusAnswers.unauthorized(connection, detail);
+            case 429 -> StatusAnswers.tooManyRequests(connection, 1_000_000_000L, detail);
             default -> connection.respondError(status, detail);
         }
     }
