@@ -70,6 +70,9 @@ class HttpConnectionTest {
         if (remoteVolume != null) {
             remoteVolume.close();
         }
+        if (fetcher != null) {
+            fetcher.close();
+        }
     }
 
     private FakeTransport connect() {
@@ -537,5 +540,103 @@ class HttpConnectionTest {
         t.advance(1_000_000_000L);
         assertThat(exchange(t, "GET /_atlas/health HTTP/1.1\r\nHost: t\r\n\r\n")).as("a second later")
                 .startsWith("HTTP/1.1 200 ");
+    }
+
+    /** The edge core's fetcher (its secret marks the fills' uploads). */
+    private atlas.fill.UpstreamFetcher fetcher;
+
+    /** An edge core whose fills would go to a closed port: only stored slices are served, nothing is fetched. */
+    private atlas.fill.FillRegistry edgeCore(atlas.fill.SliceLayout layout) {
+        java.util.List<java.net.URI> upstreams = java.util.List.of(java.net.URI.create("http://127.0.0.1:9/"));
+        ServerConfig edge = new ServerConfig(config.volume(), "127.0.0.1", 0, 1, ServerConfig.EngineKind.NIO,
+                HttpLimits.DEFAULTS, HEADER_TIMEOUT, IDLE_TIMEOUT, Duration.ofSeconds(30), 4L << 20, false, null,
+                Duration.ZERO, null, null, null, null, new ServerConfig.Edge(upstreams, Duration.ofSeconds(1),
+                atlas.fill.CachePolicy.defaults(), null, null, layout));
+        try {
+            remoteVolume = Volume.open(new VolumeConfig(dir.resolve("edge"), 256 * B, 256 * B, 4096 * B));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        fetcher = new atlas.fill.UpstreamFetcher(upstreams, Duration.ofSeconds(1), atlas.fill.CachePolicy.defaults(),
+                null, null, layout);
+        atlas.fill.FillRegistry fills = new atlas.fill.FillRegistry(fetcher, remoteVolume,
+                new atlas.fill.FillRegistry.CopyKeeper() {
+                    @Override
+                    public void stored(atlas.store.ObjectRecord record, atlas.store.UpstreamCopy.Terms terms) {
+                    }
+
+                    @Override
+                    public void refreshed(atlas.store.UpstreamCopy copy, atlas.store.UpstreamCopy.Terms terms) {
+                    }
+                });
+        core = new HttpCore(edge, remoteVolume, context, metrics.newCore(context, null), null, null,
+                new AccessControl(CredentialSource.none(), new ClientTable(0, 0, 0), new UploadSlots(0), true), -1,
+                new atlas.live.PlaylistBoard(), fills);
+        socket = connect();
+        return fills;
+    }
+
+    /** Stores {@code body} as slice {@code k} of {@code name} the way a fill does, and marks it a copy under {@code terms}. */
+    private void storeSlice(atlas.fill.SliceLayout layout, String name, int k,
+                            String body, atlas.store.UpstreamCopy.Terms terms) {
+        int before = socket.wireText().length();
+        byte[] request = ascii("PUT /" + name + " HTTP/1.1\r\nHost: t\r\nAtlas-Fill: " + fetcher.secret()
+                + "\r\nAtlas-Slice: " + layout.suffix(k).substring(1) + "\r\nContent-Length: " + body.length()
+                + "\r\n\r\n" + body);
+        for (int at = 0; at < request.length; settle(socket)) {
+            at += socket.deliver(java.util.Arrays.copyOfRange(request, at, request.length));
+        }
+        String answer = socket.wireText().substring(before);
+        assertThat(answer).startsWith("HTTP/1.1 201 ");
+        atlas.store.ObjectRecord r = remoteVolume.lookup(layout.key(name, k));
+        r.markUpstreamCopy(new atlas.store.UpstreamCopy(r, terms));
+    }
+
+    private static String letters(int length, int seed) {
+        StringBuilder b = new StringBuilder(length);
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        for (int i = 0; i < length; i++) {
+            b.append((char) ('a' + r.nextInt(26)));
+        }
+        return b.toString();
+    }
+
+    @Test
+    void shouldSendASlicedObjectOnePartPerStoredSliceAndNeverAMixOfVersions() {
+        atlas.fill.SliceLayout layout = new atlas.fill.SliceLayout(256 * 1024);
+        atlas.fill.FillRegistry fills = edgeCore(layout);
+        int s = 256 * 1024;
+        String object = letters(2 * s + 90_000, 3);
+        long now = System.currentTimeMillis();
+        atlas.store.UpstreamCopy.Terms v1 = new atlas.store.UpstreamCopy.Terms(now, 0, now + 3_600_000, 0, 0,
+                "\"v1\"", null, "max-age=3600").sliceOf(object.length());
+        for (int k = 0; k < 3; k++) {
+            storeSlice(layout, "vod/film.mp4", k, object.substring(k * s, Math.min(object.length(), (k + 1) * s)),
+                    v1);
+        }
+        // A range across all three slices: one response, its head from the slices' terms, its body part by part.
+        String ranged = exchange(socket, "GET /vod/film.mp4 HTTP/1.1\r\nHost: t\r\nRange: bytes=1000-600000\r\n\r\n");
+        assertThat(ranged).startsWith("HTTP/1.1 206 ").contains("Content-Range: bytes 1000-600000/" + object.length())
+                .contains("Content-Length: 599001\r\n").contains("ETag: \"v1\"\r\n")
+                .contains("Cache-Control: max-age=3600\r\n").contains("Cache-Status: atlas; hit");
+        assertThat(ranged.substring(ranged.indexOf("\r\n\r\n") + 4)).isEqualTo(object.substring(1000, 600001));
+        // The validators are the upstream's: a conditional request on them is a 304; a HEAD says the whole length.
+        assertThat(exchange(socket, "GET /vod/film.mp4 HTTP/1.1\r\nHost: t\r\nIf-None-Match: \"v1\"\r\n\r\n"))
+                .startsWith("HTTP/1.1 304 ");
+        assertThat(exchange(socket, "HEAD /vod/film.mp4 HTTP/1.1\r\nHost: t\r\n\r\n"))
+                .contains("Content-Length: " + object.length() + "\r\n").endsWith("\r\n\r\n");
+        assertThat(exchange(socket, "GET /vod/film.mp4 HTTP/1.1\r\nHost: t\r\nRange: bytes=" + object.length()
+                + "-\r\n\r\n")).startsWith("HTTP/1.1 416 ");
+
+        // The middle slice is of another version now: the response goes out with the first part, then the
+        // connection closes short of Content-Length — the client can tell, and never gets a mix.
+        atlas.store.ObjectRecord middle = remoteVolume.lookup(layout.key("vod/film.mp4", 1));
+        middle.markUpstreamCopy(new atlas.store.UpstreamCopy(middle, new atlas.store.UpstreamCopy.Terms(now, 0,
+                now + 3_600_000, 0, 0, "\"v2\"", null, null).sliceOf(object.length())));
+        String cut = exchange(socket, "GET /vod/film.mp4 HTTP/1.1\r\nHost: t\r\n\r\n");
+        assertThat(cut).startsWith("HTTP/1.1 200 ").contains("Content-Length: " + object.length() + "\r\n");
+        assertThat(cut.substring(cut.indexOf("\r\n\r\n") + 4)).as("the first slice only").isEqualTo(object.substring(0, s));
+        assertThat(socket.isClosed()).isTrue();
+        assertThat(fills.counts()[11]).as("mismatches counted").isEqualTo(1);
     }
 }
