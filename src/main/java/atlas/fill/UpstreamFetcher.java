@@ -235,8 +235,12 @@ public final class UpstreamFetcher implements AutoCloseable {
             }
             UpstreamCopy.Terms terms = ResponseFreshness.of(object, response.headers(), arrived, policy);
             if (status == 206 && ranged) {
-                storeSlice(store, slices, object, slice, response, terms, outcome);
-                return;
+                if (storeSlice(store, slices, object, slice, response, terms, outcome)) {
+                    return;
+                }
+                ranged = false; // not to be kept, and larger than a slice: its starter gets it whole, unsliced
+                u--;
+                continue;
             }
             if (status != 200) {
                 drain(response);
@@ -259,10 +263,13 @@ public final class UpstreamFetcher implements AutoCloseable {
 
     /**
      * A 206 to a slice's request: {@code Content-Range} must be exactly the slice asked for (the last one shorter),
-     * of a known complete length. An object that fits in one slice is stored whole, as without slices.
+     * of a known complete length. An object that fits in one slice is stored whole, as without slices. Returns
+     * false, having stored nothing, for an answer not to be kept ({@code terms} null: no-store, private) of an
+     * object larger than a slice: such a body goes to the one request that asked for it, which is answered from one
+     * unsliced fill.
      */
-    private void storeSlice(URI store, SliceLayout slices, String object, int slice,
-                            HttpResponse<InputStream> response, UpstreamCopy.Terms terms, Outcome outcome) {
+    private boolean storeSlice(URI store, SliceLayout slices, String object, int slice,
+                               HttpResponse<InputStream> response, UpstreamCopy.Terms terms, Outcome outcome) {
         long[] range = contentRange(response.headers().firstValue("Content-Range").orElse(null));
         long first = slices.start(slice);
         if (range == null || range[0] != first || range[1] != slices.end(slice, range[2]) - 1) {
@@ -270,21 +277,24 @@ public final class UpstreamFetcher implements AutoCloseable {
             upstreamErrors.increment();
             outcome.failed(502, "the upstream answered a slice's range with Content-Range "
                     + response.headers().firstValue("Content-Range").orElse("(none)"));
-            return;
+            return true;
         }
         long complete = range[2];
         long length = range[1] - range[0] + 1;
         if ((complete - 1) / slices.sliceBytes() > Integer.MAX_VALUE) {
             drain(response);
             outcome.failed(502, "the object is too large to slice: " + complete + " bytes");
-            return;
+            return true;
         }
         if (slice == 0 && length == complete) {
             store(store, object, null, length, response, terms, outcome);
+        } else if (terms == null) {
+            drain(response);
+            return false;
         } else {
-            store(store, object, slices.name(object, slice), length, response,
-                    terms == null ? null : terms.sliceOf(complete), outcome);
+            store(store, object, slices.name(object, slice), length, response, terms.sliceOf(complete), outcome);
         }
+        return true;
     }
 
     /** {@code bytes first-last/complete} as three numbers, or null when malformed or the complete length is "*". */

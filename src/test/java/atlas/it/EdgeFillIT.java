@@ -579,6 +579,23 @@ class EdgeFillIT {
     }
 
     @Test
+    void shouldServeALargeNoStoreObjectWholeToEachRequestAndKeepNoSliceOfIt() throws Exception {
+        byte[] object = originObject("nostore/big.mp4", 3 * (1 << 20) + 5, 14);
+        edge = startEdge(List.of("--fill-slice", "1m"), origin());
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<byte[]> r = get("nostore/big.mp4");
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(Arrays.equals(r.body(), object)).as("read %d", i).isTrue();
+        }
+        HttpResponse<byte[]> ranged = getRange("nostore/big.mp4", "bytes=2500000-2500099");
+        assertThat(ranged.body()).isEqualTo(Arrays.copyOfRange(object, 2_500_000, 2_500_100));
+        String metrics = edge.awaitMetrics("fills over", m -> m.contains("atlas_fills_in_flight 0.0"),
+                Duration.ofSeconds(10));
+        assertThat(metrics).as("not a slice kept").contains("atlas_fill_slices_total 0.0");
+        assertThat(originAnswers("nostore/big.mp4", 200)).as("each request asked the origin, whole").isEqualTo(3);
+    }
+
+    @Test
     void shouldCutOffAResponseWhoseSlicesAreOfTwoVersionsAndServeTheNewOneWholeAfter() throws Exception {
         int mib = 1 << 20;
         byte[] v1 = originObject("short/big.mp4", 4 * mib, 12);
