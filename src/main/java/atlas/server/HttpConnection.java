@@ -103,6 +103,8 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
     private final FillHold fillHold = new FillHold(this);
     /** The body of a GET of a large object an edge keeps in slices: one part per slice. */
     private final SlicedBody slicedBody = new SlicedBody(this);
+    /** A client's DELETE of such an object: every slice deleted before the answer. */
+    private final SlicePurge slicePurge = new SlicePurge(this);
     /** The upload in progress is this node storing a fill it fetched (WriteGate recognised it). */
     private boolean fillUpload;
     /** The upload in progress is one of this node's fills: its version is marked a copy when it is staged. */
@@ -390,6 +392,14 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
             return;
         }
         ObjectRecord current = core.volume.lookup(target);
+        if (!fill && core.fills != null && Preconditions.evaluateWrite(head, current) == Preconditions.PROCEED) {
+            // A client's DELETE on an edge purges the object's slices too (SlicePurge answers it when it has any).
+            state = State.UPLOAD;
+            if (slicePurge.begin(new String(head.pathBytes(), 0, head.pathLength(), StandardCharsets.UTF_8),
+                    current)) {
+                return;
+            }
+        }
         if (current == null) {
             respondError(404, NO_SUCH_OBJECT);
             return;
@@ -401,6 +411,17 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         }
         state = State.UPLOAD;
         upload.beginDelete(current.key());
+    }
+
+    /** The purge's next delete (one of its slices, or the whole copy). */
+    void deleteForPurge(ObjectKey key) {
+        upload.beginDelete(key);
+    }
+
+    /** The purge's last delete is durable: nothing of the object is served here any more. */
+    void onPurged() {
+        beginHead(204).end();
+        sendOut();
     }
 
     @Override
@@ -447,12 +468,16 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
 
     @Override
     public void onDeleted() {
+        if (slicePurge.onDeleted()) {
+            return; // the next slice, or the purge's answer
+        }
         beginHead(204).end();
         sendOut();
     }
 
     @Override
     public void onUploadFailed(int status, String detail) {
+        slicePurge.abandon();
         respondError(status, detail);
     }
 
@@ -848,6 +873,7 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
         playlistHold.cancel();
         fillHold.cancel();
         slicedBody.abandon();
+        slicePurge.abandon();
         state = State.CLOSED;
         transmitter.abandon();
         if (growingTransmitter != null) {

@@ -576,6 +576,18 @@ class EdgeFillIT {
         assertThat(Arrays.equals(kept.body(), object)).as("the kept slices").isTrue();
         assertThat(cacheStatus(kept)).startsWith("atlas; hit");
         assertThat(originRequests("v/movie.mp4")).isEqualTo(requests);
+
+        // A purge: the DELETE is answered once every slice is gone; the next read is a miss, fetched anew.
+        HttpResponse<String> listed = http.send(HttpRequest.newBuilder(URI.create(edge.adminUrl(
+                "_atlas/list?prefix=v/movie.mp4"))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(listed.body().lines()).hasSize(25).allMatch(l -> l.startsWith("v/movie.mp4 [slice "));
+        assertThat(http.send(HttpRequest.newBuilder(URI.create(edge.url("v/movie.mp4"))).DELETE().build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(204);
+        assertThat(http.send(HttpRequest.newBuilder(URI.create(edge.adminUrl("_atlas/list?prefix=v/movie.mp4")))
+                .build(), HttpResponse.BodyHandlers.ofString()).body()).as("no slice left").isEmpty();
+        HttpResponse<byte[]> refetched = getRange("v/movie.mp4", "bytes=0-99");
+        assertThat(refetched.body()).isEqualTo(Arrays.copyOf(object, 100));
+        assertThat(cacheStatus(refetched)).isEqualTo("atlas; fwd=uri-miss; stored");
     }
 
     @Test

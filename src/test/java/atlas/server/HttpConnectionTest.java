@@ -638,5 +638,18 @@ class HttpConnectionTest {
         assertThat(cut.substring(cut.indexOf("\r\n\r\n") + 4)).as("the first slice only").isEqualTo(object.substring(0, s));
         assertThat(socket.isClosed()).isTrue();
         assertThat(fills.counts()[11]).as("mismatches counted").isEqualTo(1);
+
+        // A client's DELETE purges every slice, one journaled delete per core turn, answered after the last.
+        socket = connect();
+        int before = socket.wireText().length();
+        socket.deliver(ascii("DELETE /vod/film.mp4 HTTP/1.1\r\nHost: t\r\n\r\n"));
+        for (int turn = 0; turn < 10 && socket.wireText().length() == before; turn++) {
+            settle(socket);
+            context.inbox().drain();
+        }
+        settle(socket);
+        assertThat(socket.wireText().substring(before)).startsWith("HTTP/1.1 204 ");
+        assertThat(remoteVolume.list("vod/film.mp4", 10)).as("no slice left").isEmpty();
+        assertThat(exchange(socket, "DELETE /vod/film.mp4 HTTP/1.1\r\nHost: t\r\n\r\n")).startsWith("HTTP/1.1 404 ");
     }
 }
