@@ -353,10 +353,12 @@ class FleetIT {
         });
         for (Map.Entry<String, byte[]> e : catalogue.entrySet()) {
             if (home.get(e.getKey()).equals("atlas3")) {
-                HttpResponse<byte[]> r = get(e.getKey());
+                // Asked until atlas3 answers: a request HAProxy still counts in flight can make even a sweep one at
+                // a time spill to the next edge (bounded loads), which is HAProxy's call, not atlas3's cache.
+                HttpResponse<byte[]> r = Await.until(e.getKey() + " answered by atlas3", Duration.ofSeconds(10),
+                        () -> get(e.getKey()), x -> x.headers().firstValue("X-Atlas-Node").orElse("").equals("atlas3"));
                 assertThat(r.statusCode()).isEqualTo(200);
                 assertThat(r.body()).isEqualTo(e.getValue());
-                assertThat(r.headers().firstValue("X-Atlas-Node")).contains("atlas3");
             }
         }
         assertThat(metric(lost, "atlas_upstream_requests_total"))
