@@ -22,7 +22,8 @@ import java.nio.charset.StandardCharsets;
  *                   arriving?         -> transmit it as it grows             --/
  *                   neither           -> join its fill, HOLD --> streaming/stored: part again
  *                                                            --> failed, not found, timeout: cut off
- *   a slice of another version than the response's first --> cut off (and both revalidated)
+ *   a slice of an older version than the response's  --> revalidated (conditional, ranged), HOLD, part again
+ *   a slice of a newer version than the response's   --> cut off (and both revalidated)
  * </pre>
  * A response cut off after its head went out ends abnormally — the connection closes before Content-Length bytes —
  * which is the only way HTTP/1.1 has to tell a client the body is not what the head announced; before any part was
@@ -111,10 +112,21 @@ final class SlicedBody implements FillRegistry.Waiter {
             UpstreamCopy copy = record.upstreamCopy();
             // Same version: the same complete length, so (the layout being in the name) the same slice length too;
             // the length is checked all the same, as the transmitter must never read past the record.
+            if (copy != null && !copy.terms().sameVersion(version)
+                    && copy.terms().responseMillis() < version.responseMillis() && rounds < MAX_ROUNDS) {
+                // A slice of an older version than the response's (the object changed upstream, and the slice the
+                // response began with was fetched since): fetched again, conditionally, while the response waits —
+                // as for a missing slice. So a changed object is served whole, never cut at every old slice.
+                record.unpin();
+                rounds++;
+                held = core.fills.revalidate(copy, core.inbox(), this);
+                connection.enterHold(core.fillTimeoutNs);
+                return;
+            }
             if (copy == null || !copy.terms().sameVersion(version)
                     || record.length() != slices.end(k, version.completeLength()) - sliceStart) {
                 record.unpin();
-                versionMismatch(copy);
+                versionMismatch(copy); // newer than the head said: only a new response can carry it
                 return;
             }
             copy.touch();

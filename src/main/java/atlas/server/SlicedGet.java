@@ -26,6 +26,9 @@ import java.nio.charset.StandardCharsets;
  * A request whose slice is not here returns false: the caller joins that slice's fill ({@link FillHold}). Stateless.
  */
 final class SlicedGet {
+    private static final int ANSWERED = 1;
+    private static final int NOT_HERE = 0;
+
     private SlicedGet() {
     }
 
@@ -43,9 +46,6 @@ final class SlicedGet {
         }
         return answered == ANSWERED;
     }
-
-    private static final int ANSWERED = 1;
-    private static final int NOT_HERE = 0;
 
     /** Answers from what slice {@code k}'s terms say of the object; NOT_HERE when that slice is neither stored nor arriving. */
     private static int answerFrom(HttpConnection c, int k) {

@@ -628,10 +628,10 @@ class HttpConnectionTest {
         assertThat(exchange(socket, "GET /vod/film.mp4 HTTP/1.1\r\nHost: t\r\nRange: bytes=" + object.length()
                 + "-\r\n\r\n")).startsWith("HTTP/1.1 416 ");
 
-        // The middle slice is of another version now: the response goes out with the first part, then the
+        // The middle slice is of a newer version now: the response goes out with the first part, then the
         // connection closes short of Content-Length — the client can tell, and never gets a mix.
         atlas.store.ObjectRecord middle = remoteVolume.lookup(layout.key("vod/film.mp4", 1));
-        middle.markUpstreamCopy(new atlas.store.UpstreamCopy(middle, new atlas.store.UpstreamCopy.Terms(now, 0,
+        middle.markUpstreamCopy(new atlas.store.UpstreamCopy(middle, new atlas.store.UpstreamCopy.Terms(now + 1000, 0,
                 now + 3_600_000, 0, 0, "\"v2\"", null, null).sliceOf(object.length())));
         String cut = exchange(socket, "GET /vod/film.mp4 HTTP/1.1\r\nHost: t\r\n\r\n");
         assertThat(cut).startsWith("HTTP/1.1 200 ").contains("Content-Length: " + object.length() + "\r\n");
