@@ -108,21 +108,23 @@ final class SlicedBody implements FillRegistry.Waiter {
         RequestHead h = connection.head();
         ObjectKey key = core.sliceKey(h.pathBytes(), h.pathLength(), k);
         ObjectRecord record = SlicedGet.pinned(core, key);
+        UpstreamCopy older = null;
+        if (record != null) {
+            UpstreamCopy copy = record.upstreamCopy();
+            if (copy != null && !copy.terms().sameVersion(version)
+                    && copy.terms().responseMillis() < version.responseMillis()) {
+                // A slice of an older version than the response's (the object changed upstream, and the slice the
+                // response began with was fetched since): its new version may be arriving already; if not, it is
+                // fetched again, conditionally, while the response waits. So a changed object is served whole.
+                record.unpin();
+                record = null;
+                older = copy;
+            }
+        }
         if (record != null) {
             UpstreamCopy copy = record.upstreamCopy();
             // Same version: the same complete length, so (the layout being in the name) the same slice length too;
             // the length is checked all the same, as the transmitter must never read past the record.
-            if (copy != null && !copy.terms().sameVersion(version)
-                    && copy.terms().responseMillis() < version.responseMillis() && rounds < MAX_ROUNDS) {
-                // A slice of an older version than the response's (the object changed upstream, and the slice the
-                // response began with was fetched since): fetched again, conditionally, while the response waits —
-                // as for a missing slice. So a changed object is served whole, never cut at every old slice.
-                record.unpin();
-                rounds++;
-                held = core.fills.revalidate(copy, core.inbox(), this);
-                connection.enterHold(core.fillTimeoutNs);
-                return;
-            }
             if (copy == null || !copy.terms().sameVersion(version)
                     || record.length() != slices.end(k, version.completeLength()) - sliceStart) {
                 record.unpin();
@@ -156,6 +158,15 @@ final class SlicedBody implements FillRegistry.Waiter {
                 return;
             }
             growing.unpin(me); // committed or failed since it was found: its fill says which
+        }
+        if (older != null) {
+            if (rounds++ >= MAX_ROUNDS) {
+                versionMismatch(older); // the upstream keeps answering with the old version: give up on this one
+                return;
+            }
+            held = core.fills.revalidate(older, core.inbox(), this);
+            connection.enterHold(core.fillTimeoutNs);
+            return;
         }
         if (rounds++ >= MAX_ROUNDS) {
             cutOff(502, "the upstream did not deliver a slice of the object");
