@@ -106,19 +106,7 @@ public final class SliceLayout {
     public int key(byte[] name, int length, int k, byte[] scratch) {
         System.arraycopy(name, 0, scratch, 0, length);
         System.arraycopy(suffixHead, 0, scratch, length, suffixHead.length);
-        int n = length + suffixHead.length;
-        if (k == 0) {
-            scratch[n++] = '0';
-            return n;
-        }
-        int digits = 0;
-        for (int v = k; v > 0; v /= 10) {
-            digits++;
-        }
-        for (int i = n + digits - 1, v = k; v > 0; v /= 10, i--) {
-            scratch[i] = (byte) ('0' + v % 10);
-        }
-        return n + digits;
+        return atlas.http.AsciiDecimal.put(scratch, length + suffixHead.length, k);
     }
 
     /**

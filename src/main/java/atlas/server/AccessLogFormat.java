@@ -162,9 +162,9 @@ final class AccessLogFormat {
                 n = putAscii(line, n, "\"-\"");
             }
             line[n++] = ' ';
-            n = putLong(line, n, c.status());
+            n = atlas.http.AsciiDecimal.put(line, n, c.status());
             line[n++] = ' ';
-            n = putLong(line, n, c.exchangeBytesSent());
+            n = atlas.http.AsciiDecimal.put(line, n, c.exchangeBytesSent());
             line[n++] = ' ';
             if (p != null) {
                 System.arraycopy(p.headers, 0, line, n, p.headersLength);
@@ -173,7 +173,7 @@ final class AccessLogFormat {
                 n = putAscii(line, n, "\"-\" \"-\"");
             }
             line[n++] = ' ';
-            n = putLong(line, n, p == null ? 0 : p.requestBodyBytes);
+            n = atlas.http.AsciiDecimal.put(line, n, p == null ? 0 : p.requestBodyBytes);
             line[n++] = ' ';
             if (p != null) {
                 System.arraycopy(p.range, 0, line, n, p.rangeLength);
@@ -182,7 +182,7 @@ final class AccessLogFormat {
                 n = putAscii(line, n, "\"-\"");
             }
             line[n++] = ' ';
-            n = putLong(line, n, Math.max(0, durationNs / 1000));
+            n = atlas.http.AsciiDecimal.put(line, n, Math.max(0, durationNs / 1000));
             System.arraycopy(engine, 0, line, n, engine.length);
             n += engine.length;
             n = putAscii(line, n, c.transport().security());
@@ -293,22 +293,5 @@ final class AccessLogFormat {
             dst[n++] = (byte) s.charAt(i);
         }
         return n;
-    }
-
-    /** Decimal digits of a non-negative value, without allocating. */
-    static int putLong(byte[] dst, int n, long value) {
-        if (value == 0) {
-            dst[n++] = '0';
-            return n;
-        }
-        int digits = 0;
-        for (long v = value; v > 0; v /= 10) {
-            digits++;
-        }
-        int end = n + digits;
-        for (long v = value; v > 0; v /= 10) {
-            dst[--end] = (byte) ('0' + (v % 10));
-        }
-        return n + digits;
     }
 }

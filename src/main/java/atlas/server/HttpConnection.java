@@ -267,12 +267,7 @@ final class HttpConnection implements TransportHandler<Transport>, BodyExchange,
 
     /** The current record for the request path, pinned for reading, or null. Retries if a writer retired it. */
     ObjectRecord lookupPinned() {
-        while (true) {
-            ObjectRecord r = lookup();
-            if (r == null || r.pin()) {
-                return r;
-            }
-        }
+        return core.lookupPinned(core.probe.wrap(head.pathBytes(), head.pathLength()));
     }
 
     /** A live playlist request waits for a later version ({@link PlaylistHold}): no receive, a deadline. */

@@ -24,6 +24,7 @@ import atlas.store.Device;
 import atlas.store.Journal;
 import atlas.store.ObjectKey;
 import atlas.store.ObjectNames;
+import atlas.store.ObjectRecord;
 import atlas.store.Volume;
 import atlas.stream.DeviceReads;
 import atlas.stream.TransmitResources;
@@ -61,6 +62,16 @@ final class HttpCore implements CoreProtocol {
     final ServerConfig config;
     final Volume volume;
     final ObjectKey probe = ObjectKey.probe();
+
+    /** The record under {@code key}, pinned for reading, or null. Retries if a writer retired it meanwhile. */
+    ObjectRecord lookupPinned(ObjectKey key) {
+        while (true) {
+            ObjectRecord r = volume.lookup(key);
+            if (r == null || r.pin()) {
+                return r;
+            }
+        }
+    }
 
     /**
      * A probe for slice {@code k} of the object named {@code name[0, length)}, valid until the next call on this

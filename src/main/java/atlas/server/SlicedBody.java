@@ -107,7 +107,7 @@ final class SlicedBody implements FillRegistry.Waiter {
         long end = Math.min(to, slices.end(k, version.completeLength()));
         RequestHead h = connection.head();
         ObjectKey key = core.sliceKey(h.pathBytes(), h.pathLength(), k);
-        ObjectRecord record = SlicedGet.pinned(core, key);
+        ObjectRecord record = core.lookupPinned(key);
         UpstreamCopy older = null;
         if (record != null) {
             UpstreamCopy copy = record.upstreamCopy();

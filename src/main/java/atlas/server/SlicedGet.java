@@ -55,7 +55,7 @@ final class SlicedGet {
         UpstreamCopy.Terms terms;
         UpstreamCopy copy = null;
         String contentType;
-        ObjectRecord record = pinned(core, key);
+        ObjectRecord record = core.lookupPinned(key);
         if (record != null) {
             copy = record.upstreamCopy();
             long complete = copy == null ? UpstreamCopy.Terms.WHOLE : copy.terms().completeLength();
@@ -88,9 +88,13 @@ final class SlicedGet {
     private static void answer(HttpConnection c, UpstreamCopy.Terms terms, UpstreamCopy copy, String contentType) {
         RequestHead h = c.head();
         long length = terms.completeLength();
-        byte[] etag = terms.etag() == null ? null : terms.etag().getBytes(StandardCharsets.ISO_8859_1);
-        long modified = terms.lastModified() == null ? -1 : HttpDate.parse(terms.lastModified());
-        int precondition = Preconditions.evaluateRead(h, etag, modified);
+        // The validators as Preconditions compares them, made only for a conditional request (most are not).
+        boolean conditional = h.has(Field.IF_MATCH) || h.has(Field.IF_NONE_MATCH) || h.has(Field.IF_MODIFIED_SINCE)
+                || h.has(Field.IF_UNMODIFIED_SINCE) || h.has(Field.IF_RANGE);
+        byte[] etag = !conditional || terms.etag() == null
+                ? null : terms.etag().getBytes(StandardCharsets.ISO_8859_1);
+        long modified = !conditional || terms.lastModified() == null ? -1 : HttpDate.parse(terms.lastModified());
+        int precondition = conditional ? Preconditions.evaluateRead(h, etag, modified) : Preconditions.PROCEED;
         if (precondition == 412) {
             c.respondError(412, HttpConnection.PRECONDITION_FAILED);
             return;
@@ -156,15 +160,5 @@ final class SlicedGet {
         long first = RangeSet.firstStart(h.buffer(), h.valueOffset(Field.RANGE), h.valueLength(Field.RANGE));
         long slice = first < 0 ? 0 : first / c.core().slices.sliceBytes();
         return slice > Integer.MAX_VALUE ? 0 : (int) slice; // past any object: the first slice says its length
-    }
-
-    /** The record under {@code key}, pinned for reading, or null (retries if a writer retired it meanwhile). */
-    static ObjectRecord pinned(HttpCore core, ObjectKey key) {
-        while (true) {
-            ObjectRecord r = core.volume.lookup(key);
-            if (r == null || r.pin()) {
-                return r;
-            }
-        }
     }
 }

@@ -124,6 +124,18 @@ class CopyLedgerTest {
         }
     }
 
+    /**
+     * {@code record} as an older ledger wrote it: its payload without the last {@code tailBytes} (the fields added
+     * since), under a length and CRC of its own.
+     */
+    private static byte[] withoutTail(byte[] record, int tailBytes) {
+        byte[] payload = java.util.Arrays.copyOfRange(record, 8, record.length - tailBytes);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(payload);
+        return java.nio.ByteBuffer.allocate(8 + payload.length).putInt(payload.length).putInt((int) crc.getValue())
+                .put(payload).array();
+    }
+
     @Test
     void shouldReadARecordWrittenWithoutAFrequencyAsZero(@TempDir Path dir) throws Exception {
         VolumeConfig config = VolumeConfig.defaults(dir);
@@ -131,13 +143,8 @@ class CopyLedgerTest {
             ObjectRecord a = put(v, "a", "1");
             // A record as the ledger wrote them before frequencies: the same payload without its last byte and the
             // complete length after it.
-            byte[] now = CopyLedger.encode("a", a.sequence(), terms(7, "\"e\""), 2);
-            byte[] payload = java.util.Arrays.copyOfRange(now, 8, now.length - 1 - Long.BYTES);
-            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-            crc.update(payload);
-            java.nio.ByteBuffer old = java.nio.ByteBuffer.allocate(8 + payload.length)
-                    .putInt(payload.length).putInt((int) crc.getValue()).put(payload);
-            Files.write(dir.resolve(CopyLedger.FILE_NAME), old.array());
+            Files.write(dir.resolve(CopyLedger.FILE_NAME),
+                    withoutTail(CopyLedger.encode("a", a.sequence(), terms(7, "\"e\""), 2), 1 + Long.BYTES));
             List<UpstreamCopy> restored = new ArrayList<>();
             try (CopyLedger _ = CopyLedger.open(dir, v, restored)) {
                 assertThat(restored).hasSize(1);
@@ -158,12 +165,8 @@ class CopyLedgerTest {
                 ledger.stored(slice, sliced);
             }
             // A record as the ledger wrote them before slices: frequency byte, no complete length.
-            byte[] now = CopyLedger.encode("b", whole.sequence(), terms(7, "\"e\""), 1);
-            byte[] payload = java.util.Arrays.copyOfRange(now, 8, now.length - Long.BYTES);
-            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-            crc.update(payload);
-            Files.write(dir.resolve(CopyLedger.FILE_NAME), java.nio.ByteBuffer.allocate(8 + payload.length)
-                    .putInt(payload.length).putInt((int) crc.getValue()).put(payload).array(),
+            Files.write(dir.resolve(CopyLedger.FILE_NAME),
+                    withoutTail(CopyLedger.encode("b", whole.sequence(), terms(7, "\"e\""), 1), Long.BYTES),
                     java.nio.file.StandardOpenOption.APPEND);
             List<UpstreamCopy> restored = new ArrayList<>();
             try (CopyLedger _ = CopyLedger.open(dir, v, restored)) {
